@@ -1,0 +1,7 @@
+#include "common.hpp"
+
+namespace xlner_py {
+
+void register_exact(py::module_& m) { (void)m; }
+
+}  // namespace xlner_py

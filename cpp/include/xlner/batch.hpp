@@ -1,0 +1,121 @@
+/// @file batch.hpp
+/// @brief Validated, non-owning views over the flat CSR arrays of a projection batch (see DESIGN.md),
+/// and the flat result arrays that come back.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xlner/span.hpp"
+
+namespace xlner {
+
+/// One source entity: its token span in the source sentence and its label id.
+struct Entity {
+  Span span;
+  int32_t label = 0;
+};
+
+/// One alignment link: source word index, target word index (0-based).
+struct Link {
+  int32_t src = 0;
+  int32_t tgt = 0;
+};
+
+/// Non-owning view of one sentence pair of a batch.
+struct SentenceView {
+  int64_t index = 0;  ///< sentence number in the batch
+  int32_t src_len = 0;
+  int32_t tgt_len = 0;
+  const int32_t* ent_start = nullptr;
+  const int32_t* ent_end = nullptr;
+  const int32_t* ent_label = nullptr;
+  int32_t n_ent = 0;
+  const int32_t* aln_src = nullptr;
+  const int32_t* aln_tgt = nullptr;
+  int64_t n_aln = 0;
+  const int32_t* cand_start = nullptr;  ///< external candidates (may be null)
+  const int32_t* cand_end = nullptr;
+  int64_t n_cand = 0;
+  Span entity(int32_t e) const { return Span{ent_start[e], ent_end[e]}; }
+};
+
+/// Non-owning view of a whole batch in CSR form. Offsets arrays have n + 1 entries.
+/// Validate once with validate() before handing it to any algorithm.
+struct BatchView {
+  int64_t n = 0;
+  const int32_t* src_len = nullptr;
+  const int32_t* tgt_len = nullptr;
+  const int64_t* ent_offsets = nullptr;
+  const int32_t* ent_start = nullptr;
+  const int32_t* ent_end = nullptr;
+  const int32_t* ent_label = nullptr;
+  const int64_t* aln_offsets = nullptr;
+  const int32_t* aln_src = nullptr;
+  const int32_t* aln_tgt = nullptr;
+  /// Optional external candidate spans (CSR); null when absent.
+  const int64_t* cand_offsets = nullptr;
+  const int32_t* cand_start = nullptr;
+  const int32_t* cand_end = nullptr;
+
+  /// The i-th sentence pair.
+  SentenceView sentence(int64_t i) const {
+    SentenceView s;
+    s.index = i;
+    s.src_len = src_len[i];
+    s.tgt_len = tgt_len[i];
+    int64_t eb = ent_offsets[i], ee = ent_offsets[i + 1];
+    s.ent_start = ent_start + eb;
+    s.ent_end = ent_end + eb;
+    s.ent_label = ent_label + eb;
+    s.n_ent = static_cast<int32_t>(ee - eb);
+    int64_t ab = aln_offsets[i], ae = aln_offsets[i + 1];
+    s.aln_src = aln_src + ab;
+    s.aln_tgt = aln_tgt + ab;
+    s.n_aln = ae - ab;
+    if (cand_offsets) {
+      int64_t cb = cand_offsets[i], ce = cand_offsets[i + 1];
+      s.cand_start = cand_start + cb;
+      s.cand_end = cand_end + cb;
+      s.n_cand = ce - cb;
+    }
+    return s;
+  }
+};
+
+/// Check every invariant of a batch; throws std::invalid_argument (offsets, lengths, empty spans)
+/// or std::out_of_range (indices past a sentence) with a message naming the sentence and field.
+/// `n_ent_total`, `n_aln_total`, `n_cand_total` are the sizes of the flat arrays.
+void validate(const BatchView& b, int64_t n_ent_total, int64_t n_aln_total, int64_t n_cand_total = 0);
+
+/// Flat results of projecting a batch: CSR over sentences of projected target spans.
+struct ProjectionOutput {
+  std::vector<int64_t> offsets;  ///< n + 1
+  std::vector<int32_t> start, end, label, entity;
+  std::vector<double> score;
+  std::vector<double> objective;  ///< per sentence: sum of the chosen scores
+  std::vector<int8_t> status;     ///< per sentence: 0 solved, 1 infeasible (left unprojected), 2 time limit
+
+  /// Append one projected span to the sentence being built.
+  void push(Span s, int32_t lab, int32_t ent, double sc) {
+    start.push_back(s.start);
+    end.push_back(s.end);
+    label.push_back(lab);
+    entity.push_back(ent);
+    score.push_back(sc);
+  }
+  /// Close the current sentence.
+  void close_sentence(double obj, int8_t st = 0) {
+    offsets.push_back(static_cast<int64_t>(start.size()));
+    objective.push_back(obj);
+    status.push_back(st);
+  }
+  /// Concatenate per-chunk outputs (each with its own leading 0 offset) in order.
+  static ProjectionOutput concat(std::vector<ProjectionOutput>& parts);
+  ProjectionOutput() { offsets.push_back(0); }
+};
+
+/// Human-readable message prefix "sentence i, field f: ".
+std::string where(int64_t sentence, const char* field);
+
+}  // namespace xlner
