@@ -1,0 +1,79 @@
+"""The one front door of projection: ``project(batch, method=...)``.
+
+Methods: ``heuristic`` (alignment ranges, García-Ferrero et al. 2022), ``greedy`` (greedy matching of
+candidates to entities), and later ``exact`` and ``ilp``. Every method returns a
+:class:`~xlner.batch.ProjectionResult`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional, Tuple
+
+from xlner.batch import ProjectionBatch, ProjectionResult
+
+_CONSTRAINT = re.compile(r"^\s*(<=|>=|<|>|=|==)\s*(\d+)\s*$")
+CONSTRAINT_OPS = ("<", "<=", "=", ">=", ">")
+
+
+def parse_constraint(text: str) -> Tuple[str, int]:
+    """Parse a projection-count constraint such as ``'<=1'`` into ``('<=', 1)``.
+
+    Raises ``ValueError`` for anything else, and for constraints no assignment can meet
+    (``<0``) .
+    """
+    m = _CONSTRAINT.match(text)
+    if not m:
+        raise ValueError(f"constraint {text!r} is not of the form <n, <=n, =n, >=n or >n")
+    op = "=" if m.group(1) == "==" else m.group(1)
+    n = int(m.group(2))
+    if op == "<" and n < 1:
+        raise ValueError(f"constraint {text!r} admits no projection count")
+    return op, n
+
+
+@dataclass
+class MatchingConfig:
+    """Options of candidate matching (greedy, exact, ilp).
+
+    Attributes:
+        max_len: longest n-gram candidate M.
+        constraint: per-entity projection count, e.g. ``'<=1'``, ``'=1'``, ``'>=1'``, ``'<2'``.
+        candidates: ``'ngrams'`` (all n-grams up to M; with the alignment score the solver internally
+            restricts itself to aligned ranges when that cannot change the result) or ``'external'``
+            (the batch's candidate spans).
+    """
+
+    max_len: int = 10
+    constraint: str = "<=1"
+    candidates: str = "ngrams"
+
+    def __post_init__(self) -> None:
+        if self.max_len < 1:
+            raise ValueError(f"max_len must be >= 1, got {self.max_len}")
+        parse_constraint(self.constraint)
+        if self.candidates not in ("ngrams", "external"):
+            raise ValueError(f"candidates must be 'ngrams' or 'external', got {self.candidates!r}")
+
+
+def project(
+    batch: ProjectionBatch,
+    method: str = "greedy",
+    *,
+    matching: Optional[MatchingConfig] = None,
+    heuristic: Optional[object] = None,
+    threads: int = -1,
+) -> ProjectionResult:
+    """Project the source entities of ``batch`` onto the target sentences.
+
+    Arguments:
+        batch: the sentence pairs.
+        method: ``'heuristic'``, ``'greedy'`` (and ``'exact'``, ``'ilp'`` once available).
+        matching: options of the matching methods (defaults: M=10, ``'<=1'``).
+        heuristic: a :class:`xlner.heuristic.HeuristicConfig` or a preset name (``'elp'``, ``'thesis'``).
+        threads: worker threads; ``-1`` uses all cores.
+
+    Returns:
+        A :class:`ProjectionResult` with the spans, their source entity and score.
+    """
+    raise NotImplementedError("filled in by the projection core")
