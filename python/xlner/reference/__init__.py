@@ -1,0 +1,1 @@
+"""Deliberately simple pure-Python reference implementations, written from the definitions; used by tests and benches."""
