@@ -232,12 +232,17 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
       }
     }
   } else {
+    // Items: one per entity with kept ranges, in visiting order; `members` lists those entities and
+    // an item always covers a contiguous run [member_begin, member_end) of it (pass 1 unites neighbours).
     w.items.clear();
     w.pool.clear();
+    w.members.clear();
     for (int32_t e : w.order) {
       const int32_t b = w.rg_off[e], f = w.rg_off[e + 1];
       if (b == f) continue;
-      HeuristicScratch::Item it{e, s.ent_label[e], static_cast<int32_t>(w.pool.size()), 0, 0};
+      const int32_t m = static_cast<int32_t>(w.members.size());
+      HeuristicScratch::Item it{e, s.ent_label[e], static_cast<int32_t>(w.pool.size()), 0, 0, m, m + 1};
+      w.members.push_back(e);
       for (int32_t k = b; k < f; ++k) {
         w.pool.push_back(w.rg[k]);
         it.words += w.rg[k].length();
@@ -249,16 +254,13 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
     auto last_word = [&](const HeuristicScratch::Item& it) { return w.pool[it.pool_end - 1].end - 1; };
     // pass 1: same label neighbours that collide are united
     for (size_t k = 0; k + 1 < w.items.size();) {
-      HeuristicScratch::Item& x = w.items[k];
-      const HeuristicScratch::Item& y = w.items[k + 1];
+      const HeuristicScratch::Item x = w.items[k];
+      const HeuristicScratch::Item y = w.items[k + 1];
       if (last_word(x) >= first_word(y) && x.label == y.label) {
-        int32_t nb, ne;
-        const int32_t xb = x.pool_begin, xe = x.pool_end, yb = y.pool_begin, ye = y.pool_end;
-        const int32_t words = union_into_pool(w.pool, xb, xe, yb, ye, nb, ne);
-        HeuristicScratch::Item& xr = w.items[k];  // pool may have grown; items did not move
-        xr.pool_begin = nb;
-        xr.pool_end = ne;
-        xr.words = words;
+        HeuristicScratch::Item& xr = w.items[k];
+        xr.words = union_into_pool(w.pool, x.pool_begin, x.pool_end, y.pool_begin, y.pool_end, xr.pool_begin,
+                                   xr.pool_end);
+        xr.member_end = y.member_end;
         w.items.erase(w.items.begin() + static_cast<std::ptrdiff_t>(k) + 1);
       } else {
         ++k;
@@ -275,13 +277,21 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
         ++k;
       }
     }
-    // write in order, later items overwrite earlier ones
-    for (const HeuristicScratch::Item& it : w.items) {
-      const int32_t first = first_word(it);
-      for (int32_t k = it.pool_begin; k < it.pool_end; ++k) {
-        for (int32_t t = w.pool[k].start; t < w.pool[k].end; ++t) {
-          w.tag_ent[t] = it.ent;
-          w.tag_begin[t] = t == first;
+    // write in order, later items overwrite earlier ones; within an item a word belongs to the first
+    // member entity (in visiting order) whose kept ranges contain it
+    w.tag_item.assign(static_cast<size_t>(T), -1);
+    for (size_t k = 0; k < w.items.size(); ++k) {
+      const HeuristicScratch::Item& it = w.items[k];
+      const int32_t first = first_word(it), id = static_cast<int32_t>(k);
+      for (int32_t m = it.member_begin; m < it.member_end; ++m) {
+        const int32_t e = w.members[m];
+        for (int32_t r = w.rg_off[e]; r < w.rg_off[e + 1]; ++r) {
+          for (int32_t t = w.rg[r].start; t < w.rg[r].end; ++t) {
+            if (w.tag_item[t] == id) continue;
+            w.tag_item[t] = id;
+            w.tag_ent[t] = e;
+            w.tag_begin[t] = t == first;
+          }
         }
       }
     }

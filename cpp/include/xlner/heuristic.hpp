@@ -26,8 +26,8 @@
 ///     starts at B-, at I- after O, or at a change of label), so they equal what seqeval extracts
 ///     from the tags Easy-Label-Projection writes.
 ///
-/// Each output span carries the label, the source entity whose word opens it (`entity`, index in
-/// the sentence) and `score` = (number of words of the span that are in A(entity)) / span length,
+/// Each output span carries the label, the source entity its first word is attributed to (`entity`,
+/// index in the sentence) and `score` = (number of words of the span that are in A(entity)) / span length,
 /// i.e. the fraction of the span's words aligned to its entity (1.0 when fully aligned, lower when
 /// gaps were filled). The per-sentence objective is the sum of the span scores; status is 0.
 #pragma once
@@ -69,11 +69,11 @@ struct HeuristicOptions {
 
 /// Reusable per-thread work buffers (no allocation per sentence once warm).
 struct HeuristicScratch {
-  std::vector<int32_t> order, al_off, al, rg_off, bucket_off, bucket_tgt, tag_ent;
+  std::vector<int32_t> order, al_off, al, rg_off, bucket_off, bucket_tgt, tag_ent, tag_item, members;
   std::vector<Span> ranges, rg, pool;
   std::vector<uint8_t> tag_begin;
   struct Item {
-    int32_t ent, label, pool_begin, pool_end, words;
+    int32_t ent, label, pool_begin, pool_end, words, member_begin, member_end;
   };
   std::vector<Item> items;
 };

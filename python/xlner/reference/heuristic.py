@@ -88,18 +88,20 @@ def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], lin
                 for w in range(r[0], r[1]):
                     tags[w] = (entities[i][2], i, w == r[0])
     elif cfg.collisions == "elp":
-        # every entity with at least one kept range becomes one sorted list of target words
+        # every entity with at least one kept range becomes an item: its sorted kept words, its label
+        # and its member entities (in visiting order)
         items = []
         for i in order:
             words = sorted(w for r in kept[i] for w in range(r[0], r[1]))
             if words:
-                items.append([words, entities[i][2], i])
+                items.append([words, entities[i][2], [i]])
         # pass 1: an item whose last word is at or after the first word of the next one "collides";
         # same label: the two become one item (union of words), compared again with the next
         k = 0
         while k < len(items) - 1:
             if items[k][0][-1] >= items[k + 1][0][0] and items[k][1] == items[k + 1][1]:
                 items[k][0] = sorted(set(items[k][0]) | set(items[k + 1][0]))
+                items[k][2] = items[k][2] + items[k + 1][2]
                 del items[k + 1]
             else:
                 k += 1
@@ -114,10 +116,12 @@ def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], lin
                     del items[k]
             else:
                 k += 1
-        # write in order; later items overwrite earlier ones
-        for words, lab, i in items:
+        # write in order; later items overwrite earlier ones; a word of an item belongs to the first
+        # member entity whose kept ranges contain it
+        for words, lab, members in items:
             for w in words:
-                tags[w] = (lab, i, w == words[0])
+                owner = next(m for m in members if any(r[0] <= w < r[1] for r in kept[m]))
+                tags[w] = (lab, owner, w == words[0])
     else:
         raise ValueError(f"unknown collisions {cfg.collisions!r}")
 
