@@ -330,3 +330,25 @@ def test_empty_batch():
     b = ProjectionBatch.from_lists([], [], [], [])
     res = project_heuristic(b, "elp", tgt_tokens=[])
     assert len(res) == 0 and res.offsets.tolist() == [0] and res.start.shape == (0,)
+
+
+@pytest.mark.parametrize("preset,overrides", [("elp", {}), ("thesis", {}), ("thesis", dict(only_i=True, top_k=2)),
+                                              ("elp", dict(only_i=True, merge_distance=2, order="shortest"))])
+def test_long_sentences_with_many_entities_equal_reference(preset, overrides):
+    # many entities x many links: the core groups links by source word instead of scanning them
+    rng = np.random.default_rng(7)
+    sents = []
+    for _ in range(60):
+        sl, tl = int(rng.integers(20, 60)), int(rng.integers(20, 70))
+        starts = sorted(rng.choice(sl, size=int(rng.integers(10, sl // 2)), replace=False).tolist())
+        ents = [(a, min(sl, a + int(rng.integers(1, 4))), int(rng.integers(0, 4))) for a in starts]
+        links = [(int(rng.integers(0, sl)), int(rng.integers(0, tl))) for _ in range(int(rng.integers(40, 3 * sl)))]
+        toks = ["." if rng.random() < 0.15 else "w" for _ in range(tl)]
+        sents.append((sl, tl, ents, links, toks))
+    config = HeuristicConfig.preset(preset, **overrides)
+    batch = ProjectionBatch.from_lists([s[0] for s in sents], [s[1] for s in sents], [s[2] for s in sents],
+                                       [s[3] for s in sents])
+    res = project_heuristic(batch, config, tgt_tokens=[s[4] for s in sents])
+    for i, (sl, tl, ents, links, toks) in enumerate(sents):
+        assert res.spans(i) == project_sentence(tl, ents, links, [is_punctuation(t) for t in toks], config)
+    assert len(res.start) > 100
