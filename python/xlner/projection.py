@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Optional, Sequence, Tuple
 
-from xlner.batch import ProjectionBatch, ProjectionResult
+from xlner import _core
+from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
 
 _CONSTRAINT = re.compile(r"^\s*(<=|>=|<|>|=|==)\s*(\d+)\s*$")
 CONSTRAINT_OPS = ("<", "<=", "=", ">=", ">")
@@ -62,6 +63,8 @@ def project(
     *,
     matching: Optional[MatchingConfig] = None,
     heuristic: Optional[object] = None,
+    scores: Optional[ScoreMatrix] = None,
+    tgt_tokens: Optional[Sequence[Sequence[str]]] = None,
     threads: int = -1,
 ) -> ProjectionResult:
     """Project the source entities of ``batch`` onto the target sentences.
@@ -71,9 +74,30 @@ def project(
         method: ``'heuristic'``, ``'greedy'`` (and ``'exact'``, ``'ilp'`` once available).
         matching: options of the matching methods (defaults: M=10, ``'<=1'``).
         heuristic: a :class:`xlner.heuristic.HeuristicConfig` or a preset name (``'elp'``, ``'thesis'``).
+        scores: precomputed score matrices (e.g. fused scores) for the matching methods; default: the
+            alignment score over the candidates of ``matching``.
+        tgt_tokens: target tokens (the heuristic's punctuation filter needs them).
         threads: worker threads; ``-1`` uses all cores.
 
     Returns:
         A :class:`ProjectionResult` with the spans, their source entity and score.
     """
-    raise NotImplementedError("filled in by the projection core")
+    cfg = matching if matching is not None else MatchingConfig()
+    if method == "greedy":
+        if scores is not None:
+            d = _core.greedy_scored(batch.core, scores.offsets, scores.ent, scores.start, scores.end,
+                                    scores.score, constraint=cfg.constraint, threads=threads)
+        else:
+            d = _core.greedy_alignment(batch.core, constraint=cfg.constraint, candidates=cfg.candidates,
+                                       max_len=cfg.max_len, threads=threads)
+        return ProjectionResult.from_core(d, batch.labels)
+    if method == "heuristic":
+        from xlner.heuristic import HeuristicConfig, project_heuristic
+
+        hcfg = heuristic if isinstance(heuristic, HeuristicConfig) else HeuristicConfig.preset(
+            heuristic if isinstance(heuristic, str) else "thesis")
+        return project_heuristic(batch, hcfg, tgt_tokens=tgt_tokens, threads=threads)
+    raise ValueError(f"unknown projection method {method!r}; choose one of {METHODS}")
+
+
+METHODS = ("heuristic", "greedy")
