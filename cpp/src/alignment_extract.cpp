@@ -129,23 +129,52 @@ std::vector<Link> match_links(const std::vector<double>& s, int32_t m, int32_t n
 }
 
 // awesome-align: P_row = softmax over each row, P_col = softmax over each column, link where both > thr.
+// One exp per cell: e = exp(v - global max) serves both directions (softmax is shift-invariant); when a
+// row or column sum underflows (values ~700 below the global max), that sentence falls back to per-row
+// and per-column maxima (two exps per cell).
 std::vector<Link> softmax_links(const std::vector<double>& s, int32_t m, int32_t n, double thr) {
+  const size_t cells = s.size();
+  double gmax = -std::numeric_limits<double>::infinity();
+  for (double v : s) gmax = std::max(gmax, v);
+  std::vector<double> e(cells), row_sum(static_cast<size_t>(m), 0.0), col_sum(static_cast<size_t>(n), 0.0);
+  for (int32_t i = 0; i < m; ++i) {
+    const double* r = s.data() + static_cast<size_t>(i) * n;
+    double* er = e.data() + static_cast<size_t>(i) * n;
+    for (int32_t j = 0; j < n; ++j) {
+      er[j] = std::exp(r[j] - gmax);
+      row_sum[i] += er[j];
+      col_sum[j] += er[j];
+    }
+  }
+  const double tiny = 1e-280;
+  bool safe = true;
+  for (double x : row_sum) safe = safe && x > tiny;
+  for (double x : col_sum) safe = safe && x > tiny;
+  std::vector<Link> out;
+  if (safe) {
+    for (int32_t i = 0; i < m; ++i) {
+      const double* er = e.data() + static_cast<size_t>(i) * n;
+      for (int32_t j = 0; j < n; ++j)
+        if (er[j] / row_sum[i] > thr && er[j] / col_sum[j] > thr) out.push_back(Link{i, j});
+    }
+    return out;
+  }
   std::vector<double> row_max(static_cast<size_t>(m), -std::numeric_limits<double>::infinity()),
-      row_sum(static_cast<size_t>(m), 0.0), col_max(static_cast<size_t>(n), -std::numeric_limits<double>::infinity()),
-      col_sum(static_cast<size_t>(n), 0.0);
+      col_max(static_cast<size_t>(n), -std::numeric_limits<double>::infinity());
   for (int32_t i = 0; i < m; ++i)
     for (int32_t j = 0; j < n; ++j) {
       double v = s[static_cast<size_t>(i) * n + j];
       row_max[i] = std::max(row_max[i], v);
       col_max[j] = std::max(col_max[j], v);
     }
+  std::fill(row_sum.begin(), row_sum.end(), 0.0);
+  std::fill(col_sum.begin(), col_sum.end(), 0.0);
   for (int32_t i = 0; i < m; ++i)
     for (int32_t j = 0; j < n; ++j) {
       double v = s[static_cast<size_t>(i) * n + j];
       row_sum[i] += std::exp(v - row_max[i]);
       col_sum[j] += std::exp(v - col_max[j]);
     }
-  std::vector<Link> out;
   for (int32_t i = 0; i < m; ++i)
     for (int32_t j = 0; j < n; ++j) {
       double v = s[static_cast<size_t>(i) * n + j];
@@ -249,9 +278,8 @@ std::vector<Link> extract(const T* sim, int32_t m, int32_t n, const ExtractOptio
     case ExtractMethod::Match: out = match_links(s, m, n); break;
     case ExtractMethod::Softmax: out = softmax_links(s, m, n, opt.threshold); break;
   }
-  std::sort(out.begin(), out.end(), [](const Link& a, const Link& b) {
-    return a.src != b.src ? a.src < b.src : a.tgt < b.tgt;
-  });
+  auto less = [](const Link& a, const Link& b) { return a.src != b.src ? a.src < b.src : a.tgt < b.tgt; };
+  if (!std::is_sorted(out.begin(), out.end(), less)) std::sort(out.begin(), out.end(), less);
   return out;
 }
 
