@@ -177,6 +177,31 @@ Returns:
 )doc");
 
   m.def(
+      "check_scores",
+      [](const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent, const carray<int32_t>& start,
+         const carray<int32_t>& end, const carray<double>& score) {
+        check_1d(offsets, b.view.n + 1, "score_offsets");
+        check_1d(ent, -1, "score_ent");
+        check_1d(start, ent.shape(0), "score_start");
+        check_1d(end, ent.shape(0), "score_end");
+        check_1d(score, ent.shape(0), "score");
+        xlner::ScoreView v;
+        v.offsets = offsets.data();
+        v.ent = ent.data();
+        v.start = start.data();
+        v.end = end.data();
+        v.score = score.data();
+        v.total = ent.shape(0);
+        py::gil_scoped_release release;
+        xlner::validate_scores(b.view, v);
+      },
+      py::arg("batch"), py::arg("offsets"), py::arg("ent"), py::arg("start"), py::arg("end"), py::arg("score"),
+      R"doc(
+Check sparse score matrices against a batch (entity indices, spans inside the target, finite scores);
+raises ValueError / IndexError naming the sentence and field.
+)doc");
+
+  m.def(
       "fusion_preset", [](const std::string& name) { return weights_to_dict(xlner::fusion_preset(name)); },
       py::arg("name"), R"doc(
 Weights {'align', 'ner', 'ner_spans', 'nmt'} of a named fusion preset of the thesis' MasakhaNER2 table
