@@ -150,7 +150,7 @@ def test_fused_scores_drive_greedy(case, preset, constraint, max_len):
         assert all(l == labels[e] for _, _, l, e, _ in r.spans(i))
 
 
-def test_fused_ner_fixes_a_split_alignment():
+def test_fusion_weights_decide_between_alignment_and_ner():
     # source "New York" (LOC) aligned only to target word 1 of "in New York"; the tagger sees [1, 3) as LOC.
     # align alone projects [1, 2); align_ner (0.5/0.5) prefers the whole predicted entity [1, 3).
     b = ProjectionBatch.from_lists([2], [3], [[(0, 2, 0)]], [[(0, 1), (1, 1)]])
