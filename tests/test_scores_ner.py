@@ -26,8 +26,18 @@ def ref_class_score(p: np.ndarray, label: int, a: int, b: int, alpha: float) -> 
     return alpha ** (n - 1) * total / n
 
 
+def ref_predicted_class(p: np.ndarray, a: int, b: int):
+    """The class l when the argmax tags of words a..b-1 read B-l I-l ... I-l (thesis code), else None."""
+    tags = [int(np.argmax(p[k])) for k in range(a, b)]
+    if tags[0] % 2 != 1:
+        return None
+    lab = (tags[0] - 1) // 2
+    return lab if all(t == 2 * lab + 2 for t in tags[1:]) else None
+
+
 def ref_ner(batch: ProjectionBatch, probs: Sequence[np.ndarray], cands: Sequence[Sequence[Tuple[int, int]]],
-            variant: str, alpha: float, threshold: float) -> List[List[Tuple[int, int, int, float]]]:
+            variant: str, alpha: float, threshold: float,
+            alpha_scope: str = "all") -> List[List[Tuple[int, int, int, float]]]:
     out = []
     for i in range(len(batch)):
         p = probs[i]
@@ -35,10 +45,15 @@ def ref_ner(batch: ProjectionBatch, probs: Sequence[np.ndarray], cands: Sequence
         rows = []
         for k, (_, _, lab) in enumerate(batch.entities(i)):
             for a, b in cands[i]:
+                def score(l: int) -> float:
+                    if alpha_scope == "all" or ref_predicted_class(p, a, b) == l:
+                        return ref_class_score(p, l, a, b, alpha)
+                    return ref_class_score(p, l, a, b, 1.0)
+
                 if variant == "class":
-                    v = ref_class_score(p, lab, a, b, alpha)
+                    v = score(lab)
                 else:
-                    v = max(ref_class_score(p, l, a, b, alpha) for l in range(n_cls))
+                    v = max(score(l) for l in range(n_cls))
                 if v > threshold:
                     rows.append((k, a, b, v))
         out.append(rows)
@@ -140,6 +155,23 @@ def test_per_class_uses_the_entity_label_and_spans_the_best_class():
         assert (e, 1, 2) not in spans  # p_B of word 1 is 0 in every class
 
 
+def test_alpha_scope_predicted_scales_only_predicted_entity_prefixes():
+    # argmax tags: B-PER I-PER I-LOC ; columns O, B-PER, I-PER, B-LOC, I-LOC
+    p = np.array([[0.1, 0.6, 0.1, 0.1, 0.1],
+                  [0.1, 0.1, 0.5, 0.1, 0.2],
+                  [0.1, 0.1, 0.3, 0.1, 0.4]])
+    b = ProjectionBatch.from_lists([2], [3], [[(0, 1, 0), (1, 2, 1)]], [[]])
+    got = {(e, a, c): v for e, a, c, v in ner_scores(b, [p], alpha_scope="predicted", threshold=0.0).entries(0)}
+    assert got[(0, 0, 2)] == pytest.approx(1.15 * (0.6 + 0.5) / 2)  # PER prefix B-PER I-PER: scaled
+    assert got[(1, 0, 2)] == pytest.approx((0.1 + 0.2) / 2)  # LOC on the same words: plain average
+    assert got[(0, 0, 3)] == pytest.approx((0.6 + 0.5 + 0.3) / 3)  # I-LOC breaks the PER entity: plain
+    assert got[(1, 1, 3)] == pytest.approx((0.1 + 0.4) / 2)  # starts with I-PER, no B: plain
+    everywhere = {(e, a, c): v for e, a, c, v in ner_scores(b, [p], threshold=0.0).entries(0)}
+    assert everywhere[(0, 0, 3)] == pytest.approx(1.15 ** 2 * (0.6 + 0.5 + 0.3) / 3)
+    with pytest.raises(ValueError, match="alpha_scope"):
+        ner_scores(b, [p], alpha_scope="some")
+
+
 def test_threshold_is_strict_and_removes_entries():
     p = np.array([[0.5, 0.5, 0.0]])  # c([0,1)) = 0.5 exactly
     b = one_entity_batch(1)
@@ -168,12 +200,14 @@ def test_external_candidates_and_ngram_bound():
 
 @settings(max_examples=60, deadline=None)
 @given(data=scored_batches(), variant=st.sampled_from(["class", "spans"]), max_len=st.integers(1, 8),
-       alpha=st.sampled_from([1.0, 1.15, 0.8, 2.0]), threshold=st.sampled_from([0.0, 0.05, 0.3]))
-def test_ngrams_match_reference(data, variant, max_len, alpha, threshold):
+       alpha=st.sampled_from([1.0, 1.15, 0.8, 2.0]), threshold=st.sampled_from([0.0, 0.05, 0.3]),
+       alpha_scope=st.sampled_from(["all", "predicted"]))
+def test_ngrams_match_reference(data, variant, max_len, alpha, threshold, alpha_scope):
     batch, probs = data
-    m = ner_scores(batch, probs, variant=variant, max_len=max_len, alpha=alpha, threshold=threshold, threads=2)
+    m = ner_scores(batch, probs, variant=variant, max_len=max_len, alpha=alpha, threshold=threshold,
+                   alpha_scope=alpha_scope, threads=2)
     cands = candidate_spans(batch, candidates="ngrams", max_len=max_len)
-    assert_matches(m, ref_ner(batch, probs, cands, variant, alpha, threshold), threshold)
+    assert_matches(m, ref_ner(batch, probs, cands, variant, alpha, threshold, alpha_scope), threshold)
 
 
 @settings(max_examples=40, deadline=None)

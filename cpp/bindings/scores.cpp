@@ -39,7 +39,8 @@ void register_scores(py::module_& m) {
   m.def(
       "ner_scores",
       [](const PyBatch& b, const carray<int64_t>& prob_offsets, const carray<double>& probs, const std::string& variant,
-         const std::string& candidates, int32_t max_len, double alpha, double threshold, int threads) {
+         const std::string& candidates, int32_t max_len, double alpha, double threshold, const std::string& alpha_scope,
+         int threads) {
         check_1d(prob_offsets, b.view.n + 1, "prob_offsets");
         if (probs.ndim() != 2)
           throw std::invalid_argument("field probs: expected a 2-D array [words, tags], got " +
@@ -52,6 +53,9 @@ void register_scores(py::module_& m) {
         o.max_len = max_len;
         o.alpha = alpha;
         o.threshold = threshold;
+        if (alpha_scope == "all") o.alpha_predicted_only = false;
+        else if (alpha_scope == "predicted") o.alpha_predicted_only = true;
+        else throw std::invalid_argument("alpha_scope must be 'all' or 'predicted', got '" + alpha_scope + "'");
         xlner::NerProbView p;
         p.offsets = prob_offsets.data();
         p.probs = probs.data();
@@ -66,7 +70,7 @@ void register_scores(py::module_& m) {
       },
       py::arg("batch"), py::arg("prob_offsets"), py::arg("probs"), py::kw_only(), py::arg("variant") = "class",
       py::arg("candidates") = "ngrams", py::arg("max_len") = 10, py::arg("alpha") = 1.15, py::arg("threshold") = 0.05,
-      py::arg("threads") = -1, R"doc(
+      py::arg("alpha_scope") = "all", py::arg("threads") = -1, R"doc(
 NER-probability scores c = alpha^(n-1) * (p[first, B-l] + sum p[rest, I-l]) / n of every
 (entity, candidate) pair with a score above the threshold.
 
@@ -79,6 +83,8 @@ Arguments:
     max_len: longest n-gram candidate.
     alpha: length scaling (> 0).
     threshold: scores <= threshold are left out.
+    alpha_scope: 'all' (the published equation: alpha^(n-1) for every candidate and class) or 'predicted'
+        (the thesis' released code: only for the class whose argmax tags read B-l I-l ... I-l on the candidate).
     threads: worker threads, -1 = all cores.
 Returns:
     dict of arrays: offsets[N+1], ent, start, end, score (CSR over sentences).

@@ -81,6 +81,23 @@ void ner_scores(const SentenceView& s, const double* probs, int32_t n_tags, cons
     sc.cands.clear();
     for (int64_t c = 0; c < s.n_cand; ++c) sc.cands.push_back(Span{s.cand_start[c], s.cand_end[c]});
   }
+  if (o.alpha_predicted_only) {
+    sc.argmax.resize(static_cast<size_t>(tl));
+    sc.i_run.assign(static_cast<size_t>(tl) + 1, 0);
+    for (int32_t k = 0; k < tl; ++k) {
+      const double* row = probs + static_cast<size_t>(k) * n_tags;
+      int32_t best = 0;
+      for (int32_t c = 1; c < n_tags; ++c)
+        if (row[c] > row[best]) best = c;
+      sc.argmax[static_cast<size_t>(k)] = best;
+    }
+    for (int32_t k = tl - 1; k >= 0; --k) {
+      const int32_t a = sc.argmax[static_cast<size_t>(k)];
+      if (a > 0 && a % 2 == 0)
+        sc.i_run[static_cast<size_t>(k)] =
+            1 + (k + 1 < tl && sc.argmax[static_cast<size_t>(k) + 1] == a ? sc.i_run[static_cast<size_t>(k) + 1] : 0);
+    }
+  }
   const size_t nc = sc.cands.size();
   // c_l(t) for every candidate and class (the spans variant keeps the maximum in column 0)
   const int32_t width = o.variant == NerVariant::Spans ? 1 : L;
@@ -94,12 +111,23 @@ void ner_scores(const SentenceView& s, const double* probs, int32_t n_tags, cons
       pow_n = n;
       pow_len = std::pow(o.alpha, n - 1);
     }
-    const double scale = pow_len / n;
+    double scale = pow_len / n;
+    int32_t scaled_class = -1;  // with alpha_predicted_only: the one class that gets α^(n−1)
+    if (o.alpha_predicted_only) {
+      scale = 1.0 / n;
+      const int32_t first = sc.argmax[static_cast<size_t>(t.start)];
+      if (first % 2 == 1) {
+        const int32_t l = (first - 1) / 2;
+        const bool rest_ok = n == 1 || (sc.argmax[static_cast<size_t>(t.start) + 1] == 2 * l + 2 &&
+                                        sc.i_run[static_cast<size_t>(t.start) + 1] >= n - 1);
+        if (rest_ok) scaled_class = l;
+      }
+    }
     double best = 0.0;
     for (int32_t l = 0; l < L; ++l) {
       const double* pre = &sc.prefix_i[static_cast<size_t>(l) * stride];
       const double sum = probs[static_cast<size_t>(t.start) * n_tags + 2 * l + 1] + (pre[t.end] - pre[t.start + 1]);
-      const double v = scale * sum;
+      const double v = (l == scaled_class ? pow_len : 1.0) * scale * sum;
       if (o.variant == NerVariant::Spans) {
         if (l == 0 || v > best) best = v;
       } else {

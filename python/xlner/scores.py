@@ -150,7 +150,7 @@ def _as_tag_probabilities(probs: Union[TagProbabilities, Sequence[np.ndarray]]) 
 
 def ner_scores(batch: ProjectionBatch, probs: Union[TagProbabilities, Sequence[np.ndarray]], *,
                variant: str = "class", candidates: str = "ngrams", max_len: int = 10, alpha: float = 1.15,
-               threshold: float = 0.05, threads: int = -1) -> ScoreMatrix:
+               threshold: float = 0.05, alpha_scope: str = "all", threads: int = -1) -> ScoreMatrix:
     """NER-probability scores (Shkalikov 2024): for candidate ``t = [s, e)`` of ``n`` words and class ``l``,
 
     ``c_l(t) = alpha**(n-1) * (p[s, B-l] + sum(p[k, I-l] for k in s+1..e-1)) / n``;
@@ -168,12 +168,16 @@ def ner_scores(batch: ProjectionBatch, probs: Union[TagProbabilities, Sequence[n
         max_len: longest n-gram candidate.
         alpha: length scaling (> 0; the thesis uses 1.15).
         threshold: scores ``<=`` it count as zero.
+        alpha_scope: ``'all'`` (the published equation) or ``'predicted'`` (the thesis' released code:
+            ``alpha**(n-1)`` only for the class ``l`` whose argmax tags on the candidate read
+            ``B-l I-l … I-l``, i.e. the candidate is a prefix of an entity the tagger predicts; the plain
+            average elsewhere).
         threads: worker threads, -1 = all cores.
     """
     p = _as_tag_probabilities(probs)
     return ScoreMatrix.from_core(_core.ner_scores(
         batch.core, p.offsets, p.probs, variant=variant, candidates=candidates, max_len=max_len, alpha=alpha,
-        threshold=threshold, threads=threads))
+        threshold=threshold, alpha_scope=alpha_scope, threads=threads))
 
 
 def predicted_spans(probs: Union[TagProbabilities, Sequence[np.ndarray]], *,

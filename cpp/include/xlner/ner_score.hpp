@@ -10,6 +10,11 @@
 ///     c_l(t) = α^(n−1) · (p[s, B-l] + Σ_{k=s+1}^{e−1} p[k, I-l]) / n
 /// The per-class variant scores entity x against t with c_{label(x)}(t); the spans variant uses
 /// max_l c_l(t) for every entity. Scores <= threshold count as zero (not emitted).
+///
+/// `alpha_predicted_only` reproduces the thesis' released code (NERModelLogitsCandidateEvaluator) instead
+/// of the published equation: the factor α^(n−1) is applied to class l only when the candidate's argmax
+/// tags read B-l, I-l, …, I-l (the candidate is a prefix of an entity the tagger predicts); every other
+/// (candidate, class) gets the plain average.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -42,6 +47,7 @@ struct NerScoreOptions {
   int32_t max_len = 10;                        ///< longest n-gram candidate (Ngrams)
   double alpha = 1.15;                         ///< length scaling α > 0
   double threshold = 0.05;                     ///< scores <= threshold are zero
+  bool alpha_predicted_only = false;           ///< α only on argmax-predicted entity prefixes (thesis code)
 };
 
 /// Check probabilities against the batch: n_tags odd and >= 3; offsets start at 0, rows of sentence i
@@ -60,6 +66,8 @@ struct NerScratch {
   std::vector<double> prefix_i;    ///< per class: prefix sums of p[·, I-l], (tgt_len + 1) each
   std::vector<double> class_score; ///< per candidate × class
   std::vector<Span> cands;
+  std::vector<int32_t> argmax;  ///< per word: most probable tag id (first maximum)
+  std::vector<int32_t> i_run;   ///< per word: length of the run of equal I- argmax tags starting there
 };
 
 /// NER scores of one sentence (`probs` points at its first row). Entries are appended in order
