@@ -94,6 +94,31 @@ def test_hand_worked_projection():
     assert [(s, e, ent) for s, e, _, ent, _ in r.spans(0)] == [(0, 1, 0), (2, 4, 1)]
 
 
+class PairObjectScorer:
+    """Duck-typed like xlner.models.nmt_scorer.NMTScorer: score_pairs(a, b, *, a_lang, b_lang)."""
+
+    def __init__(self) -> None:
+        self.langs: List[Tuple[str, str]] = []
+
+    def score_pairs(self, a, b, *, a_lang, b_lang):
+        self.langs.append((a_lang, b_lang))
+        return RatioScorer()(list(zip(a, b)))
+
+
+def test_score_pairs_object():
+    src = [["Anna", "visits", "Berlin"]]
+    tgt = [["Ana", "visita", "Berlín"]]
+    b = ProjectionBatch.from_lists([3], [3], [[(0, 1, 0), (2, 3, 1)]], [[]])
+    obj = PairObjectScorer()
+    m = nmt_scores(b, obj, src, tgt, src_lang="eng_Latn", tgt_lang="spa_Latn", max_len=2)
+    assert obj.langs == [("eng_Latn", "spa_Latn")]
+    assert m.entries(0) == nmt_scores(b, RatioScorer(), src, tgt, max_len=2).entries(0)
+    with pytest.raises(ValueError, match="src_lang and tgt_lang"):
+        nmt_scores(b, obj, src, tgt)
+    with pytest.raises(TypeError, match="scorer"):
+        nmt_scores(b, 3, src, tgt)
+
+
 def test_bad_input():
     src = [["a", "b"], ["c"]]
     tgt = [["x", "y"], ["z", "w"]]

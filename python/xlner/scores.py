@@ -350,23 +350,38 @@ def candidate_spans(batch: ProjectionBatch, *, candidates: str = "ngrams", max_l
     raise ValueError(f"candidates must be 'ngrams' or 'external', got {candidates!r}")
 
 
-def nmt_scores(batch: ProjectionBatch, scorer: PairScorer, src_tokens: Sequence[Sequence[str]],
+def nmt_scores(batch: ProjectionBatch, scorer: Union[PairScorer, object], src_tokens: Sequence[Sequence[str]],
                tgt_tokens: Sequence[Sequence[str]], *, candidates: str = "ngrams", max_len: int = 10,
-               threshold: float = 0.1, join: Callable[[Sequence[str]], str] = " ".join) -> ScoreMatrix:
+               threshold: float = 0.1, join: Callable[[Sequence[str]], str] = " ".join,
+               src_lang: Optional[str] = None, tgt_lang: Optional[str] = None) -> ScoreMatrix:
     """Translation-probability score matrix: every (entity string, candidate string) pair of the batch is
     handed to ``scorer`` in one call (it deduplicates and batches), and the scores come back as a
     :class:`ScoreMatrix`; scores ``<= threshold`` (thesis: 0.1) are left out.
 
     Arguments:
         batch: the sentence pairs.
-        scorer: ``pairs -> float array`` with one score per ``(source phrase, target phrase)`` pair, e.g. the
-            direct NMTScore of :mod:`xlner.models.nmt_scorer`.
+        scorer: ``pairs -> float array`` with one score per ``(source phrase, target phrase)`` pair, or an
+            object with ``score_pairs(a, b, *, a_lang, b_lang)`` such as
+            :class:`xlner.models.nmt_scorer.NMTScorer` (then ``src_lang`` and ``tgt_lang`` are required).
         src_tokens, tgt_tokens: the words of the source and target sentences.
         candidates, max_len: as in :func:`candidate_spans`.
         threshold: scores ``<=`` it count as zero.
         join: how words become a phrase (default: joined by spaces).
+        src_lang, tgt_lang: language codes for a ``score_pairs`` scorer.
     """
     n = len(batch)
+    if hasattr(scorer, "score_pairs"):
+        if src_lang is None or tgt_lang is None:
+            raise ValueError("src_lang and tgt_lang are required for a scorer with score_pairs()")
+        obj = scorer
+
+        def call(pairs: Sequence[Tuple[str, str]]) -> np.ndarray:
+            return obj.score_pairs([a for a, _ in pairs], [b for _, b in pairs],  # type: ignore[attr-defined]
+                                   a_lang=src_lang, b_lang=tgt_lang)
+    elif callable(scorer):
+        call = scorer  # type: ignore[assignment]
+    else:
+        raise TypeError(f"scorer must be callable or have score_pairs(), got {type(scorer).__name__}")
     for name, toks, lens in (("src_tokens", src_tokens, batch.src_len), ("tgt_tokens", tgt_tokens, batch.tgt_len)):
         if len(toks) != n:
             raise ValueError(f"field {name}: {len(toks)} sentences, but the batch has {n}")
@@ -385,7 +400,7 @@ def nmt_scores(batch: ProjectionBatch, scorer: PairScorer, src_tokens: Sequence[
                 pairs.append((ent, ph))
                 keys.append((k, cs, ce))
         pair_off[i + 1] = len(pairs)
-    raw = np.asarray(scorer(pairs) if pairs else np.zeros(0), dtype=np.float64)
+    raw = np.asarray(call(pairs) if pairs else np.zeros(0), dtype=np.float64)
     if raw.shape != (len(pairs),):
         raise ValueError(f"field nmt_score: the scorer returned shape {raw.shape} for {len(pairs)} pairs")
     bad = np.nonzero(~np.isfinite(raw))[0]
