@@ -212,3 +212,25 @@ def tiny_nllb_dir() -> Path:
 def tiny_tagger_dir() -> Path:
     """Directory of a tiny XLM-R token classifier (built once per process)."""
     return build_tiny_tagger(_tmpdir("xlner-tiny-tagger-"))
+
+
+def _one_torch_thread_fixture():
+    import pytest
+
+    @pytest.fixture(autouse=True)
+    def one_torch_thread():
+        """Run each test with one torch thread (tiny models are faster that way on a shared CPU); restores after."""
+        import torch
+
+        old = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(old)
+
+    return one_torch_thread
+
+
+#: Import into a test module (``from tinymodels import one_torch_thread``) to run its tests single-threaded.
+one_torch_thread = _one_torch_thread_fixture()
