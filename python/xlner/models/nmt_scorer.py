@@ -204,7 +204,15 @@ class Seq2SeqScorer:
         self._cache.clear()
         self._ids.clear()
 
+    def _tokenize_all(self, texts: Iterable[str]) -> None:
+        new = [t for t in dict.fromkeys(texts) if t not in self._ids]
+        if new:
+            enc = self.tokenizer(new, add_special_tokens=False)["input_ids"]  # type: ignore[operator]
+            for t, ids in zip(new, enc):
+                self._ids[t] = tuple(int(i) for i in ids)
+
     def _compute(self, keys: List[DirectedKey]) -> None:
+        self._tokenize_all([k[1] for k in keys] + [k[3] for k in keys])
         items = []
         for k in keys:
             s_code, s_text, t_code, t_text = k
@@ -237,20 +245,23 @@ class Seq2SeqScorer:
             src_index.append(uniq.setdefault(src, len(uniq)))
         srcs = list(uniq)
         ls = max(len(s) for s in srcs)
-        src_ids = torch.full((len(srcs), ls), self.pad_id, dtype=torch.long)
-        src_mask = torch.zeros((len(srcs), ls), dtype=torch.long)
+        src_np = np.full((len(srcs), ls), self.pad_id, dtype=np.int64)
+        mask_np = np.zeros((len(srcs), ls), dtype=np.int64)
         for i, s in enumerate(srcs):
-            src_ids[i, :len(s)] = torch.tensor(s)
-            src_mask[i, :len(s)] = 1
+            src_np[i, :len(s)] = s
+            mask_np[i, :len(s)] = 1
         lt = max(len(b[2]) for b in batch)
-        labels = torch.full((len(batch), lt), self.pad_id, dtype=torch.long)
-        dec_in = torch.full((len(batch), lt), self.pad_id, dtype=torch.long)
-        scored = torch.zeros((len(batch), lt), dtype=torch.bool)
+        lab_np = np.full((len(batch), lt), self.pad_id, dtype=np.int64)
+        dec_np = np.full((len(batch), lt), self.pad_id, dtype=np.int64)
+        scored_np = np.zeros((len(batch), lt), dtype=bool)
         for i, (_, _, lab) in enumerate(batch):
-            labels[i, :len(lab)] = torch.tensor(lab)
-            dec_in[i, 0] = self.decoder_start
-            dec_in[i, 1:len(lab)] = torch.tensor(lab[:-1])
-            scored[i, :len(lab)] = torch.tensor([t not in lang_ids for t in lab])
+            lab_np[i, :len(lab)] = lab
+            dec_np[i, 0] = self.decoder_start
+            dec_np[i, 1:len(lab)] = lab[:-1]
+            scored_np[i, :len(lab)] = True
+        scored_np &= ~np.isin(lab_np, np.fromiter(lang_ids, dtype=np.int64))
+        src_ids, src_mask = torch.from_numpy(src_np), torch.from_numpy(mask_np)
+        labels, dec_in, scored = torch.from_numpy(lab_np), torch.from_numpy(dec_np), torch.from_numpy(scored_np)
         src_ids, src_mask = src_ids.to(dev), src_mask.to(dev)
         labels, dec_in, scored = labels.to(dev), dec_in.to(dev), scored.to(dev)
         index = torch.tensor(src_index, device=dev)
