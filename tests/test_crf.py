@@ -46,6 +46,7 @@ def test_shapes_and_features():
     assert f[0]["BOS"] == 1.0 and "EOS" not in f[0] and f[1]["EOS"] == 1.0
     assert f[0]["w=john"] == 1.0 and f[0]["s2=hn"] == 1.0 and f[0]["p1=j"] == 1.0
     assert f[0]["+1:w=lives"] == 1.0 and f[1]["-1:w=john"] == 1.0
+    assert f[0]["-1:pad"] == 1.0 and f[0]["+2:pad"] == 1.0 and "-2:pad" not in f[0] and "-2:pad" in f[1]
     assert f[0]["title"] == 1.0 and f[1]["title"] == 0.0
 
 

@@ -102,7 +102,9 @@ def _word_features(word: str, prefix: str, affix: int, full: bool) -> Dict[str, 
 
 def sentence_features(tokens: Sequence[str], config: CRFConfig | None = None) -> List[Dict[str, float]]:
     """Feature dictionaries, one per token: the word and its shape/affix features, the lower-cased
-    words and shapes of neighbours within ``config.window``, and ``BOS``/``EOS`` markers."""
+    words and shapes of neighbours within ``config.window`` (a ``pad`` marker for the position just
+    outside the sentence), word bigrams with the direct neighbours, and ``BOS``/``EOS`` on the first and
+    last word."""
     cfg = config or CRFConfig()
     n = len(tokens)
     feats: List[Dict[str, float]] = []
@@ -113,10 +115,12 @@ def sentence_features(tokens: Sequence[str], config: CRFConfig | None = None) ->
             for j, tag in ((i - d, f"-{d}:"), (i + d, f"+{d}:")):
                 if 0 <= j < n:
                     f.update(_word_features(tokens[j], tag, 0, False))
-                elif j == -1:
-                    f["BOS"] = 1.0
-                elif j == n:
-                    f["EOS"] = 1.0
+                elif j == -1 or j == n:
+                    f[f"{tag}pad"] = 1.0  # the neighbour position just outside the sentence
+        if i == 0:
+            f["BOS"] = 1.0
+        if i == n - 1:
+            f["EOS"] = 1.0
         if cfg.window >= 1 and 0 < i:
             f[f"bi-1={tokens[i - 1].lower()}|{word.lower()}"] = 1.0
         if cfg.window >= 1 and i + 1 < n:
