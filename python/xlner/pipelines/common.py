@@ -30,6 +30,14 @@ def model_key(obj: Any) -> str:
     return type(obj).__qualname__
 
 
+def stage_key(model: Any, role: str, **extra: Any) -> Optional[Dict[str, Any]]:
+    """The stage-file key of a stage computed by ``model`` (``None`` when no model is given: the stage
+    can then only be served from its cache)."""
+    if model is None:
+        return None
+    return {role: model_key(model), **extra}
+
+
 def in_batches(items: Sequence[Any], size: int, fn: Callable[[List[Any]], List[Any]],
                on_progress: Optional[Callable[[int], None]] = None) -> List[Any]:
     """Apply ``fn`` to consecutive slices of ``items`` and concatenate (checks one output per input)."""
@@ -80,12 +88,14 @@ def align(aligner: Any, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str
 
 
 def check_links(links: Sequence[Links], src_lens: Sequence[int], tgt_lens: Sequence[int], start: int,
-                what: str = "alignments") -> None:
-    """Raise ``ValueError`` naming the (global) sentence whose links point outside its sentences."""
+                what: str = "alignments", positions: Optional[Sequence[int]] = None) -> None:
+    """Raise ``ValueError`` naming the (global) sentence whose links point outside its sentences
+    (sentence ``start + positions[i]``, or ``start + i`` without ``positions``)."""
     for i, (ls, n, m) in enumerate(zip(links, src_lens, tgt_lens)):
         for a, b in ls:
             if not (0 <= a < n and 0 <= b < m):
-                raise ValueError(f"sentence {start + i}, field {what}: link ({a}, {b}) outside the sentence pair "
+                k = start + (positions[i] if positions is not None else i)
+                raise ValueError(f"sentence {k}, field {what}: link ({a}, {b}) outside the sentence pair "
                                  f"of {n} source and {m} target words")
 
 

@@ -138,11 +138,13 @@ class FilterConfig:
 class PrecomputedConfig:
     """Intermediate files to start from: translations (JSON lines with ``tokens``, CoNLL or a token file),
     alignments (JSON lines with ``links`` or talp; source side = the projection source), source labels
-    (JSON lines with ``tokens``/``tags`` or CoNLL)."""
+    (JSON lines with ``tokens``/``tags`` or CoNLL). ``alignments_field`` names the links field of a
+    JSON-lines alignment file."""
 
     translations: Optional[str] = None
     alignments: Optional[str] = None
     source_labels: Optional[str] = None
+    alignments_field: str = "links"
 
 
 @dataclass

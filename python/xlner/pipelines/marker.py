@@ -74,9 +74,9 @@ def marker_projection(
     run = Run("marker", cfg, output_dir)
     pre_lb = precomputed("source labels", source_labels if source_labels is not None
                          else cfg.precomputed.source_labels, iter_precomputed_tags)
-    st = run.stage("marker_translations", {"translator": common.model_key(translator), "src_lang": cfg.src_lang,
-                                           "tgt_lang": cfg.tgt_lang,
-                                           "labels": pre_lb.name if pre_lb else "input"})
+    st = run.stage("marker_translations", common.stage_key(translator, "translator", src_lang=cfg.src_lang,
+                                                           tgt_lang=cfg.tgt_lang,
+                                                           labels=pre_lb.name if pre_lb else "input"))
     out = PipelineOutput(run.summary)
     s = run.summary
     try:

@@ -67,7 +67,11 @@ class Run:
 
     def stage(self, name: str, key: Dict[str, Any]) -> StageFile:
         """The resumable stage file ``<out>/<name>.jsonl``."""
-        st = StageFile(self.out / f"{name}.jsonl", key, overwrite=self.cfg.overwrite)
+        try:
+            st = StageFile(self.out / f"{name}.jsonl", key, overwrite=self.cfg.overwrite)
+        except BaseException:
+            self.abort()
+            raise
         self.stages[name] = st
         return st
 

@@ -221,23 +221,27 @@ class StageFile:
     At open, the complete records already on disk are counted (a partial trailing line from an
     interrupted run is cut off); :meth:`run` then serves those and computes and appends the rest.
     ``key`` describes what produces the records (model, languages, ...); it is stored beside the file
-    and a stage file written with another key raises ``ValueError`` unless ``overwrite``.
+    and a stage file written with another key raises ``ValueError`` unless ``overwrite``. ``key=None``
+    (no producer at hand) accepts whatever is cached; missing records then cannot be computed.
     """
 
-    def __init__(self, path: str | os.PathLike[str], key: Dict[str, Any], *, overwrite: bool = False,
+    def __init__(self, path: str | os.PathLike[str], key: Optional[Dict[str, Any]], *, overwrite: bool = False,
                  resume: bool = True):
         self.path = Path(path)
         self.meta_path = self.path.with_name(self.path.name + ".meta.json")
-        self.key = json.loads(json.dumps(key, default=str))
+        self.key = json.loads(json.dumps(key, default=str)) if key is not None else None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fresh = overwrite or not resume or not self.path.exists()
+        old = None
         if not fresh and self.meta_path.exists():
             old = json.loads(self.meta_path.read_text(encoding="utf-8")).get("key")
-            if old != self.key:
+            if self.key is not None and old != self.key:
                 raise ValueError(f"stage file {self.path} was written by {old!r}, not {self.key!r}; "
                                  f"use overwrite=True (--overwrite) or another output folder")
         if fresh:
             self.path.write_bytes(b"")
+        if self.key is None:  # no producer given: serve the cache as it is
+            self.key = old
         self.meta_path.write_text(json.dumps({"key": self.key}, ensure_ascii=False, indent=1), encoding="utf-8")
         self.cached = self._count_and_repair()
         self._reader = open(self.path, "rb")
@@ -303,6 +307,12 @@ class StageFile:
         """Close the file handles."""
         self._reader.close()
         self._writer.close()
+
+    def __enter__(self) -> "StageFile":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -64,21 +64,20 @@ def translate_test(
     pre_tr = precomputed("translations", translations if translations is not None else pc.translations,
                          iter_precomputed_tokens)
     pre_al = precomputed("alignments", alignments if alignments is not None else pc.alignments,
-                         iter_precomputed_links)
+                         lambda f: iter_precomputed_links(f, field_name=pc.alignments_field))
     pre_lb = precomputed("source labels", source_labels if source_labels is not None else pc.source_labels,
                          iter_precomputed_tags)
     method = cfg.projection.method
     st_tr = run.stage("translations", {"precomputed": pre_tr.name} if pre_tr else
-                      {"translator": common.model_key(translator), "src_lang": cfg.src_lang,
-                       "tgt_lang": cfg.tgt_lang})
+                      common.stage_key(translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
     st_lb = run.stage("source_predictions", {"precomputed": pre_lb.name} if pre_lb else
-                      {"tagger": common.model_key(tagger)})
+                      common.stage_key(tagger, "tagger"))
     if method == "backtranslation":
-        st_al = run.stage("backtranslations", {"translator": common.model_key(translator),
-                                               "src_lang": cfg.tgt_lang, "tgt_lang": cfg.src_lang})
+        st_al = run.stage("backtranslations", common.stage_key(translator, "translator", src_lang=cfg.tgt_lang,
+                                                                 tgt_lang=cfg.src_lang))
     else:
         st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else
-                          {"aligner": common.model_key(aligner)})
+                          common.stage_key(aligner, "aligner"))
     vocab = LabelVocab()
     counts = common.EntityCounts(cfg.eval_labels)
     have_gold = None
@@ -135,6 +134,8 @@ def translate_test(
                         else:
                             links = common.align(aligner, [eng[p] for p in pos], [tgt[p] for p in pos],
                                                  cfg.aligner.batch_size)
+                        common.check_links(links, [len(eng[p]) for p in pos], [len(tgt[p]) for p in pos],
+                                           start, positions=pos)
                         return [{"links": [[int(a), int(b)] for a, b in ls]} for ls in links]
 
                     links = [[tuple(x) for x in r["links"]] for r in st_al.run(start, len(chunk), do_align)]

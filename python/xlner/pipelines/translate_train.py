@@ -68,15 +68,14 @@ def translate_train(
     pre_tr = precomputed("translations", translations if translations is not None else pc.translations,
                          iter_precomputed_tokens)
     pre_al = precomputed("alignments", alignments if alignments is not None else pc.alignments,
-                         iter_precomputed_links)
+                         lambda f: iter_precomputed_links(f, field_name=pc.alignments_field))
     pre_lb = precomputed("source labels", source_labels if source_labels is not None else pc.source_labels,
                          iter_precomputed_tags)
     st_tr = run.stage("translations", {"precomputed": pre_tr.name} if pre_tr else
-                      {"translator": common.model_key(translator), "src_lang": cfg.src_lang,
-                       "tgt_lang": cfg.tgt_lang})
+                      common.stage_key(translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
     st_lb = run.stage("source_labels", {"precomputed": pre_lb.name} if pre_lb else
                       {"input_or_tagger": common.model_key(tagger) if tagger is not None else "input"})
-    st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else {"aligner": common.model_key(aligner)})
+    st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else common.stage_key(aligner, "aligner"))
     vocab = LabelVocab()
     out = PipelineOutput(run.summary)
     s = run.summary
@@ -123,6 +122,8 @@ def translate_train(
                     else:
                         links = common.align(aligner, [src[p] for p in pos], [tgt[p] for p in pos],
                                              cfg.aligner.batch_size)
+                    common.check_links(links, [len(src[p]) for p in pos], [len(tgt[p]) for p in pos], start,
+                                       positions=pos)
                     return [{"links": [[int(a), int(b)] for a, b in ls]} for ls in links]
 
                 links = [[tuple(x) for x in r["links"]] for r in st_al.run(start, len(chunk), do_align)]
