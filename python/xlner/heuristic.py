@@ -9,14 +9,19 @@ between entities. The full definition is in ``cpp/include/xlner/heuristic.hpp``;
 * ``HeuristicConfig.preset("elp")`` reproduces Easy-Label-Projection
   (ikergarcia1996/Easy-Label-Projection) exactly: punctuation links dropped, pieces joined when the
   result spans at most ``d + 2`` words, largest piece kept (leftmost on ties), entities in source
-  order, and its collision rules (same-label neighbours united, otherwise the larger survives, later
-  ones overwrite). Its output spans are what seqeval reads off the tags that tool writes.
+  order, and its collision rules (neighbours in source order "collide" when the first one's last
+  word is at or after the next one's first word: same label → united into one word set, else the one
+  with strictly more words survives, on ties the later one). Its output spans are what seqeval reads
+  off the tags that tool writes (a united, non-contiguous word set gives one span per contiguous
+  part). Parity on the 12 shipped conll2003-deepl test files: every sentence (tests/test_elp_parity.py).
 * ``HeuristicConfig.preset("thesis")`` is the thesis form of DESIGN.md: d = 1 (gap of at most one
   word), no top-k, only_i off, thr = 0.8, punctuation kept, shortest entities first, a range
   labelled only if none of its words is labelled yet.
 
-Every projected span carries its label, the index of the source entity that opens it and a
-``score``: the fraction of the span's words aligned to that entity (1.0 when no gap was filled).
+Every projected span carries its label, the index (within the sentence) of the source entity its
+first word comes from, and a ``score``: the fraction of the span's words aligned to that entity
+(1.0 when no gap was filled; punctuation links count as unaligned when they are dropped). The
+per-sentence objective is the sum of the span scores.
 """
 from __future__ import annotations
 
