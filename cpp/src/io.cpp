@@ -25,6 +25,16 @@ std::string format_where(const std::string& path, int64_t sentence, const std::s
 }
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+/// Bytes that can be part of a token in the fast path of the CoNLL reader: all but whitespace and NUL.
+struct TokenByteTable {
+  bool v[256];
+  constexpr TokenByteTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = !(i == 0 || i == ' ' || i == '\t' || i == '\n' || i == '\r' || i == '\v' || i == '\f');
+  }
+  constexpr bool operator[](unsigned char c) const { return v[c]; }
+};
+constexpr TokenByteTable kTokenByte{};
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /// Show a piece of input in a message: quoted, cut after 40 bytes, control bytes escaped.
@@ -270,7 +280,47 @@ TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOp
   int64_t line = 0, sent = 0, ntok = 0;
   bool in_sentence = false;
   size_t pos = skip_bom(text);
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);  // u[n] == 0 (std::string terminator)
   while (pos < n) {
+    // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): one scan, no trimming.
+    // Anything else (blank lines, more fields, extra whitespace, errors) takes the general path below.
+    {
+      size_t q = pos;
+      while (kTokenByte[u[q]]) ++q;
+      if (q > pos) {
+        size_t gb = q, ge = q, next = 0;
+        bool fast = false;
+        if (q == n || p[q] == '\n' || (p[q] == '\r' && p[q + 1] == '\n')) {
+          fast = !opt.with_tags;  // a single field: a tag is missing unless tags are not read
+          next = q == n ? n : (p[q] == '\n' ? q + 1 : q + 2);
+        } else if (p[q] == ' ' || p[q] == '\t') {
+          size_t r = q + 1;
+          while (kTokenByte[u[r]]) ++r;
+          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && p[r + 1] == '\n'))) {
+            gb = q + 1;
+            ge = r;
+            next = r == n ? n : (p[r] == '\n' ? r + 1 : r + 2);
+            fast = true;
+          }
+        }
+        if (fast && bad >= next) {
+          int32_t id = 0;
+          if (opt.with_tags) id = interner.id(std::string_view(p + gb, ge - gb));
+          if (id >= 0 && q - pos <= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+            if (opt.with_tags) c.tags.push_back(id);
+            if (opt.keep_tokens) {
+              c.tok_begin.push_back(static_cast<int64_t>(pos));
+              c.tok_len.push_back(static_cast<int32_t>(q - pos));
+            }
+            ++line;
+            ++ntok;
+            in_sentence = true;
+            pos = next;
+            continue;
+          }
+        }
+      }
+    }
     size_t end, next;
     line_bounds(p, n, pos, end, next);
     ++line;
