@@ -254,3 +254,11 @@ def test_m2m100_translator_equals_direct_generate():
             ref = model.generate(**enc, forced_bos_token_id=tok.get_lang_id("fr"), num_beams=2, max_new_tokens=10,
                                  max_length=None, do_sample=False)
         assert got == " ".join(tok.decode(ref[0], skip_special_tokens=True).split())
+
+
+def test_translate_stream_equals_translate(loaded, tmp_path):
+    model, tok = loaded
+    tr = Translator(model, tok, device="cpu", options=OPTS, cache=tmp_path / "s.sqlite")
+    streamed = list(tr.translate_stream(iter(TEXTS), src_lang="en", tgt_lang="de", chunk_size=3))
+    assert streamed == Translator(model, tok, device="cpu", options=OPTS).translate(TEXTS, src_lang="en", tgt_lang="de")
+    assert len(TranslationCache(tmp_path / "s.sqlite")) == len(set(TEXTS))

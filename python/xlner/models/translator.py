@@ -23,7 +23,7 @@ import math
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 
@@ -289,6 +289,23 @@ class Translator:
         if todo:
             done.update(self._generate(todo, src_code, tgt_code, tgt_id))
         return [done[k] for k in keys]
+
+    def translate_stream(self, texts: Iterable[str], *, src_lang: str, tgt_lang: str,
+                         chunk_size: int = 1024) -> Iterator[str]:
+        """Translate an iterable of any length chunk by chunk (bounded memory), yielding in input order.
+
+        Each chunk is committed to the cache before its translations are yielded.
+        """
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        chunk: List[str] = []
+        for t in texts:
+            chunk.append(t)
+            if len(chunk) == chunk_size:
+                yield from self.translate(chunk, src_lang=src_lang, tgt_lang=tgt_lang)
+                chunk = []
+        if chunk:
+            yield from self.translate(chunk, src_lang=src_lang, tgt_lang=tgt_lang)
 
     def translate_words(self, sentences: Sequence[Sequence[str]], *, src_lang: str, tgt_lang: str) -> List[List[str]]:
         """Translate tokenised sentences (joined by spaces); outputs are split on whitespace."""
