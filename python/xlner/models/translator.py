@@ -23,12 +23,13 @@ import math
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
-
-import torch
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from xlner.models._device import DeviceLike, DtypeLike, resolve_device, resolve_dtype
 from xlner.models.languages import tokenizer_lang_code
+
+if TYPE_CHECKING:  # torch/transformers load with the model; the cache and marker helpers work without them
+    import torch
 
 Span = Tuple[int, int]
 
@@ -367,6 +368,7 @@ class Translator:
         return batches
 
     def _generate(self, todo: Dict[str, Tuple[int, str]], src_code: str, tgt_code: str, tgt_id: int) -> Dict[str, str]:
+        import torch
         from tqdm.auto import tqdm
 
         items = self._encode(todo, src_code)
