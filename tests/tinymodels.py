@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -74,7 +75,7 @@ def _read_conll_sentences(path: Path, limit: int) -> List[str]:
 def training_sentences(limit_per_language: int = 150) -> List[str]:
     """Inline sentences plus, when available, Europarl-NER sentences in en/de/es/it."""
     sents = list(INLINE_SENTENCES)
-    data = ROOT.parent / "shared" / "data" / "europarl-ner"
+    data = Path(os.environ.get("XLNER_SHARED_DATA", ROOT.parent / "shared" / "data")) / "europarl-ner"
     for lang in ("en", "de", "es", "it"):
         p = data / f"{lang}.conll"
         if p.is_file():
