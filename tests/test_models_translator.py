@@ -262,3 +262,13 @@ def test_translate_stream_equals_translate(loaded, tmp_path):
     streamed = list(tr.translate_stream(iter(TEXTS), src_lang="en", tgt_lang="de", chunk_size=3))
     assert streamed == Translator(model, tok, device="cpu", options=OPTS).translate(TEXTS, src_lang="en", tgt_lang="de")
     assert len(TranslationCache(tmp_path / "s.sqlite")) == len(set(TEXTS))
+
+
+def test_pipeline_call_style_and_cache_key(loaded):
+    model, tok = loaded
+    tr = Translator(model, tok, device="cpu", options=OPTS, model_id="tiny")
+    # the pipelines call translate(texts, src_lang, tgt_lang) positionally
+    assert tr.translate(TEXTS[:2], "en", "de") == tr.translate(TEXTS[:2], src_lang="en", tgt_lang="de")
+    assert tr.cache_key.startswith("tiny|")
+    assert tr.cache_key != Translator(model, tok, device="cpu", model_id="tiny",
+                                      options=GenerationOptions(num_beams=3)).cache_key

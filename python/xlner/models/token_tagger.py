@@ -140,6 +140,8 @@ class TokenTagger:
 
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
+        self.name_or_path = model if isinstance(model, str) else str(
+            getattr(getattr(model, "config", None), "_name_or_path", "") or type(model).__name__)
         if isinstance(model, str):
             if tokenizer is None:
                 tokenizer = AutoTokenizer.from_pretrained(model)

@@ -269,7 +269,12 @@ class Translator:
         return tokenizer_lang_code(code, self.tokenizer, allow_stand_in=self.allow_stand_in,
                                    overrides=self.lang_overrides)
 
-    def translate(self, texts: Sequence[str], *, src_lang: str, tgt_lang: str) -> List[str]:
+    @property
+    def cache_key(self) -> str:
+        """Identifies the model and decoding options (what the pipelines store with their stage files)."""
+        return f"{self.model_id}|{self.options.key()}"
+
+    def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> List[str]:
         """Translate ``texts`` (one string per sentence); identical texts are translated once."""
         for i, t in enumerate(texts):
             if not isinstance(t, str):
