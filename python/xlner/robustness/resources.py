@@ -200,7 +200,8 @@ class NamePool:
         if any_class:
             seen = {key(n) for v in known.names.values() for n in v}
             return NamePool({c: [n for n in v if key(n) not in seen] for c, v in self.names.items()})
-        return NamePool({c: [n for n in v if key(n) not in {key(m) for m in known.get(c)}] for c, v in self.names.items()})
+        per_class = {c: {key(m) for m in known.get(c)} for c in self.names}
+        return NamePool({c: [n for n in v if key(n) not in per_class[c]] for c, v in self.names.items()})
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.names.values())

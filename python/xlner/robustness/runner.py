@@ -60,6 +60,30 @@ def perturb_sentences(
     return out
 
 
+def carry_alignment(
+    links: Sequence[Tuple[int, int]], perturbed: Perturbed, *, side: str = "tgt"
+) -> List[Tuple[int, int]]:
+    """Carry word-alignment links ``(src, tgt)`` over to a perturbed sentence through
+    ``perturbed.origin``: links to tokens that kept their slot are renumbered; links to deleted or
+    length-changed tokens are dropped (``side``: which side of the links was perturbed).
+
+    For projection studies that keep the original alignments (to isolate the projection step from
+    the aligner); re-aligning the perturbed text tests the aligner as well.
+    """
+    if side not in ("src", "tgt"):
+        raise ValueError(f"side must be 'src' or 'tgt', got {side!r}")
+    new_pos: Dict[int, List[int]] = {}
+    for j, i in enumerate(perturbed.origin):
+        if i >= 0:
+            new_pos.setdefault(i, []).append(j)
+    out: List[Tuple[int, int]] = []
+    for s_i, t_i in links:
+        old = t_i if side == "tgt" else s_i
+        for j in new_pos.get(old, []):
+            out.append((s_i, j) if side == "tgt" else (j, t_i))
+    return sorted(out)
+
+
 def perturb_corpus(
     sentences: Sequence[Sentence], perturbation: Perturbation, *, seed: int = 0
 ) -> Tuple[List[Sentence], List[Dict[str, object]]]:
@@ -355,6 +379,6 @@ def evaluate_robustness(
 
 
 __all__ = [
-    "Predictor", "perturb_sentences", "perturb_corpus", "standard_suite", "write_perturbed", "as_predictor",
+    "Predictor", "perturb_sentences", "carry_alignment", "perturb_corpus", "standard_suite", "write_perturbed", "as_predictor",
     "ScoreRow", "entity_scores", "RobustnessReport", "evaluate_robustness",
 ]
