@@ -172,3 +172,34 @@ class ProjectionResult:
 
 
 __all__ = ["LabelVocab", "ProjectionBatch", "ProjectionResult", "EntityTuple", "LinkTuple"]
+
+
+@dataclass
+class ScoreMatrix:
+    """Sparse entity × candidate score matrices of a batch, CSR over sentences.
+
+    Entry k of sentence i (``offsets[i] <= k < offsets[i+1]``) scores source entity ``ent[k]``
+    (index within the sentence) against target span ``[start[k], end[k])``. Absent pairs score 0.
+    """
+
+    offsets: np.ndarray
+    ent: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    score: np.ndarray
+
+    @classmethod
+    def from_core(cls, d: Dict[str, np.ndarray]) -> "ScoreMatrix":
+        """Wrap the dict of arrays returned by the C++ core."""
+        return cls(d["offsets"], d["ent"], d["start"], d["end"], d["score"])
+
+    def __len__(self) -> int:
+        return int(self.offsets.shape[0]) - 1
+
+    def entries(self, i: int) -> List[Tuple[int, int, int, float]]:
+        """Entries of sentence ``i`` as (entity, start, end, score)."""
+        a, b = int(self.offsets[i]), int(self.offsets[i + 1])
+        return [(int(self.ent[k]), int(self.start[k]), int(self.end[k]), float(self.score[k])) for k in range(a, b)]
+
+
+__all__ += ["ScoreMatrix"]

@@ -1,0 +1,84 @@
+/// @file matching.hpp
+/// @brief Matching source entities to target candidates: the count constraint and greedy matching.
+///
+/// Greedy (DESIGN.md): repeatedly take the highest positive score, assign that candidate to that
+/// entity, zero every candidate overlapping it, and zero the entity's row once its projection count
+/// reaches the cap (`<n`: n − 1; `<=n`, `=n`: n; `>=n`, `>n`: no cap). Ties are broken
+/// deterministically: highest score, then lowest entity index, then candidate order (start
+/// ascending, then end ascending). Greedy never forces a lower bound: under `=`, `>=`, `>` it may
+/// project an entity fewer times than asked (the exact solvers report such sentences instead).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "xlner/batch.hpp"
+#include "xlner/candidates.hpp"
+#include "xlner/scores.hpp"
+
+namespace xlner {
+
+/// Comparison of the per-entity projection count with n.
+enum class ConstraintOp : int { Less = 0, LessEq = 1, Eq = 2, GreaterEq = 3, Greater = 4 };
+
+/// Per-entity projection count constraint, e.g. `<= 1`.
+struct Constraint {
+  ConstraintOp op = ConstraintOp::LessEq;
+  int32_t n = 1;
+  /// Largest admissible count, or -1 when unbounded.
+  int32_t cap() const;
+  /// Smallest admissible count.
+  int32_t floor() const;
+  /// Parse "<=1", "<2", "=1", ">=1", ">0" (throws std::invalid_argument).
+  static Constraint parse(const std::string& text);
+};
+
+/// Reusable per-thread buffers of greedy matching.
+struct GreedyScratch {
+  std::vector<uint8_t> occupied;
+  std::vector<int32_t> count;
+  std::vector<ScoreEntry> chosen;
+};
+
+/// Greedy matching of one sentence. `entries` (reordered in place) are the nonzeros of the score
+/// matrix; entries with score <= 0 are never chosen. The chosen entries, sorted by span start, are
+/// left in `scratch.chosen`; returns the objective (sum of the chosen scores).
+double greedy_select(std::vector<ScoreEntry>& entries, int32_t n_ent, int32_t tgt_len, const Constraint& c,
+                     GreedyScratch& scratch);
+
+/// Sort entries into greedy order: score descending, entity ascending, span start, span end ascending.
+void sort_greedy_order(std::vector<ScoreEntry>& entries);
+
+/// Sparse score matrices of a batch in CSR form over sentences.
+struct ScoreBatch {
+  std::vector<int64_t> offsets{0};
+  std::vector<int32_t> ent, start, end;
+  std::vector<double> score;
+};
+
+/// Alignment-score matrices of every sentence of a validated batch (positive entries only).
+ScoreBatch alignment_scores_batch(const BatchView& b, CandidateMode mode, int32_t max_len, int threads);
+
+/// Greedy projection with the alignment score. With `Ngrams` the aligned-range reduction is used
+/// internally (it provably gives the same assignment, see candidates.hpp).
+ProjectionOutput greedy_alignment_batch(const BatchView& b, CandidateMode mode, int32_t max_len,
+                                        const Constraint& c, int threads);
+
+/// Non-owning view of externally computed score matrices (CSR over the batch's sentences).
+struct ScoreView {
+  const int64_t* offsets = nullptr;
+  const int32_t* ent = nullptr;
+  const int32_t* start = nullptr;
+  const int32_t* end = nullptr;
+  const double* score = nullptr;
+  int64_t total = 0;
+};
+
+/// Check a score view against its batch (entity indices, spans inside the target, finite scores);
+/// throws naming the sentence and field.
+void validate_scores(const BatchView& b, const ScoreView& s);
+
+/// Greedy projection from arbitrary (e.g. fused) score matrices.
+ProjectionOutput greedy_scored_batch(const BatchView& b, const ScoreView& s, const Constraint& c, int threads);
+
+}  // namespace xlner

@@ -1,0 +1,205 @@
+#include "xlner/matching.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "xlner/parallel.hpp"
+
+namespace xlner {
+
+int32_t Constraint::cap() const {
+  switch (op) {
+    case ConstraintOp::Less: return n - 1;
+    case ConstraintOp::LessEq:
+    case ConstraintOp::Eq: return n;
+    default: return -1;
+  }
+}
+
+int32_t Constraint::floor() const {
+  switch (op) {
+    case ConstraintOp::Eq:
+    case ConstraintOp::GreaterEq: return n;
+    case ConstraintOp::Greater: return n + 1;
+    default: return 0;
+  }
+}
+
+Constraint Constraint::parse(const std::string& text) {
+  size_t i = 0;
+  while (i < text.size() && text[i] == ' ') ++i;
+  Constraint c;
+  auto starts = [&](const char* p) { return text.compare(i, std::char_traits<char>::length(p), p) == 0; };
+  if (starts("<=")) { c.op = ConstraintOp::LessEq; i += 2; }
+  else if (starts(">=")) { c.op = ConstraintOp::GreaterEq; i += 2; }
+  else if (starts("==")) { c.op = ConstraintOp::Eq; i += 2; }
+  else if (starts("<")) { c.op = ConstraintOp::Less; i += 1; }
+  else if (starts(">")) { c.op = ConstraintOp::Greater; i += 1; }
+  else if (starts("=")) { c.op = ConstraintOp::Eq; i += 1; }
+  else throw std::invalid_argument("constraint '" + text + "' must start with <, <=, =, >= or >");
+  size_t used = 0;
+  long v = 0;
+  try {
+    v = std::stol(text.substr(i), &used);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("constraint '" + text + "' has no count n");
+  }
+  if (v < 0 || v > 1000000) throw std::invalid_argument("constraint '" + text + "': n out of range");
+  c.n = static_cast<int32_t>(v);
+  if (c.op == ConstraintOp::Less && c.n < 1) throw std::invalid_argument("constraint '" + text + "' admits no count");
+  return c;
+}
+
+void sort_greedy_order(std::vector<ScoreEntry>& entries) {
+  std::sort(entries.begin(), entries.end(), [](const ScoreEntry& a, const ScoreEntry& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.ent != b.ent) return a.ent < b.ent;
+    if (a.span.start != b.span.start) return a.span.start < b.span.start;
+    return a.span.end < b.span.end;
+  });
+}
+
+double greedy_select(std::vector<ScoreEntry>& entries, int32_t n_ent, int32_t tgt_len, const Constraint& c,
+                     GreedyScratch& sc) {
+  sc.chosen.clear();
+  const int32_t cap = c.cap();
+  if (entries.empty() || cap == 0) return 0.0;
+  sort_greedy_order(entries);
+  sc.occupied.assign(static_cast<size_t>(tgt_len), 0);
+  sc.count.assign(static_cast<size_t>(n_ent), 0);
+  double objective = 0.0;
+  int32_t open_rows = n_ent;
+  for (const ScoreEntry& en : entries) {
+    if (!(en.score > 0.0)) break;  // sorted: nothing positive is left
+    if (cap >= 0 && sc.count[en.ent] >= cap) continue;
+    bool free = true;
+    for (int32_t j = en.span.start; j < en.span.end; ++j)
+      if (sc.occupied[j]) {
+        free = false;
+        break;
+      }
+    if (!free) continue;
+    for (int32_t j = en.span.start; j < en.span.end; ++j) sc.occupied[j] = 1;
+    sc.chosen.push_back(en);
+    objective += en.score;
+    if (cap >= 0 && ++sc.count[en.ent] == cap && --open_rows == 0) break;
+  }
+  std::sort(sc.chosen.begin(), sc.chosen.end(),
+            [](const ScoreEntry& a, const ScoreEntry& b) { return a.span < b.span; });
+  return objective;
+}
+
+namespace {
+
+struct Worker {
+  ScoreScratch score;
+  GreedyScratch greedy;
+  std::vector<ScoreEntry> entries;
+};
+
+void emit(const SentenceView& s, const GreedyScratch& g, double objective, ProjectionOutput& out) {
+  for (const ScoreEntry& en : g.chosen) out.push(en.span, s.ent_label[en.ent], en.ent, en.score);
+  out.close_sentence(objective);
+}
+
+template <class PerSentence>
+ProjectionOutput run_batch(const BatchView& b, int threads, PerSentence per_sentence) {
+  const int64_t chunks = default_chunks(b.n, threads);
+  std::vector<ProjectionOutput> parts(static_cast<size_t>(std::max<int64_t>(chunks, 1)));
+  parallel_chunks(b.n, threads, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
+    Worker w;
+    ProjectionOutput& out = parts[static_cast<size_t>(c)];
+    out.start.reserve(static_cast<size_t>(hi - lo) * 2);
+    for (int64_t i = lo; i < hi; ++i) per_sentence(b.sentence(i), w, out);
+  });
+  return ProjectionOutput::concat(parts);
+}
+
+}  // namespace
+
+ScoreBatch alignment_scores_batch(const BatchView& b, CandidateMode mode, int32_t max_len, int threads) {
+  if (max_len < 1) throw std::invalid_argument("max_len must be >= 1");
+  if (mode == CandidateMode::External && b.cand_offsets == nullptr)
+    throw std::invalid_argument("external candidates requested but the batch has none");
+  const int64_t chunks = default_chunks(b.n, threads);
+  std::vector<ScoreBatch> parts(static_cast<size_t>(std::max<int64_t>(chunks, 1)));
+  parallel_chunks(b.n, threads, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
+    ScoreScratch sc;
+    std::vector<ScoreEntry> entries;
+    ScoreBatch& p = parts[static_cast<size_t>(c)];
+    for (int64_t i = lo; i < hi; ++i) {
+      entries.clear();
+      alignment_scores(b.sentence(i), mode, max_len, sc, entries);
+      for (const ScoreEntry& en : entries) {
+        p.ent.push_back(en.ent);
+        p.start.push_back(en.span.start);
+        p.end.push_back(en.span.end);
+        p.score.push_back(en.score);
+      }
+      p.offsets.push_back(static_cast<int64_t>(p.ent.size()));
+    }
+  });
+  ScoreBatch out;
+  for (auto& p : parts) {
+    const int64_t base = static_cast<int64_t>(out.ent.size());
+    for (size_t i = 1; i < p.offsets.size(); ++i) out.offsets.push_back(base + p.offsets[i]);
+    out.ent.insert(out.ent.end(), p.ent.begin(), p.ent.end());
+    out.start.insert(out.start.end(), p.start.begin(), p.start.end());
+    out.end.insert(out.end.end(), p.end.begin(), p.end.end());
+    out.score.insert(out.score.end(), p.score.begin(), p.score.end());
+    p = ScoreBatch();
+  }
+  return out;
+}
+
+ProjectionOutput greedy_alignment_batch(const BatchView& b, CandidateMode mode, int32_t max_len,
+                                        const Constraint& c, int threads) {
+  if (max_len < 1) throw std::invalid_argument("max_len must be >= 1");
+  if (mode == CandidateMode::External && b.cand_offsets == nullptr)
+    throw std::invalid_argument("external candidates requested but the batch has none");
+  const CandidateMode used = mode == CandidateMode::Ngrams ? CandidateMode::AlignedRanges : mode;
+  return run_batch(b, threads, [&](const SentenceView& s, Worker& w, ProjectionOutput& out) {
+    w.entries.clear();
+    alignment_scores(s, used, max_len, w.score, w.entries);
+    const double obj = greedy_select(w.entries, s.n_ent, s.tgt_len, c, w.greedy);
+    emit(s, w.greedy, obj, out);
+  });
+}
+
+void validate_scores(const BatchView& b, const ScoreView& v) {
+  if (v.offsets == nullptr) throw std::invalid_argument("field score_offsets: missing");
+  if (v.offsets[0] != 0) throw std::invalid_argument("field score_offsets: first offset must be 0");
+  for (int64_t i = 0; i < b.n; ++i) {
+    if (v.offsets[i + 1] < v.offsets[i]) throw std::invalid_argument(where(i, "score_offsets") + "offsets decrease");
+    const int64_t n_ent = b.ent_offsets[i + 1] - b.ent_offsets[i];
+    for (int64_t k = v.offsets[i]; k < v.offsets[i + 1] && k < v.total; ++k) {
+      if (v.ent[k] < 0 || v.ent[k] >= n_ent)
+        throw std::out_of_range(where(i, "score_ent") + "entity index " + std::to_string(v.ent[k]) +
+                                " out of range for " + std::to_string(n_ent) + " entities");
+      if (v.start[k] < 0 || v.end[k] > b.tgt_len[i])
+        throw std::out_of_range(where(i, "score_start/score_end") + "candidate [" + std::to_string(v.start[k]) +
+                                ", " + std::to_string(v.end[k]) + ") lies past the target sentence of length " +
+                                std::to_string(b.tgt_len[i]));
+      if (v.end[k] <= v.start[k])
+        throw std::invalid_argument(where(i, "score_start/score_end") + "empty candidate span");
+      if (!std::isfinite(v.score[k])) throw std::invalid_argument(where(i, "score") + "score is not finite");
+    }
+  }
+  if (v.offsets[b.n] != v.total)
+    throw std::invalid_argument("field score_offsets: last offset " + std::to_string(v.offsets[b.n]) +
+                                " does not match the array size " + std::to_string(v.total));
+}
+
+ProjectionOutput greedy_scored_batch(const BatchView& b, const ScoreView& v, const Constraint& c, int threads) {
+  return run_batch(b, threads, [&](const SentenceView& s, Worker& w, ProjectionOutput& out) {
+    w.entries.clear();
+    for (int64_t k = v.offsets[s.index]; k < v.offsets[s.index + 1]; ++k)
+      w.entries.push_back(ScoreEntry{v.score[k], v.ent[k], Span{v.start[k], v.end[k]}});
+    const double obj = greedy_select(w.entries, s.n_ent, s.tgt_len, c, w.greedy);
+    emit(s, w.greedy, obj, out);
+  });
+}
+
+}  // namespace xlner

@@ -1,0 +1,42 @@
+"""Paths of the real evaluation data under ``../shared/data`` (never bundled: see its README)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Optional, Tuple
+
+#: Aligner name → file stem of its talp files in conll2003-deepl/<lang>/alignments/.
+CONLL_DEEPL_ALIGNERS = {
+    "awesome": "awesome",
+    "simalign": "simalign-itermax",
+    "fast_align": "fast_align-gdfa",
+    "mgiza": "mgiza-gdfa",
+}
+CONLL_DEEPL_LANGS = ("de", "es", "it")
+
+
+def shared_data_dir(explicit: Optional[str | os.PathLike[str]] = None) -> Path:
+    """The data folder: ``explicit``, else ``$XLNER_SHARED_DATA``, else ``../shared/data`` beside the project."""
+    if explicit is not None:
+        return Path(explicit)
+    env = os.environ.get("XLNER_SHARED_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def conll_deepl_paths(root: str | os.PathLike[str], lang: str, split: str = "test",
+                      aligner: str = "awesome") -> Tuple[Path, Path, Path]:
+    """(English source, translation with that aligner's silver labels, alignments) of conll2003-deepl.
+
+    Train and dev translations exist only with awesome-align labels; alignments exist for all four aligners.
+    """
+    if aligner not in CONLL_DEEPL_ALIGNERS:
+        raise ValueError(f"unknown aligner {aligner!r}; choose one of {sorted(CONLL_DEEPL_ALIGNERS)}")
+    base = Path(root) / "conll2003-deepl"
+    tsv_aligner = aligner if split == "test" else "awesome"
+    return (base / "en" / f"{split}.tsv", base / lang / f"{split}.{tsv_aligner}.tsv",
+            base / lang / "alignments" / f"{split}.{CONLL_DEEPL_ALIGNERS[aligner]}.talp")
+
+
+__all__ = ["CONLL_DEEPL_ALIGNERS", "CONLL_DEEPL_LANGS", "shared_data_dir", "conll_deepl_paths"]

@@ -1,0 +1,1 @@
+"""Slow pure-Python reference implementations, written from the definitions, for tests and benches."""
