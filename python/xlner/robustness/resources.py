@@ -13,28 +13,12 @@ Name = Tuple[str, ...]
 
 
 def entity_spans(tags: Sequence[str]) -> List[Tuple[int, int, str]]:
-    """Entity spans ``(start, end_exclusive, class)`` of an IOB2 tag sequence.
+    """Entity spans ``(start, end_exclusive, class)`` of an IOB2 tag sequence, seqeval semantics
+    (an ``I-X`` that does not continue an entity of class X starts a new one): the core's
+    :func:`xlner.tagging.iob2_to_spans`."""
+    from xlner.tagging import iob2_to_spans
 
-    An ``I-X`` that does not continue an entity of class X (after ``O`` or another class) starts a
-    new entity, as in conlleval/seqeval's default mode.
-    """
-    spans: List[Tuple[int, int, str]] = []
-    start = -1
-    cls = ""
-    for i, tag in enumerate(tags):
-        if tag == "O":
-            if start >= 0:
-                spans.append((start, i, cls))
-                start = -1
-            continue
-        prefix, c = tag[0], tag[2:]
-        if prefix == "B" or start < 0 or c != cls:
-            if start >= 0:
-                spans.append((start, i, cls))
-            start, cls = i, c
-    if start >= 0:
-        spans.append((start, len(tags), cls))
-    return spans
+    return iob2_to_spans(tags) if len(tags) else []
 
 
 def span_tags(label: str, length: int) -> List[str]:
