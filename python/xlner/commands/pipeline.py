@@ -1,0 +1,126 @@
+"""``xlner pipeline translate-test|translate-train|model-transfer|marker``: run a whole pipeline.
+
+Options come from a TOML file (``--config``, see :mod:`xlner.pipelines.config`) and flags; flags win.
+
+Example::
+
+    xlner pipeline translate-test --input bam.jsonl --tag-names O B-PER I-PER B-ORG I-ORG B-LOC I-LOC B-DATE I-DATE \\
+        --tokens-field org_tokens --tags-field org_ner_tags --translations bam.jsonl --alignments bam.jsonl \\
+        --tagger en.crf --method greedy --eval-labels PER ORG LOC --output-dir runs/bam
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any, Dict
+
+KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
+
+# flag dest -> dotted config key
+_FLAGS: Dict[str, str] = {
+    "input": "input", "output_dir": "output_dir", "src_lang": "src_lang", "tgt_lang": "tgt_lang",
+    "chunk_size": "chunk_size", "overwrite": "overwrite", "eval_labels": "eval_labels",
+    "tokens_field": "input_format.tokens_field", "tags_field": "input_format.tags_field",
+    "tag_names": "input_format.tag_names",
+    "translations": "precomputed.translations", "alignments": "precomputed.alignments",
+    "source_labels": "precomputed.source_labels",
+    "alignments_field": "precomputed.alignments_field",
+    "translator_model": "translator.model", "beam_size": "translator.beam_size",
+    "translator_batch_size": "translator.batch_size", "max_length": "translator.max_length",
+    "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache_dir",
+    "tagger": "tagger.path", "tagger_kind": "tagger.kind", "tagger_batch_size": "tagger.batch_size",
+    "aligner": "aligner.kind", "aligner_model": "aligner.model",
+    "method": "projection.method", "constraint": "projection.constraint", "max_len": "projection.max_len",
+    "heuristic": "projection.heuristic", "labels": "projection.labels", "threads": "projection.threads",
+    "min_ratio": "filter.min_ratio", "min_score": "filter.min_score",
+}
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", help="TOML configuration file (flags override it)")
+    g = p.add_argument_group("data")
+    g.add_argument("--input", help="input: CoNLL, JSON lines or one sentence per line")
+    g.add_argument("--output-dir", help="folder for intermediate files and outputs")
+    g.add_argument("--src-lang", help="language of the input (ISO 639 or FLORES-200 code)")
+    g.add_argument("--tgt-lang", help="language the input is translated into")
+    g.add_argument("--chunk-size", type=int, help="sentences per streamed chunk (default 10000)")
+    g.add_argument("--overwrite", action="store_true", default=None,
+                   help="recompute stage files written with other models instead of failing")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--eval-labels", nargs="+", help="evaluate only these classes (others mapped to O)")
+    g.add_argument("--tokens-field", help="JSON-lines input: field of the tokens")
+    g.add_argument("--tags-field", help="JSON-lines input: field of the tags")
+    g.add_argument("--tag-names", nargs="+", help="JSON-lines input: names of integer tag ids, in id order")
+    g = p.add_argument_group("precomputed intermediate files")
+    g.add_argument("--translations", help="translations (JSON lines with 'tokens', CoNLL or token file)")
+    g.add_argument("--alignments", help="alignments (JSON lines with 'links', or talp); source = projection source")
+    g.add_argument("--alignments-field", help="links field of JSON-lines alignments (default 'links')")
+    g.add_argument("--source-labels", help="source labels (JSON lines with 'tokens'/'tags', or CoNLL)")
+    g = p.add_argument_group("models")
+    g.add_argument("--translator-model", help="NLLB / M2M100 model folder or hub id")
+    g.add_argument("--beam-size", type=int)
+    g.add_argument("--translator-batch-size", type=int)
+    g.add_argument("--max-length", type=int)
+    g.add_argument("--device", help="auto, cpu or cuda")
+    g.add_argument("--dtype", help="auto, float32, bfloat16 or float16")
+    g.add_argument("--translation-cache", help="folder of the on-disk translation cache")
+    g.add_argument("--tagger", help="tagger model (CRF file or transformers folder)")
+    g.add_argument("--tagger-kind", choices=("crf", "transformers"))
+    g.add_argument("--tagger-batch-size", type=int)
+    g.add_argument("--aligner", choices=("embedding", "lexical", "eflomal"))
+    g.add_argument("--aligner-model", help="encoder of the embedding aligner")
+    g = p.add_argument_group("projection")
+    g.add_argument("--method", choices=("heuristic", "greedy", "exact", "ilp", "backtranslation"))
+    g.add_argument("--constraint", help="per-entity projection count, e.g. '<=1'")
+    g.add_argument("--max-len", type=int, help="longest candidate span")
+    g.add_argument("--heuristic", choices=("thesis", "elp"), help="heuristic preset")
+    g.add_argument("--labels", nargs="+", help="source labels to project (others dropped)")
+    g.add_argument("--threads", type=int, help="core threads (-1: all)")
+    g.add_argument("--min-ratio", type=float, help="translate-train: drop sentences below this projection ratio")
+    g.add_argument("--min-score", type=float, help="translate-train: drop sentences with a span scoring below")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register ``pipeline`` and its four sub-commands."""
+    p = subparsers.add_parser("pipeline", help="run an end-to-end pipeline",
+                              description="Run translate-test, translate-train, model transfer or the marker "
+                                          "baseline end to end; intermediate files go next to the outputs.")
+    sub = p.add_subparsers(dest="pipeline_kind", metavar="KIND", required=True)
+    helps = {"translate-test": "label target sentences through English and project back",
+             "translate-train": "translate a labelled corpus and project its labels",
+             "model-transfer": "apply a tagger to the target text directly",
+             "marker": "EasyProject-style translation with entity markers"}
+    for kind in KINDS:
+        _add_common(sub.add_parser(kind, help=helps[kind]))
+    p.set_defaults(func=run)
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> Any:
+    """The :class:`~xlner.pipelines.PipelineConfig` of parsed arguments (config file, then flags)."""
+    from xlner.pipelines.config import PipelineConfig, load_config, with_overrides
+
+    cfg = load_config(args.config) if getattr(args, "config", None) else PipelineConfig()
+    over: Dict[str, Any] = {"kind": args.pipeline_kind}
+    for dest, key in _FLAGS.items():
+        over[key] = getattr(args, dest, None)
+    if getattr(args, "quiet", False):
+        over["progress"] = False
+    return with_overrides(cfg, over)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the pipeline and print its summary; returns 0, or 1 with a message on bad input."""
+    from xlner.pipelines import run_pipeline
+
+    try:
+        cfg = config_from_args(args)
+        out = run_pipeline(cfg)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"xlner pipeline {args.pipeline_kind}: error: {exc}", file=sys.stderr)
+        return 1
+    print(out.summary.format())
+    return 0
+
+
+__all__ = ["add_parser", "config_from_args", "run"]

@@ -1,0 +1,69 @@
+"""End-to-end pipelines: translate-test, translate-train, model transfer, marker-based (EasyProject).
+
+Each pipeline streams its input in chunks (``chunk_size`` sentences), calls the injected models in
+batches and the C++ core once per chunk, writes every intermediate result as a resumable JSON-lines
+stage file next to its outputs, can start from precomputed translations / alignments / source labels,
+and returns a :class:`PipelineOutput` whose summary holds counts, the projection ratio, time per stage
+and (when the input has gold tags) entity-level P/R/F1.
+
+Example::
+
+    from xlner.pipelines import PipelineConfig, translate_test
+    from xlner.models.crf import CRFTagger
+    cfg = PipelineConfig(kind="translate-test", src_lang="bam", tgt_lang="eng", eval_labels=["PER", "ORG", "LOC"])
+    out = translate_test("bam.jsonl", cfg, tagger=CRFTagger.load("en.crf"),
+                         translations="bam-en.tokens.txt", alignments="bam-en.talp", output_dir="runs/bam")
+    print(out.summary.format())
+"""
+from __future__ import annotations
+
+from xlner.pipelines.common import EntityCounts, mark_entities, project_chunk
+from xlner.pipelines.config import (AlignerConfig, FilterConfig, InputConfig, PipelineConfig, PrecomputedConfig,
+                                    ProjectionConfig, TaggerConfig, TranslatorConfig, build_aligner, build_tagger,
+                                    build_translator, config_from_dict, load_config, with_overrides)
+from xlner.pipelines.marker import marker_projection, recover_marked
+from xlner.pipelines.model_transfer import model_transfer
+from xlner.pipelines.runner import PipelineOutput
+from xlner.pipelines.stages import PipelineSummary, StageFile, chunked, default_tokenize, iter_sentences
+from xlner.pipelines.translate_test import translate_test
+from xlner.pipelines.translate_train import keep_sentence, translate_train
+
+
+def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: object = None,
+                 aligner: object = None, collect: bool = False) -> PipelineOutput:
+    """Run the pipeline ``config.kind`` on ``config.input``; models not given are built from the config
+    when a stage needs them (a stage fully precomputed or cached needs none)."""
+    if config.input is None:
+        raise ValueError("no input given (input = ... in the config, or --input)")
+    pc = config.precomputed
+    kind = config.kind
+    needs_tr = kind == "marker" or (kind in ("translate-test", "translate-train") and pc.translations is None) \
+        or config.projection.method == "backtranslation"
+    needs_tg = kind in ("model-transfer",) or (kind == "translate-test" and pc.source_labels is None)
+    needs_al = kind in ("translate-test", "translate-train") and pc.alignments is None \
+        and config.projection.method != "backtranslation"
+    if translator is None and needs_tr and config.translator.model:
+        translator = build_translator(config.translator)
+    if tagger is None and needs_tg and config.tagger.path:
+        tagger = build_tagger(config.tagger)
+    if tagger is None and kind == "translate-train" and config.tagger.path:
+        tagger = build_tagger(config.tagger)
+    if aligner is None and needs_al:
+        aligner = build_aligner(config.aligner)
+    if kind == "translate-test":
+        return translate_test(config.input, config, translator=translator, tagger=tagger, aligner=aligner,
+                              collect=collect)
+    if kind == "translate-train":
+        return translate_train(config.input, config, translator=translator, tagger=tagger, aligner=aligner,
+                               collect=collect)
+    if kind == "model-transfer":
+        return model_transfer(config.input, config, tagger=tagger, collect=collect)
+    return marker_projection(config.input, config, translator=translator, collect=collect)
+
+
+__all__ = ["AlignerConfig", "EntityCounts", "FilterConfig", "InputConfig", "PipelineConfig", "PipelineOutput",
+           "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "TaggerConfig",
+           "TranslatorConfig", "build_aligner", "build_tagger", "build_translator", "chunked", "config_from_dict",
+           "default_tokenize", "iter_sentences", "keep_sentence", "load_config", "mark_entities",
+           "marker_projection", "model_transfer", "project_chunk", "recover_marked", "run_pipeline",
+           "translate_test", "translate_train", "with_overrides"]

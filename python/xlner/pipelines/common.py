@@ -1,0 +1,250 @@
+"""Pieces shared by the pipelines: model calls in batches, projection of a chunk through the C++ core,
+marker insertion, and streaming entity-level evaluation.
+
+The model objects are duck-typed, so that any implementation (the package's own, a user's, a test's)
+can be injected:
+
+* translator: ``translate(texts, src_lang, tgt_lang) -> list[str]``;
+* tagger (:class:`xlner.models.base.Tagger`): ``predict(sentences) -> list[list[str]]``;
+* aligner: ``align_batch(src_tokens_list, tgt_tokens_list) -> list[links]`` (links are
+  ``(src_index, tgt_index)`` pairs).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult
+from xlner.pipelines.stages import Links
+from xlner.tagging import batch_spans_to_tags, batch_tags_to_spans
+
+
+def model_key(obj: Any) -> str:
+    """A best-effort description of a model object, stored with the stage files it produced."""
+    for attr in ("cache_key", "model_name", "name_or_path", "name"):
+        v = getattr(obj, attr, None)
+        if isinstance(v, str) and v:
+            return f"{type(obj).__qualname__}:{v}"
+    return type(obj).__qualname__
+
+
+def stage_key(model: Any, role: str, **extra: Any) -> Optional[Dict[str, Any]]:
+    """The stage-file key of a stage computed by ``model`` (``None`` when no model is given: the stage
+    can then only be served from its cache)."""
+    if model is None:
+        return None
+    return {role: model_key(model), **extra}
+
+
+def in_batches(items: Sequence[Any], size: int, fn: Callable[[List[Any]], List[Any]],
+               on_progress: Optional[Callable[[int], None]] = None) -> List[Any]:
+    """Apply ``fn`` to consecutive slices of ``items`` and concatenate (checks one output per input)."""
+    out: List[Any] = []
+    for a in range(0, len(items), max(1, size)):
+        part = list(items[a:a + size])
+        res = list(fn(part))
+        if len(res) != len(part):
+            raise RuntimeError(f"model call returned {len(res)} results for {len(part)} inputs")
+        out.extend(res)
+        if on_progress is not None:
+            on_progress(len(part))
+    return out
+
+
+def translate(translator: Any, texts: Sequence[str], src_lang: str, tgt_lang: str, batch_size: int = 256
+              ) -> List[str]:
+    """Translate ``texts`` with an injected translator, in slices of ``batch_size`` (the translator sorts
+    and batches each slice itself)."""
+    if translator is None:
+        raise ValueError("this stage needs a translator (or precomputed translations)")
+    return in_batches(texts, batch_size, lambda part: translator.translate(part, src_lang, tgt_lang))
+
+
+def tag(tagger: Any, sentences: Sequence[Sequence[str]], batch_size: int = 256) -> List[List[str]]:
+    """IOB2 tags from an injected tagger, checked to have one tag per token."""
+    if tagger is None:
+        raise ValueError("this stage needs a tagger (or precomputed source labels)")
+    out = in_batches([list(s) for s in sentences], batch_size, tagger.predict)
+    for i, (s, t) in enumerate(zip(sentences, out)):
+        if len(s) != len(t):
+            raise RuntimeError(f"sentence {i}: tagger returned {len(t)} tags for {len(s)} tokens")
+    return [list(t) for t in out]
+
+
+def align(aligner: Any, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], batch_size: int = 1024
+          ) -> List[Links]:
+    """Word alignments (src, tgt) from an injected aligner (``align_batch``)."""
+    if aligner is None:
+        raise ValueError("this stage needs an aligner (or precomputed alignments)")
+    fn = getattr(aligner, "align_batch", None)
+    if fn is None:
+        raise TypeError(f"aligner {type(aligner).__name__} has no align_batch(src, tgt) method")
+    pairs = list(zip(src, tgt))
+    if getattr(aligner, "whole_chunk", False):  # statistical aligners learn from the whole chunk
+        batch_size = max(1, len(pairs))
+    return in_batches(pairs, batch_size, lambda part: fn([p[0] for p in part], [p[1] for p in part]))
+
+
+def check_links(links: Sequence[Links], src_lens: Sequence[int], tgt_lens: Sequence[int], start: int,
+                what: str = "alignments", positions: Optional[Sequence[int]] = None) -> None:
+    """Raise ``ValueError`` naming the (global) sentence whose links point outside its sentences
+    (sentence ``start + positions[i]``, or ``start + i`` without ``positions``)."""
+    for i, (ls, n, m) in enumerate(zip(links, src_lens, tgt_lens)):
+        for a, b in ls:
+            if not (0 <= a < n and 0 <= b < m):
+                k = start + (positions[i] if positions is not None else i)
+                raise ValueError(f"sentence {k}, field {what}: link ({a}, {b}) outside the sentence pair "
+                                 f"of {n} source and {m} target words")
+
+
+def filter_labels(tags: Sequence[str], keep: Optional[Sequence[str]]) -> List[str]:
+    """Tags with every entity whose label is not in ``keep`` turned into ``O`` (``keep=None``: unchanged)."""
+    if keep is None:
+        return list(tags)
+    allowed = set(keep)
+    return [t if t == "O" or t[2:] in allowed else "O" for t in tags]
+
+
+@dataclass
+class ChunkProjection:
+    """Projection of one chunk: target tags and spans per sentence, and counts."""
+
+    tags: List[List[str]]
+    spans: List[List[Dict[str, Any]]]
+    source_entities: List[int]
+
+
+def project_chunk(src_tokens: Sequence[Sequence[str]], src_tags: Sequence[Sequence[str]],
+                  tgt_tokens: Sequence[Sequence[str]], links: Sequence[Links], *, method: str,
+                  matching: Any = None, heuristic: Any = None, labels: Optional[Sequence[str]] = None,
+                  vocab: Optional[LabelVocab] = None, threads: int = -1, start: int = 0) -> ChunkProjection:
+    """Project the source entities of a chunk onto its target sentences with one core call.
+
+    ``src_tags`` are IOB2 tags on ``src_tokens`` (entities whose label is not in ``labels`` are dropped);
+    ``links`` are (source word, target word) pairs. ``method`` is any method of
+    :func:`xlner.projection.project`. Errors name the global sentence (``start`` + position).
+    """
+    from xlner.projection import project
+
+    n = len(src_tokens)
+    for name, seq in (("tags", src_tags), ("tgt_tokens", tgt_tokens), ("links", links)):
+        if len(seq) != n:
+            raise ValueError(f"chunk at sentence {start}: {len(seq)} {name} for {n} sentences")
+    for i in range(n):
+        if len(src_tags[i]) != len(src_tokens[i]):
+            raise ValueError(f"sentence {start + i}, field source tags: {len(src_tags[i])} tags for "
+                             f"{len(src_tokens[i])} tokens")
+    src_lens = [len(s) for s in src_tokens]
+    tgt_lens = [len(t) for t in tgt_tokens]
+    check_links(links, src_lens, tgt_lens, start)
+    vocab = vocab if vocab is not None else LabelVocab()
+    eo, es, ee, el = batch_tags_to_spans([filter_labels(t, labels) for t in src_tags], vocab, threads=threads)
+    ao = np.zeros(n + 1, dtype=np.int64)
+    ao[1:] = np.cumsum([len(ls) for ls in links])
+    flat = np.array([p for ls in links for p in ls], dtype=np.int32).reshape(-1, 2)
+    batch = ProjectionBatch(np.asarray(src_lens, dtype=np.int32), np.asarray(tgt_lens, dtype=np.int32),
+                            np.asarray(eo, dtype=np.int64), np.asarray(es, dtype=np.int32),
+                            np.asarray(ee, dtype=np.int32), np.asarray(el, dtype=np.int32), ao,
+                            np.ascontiguousarray(flat[:, 0]), np.ascontiguousarray(flat[:, 1]), labels=vocab)
+    kw: Dict[str, Any] = {"threads": threads}
+    if matching is not None:
+        kw["matching"] = matching
+    if method == "heuristic":
+        kw["heuristic"] = heuristic
+        kw["tgt_tokens"] = [list(t) for t in tgt_tokens]
+    try:
+        res: ProjectionResult = project(batch, method, **kw)
+    except (ValueError, IndexError) as exc:
+        raise type(exc)(f"chunk starting at sentence {start}: {exc}") from None
+    tags = batch_spans_to_tags(np.asarray(tgt_lens, dtype=np.int32), res.offsets, res.start, res.end, res.label,
+                               vocab, threads=threads)
+    spans: List[List[Dict[str, Any]]] = []
+    for i in range(n):
+        ents = batch.entities(i)
+        row = []
+        for s, e, lab, ent, score in res.spans(i):
+            es_, ee_, _ = ents[ent]
+            row.append({"start": s, "end": e, "label": vocab.name(lab), "score": round(score, 6),
+                        "source": [es_, ee_], "source_text": " ".join(src_tokens[i][es_:ee_])})
+        spans.append(row)
+    counts = np.diff(np.asarray(eo)).astype(int).tolist()
+    return ChunkProjection(tags, spans, counts)
+
+
+def spans_from_tags(tags: Sequence[str]) -> List[Tuple[int, int, str]]:
+    """Entities (start, end, label) of one IOB2 sentence, seqeval semantics."""
+    vocab = LabelVocab()
+    _, s, e, l = batch_tags_to_spans([list(tags)], vocab, threads=1)
+    return [(int(a), int(b), vocab.name(int(c))) for a, b, c in zip(s, e, l)]
+
+
+def mark_entities(tokens: Sequence[str], tags: Sequence[str], open_marker: str = "[", close_marker: str = "]"
+                  ) -> Tuple[str, List[str], List[str]]:
+    """EasyProject-style marked text: each entity wrapped in markers, plus the entity texts and labels."""
+    spans = spans_from_tags(tags)
+    out: List[str] = []
+    ents: List[str] = []
+    labs: List[str] = []
+    k = 0
+    for s, e, lab in spans:
+        out.extend(tokens[k:s])
+        out.append(open_marker)
+        out.extend(tokens[s:e])
+        out.append(close_marker)
+        ents.append(" ".join(tokens[s:e]))
+        labs.append(lab)
+        k = e
+    out.extend(tokens[k:])
+    return " ".join(out), ents, labs
+
+
+@dataclass
+class EntityCounts:
+    """Streaming exact-match entity counts (seqeval chunking), micro-averaged P/R/F1.
+
+    ``labels`` restricts the evaluation to these classes: entities of other classes are removed from
+    gold and prediction alike (i.e. mapped to ``O``).
+    """
+
+    labels: Optional[List[str]] = None
+    tp: Dict[str, int] = field(default_factory=dict)
+    n_pred: Dict[str, int] = field(default_factory=dict)
+    n_gold: Dict[str, int] = field(default_factory=dict)
+
+    def add(self, gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], start: int = 0) -> None:
+        """Count one chunk of sentences (gold and predicted IOB2 tags, same lengths)."""
+        if len(gold) != len(pred):
+            raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
+        keep = set(self.labels) if self.labels is not None else None
+        for i, (g, p) in enumerate(zip(gold, pred)):
+            if len(g) != len(p):
+                raise ValueError(f"sentence {start + i}: {len(g)} gold tags but {len(p)} predicted tags")
+            gs = {x for x in spans_from_tags(g) if keep is None or x[2] in keep}
+            ps = {x for x in spans_from_tags(p) if keep is None or x[2] in keep}
+            for x in gs:
+                self.n_gold[x[2]] = self.n_gold.get(x[2], 0) + 1
+            for x in ps:
+                self.n_pred[x[2]] = self.n_pred.get(x[2], 0) + 1
+            for x in gs & ps:
+                self.tp[x[2]] = self.tp.get(x[2], 0) + 1
+
+    def report(self) -> Dict[str, Any]:
+        """Micro precision, recall, F1 and per-label figures."""
+
+        def prf(tp: int, np_: int, ng: int) -> Dict[str, float]:
+            p = tp / np_ if np_ else 0.0
+            r = tp / ng if ng else 0.0
+            return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
+                    "support": ng, "predicted": np_}
+
+        names = sorted(set(self.n_gold) | set(self.n_pred))
+        out: Dict[str, Any] = prf(sum(self.tp.values()), sum(self.n_pred.values()), sum(self.n_gold.values()))
+        out["labels"] = list(self.labels) if self.labels is not None else None
+        out["per_label"] = {n: prf(self.tp.get(n, 0), self.n_pred.get(n, 0), self.n_gold.get(n, 0)) for n in names}
+        return out
+
+
+__all__ = ["ChunkProjection", "EntityCounts", "align", "check_links", "filter_labels", "in_batches",
+           "mark_entities", "model_key", "project_chunk", "spans_from_tags", "tag", "translate"]

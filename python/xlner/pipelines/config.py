@@ -1,0 +1,339 @@
+"""Pipeline configuration: dataclasses, TOML files (``tomllib``) and command-line overrides, and the
+builders that turn the model sections into objects.
+
+A configuration file looks like::
+
+    kind = "translate-test"          # translate-test | translate-train | model-transfer | marker
+    input = "bam/test.txt"
+    output_dir = "runs/bam"
+    src_lang = "bam"                 # language of the input file
+    tgt_lang = "eng"                 # language it is translated into
+    chunk_size = 10000
+    eval_labels = ["PER", "ORG", "LOC"]
+
+    [precomputed]                    # optional: start from intermediate files
+    translations = "runs/bam/translations.jsonl"
+    alignments = "bam-en.talp"
+
+    [translator]
+    model = "facebook/nllb-200-distilled-600M"
+    beam_size = 4
+
+    [tagger]
+    kind = "crf"
+    path = "en.crf"
+
+    [aligner]
+    kind = "embedding"
+    model = "bert-base-multilingual-cased"
+
+    [projection]
+    method = "greedy"                # heuristic | greedy | exact | ilp | backtranslation
+    constraint = "<=1"
+
+    [filter]                         # translate-train / marker only
+    min_ratio = 1.0
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
+PROJECTION_METHODS = ("heuristic", "greedy", "exact", "ilp", "backtranslation")
+
+
+@dataclass
+class TranslatorConfig:
+    """Translator options (see :mod:`xlner.models.translator`): model path or hub id, batching, beam,
+    length limit, device (``auto``/``cpu``/``cuda``), dtype (``auto``/``float32``/``bfloat16``/``float16``)
+    and the translation cache folder."""
+
+    model: Optional[str] = None
+    batch_size: int = 16
+    beam_size: int = 4
+    max_length: int = 256
+    device: str = "auto"
+    dtype: str = "auto"
+    cache_dir: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1 or self.beam_size < 1 or self.max_length < 1:
+            raise ValueError("translator: batch_size, beam_size and max_length must be >= 1")
+
+
+@dataclass
+class TaggerConfig:
+    """Tagger: ``kind`` ``crf`` (a model saved by :class:`xlner.models.crf.CRFTagger`) or ``transformers``
+    (a token-classification model folder or hub id); batch size and device for the latter."""
+
+    kind: str = "crf"
+    path: Optional[str] = None
+    batch_size: int = 32
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("crf", "transformers"):
+            raise ValueError(f"tagger: kind must be 'crf' or 'transformers', got {self.kind!r}")
+        if self.batch_size < 1:
+            raise ValueError("tagger: batch_size must be >= 1")
+
+
+@dataclass
+class AlignerConfig:
+    """Aligner: ``kind`` ``embedding`` (``model``: an encoder), ``lexical`` (string similarity, same
+    script) or ``eflomal`` (statistical, trained per chunk); ``options`` go to the aligner's config."""
+
+    kind: str = "embedding"
+    model: Optional[str] = None
+    batch_size: int = 64
+    options: Dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("embedding", "lexical", "eflomal"):
+            raise ValueError(f"aligner: kind must be 'embedding', 'lexical' or 'eflomal', got {self.kind!r}")
+
+
+@dataclass
+class ProjectionConfig:
+    """Projection: ``method`` of :func:`xlner.projection.project` or ``backtranslation`` (translate-test
+    only); matching options; heuristic preset; ``labels``: source labels to project (others dropped)."""
+
+    method: str = "greedy"
+    max_len: int = 10
+    constraint: str = "<=1"
+    heuristic: str = "thesis"
+    labels: Optional[List[str]] = None
+    threads: int = -1
+
+    def __post_init__(self) -> None:
+        if self.method not in PROJECTION_METHODS:
+            raise ValueError(f"projection: method must be one of {PROJECTION_METHODS}, got {self.method!r}")
+
+    def matching(self) -> Any:
+        """The :class:`xlner.projection.MatchingConfig` of these options."""
+        from xlner.projection import MatchingConfig
+
+        return MatchingConfig(max_len=self.max_len, constraint=self.constraint)
+
+
+@dataclass
+class FilterConfig:
+    """Translate-train filtering: drop a sentence whose projected/source entity ratio is below
+    ``min_ratio`` or one of whose projected spans scores below ``min_score`` (0 keeps everything)."""
+
+    min_ratio: float = 0.0
+    min_score: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_ratio <= 1.0:
+            raise ValueError(f"filter: min_ratio must lie in [0, 1], got {self.min_ratio}")
+        if self.min_score < 0:
+            raise ValueError(f"filter: min_score must be >= 0, got {self.min_score}")
+
+
+@dataclass
+class PrecomputedConfig:
+    """Intermediate files to start from: translations (JSON lines with ``tokens``, CoNLL or a token file),
+    alignments (JSON lines with ``links`` or talp; source side = the projection source), source labels
+    (JSON lines with ``tokens``/``tags`` or CoNLL). ``alignments_field`` names the links field of a
+    JSON-lines alignment file."""
+
+    translations: Optional[str] = None
+    alignments: Optional[str] = None
+    source_labels: Optional[str] = None
+    alignments_field: str = "links"
+
+
+@dataclass
+class InputConfig:
+    """How to read JSON-lines input: fields of tokens and tags, and names of integer tag ids."""
+
+    tokens_field: str = "tokens"
+    tags_field: str = "tags"
+    tag_names: Optional[List[str]] = None
+
+
+@dataclass
+class PipelineConfig:
+    """A whole pipeline run. ``src_lang`` is the language of the input file, ``tgt_lang`` the language it
+    is translated into (ISO 639 or FLORES-200 codes)."""
+
+    kind: str = "translate-test"
+    input: Optional[str] = None
+    output_dir: Optional[str] = None
+    src_lang: str = "eng_Latn"
+    tgt_lang: str = "eng_Latn"
+    chunk_size: int = 10000
+    progress: bool = True
+    overwrite: bool = False
+    eval_labels: Optional[List[str]] = None
+    input_format: InputConfig = field(default_factory=InputConfig)
+    precomputed: PrecomputedConfig = field(default_factory=PrecomputedConfig)
+    translator: TranslatorConfig = field(default_factory=TranslatorConfig)
+    tagger: TaggerConfig = field(default_factory=TaggerConfig)
+    aligner: AlignerConfig = field(default_factory=AlignerConfig)
+    projection: ProjectionConfig = field(default_factory=ProjectionConfig)
+    filter: FilterConfig = field(default_factory=FilterConfig)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
+        if self.projection.method == "backtranslation" and self.kind != "translate-test":
+            raise ValueError("projection method 'backtranslation' is a translate-test method")
+
+
+def _build(cls: Any, data: Dict[str, Any], where: str) -> Any:
+    if not isinstance(data, dict):
+        raise ValueError(f"config {where}: expected a table, got {type(data).__name__}")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ValueError(f"config {where}: unknown keys {unknown}; known: {sorted(known)}")
+    kw: Dict[str, Any] = {}
+    defaults = cls()
+    for k, v in data.items():
+        cur = getattr(defaults, k)
+        if is_dataclass(cur):
+            kw[k] = _build(type(cur), v, f"{where}.{k}" if where else k)
+        else:
+            kw[k] = v
+    try:
+        return cls(**kw)
+    except TypeError as exc:
+        raise ValueError(f"config {where or 'top level'}: {exc}") from None
+
+
+def config_from_dict(data: Dict[str, Any]) -> PipelineConfig:
+    """A :class:`PipelineConfig` from nested dicts (unknown keys raise ``ValueError`` naming them)."""
+    return _build(PipelineConfig, data, "")
+
+
+def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
+    """Read a TOML configuration file; relative paths in it are resolved against the file's folder."""
+    import tomllib
+
+    p = Path(path)
+    with open(p, "rb") as fh:
+        try:
+            data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ValueError(f"config {p}: {exc}") from None
+    base = p.resolve().parent
+
+    def rel(x: Optional[str]) -> Optional[str]:
+        return None if x is None or os.path.isabs(x) else str(base / x)
+
+    for key in ("input", "output_dir"):
+        if isinstance(data.get(key), str):
+            data[key] = rel(data[key])
+    for sect, keys in (("precomputed", ("translations", "alignments", "source_labels")), ("tagger", ("path",)),
+                       ("translator", ("cache_dir",))):
+        tab = data.get(sect)
+        if isinstance(tab, dict):
+            for k in keys:
+                if isinstance(tab.get(k), str):
+                    tab[k] = rel(tab[k])
+    return config_from_dict(data)
+
+
+def with_overrides(cfg: PipelineConfig, overrides: Dict[str, Any]) -> PipelineConfig:
+    """A copy of ``cfg`` with dotted-key overrides (``{"projection.method": "exact"}``); ``None`` values
+    are skipped."""
+    groups: Dict[str, Dict[str, Any]] = {}
+    top: Dict[str, Any] = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if "." in key:
+            sect, name = key.split(".", 1)
+            groups.setdefault(sect, {})[name] = value
+        else:
+            top[key] = value
+    kw: Dict[str, Any] = dict(top)
+    for sect, vals in groups.items():
+        cur = getattr(cfg, sect, None)
+        if not is_dataclass(cur):
+            raise ValueError(f"unknown config section {sect!r}")
+        names = {f.name for f in fields(cur)}
+        bad = sorted(set(vals) - names)
+        if bad:
+            raise ValueError(f"config section {sect!r} has no keys {bad}")
+        kw[sect] = replace(cur, **vals)
+    return replace(cfg, **kw)
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders (import the model modules lazily: torch/transformers only when a model is built)
+
+
+def build_translator(cfg: TranslatorConfig) -> Any:
+    """The translator of ``cfg`` (:class:`xlner.models.translator.Translator`)."""
+    if not cfg.model:
+        raise ValueError("translator: no model given ([translator] model = ... or --translator-model)")
+    from xlner.models import translator as tr
+
+    cls = getattr(tr, "Translator")
+    conf_cls = getattr(tr, "TranslatorConfig", None)
+    if conf_cls is not None:
+        names = {f.name for f in fields(conf_cls)}
+        opts = {k: getattr(cfg, k) for k in ("batch_size", "beam_size", "max_length", "device", "dtype", "cache_dir")
+                if k in names}
+        if "model" in names:
+            return cls(conf_cls(model=cfg.model, **opts))
+        return cls(cfg.model, conf_cls(**opts))
+    return cls(cfg.model)
+
+
+def build_tagger(cfg: TaggerConfig) -> Any:
+    """The tagger of ``cfg``: a loaded CRF model or a transformers token tagger."""
+    if not cfg.path:
+        raise ValueError("tagger: no model path given ([tagger] path = ... or --tagger)")
+    if cfg.kind == "crf":
+        from xlner.models.crf import CRFTagger
+
+        return CRFTagger.load(cfg.path)
+    from xlner.models import token_tagger as tt
+
+    cls = getattr(tt, "TokenTagger", None) or getattr(tt, "TransformersTagger")
+    return cls.from_pretrained(cfg.path, batch_size=cfg.batch_size, device=cfg.device) \
+        if hasattr(cls, "from_pretrained") else cls(cfg.path)
+
+
+def build_aligner(cfg: AlignerConfig) -> Any:
+    """The aligner of ``cfg`` (an object with ``align_batch(src, tgt)``)."""
+    from xlner import align as al
+
+    if cfg.kind == "lexical":
+        return al.LexicalAligner(al.LexicalConfig(**cfg.options))
+    if cfg.kind == "embedding":
+        opts = dict(cfg.options)
+        if cfg.model:
+            opts["model"] = cfg.model
+        return al.EmbeddingAligner(al.EmbeddingAlignerConfig(**opts))
+    return EflomalChunkAligner(al.EflomalConfig(**cfg.options))
+
+
+class EflomalChunkAligner:
+    """eflomal as an ``align_batch`` aligner: trained and applied on each batch it is given (a whole
+    pipeline chunk), so larger chunks give better statistics."""
+
+    def __init__(self, config: Any = None):
+        self.config = config
+
+    def align_batch(self, src: List[List[str]], tgt: List[List[str]]) -> List[Any]:
+        """Links (src, tgt) of every pair, from eflomal trained on these pairs."""
+        from xlner.align import align_eflomal
+
+        res = align_eflomal(src, tgt, config=self.config)
+        return list(getattr(res, "links", res))
+
+
+__all__ = ["AlignerConfig", "EflomalChunkAligner", "FilterConfig", "InputConfig", "KINDS", "PROJECTION_METHODS",
+           "PipelineConfig", "PrecomputedConfig", "ProjectionConfig", "TaggerConfig", "TranslatorConfig",
+           "build_aligner", "build_tagger", "build_translator", "config_from_dict", "load_config",
+           "with_overrides"]

@@ -1,0 +1,133 @@
+"""Marker-based projection (EasyProject style), a translate-train method without word alignment.
+
+Each labelled source sentence is translated with its entities wrapped in markers (``[ John Smith ]``),
+each entity is also translated on its own, and the target spans are recovered from the markers, with
+labels assigned by fuzzy matching of the entity translations against the marked spans (the matching is
+:func:`xlner.align.backtranslation.recover_entities`: best score first, one span per entity; entities
+whose markers were lost are searched among unmarked n-grams).
+
+Stage file: ``marker_translations.jsonl`` (``{"id", "marked_source", "translation", "entities",
+"entity_translations", "labels"}``, resumable). Outputs as translate-train: ``spans.jsonl``,
+``train.conll``, ``train.jsonl`` (per-entity matching scores), ``summary.json``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from xlner.io.conll import Sentence
+from xlner.pipelines import common
+from xlner.pipelines.config import PipelineConfig
+from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
+from xlner.pipelines.stages import iter_precomputed_tags
+from xlner.pipelines.translate_train import write_training_data
+
+
+def recover_marked(translation: str, entity_translations: Sequence[str], labels: Sequence[str],
+                   source_entities: Sequence[Tuple[int, int]], config: Any = None
+                   ) -> Tuple[List[str], List[str], List[Dict[str, Any]]]:
+    """Target tokens (markers removed), IOB2 tags and spans of one marker translation.
+
+    Recovered entities that overlap a better-scoring one are dropped.
+    """
+    from xlner.align.backtranslation import BacktranslationConfig, parse_marked, recover_entities, simple_tokenize
+
+    cfg = config or BacktranslationConfig()
+    words, marked = parse_marked(simple_tokenize(translation), cfg.open_marker, cfg.close_marker)
+    rec = recover_entities(words, marked, [simple_tokenize(e) for e in entity_translations], list(labels), cfg)
+    taken = [False] * len(words)
+    kept = []
+    for r in sorted(rec, key=lambda r: (-r.score, r.start, r.entity)):
+        if any(taken[r.start:r.end]):
+            continue
+        for k in range(r.start, r.end):
+            taken[k] = True
+        kept.append(r)
+    kept.sort(key=lambda r: r.start)
+    tags = ["O"] * len(words)
+    spans = []
+    for r in kept:
+        tags[r.start] = f"B-{r.label}"
+        for k in range(r.start + 1, r.end):
+            tags[k] = f"I-{r.label}"
+        src = list(source_entities[r.entity])
+        spans.append({"start": r.start, "end": r.end, "label": r.label, "score": round(float(r.score), 6),
+                      "source": src, "marked": bool(r.marked)})
+    return words, tags, spans
+
+
+def marker_projection(
+    sentences: SentencesLike,
+    config: Optional[PipelineConfig] = None,
+    *,
+    translator: Any = None,
+    source_labels: Any = None,
+    output_dir: Optional[str | os.PathLike[str]] = None,
+    collect: bool = False,
+) -> PipelineOutput:
+    """Run the marker-based pipeline over a labelled source corpus (``config.src_lang`` →
+    ``config.tgt_lang``); the filter of ``config.filter`` applies as in translate-train."""
+    from xlner.align.backtranslation import BacktranslationConfig
+
+    bcfg = BacktranslationConfig()
+    cfg = config if config is not None else PipelineConfig(kind="marker")
+    run = Run("marker", cfg, output_dir)
+    pre_lb = precomputed("source labels", source_labels if source_labels is not None
+                         else cfg.precomputed.source_labels, iter_precomputed_tags)
+    st = run.stage("marker_translations", common.stage_key(translator, "translator", src_lang=cfg.src_lang,
+                                                           tgt_lang=cfg.tgt_lang,
+                                                           labels=pre_lb.name if pre_lb else "input"))
+    out = PipelineOutput(run.summary)
+    s = run.summary
+    try:
+        for start, chunk in run.chunks(as_sentences(sentences, cfg)):
+            src = [x.tokens for x in chunk]
+            given_lb = pre_lb.take(len(chunk)) if pre_lb else None
+            src_tags = []
+            for p, x in enumerate(chunk):
+                t = given_lb[p] if given_lb is not None else x.tags
+                t = list(t.tags if isinstance(t, Sentence) else t)
+                if len(t) != len(x.tokens):
+                    raise ValueError(f"sentence {start + p}, field source labels: {len(t)} tags for "
+                                     f"{len(x.tokens)} tokens (the marker pipeline needs labelled input)")
+                src_tags.append(common.filter_labels(t, cfg.projection.labels))
+            src_ents = [[(a, b) for a, b, _ in common.spans_from_tags(t)] for t in src_tags]
+            with s.stage("translate"):
+                def do_translate(pos: List[int]) -> List[Dict[str, Any]]:
+                    marks = [common.mark_entities(src[p], src_tags[p], bcfg.open_marker, bcfg.close_marker)
+                             for p in pos]
+                    hyp = common.translate(translator, [m[0] for m in marks], cfg.src_lang, cfg.tgt_lang)
+                    flat = [e for m in marks for e in m[1]]
+                    ent_hyp = common.translate(translator, flat, cfg.src_lang, cfg.tgt_lang) if flat else []
+                    recs, k = [], 0
+                    for m, h in zip(marks, hyp):
+                        recs.append({"marked_source": m[0], "translation": h, "entities": m[1],
+                                     "entity_translations": ent_hyp[k:k + len(m[1])], "labels": m[2]})
+                        k += len(m[1])
+                    return recs
+
+                recs = st.run(start, len(chunk), do_translate)
+            with s.stage("recover"):
+                tgt, tags, spans, n_src = [], [], [], []
+                for p, r in enumerate(recs):
+                    try:
+                        w, t, sp = recover_marked(r["translation"], r["entity_translations"], r["labels"],
+                                                  src_ents[p], bcfg)
+                    except ValueError as exc:
+                        raise ValueError(f"sentence {start + p}: {exc}") from None
+                    tgt.append(w)
+                    tags.append(t)
+                    spans.append(sp)
+                    n_src.append(len(r["labels"]))
+            s.source_entities += sum(n_src)
+            s.projected_entities += sum(len(x) for x in spans)
+            with s.stage("write"):
+                write_training_data(run, start, src, tgt, tags, spans, n_src, cfg.filter, out, collect)
+        run.close([pre_lb])
+    except BaseException:
+        run.abort()
+        raise
+    return out
+
+
+__all__ = ["marker_projection", "recover_marked"]

@@ -1,0 +1,135 @@
+"""The run context shared by the pipelines: output folder, stage files, output writers, summary."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, IO, Iterable, Iterator, List, Optional, Sequence, Union
+
+from xlner.io.conll import Sentence
+from xlner.pipelines.config import PipelineConfig
+from xlner.pipelines.stages import PipelineSummary, Precomputed, StageFile, chunked, iter_sentences, progress_bar
+
+SentencesLike = Union[str, "os.PathLike[str]", Iterable[Sentence], Iterable[Sequence[str]]]
+
+
+def as_sentences(data: SentencesLike, cfg: PipelineConfig) -> Iterator[Sentence]:
+    """Stream :class:`Sentence` objects from a path (CoNLL, JSON lines, token file) or an iterable of
+    sentences / token lists."""
+    if isinstance(data, (str, os.PathLike)):
+        f = cfg.input_format
+        yield from iter_sentences(data, tokens_field=f.tokens_field, tags_field=f.tags_field, tag_names=f.tag_names)
+        return
+    for i, s in enumerate(data):
+        if isinstance(s, Sentence):
+            yield s
+        elif isinstance(s, (list, tuple)) and all(isinstance(t, str) for t in s):
+            yield Sentence(list(s), [])
+        else:
+            raise ValueError(f"sentence {i}: expected a Sentence or a list of tokens, got {type(s).__name__}")
+
+
+def precomputed(name: str, given: Any, from_file: Any) -> Optional[Precomputed]:
+    """Wrap an in-memory iterable or a file path (read with ``from_file``) as a :class:`Precomputed`."""
+    if given is None:
+        return None
+    if isinstance(given, (str, os.PathLike)):
+        return Precomputed(f"{name} ({os.fspath(given)})", from_file(given))
+    return Precomputed(name, given)
+
+
+@dataclass
+class PipelineOutput:
+    """What a pipeline returns: the summary and, with ``collect=True``, the labelled output sentences
+    and their spans (each span: ``start``, ``end``, ``label``, ``score``, ``source`` entity)."""
+
+    summary: PipelineSummary
+    sentences: List[Sentence] = field(default_factory=list)
+    spans: List[List[Dict[str, Any]]] = field(default_factory=list)
+
+
+class Run:
+    """Output folder, resumable stage files, streaming output writers and the summary of one run."""
+
+    def __init__(self, name: str, cfg: PipelineConfig, output_dir: Optional[str | os.PathLike[str]]):
+        out = output_dir if output_dir is not None else cfg.output_dir
+        if out is None:
+            raise ValueError(f"{name}: an output folder is needed (output_dir): intermediate results go there")
+        self.name = name
+        self.cfg = cfg
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.summary = PipelineSummary(name)
+        self.stages: Dict[str, StageFile] = {}
+        self.writers: Dict[str, IO[str]] = {}
+        self.bar = progress_bar(None, name, cfg.progress)
+
+    def stage(self, name: str, key: Dict[str, Any]) -> StageFile:
+        """The resumable stage file ``<out>/<name>.jsonl``."""
+        try:
+            st = StageFile(self.out / f"{name}.jsonl", key, overwrite=self.cfg.overwrite)
+        except BaseException:
+            self.abort()
+            raise
+        self.stages[name] = st
+        return st
+
+    def writer(self, filename: str) -> IO[str]:
+        """An output file rewritten by this run (``<out>/<filename>``)."""
+        if filename not in self.writers:
+            path = self.out / filename
+            self.writers[filename] = open(path, "w", encoding="utf-8")
+            self.summary.outputs[filename] = str(path)
+        return self.writers[filename]
+
+    def write_conll(self, filename: str, tokens: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> None:
+        """Append sentences to a CoNLL output (``token<TAB>tag``, blank line between sentences)."""
+        fh = self.writer(filename)
+        for toks, tg in zip(tokens, tags):
+            fh.write("".join(f"{a}\t{b}\n" for a, b in zip(toks, tg)))
+            fh.write("\n")
+
+    def write_jsonl(self, filename: str, records: Iterable[Dict[str, Any]]) -> None:
+        """Append records to a JSON-lines output."""
+        fh = self.writer(filename)
+        for r in records:
+            fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+    def chunks(self, sentences: Iterable[Sentence]) -> Iterator[tuple]:
+        """``(start, chunk)`` pairs over the input, ``chunk_size`` sentences each; updates the progress bar."""
+        start = 0
+        for chunk in chunked(sentences, self.cfg.chunk_size):
+            yield start, chunk
+            start += len(chunk)
+            self.summary.sentences = start
+            self.bar.update(len(chunk))
+
+    def close(self, pre: Sequence[Optional[Precomputed]] = ()) -> PipelineSummary:
+        """Check precomputed inputs are used up, close files, write ``summary.json``."""
+        self.bar.close()
+        try:
+            for p in pre:
+                if p is not None:
+                    p.finish()
+        finally:
+            for name, st in self.stages.items():
+                self.summary.reused[name] = st.reused
+                st.close()
+            for fh in self.writers.values():
+                fh.close()
+        path = self.out / "summary.json"
+        self.summary.outputs["summary.json"] = str(path)
+        path.write_text(json.dumps(self.summary.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        return self.summary
+
+    def abort(self) -> None:
+        """Close files after an error (stage files keep what was computed, for resuming)."""
+        self.bar.close()
+        for st in self.stages.values():
+            st.close()
+        for fh in self.writers.values():
+            fh.close()
+
+
+__all__ = ["PipelineOutput", "Run", "SentencesLike", "as_sentences", "precomputed"]

@@ -1,0 +1,223 @@
+"""Translate-test: label target-language sentences through English.
+
+target sentence ─translate→ English ─tag→ English entities ─project (alignments)→ target labels.
+
+Stage files in the output folder (resumable, see :mod:`xlner.pipelines.stages`):
+
+* ``translations.jsonl`` — ``{"id", "text", "translation", "tokens"}`` (English tokens);
+* ``source_predictions.jsonl`` — ``{"id", "tokens", "tags"}`` (tagger output on the English side);
+* ``alignments.jsonl`` — ``{"id", "links"}`` with links ``[english_index, target_index]``;
+* ``backtranslations.jsonl`` (method ``backtranslation`` only) — ``{"id", "marked", "entities", "labels"}``.
+
+Outputs: ``spans.jsonl`` (projected spans with scores and their English entity), ``predictions.conll``
+(target tokens and predicted tags; gold as a third column when the input has it) and ``summary.json``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+from xlner.batch import LabelVocab
+from xlner.pipelines import common
+from xlner.pipelines.config import PipelineConfig
+from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
+from xlner.pipelines.stages import (PipelineSummary, default_tokenize, detokenize, iter_precomputed_links,
+                                    iter_precomputed_tags, iter_precomputed_tokens)
+from xlner.io.conll import Sentence
+
+
+def translate_test(
+    sentences: SentencesLike,
+    config: Optional[PipelineConfig] = None,
+    *,
+    translator: Any = None,
+    tagger: Any = None,
+    aligner: Any = None,
+    translations: Any = None,
+    alignments: Any = None,
+    source_labels: Any = None,
+    output_dir: Optional[str | os.PathLike[str]] = None,
+    tokenize: Any = default_tokenize,
+    collect: bool = False,
+) -> PipelineOutput:
+    """Run translate-test over ``sentences`` (target language ``config.src_lang``, pivot ``config.tgt_lang``).
+
+    Arguments:
+        sentences: path (CoNLL with or without gold, JSON lines, token file) or iterable of sentences.
+        config: the run configuration (its ``kind`` is not consulted); default: all defaults.
+        translator, tagger, aligner: injected models (needed only for stages not precomputed or cached).
+        translations: precomputed English tokens per sentence (iterable, or a file path; the config's
+            ``precomputed.translations`` is used when not given).
+        alignments: precomputed links ``(english_index, target_index)`` per sentence (iterable or path).
+        source_labels: precomputed English IOB2 tags per sentence (iterable of tag lists or
+            :class:`Sentence`, or a path).
+        output_dir: where stage files and outputs go (default ``config.output_dir``).
+        tokenize: splits a translation into tokens.
+        collect: also return the labelled sentences and spans in memory.
+
+    Returns:
+        :class:`PipelineOutput` (summary with evaluation when the input has gold tags).
+    """
+    cfg = config if config is not None else PipelineConfig(kind="translate-test")
+    run = Run("translate-test", cfg, output_dir)
+    pc = cfg.precomputed
+    pre_tr = precomputed("translations", translations if translations is not None else pc.translations,
+                         iter_precomputed_tokens)
+    pre_al = precomputed("alignments", alignments if alignments is not None else pc.alignments,
+                         lambda f: iter_precomputed_links(f, field_name=pc.alignments_field))
+    pre_lb = precomputed("source labels", source_labels if source_labels is not None else pc.source_labels,
+                         iter_precomputed_tags)
+    method = cfg.projection.method
+    st_tr = run.stage("translations", {"precomputed": pre_tr.name} if pre_tr else
+                      common.stage_key(translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
+    st_lb = run.stage("source_predictions", {"precomputed": pre_lb.name} if pre_lb else
+                      common.stage_key(tagger, "tagger"))
+    if method == "backtranslation":
+        st_al = run.stage("backtranslations", common.stage_key(translator, "translator", src_lang=cfg.tgt_lang,
+                                                                 tgt_lang=cfg.src_lang))
+    else:
+        st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else
+                          common.stage_key(aligner, "aligner"))
+    vocab = LabelVocab()
+    counts = common.EntityCounts(cfg.eval_labels)
+    have_gold = None
+    out = PipelineOutput(run.summary)
+    s = run.summary
+    try:
+        for start, chunk in run.chunks(as_sentences(sentences, cfg)):
+            tgt = [x.tokens for x in chunk]
+            # 1. translation into the pivot language
+            with s.stage("translate"):
+                given = pre_tr.take(len(chunk)) if pre_tr else None
+
+                def do_translate(pos: List[int]) -> List[Dict[str, Any]]:
+                    if given is not None:
+                        return [{"text": detokenize(tgt[p]), "translation": None, "tokens": list(given[p])}
+                                for p in pos]
+                    texts = [detokenize(tgt[p]) for p in pos]
+                    hyp = common.translate(translator, texts, cfg.src_lang, cfg.tgt_lang)
+                    return [{"text": t, "translation": h, "tokens": tokenize(h)} for t, h in zip(texts, hyp)]
+
+                eng = [r["tokens"] for r in st_tr.run(start, len(chunk), do_translate)]
+            # 2. tagging the pivot side
+            with s.stage("tag source"):
+                given_lb = pre_lb.take(len(chunk)) if pre_lb else None
+
+                def do_tag(pos: List[int]) -> List[Dict[str, Any]]:
+                    if given_lb is not None:
+                        tags = [list(given_lb[p].tags if isinstance(given_lb[p], Sentence) else given_lb[p])
+                                for p in pos]
+                    else:
+                        tags = common.tag(tagger, [eng[p] for p in pos], cfg.tagger.batch_size)
+                    for p, t in zip(pos, tags):
+                        if len(t) != len(eng[p]):
+                            raise ValueError(f"sentence {start + p}, field source labels: {len(t)} tags for "
+                                             f"{len(eng[p])} translation tokens")
+                    return [{"tokens": eng[p], "tags": t} for p, t in zip(pos, tags)]
+
+                src_tags = [r["tags"] for r in st_lb.run(start, len(chunk), do_tag)]
+                src_tags = [common.filter_labels(t, cfg.projection.labels) for t in src_tags]
+            # 3. alignment (or back-translation) and 4. projection
+            if method == "backtranslation":
+                with s.stage("back-translate"):
+                    bt = st_al.run(start, len(chunk), lambda pos: _backtranslate(
+                        translator, [eng[p] for p in pos], [src_tags[p] for p in pos], cfg))
+                with s.stage("project"):
+                    tags, spans, n_src = _project_backtranslations(tgt, bt, start)
+            else:
+                with s.stage("align"):
+                    given_al = pre_al.take(len(chunk)) if pre_al else None
+
+                    def do_align(pos: List[int]) -> List[Dict[str, Any]]:
+                        if given_al is not None:
+                            links = [given_al[p] for p in pos]
+                        else:
+                            links = common.align(aligner, [eng[p] for p in pos], [tgt[p] for p in pos],
+                                                 cfg.aligner.batch_size)
+                        common.check_links(links, [len(eng[p]) for p in pos], [len(tgt[p]) for p in pos],
+                                           start, positions=pos)
+                        return [{"links": [[int(a), int(b)] for a, b in ls]} for ls in links]
+
+                    links = [[tuple(x) for x in r["links"]] for r in st_al.run(start, len(chunk), do_align)]
+                with s.stage("project"):
+                    pr = common.project_chunk(eng, src_tags, tgt, links, method=method,
+                                              matching=cfg.projection.matching(),
+                                              heuristic=cfg.projection.heuristic, vocab=vocab,
+                                              threads=cfg.projection.threads, start=start)
+                    tags, spans, n_src = pr.tags, pr.spans, pr.source_entities
+            s.source_entities += sum(n_src)
+            s.projected_entities += sum(len(x) for x in spans)
+            s.kept_sentences += len(chunk)
+            # 5. outputs and evaluation
+            with s.stage("write"):
+                gold_here = all(x.tags for x in chunk)
+                have_gold = gold_here if have_gold is None else (have_gold and gold_here)
+                fh = run.writer("predictions.conll")
+                for x, t in zip(chunk, tags):
+                    if gold_here:
+                        fh.write("".join(f"{a}\t{b}\t{g}\n" for a, b, g in zip(x.tokens, t, x.tags)) + "\n")
+                    else:
+                        fh.write("".join(f"{a}\t{b}\n" for a, b in zip(x.tokens, t)) + "\n")
+                run.write_jsonl("spans.jsonl", ({"id": start + i, "tokens": tgt[i], "spans": spans[i]}
+                                                for i in range(len(chunk))))
+                if gold_here:
+                    counts.add([x.tags for x in chunk], tags, start)
+                if collect:
+                    out.sentences.extend(Sentence(list(x.tokens), list(t)) for x, t in zip(chunk, tags))
+                    out.spans.extend(spans)
+        if have_gold:
+            s.evaluation = counts.report()
+        run.close([pre_tr, pre_al, pre_lb])
+    except BaseException:
+        run.abort()
+        raise
+    return out
+
+
+def _backtranslate(translator: Any, eng: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+                   cfg: PipelineConfig) -> List[Dict[str, Any]]:
+    """Translate the tagged English sentences (entities in markers) and each entity back into the
+    target language."""
+    from xlner.align.backtranslation import BacktranslationConfig
+
+    bcfg = BacktranslationConfig()
+    marked, ents, labs = [], [], []
+    for toks, tg in zip(eng, tags):
+        m, e, lb = common.mark_entities(toks, tg, bcfg.open_marker, bcfg.close_marker)
+        marked.append(m)
+        ents.append(e)
+        labs.append(lb)
+    flat = [e for es in ents for e in es]
+    hyp = common.translate(translator, marked, cfg.tgt_lang, cfg.src_lang)
+    ent_hyp = common.translate(translator, flat, cfg.tgt_lang, cfg.src_lang) if flat else []
+    out, k = [], 0
+    for h, es, lb in zip(hyp, ents, labs):
+        out.append({"marked": h, "entities": ent_hyp[k:k + len(es)], "labels": lb})
+        k += len(es)
+    return out
+
+
+def _project_backtranslations(tgt: Sequence[Sequence[str]], bt: Sequence[Dict[str, Any]], start: int):
+    from xlner.align.backtranslation import project_backtranslations
+    from xlner.tagging import batch_spans_to_tags
+    import numpy as np
+
+    try:
+        alns, res = project_backtranslations([list(t) for t in tgt], [r["marked"] for r in bt],
+                                             [r["entities"] for r in bt], [r["labels"] for r in bt])
+    except (ValueError, IndexError) as exc:
+        raise type(exc)(f"chunk starting at sentence {start}: {exc}") from None
+    lens = np.asarray([len(t) for t in tgt], dtype=np.int32)
+    tags = batch_spans_to_tags(lens, res.offsets, res.start, res.end, res.label, res.labels, threads=1)
+    spans = []
+    for i, a in enumerate(alns):
+        row = []
+        for s_, e_, lab, ent, score in res.spans(i):
+            rec = a.entities[ent]
+            row.append({"start": s_, "end": e_, "label": res.labels.name(lab), "score": round(score, 6),
+                        "source": [rec.start, rec.end], "source_text": " ".join(a.bt_tokens[rec.start:rec.end])})
+        spans.append(row)
+    return tags, spans, [len(r["labels"]) for r in bt]
+
+
+__all__ = ["translate_test"]
