@@ -162,8 +162,6 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
   max_disjoint(cols, n_ent, sc.ent_slot, sc.tmp);  // ent_slot temporarily holds m_e
   sc.tracked.clear();
   sc.radix.clear();
-  sc.stride.clear();
-  int64_t states = 1;
   int32_t base_deficit = 0;  // free fill: entities without columns need `floor` fill words each
   for (int32_t e = 0; e < n_ent; ++e) {
     const int32_t m_e = sc.ent_slot[static_cast<size_t>(e)];
@@ -173,113 +171,138 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
     }
     if (!free_fill && floor > 0 && m_e < floor) return Status::Infeasible;
     if (!count_matters(c, m_e)) continue;
-    const int32_t r = (cap >= 0 ? std::min(cap, m_e) : std::min(floor, m_e)) + 1;
     sc.tracked.push_back(e);
-    sc.radix.push_back(r);
-    sc.stride.push_back(states);
-    states *= r;
-    if (states > opt.max_states) return Status::TooLarge;
+    sc.radix.push_back((cap >= 0 ? std::min(cap, m_e) : std::min(floor, m_e)) + 1);
   }
-  const int64_t S_count = states;
-  // free fill: uncovered-word counter 0..D in the top digit
-  const int64_t D = free_fill ? static_cast<int64_t>(n_ent) * floor : 0;
-  states *= (D + 1);
-  if (states > opt.max_states) return Status::TooLarge;
-  const int64_t T = tgt_len;
-  if ((T + 1) * states > opt.max_cells) return Status::TooLarge;
+  const size_t K = sc.tracked.size();
   std::fill(sc.ent_slot.begin(), sc.ent_slot.end(), -1);
-  for (size_t i = 0; i < sc.tracked.size(); ++i) sc.ent_slot[static_cast<size_t>(sc.tracked[i])] = static_cast<int32_t>(i);
+  for (size_t k = 0; k < K; ++k) sc.ent_slot[static_cast<size_t>(sc.tracked[k])] = static_cast<int32_t>(k);
+  // windows of the tracked entities
+  sc.lo.assign(K, std::numeric_limits<int32_t>::max());
+  sc.hi.assign(K, -1);
+  for (const ScoreEntry& col : cols) {
+    const int32_t k = sc.ent_slot[static_cast<size_t>(col.ent)];
+    if (k < 0) continue;
+    sc.lo[static_cast<size_t>(k)] = std::min(sc.lo[static_cast<size_t>(k)], col.span.start);
+    sc.hi[static_cast<size_t>(k)] = std::max(sc.hi[static_cast<size_t>(k)], col.span.end);
+  }
+  // stage layouts: stride of live entity k at stage j (0 = not live), then the g digit on top
+  const int64_t T = tgt_len;
+  const int64_t D = free_fill ? static_cast<int64_t>(n_ent) * floor : 0;
+  const int64_t G = free_fill ? 2 * D + 1 : 1;
+  sc.stage_base.assign(static_cast<size_t>(T) + 2, 0);
+  sc.stage_size.assign(static_cast<size_t>(T) + 1, 0);
+  sc.stage_stride.assign((static_cast<size_t>(T) + 1) * (K + 1), 0);
+  for (int64_t j = 0; j <= T; ++j) {
+    int64_t st = 1;
+    int64_t* strides = &sc.stage_stride[static_cast<size_t>(j) * (K + 1)];
+    for (size_t k = 0; k < K; ++k)
+      if (sc.lo[k] < j && j < sc.hi[k]) {
+        strides[k] = st;
+        st *= sc.radix[k];
+        if (st > opt.max_states) return Status::TooLarge;
+      }
+    strides[K] = st;  // g digit
+    st *= G;
+    if (st > opt.max_states) return Status::TooLarge;
+    sc.stage_size[static_cast<size_t>(j)] = st;
+    sc.stage_base[static_cast<size_t>(j) + 1] = sc.stage_base[static_cast<size_t>(j)] + st;
+    if (sc.stage_base[static_cast<size_t>(j) + 1] > opt.max_cells) return Status::TooLarge;
+  }
+  const size_t total = static_cast<size_t>(sc.stage_base[static_cast<size_t>(T) + 1]);
+  sc.value.assign(total, kNegInf);
+  sc.choice.assign(total, -1);
+  sc.pred.assign(total, -1);
+  sc.value[static_cast<size_t>(free_fill ? D - base_deficit : 0)] = 0.0;  // stage 0: nothing live
 
-  const size_t S = static_cast<size_t>(states), SC = static_cast<size_t>(S_count);
-  sc.value.assign(static_cast<size_t>(T + 1) * S, kNegInf);
-  sc.choice.assign(static_cast<size_t>(T + 1) * S, -1);
-  sc.value[0] = 0.0;
+  struct Item {
+    int64_t src, dst;  // strides at the source / target stage (0 = not live there)
+    int32_t radix;
+    bool inc, retire;
+  };
+  std::vector<Item> plan;
+  plan.reserve(K);
   const bool saturating = cap < 0;
+  // relax every state of stage a into stage b through column `code` (-1: leave word a unprojected)
+  auto transition = [&](int64_t a, int64_t b, int32_t code, int32_t ent, double add) {
+    const int64_t* sa = &sc.stage_stride[static_cast<size_t>(a) * (K + 1)];
+    const int64_t* sb = &sc.stage_stride[static_cast<size_t>(b) * (K + 1)];
+    plan.clear();
+    bool identity = sa[K] == sb[K];
+    for (size_t k = 0; k < K; ++k) {
+      const bool retire = a < sc.hi[k] && sc.hi[k] <= b;
+      const bool inc = sc.tracked[k] == ent;
+      if (sa[k] == 0 && sb[k] == 0 && !retire) continue;
+      if (!(sa[k] == sb[k] && !inc && !retire)) identity = false;
+      plan.push_back(Item{sa[k], sb[k], sc.radix[k], inc, retire});
+    }
+    const bool skip = code < 0;
+    if (free_fill && skip) identity = false;
+    const double* from = &sc.value[static_cast<size_t>(sc.stage_base[static_cast<size_t>(a)])];
+    double* to = &sc.value[static_cast<size_t>(sc.stage_base[static_cast<size_t>(b)])];
+    int32_t* cto = &sc.choice[static_cast<size_t>(sc.stage_base[static_cast<size_t>(b)])];
+    int32_t* pto = &sc.pred[static_cast<size_t>(sc.stage_base[static_cast<size_t>(b)])];
+    const int64_t Sa = sc.stage_size[static_cast<size_t>(a)];
+    for (int64_t s = 0; s < Sa; ++s) {
+      if (from[s] == kNegInf) continue;
+      int64_t t = s;
+      if (!identity) {
+        t = 0;
+        int64_t g = free_fill ? (s / sa[K]) - D : 0;
+        bool ok = true;
+        for (const Item& it : plan) {
+          int32_t d = it.src ? static_cast<int32_t>((s / it.src) % it.radix) : 0;
+          if (it.inc) {
+            if (d + 1 < it.radix) ++d;
+            else if (!saturating) { ok = false; break; }
+          }
+          if (it.retire) {
+            if (d < floor) {
+              if (!free_fill) { ok = false; break; }
+              g -= floor - d;
+            }
+          } else {
+            t += d * it.dst;
+          }
+        }
+        if (!ok) continue;
+        if (free_fill) {
+          if (skip) g = std::min(g + 1, D);
+          t += (g + D) * sb[K];
+        }
+      }
+      const double v = from[s] + add;
+      if (v > to[t]) {
+        to[t] = v;
+        cto[t] = code;
+        pto[t] = static_cast<int32_t>(s);
+      }
+    }
+  };
   size_t k = 0;
   for (int64_t j = 1; j <= T; ++j) {
-    double* row = &sc.value[static_cast<size_t>(j) * S];
-    int32_t* crow = &sc.choice[static_cast<size_t>(j) * S];
-    const double* prev = row - S;
-    if (!free_fill) {
-      std::copy(prev, prev + S, row);  // leave word j-1 unprojected
-    } else {
-      // leave word j-1 uncovered: one more free word (saturating at D); -1 from f-1, -2 from f = D
-      for (size_t f = 1; f <= static_cast<size_t>(D); ++f)
-        std::copy(prev + (f - 1) * SC, prev + f * SC, row + f * SC);
-      double* top = row + static_cast<size_t>(D) * SC;
-      const double* ptop = prev + static_cast<size_t>(D) * SC;
-      int32_t* ctop = crow + static_cast<size_t>(D) * SC;
-      for (size_t s = 0; s < SC; ++s)
-        if (ptop[s] > top[s]) {
-          top[s] = ptop[s];
-          ctop[s] = -2;
-        }
-    }
-    for (; k < cols.size() && cols[k].span.end == j; ++k) {
-      const ScoreEntry& col = cols[k];
-      const double* from = &sc.value[static_cast<size_t>(col.span.start) * S];
-      const int32_t slot = sc.ent_slot[static_cast<size_t>(col.ent)];
-      const int32_t code = static_cast<int32_t>(2 * k);
-      if (slot < 0) {
-        for (size_t s = 0; s < S; ++s) {
-          if (from[s] == kNegInf) continue;
-          const double v = from[s] + col.score;
-          if (v > row[s]) {
-            row[s] = v;
-            crow[s] = code;
-          }
-        }
-      } else {
-        const size_t st = static_cast<size_t>(sc.stride[static_cast<size_t>(slot)]);
-        const size_t r = static_cast<size_t>(sc.radix[static_cast<size_t>(slot)]);
-        for (size_t s = 0; s < S; ++s) {
-          if (from[s] == kNegInf) continue;
-          const size_t d = (s / st) % r;
-          size_t t;
-          int32_t sat = 0;
-          if (d + 1 < r) t = s + st;
-          else if (saturating) { t = s; sat = 1; }
-          else continue;
-          const double v = from[s] + col.score;
-          if (v > row[t]) {
-            row[t] = v;
-            crow[t] = code + sat;
-          }
-        }
-      }
-    }
+    transition(j - 1, j, -1, -1, 0.0);
+    for (; k < cols.size() && cols[k].span.end == j; ++k)
+      transition(cols[k].span.start, j, static_cast<int32_t>(k), cols[k].ent, cols[k].score);
   }
-  // best final state meeting every lower bound; ties: smallest code
-  const double* last = &sc.value[static_cast<size_t>(T) * S];
-  size_t best = S;
-  for (size_t s = 0; s < S; ++s) {
-    if (last[s] == kNegInf) continue;
-    if (floor > 0) {
-      const size_t sc_part = s % SC;
-      int64_t deficit = base_deficit;
-      for (size_t i = 0; i < sc.tracked.size(); ++i) {
-        const int32_t d = static_cast<int32_t>((sc_part / static_cast<size_t>(sc.stride[i])) % static_cast<size_t>(sc.radix[i]));
-        if (d < floor) deficit += floor - d;
-      }
-      const int64_t free_words = free_fill ? static_cast<int64_t>(s / SC) : 0;
-      if (deficit > free_words) continue;
-    }
-    if (best == S || last[s] > last[best]) best = s;
-  }
-  if (best == S) return Status::Infeasible;
-  size_t s = best;
-  int64_t j = T;
+  // stage T: nothing is live; with free fill the state is g, feasible when g >= 0
+  const double* last = &sc.value[static_cast<size_t>(sc.stage_base[static_cast<size_t>(T)])];
+  const int64_t ST = sc.stage_size[static_cast<size_t>(T)];
+  int64_t best = -1;
+  for (int64_t s = free_fill ? D : 0; s < ST; ++s)
+    if (last[s] != kNegInf && (best < 0 || last[s] > last[best])) best = s;
+  if (best < 0) return Status::Infeasible;
+  int64_t s = best, j = T;
   while (j > 0) {
-    const int32_t ch = sc.choice[static_cast<size_t>(j) * S + s];
+    const size_t cell = static_cast<size_t>(sc.stage_base[static_cast<size_t>(j)] + s);
+    const int32_t ch = sc.choice[cell];
+    s = sc.pred[cell];
     if (ch < 0) {
-      if (free_fill && ch == -1 && s >= SC) s -= SC;  // came from one free word fewer
       --j;
       continue;
     }
-    const ScoreEntry& col = cols[static_cast<size_t>(ch >> 1)];
+    const ScoreEntry& col = cols[static_cast<size_t>(ch)];
     sc.chosen.push_back(col);
-    const int32_t slot = sc.ent_slot[static_cast<size_t>(col.ent)];
-    if (slot >= 0 && (ch & 1) == 0) s -= static_cast<size_t>(sc.stride[static_cast<size_t>(slot)]);
     j = col.span.start;
   }
   std::reverse(sc.chosen.begin(), sc.chosen.end());

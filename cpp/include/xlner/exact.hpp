@@ -25,23 +25,28 @@
 ///     span listed in the sentence's matrix at score 0.
 ///
 /// Dynamic program (`exact_select`): the target positions j = 0..T are the stages; the state is the
-/// vector of projection counts of the *tracked* entities, each a digit of a mixed-radix code. An entity
-/// is tracked only when its count can matter: a lower bound exists, or the cap is smaller than the
-/// largest number of pairwise disjoint columns the entity has (for `<=1` an entity whose candidates all
-/// overlap each other needs no state). A digit runs over 0..min(cap, that maximum) — or, without a cap,
-/// saturates at the lower bound. f[j][s] = best objective of the words before j:
-///     f[j][s] = max( f[j-1][s],  max over columns (e,[a,j)) of f[a][s - e] + c(e,[a,j)) ).
+/// vector of projection counts of the *tracked* entities that are *live* at j, each a digit of a
+/// mixed-radix code. An entity is tracked only when its count can matter: a lower bound exists, or the
+/// cap is smaller than the largest number of pairwise disjoint columns the entity has (for `<=1` an
+/// entity whose candidates all overlap each other needs no state). It is live at stage j when its
+/// window [first column start, last column end) contains j strictly inside (a frontier DP: outside
+/// its window an entity's count is 0 or final, so local entities — the usual case — cost little).
+/// A digit runs over 0..min(cap, that maximum) — or, without a cap, saturates at the lower bound; a
+/// lower bound is checked when the entity's window closes. f[j][s] = best objective of the words before j:
+///     f[j][s] = max( f[j-1][s'],  max over columns (e,[a,j)) of f[a][s''] + c(e,[a,j)) ),
+/// with s', s'' the states mapped onto stage j's live entities (count of e + 1).
 /// The answer is the best f[T][s] over states meeting every lower bound. With free fill the state also
-/// counts the uncovered words (capped at E·floor) and a final state is feasible when the entities' total
-/// shortfall (floor minus positive picks) fits into them; the shortfall is then filled with the leftmost
-/// uncovered words, entity by entity in index order. Time O((T + columns)·S), memory
-/// (T+1)·S cells. Above ExactOptions::max_states states or max_cells cells the sentence is reported
-/// as Status::TooLarge (the Python layer solves those with HiGHS).
+/// holds g = uncovered words − shortfall of the closed windows (in [−E·floor, E·floor], clamped above,
+/// which is safe: once g reaches E·floor every shortfall fits), and a final state is feasible when
+/// g >= 0; the shortfall is then filled with the leftmost uncovered words, entity by entity in index
+/// order. Time O((T + columns)·S·live), memory Σ_j S_j cells. Above ExactOptions::max_states states at
+/// one stage or max_cells cells in all the sentence is reported as Status::TooLarge (the Python layer
+/// solves those with HiGHS).
 ///
 /// Tie-breaking (deterministic, independent of threads): columns are tried in the order end ascending,
 /// start ascending, entity ascending; leaving word j-1 unprojected is preferred over a span ending at j,
-/// an earlier column over a later one with the same value (strict improvement only); among final states
-/// of equal value the smallest mixed-radix code wins (entity with the lowest index is the lowest digit).
+/// an earlier column over a later one with the same value, a smaller source state over a larger one
+/// (strict improvement only); among final states of equal value the smallest code wins.
 /// Objectives are the sums of the chosen scores in span order (the same sum the ILP decoder forms).
 ///
 /// Infeasible sentences (a lower bound no disjoint choice meets, e.g. `=1` with more entities than
@@ -90,9 +95,9 @@ void scored_columns(const SentenceView& s, const ScoreView& v, const Constraint&
 /// Reusable per-thread buffers of the dynamic program.
 struct ExactScratch {
   std::vector<double> value;
-  std::vector<int32_t> choice;
-  std::vector<int32_t> tracked, radix;
-  std::vector<int64_t> stride;
+  std::vector<int32_t> choice, pred;
+  std::vector<int32_t> tracked, radix, lo, hi;
+  std::vector<int64_t> stage_base, stage_size, stage_stride;
   std::vector<int32_t> ent_slot;
   std::vector<int32_t> tmp;
   std::vector<ScoreEntry> chosen;
