@@ -62,6 +62,21 @@ def test_hand_worked_lower_bound_needs_zero_score_span():
         assert spans_of(r, 0) == [(0, 1, 0, 1.0), (1, 2, 1, 0.0)]
 
 
+def test_lower_bound_competes_for_words():
+    # a 3-word entity aligned to all 3 target words ([0,3) scores 1) and an unaligned entity: under `=1` the
+    # second entity needs a word, so the first settles for a 2-word span (2·2/(3+2) = 0.8)
+    b = ProjectionBatch.from_lists([4], [3], [[(0, 3, 0), (3, 4, 1)]], [[(0, 0), (1, 1), (2, 2)]])
+    assert brute_force_alignment(3, [(0, 3), (3, 4)], [(0, 0), (1, 1), (2, 2)], 10, "=", 1) == pytest.approx(0.8)
+    for method in ("exact", "ilp"):
+        assert spans_of(run(b, method, "<=1"), 0) == [(0, 3, 0, 1.0)]
+        r = run(b, method, "=1")
+        assert r.objective[0] == pytest.approx(0.8)
+        sp = spans_of(r, 0)
+        assert sorted(x[2] for x in sp) == [0, 1] and [x[3] for x in sp if x[2] == 1] == [0.0]
+    # the DP's tie-breaking keeps the earliest span for entity 0
+    assert spans_of(run(b, "exact", "=1"), 0) == [(0, 2, 0, pytest.approx(0.8)), (2, 3, 1, 0.0)]
+
+
 def test_hand_worked_cap_two_and_strict():
     # one entity aligned to targets 0 and 2: unigrams score 1 each, [0,3) scores 2·2/(1+3) = 1
     b = ProjectionBatch.from_lists([1], [3], [[(0, 1, 0)]], [[(0, 0), (0, 2)]])

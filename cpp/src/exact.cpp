@@ -158,6 +158,21 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
         col.span.end <= col.span.start)
       throw std::out_of_range("exact_select: column outside the sentence");
   if (free_fill && static_cast<int64_t>(n_ent) * floor > tgt_len) return Status::Infeasible;
+  // Free fill with enough words that no column touches: any selection respecting the caps can be
+  // completed with zero-score words, so the lower bound leaves the DP (it is met by the fill afterwards).
+  const int32_t fill_floor = free_fill ? floor : 0;
+  if (free_fill) {
+    sc.tmp.assign(static_cast<size_t>(tgt_len), 0);
+    int64_t touched = 0;
+    for (const ScoreEntry& col : cols)
+      for (int32_t j = col.span.start; j < col.span.end; ++j)
+        if (!sc.tmp[static_cast<size_t>(j)]) {
+          sc.tmp[static_cast<size_t>(j)] = 1;
+          ++touched;
+        }
+    if (tgt_len - touched >= static_cast<int64_t>(n_ent) * floor) free_fill = false;
+  }
+  const int32_t dp_floor = fill_floor > 0 && !free_fill ? 0 : floor;
   std::sort(cols.begin(), cols.end(), by_end);
   max_disjoint(cols, n_ent, sc.ent_slot, sc.tmp);  // ent_slot temporarily holds m_e
   sc.tracked.clear();
@@ -169,10 +184,10 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
       base_deficit += floor;
       continue;
     }
-    if (!free_fill && floor > 0 && m_e < floor) return Status::Infeasible;
-    if (!count_matters(c, m_e)) continue;
+    if (!free_fill && dp_floor > 0 && m_e < dp_floor) return Status::Infeasible;
+    if (!(dp_floor > 0 || (cap >= 0 && m_e > cap))) continue;
     sc.tracked.push_back(e);
-    sc.radix.push_back((cap >= 0 ? std::min(cap, m_e) : std::min(floor, m_e)) + 1);
+    sc.radix.push_back((cap >= 0 ? std::min(cap, m_e) : std::min(dp_floor, m_e)) + 1);
   }
   const size_t K = sc.tracked.size();
   std::fill(sc.ent_slot.begin(), sc.ent_slot.end(), -1);
@@ -257,9 +272,9 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
             else if (!saturating) { ok = false; break; }
           }
           if (it.retire) {
-            if (d < floor) {
+            if (d < dp_floor) {
               if (!free_fill) { ok = false; break; }
-              g -= floor - d;
+              g -= dp_floor - d;
             }
           } else {
             t += d * it.dst;
@@ -306,7 +321,7 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
     j = col.span.start;
   }
   std::reverse(sc.chosen.begin(), sc.chosen.end());
-  if (free_fill && !fill_lower_bound(sc.chosen, n_ent, tgt_len, floor))
+  if (fill_floor > 0 && !fill_lower_bound(sc.chosen, n_ent, tgt_len, fill_floor))
     throw std::logic_error("exact_select: free fill ran out of words (internal error)");
   objective = span_order_sum(sc.chosen);
   return Status::Solved;
