@@ -1,7 +1,411 @@
+// File formats: CoNLL / token-per-line readers, talp reader, CoNLL and JSON-lines writers.
+#include <string_view>
+
 #include "common.hpp"
+#include "xlner/io.hpp"
 
 namespace xlner_py {
 
-void register_io(py::module_& m) { (void)m; }
+namespace {
+
+using xlner::TokenCorpus;
+
+/// A numpy view of a vector owned by `owner` (kept alive by the array).
+template <class T>
+py::array_t<T> view_of(const std::vector<T>& v, py::handle owner) {
+  return py::array_t<T>({static_cast<py::ssize_t>(v.size())}, {sizeof(T)}, v.data(), owner);
+}
+
+py::dict alignments_to_dict(xlner::Alignments&& a) {
+  py::dict d;
+  d["offsets"] = to_numpy(std::move(a.offsets));
+  d["src"] = to_numpy(std::move(a.src));
+  d["tgt"] = to_numpy(std::move(a.tgt));
+  d["possible"] = to_numpy(std::move(a.possible));
+  return d;
+}
+
+std::string bytes_or_str(const py::object& o) {
+  if (py::isinstance<py::bytes>(o)) return o.cast<std::string>();
+  if (py::isinstance<py::str>(o)) return o.cast<std::string>();
+  throw py::type_error("expected bytes or str");
+}
+
+py::list token_range(const TokenCorpus& c, int64_t t0, int64_t t1) {
+  py::list out(static_cast<size_t>(t1 - t0));
+  for (int64_t t = t0; t < t1; ++t) {
+    const auto tok = c.token(t);
+    PyObject* s = PyUnicode_DecodeUTF8(tok.data(), static_cast<py::ssize_t>(tok.size()), "strict");
+    if (!s) throw py::error_already_set();
+    PyList_SET_ITEM(out.ptr(), static_cast<py::ssize_t>(t - t0), s);
+  }
+  return out;
+}
+
+int64_t check_sentence(const TokenCorpus& c, int64_t i) {
+  const int64_t n = c.size();
+  if (i < 0) i += n;
+  if (i < 0 || i >= n) throw py::index_error("sentence " + std::to_string(i) + " out of range (" + std::to_string(n) + " sentences)");
+  return i;
+}
+
+void require_tokens(const TokenCorpus& c) {
+  if (!c.has_tokens) throw std::invalid_argument(c.path + ": read with keep_tokens=False, tokens are not available");
+}
+
+}  // namespace
+
+void register_io(py::module_& m) {
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const xlner::FormatError& e) {
+      try {
+        py::object cls = py::module_::import("xlner.io.errors").attr("FormatError");
+        py::object sentence = e.sentence() >= 0 ? py::object(py::int_(e.sentence())) : py::object(py::none());
+        py::object line = e.line() >= 0 ? py::object(py::int_(e.line())) : py::object(py::none());
+        py::object exc = cls(e.path(), sentence, e.field(), e.detail(), line);
+        PyErr_SetObject(cls.ptr(), exc.ptr());
+      } catch (py::error_already_set&) {
+        PyErr_SetString(PyExc_ValueError, e.what());
+      }
+    } catch (const xlner::FileError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    }
+  });
+
+  py::class_<TokenCorpus, std::shared_ptr<TokenCorpus>>(m, "TokenCorpus", R"doc(
+Sentences of tokens and (optionally) IOB2 tag ids, indexed over one owned buffer. Prefer
+xlner.io.TokenCorpus, which wraps it.
+
+Tag ids: 0 = O, 2l+1 = B-<labels[l]>, 2l+2 = I-<labels[l]>.
+)doc")
+      .def("__len__", &TokenCorpus::size)
+      .def_readonly("path", &TokenCorpus::path)
+      .def_readonly("has_tokens", &TokenCorpus::has_tokens)
+      .def_readonly("has_tags", &TokenCorpus::has_tags)
+      .def_readonly("labels", &TokenCorpus::labels, "Label names; tag id 2l+1 is B-labels[l].")
+      .def_property_readonly("n_tokens", &TokenCorpus::n_tokens)
+      .def_property_readonly(
+          "offsets", [](py::object self) { return view_of(self.cast<const TokenCorpus&>().sent_offsets, self); },
+          "int64[N+1] token offsets of the sentences (read-only view).")
+      .def_property_readonly(
+          "tags", [](py::object self) { return view_of(self.cast<const TokenCorpus&>().tags, self); },
+          "int32[n_tokens] tag ids (empty when read without tags; read-only view).")
+      .def(
+          "lengths", [](const TokenCorpus& c) { return to_numpy(c.lengths()); },
+          "int32[N] number of tokens of each sentence.")
+      .def(
+          "tokens",
+          [](const TokenCorpus& c, int64_t i) {
+            require_tokens(c);
+            i = check_sentence(c, i);
+            return token_range(c, c.sent_offsets[i], c.sent_offsets[i + 1]);
+          },
+          py::arg("i"), "Tokens of sentence i as a list of str.")
+      .def(
+          "token_lists",
+          [](const TokenCorpus& c) {
+            require_tokens(c);
+            py::list out(static_cast<size_t>(c.size()));
+            for (int64_t i = 0; i < c.size(); ++i)
+              PyList_SET_ITEM(out.ptr(), i, token_range(c, c.sent_offsets[i], c.sent_offsets[i + 1]).release().ptr());
+            return out;
+          },
+          "Tokens of every sentence: list[list[str]].")
+      .def(
+          "tag_lists",
+          [](const TokenCorpus& c) {
+            if (!c.has_tags) throw std::invalid_argument(c.path + ": read without tags");
+            const auto names = xlner::iob2_tag_names(c.labels);
+            std::vector<py::str> strs(names.begin(), names.end());
+            py::list out(static_cast<size_t>(c.size()));
+            for (int64_t i = 0; i < c.size(); ++i) {
+              const int64_t a = c.sent_offsets[i], b = c.sent_offsets[i + 1];
+              py::list l(static_cast<size_t>(b - a));
+              for (int64_t t = a; t < b; ++t) {
+                py::str s = strs[static_cast<size_t>(c.tags[t])];
+                PyList_SET_ITEM(l.ptr(), t - a, s.release().ptr());
+              }
+              PyList_SET_ITEM(out.ptr(), i, l.release().ptr());
+            }
+            return out;
+          },
+          "IOB2 tag strings of every sentence: list[list[str]].");
+
+  m.def(
+      "read_conll",
+      [](const std::string& path, bool with_tags, bool keep_tokens, std::vector<std::string> labels) {
+        xlner::ConllOptions opt;
+        opt.with_tags = with_tags;
+        opt.keep_tokens = keep_tokens;
+        opt.labels = std::move(labels);
+        py::gil_scoped_release release;
+        return std::make_shared<TokenCorpus>(xlner::read_conll(path, opt));
+      },
+      py::arg("path"), py::kw_only(), py::arg("with_tags") = true, py::arg("keep_tokens") = true,
+      py::arg("labels") = std::vector<std::string>{}, R"doc(
+Read a CoNLL token/tag file (tab or space separated, blank line between sentences, -DOCSTART- lines kept
+as one-token sentences, missing trailing blank line and CRLF accepted).
+
+Arguments:
+    path: the file.
+    with_tags: read the last field as an IOB2 tag (error when missing).
+    keep_tokens: keep the tokens (False: lengths and tags only).
+    labels: initial label vocabulary; new labels are appended in order of appearance.
+Returns:
+    TokenCorpus.
+Raises:
+    xlner.io.FormatError naming the file, line, sentence (0-based) and field; OSError.
+)doc");
+
+  m.def(
+      "parse_conll",
+      [](const py::object& text, const std::string& path, bool with_tags, bool keep_tokens,
+         std::vector<std::string> labels) {
+        xlner::ConllOptions opt;
+        opt.with_tags = with_tags;
+        opt.keep_tokens = keep_tokens;
+        opt.labels = std::move(labels);
+        std::string s = bytes_or_str(text);
+        py::gil_scoped_release release;
+        return std::make_shared<TokenCorpus>(xlner::parse_conll(std::move(s), path, opt));
+      },
+      py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("with_tags") = true,
+      py::arg("keep_tokens") = true, py::arg("labels") = std::vector<std::string>{},
+      "Parse CoNLL text (bytes or str) held in memory; see read_conll.");
+
+  m.def(
+      "read_tokens",
+      [](const std::string& path, const std::string& format, bool keep_tokens) {
+        py::gil_scoped_release release;
+        if (format == "auto") return std::make_shared<TokenCorpus>(xlner::read_tokens(path, keep_tokens));
+        if (format == "lines") return std::make_shared<TokenCorpus>(xlner::read_token_lines(path, keep_tokens));
+        if (format == "conll") {
+          xlner::ConllOptions opt;
+          opt.with_tags = false;
+          opt.keep_tokens = keep_tokens;
+          return std::make_shared<TokenCorpus>(xlner::read_conll(path, opt));
+        }
+        throw std::invalid_argument("format must be 'auto', 'conll' or 'lines', got '" + format + "'");
+      },
+      py::arg("path"), py::kw_only(), py::arg("format") = "auto", py::arg("keep_tokens") = true, R"doc(
+Read target tokens: CoNLL (tags ignored) or one sentence of whitespace-separated tokens per line.
+
+Arguments:
+    format: 'auto' (CoNLL when the first non-blank line has a tab or a blank line follows text in the
+        first 64 KiB), 'conll' or 'lines'.
+Returns:
+    TokenCorpus without tags.
+)doc");
+
+  m.def(
+      "parse_token_lines",
+      [](const py::object& text, const std::string& path, bool keep_tokens) {
+        std::string s = bytes_or_str(text);
+        py::gil_scoped_release release;
+        return std::make_shared<TokenCorpus>(xlner::parse_token_lines(std::move(s), path, keep_tokens));
+      },
+      py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("keep_tokens") = true,
+      "Parse one-sentence-per-line text held in memory.");
+
+  m.def(
+      "looks_like_conll", [](const py::object& head) { return xlner::looks_like_conll(bytes_or_str(head)); },
+      py::arg("head"), "True when the start of a file looks like CoNLL rather than one sentence per line.");
+
+  m.def(
+      "corpus_from_lists",
+      [](const std::vector<std::vector<std::string>>& tokens, std::optional<std::vector<std::vector<std::string>>> tags,
+         std::vector<std::string> labels) {
+        auto c = std::make_shared<TokenCorpus>();
+        c->path = "<memory>";
+        c->has_tags = tags.has_value();
+        c->labels = std::move(labels);
+        if (tags && tags->size() != tokens.size())
+          throw std::invalid_argument("field tags: " + std::to_string(tags->size()) + " tag lists for " +
+                                      std::to_string(tokens.size()) + " sentences");
+        for (size_t i = 0; i < tokens.size(); ++i) {
+          const auto& toks = tokens[i];
+          if (tags && (*tags)[i].size() != toks.size())
+            throw std::invalid_argument(xlner::where(static_cast<int64_t>(i), "tags") + std::to_string((*tags)[i].size()) +
+                                        " tags for " + std::to_string(toks.size()) + " tokens");
+          for (size_t k = 0; k < toks.size(); ++k) {
+            const std::string& t = toks[k];
+            if (t.empty() || t.find_first_of("\t\n\r") != std::string::npos ||
+                t.find_first_not_of(' ') == std::string::npos)
+              throw std::invalid_argument(xlner::where(static_cast<int64_t>(i), "tokens") + "token " +
+                                          std::to_string(k) + " is empty or contains a tab or line break");
+            c->push_token(t);
+            if (tags) {
+              const std::string& g = (*tags)[i][k];
+              int32_t id = -1;
+              if (g == "O") {
+                id = 0;
+              } else if (g.size() >= 3 && g[1] == '-' && (g[0] == 'B' || g[0] == 'I') &&
+                         g.find_first_of(" \t\n\r") == std::string::npos) {
+                const std::string name = g.substr(2);
+                size_t l = 0;
+                while (l < c->labels.size() && c->labels[l] != name) ++l;
+                if (l == c->labels.size()) c->labels.push_back(name);
+                id = static_cast<int32_t>(2 * l + (g[0] == 'B' ? 1 : 2));
+              }
+              if (id < 0)
+                throw std::invalid_argument(xlner::where(static_cast<int64_t>(i), "tags") + "token " +
+                                            std::to_string(k) + ": '" + g + "' is not an IOB2 tag (O, B-X or I-X)");
+              c->tags.push_back(id);
+            }
+          }
+          c->close_sentence();
+        }
+        return c;
+      },
+      py::arg("tokens"), py::arg("tags") = py::none(), py::kw_only(), py::arg("labels") = std::vector<std::string>{},
+      R"doc(
+Build a TokenCorpus from lists of tokens (and IOB2 tag strings) per sentence, e.g. to write it.
+
+Raises:
+    ValueError naming the sentence and field for empty tokens, tokens with a tab or line break,
+    non-IOB2 tags, or tag lists whose length differs from the tokens'.
+)doc");
+
+  m.def(
+      "write_conll",
+      [](const std::string& path, const TokenCorpus& tokens, const carray<int32_t>& tags,
+         const std::vector<std::string>& tag_names, const std::string& sep, int threads) {
+        check_1d(tags, -1, "tags");
+        if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
+        py::gil_scoped_release release;
+        xlner::write_conll(path, tokens, tags.data(), tags.shape(0), tag_names, sep[0], threads);
+      },
+      py::arg("path"), py::arg("tokens"), py::arg("tags"), py::arg("tag_names"), py::kw_only(),
+      py::arg("sep") = "\t", py::arg("threads") = -1, R"doc(
+Write CoNLL: `token<sep>tag_names[tags[t]]` per token, a blank line after each sentence.
+
+Arguments:
+    path: output file.
+    tokens: TokenCorpus (with tokens).
+    tags: int32[n_tokens] tag ids.
+    tag_names: names of the tag ids (for IOB2 ids: iob2_tag_names(labels)).
+    sep: separator between token and tag.
+    threads: formatting threads (-1: all cores).
+)doc");
+
+  m.def("iob2_tag_names", &xlner::iob2_tag_names, py::arg("labels"),
+        "Tag names of the IOB2 tag ids for a label vocabulary: ['O', 'B-l0', 'I-l0', ...].");
+
+  m.def(
+      "read_talp",
+      [](const std::string& path, bool one_based, bool allow_possible) {
+        xlner::TalpOptions opt;
+        opt.one_based = one_based;
+        opt.allow_possible = allow_possible;
+        xlner::Alignments a;
+        {
+          py::gil_scoped_release release;
+          a = xlner::read_talp(path, opt);
+        }
+        return alignments_to_dict(std::move(a));
+      },
+      py::arg("path"), py::kw_only(), py::arg("one_based") = false, py::arg("allow_possible") = false, R"doc(
+Read a Pharaoh/talp alignment file: one line per sentence of `i-j` pairs (source first).
+
+Arguments:
+    one_based: indices start at 1 in the file (gold files); returned 0-based.
+    allow_possible: accept `ipj` possible links (gold files).
+Returns:
+    dict: offsets int64[N+1], src int32[A], tgt int32[A], possible uint8[A] (1 = possible link).
+Raises:
+    xlner.io.FormatError naming the file, line, sentence (0-based) and pair.
+)doc");
+
+  m.def(
+      "parse_talp",
+      [](const py::object& text, const std::string& path, bool one_based, bool allow_possible) {
+        xlner::TalpOptions opt;
+        opt.one_based = one_based;
+        opt.allow_possible = allow_possible;
+        const std::string s = bytes_or_str(text);
+        xlner::Alignments a;
+        {
+          py::gil_scoped_release release;
+          a = xlner::parse_talp(s, path, opt);
+        }
+        return alignments_to_dict(std::move(a));
+      },
+      py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("one_based") = false,
+      py::arg("allow_possible") = false, "Parse talp text held in memory; see read_talp.");
+
+  m.def(
+      "check_alignments",
+      [](const carray<int64_t>& offsets, const carray<int32_t>& src, const carray<int32_t>& tgt,
+         const carray<int32_t>& src_len, const carray<int32_t>& tgt_len, const std::string& path,
+         const std::string& src_path, const std::string& tgt_path) {
+        check_1d(offsets, -1, "offsets");
+        check_1d(src, -1, "src");
+        check_1d(tgt, src.shape(0), "tgt");
+        check_1d(src_len, -1, "src_len");
+        check_1d(tgt_len, src_len.shape(0), "tgt_len");
+        const int64_t n_aln = offsets.shape(0) - 1;
+        if (n_aln < 0 || offsets.data()[0] != 0 || offsets.data()[n_aln] != src.shape(0))
+          throw std::invalid_argument("field offsets: must start at 0 and end at len(src)");
+        xlner::Alignments a;
+        a.path = path;
+        a.offsets.assign(offsets.data(), offsets.data() + offsets.shape(0));
+        for (int64_t i = 0; i < n_aln; ++i)
+          if (a.offsets[i + 1] < a.offsets[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
+        a.src.assign(src.data(), src.data() + src.shape(0));
+        a.tgt.assign(tgt.data(), tgt.data() + tgt.shape(0));
+        py::gil_scoped_release release;
+        xlner::check_alignments(a, src_len.data(), tgt_len.data(), src_len.shape(0), src_path, tgt_path);
+      },
+      py::arg("offsets"), py::arg("src"), py::arg("tgt"), py::arg("src_len"), py::arg("tgt_len"), py::kw_only(),
+      py::arg("path"), py::arg("src_path"), py::arg("tgt_path"), R"doc(
+Check alignments against the sentence lengths of both sides: same number of sentences, every index inside
+its sentence.
+
+Raises:
+    xlner.io.FormatError naming the alignment file, sentence, pair and the file it overruns.
+)doc");
+
+  m.def(
+      "write_spans_jsonl",
+      [](const std::string& path, const carray<int64_t>& offsets, const carray<int32_t>& start,
+         const carray<int32_t>& end, const carray<int32_t>& label, const carray<int32_t>& entity,
+         const carray<double>& score, const carray<double>& objective, const std::vector<std::string>& labels,
+         int threads) {
+        check_1d(objective, -1, "objective");
+        const py::ssize_t n = objective.shape(0);
+        check_1d(offsets, n + 1, "offsets");
+        check_1d(start, -1, "start");
+        const py::ssize_t k = start.shape(0);
+        check_1d(end, k, "end");
+        check_1d(label, k, "label");
+        check_1d(entity, k, "entity");
+        check_1d(score, k, "score");
+        if (offsets.data()[n] != k)
+          throw std::invalid_argument("field offsets: last offset " + std::to_string(offsets.data()[n]) +
+                                      " does not match the number of spans " + std::to_string(k));
+        xlner::SpanArrays s;
+        s.n = n;
+        s.offsets = offsets.data();
+        s.start = start.data();
+        s.end = end.data();
+        s.label = label.data();
+        s.entity = entity.data();
+        s.score = score.data();
+        s.objective = objective.data();
+        py::gil_scoped_release release;
+        xlner::write_spans_jsonl(path, s, labels, threads);
+      },
+      py::arg("path"), py::arg("offsets"), py::arg("start"), py::arg("end"), py::arg("label"), py::arg("entity"),
+      py::arg("score"), py::arg("objective"), py::arg("labels"), py::kw_only(), py::arg("threads") = -1, R"doc(
+Write projected spans as JSON lines, one object per sentence:
+{"objective": float, "spans": [{"start", "end", "label", "entity", "score"}]} (end exclusive).
+
+Arguments:
+    offsets: int64[N+1] CSR offsets; start, end, label, entity: int32[K]; score: float64[K];
+    objective: float64[N]; labels: label names of the label ids.
+)doc");
+}
 
 }  // namespace xlner_py

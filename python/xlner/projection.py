@@ -1,7 +1,7 @@
 """The one front door of projection: ``project(batch, method=...)``.
 
 Methods: ``heuristic`` (alignment ranges, García-Ferrero et al. 2022), ``greedy`` (greedy matching of
-candidates to entities), and later ``exact`` and ``ilp``. Every method returns a
+candidates to entities), ``exact`` and ``ilp`` (optimal matching, see :mod:`xlner.ilp`). Every method returns a
 :class:`~xlner.batch.ProjectionResult`.
 """
 from __future__ import annotations
@@ -43,13 +43,28 @@ class MatchingConfig:
         candidates: ``'ngrams'`` (all n-grams up to M; with the alignment score the solver internally
             restricts itself to aligned ranges when that cannot change the result) or ``'external'``
             (the batch's candidate spans).
+        time_limit: ``exact``/``ilp``: seconds for all HiGHS solves of one call; sentences not solved in
+            time get status 2.
+        infeasible: ``exact``/``ilp``: what happens to a sentence whose lower bound (``=``, ``>=``, ``>``)
+            cannot be met: ``'skip'`` (status 1, nothing projected) or ``'relax'`` (solved without the
+            lower bound, status 3).
+        block_size: ``exact``/``ilp``: sentences per HiGHS model.
     """
 
     max_len: int = 10
     constraint: str = "<=1"
     candidates: str = "ngrams"
+    time_limit: float = float("inf")
+    infeasible: str = "skip"
+    block_size: int = 256
 
     def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit}")
+        if self.infeasible not in ("skip", "relax"):
+            raise ValueError(f"infeasible must be 'skip' or 'relax', got {self.infeasible!r}")
+        if self.block_size < 1:
+            raise ValueError(f"block_size must be >= 1, got {self.block_size}")
         if self.max_len < 1:
             raise ValueError(f"max_len must be >= 1, got {self.max_len}")
         parse_constraint(self.constraint)
@@ -71,7 +86,8 @@ def project(
 
     Arguments:
         batch: the sentence pairs.
-        method: ``'heuristic'``, ``'greedy'`` (and ``'exact'``, ``'ilp'`` once available).
+        method: ``'heuristic'``, ``'greedy'``, ``'exact'`` (C++ dynamic program, HiGHS above its size
+            limit) or ``'ilp'`` (HiGHS for every sentence); both exact methods reach the optimum.
         matching: options of the matching methods (defaults: M=10, ``'<=1'``).
         heuristic: a :class:`xlner.heuristic.HeuristicConfig` or a preset name (``'elp'``, ``'thesis'``).
         scores: precomputed score matrices (e.g. fused scores) for the matching methods; default: the
@@ -91,6 +107,13 @@ def project(
             d = _core.greedy_alignment(batch.core, constraint=cfg.constraint, candidates=cfg.candidates,
                                        max_len=cfg.max_len, threads=threads)
         return ProjectionResult.from_core(d, batch.labels)
+    if method in ("exact", "ilp"):
+        from xlner.ilp import SolverOptions, project_exact, project_ilp
+
+        opts = SolverOptions(time_limit=cfg.time_limit, block_size=cfg.block_size, infeasible=cfg.infeasible)
+        solve = project_exact if method == "exact" else project_ilp
+        return solve(batch, cfg.constraint, candidates=cfg.candidates, max_len=cfg.max_len, scores=scores,
+                     options=opts, threads=threads)
     if method == "heuristic":
         from xlner.heuristic import HeuristicConfig, project_heuristic
 
@@ -100,4 +123,4 @@ def project(
     raise ValueError(f"unknown projection method {method!r}; choose one of {METHODS}")
 
 
-METHODS = ("heuristic", "greedy")
+METHODS = ("heuristic", "greedy", "exact", "ilp")

@@ -1,15 +1,28 @@
-"""CoNLL-style token/tag files: ``token<TAB or SPACE>tag`` per line, blank line between sentences.
+"""CoNLL-style token/tag files and one-sentence-per-line token files (C++ readers and writer).
 
-``-DOCSTART-`` lines are kept as one-token sentences so that files stay line-for-line parallel
-with their alignment files. A missing trailing blank line is accepted.
+CoNLL: one token per line, ``token<TAB>...<TAB>tag`` or space separated (first field = token, last field =
+tag), a blank line between sentences. ``-DOCSTART-`` lines are kept as one-token sentences so that files
+stay line-for-line parallel with their alignment files. A missing trailing blank line, CRLF line ends
+and a UTF-8 byte-order mark are accepted. Tags must be IOB2 (``O``, ``B-X``, ``I-X``).
+
+The readers load a file into one C++ buffer and index it: a :class:`TokenCorpus` holds sentence offsets,
+token views and tag ids (0 = ``O``, 2·l + 1 = ``B-l``, 2·l + 2 = ``I-l`` over its label vocabulary), so
+that a million sentences are read in well under a second and go to the core without Python objects.
+Python lists (:class:`Sentence`) are built only on request. Malformed input raises
+:class:`~xlner.io.errors.FormatError` naming the file, line, sentence (0-based) and field.
 """
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, List, Optional, Sequence
+from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
-from xlner.io.errors import FormatError
+import numpy as np
+
+from xlner import _core
+from xlner.batch import LabelVocab
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 
 @dataclass
@@ -25,98 +38,218 @@ class Sentence:
         return len(self.tokens) == 1 and self.tokens[0] == "-DOCSTART-"
 
 
-def _decode(path: str, raw: bytes, lineno: int, sentence: int) -> str:
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FormatError(path, sentence, "text", f"invalid UTF-8 ({exc.reason} at byte {exc.start})", lineno) from None
+def _label_names(labels: Union[LabelVocab, Sequence[str], None]) -> List[str]:
+    if labels is None:
+        return []
+    if isinstance(labels, LabelVocab):
+        return list(labels.names)
+    return list(labels)
 
 
-def iter_conll(path: str | os.PathLike[str], *, with_tags: bool = True) -> Iterator[Sentence]:
-    """Stream sentences from a CoNLL file.
+class TokenCorpus:
+    """Sentences of tokens and (optionally) IOB2 tag ids read by the C++ readers.
 
-    Each non-blank line is ``token SEP tag`` (SEP: tab, else the last space); with ``with_tags=False``
-    the first field is the token and the rest is ignored. Raises :class:`FormatError` naming the
-    file, line, sentence and field on malformed input; an empty file is an error.
+    Attributes:
+        core: the C++ object (``xlner._core.TokenCorpus``).
+        labels: the label vocabulary of the tag ids (:class:`~xlner.batch.LabelVocab`).
+
+    Example:
+        >>> corpus = load_conll("en.conll")                     # doctest: +SKIP
+        >>> corpus.lengths()[:3], corpus.tags(0), corpus[0]     # doctest: +SKIP
     """
-    p = os.fspath(path)
-    tokens: List[str] = []
-    tags: List[str] = []
-    sent = 0
-    seen_any = False
-    with open(p, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = _decode(p, raw, lineno, sent).rstrip("\r\n")
-            if not line.strip():
-                if tokens:
-                    yield Sentence(tokens, tags)
-                    tokens, tags = [], []
-                    sent += 1
-                continue
-            seen_any = True
-            if "\t" in line:
-                parts = line.split("\t")
-            else:
-                parts = line.rsplit(" ", 1) if with_tags else line.split(" ")
-            token = parts[0].strip() if "\t" not in line else parts[0]
-            if not token:
-                raise FormatError(p, sent, "token", "empty token", lineno)
-            if with_tags:
-                if len(parts) < 2 or not parts[-1].strip():
-                    raise FormatError(p, sent, "tag", f"missing tag in line {line!r}", lineno)
-                tag = parts[-1].strip()
-                if tag != "O" and not (len(tag) > 2 and tag[1] == "-" and tag[0] in "BI"):
-                    raise FormatError(p, sent, "tag", f"not an IOB2 tag: {tag!r}", lineno)
-                tags.append(tag)
-            tokens.append(token)
-    if tokens:
-        yield Sentence(tokens, tags)
-    if not seen_any:
-        raise FormatError(p, None, "file", "empty file (no sentences)")
+
+    def __init__(self, core: "_core.TokenCorpus"):
+        self.core = core
+        self.labels = LabelVocab(list(core.labels))
+
+    # --- sizes -------------------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.core)
+
+    @property
+    def path(self) -> str:
+        """The file the corpus was read from (``<memory>`` / ``<string>`` otherwise)."""
+        return self.core.path
+
+    @property
+    def n_tokens(self) -> int:
+        """Number of tokens of all sentences."""
+        return int(self.core.n_tokens)
+
+    @property
+    def has_tokens(self) -> bool:
+        """False when read with ``keep_tokens=False`` (lengths and tags only)."""
+        return bool(self.core.has_tokens)
+
+    @property
+    def has_tags(self) -> bool:
+        """True when read with tags."""
+        return bool(self.core.has_tags)
+
+    @property
+    def offsets(self) -> np.ndarray:
+        """int64[N+1] token offsets of the sentences (read-only view)."""
+        return self.core.offsets
+
+    @property
+    def tag_ids(self) -> np.ndarray:
+        """int32[n_tokens] tag ids over :attr:`labels` (read-only view; empty without tags)."""
+        return self.core.tags
+
+    def lengths(self) -> np.ndarray:
+        """int32[N] number of tokens of each sentence."""
+        return self.core.lengths()
+
+    # --- Python views ------------------------------------------------------------------------------------
+    def tokens(self, i: int) -> List[str]:
+        """Tokens of sentence ``i``."""
+        return self.core.tokens(i)
+
+    def tags(self, i: int) -> List[str]:
+        """IOB2 tags of sentence ``i`` (``ValueError`` when read without tags)."""
+        if not self.has_tags:
+            raise ValueError(f"{self.path}: read without tags")
+        n = len(self)
+        j = i + n if i < 0 else i
+        if not 0 <= j < n:
+            raise IndexError(f"sentence {i} out of range ({n} sentences)")
+        names = self.tag_names()
+        a, b = int(self.offsets[j]), int(self.offsets[j + 1])
+        return [names[t] for t in self.tag_ids[a:b].tolist()]
+
+    def tag_names(self) -> List[str]:
+        """Names of the tag ids: ``['O', 'B-<l0>', 'I-<l0>', ...]``."""
+        return _core.iob2_tag_names(self.labels.names)
+
+    def token_lists(self) -> List[List[str]]:
+        """Tokens of every sentence."""
+        return self.core.token_lists()
+
+    def tag_lists(self) -> List[List[str]]:
+        """IOB2 tags of every sentence (``ValueError`` when read without tags)."""
+        return self.core.tag_lists()
+
+    def __getitem__(self, i: int) -> Sentence:
+        return Sentence(self.tokens(i), self.tags(i) if self.has_tags else [])
+
+    def __iter__(self) -> Iterator[Sentence]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def sentences(self) -> List[Sentence]:
+        """All sentences as :class:`Sentence` objects (tags empty when read without tags)."""
+        toks = self.token_lists()
+        if not self.has_tags:
+            return [Sentence(t, []) for t in toks]
+        return [Sentence(t, g) for t, g in zip(toks, self.tag_lists())]
+
+    # --- construction ------------------------------------------------------------------------------------
+    @classmethod
+    def from_lists(cls, tokens: Sequence[Sequence[str]], tags: Optional[Sequence[Sequence[str]]] = None, *,
+                   labels: Union[LabelVocab, Sequence[str], None] = None) -> "TokenCorpus":
+        """Build a corpus from token lists (and IOB2 tag lists) per sentence.
+
+        Raises ``ValueError`` naming the sentence and field for empty tokens, tokens with a tab or line break,
+        non-IOB2 tags, or tag lists whose length differs from the tokens'.
+        """
+        core = _core.corpus_from_lists([list(t) for t in tokens], None if tags is None else [list(t) for t in tags],
+                                       labels=_label_names(labels))
+        return cls(core)
+
+    @classmethod
+    def from_sentences(cls, sentences: Iterable[Sentence]) -> "TokenCorpus":
+        """Build a corpus from :class:`Sentence` objects (all with tags, or all without)."""
+        sents = list(sentences)
+        if any(s.tags for s in sents):
+            return cls.from_lists([s.tokens for s in sents], [s.tags for s in sents])
+        return cls.from_lists([s.tokens for s in sents])
+
+    def __repr__(self) -> str:
+        return (f"TokenCorpus({self.path!r}, sentences={len(self)}, tokens={self.n_tokens}, "
+                f"labels={self.labels.names})")
 
 
-def read_conll(path: str | os.PathLike[str], *, with_tags: bool = True) -> List[Sentence]:
-    """Read a whole CoNLL file into a list of :class:`Sentence` (see :func:`iter_conll`)."""
-    return list(iter_conll(path, with_tags=with_tags))
+def load_conll(path: PathLike, *, with_tags: bool = True, keep_tokens: bool = True,
+               labels: Union[LabelVocab, Sequence[str], None] = None) -> TokenCorpus:
+    """Read a CoNLL file into a :class:`TokenCorpus` (C++ reader).
 
+    Arguments:
+        path: the file.
+        with_tags: read the last field of each line as an IOB2 tag (a line without one is an error, except a
+            bare ``-DOCSTART-``, tagged ``O``).
+        keep_tokens: keep the tokens; ``False`` keeps lengths and tags only (less memory, e.g. for a source
+            file that is only projected from).
+        labels: initial label vocabulary (fixes the ids of known labels; new ones are appended).
 
-def read_tokens(path: str | os.PathLike[str]) -> List[Sentence]:
-    """Read target sentences: a CoNLL file (labels ignored) or one sentence of space-separated tokens per line.
-
-    The format is detected from the first non-blank line: a tab, or a blank line anywhere, means CoNLL.
+    Raises:
+        FormatError: naming the file, line, sentence (0-based) and field (non-UTF-8 bytes, missing or non-IOB2
+            tag, empty file). OSError when the file cannot be read.
     """
-    p = os.fspath(path)
-    with open(p, "rb") as fh:
-        head = fh.read(1 << 16)
-    try:
-        text = head.decode("utf-8", errors="strict")
-    except UnicodeDecodeError:
-        text = head.decode("utf-8", errors="ignore")
-    stripped = text.lstrip("\r\n")
-    is_conll = "\t" in stripped.split("\n", 1)[0] or "\n\n" in stripped.replace("\r\n", "\n")
-    if is_conll:
-        return read_conll(p, with_tags=False)
-    out: List[Sentence] = []
-    with open(p, "rb") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            line = _decode(p, raw, lineno, lineno - 1).rstrip("\r\n")
-            toks = line.split()
-            if not toks:
-                raise FormatError(p, lineno - 1, "tokens", "empty line in a one-sentence-per-line file", lineno)
-            out.append(Sentence(toks, []))
-    if not out:
-        raise FormatError(p, None, "file", "empty file (no sentences)")
-    return out
+    return TokenCorpus(_core.read_conll(os.fspath(path), with_tags=with_tags, keep_tokens=keep_tokens,
+                                        labels=_label_names(labels)))
 
 
-def write_conll(path: str | os.PathLike[str], sentences: Iterable[Sentence], *, sep: str = "\t") -> None:
-    """Write sentences as ``token SEP tag`` lines with a blank line after each sentence."""
-    with open(os.fspath(path), "w", encoding="utf-8") as fh:
-        for s in sentences:
+def parse_conll(text: Union[str, bytes], *, path: str = "<string>", with_tags: bool = True) -> TokenCorpus:
+    """Parse CoNLL text held in memory (see :func:`load_conll`)."""
+    return TokenCorpus(_core.parse_conll(text, path=path, with_tags=with_tags))
+
+
+def load_tokens(path: PathLike, *, format: str = "auto", keep_tokens: bool = True) -> TokenCorpus:
+    """Read target sentences without tags: CoNLL (labels ignored) or one sentence of tokens per line.
+
+    Arguments:
+        format: ``'auto'`` (CoNLL when the first non-blank line contains a tab or a blank line follows text
+            within the first 64 KiB; else one sentence per line), ``'conll'`` or ``'lines'``.
+
+    Raises:
+        FormatError: as :func:`load_conll`; an empty line in a one-sentence-per-line file is an error.
+    """
+    return TokenCorpus(_core.read_tokens(os.fspath(path), format=format, keep_tokens=keep_tokens))
+
+
+def iter_conll(path: PathLike, *, with_tags: bool = True) -> Iterator[Sentence]:
+    """Sentences of a CoNLL file one by one (the file is parsed in C++ first; Python objects are made lazily)."""
+    yield from load_conll(path, with_tags=with_tags)
+
+
+def read_conll(path: PathLike, *, with_tags: bool = True) -> List[Sentence]:
+    """Read a whole CoNLL file into a list of :class:`Sentence` (see :func:`load_conll`)."""
+    return load_conll(path, with_tags=with_tags).sentences()
+
+
+def read_tokens(path: PathLike, *, format: str = "auto") -> List[Sentence]:
+    """Read target sentences as :class:`Sentence` objects without tags (see :func:`load_tokens`)."""
+    return load_tokens(path, format=format).sentences()
+
+
+def write_conll(path: PathLike, sentences: Union[Iterable[Sentence], TokenCorpus], *, sep: str = "\t",
+                threads: int = -1) -> None:
+    """Write sentences as ``token<sep>tag`` lines with a blank line after each sentence.
+
+    ``sentences`` is a :class:`TokenCorpus` with tags or :class:`Sentence` objects with one IOB2 tag per token
+    (``ValueError`` naming the sentence otherwise).
+    """
+    corpus = sentences if isinstance(sentences, TokenCorpus) else None
+    if corpus is None:
+        sents = list(sentences)
+        for i, s in enumerate(sents):
             if len(s.tags) != len(s.tokens):
-                raise ValueError(f"sentence with {len(s.tokens)} tokens has {len(s.tags)} tags")
-            fh.write("".join(f"{t}{sep}{g}\n" for t, g in zip(s.tokens, s.tags)))
-            fh.write("\n")
+                raise ValueError(f"sentence {i}, field tags: {len(s.tags)} tags for {len(s.tokens)} tokens")
+        corpus = TokenCorpus.from_lists([s.tokens for s in sents], [s.tags for s in sents])
+    if not corpus.has_tags:
+        raise ValueError(f"{corpus.path}: read without tags; use write_conll_tags with tag ids")
+    write_conll_tags(path, corpus, corpus.tag_ids, corpus.labels, sep=sep, threads=threads)
+
+
+def write_conll_tags(path: PathLike, tokens: TokenCorpus, tag_ids: np.ndarray,
+                     labels: Union[LabelVocab, Sequence[str]], *, sep: str = "\t", threads: int = -1) -> None:
+    """Write the tokens of ``tokens`` with IOB2 tag ids (one per token, over ``labels``) as CoNLL.
+
+    Raises ``ValueError`` when the number of tags differs from the number of tokens or an id has no label.
+    """
+    names = _core.iob2_tag_names(_label_names(labels))
+    _core.write_conll(os.fspath(path), tokens.core, np.ascontiguousarray(tag_ids, dtype=np.int32), names, sep=sep,
+                      threads=threads)
 
 
 def tags_or_o(sentences: Sequence[Sentence]) -> List[List[str]]:
@@ -124,4 +257,5 @@ def tags_or_o(sentences: Sequence[Sentence]) -> List[List[str]]:
     return [s.tags if s.tags else ["O"] * len(s.tokens) for s in sentences]
 
 
-__all__ = ["Sentence", "iter_conll", "read_conll", "read_tokens", "write_conll", "tags_or_o", "Optional"]
+__all__ = ["Sentence", "TokenCorpus", "load_conll", "parse_conll", "load_tokens", "iter_conll", "read_conll",
+           "read_tokens", "write_conll", "write_conll_tags", "tags_or_o"]

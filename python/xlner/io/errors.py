@@ -1,18 +1,31 @@
-"""The one error type of file parsing: names the file, the sentence and the field."""
+"""The one error type of file parsing: names the file, the line, the sentence (0-based) and the field."""
 from __future__ import annotations
+
+from typing import Optional
 
 
 class FormatError(ValueError):
-    """A malformed input file. The message names the file, the sentence (0-based) and the field."""
+    """A malformed input file.
 
-    def __init__(self, path: str, sentence: int | None, field: str, message: str, line: int | None = None):
+    The message reads ``<path>, line <L>, sentence <S> (0-based), field <F>: <detail>`` (line and sentence
+    left out when they do not apply, e.g. for an empty file). The parts are kept as attributes.
+    """
+
+    def __init__(self, path: str, sentence: Optional[int], field: str, message: str, line: Optional[int] = None):
         where = f"{path}"
         if line is not None:
             where += f", line {line}"
         if sentence is not None:
-            where += f", sentence {sentence}"
+            where += f", sentence {sentence} (0-based)"
         super().__init__(f"{where}, field {field}: {message}")
         self.path = path
         self.sentence = sentence
         self.field = field
+        self.detail = message
         self.line = line
+
+    def __reduce__(self):  # keep the parts when pickled (multiprocessing)
+        return (type(self), (self.path, self.sentence, self.field, self.detail, self.line))
+
+
+__all__ = ["FormatError"]

@@ -1,0 +1,153 @@
+"""End-to-end projection from files to written output for about a million sentence pairs.
+
+Builds a corpus by replicating the conll2003-deepl train+dev+test pairs of de, es and it (English source with
+gold labels, DeepL translation, awesome-align alignments) into a temporary folder until it holds at least
+``--sentences`` pairs, then times each stage of ``xlner project`` as the CLI runs it: read the three files,
+build the batch, project, write the CoNLL output (and the JSON-lines spans). Prints a table; the target of
+issue 2 is files → output for 1 M sentences in under 10 s on 2 cores.
+
+    python bench/bench_end_to_end.py [--sentences 1000000] [--methods greedy heuristic] [--threads -1]
+                                     [--data ../shared/data] [--keep DIR] [--cli]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+from xlner.io import build_batch, load_conll, load_talp, load_tokens, write_conll_tags, write_spans_jsonl
+from xlner.io.corpus import result_tag_ids
+from xlner.projection import MatchingConfig, project
+
+
+def _read(path: Path) -> bytes:
+    data = path.read_bytes()
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    return data
+
+
+def _conll_block(path: Path) -> bytes:
+    data = _read(path)
+    return data if data.endswith(b"\n\n") else data + b"\n"
+
+
+def build_corpus(data: Path, out: Path, min_sentences: int) -> Tuple[Path, Path, Path, int]:
+    """Write source.conll, target.conll and alignments.talp with at least ``min_sentences`` pairs."""
+    base = data / "conll2003-deepl"
+    src_parts: List[bytes] = []
+    tgt_parts: List[bytes] = []
+    aln_parts: List[bytes] = []
+    per_round = 0
+    for lang in ("de", "es", "it"):
+        for split in ("train", "dev", "test"):
+            src_parts.append(_conll_block(base / "en" / f"{split}.tsv"))
+            tgt_parts.append(_conll_block(base / lang / f"{split}.awesome.tsv"))
+            aln = _read(base / lang / "alignments" / f"{split}.awesome.talp")
+            aln_parts.append(aln)
+            per_round += aln.count(b"\n")
+    reps = -(-min_sentences // per_round)
+    paths = out / "source.conll", out / "target.conll", out / "alignments.talp"
+    for path, parts in zip(paths, (src_parts, tgt_parts, aln_parts)):
+        with open(path, "wb") as fh:
+            for _ in range(reps):
+                for part in parts:
+                    fh.write(part)
+    return paths[0], paths[1], paths[2], reps * per_round
+
+
+def run_stages(src: Path, tgt: Path, aln: Path, out: Path, method: str, threads: int) -> Dict[str, float]:
+    """Time the stages of one projection job (what ``xlner project`` does)."""
+    times: Dict[str, float] = {}
+    t0 = time.perf_counter()
+    source = load_conll(src, with_tags=True, keep_tokens=False)
+    t1 = time.perf_counter()
+    target = load_tokens(tgt, keep_tokens=True)
+    t2 = time.perf_counter()
+    alignments = load_talp(aln)
+    t3 = time.perf_counter()
+    times["read source"], times["read target"], times["read alignments"] = t1 - t0, t2 - t1, t3 - t2
+    batch = build_batch(source, target, alignments, threads=threads)
+    t4 = time.perf_counter()
+    times["build batch"] = t4 - t3
+    kwargs = {}
+    if method == "heuristic":
+        kwargs["tgt_tokens"] = target.token_lists()
+    t4b = time.perf_counter()
+    times["target token lists (heuristic only)"] = t4b - t4
+    result = project(batch, method, matching=MatchingConfig(), threads=threads, **kwargs)
+    t5 = time.perf_counter()
+    times["project"] = t5 - t4b
+    tags = result_tag_ids(target, result, threads=threads)
+    t6 = time.perf_counter()
+    times["spans -> tags"] = t6 - t5
+    write_conll_tags(out / f"out.{method}.conll", target, tags, result.labels, threads=threads)
+    t7 = time.perf_counter()
+    times["write CoNLL"] = t7 - t6
+    write_spans_jsonl(out / f"spans.{method}.jsonl", result, threads=threads)
+    t8 = time.perf_counter()
+    times["write spans JSONL"] = t8 - t7
+    times["total"] = t8 - t0
+    return times
+
+
+def main(argv: List[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sentences", type=int, default=1_000_000)
+    ap.add_argument("--methods", nargs="+", default=["greedy", "heuristic"])
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, -1])
+    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+    ap.add_argument("--keep", default=None, help="write the corpus and outputs here instead of a temp folder")
+    ap.add_argument("--cli", action="store_true", help="also time the whole `xlner project` command")
+    args = ap.parse_args(argv)
+
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="xlner-e2e-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        t = time.perf_counter()
+        src, tgt, aln, n = build_corpus(Path(args.data), tmp, args.sentences)
+        sizes = {p.name: p.stat().st_size / 1e6 for p in (src, tgt, aln)}
+        print(f"corpus: {n:,} sentence pairs in {tmp} (built in {time.perf_counter() - t:.1f} s); "
+              + ", ".join(f"{k} {v:.0f} MB" for k, v in sizes.items()))
+        print(f"cores: {os.cpu_count()}")
+        rows = []
+        for method in args.methods:
+            for threads in args.threads:
+                try:
+                    times = run_stages(src, tgt, aln, tmp, method, threads)
+                except (NotImplementedError, ValueError, ImportError) as exc:
+                    print(f"{method}: not available ({exc})")
+                    break
+                rows.append((method, threads, times))
+        if rows:
+            stages = list(rows[0][2].keys())
+            head = f"{'stage':<38}" + "".join(f"{m + ' t=' + str(th):>18}" for m, th, _ in rows)
+            print(head)
+            print("-" * len(head))
+            for st in stages:
+                print(f"{st:<38}" + "".join(f"{r[2][st]:>17.3f}s" for r in rows))
+            print(f"{'sentences/s (total)':<38}" + "".join(f"{n / r[2]['total']:>18,.0f}" for r in rows))
+        if args.cli:
+            for method in args.methods:
+                cmd = [sys.executable, "-m", "xlner.cli", "project", "--source", str(src), "--target", str(tgt),
+                       "--alignments", str(aln), "--method", method, "--out", str(tmp / f"cli.{method}.conll"),
+                       "--spans-out", str(tmp / f"cli.{method}.jsonl")]
+                t = time.perf_counter()
+                proc = subprocess.run(cmd, capture_output=True, text=True)
+                dt = time.perf_counter() - t
+                status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr.strip()}"
+                print(f"xlner project --method {method} (whole command, all threads): {dt:.2f} s ({status})")
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+/// @file exact.hpp
+/// @brief Exact matching of source entities to target candidates: the problem's columns, an exact
+/// dynamic program over target positions × entity count vectors, and the ILP model (for HiGHS).
+///
+/// Problem (DESIGN.md): binary x[e,t] for source entity e and target candidate t; maximise Σ c(e,t)·x;
+/// each entity's count Σ_t x[e,t] satisfies the constraint (`<n`, `<=n`, `=n`, `>=n`, `>n`); chosen
+/// candidates are pairwise disjoint (overlapping candidates, and the same candidate for two entities,
+/// are never both chosen).
+///
+/// Columns: the (entity, candidate, score) triples that enter the models.
+///   * Lower bound 0 (`<`, `<=`, `>=0`): only positive scores (a non-positive column can be dropped from
+///     any solution without breaking a constraint or lowering the objective).
+///   * Lower bound > 0 (`=`, `>=`, `>`): every pair can be needed to meet the count, so zero (and, for
+///     external scores, negative) entries stay.
+///   * Alignment score over n-grams: per entity the aligned ranges (first and last word aligned, length
+///     <= M) carry every positive score, and with a lower bound the unigrams are added with score 0.
+///     This is exact for every constraint type: trimming the unaligned ends of a chosen n-gram keeps its
+///     links, shortens it (higher score) and keeps the spans disjoint; a chosen zero-score n-gram can be
+///     shrunk to its first word (score >= 0). Counts are unchanged, so the optimum over all n-grams
+///     <= M equals the optimum over these columns (checked against brute force in tests).
+///   * External candidates with the alignment score: the candidates themselves (all pairs when a lower
+///     bound exists).
+///   * External score matrices: the listed entries; with a lower bound, every entity may also take any
+///     span listed in the sentence's matrix at score 0.
+///
+/// Dynamic program (`exact_select`): the target positions j = 0..T are the stages; the state is the
+/// vector of projection counts of the *tracked* entities, each a digit of a mixed-radix code. An entity
+/// is tracked only when its count can matter: a lower bound exists, or the cap is smaller than the
+/// largest number of pairwise disjoint columns the entity has (for `<=1` an entity whose candidates all
+/// overlap each other needs no state). A digit runs over 0..min(cap, that maximum) — or, without a cap,
+/// saturates at the lower bound. f[j][s] = best objective of the words before j:
+///     f[j][s] = max( f[j-1][s],  max over columns (e,[a,j)) of f[a][s - e] + c(e,[a,j)) ).
+/// The answer is the best f[T][s] over states meeting every lower bound. Time O((T + columns)·S), memory
+/// (T+1)·S cells. Above ExactOptions::max_states states or max_cells cells the sentence is reported
+/// as Status::TooLarge (the Python layer solves those with HiGHS).
+///
+/// Tie-breaking (deterministic, independent of threads): columns are tried in the order end ascending,
+/// start ascending, entity ascending; leaving word j-1 unprojected is preferred over a span ending at j,
+/// an earlier column over a later one with the same value (strict improvement only); among final states
+/// of equal value the smallest mixed-radix code wins (entity with the lowest index is the lowest digit).
+/// Objectives are the sums of the chosen scores in span order (the same sum the ILP decoder forms).
+///
+/// Infeasible sentences (a lower bound no disjoint choice meets, e.g. `=1` with more entities than
+/// target words): Status::Infeasible and nothing projected; with `relax`, the sentence is solved again
+/// without the lower bound (`=n` → `<=n`, `>=n`/`>n` → no constraint) and reported as Status::Relaxed.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "xlner/batch.hpp"
+#include "xlner/candidates.hpp"
+#include "xlner/matching.hpp"
+#include "xlner/scores.hpp"
+
+namespace xlner {
+
+/// Per-sentence status codes in ProjectionOutput::status.
+enum class Status : int8_t {
+  Solved = 0,      ///< optimal
+  Infeasible = 1,  ///< the constraint admits no assignment; nothing projected
+  TimeLimit = 2,   ///< stopped by the time limit (best assignment found so far, possibly none)
+  Relaxed = 3,     ///< infeasible as asked; solved optimally without the lower bound
+  TooLarge = 4,    ///< above the dynamic program's size limit (internal: handed to HiGHS)
+};
+
+/// Size limits of the dynamic program.
+struct ExactOptions {
+  int64_t max_states = int64_t{1} << 16;  ///< count-vector states S
+  int64_t max_cells = int64_t{1} << 21;   ///< (T + 1) · S table cells (16 MiB of values per thread)
+  bool relax = false;                     ///< solve infeasible sentences without the lower bound
+};
+
+/// The constraint without its lower bound (`=n` → `<=n`, `>=n` and `>n` → `>=0`); others unchanged.
+Constraint relaxed(const Constraint& c);
+
+/// Columns of one sentence for the alignment score (see the file comment). `mode` Ngrams and
+/// AlignedRanges both use the aligned-range reduction (plus zero unigrams under a lower bound).
+void alignment_columns(const SentenceView& s, CandidateMode mode, int32_t max_len, const Constraint& c,
+                       ScoreScratch& scratch, std::vector<ScoreEntry>& out);
+
+/// Columns of sentence `s.index` of an external score matrix (see the file comment).
+void scored_columns(const SentenceView& s, const ScoreView& v, const Constraint& c, std::vector<ScoreEntry>& out);
+
+/// Reusable per-thread buffers of the dynamic program.
+struct ExactScratch {
+  std::vector<double> value;
+  std::vector<int32_t> choice;
+  std::vector<int32_t> tracked, radix;
+  std::vector<int64_t> stride;
+  std::vector<int32_t> ent_slot;
+  std::vector<int32_t> tmp;
+  std::vector<ScoreEntry> chosen;
+};
+
+/// Solve one sentence exactly. `cols` (reordered in place) are its columns; the chosen ones, sorted by
+/// span, are left in `scratch.chosen`. Returns Solved, Infeasible or TooLarge; `objective` is the sum of
+/// the chosen scores (0 unless Solved).
+Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_len, const Constraint& c,
+                    const ExactOptions& opt, ExactScratch& scratch, double& objective);
+
+/// Exact projection of a validated batch with the alignment score.
+ProjectionOutput exact_alignment_batch(const BatchView& b, CandidateMode mode, int32_t max_len,
+                                       const Constraint& c, const ExactOptions& opt, int threads);
+
+/// Exact projection from external score matrices (validated with validate_scores).
+ProjectionOutput exact_scored_batch(const BatchView& b, const ScoreView& v, const Constraint& c,
+                                    const ExactOptions& opt, int threads);
+
+/// ILP of a list of sentences as independent blocks, in HiGHS's column-wise (CSC) form, maximise.
+/// Per sentence k (batch sentence `sentences[k]`): its columns [col_offsets[k], col_offsets[k+1]) and
+/// rows [row_offsets[k], row_offsets[k+1]). Columns: x[e,t] (binary, cost = score) followed, under a
+/// lower bound, by one continuous slack per entity in [0, floor] with cost −penalty, where penalty =
+/// 1 + Σ|scores| of the sentence, so that every block is feasible and a sentence is infeasible exactly
+/// when its optimal slack is positive. Rows: one count row per entity that has columns (or under a lower
+/// bound: every entity), floor <= Σ_t x[e,t] (+ slack) <= cap; then one clique row per maximal set of
+/// mutually overlapping candidates (interval graph: a word j with a candidate ending at j+1 and a
+/// candidate starting after the previous kept word), Σ x <= 1 — equivalent to the pairwise rows of
+/// DESIGN.md on integer points, with far fewer rows; rows with a single nonzero are left out.
+struct IlpModel {
+  std::vector<int64_t> sentences;
+  std::vector<int64_t> col_offsets{0}, row_offsets{0};
+  std::vector<int32_t> col_ent, col_start, col_end;  ///< slack columns: start = end = -1
+  std::vector<double> col_score, cost, col_upper;
+  std::vector<int32_t> integrality;                  ///< 1 integer, 0 continuous (HighsVarType)
+  std::vector<double> row_lower, row_upper;
+  std::vector<int32_t> a_start{0}, a_index;
+  std::vector<double> a_value;
+  int64_t n_cols() const { return static_cast<int64_t>(cost.size()); }
+  int64_t n_rows() const { return static_cast<int64_t>(row_lower.size()); }
+};
+
+/// Build the ILP of `sentences` (indices into the batch) with the alignment score.
+IlpModel build_ilp_alignment(const BatchView& b, const std::vector<int64_t>& sentences, CandidateMode mode,
+                             int32_t max_len, const Constraint& c, int threads);
+
+/// Build the ILP of `sentences` from external score matrices.
+IlpModel build_ilp_scored(const BatchView& b, const ScoreView& v, const std::vector<int64_t>& sentences,
+                          const Constraint& c, int threads);
+
+/// Turn a solution of `m` into a ProjectionOutput over m.sentences (in that order). `x` holds n_cols()
+/// values (NaN where a block has no solution); `status[k]` is the solver's verdict for sentence k
+/// (Solved or TimeLimit). x > 0.5 counts as chosen; a positive slack makes the sentence Infeasible.
+ProjectionOutput decode_ilp(const BatchView& b, const IlpModel& m, const double* x, const int8_t* status);
+
+}  // namespace xlner

@@ -1,0 +1,167 @@
+#include "xlner/fusion.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <tuple>
+
+namespace xlner {
+
+ScoreBatch concat_score_batches(std::vector<ScoreBatch>& parts) {
+  ScoreBatch out;
+  size_t total = 0, sents = 0;
+  for (const auto& p : parts) {
+    total += p.ent.size();
+    sents += p.offsets.size() - 1;
+  }
+  out.offsets.reserve(sents + 1);
+  out.ent.reserve(total);
+  out.start.reserve(total);
+  out.end.reserve(total);
+  out.score.reserve(total);
+  for (auto& p : parts) {
+    const int64_t base = static_cast<int64_t>(out.ent.size());
+    for (size_t i = 1; i < p.offsets.size(); ++i) out.offsets.push_back(base + p.offsets[i]);
+    out.ent.insert(out.ent.end(), p.ent.begin(), p.ent.end());
+    out.start.insert(out.start.end(), p.start.begin(), p.start.end());
+    out.end.insert(out.end.end(), p.end.begin(), p.end.end());
+    out.score.insert(out.score.end(), p.score.begin(), p.score.end());
+    p = ScoreBatch();
+  }
+  return out;
+}
+
+void validate_score_structure(int64_t n, const ScoreView& v, const std::string& name) {
+  const std::string off_field = name + ".offsets";
+  if (v.offsets == nullptr) throw std::invalid_argument("field " + off_field + ": missing");
+  if (v.offsets[0] != 0)
+    throw std::invalid_argument("field " + off_field + ": first offset must be 0, got " + std::to_string(v.offsets[0]));
+  const std::string ent_field = name + ".ent", span_field = name + ".start/end", score_field = name + ".score";
+  for (int64_t i = 0; i < n; ++i) {
+    if (v.offsets[i + 1] < v.offsets[i]) throw std::invalid_argument(where(i, off_field.c_str()) + "offsets decrease");
+    if (v.offsets[i + 1] > v.total)
+      throw std::invalid_argument(where(i, off_field.c_str()) + "offset " + std::to_string(v.offsets[i + 1]) +
+                                  " past the array size " + std::to_string(v.total));
+    for (int64_t k = v.offsets[i]; k < v.offsets[i + 1]; ++k) {
+      if (v.ent[k] < 0)
+        throw std::out_of_range(where(i, ent_field.c_str()) + "negative entity index " + std::to_string(v.ent[k]));
+      if (v.start[k] < 0 || v.end[k] <= v.start[k])
+        throw std::invalid_argument(where(i, span_field.c_str()) + "invalid candidate span [" +
+                                    std::to_string(v.start[k]) + ", " + std::to_string(v.end[k]) + ")");
+      if (!std::isfinite(v.score[k]))
+        throw std::invalid_argument(where(i, score_field.c_str()) + "score of entity " + std::to_string(v.ent[k]) +
+                                    ", span [" + std::to_string(v.start[k]) + ", " + std::to_string(v.end[k]) +
+                                    ") is not finite");
+    }
+  }
+  if (v.offsets[n] != v.total)
+    throw std::invalid_argument("field " + off_field + ": last offset " + std::to_string(v.offsets[n]) +
+                                " does not match the array size " + std::to_string(v.total));
+}
+
+namespace {
+
+struct Tagged {
+  int32_t ent, start, end;
+  int32_t src;  ///< input index
+  double value; ///< weight · score
+};
+
+struct FuseScratch {
+  std::vector<Tagged> items;
+};
+
+}  // namespace
+
+ScoreBatch fuse_scores(int64_t n, const std::vector<ScoreView>& inputs, const std::vector<double>& weights,
+                       const std::vector<std::string>& names, int threads) {
+  if (n < 0) throw std::invalid_argument("batch size is negative");
+  if (weights.size() != inputs.size() || names.size() != inputs.size())
+    throw std::invalid_argument("fuse_scores: " + std::to_string(inputs.size()) + " matrices, " +
+                                std::to_string(weights.size()) + " weights and " + std::to_string(names.size()) +
+                                " names");
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    if (!std::isfinite(weights[k]) || weights[k] < 0.0)
+      throw std::invalid_argument("weight of '" + names[k] + "' must be finite and >= 0, got " +
+                                  std::to_string(weights[k]));
+    validate_score_structure(n, inputs[k], names[k]);
+  }
+  BatchView dummy;  // collect_scores only needs n and sentence indices
+  dummy.n = n;
+  std::vector<int64_t> zeros(static_cast<size_t>(n) + 1, 0);
+  std::vector<int32_t> lens(static_cast<size_t>(std::max<int64_t>(n, 1)), 0);
+  dummy.src_len = lens.data();
+  dummy.tgt_len = lens.data();
+  dummy.ent_offsets = zeros.data();
+  dummy.aln_offsets = zeros.data();
+  return collect_scores<FuseScratch>(dummy, threads, [&](const SentenceView& s, FuseScratch& sc,
+                                                         std::vector<ScoreEntry>& out) {
+    const int64_t i = s.index;
+    sc.items.clear();
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      const ScoreView& v = inputs[k];
+      const double w = weights[k];
+      for (int64_t j = v.offsets[i]; j < v.offsets[i + 1]; ++j)
+        sc.items.push_back(Tagged{v.ent[j], v.start[j], v.end[j], static_cast<int32_t>(k), w * v.score[j]});
+    }
+    std::sort(sc.items.begin(), sc.items.end(), [](const Tagged& a, const Tagged& b) {
+      return std::tie(a.ent, a.start, a.end, a.src) < std::tie(b.ent, b.start, b.end, b.src);
+    });
+    size_t a = 0;
+    while (a < sc.items.size()) {
+      const Tagged& first = sc.items[a];
+      double acc = 0.0;
+      size_t b = a;
+      for (; b < sc.items.size() && sc.items[b].ent == first.ent && sc.items[b].start == first.start &&
+             sc.items[b].end == first.end;
+           ++b) {
+        if (b > a && sc.items[b].src == sc.items[b - 1].src) {
+          const std::string field = names[static_cast<size_t>(sc.items[b].src)] + ".ent/start/end";
+          throw std::invalid_argument(where(i, field.c_str()) + "entity " + std::to_string(first.ent) + " and span [" +
+                                      std::to_string(first.start) + ", " + std::to_string(first.end) +
+                                      ") are listed twice");
+        }
+        acc += sc.items[b].value;
+      }
+      if (acc != 0.0) out.push_back(ScoreEntry{acc, first.ent, Span{first.start, first.end}});
+      a = b;
+    }
+  });
+}
+
+namespace {
+struct Preset {
+  const char* name;
+  FusionWeights w;
+};
+// Shkalikov (2024), master thesis, Evaluation chapter, table of the MasakhaNER2 ILP pipelines
+// (weights of align, ner (per class), ner (spans: max over classes), nmt).
+const Preset kPresets[] = {
+    {"align", {1.0, 0.0, 0.0, 0.0}},
+    {"ner", {0.0, 1.0, 0.0, 0.0}},
+    {"nmt", {0.0, 0.0, 0.0, 1.0}},
+    {"align_ner", {0.5, 0.5, 0.0, 0.0}},
+    {"align_ner_spans", {0.5, 0.0, 0.5, 0.0}},
+    {"align_nmt", {0.5, 0.0, 0.0, 1.0}},
+    {"ner_spans_nmt", {0.0, 0.0, 0.5, 1.0}},
+    {"all_fusion", {0.5, 0.0, 0.5, 1.0}},
+};
+}  // namespace
+
+const std::vector<std::string>& fusion_preset_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const Preset& p : kPresets) v.emplace_back(p.name);
+    return v;
+  }();
+  return names;
+}
+
+FusionWeights fusion_preset(const std::string& name) {
+  for (const Preset& p : kPresets)
+    if (name == p.name) return p.w;
+  std::string known;
+  for (const Preset& p : kPresets) known += (known.empty() ? "" : ", ") + std::string(p.name);
+  throw std::invalid_argument("unknown fusion preset '" + name + "'; known presets: " + known);
+}
+
+}  // namespace xlner

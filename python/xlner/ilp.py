@@ -1,0 +1,284 @@
+"""Exact projection: the ILP through HiGHS (``highspy``) and the C++ dynamic program with HiGHS fallback.
+
+The model (see ``cpp/include/xlner/exact.hpp``) is built in C++ for a whole batch, one independent
+block per sentence, and handed to HiGHS ``block_size`` sentences per solve: a HiGHS call costs a few
+milliseconds however small the model, so sentences share models (``bench/bench_exact.py`` measures the
+block size; 256 is the default).
+
+Infeasible sentences (the constraint's lower bound cannot be met, e.g. ``=1`` with more entities than
+target words) never fail the batch: every block carries one penalised slack per entity, and a sentence
+whose optimal slack is positive is reported with ``status == 1`` and left unprojected
+(``infeasible="skip"``, the default), or solved again without the lower bound and reported with
+``status == 3`` (``infeasible="relax"``: ``=n`` → ``<=n``, ``>=n``/``>n`` → unconstrained).
+
+Status codes per sentence: 0 optimal, 1 infeasible (nothing projected), 2 stopped by the time limit
+(best assignment found so far, possibly none), 3 optimal after relaxing the lower bound.
+
+Ctrl-C: solves run in a worker thread; a ``KeyboardInterrupt`` in the caller cancels HiGHS through its
+interrupt callback, waits for it to stop and propagates.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from xlner import _core
+from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
+
+STATUS_SOLVED = 0
+STATUS_INFEASIBLE = 1
+STATUS_TIME_LIMIT = 2
+STATUS_RELAXED = 3
+STATUS_TOO_LARGE = 4  # internal to the dynamic program: handed to HiGHS
+
+INFEASIBLE_POLICIES = ("skip", "relax")
+
+
+@dataclass
+class SolverOptions:
+    """Options of the exact solvers.
+
+    Attributes:
+        time_limit: seconds for all HiGHS solves of one call (``inf``: none). Sentences not solved to
+            optimality in time get status 2.
+        block_size: sentences per HiGHS model.
+        infeasible: ``'skip'`` (status 1, nothing projected) or ``'relax'`` (status 3, solved without
+            the lower bound).
+        max_states: the dynamic program's limit on count-vector states per sentence (above: HiGHS).
+        max_cells: the dynamic program's limit on (target length + 1) × states per sentence.
+    """
+
+    time_limit: float = float("inf")
+    block_size: int = 256
+    infeasible: str = "skip"
+    max_states: int = 1 << 16
+    max_cells: int = 1 << 21
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit}")
+        if self.block_size < 1:
+            raise ValueError(f"block_size must be >= 1, got {self.block_size}")
+        if self.infeasible not in INFEASIBLE_POLICIES:
+            raise ValueError(f"infeasible must be one of {INFEASIBLE_POLICIES}, got {self.infeasible!r}")
+        if self.max_states < 1 or self.max_cells < 1:
+            raise ValueError("max_states and max_cells must be >= 1")
+
+
+def relaxed_constraint(constraint: str) -> str:
+    """The constraint without its lower bound: ``=n`` → ``<=n``, ``>=n``/``>n`` → ``>=0``."""
+    op, n, _, _ = _core.parse_constraint(constraint)
+    if op == 2:
+        return f"<={n}"
+    if op in (3, 4):
+        return ">=0"
+    return constraint
+
+
+class _Interrupted(Exception):
+    pass
+
+
+def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, stop: threading.Event,
+                 ) -> Tuple[np.ndarray, np.ndarray]:
+    """Solve sentences [lo, hi) of ``model``; returns (x over their columns, status per sentence)."""
+    import highspy
+
+    co, ro = model.col_offsets, model.row_offsets
+    c0, c1, r0, r1 = int(co[lo]), int(co[hi]), int(ro[lo]), int(ro[hi])
+    n_sent = hi - lo
+    if c1 == c0:
+        return np.zeros(0), np.zeros(n_sent, dtype=np.int8)
+    if time_left <= 0 or stop.is_set():
+        return np.full(c1 - c0, np.nan), np.full(n_sent, STATUS_TIME_LIMIT, dtype=np.int8)
+    a_start = model.a_start
+    a0, a1 = int(a_start[c0]), int(a_start[c1])
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.0)
+    h.setOptionValue("threads", 1)
+    if np.isfinite(time_left):
+        h.setOptionValue("time_limit", float(time_left))
+    h.HandleUserInterrupt = True
+    status = h.passModel(
+        c1 - c0, r1 - r0, a1 - a0, 1, -1, 0.0,  # column-wise, maximise, no offset
+        model.cost[c0:c1], np.zeros(c1 - c0), model.col_upper[c0:c1],
+        model.row_lower[r0:r1], model.row_upper[r0:r1],
+        (a_start[c0:c1 + 1] - a0).astype(np.int32), (model.a_index[a0:a1] - r0).astype(np.int32),
+        model.a_value[a0:a1], model.integrality[c0:c1].astype(np.int32))
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError(f"HiGHS rejected the model of sentences {int(model.sentences[lo])}.."
+                           f"{int(model.sentences[hi - 1])}")
+    watcher_done = threading.Event()
+
+    def watch() -> None:  # forwards a Ctrl-C in the caller to HiGHS's interrupt callback
+        while not watcher_done.wait(0.05):
+            if stop.is_set():
+                h.cancelSolve()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        highspy._core._Highs.run(h)
+    finally:
+        watcher_done.set()
+        watcher.join()
+    ms = h.getModelStatus()
+    MS = highspy.HighsModelStatus
+    if ms in (MS.kInterrupt, MS.kHighsInterrupt) or stop.is_set():
+        raise _Interrupted()
+    if ms == MS.kOptimal:
+        return np.asarray(h.getSolution().col_value, dtype=np.float64), np.zeros(n_sent, dtype=np.int8)
+    if ms == MS.kTimeLimit:
+        sol = h.getSolution()
+        x = np.asarray(sol.col_value, dtype=np.float64) if sol.value_valid else np.full(c1 - c0, np.nan)
+        return x, np.full(n_sent, STATUS_TIME_LIMIT, dtype=np.int8)
+    raise RuntimeError(f"HiGHS ended with {ms} on sentences {int(model.sentences[lo])}.."
+                       f"{int(model.sentences[hi - 1])} (the slack formulation is always feasible: a bug)")
+
+
+def _solve_model(batch: ProjectionBatch, model: "_core.IlpModel", opts: SolverOptions, threads: int,
+                 deadline: float) -> Dict[str, np.ndarray]:
+    n = len(model.sentences)
+    blocks = [(lo, min(n, lo + opts.block_size)) for lo in range(0, n, opts.block_size)]
+    xs: List[Optional[np.ndarray]] = [None] * len(blocks)
+    sts: List[Optional[np.ndarray]] = [None] * len(blocks)
+    stop = threading.Event()
+    workers = max(1, min(len(blocks), _resolve_threads(threads)))
+
+    def run(k: int) -> None:
+        lo, hi = blocks[k]
+        xs[k], sts[k] = _solve_block(model, lo, hi, deadline - time.monotonic(), stop)
+
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = [pool.submit(run, k) for k in range(len(blocks))]
+    try:
+        for f in futures:
+            while True:
+                try:
+                    f.result(timeout=0.1)
+                    break
+                except FutureTimeout:
+                    continue
+    except _Interrupted:
+        raise KeyboardInterrupt from None
+    except BaseException:
+        stop.set()
+        for f in futures:
+            f.cancel()
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
+    x = np.concatenate([a for a in xs if a is not None]) if xs else np.zeros(0)
+    st = np.concatenate([a for a in sts if a is not None]) if sts else np.zeros(0, dtype=np.int8)
+    return _core.ilp_decode(batch.core, model, x, st)
+
+
+def _resolve_threads(threads: int) -> int:
+    import os
+
+    return (os.cpu_count() or 1) if threads <= 0 else threads
+
+
+def _build(batch: ProjectionBatch, sentences: np.ndarray, constraint: str, candidates: str, max_len: int,
+           scores: Optional[ScoreMatrix], threads: int) -> "_core.IlpModel":
+    if scores is not None:
+        return _core.ilp_model_scored(batch.core, scores.offsets, scores.ent, scores.start, scores.end, scores.score,
+                                      sentences, constraint=constraint, threads=threads)
+    return _core.ilp_model_alignment(batch.core, sentences, constraint=constraint, candidates=candidates,
+                                     max_len=max_len, threads=threads)
+
+
+def _splice(full: Dict[str, np.ndarray], idx: np.ndarray, part: Dict[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    """Replace the sentences ``idx`` of ``full`` with the sentences of ``part`` (same order as idx)."""
+    n = len(full["objective"])
+    counts = np.diff(full["offsets"])
+    sent_full = np.repeat(np.arange(n), counts)
+    keep = ~np.isin(sent_full, idx)
+    sent_part = np.repeat(idx, np.diff(part["offsets"]))
+    sent = np.concatenate([sent_full[keep], sent_part])
+    order = np.argsort(sent, kind="stable")
+    out = {}
+    for f in ("start", "end", "label", "entity", "score"):
+        out[f] = np.concatenate([full[f][keep], part[f]])[order]
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sent, minlength=n), out=offsets[1:])
+    out["offsets"] = offsets
+    out["objective"] = full["objective"].copy()
+    out["status"] = full["status"].copy()
+    out["objective"][idx] = part["objective"]
+    out["status"][idx] = part["status"]
+    return out
+
+
+def ilp_arrays(batch: ProjectionBatch, constraint: str = "<=1", *, sentences: Optional[Sequence[int]] = None,
+               candidates: str = "ngrams", max_len: int = 10, scores: Optional[ScoreMatrix] = None,
+               options: Optional[SolverOptions] = None, threads: int = -1) -> Dict[str, np.ndarray]:
+    """Solve the ILP of ``sentences`` (default: all) with HiGHS; dict of projection arrays over them."""
+    opts = options if options is not None else SolverOptions()
+    deadline = time.monotonic() + opts.time_limit if np.isfinite(opts.time_limit) else float("inf")
+    idx = np.arange(len(batch), dtype=np.int64) if sentences is None else np.asarray(sentences, dtype=np.int64)
+    model = _build(batch, idx, constraint, candidates, max_len, scores, threads)
+    out = _solve_model(batch, model, opts, threads, deadline)
+    if opts.infeasible == "relax":
+        bad = np.nonzero(out["status"] == STATUS_INFEASIBLE)[0]
+        if bad.size:
+            rmodel = _build(batch, idx[bad], relaxed_constraint(constraint), candidates, max_len, scores, threads)
+            part = _solve_model(batch, rmodel, opts, threads, deadline)
+            part["status"] = np.where(part["status"] == STATUS_SOLVED, STATUS_RELAXED, part["status"]).astype(np.int8)
+            out = _splice(out, bad.astype(np.int64), part)
+    return out
+
+
+def project_ilp(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: str = "ngrams", max_len: int = 10,
+                scores: Optional[ScoreMatrix] = None, options: Optional[SolverOptions] = None,
+                threads: int = -1) -> ProjectionResult:
+    """Exact projection by HiGHS for every sentence (method ``'ilp'``).
+
+    Arguments:
+        batch: the sentence pairs.
+        constraint: per-entity projection count (``'<=1'``, ``'=1'``, ``'>=1'``, ``'<2'`` …).
+        candidates: ``'ngrams'`` (all n-grams up to ``max_len``) or ``'external'``.
+        max_len: longest candidate M.
+        scores: external score matrices instead of the alignment score.
+        options: time limit, block size, infeasibility policy.
+        threads: model building threads and concurrent HiGHS solves (one block each); -1 = all cores.
+    """
+    d = ilp_arrays(batch, constraint, candidates=candidates, max_len=max_len, scores=scores, options=options,
+                   threads=threads)
+    return ProjectionResult.from_core(d, batch.labels)
+
+
+def project_exact(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: str = "ngrams",
+                  max_len: int = 10, scores: Optional[ScoreMatrix] = None, options: Optional[SolverOptions] = None,
+                  threads: int = -1) -> ProjectionResult:
+    """Exact projection by the C++ dynamic program, HiGHS for sentences above its size limit (method ``'exact'``).
+
+    Same arguments as :func:`project_ilp`. Both methods reach the same optimum; assignments can differ
+    only between tied optima.
+    """
+    opts = options if options is not None else SolverOptions()
+    kw = dict(constraint=constraint, threads=threads, max_states=opts.max_states, max_cells=opts.max_cells,
+              relax=opts.infeasible == "relax")
+    if scores is not None:
+        d = _core.exact_scored(batch.core, scores.offsets, scores.ent, scores.start, scores.end, scores.score, **kw)
+    else:
+        d = _core.exact_alignment(batch.core, candidates=candidates, max_len=max_len, **kw)
+    big = np.nonzero(d["status"] == STATUS_TOO_LARGE)[0]
+    if big.size:
+        part = ilp_arrays(batch, constraint, sentences=big, candidates=candidates, max_len=max_len, scores=scores,
+                          options=opts, threads=threads)
+        d = _splice(d, big, part)
+    return ProjectionResult.from_core(d, batch.labels)
+
+
+__all__ = ["SolverOptions", "project_ilp", "project_exact", "ilp_arrays", "relaxed_constraint",
+           "INFEASIBLE_POLICIES", "STATUS_SOLVED", "STATUS_INFEASIBLE", "STATUS_TIME_LIMIT", "STATUS_RELAXED"]

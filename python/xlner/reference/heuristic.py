@@ -1,0 +1,154 @@
+"""Pure-Python reference of the heuristic projection, written from the definitions in
+``xlner.heuristic`` (thesis form of DESIGN.md and the rules of Easy-Label-Projection).
+
+It works on one sentence at a time with plain lists and a tag array, favouring obviousness over
+speed. The C++ core must give exactly the same spans (tests) and the bench measures it as the
+pure-Python baseline.
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
+# (start, end exclusive, label id, source entity index, score)
+SpanTuple = Tuple[int, int, int, int, float]
+
+
+def _runs(words: Sequence[int]) -> List[List[int]]:
+    """Maximal runs of consecutive integers of a sorted list, as [start, end) pairs."""
+    runs: List[List[int]] = []
+    for w in words:
+        if runs and w == runs[-1][1]:
+            runs[-1][1] = w + 1
+        else:
+            runs.append([w, w + 1])
+    return runs
+
+
+def _may_merge(prev: List[int], nxt: List[int], cfg) -> bool:
+    if cfg.merge_rule == "gap":
+        # at most d unaligned words between the two ranges
+        return nxt[0] - prev[1] <= cfg.merge_distance
+    # "elp": the merged range would cover at most d + 2 words counted from prev's first word
+    # to nxt's last word (Easy-Label-Projection compares last(next) - first(current) <= d + 1)
+    return (nxt[1] - 1) - prev[0] <= cfg.merge_distance + 1
+
+
+def entity_ranges(s: int, e: int, links: Sequence[Tuple[int, int]], punct: Optional[Sequence[bool]],
+                  cfg) -> Tuple[List[int], List[List[int]]]:
+    """Aligned target words of the source entity [s, e) and the ranges kept for it.
+
+    Returns (aligned words after the punctuation filter, kept ranges sorted by start).
+    """
+    aligned = sorted({t for (a, t) in links if s <= a < e})
+    if cfg.drop_punct and punct is not None:
+        aligned = [t for t in aligned if not punct[t]]
+    first_word_targets = {t for (a, t) in links if a == s}
+    merged: List[List[int]] = []
+    for r in _runs(aligned):
+        if (merged and cfg.merge_distance > 0 and _may_merge(merged[-1], r, cfg)
+                and not (cfg.only_i and r[0] in first_word_targets)):
+            merged[-1][1] = r[1]
+        else:
+            merged.append(list(r))
+    if cfg.thr is not None:
+        merged = [r for r in merged if (r[1] - r[0]) / (e - s) > cfg.thr]
+    if cfg.top_k > 0:
+        longest = sorted(merged, key=lambda r: (-(r[1] - r[0]), r[0]))[: cfg.top_k]
+        merged = sorted(longest, key=lambda r: r[0])
+    return aligned, merged
+
+
+def _entity_order(entities: Sequence[Tuple[int, int, int]], order: str) -> List[int]:
+    idx = list(range(len(entities)))
+    if order == "source":
+        return sorted(idx, key=lambda i: (entities[i][0], entities[i][1], i))
+    if order == "shortest":
+        return sorted(idx, key=lambda i: (entities[i][1] - entities[i][0], entities[i][0], i))
+    raise ValueError(f"unknown order {order!r}")
+
+
+def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], links: Sequence[Tuple[int, int]],
+                     punct: Optional[Sequence[bool]], cfg) -> List[SpanTuple]:
+    """Project one sentence. ``entities``: (start, end, label id); ``links``: (src, tgt);
+    ``punct``: per target word, True for punctuation (or None). Returns spans sorted by start."""
+    order = _entity_order(entities, cfg.order)
+    aligned = {}
+    kept = {}
+    for i in order:
+        s, e, _ = entities[i]
+        aligned[i], kept[i] = entity_ranges(s, e, links, punct, cfg)
+
+    # tag array: per target word None or (label, entity, begins)
+    tags: List[Optional[Tuple[int, int, bool]]] = [None] * tgt_len
+    if cfg.collisions == "first":
+        for i in order:
+            for r in kept[i]:
+                if any(tags[w] is not None for w in range(r[0], r[1])):
+                    continue
+                for w in range(r[0], r[1]):
+                    tags[w] = (entities[i][2], i, w == r[0])
+    elif cfg.collisions == "elp":
+        # every entity with at least one kept range becomes an item: its sorted kept words, its label
+        # and its member entities (in visiting order)
+        items = []
+        for i in order:
+            words = sorted(w for r in kept[i] for w in range(r[0], r[1]))
+            if words:
+                items.append([words, entities[i][2], [i]])
+        # pass 1: an item whose last word is at or after the first word of the next one "collides";
+        # same label: the two become one item (union of words), compared again with the next
+        k = 0
+        while k < len(items) - 1:
+            if items[k][0][-1] >= items[k + 1][0][0] and items[k][1] == items[k + 1][1]:
+                items[k][0] = sorted(set(items[k][0]) | set(items[k + 1][0]))
+                items[k][2] = items[k][2] + items[k + 1][2]
+                del items[k + 1]
+            else:
+                k += 1
+        # pass 2: colliding neighbours with different labels: keep the one with strictly more words,
+        # else the second one
+        k = 0
+        while k < len(items) - 1:
+            if items[k][0][-1] >= items[k + 1][0][0]:
+                if len(items[k][0]) > len(items[k + 1][0]):
+                    del items[k + 1]
+                else:
+                    del items[k]
+            else:
+                k += 1
+        # write in order; later items overwrite earlier ones; a word of an item belongs to the first
+        # member entity whose kept ranges contain it
+        for words, lab, members in items:
+            for w in words:
+                owner = next(m for m in members if any(r[0] <= w < r[1] for r in kept[m]))
+                tags[w] = (lab, owner, w == words[0])
+    else:
+        raise ValueError(f"unknown collisions {cfg.collisions!r}")
+
+    # read spans off the tag array with seqeval's IOB2 semantics
+    spans: List[SpanTuple] = []
+    w = 0
+    while w < tgt_len:
+        if tags[w] is None:
+            w += 1
+            continue
+        lab, ent, _ = tags[w]
+        end = w + 1
+        while end < tgt_len and tags[end] is not None and not tags[end][2] and tags[end][0] == lab:
+            end += 1
+        hits = sum(1 for t in aligned[ent] if w <= t < end)
+        spans.append((w, end, lab, ent, hits / (end - w)))
+        w = end
+    return spans
+
+
+def project_batch(batch, cfg, punct: Optional[Sequence[Sequence[bool]]] = None) -> List[List[SpanTuple]]:
+    """Project every sentence of a :class:`xlner.batch.ProjectionBatch` (``punct``: per sentence masks)."""
+    out = []
+    for i in range(len(batch)):
+        out.append(project_sentence(int(batch.tgt_len[i]), batch.entities(i), batch.links(i),
+                                    None if punct is None else punct[i], cfg))
+    return out
+
+
+__all__ = ["SpanTuple", "entity_ranges", "project_sentence", "project_batch"]

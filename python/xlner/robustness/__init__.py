@@ -1,0 +1,53 @@
+"""Robustness suite: seeded, label-preserving perturbations of NER data and the F1-drop runner.
+
+Perturbations work on one sentence (token list + optional IOB2 tags) and return a
+:class:`Perturbed` (tokens, tags, slot origins, changes); the runner applies them to corpora,
+writes perturbed files with a manifest, and scores any tagger or projection pipeline on the clean
+set and every perturbation.
+"""
+from __future__ import annotations
+
+from xlner.robustness.perturbations import (
+    Casing,
+    Change,
+    CharNoise,
+    Compose,
+    ContextReplacement,
+    EntityReplacement,
+    Masking,
+    Perturbation,
+    Perturbed,
+    TokenNoise,
+    UnknownEntityReplacement,
+    sentence_rng,
+)
+from xlner.robustness.resources import (
+    QWERTY_NEIGHBOURS,
+    STOPWORDS,
+    EmbeddingNeighbours,
+    NamePool,
+    build_vocabulary,
+    entity_spans,
+    is_context_word,
+    stopwords,
+)
+from xlner.robustness.runner import (
+    RobustnessReport,
+    ScoreRow,
+    as_predictor,
+    entity_scores,
+    evaluate_robustness,
+    perturb_corpus,
+    perturb_sentences,
+    standard_suite,
+    write_perturbed,
+)
+
+__all__ = [
+    "Casing", "Change", "CharNoise", "Compose", "ContextReplacement", "EntityReplacement", "Masking",
+    "Perturbation", "Perturbed", "TokenNoise", "UnknownEntityReplacement", "sentence_rng",
+    "QWERTY_NEIGHBOURS", "STOPWORDS", "EmbeddingNeighbours", "NamePool", "build_vocabulary", "entity_spans",
+    "is_context_word", "stopwords",
+    "RobustnessReport", "ScoreRow", "as_predictor", "entity_scores", "evaluate_robustness", "perturb_corpus",
+    "perturb_sentences", "standard_suite", "write_perturbed",
+]
