@@ -158,12 +158,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     t0 = time.perf_counter()
     tagger = train_crf(CONLL_EN / "train.tsv", max_iterations=args.crf_iterations, cache=args.crf)
     t_train = time.perf_counter() - t0
-    from xlner.pipelines import EntityCounts
+    from xlner.evaluate import evaluate
 
     test = read_conll_no_docstart(CONLL_EN / "test.tsv")
-    ec = EntityCounts()
-    ec.add([s.tags for s in test], tagger.predict([s.tokens for s in test]))
-    en_f1 = ec.report()["f1"]
+    en_f1 = evaluate([s.tags for s in test], tagger.predict([s.tokens for s in test])).micro.f1
     data = sliced(BAM, args.limit, args.out)
     rows = run_methods(tagger, methods, args.out, data=data, progress=args.progress)
     n = rows[0]["summary"].sentences
