@@ -87,12 +87,12 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
     for (int64_t k = 0; k < s.n_aln; ++k) ++w.bucket_off[s.aln_src[k] + 1];
     for (int32_t i = 0; i < s.src_len; ++i) w.bucket_off[i + 1] += w.bucket_off[i];
     w.bucket_tgt.resize(static_cast<size_t>(s.n_aln));
-    w.order.assign(w.bucket_off.begin(), w.bucket_off.end() - 1);  // fill cursors (reuses `order`)
-    for (int64_t k = 0; k < s.n_aln; ++k) w.bucket_tgt[w.order[s.aln_src[k]]++] = s.aln_tgt[k];
+    w.bucket_cur.assign(w.bucket_off.begin(), w.bucket_off.end() - 1);
+    for (int64_t k = 0; k < s.n_aln; ++k) w.bucket_tgt[w.bucket_cur[s.aln_src[k]]++] = s.aln_tgt[k];
   }
   auto linked_to_first = [&](int32_t a, int32_t t) {
     if (bucketed) {
-      for (int32_t k = w.bucket_off[a]; k < w.bucket_off[a + 1]; ++k)
+      for (int64_t k = w.bucket_off[a]; k < w.bucket_off[a + 1]; ++k)
         if (w.bucket_tgt[k] == t) return true;
       return false;
     }
@@ -112,7 +112,7 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
     const int32_t a = s.ent_start[e], b = s.ent_end[e];
     const size_t base = w.al.size();
     if (bucketed) {
-      for (int32_t k = w.bucket_off[a]; k < w.bucket_off[b]; ++k) {
+      for (int64_t k = w.bucket_off[a]; k < w.bucket_off[b]; ++k) {
         const int32_t t = w.bucket_tgt[k];
         if (!(use_punct && punct[t])) w.al.push_back(t);
       }

@@ -73,8 +73,8 @@ struct HeuristicOptions {
 
 /// Reusable per-thread work buffers (no allocation per sentence once warm).
 struct HeuristicScratch {
-  std::vector<int32_t> order, al, bucket_off, bucket_tgt, tag_ent, mark, members;
-  std::vector<int64_t> al_off, rg_off;
+  std::vector<int32_t> order, al, bucket_tgt, tag_ent, mark, members;
+  std::vector<int64_t> al_off, rg_off, bucket_off, bucket_cur;
   std::vector<Span> ranges, rg;
   std::vector<uint8_t> tag_begin;
   /// One projection in the Elp collision passes: its label, first and last word, word count and
