@@ -153,6 +153,19 @@ def test_elp_collisions_same_label_neighbours_unite():
     assert run(6, ents, links, cfg(collisions="first")) == [(1, 2, 0, 1, 1.0), (4, 5, 0, 0, 1.0)]
 
 
+def test_elp_collisions_survivor_is_not_compared_backwards():
+    # A (PER) -> {1,2}, B (LOC) -> {3}, C (ORG) -> {2,3,4}. A and B do not collide; B loses to C;
+    # C is not compared with A again, so both are written and C overwrites word 2.
+    ents = [(0, 1, 0), (1, 2, 1), (2, 3, 2)]
+    links = [(0, 1), (0, 2), (1, 3), (2, 2), (2, 3), (2, 4)]
+    assert run(6, ents, links, cfg(collisions="elp")) == [(1, 2, 0, 0, 1.0), (2, 5, 2, 2, 1.0)]
+    assert run(6, ents, links, cfg(collisions="first")) == [(1, 3, 0, 0, 1.0), (3, 4, 1, 1, 1.0)]
+    # a chain of different labels: A (3 words) beats B (2), then loses to C (4)
+    ents = [(0, 1, 0), (1, 2, 1), (2, 3, 2)]
+    links = [(0, 1), (0, 2), (0, 3), (1, 3), (1, 4), (2, 2), (2, 3), (2, 4), (2, 5)]
+    assert run(7, ents, links, cfg(collisions="elp")) == [(2, 6, 2, 2, 1.0)]
+
+
 def test_elp_union_chain_attributes_words_to_their_first_entity():
     ents = [(0, 1, 0), (1, 2, 0), (2, 3, 0)]  # -> {1,2}, {2,3}, {3,4}
     links = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4)]

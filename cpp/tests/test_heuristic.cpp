@@ -303,3 +303,12 @@ TEST(heuristic_random_instances_keep_invariants) {
   CHECK_EQ(combos, 256);
   CHECK_EQ(bad, 0);
 }
+
+TEST(heuristic_elp_survivor_not_compared_backwards) {
+  using V = std::vector<Got>;
+  HeuristicOptions e = plain();
+  e.collisions = CollisionRule::Elp;
+  // A (PER) -> {1,2}, B (LOC) -> {3}, C (ORG) -> {2,3,4}: B loses to C, C overwrites A's word 2
+  CHECK_EQ(one(3, 6, {{0, 1, 0}, {1, 2, 1}, {2, 3, 2}}, {{0, 1}, {0, 2}, {1, 3}, {2, 2}, {2, 3}, {2, 4}}, e),
+           (V{{1, 2, 0, 0, 1.0}, {2, 5, 2, 2, 1.0}}));
+}
