@@ -142,13 +142,19 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
         if (!(use_punct && punct[t])) w.al.push_back(t);
       }
     } else {
+      // branch-free scan: every target is written, the cursor advances only for kept links
+      w.al.resize(base + static_cast<size_t>(s.n_aln));
+      int32_t* dst = w.al.data() + base;
+      int64_t n = 0;
+      const uint32_t width = static_cast<uint32_t>(b - a);
       for (int64_t k = 0; k < s.n_aln; ++k) {
-        const int32_t src = s.aln_src[k];
-        if (src >= a && src < b) {
-          const int32_t t = s.aln_tgt[k];
-          if (!(use_punct && punct[t])) w.al.push_back(t);
-        }
+        const int32_t t = s.aln_tgt[k];
+        bool keep = static_cast<uint32_t>(s.aln_src[k] - a) < width;
+        if (use_punct) keep = keep && !punct[t];
+        dst[n] = t;
+        n += keep;
       }
+      w.al.resize(base + static_cast<size_t>(n));
     }
     int32_t* al = w.al.data() + base;
     const int64_t n_al = static_cast<int64_t>(w.al.size() - base);
