@@ -149,9 +149,7 @@ def test_marker_tiny_model(tmp_path, dirs, english):
 
 
 def test_config_file_builds_models_and_runs(tmp_path, dirs, bambara, capsys):
-    import argparse
-
-    from xlner.commands import pipeline as cmd
+    from xlner.cli import main
     from xlner.io import write_conll
 
     nllb, tagger = dirs
@@ -180,10 +178,7 @@ options = {{ layer = 1, device = "cpu", max_length = 60 }}
 [projection]
 method = "heuristic"
 """, encoding="utf-8")
-    parser = argparse.ArgumentParser(prog="xlner")
-    cmd.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["pipeline", "translate-test", "--config", str(tmp_path / "run.toml"), "--quiet"])
-    assert args.func(args) == 0
+    assert main(["pipeline", "translate-test", "--config", str(tmp_path / "run.toml"), "--quiet"]) == 0
     assert f"translate-test: {N} sentences" in capsys.readouterr().out
     assert (tmp_path / "out" / "translation_cache.sqlite").exists()
     # the same run through the Python API with the models built by hand gives the same labels
