@@ -358,7 +358,7 @@ def test_marker_pipeline_recovers_mirrored_entities(tmp_path, english, target):
     assert [s.tags for s in out.sentences] == [t.tags for t in target]
     check_structure(tmp_path, out, english, "train.conll")
     again = marker_projection(english, cfg("marker", src_lang="en", tgt_lang="xx"), translator=MirrorTranslator(),
-                              output_dir=tmp_path, collect=True)
+                              output_dir=tmp_path, tokenize=str.split, collect=True)
     assert again.sentences == out.sentences and again.summary.reused["marker_translations"] == len(english)
 
 
