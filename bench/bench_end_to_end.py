@@ -12,6 +12,7 @@ issue 2 is files → output for 1 M sentences in under 10 s on 2 cores.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import shutil
 import subprocess
@@ -21,8 +22,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from xlner.io import build_batch, load_conll, load_talp, load_tokens, write_conll_tags, write_spans_jsonl
-from xlner.io.corpus import result_tag_ids
+from xlner.io import build_batch, read_projection_files, write_projection
 from xlner.projection import MatchingConfig, project
 
 
@@ -62,46 +62,48 @@ def build_corpus(data: Path, out: Path, min_sentences: int) -> Tuple[Path, Path,
     return paths[0], paths[1], paths[2], reps * per_round
 
 
-def run_stages(src: Path, tgt: Path, aln: Path, out: Path, method: str, threads: int) -> Dict[str, float]:
-    """Time the stages of one projection job (what ``xlner project`` does)."""
-    times: Dict[str, float] = {}
-    t0 = time.perf_counter()
-    source = load_conll(src, with_tags=True, keep_tokens=False)
-    t1 = time.perf_counter()
-    target = load_tokens(tgt, keep_tokens=True)
-    t2 = time.perf_counter()
-    alignments = load_talp(aln)
-    t3 = time.perf_counter()
-    times["read source"], times["read target"], times["read alignments"] = t1 - t0, t2 - t1, t3 - t2
+class Clock:
+    """Wall and process CPU time of consecutive stages."""
+
+    def __init__(self) -> None:
+        self.wall: Dict[str, float] = {}
+        self.cpu: Dict[str, float] = {}
+        self._w, self._c = time.perf_counter(), time.process_time()
+
+    def lap(self, name: str) -> None:
+        w, c = time.perf_counter(), time.process_time()
+        self.wall[name], self.cpu[name] = w - self._w, c - self._c
+        self._w, self._c = w, c
+
+    def total(self) -> None:
+        self.wall["total"], self.cpu["total"] = sum(self.wall.values()), sum(self.cpu.values())
+
+
+def run_stages(src: Path, tgt: Path, aln: Path, out: Path, method: str, threads: int) -> Clock:
+    """Time the stages of one projection job, as ``xlner project`` runs them."""
+    clock = Clock()
+    source, target, alignments = read_projection_files(src, tgt, aln, threads=threads)
+    clock.lap("read 3 files")
     batch = build_batch(source, target, alignments, threads=threads)
-    t4 = time.perf_counter()
-    times["build batch"] = t4 - t3
+    clock.lap("build batch")
     kwargs = {}
-    if method == "heuristic":
+    if method == "heuristic" and "tgt_tokens" in inspect.signature(project).parameters:
         kwargs["tgt_tokens"] = target.token_lists()
-    t4b = time.perf_counter()
-    times["target token lists (heuristic only)"] = t4b - t4
+    clock.lap("target token lists (heuristic)")
     result = project(batch, method, matching=MatchingConfig(), threads=threads, **kwargs)
-    t5 = time.perf_counter()
-    times["project"] = t5 - t4b
-    tags = result_tag_ids(target, result, threads=threads)
-    t6 = time.perf_counter()
-    times["spans -> tags"] = t6 - t5
-    write_conll_tags(out / f"out.{method}.conll", target, tags, result.labels, threads=threads)
-    t7 = time.perf_counter()
-    times["write CoNLL"] = t7 - t6
-    write_spans_jsonl(out / f"spans.{method}.jsonl", result, threads=threads)
-    t8 = time.perf_counter()
-    times["write spans JSONL"] = t8 - t7
-    times["total"] = t8 - t0
-    return times
+    clock.lap("project")
+    write_projection(out / f"out.{method}.conll", target, result, spans_out=out / f"spans.{method}.jsonl",
+                     threads=threads)
+    clock.lap("write CoNLL + spans JSONL")
+    clock.total()
+    return clock
 
 
 def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sentences", type=int, default=1_000_000)
     ap.add_argument("--methods", nargs="+", default=["greedy", "heuristic"])
-    ap.add_argument("--threads", type=int, nargs="+", default=[1, -1])
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, -1], help="thread counts to time (-1: all cores)")
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     ap.add_argument("--keep", default=None, help="write the corpus and outputs here instead of a temp folder")
     ap.add_argument("--cli", action="store_true", help="also time the whole `xlner project` command")
@@ -120,19 +122,19 @@ def main(argv: List[str] | None = None) -> int:
         for method in args.methods:
             for threads in args.threads:
                 try:
-                    times = run_stages(src, tgt, aln, tmp, method, threads)
+                    clock = run_stages(src, tgt, aln, tmp, method, threads)
                 except (NotImplementedError, ValueError, ImportError) as exc:
-                    print(f"{method}: not available ({exc})")
+                    print(f"{method}: not available ({type(exc).__name__}: {exc})")
                     break
-                rows.append((method, threads, times))
+                rows.append((method, threads, clock))
         if rows:
-            stages = list(rows[0][2].keys())
-            head = f"{'stage':<38}" + "".join(f"{m + ' t=' + str(th):>18}" for m, th, _ in rows)
+            stages = list(rows[0][2].wall.keys())
+            head = f"{'stage (wall s / cpu s)':<32}" + "".join(f"{m + ' threads=' + str(th):>24}" for m, th, _ in rows)
             print(head)
             print("-" * len(head))
             for st in stages:
-                print(f"{st:<38}" + "".join(f"{r[2][st]:>17.3f}s" for r in rows))
-            print(f"{'sentences/s (total)':<38}" + "".join(f"{n / r[2]['total']:>18,.0f}" for r in rows))
+                print(f"{st:<32}" + "".join(f"{r[2].wall[st]:>14.3f} / {r[2].cpu[st]:>6.3f}" for r in rows))
+            print(f"{'sentences/s (wall, total)':<32}" + "".join(f"{n / r[2].wall['total']:>24,.0f}" for r in rows))
         if args.cli:
             for method in args.methods:
                 cmd = [sys.executable, "-m", "xlner.cli", "project", "--source", str(src), "--target", str(tgt),

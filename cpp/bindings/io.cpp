@@ -348,15 +348,12 @@ Raises:
         const int64_t n_aln = offsets.shape(0) - 1;
         if (n_aln < 0 || offsets.data()[0] != 0 || offsets.data()[n_aln] != src.shape(0))
           throw std::invalid_argument("field offsets: must start at 0 and end at len(src)");
-        xlner::Alignments a;
-        a.path = path;
-        a.offsets.assign(offsets.data(), offsets.data() + offsets.shape(0));
+        const int64_t* off = offsets.data();
         for (int64_t i = 0; i < n_aln; ++i)
-          if (a.offsets[i + 1] < a.offsets[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
-        a.src.assign(src.data(), src.data() + src.shape(0));
-        a.tgt.assign(tgt.data(), tgt.data() + tgt.shape(0));
+          if (off[i + 1] < off[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
         py::gil_scoped_release release;
-        xlner::check_alignments(a, src_len.data(), tgt_len.data(), src_len.shape(0), src_path, tgt_path);
+        xlner::check_alignments(path, off, n_aln, src.data(), tgt.data(), src_len.data(), tgt_len.data(),
+                                src_len.shape(0), src_path, tgt_path);
       },
       py::arg("offsets"), py::arg("src"), py::arg("tgt"), py::arg("src_len"), py::arg("tgt_len"), py::kw_only(),
       py::arg("path"), py::arg("src_path"), py::arg("tgt_path"), R"doc(

@@ -25,6 +25,16 @@ std::string format_where(const std::string& path, int64_t sentence, const std::s
 }
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+/// Bytes that can be part of a token in the fast path of the CoNLL reader: all but whitespace and NUL.
+struct TokenByteTable {
+  bool v[256];
+  constexpr TokenByteTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = !(i == 0 || i == ' ' || i == '\t' || i == '\n' || i == '\r' || i == '\v' || i == '\f');
+  }
+  constexpr bool operator[](unsigned char c) const { return v[c]; }
+};
+constexpr TokenByteTable kTokenByte{};
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /// Show a piece of input in a message: quoted, cut after 40 bytes, control bytes escaped.
@@ -270,7 +280,47 @@ TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOp
   int64_t line = 0, sent = 0, ntok = 0;
   bool in_sentence = false;
   size_t pos = skip_bom(text);
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);  // u[n] == 0 (std::string terminator)
   while (pos < n) {
+    // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): one scan, no trimming.
+    // Anything else (blank lines, more fields, extra whitespace, errors) takes the general path below.
+    {
+      size_t q = pos;
+      while (kTokenByte[u[q]]) ++q;
+      if (q > pos) {
+        size_t gb = q, ge = q, next = 0;
+        bool fast = false;
+        if (q == n || p[q] == '\n' || (p[q] == '\r' && p[q + 1] == '\n')) {
+          fast = !opt.with_tags;  // a single field: a tag is missing unless tags are not read
+          next = q == n ? n : (p[q] == '\n' ? q + 1 : q + 2);
+        } else if (p[q] == ' ' || p[q] == '\t') {
+          size_t r = q + 1;
+          while (kTokenByte[u[r]]) ++r;
+          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && p[r + 1] == '\n'))) {
+            gb = q + 1;
+            ge = r;
+            next = r == n ? n : (p[r] == '\n' ? r + 1 : r + 2);
+            fast = true;
+          }
+        }
+        if (fast && bad >= next) {
+          int32_t id = 0;
+          if (opt.with_tags) id = interner.id(std::string_view(p + gb, ge - gb));
+          if (id >= 0 && q - pos <= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+            if (opt.with_tags) c.tags.push_back(id);
+            if (opt.keep_tokens) {
+              c.tok_begin.push_back(static_cast<int64_t>(pos));
+              c.tok_len.push_back(static_cast<int32_t>(q - pos));
+            }
+            ++line;
+            ++ntok;
+            in_sentence = true;
+            pos = next;
+            continue;
+          }
+        }
+      }
+    }
     size_t end, next;
     line_bounds(p, n, pos, end, next);
     ++line;
@@ -496,11 +546,12 @@ Alignments parse_talp(std::string_view text, const std::string& path, const Talp
       ok = ok && (sep == '-' || (opt.allow_possible && sep == 'p'));
       if (ok) ++r;
       ok = ok && parse_index(p, r, q, j) && r == q;
-      const std::string field = "alignment pair " + std::to_string(pair);
-      if (!ok) throw FormatError(path, sent, field, talp_pair_problem(std::string_view(p + tb, q - tb), opt), sent + 1);
+      if (!ok)
+        throw FormatError(path, sent, "alignment pair " + std::to_string(pair),
+                          talp_pair_problem(std::string_view(p + tb, q - tb), opt), sent + 1);
       if (opt.one_based) {
         if (i == 0 || j == 0)
-          throw FormatError(path, sent, field,
+          throw FormatError(path, sent, "alignment pair " + std::to_string(pair),
                             "pair " + quote(std::string_view(p + tb, q - tb)) + " has index 0 in a 1-based file",
                             sent + 1);
         --i;
@@ -524,30 +575,32 @@ Alignments read_talp(const std::string& path, const TalpOptions& opt) {
   return parse_talp(text, path, opt);
 }
 
-void check_alignments(const Alignments& aln, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
+void check_alignments(const std::string& path, const int64_t* offsets, int64_t n_aln, const int32_t* src,
+                      const int32_t* tgt, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
                       const std::string& src_path, const std::string& tgt_path) {
-  if (aln.size() != n) {
-    const int64_t first_missing = std::min(aln.size(), n);
-    throw FormatError(aln.path, first_missing, "line count",
-                      std::to_string(aln.size()) + " alignment lines, but " + src_path + " and " + tgt_path +
-                          " have " + std::to_string(n) + " sentences (sentence " + std::to_string(first_missing) +
+  if (n_aln != n) {
+    const int64_t first_missing = std::min(n_aln, n);
+    throw FormatError(path, first_missing, "line count",
+                      std::to_string(n_aln) + " alignment lines, but " + src_path + " and " + tgt_path + " have " +
+                          std::to_string(n) + " sentences (sentence " + std::to_string(first_missing) +
                           " is the first one missing from the shorter side)");
   }
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t b = aln.offsets[i], e = aln.offsets[i + 1];
+    const int64_t b = offsets[i], e = offsets[i + 1];
+    const int32_t sl = src_len[i], tl = tgt_len[i];
     for (int64_t k = b; k < e; ++k) {
-      const int32_t s = aln.src[k], t = aln.tgt[k];
-      const bool src_bad = s >= src_len[i], tgt_bad = t >= tgt_len[i];
+      const int32_t s = src[k], t = tgt[k];
+      const bool src_bad = s < 0 || s >= sl, tgt_bad = t < 0 || t >= tl;
       if (!src_bad && !tgt_bad) continue;
       const std::string link = std::to_string(s) + "-" + std::to_string(t);
       if (src_bad)
-        throw FormatError(aln.path, i, "alignment pair " + std::to_string(k - b) + " (source index)",
+        throw FormatError(path, i, "alignment pair " + std::to_string(k - b) + " (source index)",
                           "link " + link + ": source index " + std::to_string(s) + " is past the end of sentence " +
-                              std::to_string(i) + " of " + src_path + " (" + std::to_string(src_len[i]) + " tokens)",
+                              std::to_string(i) + " of " + src_path + " (" + std::to_string(sl) + " tokens)",
                           i + 1);
-      throw FormatError(aln.path, i, "alignment pair " + std::to_string(k - b) + " (target index)",
+      throw FormatError(path, i, "alignment pair " + std::to_string(k - b) + " (target index)",
                         "link " + link + ": target index " + std::to_string(t) + " is past the end of sentence " +
-                            std::to_string(i) + " of " + tgt_path + " (" + std::to_string(tgt_len[i]) + " tokens)",
+                            std::to_string(i) + " of " + tgt_path + " (" + std::to_string(tl) + " tokens)",
                         i + 1);
     }
   }
