@@ -71,12 +71,20 @@ def test_similarity_matches_unbatched_manual_computation(tiny_model_dir):
         np.testing.assert_allclose(mats[i], a @ b.T, atol=2e-5)
 
 
+@pytest.fixture(scope="module")
+def loaded(tiny_model_dir):
+    from transformers import AutoModel, AutoTokenizer
+
+    return AutoModel.from_pretrained(tiny_model_dir), AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
 @pytest.mark.parametrize("method", ["argmax", "itermax", "match"])
 @pytest.mark.parametrize("pooling", ["mean", "first", "max", "subword"])
-def test_sentence_aligned_with_itself_is_diagonal(tiny_model_dir, method, pooling):
+def test_sentence_aligned_with_itself_is_diagonal(tiny_model_dir, loaded, method, pooling):
     s = ["commission", "presented", "proposal", "on", "agricultural", "policy"]
+    model, tok = loaded
     al = EmbeddingAligner(EmbeddingAlignerConfig(model=tiny_model_dir, layer=3, method=method, pooling=pooling,
-                                                 device="cpu"))
+                                                 device="cpu"), model=model, tokenizer=tok)
     assert al.align(s, s) == [(i, i) for i in range(len(s))]
 
 

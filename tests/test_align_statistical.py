@@ -53,3 +53,10 @@ def test_errors():
         align_eflomal([["a"]], [["b"]], extra_src=[["c"]])
     with pytest.raises(ValueError, match="symmetrization"):
         EflomalConfig(symmetrization="grow")
+
+
+def test_empty_sentences_get_empty_links():
+    src, tgt, _ = synthetic(50, 4)
+    res = align_eflomal([[], *src, ["s1"]], [["t1"], *tgt, []])
+    assert res.symmetrized[0] == [] and res.symmetrized[-1] == []
+    assert len(res.symmetrized) == 52

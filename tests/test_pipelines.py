@@ -18,7 +18,7 @@ import pytest
 from xlner.io.conll import Sentence, iter_conll, read_conll
 from xlner.pipelines import (PipelineConfig, StageFile, config_from_dict, keep_sentence, load_config,
                              model_transfer, translate_test, translate_train, with_overrides)
-from xlner.pipelines.common import EntityCounts, mark_entities, spans_from_tags
+from xlner.pipelines.common import StreamingEvaluation, mark_entities, spans_from_tags
 
 N_SENT = 30
 
@@ -337,7 +337,7 @@ def test_entity_counts_restricted_labels_match_seqeval_on_mapped_tags(english):
     seqeval = pytest.importorskip("seqeval.metrics")
     gold = [s.tags for s in english]
     pred = NoisyTagger(english).predict([s.tokens for s in english])
-    ec = EntityCounts(["PER", "ORG"])
+    ec = StreamingEvaluation(["PER", "ORG"])
     ec.add(gold, pred)
     m = lambda t: [x if x == "O" or x[2:] in ("PER", "ORG") else "O" for x in t]  # noqa: E731
     assert ec.report()["f1"] == pytest.approx(seqeval.f1_score([m(t) for t in gold], [m(t) for t in pred]))

@@ -195,3 +195,50 @@ def test_bad_input():
     with pytest.raises(IndexError, match="score matrix 'align': sentence 0, field score_start/score_end"):
         fuse({"align": far}, "align", batch=b)
     assert fuse({"align": a}, "align", batch=b).entries(0) == [(0, 0, 1, 1.0)]
+
+
+def brute_force_best(entries, cap: int) -> float:
+    """Maximum total score over assignments with pairwise non-overlapping spans and at most `cap`
+    projections per entity, by recursion over the target positions (positive entries only)."""
+    pos = [(e, s, t, v) for e, s, t, v in entries if v > 0]
+    if not pos:
+        return 0.0
+    end = max(t for _, _, t, _ in pos)
+
+    def best(k, counts):
+        if k >= end:
+            return 0.0
+        top = best(k + 1, counts)
+        for e, s, t, v in pos:
+            if s == k and counts.get(e, 0) < cap:
+                c = dict(counts)
+                c[e] = c.get(e, 0) + 1
+                top = max(top, v + best(t, c))
+        return top
+
+    return best(0, {})
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=projection_cases(), preset=st.sampled_from(["align_ner", "align_ner_spans", "all_fusion"]),
+       constraint=st.sampled_from(["<=1", "<2", "<=2"]))
+def test_fused_scores_drive_exact_and_ilp(case, preset, constraint):
+    batch, probs, sims = case
+    max_len = 3
+    mats = {
+        "align": alignment_scores(batch, max_len=max_len),
+        "ner": ner_scores(batch, probs, max_len=max_len),
+        "ner_spans": ner_scores(batch, probs, variant="spans", max_len=max_len),
+        "nmt": similarity_scores(batch, sims, max_len=max_len, threshold=0.3),  # a stand-in translation score
+    }
+    fused = fuse(mats, preset, batch=batch)
+    cap = 1 if constraint in ("<=1", "<2") else 2
+    cfg = MatchingConfig(max_len=max_len, constraint=constraint)
+    for method in ("exact", "ilp"):
+        r = project(batch, method, scores=fused, matching=cfg)
+        for i in range(len(batch)):
+            got = r.spans(i)
+            assert r.objective[i] == pytest.approx(brute_force_best(fused.entries(i), cap), abs=1e-9)
+            assert sum(sc for *_, sc in got) == pytest.approx(r.objective[i], abs=1e-9)
+            table = {(e, s, t): v for e, s, t, v in fused.entries(i)}
+            assert all(table[(ent, s, t)] == pytest.approx(sc) for s, t, _, ent, sc in got)

@@ -27,7 +27,7 @@ _FLAGS: Dict[str, str] = {
     "alignments_field": "precomputed.alignments_field",
     "translator_model": "translator.model", "beam_size": "translator.beam_size",
     "translator_batch_size": "translator.batch_size", "max_length": "translator.max_length",
-    "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache_dir",
+    "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache",
     "tagger": "tagger.path", "tagger_kind": "tagger.kind", "tagger_batch_size": "tagger.batch_size",
     "aligner": "aligner.kind", "aligner_model": "aligner.model",
     "method": "projection.method", "constraint": "projection.constraint", "max_len": "projection.max_len",
@@ -63,7 +63,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-length", type=int)
     g.add_argument("--device", help="auto, cpu or cuda")
     g.add_argument("--dtype", help="auto, float32, bfloat16 or float16")
-    g.add_argument("--translation-cache", help="folder of the on-disk translation cache")
+    g.add_argument("--translation-cache", help="translation cache file (SQLite; default: in the output folder)")
     g.add_argument("--tagger", help="tagger model (CRF file or transformers folder)")
     g.add_argument("--tagger-kind", choices=("crf", "transformers"))
     g.add_argument("--tagger-batch-size", type=int)

@@ -17,7 +17,9 @@ Example::
 """
 from __future__ import annotations
 
-from xlner.pipelines.common import EntityCounts, mark_entities, project_chunk
+from pathlib import Path
+
+from xlner.pipelines.common import StreamingEvaluation, mark_entities, project_chunk
 from xlner.pipelines.config import (AlignerConfig, FilterConfig, InputConfig, PipelineConfig, PrecomputedConfig,
                                     ProjectionConfig, TaggerConfig, TranslatorConfig, build_aligner, build_tagger,
                                     build_translator, config_from_dict, load_config, with_overrides)
@@ -43,7 +45,10 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
     needs_al = kind in ("translate-test", "translate-train") and pc.alignments is None \
         and config.projection.method != "backtranslation"
     if translator is None and needs_tr and config.translator.model:
-        translator = build_translator(config.translator)
+        cache = str(Path(config.output_dir) / "translation_cache.sqlite") if config.output_dir else None
+        if cache:
+            Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+        translator = build_translator(config.translator, cache=cache)
     if tagger is None and needs_tg and config.tagger.path:
         tagger = build_tagger(config.tagger)
     if tagger is None and kind == "translate-train" and config.tagger.path:
@@ -61,7 +66,7 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
     return marker_projection(config.input, config, translator=translator, collect=collect)
 
 
-__all__ = ["AlignerConfig", "EntityCounts", "FilterConfig", "InputConfig", "PipelineConfig", "PipelineOutput",
+__all__ = ["AlignerConfig", "StreamingEvaluation", "FilterConfig", "InputConfig", "PipelineConfig", "PipelineOutput",
            "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "TaggerConfig",
            "TranslatorConfig", "build_aligner", "build_tagger", "build_translator", "chunked", "config_from_dict",
            "default_tokenize", "iter_sentences", "keep_sentence", "load_config", "mark_entities",
