@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 import time
 
@@ -22,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="talp alignments, one line per sentence, 0-based, source index first")
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
-                   help="heuristic preset (only with --method heuristic; default: the library's)")
+                   help="heuristic preset (only with --method heuristic; default: thesis)")
     p.add_argument("--max-len", type=int, default=10, metavar="M", help="longest candidate span (default 10)")
     p.add_argument("--constraint", default="<=1",
                    help="projections per entity for matching methods: <n, <=n, =n, >=n, >n (default '<=1')")
@@ -50,8 +49,11 @@ def run(args: argparse.Namespace) -> int:
                                     threads=args.threads)
     kwargs = {}
     if args.method == "heuristic":
-        kwargs["heuristic"] = args.preset
-        if "tgt_tokens" in inspect.signature(project).parameters:
+        from xlner.heuristic import HeuristicConfig
+
+        config = HeuristicConfig.preset(args.preset or "thesis")
+        kwargs["heuristic"] = config
+        if config.drop_punct:  # the punctuation filter looks at the target words
             kwargs["tgt_tokens"] = corpus.target.token_lists()
     result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
     write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
