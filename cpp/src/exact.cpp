@@ -71,14 +71,14 @@ Constraint relaxed(const Constraint& c) {
   return r;
 }
 
-void alignment_columns(const SentenceView& s, CandidateMode mode, int32_t max_len, const Constraint& c,
+bool alignment_columns(const SentenceView& s, CandidateMode mode, int32_t max_len, const Constraint& c,
                        ScoreScratch& sc, std::vector<ScoreEntry>& out) {
-  if (c.cap() == 0 || s.n_ent == 0) return;
+  if (c.cap() == 0 || s.n_ent == 0) return false;
   const bool lower = c.floor() > 0;
   const size_t base = out.size();
   if (mode == CandidateMode::External) {
     alignment_scores(s, CandidateMode::External, max_len, sc, out);
-    if (!lower) return;
+    if (!lower) return false;
     // every (entity, candidate) pair: the positive ones were emitted in exactly this order
     std::vector<ScoreEntry> pos(out.begin() + static_cast<std::ptrdiff_t>(base), out.end());
     out.resize(base);
@@ -89,21 +89,11 @@ void alignment_columns(const SentenceView& s, CandidateMode mode, int32_t max_le
         if (p < pos.size() && pos[p].ent == e && pos[p].span == t) out.push_back(pos[p++]);
         else out.push_back(ScoreEntry{0.0, e, t});
       }
-    return;
+    return false;
   }
   alignment_scores(s, CandidateMode::AlignedRanges, max_len, sc, out);
-  if (!lower) return;
-  // zero-score unigrams where the entity has no positive unigram
-  const size_t end_pos = out.size();
-  std::vector<uint8_t> has(static_cast<size_t>(s.tgt_len));
-  size_t p = base;
-  for (int32_t e = 0; e < s.n_ent; ++e) {
-    std::fill(has.begin(), has.end(), 0);
-    for (; p < end_pos && out[p].ent == e; ++p)
-      if (out[p].span.length() == 1) has[static_cast<size_t>(out[p].span.start)] = 1;
-    for (int32_t j = 0; j < s.tgt_len; ++j)
-      if (!has[static_cast<size_t>(j)]) out.push_back(ScoreEntry{0.0, e, Span{j, j + 1}});
-  }
+  // under a lower bound every unigram is a candidate of every entity with score >= 0: free fill
+  return lower;
 }
 
 void scored_columns(const SentenceView& s, const ScoreView& v, const Constraint& c, std::vector<ScoreEntry>& out) {
@@ -135,112 +125,204 @@ void scored_columns(const SentenceView& s, const ScoreView& v, const Constraint&
         out.push_back(ScoreEntry{0.0, e, t});
 }
 
+bool fill_lower_bound(std::vector<ScoreEntry>& chosen, int32_t n_ent, int32_t tgt_len, int32_t floor) {
+  if (floor <= 0 || n_ent == 0) return true;
+  std::vector<int32_t> count(static_cast<size_t>(n_ent), 0);
+  std::vector<uint8_t> covered(static_cast<size_t>(tgt_len), 0);
+  for (const ScoreEntry& en : chosen) {
+    ++count[static_cast<size_t>(en.ent)];
+    for (int32_t j = en.span.start; j < en.span.end; ++j) covered[static_cast<size_t>(j)] = 1;
+  }
+  int32_t j = 0;
+  for (int32_t e = 0; e < n_ent; ++e)
+    for (int32_t k = count[static_cast<size_t>(e)]; k < floor; ++k) {
+      while (j < tgt_len && covered[static_cast<size_t>(j)]) ++j;
+      if (j >= tgt_len) return false;
+      chosen.push_back(ScoreEntry{0.0, e, Span{j, j + 1}});
+      covered[static_cast<size_t>(j)] = 1;
+    }
+  std::sort(chosen.begin(), chosen.end(), by_start);
+  return true;
+}
+
 Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_len, const Constraint& c,
-                    const ExactOptions& opt, ExactScratch& sc, double& objective) {
+                    bool free_fill, const ExactOptions& opt, ExactScratch& sc, double& objective) {
   sc.chosen.clear();
   objective = 0.0;
   const int32_t cap = c.cap(), floor = c.floor();
   if (n_ent == 0 || cap == 0) return Status::Solved;  // cap 0 implies floor 0
-  if (floor == 0) drop_non_positive(cols);
+  free_fill = free_fill && floor > 0;
+  if (floor == 0 || free_fill) drop_non_positive(cols);
   for (const ScoreEntry& col : cols)
     if (col.ent < 0 || col.ent >= n_ent || col.span.start < 0 || col.span.end > tgt_len ||
         col.span.end <= col.span.start)
       throw std::out_of_range("exact_select: column outside the sentence");
+  if (free_fill && static_cast<int64_t>(n_ent) * floor > tgt_len) return Status::Infeasible;
+  // Free fill with enough words that no column touches: any selection respecting the caps can be
+  // completed with zero-score words, so the lower bound leaves the DP (it is met by the fill afterwards).
+  const int32_t fill_floor = free_fill ? floor : 0;
+  if (free_fill) {
+    sc.tmp.assign(static_cast<size_t>(tgt_len), 0);
+    int64_t touched = 0;
+    for (const ScoreEntry& col : cols)
+      for (int32_t j = col.span.start; j < col.span.end; ++j)
+        if (!sc.tmp[static_cast<size_t>(j)]) {
+          sc.tmp[static_cast<size_t>(j)] = 1;
+          ++touched;
+        }
+    if (tgt_len - touched >= static_cast<int64_t>(n_ent) * floor) free_fill = false;
+  }
+  const int32_t dp_floor = fill_floor > 0 && !free_fill ? 0 : floor;
   std::sort(cols.begin(), cols.end(), by_end);
   max_disjoint(cols, n_ent, sc.ent_slot, sc.tmp);  // ent_slot temporarily holds m_e
   sc.tracked.clear();
   sc.radix.clear();
-  sc.stride.clear();
-  int64_t states = 1;
+  int32_t base_deficit = 0;  // free fill: entities without columns need `floor` fill words each
   for (int32_t e = 0; e < n_ent; ++e) {
     const int32_t m_e = sc.ent_slot[static_cast<size_t>(e)];
-    if (floor > 0 && m_e < floor) return Status::Infeasible;
-    if (!count_matters(c, m_e)) continue;
-    const int32_t r = (cap >= 0 ? std::min(cap, m_e) : floor) + 1;
+    if (free_fill && m_e == 0) {
+      base_deficit += floor;
+      continue;
+    }
+    if (!free_fill && dp_floor > 0 && m_e < dp_floor) return Status::Infeasible;
+    if (!(dp_floor > 0 || (cap >= 0 && m_e > cap))) continue;
     sc.tracked.push_back(e);
-    sc.radix.push_back(r);
-    sc.stride.push_back(states);
-    states *= r;
-    if (states > opt.max_states) return Status::TooLarge;
+    sc.radix.push_back((cap >= 0 ? std::min(cap, m_e) : std::min(dp_floor, m_e)) + 1);
   }
-  const int64_t T = tgt_len;
-  if ((T + 1) * states > opt.max_cells) return Status::TooLarge;
+  const size_t K = sc.tracked.size();
   std::fill(sc.ent_slot.begin(), sc.ent_slot.end(), -1);
-  for (size_t i = 0; i < sc.tracked.size(); ++i) sc.ent_slot[static_cast<size_t>(sc.tracked[i])] = static_cast<int32_t>(i);
+  for (size_t k = 0; k < K; ++k) sc.ent_slot[static_cast<size_t>(sc.tracked[k])] = static_cast<int32_t>(k);
+  // windows of the tracked entities
+  sc.lo.assign(K, std::numeric_limits<int32_t>::max());
+  sc.hi.assign(K, -1);
+  for (const ScoreEntry& col : cols) {
+    const int32_t k = sc.ent_slot[static_cast<size_t>(col.ent)];
+    if (k < 0) continue;
+    sc.lo[static_cast<size_t>(k)] = std::min(sc.lo[static_cast<size_t>(k)], col.span.start);
+    sc.hi[static_cast<size_t>(k)] = std::max(sc.hi[static_cast<size_t>(k)], col.span.end);
+  }
+  // stage layouts: stride of live entity k at stage j (0 = not live), then the g digit on top
+  const int64_t T = tgt_len;
+  const int64_t D = free_fill ? static_cast<int64_t>(n_ent) * floor : 0;
+  const int64_t G = free_fill ? 2 * D + 1 : 1;
+  sc.stage_base.assign(static_cast<size_t>(T) + 2, 0);
+  sc.stage_size.assign(static_cast<size_t>(T) + 1, 0);
+  sc.stage_stride.assign((static_cast<size_t>(T) + 1) * (K + 1), 0);
+  for (int64_t j = 0; j <= T; ++j) {
+    int64_t st = 1;
+    int64_t* strides = &sc.stage_stride[static_cast<size_t>(j) * (K + 1)];
+    for (size_t k = 0; k < K; ++k)
+      if (sc.lo[k] < j && j < sc.hi[k]) {
+        strides[k] = st;
+        st *= sc.radix[k];
+        if (st > opt.max_states) return Status::TooLarge;
+      }
+    strides[K] = st;  // g digit
+    st *= G;
+    if (st > opt.max_states) return Status::TooLarge;
+    sc.stage_size[static_cast<size_t>(j)] = st;
+    sc.stage_base[static_cast<size_t>(j) + 1] = sc.stage_base[static_cast<size_t>(j)] + st;
+    if (sc.stage_base[static_cast<size_t>(j) + 1] > opt.max_cells) return Status::TooLarge;
+  }
+  const size_t total = static_cast<size_t>(sc.stage_base[static_cast<size_t>(T) + 1]);
+  sc.value.assign(total, kNegInf);
+  sc.choice.assign(total, -1);
+  sc.pred.assign(total, -1);
+  sc.value[static_cast<size_t>(free_fill ? D - base_deficit : 0)] = 0.0;  // stage 0: nothing live
 
-  const size_t S = static_cast<size_t>(states);
-  sc.value.assign(static_cast<size_t>(T + 1) * S, kNegInf);
-  sc.choice.assign(static_cast<size_t>(T + 1) * S, -1);
-  sc.value[0] = 0.0;
+  struct Item {
+    int64_t src, dst;  // strides at the source / target stage (0 = not live there)
+    int32_t radix;
+    bool inc, retire;
+  };
+  std::vector<Item> plan;
+  plan.reserve(K);
   const bool saturating = cap < 0;
-  size_t k = 0;
-  for (int64_t j = 1; j <= T; ++j) {
-    double* row = &sc.value[static_cast<size_t>(j) * S];
-    int32_t* crow = &sc.choice[static_cast<size_t>(j) * S];
-    std::copy(row - S, row, row);  // leave word j-1 unprojected
-    for (; k < cols.size() && cols[k].span.end == j; ++k) {
-      const ScoreEntry& col = cols[k];
-      const double* from = &sc.value[static_cast<size_t>(col.span.start) * S];
-      const int32_t slot = sc.ent_slot[static_cast<size_t>(col.ent)];
-      const int32_t code = static_cast<int32_t>(2 * k);
-      if (slot < 0) {
-        for (size_t s = 0; s < S; ++s) {
-          if (from[s] == kNegInf) continue;
-          const double v = from[s] + col.score;
-          if (v > row[s]) {
-            row[s] = v;
-            crow[s] = code;
+  // relax every state of stage a into stage b through column `code` (-1: leave word a unprojected)
+  auto transition = [&](int64_t a, int64_t b, int32_t code, int32_t ent, double add) {
+    const int64_t* sa = &sc.stage_stride[static_cast<size_t>(a) * (K + 1)];
+    const int64_t* sb = &sc.stage_stride[static_cast<size_t>(b) * (K + 1)];
+    plan.clear();
+    bool identity = sa[K] == sb[K];
+    for (size_t k = 0; k < K; ++k) {
+      const bool retire = a < sc.hi[k] && sc.hi[k] <= b;
+      const bool inc = sc.tracked[k] == ent;
+      if (sa[k] == 0 && sb[k] == 0 && !retire) continue;
+      if (!(sa[k] == sb[k] && !inc && !retire)) identity = false;
+      plan.push_back(Item{sa[k], sb[k], sc.radix[k], inc, retire});
+    }
+    const bool skip = code < 0;
+    if (free_fill && skip) identity = false;
+    const double* from = &sc.value[static_cast<size_t>(sc.stage_base[static_cast<size_t>(a)])];
+    double* to = &sc.value[static_cast<size_t>(sc.stage_base[static_cast<size_t>(b)])];
+    int32_t* cto = &sc.choice[static_cast<size_t>(sc.stage_base[static_cast<size_t>(b)])];
+    int32_t* pto = &sc.pred[static_cast<size_t>(sc.stage_base[static_cast<size_t>(b)])];
+    const int64_t Sa = sc.stage_size[static_cast<size_t>(a)];
+    for (int64_t s = 0; s < Sa; ++s) {
+      if (from[s] == kNegInf) continue;
+      int64_t t = s;
+      if (!identity) {
+        t = 0;
+        int64_t g = free_fill ? (s / sa[K]) - D : 0;
+        bool ok = true;
+        for (const Item& it : plan) {
+          int32_t d = it.src ? static_cast<int32_t>((s / it.src) % it.radix) : 0;
+          if (it.inc) {
+            if (d + 1 < it.radix) ++d;
+            else if (!saturating) { ok = false; break; }
+          }
+          if (it.retire) {
+            if (d < dp_floor) {
+              if (!free_fill) { ok = false; break; }
+              g -= dp_floor - d;
+            }
+          } else {
+            t += d * it.dst;
           }
         }
-      } else {
-        const size_t st = static_cast<size_t>(sc.stride[static_cast<size_t>(slot)]);
-        const size_t r = static_cast<size_t>(sc.radix[static_cast<size_t>(slot)]);
-        for (size_t s = 0; s < S; ++s) {
-          if (from[s] == kNegInf) continue;
-          const size_t d = (s / st) % r;
-          size_t t;
-          int32_t sat = 0;
-          if (d + 1 < r) t = s + st;
-          else if (saturating) { t = s; sat = 1; }
-          else continue;
-          const double v = from[s] + col.score;
-          if (v > row[t]) {
-            row[t] = v;
-            crow[t] = code + sat;
-          }
+        if (!ok) continue;
+        if (free_fill) {
+          if (skip) g = std::min(g + 1, D);
+          t += (g + D) * sb[K];
         }
       }
+      const double v = from[s] + add;
+      if (v > to[t]) {
+        to[t] = v;
+        cto[t] = code;
+        pto[t] = static_cast<int32_t>(s);
+      }
     }
+  };
+  size_t k = 0;
+  for (int64_t j = 1; j <= T; ++j) {
+    transition(j - 1, j, -1, -1, 0.0);
+    for (; k < cols.size() && cols[k].span.end == j; ++k)
+      transition(cols[k].span.start, j, static_cast<int32_t>(k), cols[k].ent, cols[k].score);
   }
-  // best final state meeting every lower bound; ties: smallest code
-  const double* last = &sc.value[static_cast<size_t>(T) * S];
-  size_t best = S;
-  for (size_t s = 0; s < S; ++s) {
-    if (last[s] == kNegInf) continue;
-    if (floor > 0) {
-      bool ok = true;
-      for (size_t i = 0; i < sc.tracked.size() && ok; ++i)
-        ok = static_cast<int32_t>((s / static_cast<size_t>(sc.stride[i])) % static_cast<size_t>(sc.radix[i])) >= floor;
-      if (!ok) continue;
-    }
-    if (best == S || last[s] > last[best]) best = s;
-  }
-  if (best == S) return Status::Infeasible;
-  size_t s = best;
-  int64_t j = T;
+  // stage T: nothing is live; with free fill the state is g, feasible when g >= 0
+  const double* last = &sc.value[static_cast<size_t>(sc.stage_base[static_cast<size_t>(T)])];
+  const int64_t ST = sc.stage_size[static_cast<size_t>(T)];
+  int64_t best = -1;
+  for (int64_t s = free_fill ? D : 0; s < ST; ++s)
+    if (last[s] != kNegInf && (best < 0 || last[s] > last[best])) best = s;
+  if (best < 0) return Status::Infeasible;
+  int64_t s = best, j = T;
   while (j > 0) {
-    const int32_t ch = sc.choice[static_cast<size_t>(j) * S + s];
+    const size_t cell = static_cast<size_t>(sc.stage_base[static_cast<size_t>(j)] + s);
+    const int32_t ch = sc.choice[cell];
+    s = sc.pred[cell];
     if (ch < 0) {
       --j;
       continue;
     }
-    const ScoreEntry& col = cols[static_cast<size_t>(ch >> 1)];
+    const ScoreEntry& col = cols[static_cast<size_t>(ch)];
     sc.chosen.push_back(col);
-    const int32_t slot = sc.ent_slot[static_cast<size_t>(col.ent)];
-    if (slot >= 0 && (ch & 1) == 0) s -= static_cast<size_t>(sc.stride[static_cast<size_t>(slot)]);
     j = col.span.start;
   }
   std::reverse(sc.chosen.begin(), sc.chosen.end());
+  if (fill_floor > 0 && !fill_lower_bound(sc.chosen, n_ent, tgt_len, fill_floor))
+    throw std::logic_error("exact_select: free fill ran out of words (internal error)");
   objective = span_order_sum(sc.chosen);
   return Status::Solved;
 }
@@ -265,13 +347,13 @@ ProjectionOutput exact_batch(const BatchView& b, const Constraint& c, const Exac
     for (int64_t i = lo; i < hi; ++i) {
       const SentenceView s = b.sentence(i);
       w.cols.clear();
-      columns(s, c, w);
+      bool fill = columns(s, c, w);
       double obj = 0.0;
-      Status st = exact_select(w.cols, s.n_ent, s.tgt_len, c, opt, w.exact, obj);
+      Status st = exact_select(w.cols, s.n_ent, s.tgt_len, c, fill, opt, w.exact, obj);
       if (st == Status::Infeasible && opt.relax) {
         w.cols.clear();
-        columns(s, rc, w);
-        st = exact_select(w.cols, s.n_ent, s.tgt_len, rc, opt, w.exact, obj);
+        fill = columns(s, rc, w);
+        st = exact_select(w.cols, s.n_ent, s.tgt_len, rc, fill, opt, w.exact, obj);
         if (st == Status::Solved) st = Status::Relaxed;
       }
       if (st == Status::Solved || st == Status::Relaxed)
@@ -292,7 +374,7 @@ ProjectionOutput exact_alignment_batch(const BatchView& b, CandidateMode mode, i
   if (mode == CandidateMode::External && b.cand_offsets == nullptr)
     throw std::invalid_argument("external candidates requested but the batch has none");
   return exact_batch(b, c, opt, threads, [&](const SentenceView& s, const Constraint& cc, ExactWorker& w) {
-    alignment_columns(s, mode, max_len, cc, w.score, w.cols);
+    return alignment_columns(s, mode, max_len, cc, w.score, w.cols);
   });
 }
 
@@ -300,6 +382,7 @@ ProjectionOutput exact_scored_batch(const BatchView& b, const ScoreView& v, cons
                                     const ExactOptions& opt, int threads) {
   return exact_batch(b, c, opt, threads, [&](const SentenceView& s, const Constraint& cc, ExactWorker& w) {
     scored_columns(s, v, cc, w.cols);
+    return false;
   });
 }
 
@@ -309,9 +392,10 @@ namespace {
 
 /// Append the block of one sentence to `m` (row indices local to the part, shifted at concatenation).
 void add_block(IlpModel& m, std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_len, const Constraint& c,
-               std::vector<int32_t>& m_e, std::vector<int32_t>& tmp) {
+               bool free_fill, std::vector<int32_t>& m_e, std::vector<int32_t>& tmp) {
   const int32_t cap = c.cap(), floor = c.floor();
-  if (floor == 0) drop_non_positive(cols);
+  free_fill = free_fill && floor > 0 && n_ent > 0;
+  if (floor == 0 || free_fill) drop_non_positive(cols);
   if (cap == 0 || n_ent == 0) cols.clear();
   std::sort(cols.begin(), cols.end(), by_end);
   max_disjoint(cols, n_ent, m_e, tmp);
@@ -360,6 +444,12 @@ void add_block(IlpModel& m, std::vector<ScoreEntry>& cols, int32_t n_ent, int32_
     m.row_lower.push_back(-std::numeric_limits<double>::infinity());
     m.row_upper.push_back(1.0);
   }
+  int32_t capacity_row = -1;  // free fill: Σ y_e + Σ |t|·x <= T
+  if (free_fill) {
+    capacity_row = static_cast<int32_t>(m.row_lower.size());
+    m.row_lower.push_back(-std::numeric_limits<double>::infinity());
+    m.row_upper.push_back(static_cast<double>(tgt_len));
+  }
   double penalty = 1.0;
   for (const ScoreEntry& col : cols) {
     penalty += std::fabs(col.score);
@@ -382,7 +472,27 @@ void add_block(IlpModel& m, std::vector<ScoreEntry>& cols, int32_t n_ent, int32_
         m.a_index.push_back(clique_row[q]);
         m.a_value.push_back(1.0);
       }
+    if (capacity_row >= 0) {
+      m.a_index.push_back(capacity_row);
+      m.a_value.push_back(static_cast<double>(col.span.length()));
+    }
     m.a_start.push_back(static_cast<int32_t>(m.a_index.size()));
+  }
+  if (free_fill) {
+    for (int32_t e = 0; e < n_ent; ++e) {
+      m.col_ent.push_back(e);
+      m.col_start.push_back(-2);
+      m.col_end.push_back(-2);
+      m.col_score.push_back(0.0);
+      m.cost.push_back(0.0);
+      m.col_upper.push_back(static_cast<double>(floor));
+      m.integrality.push_back(1);
+      m.a_index.push_back(ent_row[static_cast<size_t>(e)]);
+      m.a_value.push_back(1.0);
+      m.a_index.push_back(capacity_row);
+      m.a_value.push_back(1.0);
+      m.a_start.push_back(static_cast<int32_t>(m.a_index.size()));
+    }
   }
   if (floor > 0) {
     for (int32_t e = 0; e < n_ent; ++e) {
@@ -421,8 +531,8 @@ IlpModel build_ilp(const BatchView& b, const std::vector<int64_t>& sentences, co
     for (int64_t k = lo; k < hi; ++k) {
       const SentenceView s = b.sentence(sentences[static_cast<size_t>(k)]);
       cols.clear();
-      columns(s, sc, cols);
-      add_block(m, cols, s.n_ent, s.tgt_len, c, m_e, tmp);
+      const bool fill = columns(s, sc, cols);
+      add_block(m, cols, s.n_ent, s.tgt_len, c, fill, m_e, tmp);
     }
   });
   IlpModel out;
@@ -462,7 +572,7 @@ IlpModel build_ilp_alignment(const BatchView& b, const std::vector<int64_t>& sen
   if (mode == CandidateMode::External && b.cand_offsets == nullptr)
     throw std::invalid_argument("external candidates requested but the batch has none");
   return build_ilp(b, sentences, c, threads, [&](const SentenceView& s, ScoreScratch& sc, std::vector<ScoreEntry>& cols) {
-    alignment_columns(s, mode, max_len, c, sc, cols);
+    return alignment_columns(s, mode, max_len, c, sc, cols);
   });
 }
 
@@ -470,6 +580,7 @@ IlpModel build_ilp_scored(const BatchView& b, const ScoreView& v, const std::vec
                           const Constraint& c, int threads) {
   return build_ilp(b, sentences, c, threads, [&](const SentenceView& s, ScoreScratch&, std::vector<ScoreEntry>& cols) {
     scored_columns(s, v, c, cols);
+    return false;
   });
 }
 
@@ -483,7 +594,7 @@ ProjectionOutput decode_ilp(const BatchView& b, const IlpModel& m, const double*
     bool has_solution = true, slack = false;
     for (int64_t j = lo; j < hi; ++j) {
       if (std::isnan(x[j])) has_solution = false;
-      else if (m.col_start[static_cast<size_t>(j)] < 0 && x[j] > 0.5) slack = true;
+      else if (m.col_start[static_cast<size_t>(j)] == -1 && x[j] > 0.5) slack = true;
     }
     if (!has_solution || (slack && st != Status::Solved)) {
       out.close_sentence(0.0, static_cast<int8_t>(st == Status::Solved ? Status::TimeLimit : st));
@@ -493,13 +604,22 @@ ProjectionOutput decode_ilp(const BatchView& b, const IlpModel& m, const double*
       out.close_sentence(0.0, static_cast<int8_t>(Status::Infeasible));
       continue;
     }
-    double obj = 0.0;
+    std::vector<ScoreEntry> chosen;
+    int32_t fill_floor = 0;
     for (int64_t j = lo; j < hi; ++j) {
       const size_t u = static_cast<size_t>(j);
+      if (m.col_start[u] == -2) fill_floor = static_cast<int32_t>(m.col_upper[u]);
       if (m.col_start[u] < 0 || !(x[j] > 0.5)) continue;
-      const int32_t e = m.col_ent[u];
-      out.push(Span{m.col_start[u], m.col_end[u]}, s.ent_label[e], e, m.col_score[u]);
-      obj += m.col_score[u];
+      chosen.push_back(ScoreEntry{m.col_score[u], m.col_ent[u], Span{m.col_start[u], m.col_end[u]}});
+    }
+    if (fill_floor > 0 && !fill_lower_bound(chosen, s.n_ent, s.tgt_len, fill_floor)) {
+      out.close_sentence(0.0, static_cast<int8_t>(st == Status::Solved ? Status::Infeasible : st));
+      continue;
+    }
+    double obj = 0.0;
+    for (const ScoreEntry& en : chosen) {
+      out.push(en.span, s.ent_label[en.ent], en.ent, en.score);
+      obj += en.score;
     }
     out.close_sentence(obj, static_cast<int8_t>(st));
   }

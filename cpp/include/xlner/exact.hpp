@@ -13,7 +13,8 @@
 ///   * Lower bound > 0 (`=`, `>=`, `>`): every pair can be needed to meet the count, so zero (and, for
 ///     external scores, negative) entries stay.
 ///   * Alignment score over n-grams: per entity the aligned ranges (first and last word aligned, length
-///     <= M) carry every positive score, and with a lower bound the unigrams are added with score 0.
+///     <= M) carry every positive score; with a lower bound, any word left uncovered can serve any
+///     entity as a zero-score unigram ("free fill", handled by a counter instead of E·T columns).
 ///     This is exact for every constraint type: trimming the unaligned ends of a chosen n-gram keeps its
 ///     links, shortens it (higher score) and keeps the spans disjoint; a chosen zero-score n-gram can be
 ///     shrunk to its first word (score >= 0). Counts are unchanged, so the optimum over all n-grams
@@ -24,20 +25,28 @@
 ///     span listed in the sentence's matrix at score 0.
 ///
 /// Dynamic program (`exact_select`): the target positions j = 0..T are the stages; the state is the
-/// vector of projection counts of the *tracked* entities, each a digit of a mixed-radix code. An entity
-/// is tracked only when its count can matter: a lower bound exists, or the cap is smaller than the
-/// largest number of pairwise disjoint columns the entity has (for `<=1` an entity whose candidates all
-/// overlap each other needs no state). A digit runs over 0..min(cap, that maximum) — or, without a cap,
-/// saturates at the lower bound. f[j][s] = best objective of the words before j:
-///     f[j][s] = max( f[j-1][s],  max over columns (e,[a,j)) of f[a][s - e] + c(e,[a,j)) ).
-/// The answer is the best f[T][s] over states meeting every lower bound. Time O((T + columns)·S), memory
-/// (T+1)·S cells. Above ExactOptions::max_states states or max_cells cells the sentence is reported
-/// as Status::TooLarge (the Python layer solves those with HiGHS).
+/// vector of projection counts of the *tracked* entities that are *live* at j, each a digit of a
+/// mixed-radix code. An entity is tracked only when its count can matter: a lower bound exists, or the
+/// cap is smaller than the largest number of pairwise disjoint columns the entity has (for `<=1` an
+/// entity whose candidates all overlap each other needs no state). It is live at stage j when its
+/// window [first column start, last column end) contains j strictly inside (a frontier DP: outside
+/// its window an entity's count is 0 or final, so local entities — the usual case — cost little).
+/// A digit runs over 0..min(cap, that maximum) — or, without a cap, saturates at the lower bound; a
+/// lower bound is checked when the entity's window closes. f[j][s] = best objective of the words before j:
+///     f[j][s] = max( f[j-1][s'],  max over columns (e,[a,j)) of f[a][s''] + c(e,[a,j)) ),
+/// with s', s'' the states mapped onto stage j's live entities (count of e + 1).
+/// The answer is the best f[T][s] over states meeting every lower bound. With free fill the state also
+/// holds g = uncovered words − shortfall of the closed windows (in [−E·floor, E·floor], clamped above,
+/// which is safe: once g reaches E·floor every shortfall fits), and a final state is feasible when
+/// g >= 0; the shortfall is then filled with the leftmost uncovered words, entity by entity in index
+/// order. Time O((T + columns)·S·live), memory Σ_j S_j cells. Above ExactOptions::max_states states at
+/// one stage or max_cells cells in all the sentence is reported as Status::TooLarge (the Python layer
+/// solves those with HiGHS).
 ///
 /// Tie-breaking (deterministic, independent of threads): columns are tried in the order end ascending,
 /// start ascending, entity ascending; leaving word j-1 unprojected is preferred over a span ending at j,
-/// an earlier column over a later one with the same value (strict improvement only); among final states
-/// of equal value the smallest mixed-radix code wins (entity with the lowest index is the lowest digit).
+/// an earlier column over a later one with the same value, a smaller source state over a larger one
+/// (strict improvement only); among final states of equal value the smallest code wins.
 /// Objectives are the sums of the chosen scores in span order (the same sum the ILP decoder forms).
 ///
 /// Infeasible sentences (a lower bound no disjoint choice meets, e.g. `=1` with more entities than
@@ -74,8 +83,10 @@ struct ExactOptions {
 Constraint relaxed(const Constraint& c);
 
 /// Columns of one sentence for the alignment score (see the file comment). `mode` Ngrams and
-/// AlignedRanges both use the aligned-range reduction (plus zero unigrams under a lower bound).
-void alignment_columns(const SentenceView& s, CandidateMode mode, int32_t max_len, const Constraint& c,
+/// AlignedRanges both use the aligned-range reduction; under a lower bound the zero-score unigrams are
+/// not listed: the function returns true ("free fill"), meaning any target word left uncovered may
+/// serve any entity as a span of score 0 (every unigram is a candidate of every entity, score >= 0).
+bool alignment_columns(const SentenceView& s, CandidateMode mode, int32_t max_len, const Constraint& c,
                        ScoreScratch& scratch, std::vector<ScoreEntry>& out);
 
 /// Columns of sentence `s.index` of an external score matrix (see the file comment).
@@ -84,9 +95,9 @@ void scored_columns(const SentenceView& s, const ScoreView& v, const Constraint&
 /// Reusable per-thread buffers of the dynamic program.
 struct ExactScratch {
   std::vector<double> value;
-  std::vector<int32_t> choice;
-  std::vector<int32_t> tracked, radix;
-  std::vector<int64_t> stride;
+  std::vector<int32_t> choice, pred;
+  std::vector<int32_t> tracked, radix, lo, hi;
+  std::vector<int64_t> stage_base, stage_size, stage_stride;
   std::vector<int32_t> ent_slot;
   std::vector<int32_t> tmp;
   std::vector<ScoreEntry> chosen;
@@ -96,7 +107,12 @@ struct ExactScratch {
 /// span, are left in `scratch.chosen`. Returns Solved, Infeasible or TooLarge; `objective` is the sum of
 /// the chosen scores (0 unless Solved).
 Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_len, const Constraint& c,
-                    const ExactOptions& opt, ExactScratch& scratch, double& objective);
+                    bool free_fill, const ExactOptions& opt, ExactScratch& scratch, double& objective);
+
+/// Free fill: give each entity of `chosen` (sorted by span) that has fewer than `floor` spans the
+/// leftmost uncovered words (entity index order), as zero-score unigrams; re-sorts by span.
+/// Returns false when there are not enough uncovered words.
+bool fill_lower_bound(std::vector<ScoreEntry>& chosen, int32_t n_ent, int32_t tgt_len, int32_t floor);
 
 /// Exact projection of a validated batch with the alignment score.
 ProjectionOutput exact_alignment_batch(const BatchView& b, CandidateMode mode, int32_t max_len,
@@ -119,7 +135,7 @@ ProjectionOutput exact_scored_batch(const BatchView& b, const ScoreView& v, cons
 struct IlpModel {
   std::vector<int64_t> sentences;
   std::vector<int64_t> col_offsets{0}, row_offsets{0};
-  std::vector<int32_t> col_ent, col_start, col_end;  ///< slack columns: start = end = -1
+  std::vector<int32_t> col_ent, col_start, col_end;  ///< slack: start = end = -1; fill count: -2
   std::vector<double> col_score, cost, col_upper;
   std::vector<int32_t> integrality;                  ///< 1 integer, 0 continuous (HighsVarType)
   std::vector<double> row_lower, row_upper;
