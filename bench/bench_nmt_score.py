@@ -50,7 +50,7 @@ def main() -> None:
 
     import tinymodels
     from xlner.io.conll import read_conll
-    from xlner.models.nmt_scorer import NMTScoreConfig, NMTScorer, Seq2SeqScorer
+    from xlner.models.nmt_scorer import NMTScorer, Seq2SeqScorer
 
     hf_logging.disable_progress_bar()
     torch.set_num_threads(args.threads)
@@ -88,16 +88,17 @@ def main() -> None:
     sub = (src[:n], tgt[:n], ents[:n], cands[:n])
     n_pairs = sum(len(E) * len(C) for E, C in zip(sub[2], sub[3]))
 
+    flat = [(" ".join(s[a:b]), " ".join(t[c:dd])) for s, t, E, C in zip(*sub) for a, b in E for c, dd in C]
+    fa, fb = [a for a, _ in flat], [b for _, b in flat]
     batched = NMTScorer(Seq2SeqScorer(model, tok, device="cpu", batch_size=args.batch_size))
     t0 = time.perf_counter()
-    offsets, values = batched.score_spans(*sub, src_lang="en", tgt_lang="de")
+    values = batched.score_pairs(fa, fb, a_lang="en", b_lang="de")
     t_batched = time.perf_counter() - t0
     st = batched.scorer.stats
     t0 = time.perf_counter()
-    batched.score_spans(*sub, src_lang="en", tgt_lang="de")
+    batched.score_pairs(fa, fb, a_lang="en", b_lang="de")
     t_warm = time.perf_counter() - t0
 
-    flat = [(" ".join(s[a:b]), " ".join(t[c:dd])) for s, t, E, C in zip(*sub) for a, b in E for c, dd in C]
     k = min(args.single_pairs, len(flat))
     single_sc = Seq2SeqScorer(model, tok, device="cpu", batch_size=1)
     single = NMTScorer(single_sc)

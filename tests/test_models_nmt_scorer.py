@@ -138,32 +138,9 @@ def test_generic_forward_path_equals_head_only_path(loaded, monkeypatch):
     np.testing.assert_allclose(fast, slow, rtol=1e-6)
 
 
-def test_score_spans_layout(loaded):
-    model, tok = loaded
-    scorer = NMTScorer(Seq2SeqScorer(model, tok, device="cpu"), NMTScoreConfig(threshold=0.0))
-    src = [["Angela", "Merkel", "met", "Emmanuel", "Macron", "in", "Berlin", "."], ["Hello", "."], ["The", "Council"]]
-    tgt = [["Angela", "Merkel", "traf", "Macron", "in", "Berlin", "."], ["Hallo", "."], ["Der", "Rat"]]
-    ents = [[(0, 2), (3, 5), (6, 7)], [], [(1, 2)]]
-    cands = [[(0, 2), (1, 2), (3, 4), (5, 6)], [(0, 1)], [(0, 2), (1, 2)]]
-    offsets, values = scorer.score_spans(src, tgt, ents, cands, src_lang="en", tgt_lang="de")
-    assert offsets.tolist() == [0, 12, 12, 14]
-    for i in range(3):
-        block = values[offsets[i]:offsets[i + 1]].reshape(len(ents[i]), len(cands[i]))
-        for e, (es, ee) in enumerate(ents[i]):
-            for c, (cs, ce) in enumerate(cands[i]):
-                want = slow_nmtscore(model, tok, " ".join(src[i][es:ee]), " ".join(tgt[i][cs:ce]), "eng_Latn",
-                                     "deu_Latn", threshold=0.0)
-                assert block[e, c] == pytest.approx(want, rel=1e-5)
-
-
 def test_bad_input_names_sentence_and_field(loaded):
     model, tok = loaded
     scorer = NMTScorer(Seq2SeqScorer(model, tok, device="cpu"))
-    with pytest.raises(ValueError, match=r"sentence 1, field candidates\[0\]"):
-        scorer.score_spans([["a"], ["b", "c"]], [["x"], ["y"]], [[(0, 1)], [(0, 1)]], [[(0, 1)], [(0, 2)]],
-                           src_lang="en", tgt_lang="de")
-    with pytest.raises(ValueError, match="field entities"):
-        scorer.score_spans([["a"]], [["x"]], [], [[(0, 1)]], src_lang="en", tgt_lang="de")
     with pytest.raises(ValueError, match="differ in length"):
         scorer.score_pairs(["a"], ["b", "c"], a_lang="en", b_lang="de")
     with pytest.raises(ValueError, match="no language token"):

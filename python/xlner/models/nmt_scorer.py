@@ -22,7 +22,7 @@ encoded once per batch) and cached in memory across calls.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -367,47 +367,3 @@ class NMTScorer:
             out = fwd
         out = np.where(out < cfg.threshold, 0.0, out)
         return np.ascontiguousarray(out, dtype=np.float64)
-
-    def score_spans(
-        self,
-        src_sentences: Sequence[Sequence[str]],
-        tgt_sentences: Sequence[Sequence[str]],
-        entities: Sequence[Sequence[Tuple[int, int]]],
-        candidates: Sequence[Sequence[Tuple[int, int]]],
-        *,
-        src_lang: str,
-        tgt_lang: str,
-    ) -> Tuple[np.ndarray, np.ndarray]:
-        """Score every (source entity, target candidate) pair of every sentence in one batched call.
-
-        Entities and candidates are word spans ``(start, end)`` (end exclusive); their strings are the
-        words joined by spaces. Returns ``(offsets[N+1] int64, values float64)``: sentence ``i``'s scores
-        are ``values[offsets[i]:offsets[i+1]]``, a row-major ``[n_entities_i, n_candidates_i]`` block.
-        """
-        n = len(src_sentences)
-        for name, seq in (("tgt_sentences", tgt_sentences), ("entities", entities), ("candidates", candidates)):
-            if len(seq) != n:
-                raise ValueError(f"field {name}: {len(seq)} sentences, but src_sentences has {n}")
-        a: List[str] = []
-        b: List[str] = []
-        offsets = np.zeros(n + 1, dtype=np.int64)
-        for i in range(n):
-            ents = [_span_text(src_sentences[i], sp, i, "entities", j) for j, sp in enumerate(entities[i])]
-            cands = [_span_text(tgt_sentences[i], sp, i, "candidates", j) for j, sp in enumerate(candidates[i])]
-            for e in ents:
-                for c in cands:
-                    a.append(e)
-                    b.append(c)
-            offsets[i + 1] = offsets[i] + len(ents) * len(cands)
-        return offsets, self.score_pairs(a, b, a_lang=src_lang, b_lang=tgt_lang)
-
-
-def _span_text(words: Sequence[str], span: Tuple[int, int], sent: int, field_name: str, j: int) -> str:
-    try:
-        s, e = int(span[0]), int(span[1])
-    except (TypeError, ValueError, IndexError):
-        raise ValueError(f"sentence {sent}, field {field_name}[{j}]: expected (start, end), got {span!r}") from None
-    if not 0 <= s < e <= len(words):
-        raise ValueError(f"sentence {sent}, field {field_name}[{j}]: span ({s}, {e}) outside 0..{len(words)} "
-                         f"or empty")
-    return " ".join(words[s:e])
