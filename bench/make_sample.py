@@ -1,8 +1,9 @@
 """Build the sample bundled in the package (python/xlner/data/sample) from ../shared/data.
 
 The sample: the first N sentences of Europarl-NER English and German (gold on both sides) and word
-alignments computed here by xlner's statistical aligner (eflomal, trained on all 799 Europarl-NER en-de
-pairs plus the conll2003-deepl en-de train/dev/test pairs, forward + reverse, grow-diag-final-and).
+alignments computed here by xlner's statistical aligner (eflomal on words stemmed to 5 characters, trained on
+all 799 Europarl-NER en-de pairs plus the conll2003-deepl en-de train/dev/test pairs, forward + reverse,
+grow-diag-final-and), as in the Europarl study (xlner.studies.europarl.eflomal_directions).
 
 Usage: python bench/make_sample.py [--n 200] [--cache DIR]
 """

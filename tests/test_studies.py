@@ -24,8 +24,8 @@ def cache(shared_data, tmp_path_factory):
     for lang in ("de", "es"):
         xx = read_conll(shared_data / "europarl-ner" / f"{lang}.conll")[:N]
         links = LexicalAligner().align_batch([s.tokens for s in en], [s.tokens for s in xx])
-        write_talp(d / f"europarl.en-{lang}.fwd.talp", links)
-        write_talp(d / f"europarl.en-{lang}.rev.talp", links)
+        write_talp(d / f"europarl.en-{lang}.p5.fwd.talp", links)
+        write_talp(d / f"europarl.en-{lang}.p5.rev.talp", links)
     return d
 
 
@@ -37,7 +37,7 @@ def test_europarl_study_numbers_equal_seqeval(shared_data, cache, tmp_path):
     # recompute independently with seqeval
     en = read_conll(shared_data / "europarl-ner" / "en.conll")[:N]
     de = read_conll(shared_data / "europarl-ner" / "de.conll")[:N]
-    fwd = europarl.read_talp(cache / "europarl.en-de.fwd.talp")
+    fwd = europarl.read_talp(cache / "europarl.en-de.p5.fwd.talp")
     links = europarl.alignment_variants(en, de, fwd, fwd)["gdfa+lexical"]
     tl = [len(s.tokens) for s in de]
     r = project(gold_batch(en, tl, links), "greedy", matching=MatchingConfig(constraint="<=1"))
