@@ -80,3 +80,11 @@ def test_europarl_ner_alignments_link_shared_names(shared_data):
                 hits += (i, t.index(w)) in links
     assert total > 100
     assert hits / total > 0.7
+
+
+def test_missing_eflomal_gives_a_clear_error(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "eflomal", None)  # makes `import eflomal` raise ImportError
+    with pytest.raises(ImportError, match=r"pip install 'xlner\[eflomal\]'"):
+        align_eflomal([["a"]], [["b"]])

@@ -15,7 +15,7 @@ from xlner.io.talp import parse_talp_line
 def _import_eflomal():
     try:
         import eflomal  # noqa: PLC0415
-    except ImportError as exc:  # pragma: no cover - depends on the environment
+    except ImportError as exc:
         raise ImportError("the statistical aligner needs eflomal: pip install 'xlner[eflomal]' "
                           "(or pip install eflomal; GPL-3.0)") from exc
     return eflomal
