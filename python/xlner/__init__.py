@@ -7,6 +7,9 @@ The C++ core (``xlner._core``) is private; use the names re-exported here and th
 from __future__ import annotations
 
 from xlner._version import __version__
+from xlner.align import (EflomalConfig, EmbeddingAligner, EmbeddingAlignerConfig, LexicalAligner, LexicalConfig,
+                         align_eflomal, alignment_error_rate, extract, extract_batch, project_backtranslations,
+                         symmetrize, symmetrize_batch)
 from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatrix
 from xlner.evaluate import EvaluationReport, evaluate, evaluate_files, projection_ratio
 from xlner.heuristic import HeuristicConfig
@@ -17,6 +20,18 @@ from xlner.tagging import iob2_to_spans, spans_to_iob2
 
 __all__ = [
     "__version__",
+    "EflomalConfig",
+    "EmbeddingAligner",
+    "EmbeddingAlignerConfig",
+    "LexicalAligner",
+    "LexicalConfig",
+    "align_eflomal",
+    "alignment_error_rate",
+    "extract",
+    "extract_batch",
+    "project_backtranslations",
+    "symmetrize",
+    "symmetrize_batch",
     "LabelVocab",
     "ProjectionBatch",
     "ProjectionResult",

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from xlner.align.extraction import SYMMETRIZATION_METHODS, symmetrize_batch
-from xlner.align.lexical import LexicalAligner
+from xlner.align.lexical import LexicalAligner, add_name_links
 from xlner.heuristic import HeuristicConfig
 from xlner.io import read_conll, read_talp, write_talp
 from xlner.io.conll import Sentence
@@ -67,12 +67,15 @@ def eflomal_directions(root: Path, lang: str, cache_dir: Path, *,
 
 def alignment_variants(en: Sequence[Sentence], xx: Sequence[Sentence], fwd: Sequence[Links], rev: Sequence[Links],
                        *, lexical: bool = True) -> Dict[str, List[Links]]:
-    """Every symmetrisation of (fwd, rev), plus ``gdfa+lexical`` (grow-diag-final-and ∪ lexical links)."""
+    """Every symmetrisation of (fwd, rev); with ``lexical``, also ``lexical`` (the lexical aligner alone),
+    ``gdfa+lexical`` (grow-diag-final-and ∪ lexical links) and ``gdfa+names`` (grow-diag-final-and where
+    lexical links between name-like words replace the statistical links of those words)."""
     sl, tl = [len(s.tokens) for s in en], [len(s.tokens) for s in xx]
     out = {m: symmetrize_batch(fwd, rev, sl, tl, m) for m in SYMMETRIZATION_METHODS}
     if lexical:
         lex = LexicalAligner().align_batch([s.tokens for s in en], [s.tokens for s in xx])
         out["gdfa+lexical"] = [sorted(set(a) | set(b)) for a, b in zip(out["grow-diag-final-and"], lex)]
+        out["gdfa+names"] = add_name_links(out["grow-diag-final-and"], [s.tokens for s in en], [s.tokens for s in xx])
         out["lexical"] = lex
     return out
 
