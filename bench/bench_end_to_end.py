@@ -135,12 +135,15 @@ def main(argv: List[str] | None = None) -> int:
                 rows.append((method, threads, clock))
         if rows:
             stages = list(rows[0][2].wall.keys())
-            head = f"{'stage (wall s / cpu s)':<32}" + "".join(f"{m + ' threads=' + str(th):>24}" for m, th, _ in rows)
+            head = f"{'stage (wall s / cpu s)':<32}" + "".join(f"{m + ' t=' + str(th):>26}" for m, th, _ in rows)
             print(head)
             print("-" * len(head))
             for st in stages:
-                print(f"{st:<32}" + "".join(f"{r[2].wall[st]:>14.3f} / {r[2].cpu[st]:>6.3f}" for r in rows))
-            print(f"{'sentences/s (wall, total)':<32}" + "".join(f"{n / r[2].wall['total']:>24,.0f}" for r in rows))
+                print(f"{st:<32}" + "".join(f"{r[2].wall[st]:>16.3f} / {r[2].cpu[st]:>6.3f}" for r in rows))
+            print(f"{'sentences/s (wall, total)':<32}" + "".join(f"{n / r[2].wall['total']:>26,.0f}" for r in rows))
+            print(f"{'sentences/s per CPU second':<32}" + "".join(f"{n / r[2].cpu['total']:>26,.0f}" for r in rows))
+            print("(cpu = process CPU time of all threads; on a shared, loaded machine it is the better guide to what "
+                  "an idle machine would show)")
         if args.cli:
             for method in args.methods:
                 name, _, preset = method.partition(":")

@@ -12,7 +12,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Micro and per-class entity precision, recall and F1 of PRED against GOLD (both CoNLL with IOB2 "
                     "tags, sentence for sentence), equal to seqeval's; optional bootstrap confidence intervals and "
                     "a paired bootstrap comparison with a second prediction.")
-    p.add_argument("--gold", required=True, metavar="GOLD", help="CoNLL file with the gold IOB2 tags")
+    p.add_argument("--gold", required=True, metavar="GOLD",
+                   help="CoNLL file with the gold IOB2 tags (sample:NAME: a file of the bundled sample)")
     p.add_argument("--pred", required=True, metavar="PRED", help="CoNLL file with the predicted IOB2 tags")
     p.add_argument("--map", nargs="+", action="extend", default=[], metavar="TYPE=NEW",
                    help="map an entity type on both sides first, e.g. MISC=O (drop) or PERSON=PER")
@@ -30,12 +31,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Read the files, score, print."""
+    from xlner.datasets import resolve_path
     from xlner.evaluate import bootstrap, evaluate, paired_bootstrap, parse_mapping
     from xlner.io import load_conll
 
     mapping = parse_mapping(args.map)
-    from xlner.datasets import resolve_path
-
     gold = load_conll(resolve_path(args.gold), keep_tokens=False)
     pred = load_conll(resolve_path(args.pred), keep_tokens=False)
     report = evaluate(gold, pred, mapping=mapping)
@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
                          mapping=mapping)
         out["bootstrap"] = boot.to_dict()
     if args.compare:
-        other = load_conll(args.compare, keep_tokens=False)
+        other = load_conll(resolve_path(args.compare), keep_tokens=False)
         comp = paired_bootstrap(gold, pred, other, n_samples=args.bootstrap or 1000, confidence=args.confidence,
                                 seed=args.seed, mapping=mapping)
         out["compare"] = dict(comp.to_dict(), pred_b=args.compare, b_report=comp.b.to_dict())
