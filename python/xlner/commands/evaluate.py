@@ -25,6 +25,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--compare", default=None, metavar="PRED_B",
                    help="paired bootstrap: compare PRED with PRED_B on the same gold (N from --bootstrap, else 1000)")
+    p.add_argument("--source", default=None, metavar="SRC",
+                   help="source CoNLL the prediction was projected from: also report the projection ratio "
+                        "(projected / source entities, corpus-wide, per sentence and per class)")
     p.add_argument("--digits", type=int, default=4, help="digits in the table (default 4)")
     return p
 
@@ -32,7 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     """Read the files, score, print."""
     from xlner.datasets import resolve_path
-    from xlner.evaluate import bootstrap, evaluate, paired_bootstrap, parse_mapping
+    from xlner.evaluate import bootstrap, evaluate, paired_bootstrap, parse_mapping, projection_ratio
     from xlner.io import load_conll
 
     mapping = parse_mapping(args.map)
@@ -40,7 +43,10 @@ def run(args: argparse.Namespace) -> int:
     pred = load_conll(resolve_path(args.pred), keep_tokens=False)
     report = evaluate(gold, pred, mapping=mapping)
     out = report.to_dict()
-    boot = comp = None
+    boot = comp = ratio = None
+    if args.source:
+        ratio = projection_ratio(load_conll(resolve_path(args.source), keep_tokens=False), pred, mapping=mapping)
+        out["projection_ratio"] = ratio.to_dict()
     if args.bootstrap:
         boot = bootstrap(gold, pred, n_samples=args.bootstrap, confidence=args.confidence, seed=args.seed,
                          mapping=mapping)
@@ -57,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"gold {args.gold}  pred {args.pred}  sentences {report.n_sentences}"
           + (f"  mapping {' '.join(f'{k}={v}' for k, v in mapping.items())}" if mapping else ""))
     print(report.format_table(d))
+    if ratio is not None:
+        per = "  ".join(f"{k} {v:.{d}f}" for k, v in ratio.per_class.items())
+        print(f"\nprojection ratio vs {args.source}: {ratio.n_projected} / {ratio.n_source} = {ratio.ratio:.{d}f} "
+              f"(mean per sentence {ratio.mean_per_sentence:.{d}f}; {per})")
     if boot is not None:
         pct = f"{100 * args.confidence:g}%"
         print(f"\nbootstrap {pct} intervals ({args.bootstrap} resamples, seed {args.seed})")
