@@ -6,8 +6,11 @@ gold labels, DeepL translation, awesome-align alignments) into a temporary folde
 build the batch, project, write the CoNLL output (and the JSON-lines spans). Prints a table; the target of
 issue 2 is files → output for 1 M sentences in under 10 s on 2 cores.
 
-    python bench/bench_end_to_end.py [--sentences 1000000] [--methods greedy heuristic:thesis heuristic:elp] [--threads -1]
-                                     [--data ../shared/data] [--keep DIR] [--cli]
+    python bench/bench_end_to_end.py [--sentences 1000000] [--methods greedy heuristic:thesis heuristic:elp]
+                                     [--threads 1 -1] [--data ../shared/data] [--keep DIR] [--cli]
+
+Each stage is timed in wall time and in process CPU time (all threads); ``--cli`` also times the whole
+``xlner project`` command in a fresh interpreter.
 """
 from __future__ import annotations
 
