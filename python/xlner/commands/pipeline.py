@@ -11,7 +11,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any, Dict
 
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
@@ -92,7 +91,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
              "marker": "EasyProject-style translation with entity markers"}
     for kind in KINDS:
         _add_common(sub.add_parser(kind, help=helps[kind]))
-    p.set_defaults(func=run)
     return p
 
 
@@ -110,15 +108,10 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the pipeline and print its summary; returns 0, or 1 with a message on bad input."""
+    """Run the pipeline and print its summary (bad input raises; :mod:`xlner.cli` prints it on one line)."""
     from xlner.pipelines import run_pipeline
 
-    try:
-        cfg = config_from_args(args)
-        out = run_pipeline(cfg)
-    except (ValueError, FileNotFoundError, KeyError) as exc:
-        print(f"xlner pipeline {args.pipeline_kind}: error: {exc}", file=sys.stderr)
-        return 1
+    out = run_pipeline(config_from_args(args))
     print(out.summary.format())
     return 0
 

@@ -6,13 +6,18 @@ stage file next to its outputs, can start from precomputed translations / alignm
 and returns a :class:`PipelineOutput` whose summary holds counts, the projection ratio, time per stage
 and (when the input has gold tags) entity-level P/R/F1.
 
-Example::
+Example (translate-test on MasakhaNER Bambara from shipped NLLB translations and AccAlign alignments)::
 
-    from xlner.pipelines import PipelineConfig, translate_test
     from xlner.models.crf import CRFTagger
-    cfg = PipelineConfig(kind="translate-test", src_lang="bam", tgt_lang="eng", eval_labels=["PER", "ORG", "LOC"])
-    out = translate_test("bam.jsonl", cfg, tagger=CRFTagger.load("en.crf"),
-                         translations="bam-en.tokens.txt", alignments="bam-en.talp", output_dir="runs/bam")
+    from xlner.pipelines import config_from_dict, translate_test
+    data = "../shared/data/masakhaner2-translate-test/bam-en.nllb.accalign.jsonl"
+    cfg = config_from_dict({
+        "src_lang": "bam", "tgt_lang": "eng", "eval_labels": ["PER", "ORG", "LOC"],
+        "input_format": {"tokens_field": "org_tokens", "tags_field": "org_ner_tags",
+                         "tag_names": ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-DATE", "I-DATE"]},
+        "precomputed": {"translations": data, "alignments": data, "alignments_field": "alignment"},
+        "projection": {"method": "greedy", "labels": ["PER", "ORG", "LOC"]}})
+    out = translate_test(data, cfg, tagger=CRFTagger.load("en.crf"), output_dir="runs/bam")
     print(out.summary.format())
 """
 from __future__ import annotations

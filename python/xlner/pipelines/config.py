@@ -306,16 +306,20 @@ def build_tagger(cfg: TaggerConfig) -> Any:
 
 def build_aligner(cfg: AlignerConfig) -> Any:
     """The aligner of ``cfg`` (an object with ``align_batch(src, tgt)``)."""
-    from xlner import align as al
-
     if cfg.kind == "lexical":
-        return al.LexicalAligner(al.LexicalConfig(**cfg.options))
+        from xlner.align.lexical import LexicalAligner, LexicalConfig
+
+        return LexicalAligner(LexicalConfig(**cfg.options))
     if cfg.kind == "embedding":
+        from xlner.align.embedding import EmbeddingAligner, EmbeddingAlignerConfig
+
         opts = dict(cfg.options)
         if cfg.model:
             opts["model"] = cfg.model
-        return al.EmbeddingAligner(al.EmbeddingAlignerConfig(**opts))
-    return EflomalChunkAligner(al.EflomalConfig(**cfg.options))
+        return EmbeddingAligner(EmbeddingAlignerConfig(**opts))
+    from xlner.align.statistical import EflomalConfig
+
+    return EflomalChunkAligner(EflomalConfig(**cfg.options))
 
 
 class EflomalChunkAligner:
@@ -327,10 +331,10 @@ class EflomalChunkAligner:
 
     def align_batch(self, src: List[List[str]], tgt: List[List[str]]) -> List[Any]:
         """Links (src, tgt) of every pair, from eflomal trained on these pairs."""
-        from xlner.align import align_eflomal
+        from xlner.align.statistical import align_eflomal
 
         res = align_eflomal(src, tgt, config=self.config)
-        return list(getattr(res, "links", res))
+        return list(res.symmetrized)
 
 
 __all__ = ["AlignerConfig", "EflomalChunkAligner", "FilterConfig", "InputConfig", "KINDS", "PROJECTION_METHODS",
