@@ -143,6 +143,31 @@ def test_evaluate_text_bootstrap_and_compare(shared_data, capsys):
     assert lo <= js["micro"]["f1"] <= hi
 
 
+def test_evaluate_projection_ratio(shared_data, capsys):
+    d = shared_data / "conll2003-deepl"
+    args = ["evaluate", "--gold", str(d / "de" / "test.mgiza.tsv"), "--pred", str(d / "de" / "test.simalign.tsv"),
+            "--source", str(d / "en" / "test.tsv")]
+    assert main(args + ["--json"]) == 0
+    js = json.loads(capsys.readouterr().out)["projection_ratio"]
+    src = [s.tags for s in read_conll(d / "en" / "test.tsv")]
+    pred = [s.tags for s in read_conll(d / "de" / "test.simalign.tsv")]
+
+    def count(tags):
+        """Entities by seqeval's rule: B-X, or I-X after O / after another type / at the start."""
+        n = 0
+        for sent in tags:
+            prev = "O"
+            for t in sent:
+                n += t.startswith("B-") or (t.startswith("I-") and (prev == "O" or prev[2:] != t[2:]))
+                prev = t
+        return n
+
+    assert (js["n_source"], js["n_projected"]) == (count(src), count(pred))
+    assert js["ratio"] == count(pred) / count(src)
+    assert main(args) == 0
+    assert f"projection ratio vs {d / 'en' / 'test.tsv'}: {count(pred)} / {count(src)}" in capsys.readouterr().out
+
+
 def test_evaluate_errors(tmp_path, capsys):
     g, p = tmp_path / "g.conll", tmp_path / "p.conll"
     g.write_text("a B-PER\nb O\n\nc O\n", encoding="utf-8")

@@ -299,7 +299,9 @@ inline bool ascii_punct(unsigned char c) {
   return (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
 }
 
-bool is_punctuation_token(std::string_view tok) {
+}  // namespace
+
+bool is_punctuation(std::string_view tok) {
   const unsigned char* s = reinterpret_cast<const unsigned char*>(tok.data());
   size_t b = 0, e = tok.size(), len = 0;
   while (b < e && py_isspace(decode_at(s, b, len))) b += len;
@@ -313,12 +315,10 @@ bool is_punctuation_token(std::string_view tok) {
   return true;
 }
 
-}  // namespace
-
 std::vector<uint8_t> punctuation_mask(const TokenCorpus& c) {
   if (!c.has_tokens) throw std::invalid_argument(c.path + ": punctuation_mask needs the tokens (keep_tokens)");
   std::vector<uint8_t> out(static_cast<size_t>(c.n_tokens()));
-  for (int64_t t = 0; t < c.n_tokens(); ++t) out[static_cast<size_t>(t)] = is_punctuation_token(c.token(t)) ? 1 : 0;
+  for (int64_t t = 0; t < c.n_tokens(); ++t) out[static_cast<size_t>(t)] = is_punctuation(c.token(t)) ? 1 : 0;
   return out;
 }
 

@@ -202,3 +202,19 @@ TEST(write_conll_and_jsonl) {
   CHECK_THROWS(write_conll("/nonexistent-dir/x.conll", c, tags.data(), 4, iob2_tag_names({"PER", "LOC"})), FileError);
   CHECK_THROWS(read_conll("/nonexistent-dir/x.conll"), FileError);
 }
+
+TEST(elp_punctuation) {
+  CHECK(is_punctuation(","));
+  CHECK(is_punctuation("..."));
+  CHECK(is_punctuation("\xc2\xa0"));          // NBSP strips to empty: counts as punctuation
+  CHECK(is_punctuation("\xe3\x80\x80-\x0b"));  // ideographic space, '-', vertical tab
+  CHECK(is_punctuation(""));
+  CHECK(!is_punctuation("\xc2\xab"));  // « is not in string.punctuation
+  CHECK(!is_punctuation("\xe2\x80\x93"));  // – (en dash)
+  CHECK(!is_punctuation("a."));
+  CHECK(!is_punctuation("-\xe2\x80\x8b"));  // zero-width space is not whitespace for Python
+  TokenCorpus c;
+  for (const char* t : {"Hallo", ",", "(", "x)"}) c.push_token(t);
+  c.close_sentence();
+  CHECK(punctuation_mask(c) == (std::vector<uint8_t>{0, 1, 1, 0}));
+}

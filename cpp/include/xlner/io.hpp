@@ -73,10 +73,13 @@ struct TokenCorpus {
   void close_sentence() { sent_offsets.push_back(static_cast<int64_t>(tok_begin.size())); }
 };
 
-/// Easy-Label-Projection's punctuation test for every token of `c` (requires tokens): 1 when every
+/// Easy-Label-Projection's punctuation test on one UTF-8 token (valid UTF-8 assumed): true when every
 /// character of the token, stripped of whitespace at both ends as Python's str.strip() does (all Unicode
 /// whitespace), is in Python's string.punctuation (ASCII !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~); an empty
-/// stripped token counts as punctuation. One flag per token, sentence after sentence.
+/// stripped token counts as punctuation.
+bool is_punctuation(std::string_view utf8_token);
+
+/// is_punctuation() for every token of `c` (requires tokens), one flag per token, sentence after sentence.
 std::vector<uint8_t> punctuation_mask(const TokenCorpus& c);
 
 /// Options of the CoNLL reader.

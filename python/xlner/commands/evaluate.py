@@ -12,7 +12,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Micro and per-class entity precision, recall and F1 of PRED against GOLD (both CoNLL with IOB2 "
                     "tags, sentence for sentence), equal to seqeval's; optional bootstrap confidence intervals and "
                     "a paired bootstrap comparison with a second prediction.")
-    p.add_argument("--gold", required=True, metavar="GOLD", help="CoNLL file with the gold IOB2 tags")
+    p.add_argument("--gold", required=True, metavar="GOLD",
+                   help="CoNLL file with the gold IOB2 tags (sample:NAME: a file of the bundled sample)")
     p.add_argument("--pred", required=True, metavar="PRED", help="CoNLL file with the predicted IOB2 tags")
     p.add_argument("--map", nargs="+", action="extend", default=[], metavar="TYPE=NEW",
                    help="map an entity type on both sides first, e.g. MISC=O (drop) or PERSON=PER")
@@ -24,29 +25,34 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap (default 0)")
     p.add_argument("--compare", default=None, metavar="PRED_B",
                    help="paired bootstrap: compare PRED with PRED_B on the same gold (N from --bootstrap, else 1000)")
+    p.add_argument("--source", default=None, metavar="SRC",
+                   help="source CoNLL the prediction was projected from: also report the projection ratio "
+                        "(projected / source entities, corpus-wide, per sentence and per class)")
     p.add_argument("--digits", type=int, default=4, help="digits in the table (default 4)")
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Read the files, score, print."""
-    from xlner.evaluate import bootstrap, evaluate, paired_bootstrap, parse_mapping
+    from xlner.datasets import resolve_path
+    from xlner.evaluate import bootstrap, evaluate, paired_bootstrap, parse_mapping, projection_ratio
     from xlner.io import load_conll
 
     mapping = parse_mapping(args.map)
-    from xlner.datasets import resolve_path
-
     gold = load_conll(resolve_path(args.gold), keep_tokens=False)
     pred = load_conll(resolve_path(args.pred), keep_tokens=False)
     report = evaluate(gold, pred, mapping=mapping)
     out = report.to_dict()
-    boot = comp = None
+    boot = comp = ratio = None
+    if args.source:
+        ratio = projection_ratio(load_conll(resolve_path(args.source), keep_tokens=False), pred, mapping=mapping)
+        out["projection_ratio"] = ratio.to_dict()
     if args.bootstrap:
         boot = bootstrap(gold, pred, n_samples=args.bootstrap, confidence=args.confidence, seed=args.seed,
                          mapping=mapping)
         out["bootstrap"] = boot.to_dict()
     if args.compare:
-        other = load_conll(args.compare, keep_tokens=False)
+        other = load_conll(resolve_path(args.compare), keep_tokens=False)
         comp = paired_bootstrap(gold, pred, other, n_samples=args.bootstrap or 1000, confidence=args.confidence,
                                 seed=args.seed, mapping=mapping)
         out["compare"] = dict(comp.to_dict(), pred_b=args.compare, b_report=comp.b.to_dict())
@@ -57,6 +63,10 @@ def run(args: argparse.Namespace) -> int:
     print(f"gold {args.gold}  pred {args.pred}  sentences {report.n_sentences}"
           + (f"  mapping {' '.join(f'{k}={v}' for k, v in mapping.items())}" if mapping else ""))
     print(report.format_table(d))
+    if ratio is not None:
+        per = "  ".join(f"{k} {v:.{d}f}" for k, v in ratio.per_class.items())
+        print(f"\nprojection ratio vs {args.source}: {ratio.n_projected} / {ratio.n_source} = {ratio.ratio:.{d}f} "
+              f"(mean per sentence {ratio.mean_per_sentence:.{d}f}; {per})")
     if boot is not None:
         pct = f"{100 * args.confidence:g}%"
         print(f"\nbootstrap {pct} intervals ({args.bootstrap} resamples, seed {args.seed})")

@@ -14,7 +14,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "project", help="project source entities onto the target sentences",
         description="Project the source IOB2 entities onto the target sentences through word alignments and write "
                     "the target tokens with the projected labels (sentence for sentence, -DOCSTART- lines kept).")
-    p.add_argument("--source", required=True, metavar="SRC", help="CoNLL file with the source IOB2 labels (sample:NAME: a file of the bundled sample)")
+    p.add_argument("--source", required=True, metavar="SRC",
+                   help="CoNLL file with the source IOB2 labels (sample:NAME: a file of the bundled sample, also for "
+                        "TGT and ALN)")
     p.add_argument("--target", required=True, metavar="TGT",
                    help="target sentences: CoNLL (labels ignored) or one sentence of space-separated tokens per line")
     p.add_argument("--alignments", required=True, metavar="ALN",
@@ -45,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
     t0 = time.perf_counter()
     matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
-    corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target), resolve_path(args.alignments), target_format=args.target_format,
+    corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
+                                    resolve_path(args.alignments), target_format=args.target_format,
                                     threads=args.threads)
     kwargs = {}
     if args.method == "heuristic":

@@ -116,10 +116,14 @@ def parse_talp_line(line: str, *, path: str = "<string>", sentence: int = 0, one
     if "\n" in body:
         raise FormatError(path, sentence, "alignment", "one line expected, got a line break inside", sentence + 1)
     try:
-        a = parse_talp(body + "\n", path=path, one_based=one_based, allow_possible=allow_possible)
+        d = _core.parse_talp(body + "\n", path=path, one_based=one_based, allow_possible=allow_possible)
     except FormatError as exc:
         raise FormatError(path, sentence, exc.field, exc.detail, sentence + 1) from None
-    return a.sure(0), a.possible_links(0)
+    sure: Links = []
+    possible: Links = []
+    for i, j, p in zip(d["src"].tolist(), d["tgt"].tolist(), d["possible"].tolist()):
+        (possible if p else sure).append((i, j))
+    return sure, possible
 
 
 def read_talp(path: PathLike, *, one_based: bool = False) -> List[Links]:
