@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+import numpy as np
 import pytest
 
 from xlner.io.conll import Sentence, iter_conll, read_conll
@@ -93,6 +94,15 @@ class OracleTagger:
     def predict(self, sentences: Sequence[Sequence[str]]) -> List[List[str]]:
         self.calls += 1
         return [list(self.table.get(tuple(s), ["O"] * len(s))) for s in sentences]
+
+    def predict_proba(self, sentences: Sequence[Sequence[str]]) -> List[np.ndarray]:
+        """One-hot probabilities of the tags :meth:`predict` returns."""
+        out = []
+        for tags in self.predict(sentences):
+            a = np.zeros((len(tags), len(self.tags)))
+            a[np.arange(len(tags)), [self.tags.index(t) for t in tags]] = 1.0
+            out.append(a)
+        return out
 
 
 def mirror_sentence(tokens: Sequence[str]) -> List[str]:
@@ -216,6 +226,50 @@ def test_translate_test_backtranslation_method(tmp_path, english, target):
     assert [s.tags for s in out.sentences] == [t.tags for t in target]
     bt = [json.loads(l) for l in lines_of(tmp_path / "backtranslations.jsonl")]
     assert len(bt) == len(target)
+
+
+class NoLinks(MirrorAligner):
+    def align_batch(self, src, tgt):
+        return [[] for _ in src]
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact"])
+@pytest.mark.parametrize("scores,candidates,aligner", [
+    ("ner", "ngrams", NoLinks), ({"ner_spans": 1.0}, "ngrams", NoLinks), ("align", "ner", MirrorAligner),
+    ("align_ner_spans", "ner", MirrorAligner), ({"nmt": 1.0}, "ngrams", NoLinks)])
+def test_score_fusion_components_reach_the_gold(tmp_path, english, target, method, scores, candidates, aligner):
+    """Each score component on its own carries enough signal here: NER scores from a target tagger that
+    knows the gold (no alignment links at all), NER candidates, and an NMT scorer that recognises the
+    mirrored phrase."""
+    def nmt(pairs):
+        return np.array([1.0 if " ".join(mirror_sentence(a.split())) == b else 0.0 for a, b in pairs])
+
+    c = cfg("translate-test", projection={"method": method, "scores": scores, "candidates": candidates})
+    out = translate_test(target, c, translator=MirrorTranslator(), tagger=OracleTagger(english), aligner=aligner(),
+                         target_tagger=OracleTagger(target), nmt_scorer=nmt, output_dir=tmp_path,
+                         tokenize=str.split, collect=True)
+    if scores == {"ner_spans": 1.0}:
+        # the span variant ignores the entity's class: without links, boundaries are right but two entities of
+        # equal length may swap their spans
+        assert [sorted((a, b) for a, b, _ in spans_from_tags(s.tags)) for s in out.sentences] == \
+            [sorted((a, b) for a, b, _ in spans_from_tags(t.tags)) for t in target]
+    else:
+        assert [s.tags for s in out.sentences] == [t.tags for t in target]
+
+
+def test_score_fusion_needs_its_models(tmp_path, english, target):
+    c = cfg("translate-test", projection={"scores": "align_ner"})
+    with pytest.raises(ValueError, match="target tagger"):
+        translate_test(target, c, translator=MirrorTranslator(), tagger=OracleTagger(english), aligner=MirrorAligner(),
+                       output_dir=tmp_path, tokenize=str.split)
+    with pytest.raises(ValueError, match="heuristic"):
+        cfg("translate-test", projection={"method": "heuristic", "scores": "ner"})
+    with pytest.raises(ValueError, match="preset"):
+        cfg("translate-test", projection={"scores": "nonsense"})
+    with pytest.raises(ValueError, match="components"):
+        cfg("translate-test", projection={"scores": {"alignment": 1.0}})
+    with pytest.raises(ValueError, match="unknown heuristic options"):
+        cfg("translate-test", projection={"method": "heuristic", "heuristic_options": {"merge": 2}})
 
 
 def test_translate_test_errors_name_the_sentence(tmp_path, english, target):

@@ -31,6 +31,9 @@ _FLAGS: Dict[str, str] = {
     "aligner": "aligner.kind", "aligner_model": "aligner.model",
     "method": "projection.method", "constraint": "projection.constraint", "max_len": "projection.max_len",
     "heuristic": "projection.heuristic", "labels": "projection.labels", "threads": "projection.threads",
+    "scores": "projection.scores", "candidates": "projection.candidates", "time_limit": "projection.time_limit",
+    "target_tagger": "target_tagger.path", "target_tagger_kind": "target_tagger.kind",
+    "nmt_scorer": "nmt_scorer.model",
     "min_ratio": "filter.min_ratio", "min_score": "filter.min_score",
 }
 
@@ -73,6 +76,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--constraint", help="per-entity projection count, e.g. '<=1'")
     g.add_argument("--max-len", type=int, help="longest candidate span")
     g.add_argument("--heuristic", choices=("thesis", "elp"), help="heuristic preset")
+    g.add_argument("--scores", help="score fusion preset (align, ner, ner_spans, align_ner_spans, all_fusion, ...)")
+    g.add_argument("--candidates", choices=("ngrams", "ner"), help="candidate spans (ner: target tagger's spans)")
+    g.add_argument("--time-limit", type=float, help="exact/ilp: seconds for the HiGHS solves of a chunk")
+    g.add_argument("--target-tagger", help="tagger on the target words (ner scores / candidates)")
+    g.add_argument("--target-tagger-kind", choices=("crf", "transformers"))
+    g.add_argument("--nmt-scorer", help="seq2seq model of the nmt score component")
     g.add_argument("--labels", nargs="+", help="source labels to project (others dropped)")
     g.add_argument("--threads", type=int, help="core threads (-1: all)")
     g.add_argument("--min-ratio", type=float, help="translate-train: drop sentences below this projection ratio")

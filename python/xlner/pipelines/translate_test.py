@@ -33,6 +33,8 @@ def translate_test(
     translator: Any = None,
     tagger: Any = None,
     aligner: Any = None,
+    target_tagger: Any = None,
+    nmt_scorer: Any = None,
     translations: Any = None,
     alignments: Any = None,
     source_labels: Any = None,
@@ -51,6 +53,9 @@ def translate_test(
         alignments: precomputed links ``(english_index, target_index)`` per sentence (iterable or path).
         source_labels: precomputed English IOB2 tags per sentence (iterable of tag lists or
             :class:`Sentence`, or a path).
+        target_tagger: tagger run on the target words for the ``ner``/``ner_spans`` score components and
+            ``ner`` candidates (``config.projection.scores`` / ``candidates``).
+        nmt_scorer: scorer of the ``nmt`` score component.
         output_dir: where stage files and outputs go (default ``config.output_dir``).
         tokenize: splits a translation into tokens.
         collect: also return the labelled sentences and spans in memory.
@@ -79,6 +84,7 @@ def translate_test(
         st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else
                           common.stage_key(aligner, "aligner"))
     vocab = LabelVocab()
+    heuristic = cfg.projection.heuristic_config()
     counts = common.StreamingEvaluation(cfg.eval_labels)
     have_gold = None
     out = PipelineOutput(run.summary)
@@ -141,9 +147,11 @@ def translate_test(
                     links = [[tuple(x) for x in r["links"]] for r in st_al.run(start, len(chunk), do_align)]
                 with s.stage("project"):
                     pr = common.project_chunk(eng, src_tags, tgt, links, method=method,
-                                              matching=cfg.projection.matching(),
-                                              heuristic=cfg.projection.heuristic, vocab=vocab,
-                                              threads=cfg.projection.threads, start=start)
+                                              matching=cfg.projection.matching(), heuristic=heuristic, vocab=vocab,
+                                              threads=cfg.projection.threads, start=start,
+                                              scores=cfg.projection.scores, candidates=cfg.projection.candidates,
+                                              target_tagger=target_tagger, nmt_scorer=nmt_scorer,
+                                              src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang)
                     tags, spans, n_src = pr.tags, pr.spans, pr.source_entities
             s.source_entities += sum(n_src)
             s.projected_entities += sum(len(x) for x in spans)
