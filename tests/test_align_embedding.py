@@ -125,3 +125,12 @@ def test_errors(tiny_model_dir):
     with pytest.raises(ValueError, match="sentence 0, field src"):
         al.align_batch(["the policy"], [["la"]])
     assert al.align_batch([[], ["policy"]], [["la"], []]) == [[], []]
+
+
+def test_apply_distortion_by_hand():
+    from xlner.align.embedding import apply_distortion
+
+    s = np.ones((3, 2), dtype=np.float32)
+    # positions i/(m-1) = 0, .5, 1; j/(n-1) = 0, 1 -> (i - j)^2 = [[0, 1], [.25, .25], [1, 0]]
+    np.testing.assert_allclose(apply_distortion(s, 0.5), [[1, 0.5], [0.875, 0.875], [0.5, 1]])
+    assert apply_distortion(np.ones((1, 4)), 0.5).tolist() == [[1, 1, 1, 1]]

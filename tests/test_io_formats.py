@@ -389,3 +389,28 @@ def test_jsonl_line_count_and_empty(tmp_path):
     e.write_text("", encoding="utf-8")
     with pytest.raises(FormatError, match="empty file"):
         read_spans_jsonl(e)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Punctuation mask (C++) == the heuristic's Python test
+# ----------------------------------------------------------------------------------------------------------
+punct_alphabet = st.sampled_from(list("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + list("a1é«»–—…") +
+                                 [" ", "\u00a0", "\u2009", "\u3000", "\x0b", "\x1c", "\u200b", "\ufeff"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(punct_alphabet, min_size=1, max_size=5).filter(lambda t: t.strip(" ") != ""),
+                min_size=1, max_size=20))
+def test_punctuation_mask_matches_heuristic_property(tokens):
+    from xlner.heuristic import is_punctuation
+
+    c = TokenCorpus.from_lists([tokens])
+    assert c.punctuation_mask().tolist() == [int(is_punctuation(t)) for t in tokens]
+
+
+def test_punctuation_mask_on_shipped_file(shared_data):
+    from xlner.heuristic import punctuation_mask
+
+    c = load_tokens(shared_data / "conll2003-deepl" / "it" / "test.awesome.tsv")
+    assert np.array_equal(c.punctuation_mask(), punctuation_mask(c.token_lists()))
+    assert c.punctuation_mask().sum() > 1000

@@ -223,3 +223,17 @@ def test_perturb_and_robustness_commands(tmp_path, capsys):
 def _toy_predictor():
     """Zero-argument factory used by the --predictor test."""
     return Gazetteer(CORPUS)
+
+
+def test_cli_dispatch_and_errors(tmp_path, capsys):
+    from xlner.cli import main
+
+    data = tmp_path / "data.conll"
+    write_conll(data, CORPUS)
+    assert main(["perturb", "--input", str(data), "--out-dir", str(tmp_path / "p"), "--only", "lowercase"]) == 0
+    assert [s.tokens for s in read_conll(tmp_path / "p" / "lowercase.conll")][1] == ["john", "visited", "paris", "."]
+    # unknown_entity needs --known: one readable error line, exit status 1
+    assert main(["perturb", "--input", str(data), "--out-dir", str(tmp_path / "q"), "--only", "unknown_entity"]) == 1
+    assert "unknown_entity" in capsys.readouterr().err
+    assert main(["robustness", "--test", str(data), "--model", str(tmp_path / "missing.crf"),
+                 "--out-dir", str(tmp_path / "r")]) == 1

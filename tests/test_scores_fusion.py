@@ -68,12 +68,14 @@ def test_hand_worked_union():
 def sparse_matrices(draw):
     n = draw(st.integers(0, 4))
     k = draw(st.integers(1, 4))
+    # compact keys (the dense accumulation path) or keys spread over long sentences (the sorting path)
+    ents, starts, lens = draw(st.sampled_from([(2, 4, 3), (40, 3000, 800)]))
     names = [f"m{j}" for j in range(k)]
     mats = {}
     for name in names:
         rows = []
         for _ in range(n):
-            keys = draw(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4), st.integers(1, 3)),
+            keys = draw(st.lists(st.tuples(st.integers(0, ents), st.integers(0, starts), st.integers(1, lens)),
                                  max_size=8, unique=True))
             rows.append([(e, s, s + ln, draw(st.floats(-2, 2, allow_nan=False))) for e, s, ln in keys])
         mats[name] = matrix_from_lists(rows)
@@ -173,6 +175,9 @@ def test_bad_input():
     dup = matrix_from_lists([[(0, 0, 1, 1.0)], [(1, 0, 2, 0.5), (1, 0, 2, 0.25)]])
     with pytest.raises(ValueError, match=r"sentence 1, field nmt.ent/start/end: entity 1 and span \[0, 2\) are listed twice"):
         fuse({"align": a, "nmt": dup}, "align_nmt")
+    far = matrix_from_lists([[(30, 2000, 2900, 1.0), (30, 2000, 2900, 0.5)], []])  # sorting path
+    with pytest.raises(ValueError, match=r"sentence 0, field nmt.ent/start/end: entity 30 and span \[2000, 2900\)"):
+        fuse({"align": a, "nmt": far}, "align_nmt")
     nan = matrix_from_lists([[(0, 0, 1, float("nan"))], []])
     with pytest.raises(ValueError, match="sentence 0, field ner.score"):
         fuse({"align": a, "ner": nan}, {"align": 1.0, "ner": 0.0})

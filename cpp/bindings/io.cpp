@@ -104,6 +104,18 @@ Tag ids: 0 = O, 2l+1 = B-<labels[l]>, 2l+2 = I-<labels[l]>.
           },
           py::arg("i"), "Tokens of sentence i as a list of str.")
       .def(
+          "punctuation_mask",
+          [](const TokenCorpus& c) {
+            std::vector<uint8_t> m;
+            {
+              py::gil_scoped_release release;
+              m = xlner::punctuation_mask(c);
+            }
+            return to_numpy(std::move(m));
+          },
+          "uint8[n_tokens]: 1 for tokens that Easy-Label-Projection treats as punctuation (every character of the "
+          "whitespace-stripped token in string.punctuation; empty counts).")
+      .def(
           "token_lists",
           [](const TokenCorpus& c) {
             require_tokens(c);

@@ -11,7 +11,8 @@ from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatr
 from xlner.evaluate import EvaluationReport, evaluate, evaluate_files, projection_ratio
 from xlner.heuristic import HeuristicConfig
 from xlner.projection import METHODS, MatchingConfig, parse_constraint, project
-from xlner.scores import alignment_scores
+from xlner.scores import (alignment_scores, fuse, ner_candidates, ner_scores, nmt_scores, preset_weights,
+                          similarity_scores)
 from xlner.tagging import iob2_to_spans, spans_to_iob2
 
 __all__ = [
@@ -30,6 +31,12 @@ __all__ = [
     "parse_constraint",
     "project",
     "alignment_scores",
+    "fuse",
+    "ner_candidates",
+    "ner_scores",
+    "nmt_scores",
+    "preset_weights",
+    "similarity_scores",
     "iob2_to_spans",
     "spans_to_iob2",
 ]

@@ -73,6 +73,12 @@ struct TokenCorpus {
   void close_sentence() { sent_offsets.push_back(static_cast<int64_t>(tok_begin.size())); }
 };
 
+/// Easy-Label-Projection's punctuation test for every token of `c` (requires tokens): 1 when every
+/// character of the token, stripped of whitespace at both ends as Python's str.strip() does (all Unicode
+/// whitespace), is in Python's string.punctuation (ASCII !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~); an empty
+/// stripped token counts as punctuation. One flag per token, sentence after sentence.
+std::vector<uint8_t> punctuation_mask(const TokenCorpus& c);
+
 /// Options of the CoNLL reader.
 struct ConllOptions {
   bool with_tags = true;    ///< read the last field of each line as an IOB2 tag (error when missing)

@@ -58,10 +58,12 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
         except ImportError:  # optional extra
             res.notes.append("matplotlib is not installed: no plot (pip install 'xlner[plot]')")
             return res
+        style = {"heuristic": ("o", "-"), "greedy": ("s", "--"), "exact": ("x", ":")}  # greedy and exact often coincide
         fig, axes = plt.subplots(1, len(KINDS), figsize=(4 * len(KINDS), 3.4), sharey=True)
         for ax, kind in zip(axes, KINDS):
             for m in METHODS:
-                ax.plot([100 * r for r in rates], [mean[(kind, r, m)] for r in rates], marker="o", label=m)
+                ax.plot([100 * r for r in rates], [mean[(kind, r, m)] for r in rates], marker=style[m][0],
+                        linestyle=style[m][1], label=m)
             ax.set_title(f"{kind} links")
             ax.set_xlabel("noise (% of links)")
             ax.grid(alpha=0.3)
