@@ -24,17 +24,8 @@ from xlner.pipelines.common import StreamingEvaluation, mark_entities, spans_fro
 N_SENT = 30
 
 
-def _has(module: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-#: projection methods available on this branch (heuristic and exact land from other branches)
-METHODS = ["greedy"] + (["heuristic"] if _has("xlner.heuristic") else [])
+#: projection methods checked against the mirrored gold
+METHODS = ["greedy", "heuristic", "exact", "ilp"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +210,6 @@ def test_translate_test_resume_and_precomputed_give_identical_output(tmp_path, e
 
 
 def test_translate_test_backtranslation_method(tmp_path, english, target):
-    pytest.importorskip("xlner.align.backtranslation")
     tr, tg = MirrorTranslator(), OracleTagger(english)
     out = translate_test(target, cfg("translate-test", projection={"method": "backtranslation"}), translator=tr,
                          tagger=tg, output_dir=tmp_path, tokenize=str.split, collect=True)
@@ -402,7 +392,6 @@ def test_entity_counts_restricted_labels_match_seqeval_on_mapped_tags(english):
 
 
 def test_marker_pipeline_recovers_mirrored_entities(tmp_path, english, target):
-    pytest.importorskip("xlner.align.backtranslation")
     from xlner.pipelines import marker_projection
 
     tr = MirrorTranslator()
@@ -517,7 +506,7 @@ def test_cli_runs_translate_test_from_precomputed_files(tmp_path, english, targe
     from xlner.cli import main
 
     rc = main(["pipeline", "translate-test", "--config", str(tmp_path / "run.toml"), "--quiet",
-               "--method", METHODS[-1], "--eval-labels", "PER", "ORG", "LOC"])
+               "--method", "heuristic", "--eval-labels", "PER", "ORG", "LOC"])
     assert rc == 0
     printed = capsys.readouterr().out
     assert "F1 100.00" in printed and f"{len(target)} sentences" in printed
