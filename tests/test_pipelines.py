@@ -178,12 +178,14 @@ def test_translate_test_recovers_gold_through_exact_models(tmp_path, english, ta
 def test_translate_test_resume_and_precomputed_give_identical_output(tmp_path, english, target):
     c = cfg("translate-test", chunk_size=7)
     tr, al, tg = MirrorTranslator(), MirrorAligner(), OracleTagger(english)
-    first = translate_test(target, c, translator=tr, tagger=tg, aligner=al, output_dir=tmp_path / "a", tokenize=str.split, collect=True)
+    first = translate_test(target, c, translator=tr, tagger=tg, aligner=al, output_dir=tmp_path / "a",
+                           tokenize=str.split, collect=True)
     files = {f: (tmp_path / "a" / f).read_bytes() for f in ("predictions.conll", "spans.jsonl")}
     assert tr.sentences == len(target)
     # a second run over the same folder reuses every stage: no model is called
     tr2, al2, tg2 = MirrorTranslator(), MirrorAligner(), OracleTagger(english)
-    again = translate_test(target, c, translator=tr2, tagger=tg2, aligner=al2, output_dir=tmp_path / "a", tokenize=str.split,
+    again = translate_test(target, c, translator=tr2, tagger=tg2, aligner=al2, output_dir=tmp_path / "a",
+                           tokenize=str.split,
                            collect=True)
     assert (tr2.calls, al2.calls, tg2.calls) == (0, 0, 0)
     assert again.summary.reused == {"translations": len(target), "source_predictions": len(target),
@@ -194,7 +196,8 @@ def test_translate_test_resume_and_precomputed_give_identical_output(tmp_path, e
     lines = (tmp_path / "a" / "translations.jsonl").read_bytes().splitlines(keepends=True)
     (tmp_path / "a" / "translations.jsonl").write_bytes(b"".join(lines[:11]) + lines[11][:9])
     tr3 = MirrorTranslator()
-    resumed = translate_test(target, c, translator=tr3, tagger=None, aligner=None, output_dir=tmp_path / "a", tokenize=str.split,
+    resumed = translate_test(target, c, translator=tr3, tagger=None, aligner=None, output_dir=tmp_path / "a",
+                             tokenize=str.split,
                              collect=True)
     assert tr3.sentences == len(target) - 11
     assert resumed.sentences == first.sentences

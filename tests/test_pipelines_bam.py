@@ -14,7 +14,8 @@ N = 60
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("run_translate_test_bam", ROOT / "bench" / "run_translate_test_bam.py")
+    spec = importlib.util.spec_from_file_location("run_translate_test_bam",
+                                                  ROOT / "bench" / "run_translate_test_bam.py")
     mod = importlib.util.module_from_spec(spec)
     sys.modules.setdefault("run_translate_test_bam", mod)
     spec.loader.exec_module(mod)

@@ -84,9 +84,10 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
     return marker_projection(config.input, config, translator=translator, collect=collect)
 
 
-__all__ = ["AlignerConfig", "NMTScorerConfig", "build_nmt_scorer", "StreamingEvaluation", "FilterConfig", "InputConfig", "PipelineConfig", "PipelineOutput",
-           "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "TaggerConfig",
-           "TranslatorConfig", "build_aligner", "build_tagger", "build_translator", "chunked", "config_from_dict",
-           "default_tokenize", "iter_sentences", "keep_sentence", "load_config", "mark_entities",
-           "marker_projection", "model_transfer", "project_chunk", "recover_marked", "run_pipeline",
-           "translate_test", "translate_train", "with_overrides"]
+__all__ = ["AlignerConfig", "FilterConfig", "InputConfig", "NMTScorerConfig", "PipelineConfig", "PipelineOutput",
+           "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "StreamingEvaluation",
+           "TaggerConfig", "TranslatorConfig", "build_aligner", "build_nmt_scorer", "build_tagger",
+           "build_translator", "chunked", "config_from_dict", "default_tokenize", "iter_sentences",
+           "keep_sentence", "load_config", "mark_entities", "marker_projection", "model_transfer",
+           "project_chunk", "recover_marked", "run_pipeline", "translate_test", "translate_train",
+           "with_overrides"]

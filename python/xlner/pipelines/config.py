@@ -392,7 +392,7 @@ class EflomalChunkAligner:
         return list(res.symmetrized)
 
 
-__all__ = ["AlignerConfig", "EflomalChunkAligner", "NMTScorerConfig", "build_nmt_scorer", "FilterConfig", "InputConfig", "KINDS", "PROJECTION_METHODS",
-           "PipelineConfig", "PrecomputedConfig", "ProjectionConfig", "TaggerConfig", "TranslatorConfig",
-           "build_aligner", "build_tagger", "build_translator", "config_from_dict", "load_config",
-           "with_overrides"]
+__all__ = ["AlignerConfig", "EflomalChunkAligner", "FilterConfig", "InputConfig", "KINDS", "NMTScorerConfig",
+           "PROJECTION_METHODS", "PipelineConfig", "PrecomputedConfig", "ProjectionConfig", "TaggerConfig",
+           "TranslatorConfig", "build_aligner", "build_nmt_scorer", "build_tagger", "build_translator",
+           "config_from_dict", "load_config", "with_overrides"]
