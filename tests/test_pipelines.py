@@ -265,6 +265,22 @@ def test_score_fusion_needs_its_models(tmp_path, english, target):
         cfg("translate-test", projection={"method": "heuristic", "heuristic_options": {"merge": 2}})
 
 
+def test_empty_translations_give_unlabelled_sentences(tmp_path, english, target):
+    drop = [i for i, s in enumerate(english) if spans_from_tags(s.tags)][:2]
+
+    class Dropping(MirrorTranslator):
+        def translate(self, texts, src_lang, tgt_lang):
+            out = super().translate(texts, src_lang=src_lang, tgt_lang=tgt_lang)
+            return ["" if self.sentences - len(texts) + k in drop else t for k, t in enumerate(out)]
+
+    out = translate_test(target, cfg("translate-test"), translator=Dropping(), tagger=OracleTagger(english),
+                         aligner=MirrorAligner(), output_dir=tmp_path, tokenize=str.split, collect=True)
+    for i, (s, t) in enumerate(zip(out.sentences, target)):
+        assert s.tags == (["O"] * len(t.tokens) if i in drop else t.tags)
+    recs = [json.loads(x) for x in lines_of(tmp_path / "alignments.jsonl")]
+    assert all(recs[i]["links"] == [] for i in drop) and len(drop) == 2
+
+
 def test_translate_test_errors_name_the_sentence(tmp_path, english, target):
     short = [s.tokens for s in english[:5]]
     with pytest.raises(ValueError, match="precomputed translations"):

@@ -55,7 +55,7 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
         cache = str(Path(config.output_dir) / "translation_cache.sqlite") if config.output_dir else None
         if cache:
             Path(config.output_dir).mkdir(parents=True, exist_ok=True)
-        translator = build_translator(config.translator, cache=cache)
+        translator = build_translator(config.translator, cache=cache, progress=config.progress)
     if tagger is None and needs_tg and config.tagger.path:
         tagger = build_tagger(config.tagger)
     if tagger is None and kind == "translate-train" and config.tagger.path:

@@ -66,11 +66,14 @@ def tag(tagger: Any, sentences: Sequence[Sequence[str]], batch_size: int = 256) 
     """IOB2 tags from an injected tagger, checked to have one tag per token."""
     if tagger is None:
         raise ValueError("this stage needs a tagger (or precomputed source labels)")
-    out = in_batches([list(s) for s in sentences], batch_size, tagger.predict)
-    for i, (s, t) in enumerate(zip(sentences, out)):
-        if len(s) != len(t):
-            raise RuntimeError(f"sentence {i}: tagger returned {len(t)} tags for {len(s)} tokens")
-    return [list(t) for t in out]
+    full = [k for k, s in enumerate(sentences) if len(s)]  # empty sentences (e.g. empty translations) get []
+    res = in_batches([list(sentences[k]) for k in full], batch_size, tagger.predict)
+    out: List[List[str]] = [[] for _ in sentences]
+    for k, t in zip(full, res):
+        if len(sentences[k]) != len(t):
+            raise RuntimeError(f"sentence {k}: tagger returned {len(t)} tags for {len(sentences[k])} tokens")
+        out[k] = list(t)
+    return out
 
 
 def align(aligner: Any, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], batch_size: int = 1024
@@ -81,10 +84,15 @@ def align(aligner: Any, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str
     fn = getattr(aligner, "align_batch", None)
     if fn is None:
         raise TypeError(f"aligner {type(aligner).__name__} has no align_batch(src, tgt) method")
-    pairs = list(zip(src, tgt))
+    full = [k for k, (a, b) in enumerate(zip(src, tgt)) if len(a) and len(b)]  # an empty side has no links
+    pairs = [(list(src[k]), list(tgt[k])) for k in full]
     if getattr(aligner, "whole_chunk", False):  # statistical aligners learn from the whole chunk
         batch_size = max(1, len(pairs))
-    return in_batches(pairs, batch_size, lambda part: fn([p[0] for p in part], [p[1] for p in part]))
+    res = in_batches(pairs, batch_size, lambda part: fn([p[0] for p in part], [p[1] for p in part]))
+    out: List[Links] = [[] for _ in src]
+    for k, links in zip(full, res):
+        out[k] = [(int(a), int(b)) for a, b in links]
+    return out
 
 
 def check_links(links: Sequence[Links], src_lens: Sequence[int], tgt_lens: Sequence[int], start: int,
