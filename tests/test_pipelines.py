@@ -219,6 +219,19 @@ def test_translate_test_backtranslation_method(tmp_path, english, target):
     assert [s.tags for s in out.sentences] == [t.tags for t in target]
     bt = [json.loads(l) for l in lines_of(tmp_path / "backtranslations.jsonl")]
     assert len(bt) == len(target)
+    # from the precomputed back-translations (and English side) of that run, without a translator
+    pre = translate_test(target, cfg("translate-test", projection={"method": "backtranslation"}),
+                         translations=tmp_path / "translations.jsonl",
+                         source_labels=tmp_path / "source_predictions.jsonl",
+                         backtranslations=tmp_path / "backtranslations.jsonl", output_dir=tmp_path / "pre",
+                         collect=True)
+    assert pre.sentences == out.sentences
+    assert (tmp_path / "pre" / "spans.jsonl").read_bytes() == (tmp_path / "spans.jsonl").read_bytes()
+    bad = [dict(r, entities=r["entities"][:-1]) if r["entities"] else r for r in bt]
+    with pytest.raises(ValueError, match="entity translations"):
+        translate_test(target, cfg("translate-test", projection={"method": "backtranslation"}),
+                       translations=[s.tokens for s in english], source_labels=[s.tags for s in english],
+                       backtranslations=bad, output_dir=tmp_path / "bad")
 
 
 class NoLinks(MirrorAligner):
@@ -422,6 +435,11 @@ def test_marker_pipeline_recovers_mirrored_entities(tmp_path, english, target):
     again = marker_projection(english, cfg("marker", src_lang="en", tgt_lang="xx"), translator=MirrorTranslator(),
                               output_dir=tmp_path, tokenize=str.split, collect=True)
     assert again.sentences == out.sentences and again.summary.reused["marker_translations"] == len(english)
+    pre = marker_projection(english, cfg("marker", src_lang="en", tgt_lang="xx"),
+                            translations=tmp_path / "marker_translations.jsonl", output_dir=tmp_path / "pre",
+                            tokenize=str.split, collect=True)
+    assert pre.sentences == out.sentences
+    assert (tmp_path / "pre" / "train.jsonl").read_bytes() == (tmp_path / "train.jsonl").read_bytes()
 
 
 def test_mark_entities():
