@@ -23,7 +23,7 @@ _FLAGS: Dict[str, str] = {
     "tag_names": "input_format.tag_names",
     "translations": "precomputed.translations", "alignments": "precomputed.alignments",
     "source_labels": "precomputed.source_labels",
-    "alignments_field": "precomputed.alignments_field",
+    "alignments_field": "precomputed.alignments_field", "backtranslations": "precomputed.backtranslations",
     "translator_model": "translator.model", "beam_size": "translator.beam_size",
     "translator_batch_size": "translator.batch_size", "max_length": "translator.max_length",
     "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache",
@@ -57,6 +57,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--translations", help="translations (JSON lines with 'tokens', CoNLL or token file)")
     g.add_argument("--alignments", help="alignments (JSON lines with 'links', or talp); source = projection source")
     g.add_argument("--alignments-field", help="links field of JSON-lines alignments (default 'links')")
+    g.add_argument("--backtranslations", help="method backtranslation: JSON lines with 'marked' and 'entities'")
     g.add_argument("--source-labels", help="source labels (JSON lines with 'tokens'/'tags', or CoNLL)")
     g = p.add_argument_group("models")
     g.add_argument("--translator-model", help="NLLB / M2M100 model folder or hub id")

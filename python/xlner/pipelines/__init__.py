@@ -46,8 +46,9 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
         raise ValueError("no input given (input = ... in the config, or --input)")
     pc = config.precomputed
     kind = config.kind
-    needs_tr = kind == "marker" or (kind in ("translate-test", "translate-train") and pc.translations is None) \
-        or config.projection.method == "backtranslation"
+    needs_tr = (kind == "marker" and pc.translations is None) \
+        or (kind in ("translate-test", "translate-train") and pc.translations is None) \
+        or (config.projection.method == "backtranslation" and pc.backtranslations is None)
     needs_tg = kind in ("model-transfer",) or (kind == "translate-test" and pc.source_labels is None)
     needs_al = kind in ("translate-test", "translate-train") and pc.alignments is None \
         and config.projection.method != "backtranslation"

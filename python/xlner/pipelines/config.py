@@ -182,11 +182,14 @@ class PrecomputedConfig:
     """Intermediate files to start from: translations (JSON lines with ``tokens``, CoNLL or a token file),
     alignments (JSON lines with ``links`` or talp; source side = the projection source), source labels
     (JSON lines with ``tokens``/``tags`` or CoNLL). ``alignments_field`` names the links field of a
-    JSON-lines alignment file."""
+    JSON-lines alignment file. ``backtranslations``: JSON lines with ``marked`` and ``entities``
+    (translate-test, method ``backtranslation``); for the marker pipeline ``translations`` holds JSON lines
+    with ``translation`` and ``entity_translations``."""
 
     translations: Optional[str] = None
     alignments: Optional[str] = None
     source_labels: Optional[str] = None
+    backtranslations: Optional[str] = None
     alignments_field: str = "links"
 
 
@@ -284,7 +287,8 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     for key in ("input", "output_dir"):
         if isinstance(data.get(key), str):
             data[key] = rel(data[key])
-    for sect, keys in (("precomputed", ("translations", "alignments", "source_labels")), ("translator", ("cache",))):
+    for sect, keys in (("precomputed", ("translations", "alignments", "source_labels", "backtranslations")),
+                       ("translator", ("cache",))):
         tab = data.get(sect)
         if isinstance(tab, dict):
             for k in keys:

@@ -77,7 +77,8 @@ def translate_test(
     pre_lb = precomputed("source labels", source_labels if source_labels is not None else pc.source_labels,
                          iter_precomputed_tags)
     method = cfg.projection.method
-    pre_bt = precomputed("backtranslations", backtranslations, iter_jsonl)
+    pre_bt = precomputed("backtranslations", backtranslations if backtranslations is not None
+                         else pc.backtranslations, iter_jsonl)
     st_tr = run.stage("translations", {"precomputed": pre_tr.name} if pre_tr else
                       common.stage_key(translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
     st_lb = run.stage("source_predictions", {"precomputed": pre_lb.name} if pre_lb else
