@@ -123,7 +123,7 @@ def test_learns_conll_slice(sliced, conll_slice):
 def test_learns_beyond_slice(sliced, shared_data):
     test = [s for s in read_conll(shared_data / "conll2003-deepl" / "en" / "test.tsv") if not s.is_docstart][:400]
     f1 = entity_scores([s.tags for s in test], sliced.predict([s.tokens for s in test])).f1
-    assert f1 > 0.4  # 500 training sentences generalise well above chance
+    assert f1 > 0.6  # 500 training sentences generalise well above chance (about 0.73 here)
 
 
 def test_train_tagger_command(tmp_path, capsys):

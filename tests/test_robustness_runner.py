@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import types
 from typing import Dict, List
 
 import pytest
@@ -186,7 +188,7 @@ def test_report_plot(tmp_path):
     assert isinstance(rep, RobustnessReport)
 
 
-def test_perturb_and_robustness_commands(tmp_path, capsys):
+def test_perturb_and_robustness_commands(tmp_path, capsys, monkeypatch):
     pytest.importorskip("pycrfsuite")
     from xlner.commands import perturb, robustness, train_tagger
 
@@ -214,7 +216,10 @@ def test_perturb_and_robustness_commands(tmp_path, capsys):
     # the files written by `perturb` with the same seed are the sets the runner builds itself
     f1 = {r["name"]: r["f1"] for r in d["perturbations"]}
     assert f1["entity"] == f1["file:entity"] and f1["char_noise"] == f1["file:char_noise"]
-    a = ap.parse_args(["robustness", "--test", str(data), "--predictor", "tests.test_robustness_runner:_toy_predictor",
+    mod = types.ModuleType("xlner_toy_predictor")
+    mod.factory = _toy_predictor  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "xlner_toy_predictor", mod)
+    a = ap.parse_args(["robustness", "--test", str(data), "--predictor", "xlner_toy_predictor:factory",
                        "--out-dir", str(out), "--only", "lowercase", "--no-plot"])
     assert a.func(a) == 0
     assert "| lowercase |" in capsys.readouterr().out
