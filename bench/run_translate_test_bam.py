@@ -124,17 +124,21 @@ def run_methods(tagger: Any, methods: Sequence[str], out_dir: Path, *, data: Pat
 
 
 def format_table(rows: Sequence[Dict[str, Any]]) -> str:
-    """The result table (P/R/F1 in %, PER/ORG/LOC; DATE and MISC mapped to O)."""
-    head = f"| {'run':<42s} | {'P':>6s} | {'R':>6s} | {'F1':>6s} | {'projected/source':>16s} | {'time s':>7s} |"
+    """The result table (P/R/F1 in %, PER/ORG/LOC; DATE and MISC mapped to O), with per-class F1."""
+    head = (f"| {'run':<42s} | {'P':>6s} | {'R':>6s} | {'F1':>6s} | {'PER F1':>6s} | {'ORG F1':>6s} | "
+            f"{'LOC F1':>6s} | {'projected/source':>16s} | {'time s':>7s} |")
     lines = [head, "|" + "|".join("-" * (len(c)) for c in head.split("|")[1:-1]) + "|"]
     for r in rows:
         s = r["summary"]
         ev = s.evaluation
+        per = [100 * ev["per_class"].get(c, {}).get("f1", 0.0) for c in EVAL_LABELS]
         proj = f"{s.projected_entities}/{s.source_entities}" if s.pipeline != "model-transfer" else "-"
         lines.append(f"| {r['name']:<42s} | {100 * ev['precision']:6.2f} | {100 * ev['recall']:6.2f} | "
-                     f"{100 * ev['f1']:6.2f} | {proj:>16s} | {r['seconds']:7.2f} |")
-    lines.append(f"| {'published translate-test, XLM-R large':<42s} | {'':>6s} | {'':>6s} | {PUBLISHED_F1:6.2f} | "
-                 f"{'':>16s} | {'':>7s} |")
+                     f"{100 * ev['f1']:6.2f} | {per[0]:6.2f} | {per[1]:6.2f} | {per[2]:6.2f} | {proj:>16s} | "
+                     f"{r['seconds']:7.2f} |")
+    blank = f"{'':>6s}"
+    lines.append(f"| {'published translate-test, XLM-R large':<42s} | {blank} | {blank} | {PUBLISHED_F1:6.2f} | "
+                 f"{blank} | {blank} | {blank} | {'':>16s} | {'':>7s} |")
     return "\n".join(lines)
 
 
@@ -171,6 +175,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           f"({t_train:.1f} s to train or load); its F1 on conll2003 en test: {100 * en_f1:.2f}")
     print("Evaluation: PER, ORG, LOC entity F1 (seqeval exact match); gold DATE and predicted MISC mapped to O.")
     print(format_table(rows))
+    print(f"Time: whole pipeline run; the first translate-test run also tags the English side, the others "
+          f"start from its source_predictions.jsonl.")
     if skipped:
         print(f"skipped (not available in xlner.projection.METHODS on this build): {', '.join(skipped)}")
     print(f"intermediate files and predictions: {args.out}")

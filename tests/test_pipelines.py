@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+import numpy as np
 import pytest
 
 from xlner.io.conll import Sentence, iter_conll, read_conll
@@ -23,17 +24,8 @@ from xlner.pipelines.common import StreamingEvaluation, mark_entities, spans_fro
 N_SENT = 30
 
 
-def _has(module: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-#: projection methods available on this branch (heuristic and exact land from other branches)
-METHODS = ["greedy"] + (["heuristic"] if _has("xlner.heuristic") else [])
+#: projection methods checked against the mirrored gold
+METHODS = ["greedy", "heuristic", "exact", "ilp"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,6 +85,15 @@ class OracleTagger:
     def predict(self, sentences: Sequence[Sequence[str]]) -> List[List[str]]:
         self.calls += 1
         return [list(self.table.get(tuple(s), ["O"] * len(s))) for s in sentences]
+
+    def predict_proba(self, sentences: Sequence[Sequence[str]]) -> List[np.ndarray]:
+        """One-hot probabilities of the tags :meth:`predict` returns."""
+        out = []
+        for tags in self.predict(sentences):
+            a = np.zeros((len(tags), len(self.tags)))
+            a[np.arange(len(tags)), [self.tags.index(t) for t in tags]] = 1.0
+            out.append(a)
+        return out
 
 
 def mirror_sentence(tokens: Sequence[str]) -> List[str]:
@@ -177,12 +178,14 @@ def test_translate_test_recovers_gold_through_exact_models(tmp_path, english, ta
 def test_translate_test_resume_and_precomputed_give_identical_output(tmp_path, english, target):
     c = cfg("translate-test", chunk_size=7)
     tr, al, tg = MirrorTranslator(), MirrorAligner(), OracleTagger(english)
-    first = translate_test(target, c, translator=tr, tagger=tg, aligner=al, output_dir=tmp_path / "a", tokenize=str.split, collect=True)
+    first = translate_test(target, c, translator=tr, tagger=tg, aligner=al, output_dir=tmp_path / "a",
+                           tokenize=str.split, collect=True)
     files = {f: (tmp_path / "a" / f).read_bytes() for f in ("predictions.conll", "spans.jsonl")}
     assert tr.sentences == len(target)
     # a second run over the same folder reuses every stage: no model is called
     tr2, al2, tg2 = MirrorTranslator(), MirrorAligner(), OracleTagger(english)
-    again = translate_test(target, c, translator=tr2, tagger=tg2, aligner=al2, output_dir=tmp_path / "a", tokenize=str.split,
+    again = translate_test(target, c, translator=tr2, tagger=tg2, aligner=al2, output_dir=tmp_path / "a",
+                           tokenize=str.split,
                            collect=True)
     assert (tr2.calls, al2.calls, tg2.calls) == (0, 0, 0)
     assert again.summary.reused == {"translations": len(target), "source_predictions": len(target),
@@ -193,7 +196,8 @@ def test_translate_test_resume_and_precomputed_give_identical_output(tmp_path, e
     lines = (tmp_path / "a" / "translations.jsonl").read_bytes().splitlines(keepends=True)
     (tmp_path / "a" / "translations.jsonl").write_bytes(b"".join(lines[:11]) + lines[11][:9])
     tr3 = MirrorTranslator()
-    resumed = translate_test(target, c, translator=tr3, tagger=None, aligner=None, output_dir=tmp_path / "a", tokenize=str.split,
+    resumed = translate_test(target, c, translator=tr3, tagger=None, aligner=None, output_dir=tmp_path / "a",
+                             tokenize=str.split,
                              collect=True)
     assert tr3.sentences == len(target) - 11
     assert resumed.sentences == first.sentences
@@ -209,13 +213,85 @@ def test_translate_test_resume_and_precomputed_give_identical_output(tmp_path, e
 
 
 def test_translate_test_backtranslation_method(tmp_path, english, target):
-    pytest.importorskip("xlner.align.backtranslation")
     tr, tg = MirrorTranslator(), OracleTagger(english)
     out = translate_test(target, cfg("translate-test", projection={"method": "backtranslation"}), translator=tr,
                          tagger=tg, output_dir=tmp_path, tokenize=str.split, collect=True)
     assert [s.tags for s in out.sentences] == [t.tags for t in target]
     bt = [json.loads(l) for l in lines_of(tmp_path / "backtranslations.jsonl")]
     assert len(bt) == len(target)
+    # from the precomputed back-translations (and English side) of that run, without a translator
+    pre = translate_test(target, cfg("translate-test", projection={"method": "backtranslation"}),
+                         translations=tmp_path / "translations.jsonl",
+                         source_labels=tmp_path / "source_predictions.jsonl",
+                         backtranslations=tmp_path / "backtranslations.jsonl", output_dir=tmp_path / "pre",
+                         collect=True)
+    assert pre.sentences == out.sentences
+    assert (tmp_path / "pre" / "spans.jsonl").read_bytes() == (tmp_path / "spans.jsonl").read_bytes()
+    bad = [dict(r, entities=r["entities"][:-1]) if r["entities"] else r for r in bt]
+    with pytest.raises(ValueError, match="entity translations"):
+        translate_test(target, cfg("translate-test", projection={"method": "backtranslation"}),
+                       translations=[s.tokens for s in english], source_labels=[s.tags for s in english],
+                       backtranslations=bad, output_dir=tmp_path / "bad")
+
+
+class NoLinks(MirrorAligner):
+    def align_batch(self, src, tgt):
+        return [[] for _ in src]
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact"])
+@pytest.mark.parametrize("scores,candidates,aligner", [
+    ("ner", "ngrams", NoLinks), ({"ner_spans": 1.0}, "ngrams", NoLinks), ("align", "ner", MirrorAligner),
+    ("align_ner_spans", "ner", MirrorAligner), ({"nmt": 1.0}, "ngrams", NoLinks)])
+def test_score_fusion_components_reach_the_gold(tmp_path, english, target, method, scores, candidates, aligner):
+    """Each score component on its own carries enough signal here: NER scores from a target tagger that
+    knows the gold (no alignment links at all), NER candidates, and an NMT scorer that recognises the
+    mirrored phrase."""
+    def nmt(pairs):
+        return np.array([1.0 if " ".join(mirror_sentence(a.split())) == b else 0.0 for a, b in pairs])
+
+    c = cfg("translate-test", projection={"method": method, "scores": scores, "candidates": candidates})
+    out = translate_test(target, c, translator=MirrorTranslator(), tagger=OracleTagger(english), aligner=aligner(),
+                         target_tagger=OracleTagger(target), nmt_scorer=nmt, output_dir=tmp_path,
+                         tokenize=str.split, collect=True)
+    if scores == {"ner_spans": 1.0}:
+        # the span variant ignores the entity's class: without links, boundaries are right but two entities of
+        # equal length may swap their spans
+        assert [sorted((a, b) for a, b, _ in spans_from_tags(s.tags)) for s in out.sentences] == \
+            [sorted((a, b) for a, b, _ in spans_from_tags(t.tags)) for t in target]
+    else:
+        assert [s.tags for s in out.sentences] == [t.tags for t in target]
+
+
+def test_score_fusion_needs_its_models(tmp_path, english, target):
+    c = cfg("translate-test", projection={"scores": "align_ner"})
+    with pytest.raises(ValueError, match="target tagger"):
+        translate_test(target, c, translator=MirrorTranslator(), tagger=OracleTagger(english), aligner=MirrorAligner(),
+                       output_dir=tmp_path, tokenize=str.split)
+    with pytest.raises(ValueError, match="heuristic"):
+        cfg("translate-test", projection={"method": "heuristic", "scores": "ner"})
+    with pytest.raises(ValueError, match="preset"):
+        cfg("translate-test", projection={"scores": "nonsense"})
+    with pytest.raises(ValueError, match="components"):
+        cfg("translate-test", projection={"scores": {"alignment": 1.0}})
+    with pytest.raises(ValueError, match="unknown heuristic options"):
+        cfg("translate-test", projection={"method": "heuristic", "heuristic_options": {"merge": 2}})
+
+
+def test_empty_translations_give_unlabelled_sentences(tmp_path, english, target):
+    drop = [i for i, s in enumerate(english) if spans_from_tags(s.tags)][:2]
+
+    class Dropping(MirrorTranslator):
+        def translate(self, texts, src_lang, tgt_lang):
+            out = super().translate(texts, src_lang=src_lang, tgt_lang=tgt_lang)
+            return ["" if self.sentences - len(texts) + k in drop else t for k, t in enumerate(out)]
+
+    out = translate_test(target, cfg("translate-test"), translator=Dropping(), tagger=OracleTagger(english),
+                         aligner=MirrorAligner(), output_dir=tmp_path, tokenize=str.split, collect=True)
+    for i, (s, t) in enumerate(zip(out.sentences, target)):
+        assert s.tags == (["O"] * len(t.tokens) if i in drop else t.tags)
+    recs = [json.loads(x) for x in lines_of(tmp_path / "alignments.jsonl")]
+    assert all(recs[i]["links"] == [] for i in drop) and len(drop) == 2
 
 
 def test_translate_test_errors_name_the_sentence(tmp_path, english, target):
@@ -348,7 +424,6 @@ def test_entity_counts_restricted_labels_match_seqeval_on_mapped_tags(english):
 
 
 def test_marker_pipeline_recovers_mirrored_entities(tmp_path, english, target):
-    pytest.importorskip("xlner.align.backtranslation")
     from xlner.pipelines import marker_projection
 
     tr = MirrorTranslator()
@@ -360,6 +435,11 @@ def test_marker_pipeline_recovers_mirrored_entities(tmp_path, english, target):
     again = marker_projection(english, cfg("marker", src_lang="en", tgt_lang="xx"), translator=MirrorTranslator(),
                               output_dir=tmp_path, tokenize=str.split, collect=True)
     assert again.sentences == out.sentences and again.summary.reused["marker_translations"] == len(english)
+    pre = marker_projection(english, cfg("marker", src_lang="en", tgt_lang="xx"),
+                            translations=tmp_path / "marker_translations.jsonl", output_dir=tmp_path / "pre",
+                            tokenize=str.split, collect=True)
+    assert pre.sentences == out.sentences
+    assert (tmp_path / "pre" / "train.jsonl").read_bytes() == (tmp_path / "train.jsonl").read_bytes()
 
 
 def test_mark_entities():
@@ -463,7 +543,7 @@ def test_cli_runs_translate_test_from_precomputed_files(tmp_path, english, targe
     from xlner.cli import main
 
     rc = main(["pipeline", "translate-test", "--config", str(tmp_path / "run.toml"), "--quiet",
-               "--method", METHODS[-1], "--eval-labels", "PER", "ORG", "LOC"])
+               "--method", "heuristic", "--eval-labels", "PER", "ORG", "LOC"])
     assert rc == 0
     printed = capsys.readouterr().out
     assert "F1 100.00" in printed and f"{len(target)} sentences" in printed

@@ -136,7 +136,6 @@ def test_translate_train_and_model_transfer_tiny_models(tmp_path, dirs, english,
 
 
 def test_marker_tiny_model(tmp_path, dirs, english):
-    pytest.importorskip("xlner.align.backtranslation")
     from xlner.pipelines import marker_projection
 
     tr, _, _ = make_models(dirs)

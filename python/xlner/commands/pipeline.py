@@ -23,7 +23,7 @@ _FLAGS: Dict[str, str] = {
     "tag_names": "input_format.tag_names",
     "translations": "precomputed.translations", "alignments": "precomputed.alignments",
     "source_labels": "precomputed.source_labels",
-    "alignments_field": "precomputed.alignments_field",
+    "alignments_field": "precomputed.alignments_field", "backtranslations": "precomputed.backtranslations",
     "translator_model": "translator.model", "beam_size": "translator.beam_size",
     "translator_batch_size": "translator.batch_size", "max_length": "translator.max_length",
     "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache",
@@ -31,6 +31,9 @@ _FLAGS: Dict[str, str] = {
     "aligner": "aligner.kind", "aligner_model": "aligner.model",
     "method": "projection.method", "constraint": "projection.constraint", "max_len": "projection.max_len",
     "heuristic": "projection.heuristic", "labels": "projection.labels", "threads": "projection.threads",
+    "scores": "projection.scores", "candidates": "projection.candidates", "time_limit": "projection.time_limit",
+    "target_tagger": "target_tagger.path", "target_tagger_kind": "target_tagger.kind",
+    "nmt_scorer": "nmt_scorer.model",
     "min_ratio": "filter.min_ratio", "min_score": "filter.min_score",
 }
 
@@ -54,6 +57,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--translations", help="translations (JSON lines with 'tokens', CoNLL or token file)")
     g.add_argument("--alignments", help="alignments (JSON lines with 'links', or talp); source = projection source")
     g.add_argument("--alignments-field", help="links field of JSON-lines alignments (default 'links')")
+    g.add_argument("--backtranslations", help="method backtranslation: JSON lines with 'marked' and 'entities'")
     g.add_argument("--source-labels", help="source labels (JSON lines with 'tokens'/'tags', or CoNLL)")
     g = p.add_argument_group("models")
     g.add_argument("--translator-model", help="NLLB / M2M100 model folder or hub id")
@@ -73,6 +77,12 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--constraint", help="per-entity projection count, e.g. '<=1'")
     g.add_argument("--max-len", type=int, help="longest candidate span")
     g.add_argument("--heuristic", choices=("thesis", "elp"), help="heuristic preset")
+    g.add_argument("--scores", help="score fusion preset (align, ner, ner_spans, align_ner_spans, all_fusion, ...)")
+    g.add_argument("--candidates", choices=("ngrams", "ner"), help="candidate spans (ner: target tagger's spans)")
+    g.add_argument("--time-limit", type=float, help="exact/ilp: seconds for the HiGHS solves of a chunk")
+    g.add_argument("--target-tagger", help="tagger on the target words (ner scores / candidates)")
+    g.add_argument("--target-tagger-kind", choices=("crf", "transformers"))
+    g.add_argument("--nmt-scorer", help="seq2seq model of the nmt score component")
     g.add_argument("--labels", nargs="+", help="source labels to project (others dropped)")
     g.add_argument("--threads", type=int, help="core threads (-1: all)")
     g.add_argument("--min-ratio", type=float, help="translate-train: drop sentences below this projection ratio")

@@ -25,9 +25,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from xlner.pipelines.common import StreamingEvaluation, mark_entities, project_chunk
-from xlner.pipelines.config import (AlignerConfig, FilterConfig, InputConfig, PipelineConfig, PrecomputedConfig,
-                                    ProjectionConfig, TaggerConfig, TranslatorConfig, build_aligner, build_tagger,
-                                    build_translator, config_from_dict, load_config, with_overrides)
+from xlner.pipelines.config import (AlignerConfig, FilterConfig, InputConfig, NMTScorerConfig, PipelineConfig,
+                                    PrecomputedConfig, ProjectionConfig, TaggerConfig, TranslatorConfig, build_aligner,
+                                    build_nmt_scorer, build_tagger, build_translator, config_from_dict, load_config,
+                                    with_overrides)
 from xlner.pipelines.marker import marker_projection, recover_marked
 from xlner.pipelines.model_transfer import model_transfer
 from xlner.pipelines.runner import PipelineOutput
@@ -37,15 +38,17 @@ from xlner.pipelines.translate_train import keep_sentence, translate_train
 
 
 def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: object = None,
-                 aligner: object = None, collect: bool = False) -> PipelineOutput:
+                 aligner: object = None, target_tagger: object = None, nmt_scorer: object = None,
+                 collect: bool = False) -> PipelineOutput:
     """Run the pipeline ``config.kind`` on ``config.input``; models not given are built from the config
     when a stage needs them (a stage fully precomputed or cached needs none)."""
     if config.input is None:
         raise ValueError("no input given (input = ... in the config, or --input)")
     pc = config.precomputed
     kind = config.kind
-    needs_tr = kind == "marker" or (kind in ("translate-test", "translate-train") and pc.translations is None) \
-        or config.projection.method == "backtranslation"
+    needs_tr = (kind == "marker" and pc.translations is None) \
+        or (kind in ("translate-test", "translate-train") and pc.translations is None) \
+        or (config.projection.method == "backtranslation" and pc.backtranslations is None)
     needs_tg = kind in ("model-transfer",) or (kind == "translate-test" and pc.source_labels is None)
     needs_al = kind in ("translate-test", "translate-train") and pc.alignments is None \
         and config.projection.method != "backtranslation"
@@ -53,27 +56,39 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
         cache = str(Path(config.output_dir) / "translation_cache.sqlite") if config.output_dir else None
         if cache:
             Path(config.output_dir).mkdir(parents=True, exist_ok=True)
-        translator = build_translator(config.translator, cache=cache)
+        translator = build_translator(config.translator, cache=cache, progress=config.progress)
     if tagger is None and needs_tg and config.tagger.path:
         tagger = build_tagger(config.tagger)
     if tagger is None and kind == "translate-train" and config.tagger.path:
         tagger = build_tagger(config.tagger)
     if aligner is None and needs_al:
         aligner = build_aligner(config.aligner)
+    if kind in ("translate-test", "translate-train") and config.projection.method != "heuristic":
+        from xlner.scores import preset_weights
+
+        sc = config.projection.scores
+        w = preset_weights(sc) if isinstance(sc, str) else dict(sc or {})
+        if target_tagger is None and config.target_tagger.path and (
+                w.get("ner") or w.get("ner_spans") or config.projection.candidates == "ner"):
+            target_tagger = build_tagger(config.target_tagger)
+        if nmt_scorer is None and w.get("nmt"):
+            nmt_scorer = build_nmt_scorer(config.nmt_scorer)
+    kw = dict(target_tagger=target_tagger, nmt_scorer=nmt_scorer)
     if kind == "translate-test":
         return translate_test(config.input, config, translator=translator, tagger=tagger, aligner=aligner,
-                              collect=collect)
+                              collect=collect, **kw)
     if kind == "translate-train":
         return translate_train(config.input, config, translator=translator, tagger=tagger, aligner=aligner,
-                               collect=collect)
+                               collect=collect, **kw)
     if kind == "model-transfer":
         return model_transfer(config.input, config, tagger=tagger, collect=collect)
     return marker_projection(config.input, config, translator=translator, collect=collect)
 
 
-__all__ = ["AlignerConfig", "StreamingEvaluation", "FilterConfig", "InputConfig", "PipelineConfig", "PipelineOutput",
-           "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "TaggerConfig",
-           "TranslatorConfig", "build_aligner", "build_tagger", "build_translator", "chunked", "config_from_dict",
-           "default_tokenize", "iter_sentences", "keep_sentence", "load_config", "mark_entities",
-           "marker_projection", "model_transfer", "project_chunk", "recover_marked", "run_pipeline",
-           "translate_test", "translate_train", "with_overrides"]
+__all__ = ["AlignerConfig", "FilterConfig", "InputConfig", "NMTScorerConfig", "PipelineConfig", "PipelineOutput",
+           "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "StreamingEvaluation",
+           "TaggerConfig", "TranslatorConfig", "build_aligner", "build_nmt_scorer", "build_tagger",
+           "build_translator", "chunked", "config_from_dict", "default_tokenize", "iter_sentences",
+           "keep_sentence", "load_config", "mark_entities", "marker_projection", "model_transfer",
+           "project_chunk", "recover_marked", "run_pipeline", "translate_test", "translate_train",
+           "with_overrides"]

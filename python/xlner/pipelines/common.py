@@ -12,7 +12,7 @@ can be injected:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -66,11 +66,14 @@ def tag(tagger: Any, sentences: Sequence[Sequence[str]], batch_size: int = 256) 
     """IOB2 tags from an injected tagger, checked to have one tag per token."""
     if tagger is None:
         raise ValueError("this stage needs a tagger (or precomputed source labels)")
-    out = in_batches([list(s) for s in sentences], batch_size, tagger.predict)
-    for i, (s, t) in enumerate(zip(sentences, out)):
-        if len(s) != len(t):
-            raise RuntimeError(f"sentence {i}: tagger returned {len(t)} tags for {len(s)} tokens")
-    return [list(t) for t in out]
+    full = [k for k, s in enumerate(sentences) if len(s)]  # empty sentences (e.g. empty translations) get []
+    res = in_batches([list(sentences[k]) for k in full], batch_size, tagger.predict)
+    out: List[List[str]] = [[] for _ in sentences]
+    for k, t in zip(full, res):
+        if len(sentences[k]) != len(t):
+            raise RuntimeError(f"sentence {k}: tagger returned {len(t)} tags for {len(sentences[k])} tokens")
+        out[k] = list(t)
+    return out
 
 
 def align(aligner: Any, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], batch_size: int = 1024
@@ -81,10 +84,15 @@ def align(aligner: Any, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str
     fn = getattr(aligner, "align_batch", None)
     if fn is None:
         raise TypeError(f"aligner {type(aligner).__name__} has no align_batch(src, tgt) method")
-    pairs = list(zip(src, tgt))
+    full = [k for k, (a, b) in enumerate(zip(src, tgt)) if len(a) and len(b)]  # an empty side has no links
+    pairs = [(list(src[k]), list(tgt[k])) for k in full]
     if getattr(aligner, "whole_chunk", False):  # statistical aligners learn from the whole chunk
         batch_size = max(1, len(pairs))
-    return in_batches(pairs, batch_size, lambda part: fn([p[0] for p in part], [p[1] for p in part]))
+    res = in_batches(pairs, batch_size, lambda part: fn([p[0] for p in part], [p[1] for p in part]))
+    out: List[Links] = [[] for _ in src]
+    for k, links in zip(full, res):
+        out[k] = [(int(a), int(b)) for a, b in links]
+    return out
 
 
 def check_links(links: Sequence[Links], src_lens: Sequence[int], tgt_lens: Sequence[int], start: int,
@@ -119,12 +127,22 @@ class ChunkProjection:
 def project_chunk(src_tokens: Sequence[Sequence[str]], src_tags: Sequence[Sequence[str]],
                   tgt_tokens: Sequence[Sequence[str]], links: Sequence[Links], *, method: str,
                   matching: Any = None, heuristic: Any = None, labels: Optional[Sequence[str]] = None,
-                  vocab: Optional[LabelVocab] = None, threads: int = -1, start: int = 0) -> ChunkProjection:
-    """Project the source entities of a chunk onto its target sentences with one core call.
+                  vocab: Optional[LabelVocab] = None, threads: int = -1, start: int = 0,
+                  scores: Union[None, str, Mapping[str, float]] = None, candidates: str = "ngrams",
+                  target_tagger: Any = None, nmt_scorer: Any = None, src_lang: Optional[str] = None,
+                  tgt_lang: Optional[str] = None) -> ChunkProjection:
+    """Project the source entities of a chunk onto its target sentences with one core call per step.
 
     ``src_tags`` are IOB2 tags on ``src_tokens`` (entities whose label is not in ``labels`` are dropped);
     ``links`` are (source word, target word) pairs. ``method`` is any method of
     :func:`xlner.projection.project`. Errors name the global sentence (``start`` + position).
+
+    Matching methods score candidates with the alignment score unless ``scores`` names a fusion preset
+    of :func:`xlner.scores.preset_weights` or gives weights (``{"align": 0.5, "ner_spans": 0.5}``): the
+    ``ner``/``ner_spans`` components need ``target_tagger`` (a Tagger with ``predict_proba`` run on the
+    target words), ``nmt`` needs ``nmt_scorer`` (``score_pairs`` or a ``pairs -> scores`` callable; the
+    languages are ``src_lang``/``tgt_lang``). ``candidates='ner'`` restricts candidates to the spans the
+    target tagger predicts (and their sub-ranges).
     """
     from xlner.projection import project
 
@@ -151,10 +169,14 @@ def project_chunk(src_tokens: Sequence[Sequence[str]], src_tags: Sequence[Sequen
     kw: Dict[str, Any] = {"threads": threads}
     if matching is not None:
         kw["matching"] = matching
-    if method == "heuristic":
-        kw["heuristic"] = heuristic
-        kw["tgt_tokens"] = [list(t) for t in tgt_tokens]
     try:
+        if method == "heuristic":
+            kw["heuristic"] = heuristic
+            kw["tgt_tokens"] = [list(t) for t in tgt_tokens]
+        elif scores is not None or candidates != "ngrams":
+            batch, kw["scores"], kw["matching"] = _fused_scores(
+                batch, src_tokens, tgt_tokens, vocab, matching, scores, candidates, target_tagger, nmt_scorer,
+                src_lang, tgt_lang, threads)
         res: ProjectionResult = project(batch, method, **kw)
     except (ValueError, IndexError) as exc:
         raise type(exc)(f"chunk starting at sentence {start}: {exc}") from None
@@ -171,6 +193,54 @@ def project_chunk(src_tokens: Sequence[Sequence[str]], src_tags: Sequence[Sequen
         spans.append(row)
     counts = np.diff(np.asarray(eo)).astype(int).tolist()
     return ChunkProjection(tags, spans, counts)
+
+
+def _fused_scores(batch: ProjectionBatch, src_tokens: Sequence[Sequence[str]], tgt_tokens: Sequence[Sequence[str]],
+                  vocab: LabelVocab, matching: Any, scores: Union[None, str, Mapping[str, float]], candidates: str,
+                  target_tagger: Any, nmt_scorer: Any, src_lang: Optional[str], tgt_lang: Optional[str],
+                  threads: int) -> Tuple[ProjectionBatch, Any, Any]:
+    """Candidates and (fused) score matrices of a chunk: ``(batch, ScoreMatrix, MatchingConfig)``."""
+    from dataclasses import replace
+
+    from xlner import scores as sc
+    from xlner.projection import MatchingConfig
+
+    m = matching if matching is not None else MatchingConfig()
+    weights = {"align": 1.0} if scores is None else (
+        sc.preset_weights(scores) if isinstance(scores, str) else {k: float(v) for k, v in scores.items()})
+    weights = {k: v for k, v in weights.items() if v != 0.0}
+    unknown = sorted(set(weights) - set(sc.FUSION_COMPONENTS))
+    if unknown:
+        raise ValueError(f"unknown score components {unknown}; known: {list(sc.FUSION_COMPONENTS)}")
+    probs = None
+    if candidates == "ner" or "ner" in weights or "ner_spans" in weights:
+        if target_tagger is None or not hasattr(target_tagger, "predict_proba"):
+            raise ValueError("NER scores and NER candidates need a target tagger with predict_proba")
+        probs = sc.tagger_probabilities(target_tagger, [list(t) for t in tgt_tokens], vocab)
+    cand = "ngrams"
+    if candidates == "ner":
+        batch = sc.ner_candidates(batch, probs, subranges=True, max_len=m.max_len, threads=threads)
+        cand = "external"
+    elif candidates != "ngrams":
+        raise ValueError(f"candidates must be 'ngrams' or 'ner', got {candidates!r}")
+    mats: Dict[str, Any] = {}
+    if "align" in weights:
+        mats["align"] = sc.alignment_scores(batch, candidates=cand, max_len=m.max_len, threads=threads)
+    if "ner" in weights:
+        mats["ner"] = sc.ner_scores(batch, probs, variant="class", candidates=cand, max_len=m.max_len,
+                                    threads=threads)
+    if "ner_spans" in weights:
+        mats["ner_spans"] = sc.ner_scores(batch, probs, variant="spans", candidates=cand, max_len=m.max_len,
+                                          threads=threads)
+    if "nmt" in weights:
+        if nmt_scorer is None:
+            raise ValueError("NMT scores need an nmt_scorer")
+        kw = {"src_lang": src_lang, "tgt_lang": tgt_lang} if hasattr(nmt_scorer, "score_pairs") else {}
+        mats["nmt"] = sc.nmt_scores(batch, nmt_scorer, src_tokens, tgt_tokens, candidates=cand, max_len=m.max_len,
+                                    **kw)
+    fused = sc.fuse(mats, weights, batch=batch, threads=threads) if len(mats) > 1 or set(weights.values()) != {1.0} \
+        else next(iter(mats.values()))
+    return batch, fused, replace(m, candidates=cand)
 
 
 def spans_from_tags(tags: Sequence[str]) -> List[Tuple[int, int, str]]:

@@ -83,6 +83,15 @@ class TaggerConfig:
 
 
 @dataclass
+class NMTScorerConfig:
+    """The NMT scorer of the ``nmt`` score component (:class:`xlner.models.nmt_scorer.NMTScorer`)."""
+
+    model: Optional[str] = None
+    batch_size: int = 64
+    device: str = "auto"
+
+
+@dataclass
 class AlignerConfig:
     """Aligner: ``kind`` ``embedding`` (``model``: an encoder), ``lexical`` (string similarity, same
     script) or ``eflomal`` (statistical, trained per chunk); ``options`` go to the aligner's config."""
@@ -100,24 +109,57 @@ class AlignerConfig:
 @dataclass
 class ProjectionConfig:
     """Projection: ``method`` of :func:`xlner.projection.project` or ``backtranslation`` (translate-test
-    only); matching options; heuristic preset; ``labels``: source labels to project (others dropped)."""
+    only); matching options (``max_len``, ``constraint``, ``time_limit`` of the exact solvers); heuristic
+    preset and overrides (``heuristic_options``, e.g. ``{merge_distance = 2}``); ``scores``: a fusion
+    preset of :func:`xlner.scores.preset_weights` (``align``, ``ner``, ``align_ner_spans``, ``all_fusion``,
+    ...) or weights per component (``align``, ``ner``, ``ner_spans``, ``nmt``), default the alignment
+    score; ``candidates``: ``ngrams`` or ``ner`` (spans predicted by the target tagger); ``labels``:
+    source labels to project (others dropped)."""
 
     method: str = "greedy"
     max_len: int = 10
     constraint: str = "<=1"
+    time_limit: Optional[float] = None
     heuristic: str = "thesis"
+    heuristic_options: Dict[str, Any] = field(default_factory=dict)
+    scores: Any = None
+    candidates: str = "ngrams"
     labels: Optional[List[str]] = None
     threads: int = -1
 
     def __post_init__(self) -> None:
         if self.method not in PROJECTION_METHODS:
             raise ValueError(f"projection: method must be one of {PROJECTION_METHODS}, got {self.method!r}")
+        if self.candidates not in ("ngrams", "ner"):
+            raise ValueError(f"projection: candidates must be 'ngrams' or 'ner', got {self.candidates!r}")
+        if self.scores is not None and not isinstance(self.scores, (str, dict)):
+            raise ValueError(f"projection: scores must be a preset name or a table of weights, got {self.scores!r}")
+        if self.scores is not None:
+            from xlner.scores import FUSION_COMPONENTS, preset_weights
+
+            w = preset_weights(self.scores) if isinstance(self.scores, str) else self.scores
+            bad = sorted(set(w) - set(FUSION_COMPONENTS))
+            if bad:
+                raise ValueError(f"projection: unknown score components {bad}; known: {list(FUSION_COMPONENTS)}")
+        if self.method == "heuristic" and (self.scores is not None or self.candidates != "ngrams"):
+            raise ValueError("projection: the heuristic uses alignments only (no scores or candidates options)")
+        self.matching()
+        self.heuristic_config()
 
     def matching(self) -> Any:
         """The :class:`xlner.projection.MatchingConfig` of these options."""
         from xlner.projection import MatchingConfig
 
-        return MatchingConfig(max_len=self.max_len, constraint=self.constraint)
+        kw: Dict[str, Any] = {"max_len": self.max_len, "constraint": self.constraint}
+        if self.time_limit is not None:
+            kw["time_limit"] = self.time_limit
+        return MatchingConfig(**kw)
+
+    def heuristic_config(self) -> Any:
+        """The :class:`xlner.heuristic.HeuristicConfig` of the preset and its overrides."""
+        from xlner.heuristic import HeuristicConfig
+
+        return HeuristicConfig.preset(self.heuristic, **self.heuristic_options)
 
 
 @dataclass
@@ -140,11 +182,14 @@ class PrecomputedConfig:
     """Intermediate files to start from: translations (JSON lines with ``tokens``, CoNLL or a token file),
     alignments (JSON lines with ``links`` or talp; source side = the projection source), source labels
     (JSON lines with ``tokens``/``tags`` or CoNLL). ``alignments_field`` names the links field of a
-    JSON-lines alignment file."""
+    JSON-lines alignment file. ``backtranslations``: JSON lines with ``marked`` and ``entities``
+    (translate-test, method ``backtranslation``); for the marker pipeline ``translations`` holds JSON lines
+    with ``translation`` and ``entity_translations``."""
 
     translations: Optional[str] = None
     alignments: Optional[str] = None
     source_labels: Optional[str] = None
+    backtranslations: Optional[str] = None
     alignments_field: str = "links"
 
 
@@ -175,6 +220,8 @@ class PipelineConfig:
     precomputed: PrecomputedConfig = field(default_factory=PrecomputedConfig)
     translator: TranslatorConfig = field(default_factory=TranslatorConfig)
     tagger: TaggerConfig = field(default_factory=TaggerConfig)
+    target_tagger: TaggerConfig = field(default_factory=TaggerConfig)
+    nmt_scorer: NMTScorerConfig = field(default_factory=NMTScorerConfig)
     aligner: AlignerConfig = field(default_factory=AlignerConfig)
     projection: ProjectionConfig = field(default_factory=ProjectionConfig)
     filter: FilterConfig = field(default_factory=FilterConfig)
@@ -231,7 +278,8 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
         return None if x is None or os.path.isabs(x) else str(base / x)
 
     # model names may be hub ids: resolved against the file's folder only when that path exists
-    for sect, k in (("translator", "model"), ("tagger", "path"), ("aligner", "model")):
+    for sect, k in (("translator", "model"), ("tagger", "path"), ("target_tagger", "path"), ("aligner", "model"),
+                    ("nmt_scorer", "model")):
         tab = data.get(sect)
         if isinstance(tab, dict) and isinstance(tab.get(k), str) and (base / tab[k]).exists():
             tab[k] = str(base / tab[k])
@@ -239,7 +287,8 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     for key in ("input", "output_dir"):
         if isinstance(data.get(key), str):
             data[key] = rel(data[key])
-    for sect, keys in (("precomputed", ("translations", "alignments", "source_labels")), ("translator", ("cache",))):
+    for sect, keys in (("precomputed", ("translations", "alignments", "source_labels", "backtranslations")),
+                       ("translator", ("cache",))):
         tab = data.get(sect)
         if isinstance(tab, dict):
             for k in keys:
@@ -304,6 +353,16 @@ def build_tagger(cfg: TaggerConfig) -> Any:
     return TokenTagger(cfg.path, device=None if cfg.device == "auto" else cfg.device, batch_size=cfg.batch_size)
 
 
+def build_nmt_scorer(cfg: NMTScorerConfig) -> Any:
+    """The :class:`xlner.models.nmt_scorer.NMTScorer` of ``cfg``."""
+    if not cfg.model:
+        raise ValueError("nmt_scorer: no model given ([nmt_scorer] model = ...)")
+    from xlner.models.nmt_scorer import NMTScorer
+
+    return NMTScorer.from_pretrained(cfg.model, device=None if cfg.device == "auto" else cfg.device,
+                                     batch_size=cfg.batch_size)
+
+
 def build_aligner(cfg: AlignerConfig) -> Any:
     """The aligner of ``cfg`` (an object with ``align_batch(src, tgt)``)."""
     if cfg.kind == "lexical":
@@ -337,7 +396,7 @@ class EflomalChunkAligner:
         return list(res.symmetrized)
 
 
-__all__ = ["AlignerConfig", "EflomalChunkAligner", "FilterConfig", "InputConfig", "KINDS", "PROJECTION_METHODS",
-           "PipelineConfig", "PrecomputedConfig", "ProjectionConfig", "TaggerConfig", "TranslatorConfig",
-           "build_aligner", "build_tagger", "build_translator", "config_from_dict", "load_config",
-           "with_overrides"]
+__all__ = ["AlignerConfig", "EflomalChunkAligner", "FilterConfig", "InputConfig", "KINDS", "NMTScorerConfig",
+           "PROJECTION_METHODS", "PipelineConfig", "PrecomputedConfig", "ProjectionConfig", "TaggerConfig",
+           "TranslatorConfig", "build_aligner", "build_nmt_scorer", "build_tagger", "build_translator",
+           "config_from_dict", "load_config", "with_overrides"]

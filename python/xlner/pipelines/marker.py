@@ -19,7 +19,7 @@ from xlner.io.conll import Sentence
 from xlner.pipelines import common
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
-from xlner.pipelines.stages import default_tokenize, iter_precomputed_tags
+from xlner.pipelines.stages import default_tokenize, iter_jsonl, iter_precomputed_tags
 from xlner.pipelines.translate_train import write_training_data
 
 
@@ -58,11 +58,24 @@ def recover_marked(translation: str, entity_translations: Sequence[str], labels:
     return words, tags, spans
 
 
+def _given_marker_record(g: Any, mark: Tuple[str, List[str], List[str]], sentence: int) -> Dict[str, Any]:
+    if not isinstance(g, dict) or not isinstance(g.get("translation"), str) \
+            or not isinstance(g.get("entity_translations"), list):
+        raise ValueError(f"sentence {sentence}, field translations: expected a record with 'translation' (string) "
+                         f"and 'entity_translations' (list)")
+    if len(g["entity_translations"]) != len(mark[1]):
+        raise ValueError(f"sentence {sentence}, field translations: {len(g['entity_translations'])} entity "
+                         f"translations for {len(mark[1])} source entities")
+    return {"marked_source": mark[0], "translation": g["translation"], "entities": mark[1],
+            "entity_translations": list(g["entity_translations"]), "labels": mark[2]}
+
+
 def marker_projection(
     sentences: SentencesLike,
     config: Optional[PipelineConfig] = None,
     *,
     translator: Any = None,
+    translations: Any = None,
     source_labels: Any = None,
     output_dir: Optional[str | os.PathLike[str]] = None,
     tokenize: Callable[[str], List[str]] = default_tokenize,
@@ -70,7 +83,10 @@ def marker_projection(
 ) -> PipelineOutput:
     """Run the marker-based pipeline over a labelled source corpus (``config.src_lang`` →
     ``config.tgt_lang``); the filter of ``config.filter`` applies as in translate-train. ``tokenize``
-    splits translations into words (markers as tokens of their own)."""
+    splits translations into words (markers as tokens of their own). ``translations``: precomputed marker
+    translations per sentence, dicts with ``translation`` (the marked translation) and
+    ``entity_translations`` (each entity translated alone, in order), or a JSON-lines path (e.g. the
+    ``marker_translations.jsonl`` of an earlier run; default ``config.precomputed.translations``)."""
     from xlner.align.backtranslation import BacktranslationConfig
 
     bcfg = BacktranslationConfig()
@@ -78,9 +94,11 @@ def marker_projection(
     run = Run("marker", cfg, output_dir)
     pre_lb = precomputed("source labels", source_labels if source_labels is not None
                          else cfg.precomputed.source_labels, iter_precomputed_tags)
-    st = run.stage("marker_translations", common.stage_key(translator, "translator", src_lang=cfg.src_lang,
-                                                           tgt_lang=cfg.tgt_lang,
-                                                           labels=pre_lb.name if pre_lb else "input"))
+    pre_tr = precomputed("marker translations", translations if translations is not None
+                         else cfg.precomputed.translations, iter_jsonl)
+    st = run.stage("marker_translations", {"precomputed": pre_tr.name} if pre_tr else
+                   common.stage_key(translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang,
+                                    labels=pre_lb.name if pre_lb else "input"))
     out = PipelineOutput(run.summary)
     s = run.summary
     try:
@@ -97,9 +115,13 @@ def marker_projection(
                 src_tags.append(common.filter_labels(t, cfg.projection.labels))
             src_ents = [[(a, b) for a, b, _ in common.spans_from_tags(t)] for t in src_tags]
             with s.stage("translate"):
+                given = pre_tr.take(len(chunk)) if pre_tr else None
+
                 def do_translate(pos: List[int]) -> List[Dict[str, Any]]:
                     marks = [common.mark_entities(src[p], src_tags[p], bcfg.open_marker, bcfg.close_marker)
                              for p in pos]
+                    if given is not None:
+                        return [_given_marker_record(given[p], m, start + p) for p, m in zip(pos, marks)]
                     hyp = common.translate(translator, [m[0] for m in marks], cfg.src_lang, cfg.tgt_lang)
                     flat = [e for m in marks for e in m[1]]
                     ent_hyp = common.translate(translator, flat, cfg.src_lang, cfg.tgt_lang) if flat else []
@@ -127,7 +149,7 @@ def marker_projection(
             s.projected_entities += sum(len(x) for x in spans)
             with s.stage("write"):
                 write_training_data(run, start, src, tgt, tags, spans, n_src, cfg.filter, out, collect)
-        run.close([pre_lb])
+        run.close([pre_lb, pre_tr])
     except BaseException:
         run.abort()
         raise

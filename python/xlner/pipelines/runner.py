@@ -99,7 +99,12 @@ class Run:
     def chunks(self, sentences: Iterable[Sentence]) -> Iterator[tuple]:
         """``(start, chunk)`` pairs over the input, ``chunk_size`` sentences each; updates the progress bar."""
         start = 0
-        for chunk in chunked(sentences, self.cfg.chunk_size):
+        it = iter(chunked(sentences, self.cfg.chunk_size))
+        while True:
+            with self.summary.stage("read input"):
+                chunk = next(it, None)
+            if chunk is None:
+                return
             yield start, chunk
             start += len(chunk)
             self.summary.sentences = start

@@ -235,7 +235,7 @@ class StageFile:
         old = None
         if not fresh and self.meta_path.exists():
             old = json.loads(self.meta_path.read_text(encoding="utf-8")).get("key")
-            if self.key is not None and old != self.key:
+            if self.key is not None and old is not None and old != self.key:
                 raise ValueError(f"stage file {self.path} was written by {old!r}, not {self.key!r}; "
                                  f"use overwrite=True (--overwrite) or another output folder")
         if fresh:

@@ -21,7 +21,7 @@ from xlner.batch import LabelVocab
 from xlner.pipelines import common
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
-from xlner.pipelines.stages import (PipelineSummary, default_tokenize, detokenize, iter_precomputed_links,
+from xlner.pipelines.stages import (default_tokenize, detokenize, iter_jsonl, iter_precomputed_links,
                                     iter_precomputed_tags, iter_precomputed_tokens)
 from xlner.io.conll import Sentence
 
@@ -33,9 +33,12 @@ def translate_test(
     translator: Any = None,
     tagger: Any = None,
     aligner: Any = None,
+    target_tagger: Any = None,
+    nmt_scorer: Any = None,
     translations: Any = None,
     alignments: Any = None,
     source_labels: Any = None,
+    backtranslations: Any = None,
     output_dir: Optional[str | os.PathLike[str]] = None,
     tokenize: Any = default_tokenize,
     collect: bool = False,
@@ -51,6 +54,12 @@ def translate_test(
         alignments: precomputed links ``(english_index, target_index)`` per sentence (iterable or path).
         source_labels: precomputed English IOB2 tags per sentence (iterable of tag lists or
             :class:`Sentence`, or a path).
+        target_tagger: tagger run on the target words for the ``ner``/``ner_spans`` score components and
+            ``ner`` candidates (``config.projection.scores`` / ``candidates``).
+        nmt_scorer: scorer of the ``nmt`` score component.
+        backtranslations: method ``backtranslation``: precomputed back-translations per sentence, dicts with
+            ``marked`` (the marked back-translation) and ``entities`` (each English entity translated alone,
+            in order), or a JSON-lines path (e.g. a ``backtranslations.jsonl`` of an earlier run).
         output_dir: where stage files and outputs go (default ``config.output_dir``).
         tokenize: splits a translation into tokens.
         collect: also return the labelled sentences and spans in memory.
@@ -68,17 +77,20 @@ def translate_test(
     pre_lb = precomputed("source labels", source_labels if source_labels is not None else pc.source_labels,
                          iter_precomputed_tags)
     method = cfg.projection.method
+    pre_bt = precomputed("backtranslations", backtranslations if backtranslations is not None
+                         else pc.backtranslations, iter_jsonl)
     st_tr = run.stage("translations", {"precomputed": pre_tr.name} if pre_tr else
                       common.stage_key(translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
     st_lb = run.stage("source_predictions", {"precomputed": pre_lb.name} if pre_lb else
                       common.stage_key(tagger, "tagger"))
     if method == "backtranslation":
-        st_al = run.stage("backtranslations", common.stage_key(translator, "translator", src_lang=cfg.tgt_lang,
-                                                                 tgt_lang=cfg.src_lang))
+        st_al = run.stage("backtranslations", {"precomputed": pre_bt.name} if pre_bt else
+                          common.stage_key(translator, "translator", src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang))
     else:
         st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else
                           common.stage_key(aligner, "aligner"))
     vocab = LabelVocab()
+    heuristic = cfg.projection.heuristic_config()
     counts = common.StreamingEvaluation(cfg.eval_labels)
     have_gold = None
     out = PipelineOutput(run.summary)
@@ -120,8 +132,10 @@ def translate_test(
             # 3. alignment (or back-translation) and 4. projection
             if method == "backtranslation":
                 with s.stage("back-translate"):
+                    given_bt = pre_bt.take(len(chunk)) if pre_bt else None
                     bt = st_al.run(start, len(chunk), lambda pos: _backtranslate(
-                        translator, [eng[p] for p in pos], [src_tags[p] for p in pos], cfg))
+                        translator, [eng[p] for p in pos], [src_tags[p] for p in pos], cfg,
+                        [given_bt[p] for p in pos] if given_bt is not None else None, start, pos))
                 with s.stage("project"):
                     tags, spans, n_src = _project_backtranslations(tgt, bt, start)
             else:
@@ -141,9 +155,11 @@ def translate_test(
                     links = [[tuple(x) for x in r["links"]] for r in st_al.run(start, len(chunk), do_align)]
                 with s.stage("project"):
                     pr = common.project_chunk(eng, src_tags, tgt, links, method=method,
-                                              matching=cfg.projection.matching(),
-                                              heuristic=cfg.projection.heuristic, vocab=vocab,
-                                              threads=cfg.projection.threads, start=start)
+                                              matching=cfg.projection.matching(), heuristic=heuristic, vocab=vocab,
+                                              threads=cfg.projection.threads, start=start,
+                                              scores=cfg.projection.scores, candidates=cfg.projection.candidates,
+                                              target_tagger=target_tagger, nmt_scorer=nmt_scorer,
+                                              src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang)
                     tags, spans, n_src = pr.tags, pr.spans, pr.source_entities
             s.source_entities += sum(n_src)
             s.projected_entities += sum(len(x) for x in spans)
@@ -167,7 +183,7 @@ def translate_test(
                     out.spans.extend(spans)
         if have_gold:
             s.evaluation = counts.report()
-        run.close([pre_tr, pre_al, pre_lb])
+        run.close([pre_tr, pre_al, pre_lb, pre_bt])
     except BaseException:
         run.abort()
         raise
@@ -175,9 +191,10 @@ def translate_test(
 
 
 def _backtranslate(translator: Any, eng: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
-                   cfg: PipelineConfig) -> List[Dict[str, Any]]:
+                   cfg: PipelineConfig, given: Optional[Sequence[Dict[str, Any]]] = None, start: int = 0,
+                   pos: Sequence[int] = ()) -> List[Dict[str, Any]]:
     """Translate the tagged English sentences (entities in markers) and each entity back into the
-    target language."""
+    target language (or take ``given`` precomputed back-translations, checked against the entities)."""
     from xlner.align.backtranslation import BacktranslationConfig
 
     bcfg = BacktranslationConfig()
@@ -187,6 +204,18 @@ def _backtranslate(translator: Any, eng: Sequence[Sequence[str]], tags: Sequence
         marked.append(m)
         ents.append(e)
         labs.append(lb)
+    if given is not None:
+        out = []
+        for k, (g, lb) in enumerate(zip(given, labs)):
+            if not isinstance(g, dict) or not isinstance(g.get("marked"), str) \
+                    or not isinstance(g.get("entities"), list):
+                raise ValueError(f"sentence {start + pos[k]}, field backtranslations: expected a record with "
+                                 f"'marked' (string) and 'entities' (list)")
+            if len(g["entities"]) != len(lb):
+                raise ValueError(f"sentence {start + pos[k]}, field backtranslations: {len(g['entities'])} entity "
+                                 f"translations for {len(lb)} English entities")
+            out.append({"marked": g["marked"], "entities": list(g["entities"]), "labels": lb})
+        return out
     flat = [e for es in ents for e in es]
     hyp = common.translate(translator, marked, cfg.tgt_lang, cfg.src_lang)
     ent_hyp = common.translate(translator, flat, cfg.tgt_lang, cfg.src_lang) if flat else []

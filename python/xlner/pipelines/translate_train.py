@@ -40,6 +40,8 @@ def translate_train(
     translator: Any = None,
     tagger: Any = None,
     aligner: Any = None,
+    target_tagger: Any = None,
+    nmt_scorer: Any = None,
     translations: Any = None,
     alignments: Any = None,
     source_labels: Any = None,
@@ -57,7 +59,7 @@ def translate_train(
         translations: precomputed target tokens per sentence (iterable or path).
         alignments: precomputed links ``(source_index, target_index)`` per sentence (iterable or path).
         source_labels: precomputed source IOB2 tags (iterable or path), replacing the input's tags.
-        output_dir, tokenize, collect: as in :func:`xlner.pipelines.translate_test`.
+        target_tagger, nmt_scorer, output_dir, tokenize, collect: as in :func:`xlner.pipelines.translate_test`.
 
     Returns:
         :class:`PipelineOutput`; ``sentences`` (with ``collect``) holds the kept target sentences.
@@ -77,6 +79,7 @@ def translate_train(
                       {"input_or_tagger": common.model_key(tagger) if tagger is not None else "input"})
     st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else common.stage_key(aligner, "aligner"))
     vocab = LabelVocab()
+    heuristic = cfg.projection.heuristic_config()
     out = PipelineOutput(run.summary)
     s = run.summary
     try:
@@ -129,8 +132,11 @@ def translate_train(
                 links = [[tuple(x) for x in r["links"]] for r in st_al.run(start, len(chunk), do_align)]
             with s.stage("project"):
                 pr = common.project_chunk(src, src_tags, tgt, links, method=cfg.projection.method,
-                                          matching=cfg.projection.matching(), heuristic=cfg.projection.heuristic,
-                                          vocab=vocab, threads=cfg.projection.threads, start=start)
+                                          matching=cfg.projection.matching(), heuristic=heuristic,
+                                          vocab=vocab, threads=cfg.projection.threads, start=start,
+                                          scores=cfg.projection.scores, candidates=cfg.projection.candidates,
+                                          target_tagger=target_tagger, nmt_scorer=nmt_scorer,
+                                          src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang)
             s.source_entities += sum(pr.source_entities)
             s.projected_entities += sum(len(x) for x in pr.spans)
             with s.stage("write"):
