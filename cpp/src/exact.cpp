@@ -201,8 +201,41 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
     sc.lo[static_cast<size_t>(k)] = std::min(sc.lo[static_cast<size_t>(k)], col.span.start);
     sc.hi[static_cast<size_t>(k)] = std::max(sc.hi[static_cast<size_t>(k)], col.span.end);
   }
-  // stage layouts: stride of live entity k at stage j (0 = not live), then the g digit on top
   const int64_t T = tgt_len;
+  if (K == 0 && !free_fill) {
+    // no count matters: weighted interval scheduling, same transition order as the general case
+    sc.value.assign(static_cast<size_t>(T) + 1, 0.0);
+    sc.choice.assign(static_cast<size_t>(T) + 1, -1);
+    size_t k = 0;
+    for (int64_t j = 1; j <= T; ++j) {
+      double best = sc.value[static_cast<size_t>(j) - 1];
+      int32_t arg = -1;
+      for (; k < cols.size() && cols[k].span.end == j; ++k) {
+        const double v = sc.value[static_cast<size_t>(cols[k].span.start)] + cols[k].score;
+        if (v > best) {
+          best = v;
+          arg = static_cast<int32_t>(k);
+        }
+      }
+      sc.value[static_cast<size_t>(j)] = best;
+      sc.choice[static_cast<size_t>(j)] = arg;
+    }
+    for (int64_t j = T; j > 0;) {
+      const int32_t ch = sc.choice[static_cast<size_t>(j)];
+      if (ch < 0) {
+        --j;
+        continue;
+      }
+      sc.chosen.push_back(cols[static_cast<size_t>(ch)]);
+      j = cols[static_cast<size_t>(ch)].span.start;
+    }
+    std::reverse(sc.chosen.begin(), sc.chosen.end());
+    if (fill_floor > 0 && !fill_lower_bound(sc.chosen, n_ent, tgt_len, fill_floor))
+      throw std::logic_error("exact_select: free fill ran out of words (internal error)");
+    objective = span_order_sum(sc.chosen);
+    return Status::Solved;
+  }
+  // stage layouts: stride of live entity k at stage j (0 = not live), then the g digit on top
   const int64_t D = free_fill ? static_cast<int64_t>(n_ent) * floor : 0;
   const int64_t G = free_fill ? 2 * D + 1 : 1;
   sc.stage_base.assign(static_cast<size_t>(T) + 2, 0);
