@@ -6,7 +6,7 @@ gold labels, DeepL translation, awesome-align alignments) into a temporary folde
 build the batch, project, write the CoNLL output (and the JSON-lines spans). Prints a table; the target of
 issue 2 is files → output for 1 M sentences in under 10 s on 2 cores.
 
-    python bench/bench_end_to_end.py [--sentences 1000000] [--methods greedy heuristic] [--threads -1]
+    python bench/bench_end_to_end.py [--sentences 1000000] [--methods greedy heuristic:thesis heuristic:elp] [--threads -1]
                                      [--data ../shared/data] [--keep DIR] [--cli]
 """
 from __future__ import annotations
@@ -21,8 +21,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from xlner.io import build_batch, load_conll, load_talp, load_tokens, write_conll_tags, write_spans_jsonl
-from xlner.io.corpus import result_tag_ids
+from xlner.io import build_batch, read_projection_files, write_projection
 from xlner.projection import MatchingConfig, project
 
 
@@ -62,46 +61,55 @@ def build_corpus(data: Path, out: Path, min_sentences: int) -> Tuple[Path, Path,
     return paths[0], paths[1], paths[2], reps * per_round
 
 
-def run_stages(src: Path, tgt: Path, aln: Path, out: Path, method: str, threads: int) -> Dict[str, float]:
-    """Time the stages of one projection job (what ``xlner project`` does)."""
-    times: Dict[str, float] = {}
-    t0 = time.perf_counter()
-    source = load_conll(src, with_tags=True, keep_tokens=False)
-    t1 = time.perf_counter()
-    target = load_tokens(tgt, keep_tokens=True)
-    t2 = time.perf_counter()
-    alignments = load_talp(aln)
-    t3 = time.perf_counter()
-    times["read source"], times["read target"], times["read alignments"] = t1 - t0, t2 - t1, t3 - t2
+class Clock:
+    """Wall and process CPU time of consecutive stages."""
+
+    def __init__(self) -> None:
+        self.wall: Dict[str, float] = {}
+        self.cpu: Dict[str, float] = {}
+        self._w, self._c = time.perf_counter(), time.process_time()
+
+    def lap(self, name: str) -> None:
+        w, c = time.perf_counter(), time.process_time()
+        self.wall[name], self.cpu[name] = w - self._w, c - self._c
+        self._w, self._c = w, c
+
+    def total(self) -> None:
+        self.wall["total"], self.cpu["total"] = sum(self.wall.values()), sum(self.cpu.values())
+
+
+def run_stages(src: Path, tgt: Path, aln: Path, out: Path, method: str, threads: int) -> Clock:
+    """Time the stages of one projection job, as ``xlner project`` runs them."""
+    clock = Clock()
+    source, target, alignments = read_projection_files(src, tgt, aln, threads=threads)
+    clock.lap("read 3 files")
     batch = build_batch(source, target, alignments, threads=threads)
-    t4 = time.perf_counter()
-    times["build batch"] = t4 - t3
+    clock.lap("build batch")
     kwargs = {}
-    if method == "heuristic":
-        kwargs["tgt_tokens"] = target.token_lists()
-    t4b = time.perf_counter()
-    times["target token lists (heuristic only)"] = t4b - t4
-    result = project(batch, method, matching=MatchingConfig(), threads=threads, **kwargs)
-    t5 = time.perf_counter()
-    times["project"] = t5 - t4b
-    tags = result_tag_ids(target, result, threads=threads)
-    t6 = time.perf_counter()
-    times["spans -> tags"] = t6 - t5
-    write_conll_tags(out / f"out.{method}.conll", target, tags, result.labels, threads=threads)
-    t7 = time.perf_counter()
-    times["write CoNLL"] = t7 - t6
-    write_spans_jsonl(out / f"spans.{method}.jsonl", result, threads=threads)
-    t8 = time.perf_counter()
-    times["write spans JSONL"] = t8 - t7
-    times["total"] = t8 - t0
-    return times
+    if method.startswith("heuristic"):
+        from xlner.heuristic import HeuristicConfig
+
+        config = HeuristicConfig.preset(method.partition(":")[2] or "thesis")
+        kwargs["heuristic"] = config
+        if config.drop_punct:
+            kwargs["tgt_tokens"] = target.token_lists()
+    clock.lap("target token lists (elp)")
+    result = project(batch, method.partition(":")[0], matching=MatchingConfig(), threads=threads, **kwargs)
+    clock.lap("project")
+    tag = method.replace(":", "-")
+    write_projection(out / f"out.{tag}.conll", target, result, spans_out=out / f"spans.{tag}.jsonl",
+                     threads=threads)
+    clock.lap("write CoNLL + spans JSONL")
+    clock.total()
+    return clock
 
 
 def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sentences", type=int, default=1_000_000)
-    ap.add_argument("--methods", nargs="+", default=["greedy", "heuristic"])
-    ap.add_argument("--threads", type=int, nargs="+", default=[1, -1])
+    ap.add_argument("--methods", nargs="+", default=["greedy", "heuristic:thesis", "heuristic:elp"],
+                    help="methods to time; heuristic:PRESET picks the heuristic preset")
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, -1], help="thread counts to time (-1: all cores)")
     ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
     ap.add_argument("--keep", default=None, help="write the corpus and outputs here instead of a temp folder")
     ap.add_argument("--cli", action="store_true", help="also time the whole `xlner project` command")
@@ -120,29 +128,31 @@ def main(argv: List[str] | None = None) -> int:
         for method in args.methods:
             for threads in args.threads:
                 try:
-                    times = run_stages(src, tgt, aln, tmp, method, threads)
+                    clock = run_stages(src, tgt, aln, tmp, method, threads)
                 except (NotImplementedError, ValueError, ImportError) as exc:
-                    print(f"{method}: not available ({exc})")
+                    print(f"{method}: not available ({type(exc).__name__}: {exc})")
                     break
-                rows.append((method, threads, times))
+                rows.append((method, threads, clock))
         if rows:
-            stages = list(rows[0][2].keys())
-            head = f"{'stage':<38}" + "".join(f"{m + ' t=' + str(th):>18}" for m, th, _ in rows)
+            stages = list(rows[0][2].wall.keys())
+            head = f"{'stage (wall s / cpu s)':<32}" + "".join(f"{m + ' threads=' + str(th):>24}" for m, th, _ in rows)
             print(head)
             print("-" * len(head))
             for st in stages:
-                print(f"{st:<38}" + "".join(f"{r[2][st]:>17.3f}s" for r in rows))
-            print(f"{'sentences/s (total)':<38}" + "".join(f"{n / r[2]['total']:>18,.0f}" for r in rows))
+                print(f"{st:<32}" + "".join(f"{r[2].wall[st]:>14.3f} / {r[2].cpu[st]:>6.3f}" for r in rows))
+            print(f"{'sentences/s (wall, total)':<32}" + "".join(f"{n / r[2].wall['total']:>24,.0f}" for r in rows))
         if args.cli:
             for method in args.methods:
+                name, _, preset = method.partition(":")
                 cmd = [sys.executable, "-m", "xlner.cli", "project", "--source", str(src), "--target", str(tgt),
-                       "--alignments", str(aln), "--method", method, "--out", str(tmp / f"cli.{method}.conll"),
-                       "--spans-out", str(tmp / f"cli.{method}.jsonl")]
+                       "--alignments", str(aln), "--method", name, "--out", str(tmp / "cli.conll"),
+                       "--spans-out", str(tmp / "cli.jsonl"), "--quiet"] + (["--preset", preset] if preset else [])
                 t = time.perf_counter()
                 proc = subprocess.run(cmd, capture_output=True, text=True)
                 dt = time.perf_counter() - t
                 status = "ok" if proc.returncode == 0 else f"exit {proc.returncode}: {proc.stderr.strip()}"
-                print(f"xlner project --method {method} (whole command, all threads): {dt:.2f} s ({status})")
+                print(f"xlner project --method {method} (whole command incl. interpreter start, all threads): "
+                      f"{dt:.2f} s ({status})")
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

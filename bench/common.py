@@ -8,10 +8,10 @@ from typing import Callable, List, Sequence, Tuple
 
 import numpy as np
 
-from xlner.batch import LabelVocab, ProjectionBatch
+from xlner.batch import ProjectionBatch
 from xlner.datasets import CONLL_DEEPL_LANGS, conll_deepl_paths, shared_data_dir
 from xlner.io import read_conll, read_talp
-from xlner.tagging import batch_tags_to_spans
+from xlner.studies.common import gold_batch
 
 
 def require_data() -> Path:
@@ -24,20 +24,14 @@ def require_data() -> Path:
 def load_pairs(root: Path, langs: Sequence[str] = CONLL_DEEPL_LANGS, splits: Sequence[str] = ("train", "dev", "test"),
                aligner: str = "awesome") -> Tuple[ProjectionBatch, List[List[str]]]:
     """All sentence pairs of the given languages/splits as one batch (+ target tokens)."""
-    labels = LabelVocab()
-    src_lens, tgt_lens, ents, alns, tgt_tokens = [], [], [], [], []
+    src_all, tgt_tokens, alns = [], [], []
     for lang in langs:
         for split in splits:
             sp, tp, ap = conll_deepl_paths(root, lang, split, aligner)
-            src, tgt, aln = read_conll(sp), read_conll(tp), read_talp(ap)
-            off, s, e, l = batch_tags_to_spans([x.tags for x in src], labels)
-            for i in range(len(src)):
-                src_lens.append(len(src[i].tokens))
-                tgt_lens.append(len(tgt[i].tokens))
-                ents.append([(int(s[k]), int(e[k]), int(l[k])) for k in range(off[i], off[i + 1])])
-                alns.append(aln[i])
-                tgt_tokens.append(tgt[i].tokens)
-    return ProjectionBatch.from_lists(src_lens, tgt_lens, ents, alns, labels=labels), tgt_tokens
+            src_all += read_conll(sp)
+            tgt_tokens += [s.tokens for s in read_conll(tp)]
+            alns += read_talp(ap)
+    return gold_batch(src_all, [len(t) for t in tgt_tokens], alns), tgt_tokens
 
 
 def _tile_csr(offsets: np.ndarray, arrays: Sequence[np.ndarray], times: int):

@@ -9,6 +9,10 @@ Settings (each prints a Markdown F1 table; JSON, Markdown and a plot go to --out
                   projection: translate-train), tested on Europarl-NER de
   europarl-de-cv  in-domain: 4-fold cross-validation on Europarl-NER de (each sentence is tagged by
                   the model that did not see its fold)
+  projection-de   projection robustness: Europarl-NER en gold projected onto the (perturbed) de
+                  sentences, re-aligned with eflomal (one run over the clean and all perturbed targets
+                  plus the conll2003-deepl en-de train pairs), greedy matching and the thesis heuristic,
+                  scored against the (perturbed) de gold
 Name pools are cross-lingual (entities of the other languages' files); `unknown_entity` replaces
 names seen in the tagger's training set by unseen ones. `context_nn` draws replacements among the
 5 nearest neighbours under PPMI-SVD word vectors built from the training text.
@@ -138,6 +142,52 @@ class FoldPredictor:
         return out
 
 
+class ProjectionPredictor:
+    """A projection pipeline as a robustness predictor: source gold entities are projected onto the
+    given target sentences through alignments looked up by the target text (precomputed in one
+    eflomal run for the clean and every perturbed target set)."""
+
+    def __init__(self, source: List[Sentence], alignments: Dict[tuple, List[List[tuple]]], method: str):
+        from xlner.batch import LabelVocab
+        from xlner.tagging import iob2_to_spans
+
+        self.labels = LabelVocab()
+        self.src_lens = [len(s.tokens) for s in source]
+        self.ents = [[(a, b, self.labels.id(c)) for a, b, c in iob2_to_spans(s.tags)] for s in source]
+        self.alignments = alignments
+        self.method = method
+
+    def __call__(self, targets: List[List[str]]) -> List[List[str]]:
+        from xlner.batch import ProjectionBatch
+        from xlner.projection import project
+        from xlner.tagging import batch_spans_to_tags
+
+        links = self.alignments[tuple(tuple(t) for t in targets)]
+        lens = [len(t) for t in targets]
+        batch = ProjectionBatch.from_lists(self.src_lens, lens, self.ents, links, labels=self.labels)
+        r = project(batch, self.method, tgt_tokens=targets, heuristic="thesis")
+        return batch_spans_to_tags(lens, r.offsets, r.start, r.end, r.label, self.labels)
+
+
+def projection_alignments(src: List[Sentence], targets: Dict[str, List[Sentence]], extra_src: List[List[str]],
+                          extra_tgt: List[List[str]]) -> Dict[tuple, List[List[tuple]]]:
+    """One eflomal run aligning src with every target set (and the extra pairs, for training only)."""
+    from xlner.align.statistical import align_eflomal
+
+    names = list(targets)
+    all_src = [s.tokens for _ in names for s in src]
+    all_tgt = [t.tokens for n in names for t in targets[n]]
+    t0 = time.perf_counter()
+    aln = align_eflomal(all_src, all_tgt, extra_src=extra_src, extra_tgt=extra_tgt)
+    print(f"  eflomal: {len(all_src)} pairs (+{len(extra_src)} training pairs) in {time.perf_counter() - t0:.0f}s",
+          flush=True)
+    out: Dict[tuple, List[List[tuple]]] = {}
+    n = len(src)
+    for k, name in enumerate(names):
+        out[tuple(tuple(t.tokens) for t in targets[name])] = [list(map(tuple, x)) for x in aln.symmetrized[k * n:(k + 1) * n]]
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
@@ -146,7 +196,8 @@ def main() -> int:
     ap.add_argument("--rate", type=float, default=0.3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--retrain", action="store_true")
-    ap.add_argument("--settings", nargs="*", default=["conll-en", "europarl-en", "europarl-de-tt", "europarl-de-cv"])
+    ap.add_argument("--settings", nargs="*",
+                    default=["conll-en", "europarl-en", "europarl-de-tt", "europarl-de-cv", "projection-de"])
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     D = args.data
@@ -198,8 +249,25 @@ def main() -> int:
             tr = [s for i, s in enumerate(sents) if i % k != f]
             models.append(train_or_load(os.path.join(args.out, f"europarl-de-fold{f}.crf"), tr, cfg, args.retrain))
         pool = NamePool.union([NamePool.from_sentences(ep[l]) for l in ("en", "es", "it")])
-        suite = suite_for(pool, None, sents, sents, None, args.rate)
+        de_text = [Sentence(s.tokens, []) for s in no_doc(read_conll(os.path.join(cd, "de", "train.awesome.tsv")))]
+        suite = suite_for(pool, None, sents, de_text, None, args.rate)
         run("europarl-de-cv", FoldPredictor(models), sents, suite, "CRF, 4-fold cross-validation on Europarl-NER de")
+    if "projection-de" in args.settings:
+        from xlner.robustness import perturb_corpus
+
+        sents = ep["de"]
+        pool = NamePool.union([NamePool.from_sentences(ep[l]) for l in ("en", "es", "it")])
+        de_train_pairs = [(a.tokens, b.tokens) for a, b in zip(read_conll(os.path.join(cd, "en", "train.tsv")),
+                                                               read_conll(os.path.join(cd, "de", "train.awesome.tsv")))
+                          if not a.is_docstart and not b.is_docstart]
+        suite = suite_for(pool, None, sents, [Sentence(list(b), []) for _, b in de_train_pairs], None, args.rate)
+        targets = {"clean": sents}
+        for name, pert in suite.items():
+            targets[name] = perturb_corpus(sents, pert, seed=args.seed)[0]
+        aligned = projection_alignments(ep["en"], targets, [a for a, _ in de_train_pairs], [b for _, b in de_train_pairs])
+        for method in ("greedy", "heuristic"):
+            run(f"projection-de-{method}", ProjectionPredictor(ep["en"], aligned, method), sents, suite,
+                f"Projection Europarl-NER en gold -> de ({method}, eflomal re-alignment of each perturbed target)")
     return 0
 
 

@@ -71,12 +71,20 @@ def test_similarity_matches_unbatched_manual_computation(tiny_model_dir):
         np.testing.assert_allclose(mats[i], a @ b.T, atol=2e-5)
 
 
+@pytest.fixture(scope="module")
+def loaded(tiny_model_dir):
+    from transformers import AutoModel, AutoTokenizer
+
+    return AutoModel.from_pretrained(tiny_model_dir), AutoTokenizer.from_pretrained(tiny_model_dir)
+
+
 @pytest.mark.parametrize("method", ["argmax", "itermax", "match"])
 @pytest.mark.parametrize("pooling", ["mean", "first", "max", "subword"])
-def test_sentence_aligned_with_itself_is_diagonal(tiny_model_dir, method, pooling):
+def test_sentence_aligned_with_itself_is_diagonal(tiny_model_dir, loaded, method, pooling):
     s = ["commission", "presented", "proposal", "on", "agricultural", "policy"]
+    model, tok = loaded
     al = EmbeddingAligner(EmbeddingAlignerConfig(model=tiny_model_dir, layer=3, method=method, pooling=pooling,
-                                                 device="cpu"))
+                                                 device="cpu"), model=model, tokenizer=tok)
     assert al.align(s, s) == [(i, i) for i in range(len(s))]
 
 
@@ -117,3 +125,12 @@ def test_errors(tiny_model_dir):
     with pytest.raises(ValueError, match="sentence 0, field src"):
         al.align_batch(["the policy"], [["la"]])
     assert al.align_batch([[], ["policy"]], [["la"], []]) == [[], []]
+
+
+def test_apply_distortion_by_hand():
+    from xlner.align.embedding import apply_distortion
+
+    s = np.ones((3, 2), dtype=np.float32)
+    # positions i/(m-1) = 0, .5, 1; j/(n-1) = 0, 1 -> (i - j)^2 = [[0, 1], [.25, .25], [1, 0]]
+    np.testing.assert_allclose(apply_distortion(s, 0.5), [[1, 0.5], [0.875, 0.875], [0.5, 1]])
+    assert apply_distortion(np.ones((1, 4)), 0.5).tolist() == [[1, 1, 1, 1]]

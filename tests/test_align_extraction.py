@@ -127,9 +127,11 @@ def test_match_is_a_maximum_weight_matching(a):
 
 
 @settings(max_examples=150, deadline=None)
-@given(matrices(), st.sampled_from([0.001, 0.05, 0.2]))
-def test_softmax_matches_reference(a, thr):
-    s = as_lists(a * 4)  # spread values so that some probabilities fall under the threshold
+@given(matrices(), st.sampled_from([0.001, 0.05, 0.2]), st.sampled_from([4.0, 3000.0]))
+def test_softmax_matches_reference(a, thr, scale):
+    # spread values so that some probabilities fall under the threshold; scale 3000 makes whole rows
+    # underflow against the global maximum, which exercises the core's per-row/column fallback
+    s = as_lists(a.astype(np.float64) * scale)
     pr, pc = ref_softmax(s)
     got = set(extract(np.asarray(s), "softmax", threshold=thr))
     m, n = len(s), len(s[0])
@@ -150,6 +152,14 @@ def test_itermax_hand_worked():
     # column 1: [0.3*0.9, 0.5, 0.2*0.9] -> row 1, but row 1's argmax is column 0 -> not added.
     # column 3 (all zero) -> row 0; row 0 weighted [0, 0.27, 0, 0] -> column 1 -> not mutual.
     assert extract(s, "itermax") == [(0, 0), (1, 0), (2, 2)]
+
+
+def test_softmax_underflow_fallback_by_hand():
+    # global max 1; row 1 lies ~2000 below it, so one shared exp underflows: per-row maxima are needed.
+    # row 1 softmax = [0.73, 0.27] (both pass), but each column puts ~all its mass on row 0 -> no row-1 links.
+    s = np.array([[0.0, 1.0], [-2000.0, -2001.0]])
+    assert extract(s, "softmax") == [(0, 0), (0, 1)]
+    assert extract(s.T, "softmax") == [(0, 0), (1, 0)]
 
 
 def test_small_matrices_keep_round_one():

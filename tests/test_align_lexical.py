@@ -100,3 +100,20 @@ def test_batch_shapes_and_errors():
         LexicalConfig(measure="jaro")
     with pytest.raises(ValueError, match="unknown lexical measure"):
         _core.lexical_similarity([["a"]], [["b"]], measure="jaro")
+
+
+def test_add_name_links_replaces_model_links_of_names():
+    from xlner.align import add_name_links, looks_like_name
+
+    src = [["Yesterday", "Gorbachev", "met", "Schröder", "in", "1990"]]
+    tgt = [["Gestern", "traf", "Gorbatschow", "Schröder", "1990"]]
+    base = [[(0, 0), (1, 1), (2, 1), (3, 2), (5, 4)]]  # a model that confused the names
+    assert looks_like_name("1990") and looks_like_name("Paris") and not looks_like_name("met")
+    # name links at the default threshold 0.8: Schröder (3,3) and 1990 (5,4); Gorbachev~Gorbatschow scores 0.64
+    got = add_name_links(base, src, tgt)[0]
+    assert (3, 3) in got and (3, 2) not in got and (5, 4) in got
+    assert (0, 0) in got and (2, 1) in got
+    added = add_name_links(base, src, tgt, replace=False)[0]
+    assert set(base[0]) | {(3, 3), (5, 4)} <= set(added)
+    with pytest.raises(ValueError, match="links has 1 sentences"):
+        add_name_links(base, src * 2, tgt * 2)

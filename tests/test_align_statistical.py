@@ -53,3 +53,30 @@ def test_errors():
         align_eflomal([["a"]], [["b"]], extra_src=[["c"]])
     with pytest.raises(ValueError, match="symmetrization"):
         EflomalConfig(symmetrization="grow")
+
+
+def test_empty_sentences_get_empty_links():
+    src, tgt, _ = synthetic(50, 4)
+    res = align_eflomal([[], *src, ["s1"]], [["t1"], *tgt, []])
+    assert res.symmetrized[0] == [] and res.symmetrized[-1] == []
+    assert len(res.symmetrized) == 52
+
+
+@pytest.mark.slow
+def test_europarl_ner_alignments_link_shared_names(shared_data):
+    from xlner.align import europarl_ner_alignments
+
+    with pytest.raises(ValueError, match="lang must be de, es or it"):
+        europarl_ner_alignments("fr", shared_data)
+    en, de, aln = europarl_ner_alignments("de", shared_data, use_conll_deepl=False)
+    assert len(en) == len(de) == len(aln.symmetrized) == 799
+    # words that occur exactly once on each side and are identical there (names, numbers) should be linked
+    hits = total = 0
+    for s, t, links in zip(en, de, aln.symmetrized):
+        assert all(0 <= i < len(s) and 0 <= j < len(t) for i, j in links)
+        for i, w in enumerate(s):
+            if len(w) > 3 and w[0].isupper() and s.count(w) == 1 and t.count(w) == 1:
+                total += 1
+                hits += (i, t.index(w)) in links
+    assert total > 100
+    assert hits / total > 0.7

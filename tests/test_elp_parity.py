@@ -14,9 +14,9 @@ import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
 from xlner.batch import LabelVocab, ProjectionBatch
-from xlner.heuristic import HeuristicConfig, is_punctuation, project_heuristic
+from xlner.heuristic import HeuristicConfig, project_heuristic
 from xlner.io import read_conll, read_talp
-from xlner.reference.heuristic import project_sentence
+from xlner.reference.heuristic import is_punctuation, project_sentence
 
 ALIGNMENT_FILES = {"awesome": "awesome", "simalign": "simalign-itermax", "fast_align": "fast_align-gdfa",
                    "mgiza": "mgiza-gdfa"}

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from xlner import _core
 from xlner.batch import ProjectionBatch
 from xlner.heuristic import HeuristicConfig, is_punctuation, project_heuristic, punctuation_mask
+from xlner.reference.heuristic import is_punctuation as ref_is_punctuation
 from xlner.reference.heuristic import project_sentence
 
 PLAIN = dict(merge_distance=1, merge_rule="gap", top_k=0, only_i=False, thr=None, drop_punct=False, order="source",
@@ -34,7 +35,7 @@ def run(tgt_len: int, ents: Sequence[Tuple[int, int, int]], links: Sequence[Tupl
     batch = ProjectionBatch.from_lists([src_len], [tgt_len], [list(ents)], [list(links)])
     res = project_heuristic(batch, config, tgt_tokens=None if tokens is None else [tokens], threads=1)
     got = res.spans(0)
-    punct = None if tokens is None else [is_punctuation(t) for t in tokens]
+    punct = None if tokens is None else [ref_is_punctuation(t) for t in tokens]
     assert got == project_sentence(tgt_len, list(ents), list(links), punct, config)
     assert res.objective[0] == pytest.approx(sum(s[4] for s in got))
     assert list(res.status) == [0]
@@ -152,6 +153,19 @@ def test_elp_collisions_same_label_neighbours_unite():
     assert run(6, ents, links, cfg(collisions="first")) == [(1, 2, 0, 1, 1.0), (4, 5, 0, 0, 1.0)]
 
 
+def test_elp_collisions_survivor_is_not_compared_backwards():
+    # A (PER) -> {1,2}, B (LOC) -> {3}, C (ORG) -> {2,3,4}. A and B do not collide; B loses to C;
+    # C is not compared with A again, so both are written and C overwrites word 2.
+    ents = [(0, 1, 0), (1, 2, 1), (2, 3, 2)]
+    links = [(0, 1), (0, 2), (1, 3), (2, 2), (2, 3), (2, 4)]
+    assert run(6, ents, links, cfg(collisions="elp")) == [(1, 2, 0, 0, 1.0), (2, 5, 2, 2, 1.0)]
+    assert run(6, ents, links, cfg(collisions="first")) == [(1, 3, 0, 0, 1.0), (3, 4, 1, 1, 1.0)]
+    # a chain of different labels: A (3 words) beats B (2), then loses to C (4)
+    ents = [(0, 1, 0), (1, 2, 1), (2, 3, 2)]
+    links = [(0, 1), (0, 2), (0, 3), (1, 3), (1, 4), (2, 2), (2, 3), (2, 4), (2, 5)]
+    assert run(7, ents, links, cfg(collisions="elp")) == [(2, 6, 2, 2, 1.0)]
+
+
 def test_elp_union_chain_attributes_words_to_their_first_entity():
     ents = [(0, 1, 0), (1, 2, 0), (2, 3, 0)]  # -> {1,2}, {2,3}, {3,4}
     links = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4)]
@@ -261,7 +275,7 @@ def sentences(draw):
     return sl, tl, ents, links, toks
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(configs, st.lists(sentences(), min_size=1, max_size=4))
 def test_cpp_equals_reference_on_random_instances(config, sents):
     batch = ProjectionBatch.from_lists([s[0] for s in sents], [s[1] for s in sents], [s[2] for s in sents],
@@ -269,7 +283,7 @@ def test_cpp_equals_reference_on_random_instances(config, sents):
     res = project_heuristic(batch, config, tgt_tokens=[s[4] for s in sents], threads=2)
     assert len(res) == len(sents)
     for i, (sl, tl, ents, links, toks) in enumerate(sents):
-        expect = project_sentence(tl, ents, links, [is_punctuation(t) for t in toks], config)
+        expect = project_sentence(tl, ents, links, [ref_is_punctuation(t) for t in toks], config)
         got = res.spans(i)
         assert got == expect
         for a, b, lab, e, sc in got:
@@ -294,6 +308,14 @@ def test_drop_punct_needs_matching_tokens():
     with pytest.raises(ValueError, match="sentence 1, field tgt_tokens"):
         project_heuristic(b, "elp", tgt_tokens=[["a", "b", "c"], ["a"]])
     assert project_heuristic(b, "elp", tgt_tokens=[["a", "b", "c"], ["a", "b"]]).spans(1) == [(1, 2, 0, 0, 1.0)]
+    # a ready mask instead of the tokens; its size is checked
+    mask = punctuation_mask([["a", "b", "c"], ["a", "b"]])
+    assert project_heuristic(b, "elp", punct=mask).spans(1) == [(1, 2, 0, 0, 1.0)]
+    assert project_heuristic(b, "elp", punct=np.array([0, 1, 0, 0, 0], np.uint8)).spans(0) == []
+    with pytest.raises(ValueError, match="field punct"):
+        project_heuristic(b, "elp", punct=mask[:4])
+    with pytest.raises(ValueError, match="not both"):
+        project_heuristic(b, "elp", punct=mask, tgt_tokens=[["a", "b", "c"], ["a", "b"]])
     # without drop_punct the tokens are not needed
     assert project_heuristic(b, "thesis").spans(0) == [(1, 2, 0, 0, 1.0)]
     with pytest.raises(TypeError):
@@ -350,5 +372,26 @@ def test_long_sentences_with_many_entities_equal_reference(preset, overrides):
                                        [s[3] for s in sents])
     res = project_heuristic(batch, config, tgt_tokens=[s[4] for s in sents])
     for i, (sl, tl, ents, links, toks) in enumerate(sents):
-        assert res.spans(i) == project_sentence(tl, ents, links, [is_punctuation(t) for t in toks], config)
+        assert res.spans(i) == project_sentence(tl, ents, links, [ref_is_punctuation(t) for t in toks], config)
     assert len(res.start) > 100
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet=st.sampled_from(list(".,;-!?«»–—\"'()[]{}@#$%^&*_~`|\\/:<>=+ \t\u00a0\u2009\u3000\x1cab1é")),
+                                 max_size=5), max_size=6), max_size=5))
+def test_punctuation_mask_equals_the_definition(sents):
+    mask = punctuation_mask(sents)
+    assert mask.tolist() == [int(ref_is_punctuation(t)) for s in sents for t in s]
+    assert all(is_punctuation(t) == ref_is_punctuation(t) for s in sents for t in s)
+
+
+def test_punctuation_mask_rejects_non_token_input():
+    with pytest.raises(TypeError, match="got a str"):
+        punctuation_mask("abc")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="sentence 1, field tgt_tokens: expected a sequence of tokens, got a str"):
+        punctuation_mask([["a"], "bc"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="sentence 0, field tgt_tokens: token 1 is not a str"):
+        punctuation_mask([["a", 3]])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="sentence 0, field tgt_tokens: expected a sequence"):
+        punctuation_mask([5])  # type: ignore[list-item]
+    assert punctuation_mask([("a", ","), ()]).tolist() == [0, 1]

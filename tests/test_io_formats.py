@@ -29,7 +29,8 @@ def reference_conll(path: Path, with_tags: bool = True) -> List[Tuple[List[str],
                 sents.append((toks, tags))
                 toks, tags = [], []
             continue
-        fields = line.strip().split("\t") if "\t" in line else line.split()
+        body = line.strip()
+        fields = body.split("\t") if "\t" in body else body.split()
         toks.append(fields[0].strip())
         if with_tags:
             tags.append(fields[-1].strip())
@@ -100,6 +101,43 @@ def test_conll_roundtrip_property(sents, sep, eol, trailing_blank):
     c = parse_conll(text.encode("utf-8"))
     assert c.token_lists() == [[t for t, _ in s] for s in sents]
     assert c.tag_lists() == [[g for _, g in s] for s in sents]
+
+
+ws = st.sampled_from(["", " ", "  ", "\t", " \t", "\r"])
+field_sep = st.sampled_from([" ", "\t", "  ", " \t ", "\t\t"])
+
+
+@st.composite
+def messy_conll(draw):
+    """Lines with random leading/trailing whitespace, separators, extra middle fields, blank lines, CRLF."""
+    lines = []
+    for _ in range(draw(st.integers(1, 12))):
+        if draw(st.integers(0, 4)) == 0:
+            lines.append(draw(ws).replace("\r", ""))  # a blank (or whitespace-only) line
+            continue
+        fields = [draw(tok)] + draw(st.lists(tok, max_size=2)) + [draw(tag)]
+        sep = draw(field_sep)
+        if "\t" not in sep and any(" " in f for f in fields):
+            sep = "\t"
+        lines.append(draw(ws).replace("\r", "") + sep.join(fields) + draw(ws).replace("\r", "")
+                     + draw(st.sampled_from(["", "\r"])))
+    return "\n".join(lines) + draw(st.sampled_from(["", "\n", "\n\n"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(messy_conll())
+def test_conll_messy_lines_match_reference_property(tmp_path_factory, text):
+    p = tmp_path_factory.mktemp("m") / "m.conll"
+    p.write_bytes(text.encode("utf-8"))
+    ref = reference_conll(p)
+    if not ref:
+        with pytest.raises(FormatError, match="empty file"):
+            load_conll(p)
+        return
+    c = load_conll(p)
+    assert c.token_lists() == [t for t, _ in ref]
+    assert c.tag_lists() == [g for _, g in ref]
+    assert load_conll(p, with_tags=False).token_lists() == [t for t, _ in ref]
 
 
 @settings(max_examples=40, deadline=None)
@@ -351,3 +389,28 @@ def test_jsonl_line_count_and_empty(tmp_path):
     e.write_text("", encoding="utf-8")
     with pytest.raises(FormatError, match="empty file"):
         read_spans_jsonl(e)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Punctuation mask (C++) == the heuristic's Python test
+# ----------------------------------------------------------------------------------------------------------
+punct_alphabet = st.sampled_from(list("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") + list("a1é«»–—…") +
+                                 [" ", "\u00a0", "\u2009", "\u3000", "\x0b", "\x1c", "\u200b", "\ufeff"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(punct_alphabet, min_size=1, max_size=5).filter(lambda t: t.strip(" ") != ""),
+                min_size=1, max_size=20))
+def test_punctuation_mask_matches_heuristic_property(tokens):
+    from xlner.heuristic import is_punctuation
+
+    c = TokenCorpus.from_lists([tokens])
+    assert c.punctuation_mask().tolist() == [int(is_punctuation(t)) for t in tokens]
+
+
+def test_punctuation_mask_on_shipped_file(shared_data):
+    from xlner.heuristic import punctuation_mask
+
+    c = load_tokens(shared_data / "conll2003-deepl" / "it" / "test.awesome.tsv")
+    assert np.array_equal(c.punctuation_mask(), punctuation_mask(c.token_lists()))
+    assert c.punctuation_mask().sum() > 1000

@@ -186,3 +186,17 @@ def test_gpu_half_precision_close_to_cpu(nllb_dir):
     gpu = NMTScorer.from_pretrained(str(nllb_dir), cfg, device="cuda")
     assert gpu.scorer.dtype in (torch.bfloat16, torch.float16)
     np.testing.assert_allclose(gpu.score_pairs(a, b, a_lang="en", b_lang="de"), cpu, rtol=0.1, atol=0.05)
+
+
+def test_m2m100_tokenizer_language_codes(nllb_dir):
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    d = tinymodels.tiny_m2m100_dir()
+    model = AutoModelForSeq2SeqLM.from_pretrained(str(d)).eval()
+    tok = AutoTokenizer.from_pretrained(str(d))
+    scorer = NMTScorer(Seq2SeqScorer(model, tok, device="cpu", batch_size=4), NMTScoreConfig(threshold=0.0))
+    a, b = ENTS[:3], CANDS[:3]
+    # FLORES and ISO 639-3 codes are mapped to the tokenizer's ISO 639-1 codes (``__en__`` tokens)
+    got = scorer.score_pairs(a, b, a_lang="eng_Latn", b_lang="deu")
+    want = [slow_nmtscore(model, tok, x, y, "en", "de", threshold=0.0) for x, y in zip(a, b)]
+    np.testing.assert_allclose(got, want, rtol=1e-5)

@@ -237,3 +237,38 @@ def test_gpu_translation_runs_in_half_precision(tmp_path):
     f32 = Translator(str(d), device="cuda", dtype="float32", options=OPTS).translate(TEXTS, src_lang="en", tgt_lang="de")
     cpu = Translator(str(d), device="cpu", options=OPTS).translate(TEXTS, src_lang="en", tgt_lang="de")
     assert f32 == cpu
+
+
+def test_m2m100_translator_equals_direct_generate():
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    d = tinymodels.tiny_m2m100_dir()
+    model = AutoModelForSeq2SeqLM.from_pretrained(str(d)).eval()
+    tok = AutoTokenizer.from_pretrained(str(d))
+    opts = GenerationOptions(num_beams=2, max_new_tokens=10, max_length_ratio=None)
+    out = Translator(model, tok, device="cpu", options=opts).translate(TEXTS[:3], src_lang="eng", tgt_lang="fr")
+    for text, got in zip(TEXTS[:3], out):
+        tok.src_lang = "en"
+        enc = tok(text, return_tensors="pt")
+        with torch.no_grad():
+            ref = model.generate(**enc, forced_bos_token_id=tok.get_lang_id("fr"), num_beams=2, max_new_tokens=10,
+                                 max_length=None, do_sample=False)
+        assert got == " ".join(tok.decode(ref[0], skip_special_tokens=True).split())
+
+
+def test_translate_stream_equals_translate(loaded, tmp_path):
+    model, tok = loaded
+    tr = Translator(model, tok, device="cpu", options=OPTS, cache=tmp_path / "s.sqlite")
+    streamed = list(tr.translate_stream(iter(TEXTS), src_lang="en", tgt_lang="de", chunk_size=3))
+    assert streamed == Translator(model, tok, device="cpu", options=OPTS).translate(TEXTS, src_lang="en", tgt_lang="de")
+    assert len(TranslationCache(tmp_path / "s.sqlite")) == len(set(TEXTS))
+
+
+def test_pipeline_call_style_and_cache_key(loaded):
+    model, tok = loaded
+    tr = Translator(model, tok, device="cpu", options=OPTS, model_id="tiny")
+    # the pipelines call translate(texts, src_lang, tgt_lang) positionally
+    assert tr.translate(TEXTS[:2], "en", "de") == tr.translate(TEXTS[:2], src_lang="en", tgt_lang="de")
+    assert tr.cache_key.startswith("tiny|")
+    assert tr.cache_key != Translator(model, tok, device="cpu", model_id="tiny",
+                                      options=GenerationOptions(num_beams=3)).cache_key

@@ -18,7 +18,7 @@ import pytest
 from xlner.io.conll import Sentence, iter_conll, read_conll
 from xlner.pipelines import (PipelineConfig, StageFile, config_from_dict, keep_sentence, load_config,
                              model_transfer, translate_test, translate_train, with_overrides)
-from xlner.pipelines.common import EntityCounts, mark_entities, spans_from_tags
+from xlner.pipelines.common import StreamingEvaluation, mark_entities, spans_from_tags
 
 N_SENT = 30
 
@@ -337,7 +337,7 @@ def test_entity_counts_restricted_labels_match_seqeval_on_mapped_tags(english):
     seqeval = pytest.importorskip("seqeval.metrics")
     gold = [s.tags for s in english]
     pred = NoisyTagger(english).predict([s.tokens for s in english])
-    ec = EntityCounts(["PER", "ORG"])
+    ec = StreamingEvaluation(["PER", "ORG"])
     ec.add(gold, pred)
     m = lambda t: [x if x == "O" or x[2:] in ("PER", "ORG") else "O" for x in t]  # noqa: E731
     assert ec.report()["f1"] == pytest.approx(seqeval.f1_score([m(t) for t in gold], [m(t) for t in pred]))
@@ -358,7 +358,7 @@ def test_marker_pipeline_recovers_mirrored_entities(tmp_path, english, target):
     assert [s.tags for s in out.sentences] == [t.tags for t in target]
     check_structure(tmp_path, out, english, "train.conll")
     again = marker_projection(english, cfg("marker", src_lang="en", tgt_lang="xx"), translator=MirrorTranslator(),
-                              output_dir=tmp_path, collect=True)
+                              output_dir=tmp_path, tokenize=str.split, collect=True)
     assert again.sentences == out.sentences and again.summary.reused["marker_translations"] == len(english)
 
 
@@ -380,6 +380,30 @@ def test_chunk_size_does_not_change_results(tmp_path, english, target):
                         output_dir=tmp_path / str(k), tokenize=str.split)
         runs.append([(tmp_path / str(k) / f).read_bytes() for f in ("train.conll", "train.jsonl", "spans.jsonl")])
     assert runs[0] == runs[1] == runs[2]
+
+
+def test_input_is_streamed_chunk_by_chunk(tmp_path, english, target, capsys):
+    pulled = []
+
+    def stream():
+        for s in english:
+            pulled.append(1)
+            yield s
+
+    class Watching(MirrorTranslator):
+        seen: List[int] = []
+
+        def translate(self, texts, src_lang, tgt_lang):
+            self.seen.append(len(pulled))
+            return super().translate(texts, src_lang=src_lang, tgt_lang=tgt_lang)
+
+    tr = Watching()
+    c = cfg("translate-train", src_lang="en", tgt_lang="xx", chunk_size=4, progress=True)
+    out = translate_train(stream(), c, translator=tr, aligner=MirrorAligner(), output_dir=tmp_path, tokenize=str.split)
+    # the k-th translation call happens when exactly k+1 chunks have been read, never the whole corpus
+    assert tr.seen == [min(4 * (k + 1), len(english)) for k in range((len(english) + 3) // 4)]
+    assert out.summary.sentences == len(english) and out.sentences == []  # nothing kept in memory
+    assert "translate-train" in capsys.readouterr().err  # the progress bar
 
 
 def test_stage_file_resume_repair_and_key(tmp_path):
@@ -426,9 +450,6 @@ def test_config_toml_and_overrides(tmp_path):
 
 
 def test_cli_runs_translate_test_from_precomputed_files(tmp_path, english, target, capsys):
-    import argparse
-
-    from xlner.commands import pipeline as cmd
     from xlner.io import write_conll
     from xlner.io.talp import write_talp
 
@@ -439,17 +460,20 @@ def test_cli_runs_translate_test_from_precomputed_files(tmp_path, english, targe
     (tmp_path / "run.toml").write_text(
         'input = "target.conll"\noutput_dir = "out"\nchunk_size = 8\n[precomputed]\ntranslations = "en.txt"\n'
         'alignments = "links.talp"\nsource_labels = "en_pred.conll"\n', encoding="utf-8")
-    parser = argparse.ArgumentParser(prog="xlner")
-    sub = parser.add_subparsers(dest="command")
-    cmd.add_parser(sub)
-    args = parser.parse_args(["pipeline", "translate-test", "--config", str(tmp_path / "run.toml"), "--quiet",
-                              "--method", METHODS[-1], "--eval-labels", "PER", "ORG", "LOC"])
-    assert args.func(args) == 0
+    from xlner.cli import main
+
+    rc = main(["pipeline", "translate-test", "--config", str(tmp_path / "run.toml"), "--quiet",
+               "--method", METHODS[-1], "--eval-labels", "PER", "ORG", "LOC"])
+    assert rc == 0
     printed = capsys.readouterr().out
     assert "F1 100.00" in printed and f"{len(target)} sentences" in printed
     pred = read_conll(tmp_path / "out" / "predictions.conll", with_tags=False)
     assert [p.tokens for p in pred] == [t.tokens for t in target]
-    args = parser.parse_args(["pipeline", "translate-test", "--config", str(tmp_path / "run.toml"), "--quiet",
-                              "--output-dir", str(tmp_path / "out2"), "--alignments", str(tmp_path / "missing.talp")])
-    assert args.func(args) == 1
+    rc = main(["pipeline", "translate-test", "--config", str(tmp_path / "run.toml"), "--quiet",
+               "--output-dir", str(tmp_path / "out2"), "--alignments", str(tmp_path / "missing.talp")])
+    assert rc == 1
     assert "missing.talp" in capsys.readouterr().err
+    rc = main(["pipeline", "translate-train", "--config", str(tmp_path / "run.toml"), "--quiet",
+               "--output-dir", str(tmp_path / "out3"), "--method", "backtranslation"])
+    assert rc == 1
+    assert "translate-test method" in capsys.readouterr().err

@@ -185,6 +185,9 @@ def test_name_pool_cross_lingual_and_without():
     assert pool.get("PER") == [("Hans", "Müller"), ("Juan",)]
     assert pool.get("LOC") == [("Madrid",)]
     assert pool.without(NamePool({"ORG": [("madrid",)]})).get("LOC") == []
+    assert pool.without(NamePool({"ORG": [("madrid",)]}), any_class=False).get("LOC") == [("Madrid",)]
+    assert pool.without(NamePool({"LOC": [("madrid",)]}), any_class=False, lowercase=False).get("LOC") == [("Madrid",)]
+    assert pool.without(NamePool({"LOC": [("madrid",)]}), any_class=False).get("LOC") == []
 
 
 # ------------------------------------------------------------------ properties

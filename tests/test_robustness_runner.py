@@ -13,6 +13,7 @@ from xlner.robustness import (
     Masking,
     NamePool,
     TokenNoise,
+    carry_alignment,
     entity_scores,
     entity_spans,
     evaluate_robustness,
@@ -101,6 +102,20 @@ def test_perturb_sentences_target_side():
         assert kept == sorted(kept) and [t[i] for i in kept] == o.tokens
     with pytest.raises(ValueError, match="2 sentences but 1 tag"):
         perturb_sentences(toks[:2], TokenNoise(), tags=[["O"]])
+
+
+def test_carry_alignment_hand_worked():
+    pool = NamePool({"LOC": [("Rio", "de", "Janeiro")]})
+    # target: "Ich besuchte Paris gestern" ; Paris (2) becomes 3 words, the rest keep their slots
+    p = EntityReplacement(pool, rate=1.0)(["Ich", "besuchte", "Paris", "gestern"], ["O", "O", "B-LOC", "O"], seed=0)
+    assert p.tokens == ["Ich", "besuchte", "Rio", "de", "Janeiro", "gestern"]
+    links = [(0, 0), (1, 1), (3, 2), (2, 3)]
+    assert carry_alignment(links, p) == [(0, 0), (1, 1), (2, 5)]
+    # a swap moves links with the words
+    q = TokenNoise(rate=1.0, ops=("swap",))(["a", "b"], None, seed=0)
+    assert q.tokens == ["b", "a"]
+    assert carry_alignment([(0, 0), (1, 1)], q) == [(0, 1), (1, 0)]
+    assert carry_alignment([(0, 0), (1, 1)], q, side="src") == [(0, 1), (1, 0)]
 
 
 def test_evaluate_gazetteer_hand_worked():
@@ -208,3 +223,17 @@ def test_perturb_and_robustness_commands(tmp_path, capsys):
 def _toy_predictor():
     """Zero-argument factory used by the --predictor test."""
     return Gazetteer(CORPUS)
+
+
+def test_cli_dispatch_and_errors(tmp_path, capsys):
+    from xlner.cli import main
+
+    data = tmp_path / "data.conll"
+    write_conll(data, CORPUS)
+    assert main(["perturb", "--input", str(data), "--out-dir", str(tmp_path / "p"), "--only", "lowercase"]) == 0
+    assert [s.tokens for s in read_conll(tmp_path / "p" / "lowercase.conll")][1] == ["john", "visited", "paris", "."]
+    # unknown_entity needs --known: one readable error line, exit status 1
+    assert main(["perturb", "--input", str(data), "--out-dir", str(tmp_path / "q"), "--only", "unknown_entity"]) == 1
+    assert "unknown_entity" in capsys.readouterr().err
+    assert main(["robustness", "--test", str(data), "--model", str(tmp_path / "missing.crf"),
+                 "--out-dir", str(tmp_path / "r")]) == 1

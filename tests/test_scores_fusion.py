@@ -68,12 +68,14 @@ def test_hand_worked_union():
 def sparse_matrices(draw):
     n = draw(st.integers(0, 4))
     k = draw(st.integers(1, 4))
+    # compact keys (the dense accumulation path) or keys spread over long sentences (the sorting path)
+    ents, starts, lens = draw(st.sampled_from([(2, 4, 3), (40, 3000, 800)]))
     names = [f"m{j}" for j in range(k)]
     mats = {}
     for name in names:
         rows = []
         for _ in range(n):
-            keys = draw(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4), st.integers(1, 3)),
+            keys = draw(st.lists(st.tuples(st.integers(0, ents), st.integers(0, starts), st.integers(1, lens)),
                                  max_size=8, unique=True))
             rows.append([(e, s, s + ln, draw(st.floats(-2, 2, allow_nan=False))) for e, s, ln in keys])
         mats[name] = matrix_from_lists(rows)
@@ -173,6 +175,9 @@ def test_bad_input():
     dup = matrix_from_lists([[(0, 0, 1, 1.0)], [(1, 0, 2, 0.5), (1, 0, 2, 0.25)]])
     with pytest.raises(ValueError, match=r"sentence 1, field nmt.ent/start/end: entity 1 and span \[0, 2\) are listed twice"):
         fuse({"align": a, "nmt": dup}, "align_nmt")
+    far = matrix_from_lists([[(30, 2000, 2900, 1.0), (30, 2000, 2900, 0.5)], []])  # sorting path
+    with pytest.raises(ValueError, match=r"sentence 0, field nmt.ent/start/end: entity 30 and span \[2000, 2900\)"):
+        fuse({"align": a, "nmt": far}, "align_nmt")
     nan = matrix_from_lists([[(0, 0, 1, float("nan"))], []])
     with pytest.raises(ValueError, match="sentence 0, field ner.score"):
         fuse({"align": a, "ner": nan}, {"align": 1.0, "ner": 0.0})
@@ -195,3 +200,50 @@ def test_bad_input():
     with pytest.raises(IndexError, match="score matrix 'align': sentence 0, field score_start/score_end"):
         fuse({"align": far}, "align", batch=b)
     assert fuse({"align": a}, "align", batch=b).entries(0) == [(0, 0, 1, 1.0)]
+
+
+def brute_force_best(entries, cap: int) -> float:
+    """Maximum total score over assignments with pairwise non-overlapping spans and at most `cap`
+    projections per entity, by recursion over the target positions (positive entries only)."""
+    pos = [(e, s, t, v) for e, s, t, v in entries if v > 0]
+    if not pos:
+        return 0.0
+    end = max(t for _, _, t, _ in pos)
+
+    def best(k, counts):
+        if k >= end:
+            return 0.0
+        top = best(k + 1, counts)
+        for e, s, t, v in pos:
+            if s == k and counts.get(e, 0) < cap:
+                c = dict(counts)
+                c[e] = c.get(e, 0) + 1
+                top = max(top, v + best(t, c))
+        return top
+
+    return best(0, {})
+
+
+@settings(max_examples=25, deadline=None)
+@given(case=projection_cases(), preset=st.sampled_from(["align_ner", "align_ner_spans", "all_fusion"]),
+       constraint=st.sampled_from(["<=1", "<2", "<=2"]))
+def test_fused_scores_drive_exact_and_ilp(case, preset, constraint):
+    batch, probs, sims = case
+    max_len = 3
+    mats = {
+        "align": alignment_scores(batch, max_len=max_len),
+        "ner": ner_scores(batch, probs, max_len=max_len),
+        "ner_spans": ner_scores(batch, probs, variant="spans", max_len=max_len),
+        "nmt": similarity_scores(batch, sims, max_len=max_len, threshold=0.3),  # a stand-in translation score
+    }
+    fused = fuse(mats, preset, batch=batch)
+    cap = 1 if constraint in ("<=1", "<2") else 2
+    cfg = MatchingConfig(max_len=max_len, constraint=constraint)
+    for method in ("exact", "ilp"):
+        r = project(batch, method, scores=fused, matching=cfg)
+        for i in range(len(batch)):
+            got = r.spans(i)
+            assert r.objective[i] == pytest.approx(brute_force_best(fused.entries(i), cap), abs=1e-9)
+            assert sum(sc for *_, sc in got) == pytest.approx(r.objective[i], abs=1e-9)
+            table = {(e, s, t): v for e, s, t, v in fused.entries(i)}
+            assert all(table[(ent, s, t)] == pytest.approx(sc) for s, t, _, ent, sc in got)

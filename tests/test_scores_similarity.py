@@ -1,6 +1,6 @@
 """Embedding-similarity score: hand-worked case, C++ batch against a direct numpy computation of the
-formula on random similarity matrices (every reduction, n-gram and external candidates), the
-subword→word reduction against brute force, thresholds, and bad input."""
+formula on random similarity matrices (every reduction, n-gram and external candidates), from subword
+embeddings through align's subword→word reduction against brute force, thresholds, and bad input."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlner.batch import ProjectionBatch
-from xlner.scores import candidate_spans, similarity_scores, word_similarity
+from xlner.align.embedding import word_similarity
+from xlner.scores import candidate_spans, similarity_scores
 
 REDUCE = {"mean": np.mean, "max": np.max, "min": np.min}
 
@@ -115,24 +116,34 @@ def test_external_match_reference(data, reduction):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 2 ** 32 - 1), ns=st.integers(1, 4), nt=st.integers(1, 4), dim=st.integers(1, 6))
-def test_word_similarity_is_max_over_subword_pairs(seed, ns, nt, dim):
+@given(seed=st.integers(0, 2 ** 32 - 1), ns=st.integers(1, 4), nt=st.integers(1, 5), dim=st.integers(1, 6))
+def test_from_subword_embeddings_through_align_word_similarity(seed, ns, nt, dim):
+    # subword embeddings → align's word matrix (max over subword pairs) → span scores, against the span
+    # formula evaluated directly on the subword cosine similarities
     rng = np.random.default_rng(seed)
     sw = [None] + sorted(rng.integers(0, ns, size=ns + 3).tolist() + list(range(ns))) + [None]
     tw = [None] + sorted(rng.integers(0, nt, size=nt + 2).tolist() + list(range(nt))) + [None]
     se = rng.normal(size=(len(sw), dim))
     te = rng.normal(size=(len(tw), dim))
-    got = word_similarity(se, te, sw, tw)
-    assert got.shape == (ns, nt)
-    for a in range(ns):
-        for b in range(nt):
-            best = -np.inf
-            for i, wi in enumerate(sw):
-                for j, wj in enumerate(tw):
-                    if wi == a and wj == b:
-                        cos = se[i] @ te[j] / (np.linalg.norm(se[i]) * np.linalg.norm(te[j]))
-                        best = max(best, cos)
-            assert got[a, b] == pytest.approx(best, abs=1e-12)
+    sim = word_similarity(se, te, sw, tw, ns, nt, pooling="max")
+    b = ProjectionBatch.from_lists([ns], [nt], [[(0, ns, 0)]], [[]])
+    got = {(a, c): v for _, a, c, v in similarity_scores(b, [sim], max_len=nt, threshold=0.0).entries(0)}
+
+    def cos(i, j):
+        return se[i] @ te[j] / (np.linalg.norm(se[i]) * np.linalg.norm(te[j]))
+
+    def word_sim(a, c):  # max over the subword pairs of source word a and target word c
+        return max(cos(i, j) for i, wi in enumerate(sw) for j, wj in enumerate(tw) if wi == a and wj == c)
+
+    for a in range(nt):
+        for c in range(a + 1, nt + 1):
+            cs = np.mean([max(word_sim(x, y) for y in range(a, c)) for x in range(ns)])
+            ct = np.mean([max(word_sim(x, y) for x in range(ns)) for y in range(a, c)])
+            want = max(cs, ct)
+            if want > 1e-5:
+                assert got[(a, c)] == pytest.approx(want, abs=1e-5)  # align's matrix is float32
+            elif want < -1e-5:
+                assert (a, c) not in got
 
 
 def test_bad_input_names_sentence_and_field():
@@ -151,7 +162,3 @@ def test_bad_input_names_sentence_and_field():
         similarity_scores(b, good, reduction="median")
     with pytest.raises(ValueError, match="threshold"):
         similarity_scores(b, good, threshold=float("nan"))
-    with pytest.raises(ValueError, match="words without subwords"):
-        word_similarity(np.ones((2, 3)), np.ones((2, 3)), [0, 2], [0, 1])
-    with pytest.raises(ValueError, match="field emb"):
-        word_similarity(np.ones((2, 3)), np.ones((2, 4)), [0, 1], [0, 1])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -74,7 +75,7 @@ def _read_conll_sentences(path: Path, limit: int) -> List[str]:
 def training_sentences(limit_per_language: int = 150) -> List[str]:
     """Inline sentences plus, when available, Europarl-NER sentences in en/de/es/it."""
     sents = list(INLINE_SENTENCES)
-    data = ROOT.parent / "shared" / "data" / "europarl-ner"
+    data = Path(os.environ.get("XLNER_SHARED_DATA", ROOT.parent / "shared" / "data")) / "europarl-ner"
     for lang in ("en", "de", "es", "it"):
         p = data / f"{lang}.conll"
         if p.is_file():
@@ -155,6 +156,50 @@ def build_tiny_nllb(
     return out_dir
 
 
+def build_tiny_m2m100(
+    out_dir: Path,
+    *,
+    vocab_size: int = 400,
+    d_model: int = 32,
+    layers: int = 2,
+    seed: int = 0,
+    sentences: Optional[Sequence[str]] = None,
+) -> Path:
+    """An M2M100 model + ``M2M100Tokenizer`` (ISO 639-1 codes as ``__en__`` tokens) saved in ``out_dir``."""
+    import json
+
+    import sentencepiece as spm
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+
+    out_dir = Path(out_dir)
+    spm_dir = out_dir / "_spm"
+    spm_dir.mkdir(parents=True, exist_ok=True)
+    model_file = train_sentencepiece(spm_dir / "spm", sentences or training_sentences(), vocab_size=vocab_size,
+                                     model_type="bpe")
+    sp = spm.SentencePieceProcessor(model_file=str(model_file))
+    vocab = {sp.id_to_piece(i): i for i in range(sp.get_piece_size())}
+    (spm_dir / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    tok = M2M100Tokenizer(vocab_file=str(spm_dir / "vocab.json"), spm_file=str(model_file), src_lang="en",
+                          tgt_lang="de")
+    torch.manual_seed(seed)
+    cfg = M2M100Config(
+        vocab_size=max(max(tok.get_vocab().values()), *tok.lang_token_to_id.values()) + 1 + tok.num_madeup_words,
+        d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=2 * d_model,
+        decoder_ffn_dim=2 * d_model, max_position_embeddings=256, dropout=0.0, attention_dropout=0.0,
+        activation_dropout=0.0, encoder_layerdrop=0.0, decoder_layerdrop=0.0, scale_embedding=True, init_std=0.3,
+        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+        decoder_start_token_id=tok.eos_token_id,
+    )
+    model = M2M100ForConditionalGeneration(cfg).eval()
+    model.generation_config.max_length = 64
+    model.save_pretrained(str(out_dir))
+    tok.save_pretrained(str(out_dir))
+    shutil.rmtree(spm_dir)
+    return out_dir
+
+
 def build_tiny_tagger(
     out_dir: Path,
     *,
@@ -206,6 +251,12 @@ def _tmpdir(prefix: str) -> Path:
 def tiny_nllb_dir() -> Path:
     """Directory of a tiny NLLB-style model (built once per process)."""
     return build_tiny_nllb(_tmpdir("xlner-tiny-nllb-"))
+
+
+@functools.lru_cache(maxsize=None)
+def tiny_m2m100_dir() -> Path:
+    """Directory of a tiny M2M100 model with an ``M2M100Tokenizer`` (built once per process)."""
+    return build_tiny_m2m100(_tmpdir("xlner-tiny-m2m100-"))
 
 
 @functools.lru_cache(maxsize=None)

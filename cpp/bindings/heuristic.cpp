@@ -1,6 +1,8 @@
 // Bindings of the heuristic projection (xlner/heuristic.hpp): one batch call, GIL released.
 #include "xlner/heuristic.hpp"
 
+#include <cstring>
+
 #include "common.hpp"
 
 namespace xlner_py {
@@ -38,6 +40,55 @@ py::dict project_heuristic_py(const PyBatch& batch, std::optional<carray<uint8_t
   return output_to_dict(std::move(out));
 }
 
+// Python's str.strip() then "every character is in string.punctuation" (Easy-Label-Projection's
+// test; an empty token counts as punctuation). Reads the code points in place, no copies.
+bool token_is_punctuation(PyObject* tok) {
+  const Py_ssize_t n = PyUnicode_GET_LENGTH(tok);
+  const int kind = PyUnicode_KIND(tok);
+  const void* data = PyUnicode_DATA(tok);
+  Py_ssize_t b = 0, e = n;
+  while (b < e && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b))) ++b;
+  while (e > b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, e - 1))) --e;
+  static const char* const punct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
+  for (Py_ssize_t k = b; k < e; ++k) {
+    const Py_UCS4 c = PyUnicode_READ(kind, data, k);
+    if (c > 127 || c == 0 || std::strchr(punct, static_cast<int>(c)) == nullptr) return false;
+  }
+  return true;
+}
+
+// Flags of every token of every sentence, and the number of tokens per sentence.
+py::tuple punctuation_mask_py(py::handle sentences) {
+  if (PyUnicode_Check(sentences.ptr()))
+    throw py::type_error("field tgt_tokens: expected a sequence of token sequences, got a str");
+  py::object outer = py::reinterpret_steal<py::object>(
+      PySequence_Fast(sentences.ptr(), "field tgt_tokens: expected a sequence of token sequences"));
+  if (!outer) throw py::error_already_set();
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(outer.ptr());
+  PyObject** sents = PySequence_Fast_ITEMS(outer.ptr());
+  std::vector<uint8_t> mask;
+  std::vector<int32_t> lengths(static_cast<size_t>(n));
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* s = sents[i];
+    const std::string where = "sentence " + std::to_string(i) + ", field tgt_tokens: ";
+    if (PyUnicode_Check(s)) throw py::type_error(where + "expected a sequence of tokens, got a str");
+    py::object inner = py::reinterpret_steal<py::object>(PySequence_Fast(s, "not a sequence"));
+    if (!inner) {
+      PyErr_Clear();
+      throw py::type_error(where + "expected a sequence of tokens");
+    }
+    const Py_ssize_t m = PySequence_Fast_GET_SIZE(inner.ptr());
+    PyObject** toks = PySequence_Fast_ITEMS(inner.ptr());
+    lengths[static_cast<size_t>(i)] = static_cast<int32_t>(m);
+    for (Py_ssize_t j = 0; j < m; ++j) {
+      if (!PyUnicode_Check(toks[j]))
+        throw py::type_error(where + "token " + std::to_string(j) + " is not a str");
+      mask.push_back(token_is_punctuation(toks[j]) ? 1 : 0);
+    }
+  }
+  return py::make_tuple(to_numpy(std::move(mask)), to_numpy(std::move(lengths)));
+}
+
 }  // namespace
 
 void register_heuristic(py::module_& m) {
@@ -67,6 +118,21 @@ Example:
         py::arg("merge_rule") = "gap", py::arg("top_k") = 0, py::arg("only_i") = false, py::arg("thr") = 0.8,
         py::arg("drop_punct") = false, py::arg("order") = "shortest", py::arg("collisions") = "first",
         py::arg("threads") = -1);
+
+  m.def("punctuation_mask", &punctuation_mask_py, R"doc(
+Easy-Label-Projection's punctuation test for every target token: after str.strip(), every
+character is in string.punctuation (an empty token counts as punctuation).
+
+Arguments:
+    tgt_tokens: a sequence (one per sentence) of sequences of str.
+
+Returns:
+    (mask, lengths): uint8 flags, one per token, sentence after sentence; int32 tokens per sentence.
+
+Raises:
+    TypeError naming the sentence (and token) that is not a sequence of str.
+)doc",
+        py::arg("tgt_tokens"));
 }
 
 }  // namespace xlner_py

@@ -104,6 +104,18 @@ Tag ids: 0 = O, 2l+1 = B-<labels[l]>, 2l+2 = I-<labels[l]>.
           },
           py::arg("i"), "Tokens of sentence i as a list of str.")
       .def(
+          "punctuation_mask",
+          [](const TokenCorpus& c) {
+            std::vector<uint8_t> m;
+            {
+              py::gil_scoped_release release;
+              m = xlner::punctuation_mask(c);
+            }
+            return to_numpy(std::move(m));
+          },
+          "uint8[n_tokens]: 1 for tokens that Easy-Label-Projection treats as punctuation (every character of the "
+          "whitespace-stripped token in string.punctuation; empty counts).")
+      .def(
           "token_lists",
           [](const TokenCorpus& c) {
             require_tokens(c);
@@ -348,15 +360,12 @@ Raises:
         const int64_t n_aln = offsets.shape(0) - 1;
         if (n_aln < 0 || offsets.data()[0] != 0 || offsets.data()[n_aln] != src.shape(0))
           throw std::invalid_argument("field offsets: must start at 0 and end at len(src)");
-        xlner::Alignments a;
-        a.path = path;
-        a.offsets.assign(offsets.data(), offsets.data() + offsets.shape(0));
+        const int64_t* off = offsets.data();
         for (int64_t i = 0; i < n_aln; ++i)
-          if (a.offsets[i + 1] < a.offsets[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
-        a.src.assign(src.data(), src.data() + src.shape(0));
-        a.tgt.assign(tgt.data(), tgt.data() + tgt.shape(0));
+          if (off[i + 1] < off[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
         py::gil_scoped_release release;
-        xlner::check_alignments(a, src_len.data(), tgt_len.data(), src_len.shape(0), src_path, tgt_path);
+        xlner::check_alignments(path, off, n_aln, src.data(), tgt.data(), src_len.data(), tgt_len.data(),
+                                src_len.shape(0), src_path, tgt_path);
       },
       py::arg("offsets"), py::arg("src"), py::arg("tgt"), py::arg("src_len"), py::arg("tgt_len"), py::kw_only(),
       py::arg("path"), py::arg("src_path"), py::arg("tgt_path"), R"doc(

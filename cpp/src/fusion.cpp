@@ -68,7 +68,15 @@ struct Tagged {
 
 struct FuseScratch {
   std::vector<Tagged> items;
+  std::vector<double> acc;    ///< dense path: fused value per (entity, start, length) cell
+  std::vector<int32_t> mark;  ///< dense path: 1 + last input that wrote the cell (0: none)
 };
+
+[[noreturn]] void duplicate(int64_t i, const std::string& name, int32_t ent, int32_t start, int32_t end) {
+  const std::string field = name + ".ent/start/end";
+  throw std::invalid_argument(where(i, field.c_str()) + "entity " + std::to_string(ent) + " and span [" +
+                              std::to_string(start) + ", " + std::to_string(end) + ") are listed twice");
+}
 
 }  // namespace
 
@@ -96,6 +104,43 @@ ScoreBatch fuse_scores(int64_t n, const std::vector<ScoreView>& inputs, const st
   return collect_scores<FuseScratch>(dummy, threads, [&](const SentenceView& s, FuseScratch& sc,
                                                          std::vector<ScoreEntry>& out) {
     const int64_t i = s.index;
+    // Cells (entity, start, length) of this sentence's entries; when few enough, accumulate densely (the
+    // cell order is the output order), else sort the tagged entries.
+    int64_t count = 0;
+    int32_t max_ent = -1, max_end = 0, max_len = 0;
+    for (const ScoreView& v : inputs)
+      for (int64_t j = v.offsets[i]; j < v.offsets[i + 1]; ++j) {
+        ++count;
+        max_ent = std::max(max_ent, v.ent[j]);
+        max_end = std::max(max_end, v.end[j]);
+        max_len = std::max(max_len, v.end[j] - v.start[j]);
+      }
+    if (count == 0) return;
+    const int64_t cells = (static_cast<int64_t>(max_ent) + 1) * max_end * max_len;
+    if (cells <= 4 * count + 4096) {
+      sc.acc.assign(static_cast<size_t>(cells), 0.0);
+      sc.mark.assign(static_cast<size_t>(cells), 0);
+      for (size_t k = 0; k < inputs.size(); ++k) {
+        const ScoreView& v = inputs[k];
+        const double w = weights[k];
+        for (int64_t j = v.offsets[i]; j < v.offsets[i + 1]; ++j) {
+          const size_t c = static_cast<size_t>((static_cast<int64_t>(v.ent[j]) * max_end + v.start[j]) * max_len +
+                                               (v.end[j] - v.start[j] - 1));
+          if (sc.mark[c] == static_cast<int32_t>(k) + 1) duplicate(i, names[k], v.ent[j], v.start[j], v.end[j]);
+          sc.mark[c] = static_cast<int32_t>(k) + 1;
+          sc.acc[c] += w * v.score[j];
+        }
+      }
+      for (int64_t c = 0; c < cells; ++c) {
+        if (sc.mark[static_cast<size_t>(c)] == 0 || sc.acc[static_cast<size_t>(c)] == 0.0) continue;
+        const int32_t len = static_cast<int32_t>(c % max_len) + 1;
+        const int64_t rest = c / max_len;
+        const int32_t start = static_cast<int32_t>(rest % max_end);
+        const int32_t ent = static_cast<int32_t>(rest / max_end);
+        out.push_back(ScoreEntry{sc.acc[static_cast<size_t>(c)], ent, Span{start, start + len}});
+      }
+      return;
+    }
     sc.items.clear();
     for (size_t k = 0; k < inputs.size(); ++k) {
       const ScoreView& v = inputs[k];
@@ -114,12 +159,8 @@ ScoreBatch fuse_scores(int64_t n, const std::vector<ScoreView>& inputs, const st
       for (; b < sc.items.size() && sc.items[b].ent == first.ent && sc.items[b].start == first.start &&
              sc.items[b].end == first.end;
            ++b) {
-        if (b > a && sc.items[b].src == sc.items[b - 1].src) {
-          const std::string field = names[static_cast<size_t>(sc.items[b].src)] + ".ent/start/end";
-          throw std::invalid_argument(where(i, field.c_str()) + "entity " + std::to_string(first.ent) + " and span [" +
-                                      std::to_string(first.start) + ", " + std::to_string(first.end) +
-                                      ") are listed twice");
-        }
+        if (b > a && sc.items[b].src == sc.items[b - 1].src)
+          duplicate(i, names[static_cast<size_t>(sc.items[b].src)], first.ent, first.start, first.end);
         acc += sc.items[b].value;
       }
       if (acc != 0.0) out.push_back(ScoreEntry{acc, first.ent, Span{first.start, first.end}});

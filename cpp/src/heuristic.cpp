@@ -68,31 +68,6 @@ void small_sort(T* a, int64_t n, Less less) {
   }
 }
 
-// Union of two sorted interval lists [a0, a1) and [b0, b1) of `pool`, appended to the pool as one
-// sorted list of disjoint, non-touching intervals. Returns the number of words covered.
-int32_t union_into_pool(std::vector<Span>& pool, int32_t a0, int32_t a1, int32_t b0, int32_t b1,
-                        int32_t& out_begin, int32_t& out_end) {
-  out_begin = static_cast<int32_t>(pool.size());
-  int32_t words = 0;
-  int32_t i = a0, j = b0;
-  while (i < a1 || j < b1) {
-    Span next;
-    if (j >= b1 || (i < a1 && pool[i].start <= pool[j].start)) {
-      next = pool[i++];
-    } else {
-      next = pool[j++];
-    }
-    if (static_cast<int32_t>(pool.size()) > out_begin && pool.back().end >= next.start) {
-      pool.back().end = std::max(pool.back().end, next.end);
-    } else {
-      pool.push_back(next);
-    }
-  }
-  out_end = static_cast<int32_t>(pool.size());
-  for (int32_t k = out_begin; k < out_end; ++k) words += pool[k].length();
-  return words;
-}
-
 }  // namespace
 
 void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, const HeuristicOptions& opt,
@@ -112,12 +87,12 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
     for (int64_t k = 0; k < s.n_aln; ++k) ++w.bucket_off[s.aln_src[k] + 1];
     for (int32_t i = 0; i < s.src_len; ++i) w.bucket_off[i + 1] += w.bucket_off[i];
     w.bucket_tgt.resize(static_cast<size_t>(s.n_aln));
-    w.order.assign(w.bucket_off.begin(), w.bucket_off.end() - 1);  // fill cursors (reuses `order`)
-    for (int64_t k = 0; k < s.n_aln; ++k) w.bucket_tgt[w.order[s.aln_src[k]]++] = s.aln_tgt[k];
+    w.bucket_cur.assign(w.bucket_off.begin(), w.bucket_off.end() - 1);
+    for (int64_t k = 0; k < s.n_aln; ++k) w.bucket_tgt[w.bucket_cur[s.aln_src[k]]++] = s.aln_tgt[k];
   }
   auto linked_to_first = [&](int32_t a, int32_t t) {
     if (bucketed) {
-      for (int32_t k = w.bucket_off[a]; k < w.bucket_off[a + 1]; ++k)
+      for (int64_t k = w.bucket_off[a]; k < w.bucket_off[a + 1]; ++k)
         if (w.bucket_tgt[k] == t) return true;
       return false;
     }
@@ -137,25 +112,31 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
     const int32_t a = s.ent_start[e], b = s.ent_end[e];
     const size_t base = w.al.size();
     if (bucketed) {
-      for (int32_t k = w.bucket_off[a]; k < w.bucket_off[b]; ++k) {
+      for (int64_t k = w.bucket_off[a]; k < w.bucket_off[b]; ++k) {
         const int32_t t = w.bucket_tgt[k];
         if (!(use_punct && punct[t])) w.al.push_back(t);
       }
     } else {
+      // branch-free scan: every target is written, the cursor advances only for kept links
+      w.al.resize(base + static_cast<size_t>(s.n_aln));
+      int32_t* dst = w.al.data() + base;
+      int64_t n = 0;
+      const uint32_t width = static_cast<uint32_t>(b - a);
       for (int64_t k = 0; k < s.n_aln; ++k) {
-        const int32_t src = s.aln_src[k];
-        if (src >= a && src < b) {
-          const int32_t t = s.aln_tgt[k];
-          if (!(use_punct && punct[t])) w.al.push_back(t);
-        }
+        const int32_t t = s.aln_tgt[k];
+        bool keep = static_cast<uint32_t>(s.aln_src[k] - a) < width;
+        if (use_punct) keep = keep && !punct[t];
+        dst[n] = t;
+        n += keep;
       }
+      w.al.resize(base + static_cast<size_t>(n));
     }
     int32_t* al = w.al.data() + base;
     const int64_t n_al = static_cast<int64_t>(w.al.size() - base);
     small_sort(al, n_al, [](int32_t x, int32_t y) { return x < y; });
     const int64_t n_unique = std::unique(al, al + n_al) - al;
     w.al.resize(base + static_cast<size_t>(n_unique));
-    w.al_off[e + 1] = static_cast<int32_t>(w.al.size());
+    w.al_off[e + 1] = static_cast<int64_t>(w.al.size());
 
     // runs and merging
     w.ranges.clear();
@@ -197,7 +178,7 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
                  [](const Span& x, const Span& y) { return x.start < y.start; });
     }
     w.rg.insert(w.rg.end(), w.ranges.begin(), w.ranges.end());
-    w.rg_off[e + 1] = static_cast<int32_t>(w.rg.size());
+    w.rg_off[e + 1] = static_cast<int64_t>(w.rg.size());
   }
 
   // Step 6: visiting order.
@@ -222,7 +203,7 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
   w.tag_begin.assign(static_cast<size_t>(T), 0);
   if (opt.collisions == CollisionRule::First) {
     for (int32_t e : w.order) {
-      for (int32_t k = w.rg_off[e]; k < w.rg_off[e + 1]; ++k) {
+      for (int64_t k = w.rg_off[e]; k < w.rg_off[e + 1]; ++k) {
         const Span r = w.rg[k];
         bool free = true;
         for (int32_t t = r.start; t < r.end && free; ++t) free = w.tag_ent[t] < 0;
@@ -232,65 +213,85 @@ void project_heuristic_sentence(const SentenceView& s, const uint8_t* punct, con
       }
     }
   } else {
-    // Items: one per entity with kept ranges, in visiting order; `members` lists those entities and
-    // an item always covers a contiguous run [member_begin, member_end) of it (pass 1 unites neighbours).
+    // Items: one per entity with kept ranges, in visiting order. `members` lists those entities; an
+    // item always covers a contiguous run [member_begin, member_end) of it, since pass 1 only unites
+    // neighbours. Both passes run as a single left-to-right sweep with a stack (linear time), which
+    // visits exactly the pairs Easy-Label-Projection's index loops compare.
     w.items.clear();
-    w.pool.clear();
     w.members.clear();
     for (int32_t e : w.order) {
-      const int32_t b = w.rg_off[e], f = w.rg_off[e + 1];
+      const int64_t b = w.rg_off[e], f = w.rg_off[e + 1];
       if (b == f) continue;
       const int32_t m = static_cast<int32_t>(w.members.size());
-      HeuristicScratch::Item it{e, s.ent_label[e], static_cast<int32_t>(w.pool.size()), 0, 0, m, m + 1};
+      HeuristicScratch::Item it{e, s.ent_label[e], w.rg[b].start, w.rg[f - 1].end - 1, 0, m, m + 1};
+      for (int64_t k = b; k < f; ++k) it.words += w.rg[k].length();
       w.members.push_back(e);
-      for (int32_t k = b; k < f; ++k) {
-        w.pool.push_back(w.rg[k]);
-        it.words += w.rg[k].length();
-      }
-      it.pool_end = static_cast<int32_t>(w.pool.size());
       w.items.push_back(it);
     }
-    auto first_word = [&](const HeuristicScratch::Item& it) { return w.pool[it.pool_begin].start; };
-    auto last_word = [&](const HeuristicScratch::Item& it) { return w.pool[it.pool_end - 1].end - 1; };
-    // pass 1: same label neighbours that collide are united
-    for (size_t k = 0; k + 1 < w.items.size();) {
-      const HeuristicScratch::Item x = w.items[k];
-      const HeuristicScratch::Item y = w.items[k + 1];
-      if (last_word(x) >= first_word(y) && x.label == y.label) {
-        HeuristicScratch::Item& xr = w.items[k];
-        xr.words = union_into_pool(w.pool, x.pool_begin, x.pool_end, y.pool_begin, y.pool_end, xr.pool_begin,
-                                   xr.pool_end);
-        xr.member_end = y.member_end;
-        w.items.erase(w.items.begin() + static_cast<std::ptrdiff_t>(k) + 1);
-      } else {
-        ++k;
+    // pass 1: an item whose last word is at or after the next item's first word absorbs it when the
+    // labels agree (union of words); the grown item is compared with the following one.
+    // `mark` holds, per target word, the stamp of the item whose words are marked (word counts of unions).
+    w.mark.assign(static_cast<size_t>(T), 0);
+    int32_t stamp = 0;
+    int32_t marked_item = -1;
+    size_t top = 0;
+    for (size_t r = 0; r < w.items.size(); ++r) {
+      const HeuristicScratch::Item y = w.items[r];
+      if (top > 0) {
+        HeuristicScratch::Item& x = w.items[top - 1];
+        if (x.last >= y.first && x.label == y.label) {
+          if (marked_item != static_cast<int32_t>(top - 1)) {  // first union of x: mark its words
+            marked_item = static_cast<int32_t>(top - 1);
+            ++stamp;
+            for (int32_t m = x.member_begin; m < x.member_end; ++m)
+              for (int64_t k = w.rg_off[w.members[m]]; k < w.rg_off[w.members[m] + 1]; ++k)
+                for (int32_t t = w.rg[k].start; t < w.rg[k].end; ++t) w.mark[t] = stamp;
+          }
+          const int32_t ye = w.members[y.member_begin];  // y is still a single-entity item
+          for (int64_t k = w.rg_off[ye]; k < w.rg_off[ye + 1]; ++k)
+            for (int32_t t = w.rg[k].start; t < w.rg[k].end; ++t)
+              if (w.mark[t] != stamp) {
+                w.mark[t] = stamp;
+                ++x.words;
+              }
+          x.first = std::min(x.first, y.first);
+          x.last = std::max(x.last, y.last);
+          x.member_end = y.member_end;
+          continue;
+        }
       }
+      w.items[top++] = y;
     }
-    // pass 2: colliding neighbours: the one with strictly more words survives, else the later one
-    for (size_t k = 0; k + 1 < w.items.size();) {
-      const HeuristicScratch::Item& x = w.items[k];
-      const HeuristicScratch::Item& y = w.items[k + 1];
-      if (last_word(x) >= first_word(y)) {
-        const size_t drop = x.words > y.words ? k + 1 : k;
-        w.items.erase(w.items.begin() + static_cast<std::ptrdiff_t>(drop));
-      } else {
-        ++k;
+    w.items.resize(top);
+    // pass 2: of two colliding neighbours the one with strictly more words survives, else the later
+    // one; the survivor is compared with the following item.
+    top = 0;
+    for (size_t r = 0; r < w.items.size(); ++r) {
+      const HeuristicScratch::Item y = w.items[r];
+      if (top > 0) {
+        const HeuristicScratch::Item& x = w.items[top - 1];
+        if (x.last >= y.first) {
+          if (x.words > y.words) continue;  // y is dropped
+          w.items[top - 1] = y;             // x is dropped
+          continue;
+        }
       }
+      w.items[top++] = y;
     }
-    // write in order, later items overwrite earlier ones; within an item a word belongs to the first
-    // member entity (in visiting order) whose kept ranges contain it
-    w.tag_item.assign(static_cast<size_t>(T), -1);
-    for (size_t k = 0; k < w.items.size(); ++k) {
-      const HeuristicScratch::Item& it = w.items[k];
-      const int32_t first = first_word(it), id = static_cast<int32_t>(k);
+    w.items.resize(top);
+    // write in order, later items overwriting earlier ones (a survivor is never compared with the
+    // item before the one it replaced, so overlaps remain possible); within an item a word belongs
+    // to the first member entity (visiting order) whose kept ranges contain it.
+    for (const HeuristicScratch::Item& it : w.items) {
+      ++stamp;
       for (int32_t m = it.member_begin; m < it.member_end; ++m) {
         const int32_t e = w.members[m];
-        for (int32_t r = w.rg_off[e]; r < w.rg_off[e + 1]; ++r) {
-          for (int32_t t = w.rg[r].start; t < w.rg[r].end; ++t) {
-            if (w.tag_item[t] == id) continue;
-            w.tag_item[t] = id;
+        for (int64_t k = w.rg_off[e]; k < w.rg_off[e + 1]; ++k) {
+          for (int32_t t = w.rg[k].start; t < w.rg[k].end; ++t) {
+            if (w.mark[t] == stamp) continue;
+            w.mark[t] = stamp;
             w.tag_ent[t] = e;
-            w.tag_begin[t] = t == first;
+            w.tag_begin[t] = t == it.first;
           }
         }
       }

@@ -25,6 +25,16 @@ std::string format_where(const std::string& path, int64_t sentence, const std::s
 }
 
 inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+/// Bytes that can be part of a token in the fast path of the CoNLL reader: all but whitespace and NUL.
+struct TokenByteTable {
+  bool v[256];
+  constexpr TokenByteTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = !(i == 0 || i == ' ' || i == '\t' || i == '\n' || i == '\r' || i == '\v' || i == '\f');
+  }
+  constexpr bool operator[](unsigned char c) const { return v[c]; }
+};
+constexpr TokenByteTable kTokenByte{};
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /// Show a piece of input in a message: quoted, cut after 40 bytes, control bytes escaped.
@@ -250,6 +260,68 @@ void TokenCorpus::push_token(std::string_view tok) {
   text.append(tok.data(), tok.size());
 }
 
+namespace {
+
+/// Python's str.isspace() for one code point.
+inline bool py_isspace(uint32_t cp) {
+  return (cp >= 0x09 && cp <= 0x0d) || (cp >= 0x1c && cp <= 0x20) || cp == 0x85 || cp == 0xa0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 || cp == 0x202f || cp == 0x205f ||
+         cp == 0x3000;
+}
+
+/// Decode the code point starting at s[i] (valid UTF-8 assumed); sets its byte length.
+inline uint32_t decode_at(const unsigned char* s, size_t i, size_t& len) {
+  const unsigned char c = s[i];
+  if (c < 0x80) {
+    len = 1;
+    return c;
+  }
+  if (c < 0xE0) {
+    len = 2;
+    return ((c & 0x1Fu) << 6) | (s[i + 1] & 0x3Fu);
+  }
+  if (c < 0xF0) {
+    len = 3;
+    return ((c & 0x0Fu) << 12) | ((s[i + 1] & 0x3Fu) << 6) | (s[i + 2] & 0x3Fu);
+  }
+  len = 4;
+  return ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) | (s[i + 3] & 0x3Fu);
+}
+
+/// Start of the last code point before byte position e (valid UTF-8 assumed).
+inline size_t prev_start(const unsigned char* s, size_t e) {
+  size_t i = e - 1;
+  while (i > 0 && (s[i] & 0xC0) == 0x80) --i;
+  return i;
+}
+
+inline bool ascii_punct(unsigned char c) {
+  return (c >= 0x21 && c <= 0x2f) || (c >= 0x3a && c <= 0x40) || (c >= 0x5b && c <= 0x60) || (c >= 0x7b && c <= 0x7e);
+}
+
+bool is_punctuation_token(std::string_view tok) {
+  const unsigned char* s = reinterpret_cast<const unsigned char*>(tok.data());
+  size_t b = 0, e = tok.size(), len = 0;
+  while (b < e && py_isspace(decode_at(s, b, len))) b += len;
+  while (e > b) {
+    const size_t k = prev_start(s, e);
+    if (!py_isspace(decode_at(s, k, len))) break;
+    e = k;
+  }
+  for (size_t i = b; i < e; ++i)
+    if (!ascii_punct(s[i])) return false;  // any other byte (letters, digits, non-ASCII) is not punctuation
+  return true;
+}
+
+}  // namespace
+
+std::vector<uint8_t> punctuation_mask(const TokenCorpus& c) {
+  if (!c.has_tokens) throw std::invalid_argument(c.path + ": punctuation_mask needs the tokens (keep_tokens)");
+  std::vector<uint8_t> out(static_cast<size_t>(c.n_tokens()));
+  for (int64_t t = 0; t < c.n_tokens(); ++t) out[static_cast<size_t>(t)] = is_punctuation_token(c.token(t)) ? 1 : 0;
+  return out;
+}
+
 TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOptions& opt) {
   TokenCorpus c;
   c.path = path;
@@ -270,7 +342,47 @@ TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOp
   int64_t line = 0, sent = 0, ntok = 0;
   bool in_sentence = false;
   size_t pos = skip_bom(text);
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);  // u[n] == 0 (std::string terminator)
   while (pos < n) {
+    // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): one scan, no trimming.
+    // Anything else (blank lines, more fields, extra whitespace, errors) takes the general path below.
+    {
+      size_t q = pos;
+      while (kTokenByte[u[q]]) ++q;
+      if (q > pos) {
+        size_t gb = q, ge = q, next = 0;
+        bool fast = false;
+        if (q == n || p[q] == '\n' || (p[q] == '\r' && p[q + 1] == '\n')) {
+          fast = !opt.with_tags;  // a single field: a tag is missing unless tags are not read
+          next = q == n ? n : (p[q] == '\n' ? q + 1 : q + 2);
+        } else if (p[q] == ' ' || p[q] == '\t') {
+          size_t r = q + 1;
+          while (kTokenByte[u[r]]) ++r;
+          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && p[r + 1] == '\n'))) {
+            gb = q + 1;
+            ge = r;
+            next = r == n ? n : (p[r] == '\n' ? r + 1 : r + 2);
+            fast = true;
+          }
+        }
+        if (fast && bad >= next) {
+          int32_t id = 0;
+          if (opt.with_tags) id = interner.id(std::string_view(p + gb, ge - gb));
+          if (id >= 0 && q - pos <= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+            if (opt.with_tags) c.tags.push_back(id);
+            if (opt.keep_tokens) {
+              c.tok_begin.push_back(static_cast<int64_t>(pos));
+              c.tok_len.push_back(static_cast<int32_t>(q - pos));
+            }
+            ++line;
+            ++ntok;
+            in_sentence = true;
+            pos = next;
+            continue;
+          }
+        }
+      }
+    }
     size_t end, next;
     line_bounds(p, n, pos, end, next);
     ++line;
@@ -496,11 +608,12 @@ Alignments parse_talp(std::string_view text, const std::string& path, const Talp
       ok = ok && (sep == '-' || (opt.allow_possible && sep == 'p'));
       if (ok) ++r;
       ok = ok && parse_index(p, r, q, j) && r == q;
-      const std::string field = "alignment pair " + std::to_string(pair);
-      if (!ok) throw FormatError(path, sent, field, talp_pair_problem(std::string_view(p + tb, q - tb), opt), sent + 1);
+      if (!ok)
+        throw FormatError(path, sent, "alignment pair " + std::to_string(pair),
+                          talp_pair_problem(std::string_view(p + tb, q - tb), opt), sent + 1);
       if (opt.one_based) {
         if (i == 0 || j == 0)
-          throw FormatError(path, sent, field,
+          throw FormatError(path, sent, "alignment pair " + std::to_string(pair),
                             "pair " + quote(std::string_view(p + tb, q - tb)) + " has index 0 in a 1-based file",
                             sent + 1);
         --i;
@@ -524,30 +637,32 @@ Alignments read_talp(const std::string& path, const TalpOptions& opt) {
   return parse_talp(text, path, opt);
 }
 
-void check_alignments(const Alignments& aln, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
+void check_alignments(const std::string& path, const int64_t* offsets, int64_t n_aln, const int32_t* src,
+                      const int32_t* tgt, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
                       const std::string& src_path, const std::string& tgt_path) {
-  if (aln.size() != n) {
-    const int64_t first_missing = std::min(aln.size(), n);
-    throw FormatError(aln.path, first_missing, "line count",
-                      std::to_string(aln.size()) + " alignment lines, but " + src_path + " and " + tgt_path +
-                          " have " + std::to_string(n) + " sentences (sentence " + std::to_string(first_missing) +
+  if (n_aln != n) {
+    const int64_t first_missing = std::min(n_aln, n);
+    throw FormatError(path, first_missing, "line count",
+                      std::to_string(n_aln) + " alignment lines, but " + src_path + " and " + tgt_path + " have " +
+                          std::to_string(n) + " sentences (sentence " + std::to_string(first_missing) +
                           " is the first one missing from the shorter side)");
   }
   for (int64_t i = 0; i < n; ++i) {
-    const int64_t b = aln.offsets[i], e = aln.offsets[i + 1];
+    const int64_t b = offsets[i], e = offsets[i + 1];
+    const int32_t sl = src_len[i], tl = tgt_len[i];
     for (int64_t k = b; k < e; ++k) {
-      const int32_t s = aln.src[k], t = aln.tgt[k];
-      const bool src_bad = s >= src_len[i], tgt_bad = t >= tgt_len[i];
+      const int32_t s = src[k], t = tgt[k];
+      const bool src_bad = s < 0 || s >= sl, tgt_bad = t < 0 || t >= tl;
       if (!src_bad && !tgt_bad) continue;
       const std::string link = std::to_string(s) + "-" + std::to_string(t);
       if (src_bad)
-        throw FormatError(aln.path, i, "alignment pair " + std::to_string(k - b) + " (source index)",
+        throw FormatError(path, i, "alignment pair " + std::to_string(k - b) + " (source index)",
                           "link " + link + ": source index " + std::to_string(s) + " is past the end of sentence " +
-                              std::to_string(i) + " of " + src_path + " (" + std::to_string(src_len[i]) + " tokens)",
+                              std::to_string(i) + " of " + src_path + " (" + std::to_string(sl) + " tokens)",
                           i + 1);
-      throw FormatError(aln.path, i, "alignment pair " + std::to_string(k - b) + " (target index)",
+      throw FormatError(path, i, "alignment pair " + std::to_string(k - b) + " (target index)",
                         "link " + link + ": target index " + std::to_string(t) + " is past the end of sentence " +
-                            std::to_string(i) + " of " + tgt_path + " (" + std::to_string(tgt_len[i]) + " tokens)",
+                            std::to_string(i) + " of " + tgt_path + " (" + std::to_string(tl) + " tokens)",
                         i + 1);
     }
   }

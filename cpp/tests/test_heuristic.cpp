@@ -1,4 +1,5 @@
 // Hand-worked cases of the heuristic projection (xlner/heuristic.hpp).
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -239,4 +240,75 @@ TEST(heuristic_many_entities_use_bucketed_links) {
   for (int32_t i = 0; i < 40 && ok && got.size() == 40; ++i)
     ok = got[i] == Got{2 * i, 2 * i + 1, i % 3, i, 1.0};
   CHECK(ok);
+}
+
+TEST(heuristic_random_instances_keep_invariants) {
+  // Random batches under every option combination: spans lie in the sentence, never overlap, carry
+  // their entity's label, scores are fractions summing to the objective, and threads do not matter.
+  std::mt19937 rng(12345);
+  auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  Sentences s;
+  for (int i = 0; i < 400; ++i) {
+    const bool big = i % 10 == 0;
+    const int32_t sl = uni(1, big ? 40 : 8), tl = uni(0, big ? 50 : 10);
+    std::vector<Ent> ents;
+    for (int k = uni(0, big ? 20 : 4); k > 0; --k) {
+      const int32_t a = uni(0, sl - 1);
+      ents.push_back({a, uni(a + 1, sl), uni(0, 3)});
+    }
+    std::vector<Link> links;
+    if (tl > 0)
+      for (int k = uni(0, big ? 120 : 20); k > 0; --k) links.push_back({uni(0, sl - 1), uni(0, tl - 1)});
+    std::vector<uint8_t> p(static_cast<size_t>(tl));
+    for (auto& f : p) f = uni(0, 4) == 0;
+    s.add(sl, tl, ents, links, p);
+  }
+  const BatchView b = s.view();
+  int combos = 0, bad = 0;
+  for (int mask = 0; mask < 64; ++mask) {
+    HeuristicOptions o;
+    o.merge_distance = mask & 1 ? 2 : 1;
+    o.merge_rule = mask & 2 ? MergeRule::Elp : MergeRule::Gap;
+    o.top_k = mask & 4 ? 1 : 0;
+    o.only_i = (mask & 8) != 0;
+    o.thr = mask & 16 ? 0.8 : -1.0;
+    o.drop_punct = (mask & 32) != 0;
+    for (CollisionRule c : {CollisionRule::First, CollisionRule::Elp}) {
+      for (EntityOrder ord : {EntityOrder::Source, EntityOrder::Shortest}) {
+        o.collisions = c;
+        o.order = ord;
+        ++combos;
+        ProjectionOutput one = project_heuristic(b, s.punct.data(), static_cast<int64_t>(s.punct.size()), o, 1);
+        ProjectionOutput many = project_heuristic(b, s.punct.data(), static_cast<int64_t>(s.punct.size()), o, 3);
+        if (one.offsets != many.offsets || one.start != many.start || one.end != many.end ||
+            one.entity != many.entity || one.score != many.score)
+          ++bad;
+        for (int64_t i = 0; i < b.n; ++i) {
+          const SentenceView sv = b.sentence(i);
+          double sum = 0.0;
+          int32_t prev_end = 0;
+          for (int64_t k = one.offsets[i]; k < one.offsets[i + 1]; ++k) {
+            const bool ok = one.start[k] >= prev_end && one.start[k] < one.end[k] && one.end[k] <= sv.tgt_len &&
+                            one.entity[k] >= 0 && one.entity[k] < sv.n_ent &&
+                            one.label[k] == sv.ent_label[one.entity[k]] && one.score[k] >= 0.0 && one.score[k] <= 1.0;
+            if (!ok) ++bad;
+            prev_end = one.end[k];
+            sum += one.score[k];
+          }
+          if (sum != one.objective[i]) ++bad;
+        }
+      }
+    }
+  }
+  CHECK_EQ(combos, 256);
+  CHECK_EQ(bad, 0);
+}
+
+TEST(heuristic_elp_survivor_not_compared_backwards) {
+  using V = std::vector<Got>;
+  HeuristicOptions e = plain();
+  e.collisions = CollisionRule::Elp;
+  // A (PER) -> {1,2}, B (LOC) -> {3}, C (ORG) -> {2,3,4}: B loses to C, C overwrites A's word 2
+  CHECK_EQ(one(3, 6, {{0, 1, 0}, {1, 2, 1}, {2, 3, 2}}, {{0, 1}, {0, 2}, {1, 3}, {2, 2}, {2, 3}, {2, 4}}, e),
+           (V{{1, 2, 0, 0, 1.0}, {2, 5, 2, 2, 1.0}}));
 }

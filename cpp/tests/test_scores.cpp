@@ -246,3 +246,28 @@ TEST(fusion_sums_union_and_rejects_duplicates) {
   CHECK_EQ(fusion_preset_names().size(), static_cast<size_t>(8));
   CHECK_THROWS(fusion_preset("nope"), std::invalid_argument);
 }
+
+TEST(ner_score_alpha_predicted_only) {
+  // columns O, B-PER, I-PER, B-LOC, I-LOC; argmax tags B-PER I-PER I-LOC
+  std::vector<double> p{0.1, 0.6, 0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 0.1, 0.2, 0.1, 0.1, 0.3, 0.1, 0.4};
+  Owned o;
+  o.sentence(2, 3, {Entity{Span{0, 1}, 0}, Entity{Span{1, 2}, 1}});
+  BatchView b = o.view();
+  std::vector<int64_t> off{0, 3};
+  NerProbView v{off.data(), p.data(), 3, 5};
+  NerScoreOptions opt;
+  opt.threshold = 0.0;
+  opt.alpha_predicted_only = true;
+  ScoreBatch s = ner_scores_batch(b, v, opt, 1);
+  auto find = [&](int32_t e, int32_t a, int32_t c) {
+    for (size_t k = 0; k < s.score.size(); ++k)
+      if (s.ent[k] == e && s.start[k] == a && s.end[k] == c) return s.score[k];
+    return -1.0;
+  };
+  CHECK(near(find(0, 0, 2), 1.15 * (0.6 + 0.5) / 2));  // B-PER I-PER: a predicted PER prefix
+  CHECK(near(find(1, 0, 2), (0.1 + 0.2) / 2));         // LOC on the same words: plain
+  CHECK(near(find(0, 0, 3), (0.6 + 0.5 + 0.3) / 3));   // I-LOC breaks the PER run
+  opt.alpha_predicted_only = false;
+  s = ner_scores_batch(b, v, opt, 1);
+  CHECK(near(find(0, 0, 3), 1.15 * 1.15 * (0.6 + 0.5 + 0.3) / 3));
+}

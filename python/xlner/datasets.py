@@ -40,3 +40,30 @@ def conll_deepl_paths(root: str | os.PathLike[str], lang: str, split: str = "tes
 
 
 __all__ = ["CONLL_DEEPL_ALIGNERS", "CONLL_DEEPL_LANGS", "shared_data_dir", "conll_deepl_paths"]
+
+
+SAMPLE_PREFIX = "sample:"
+
+
+def sample_dir() -> Path:
+    """Folder of the sample bundled in the package (Europarl-NER en/de excerpt + alignments)."""
+    return Path(__file__).resolve().parent / "data" / "sample"
+
+
+def resolve_path(path: str | os.PathLike[str]) -> str:
+    """``sample:NAME`` → the bundled sample file NAME; anything else unchanged.
+
+    Raises ``FileNotFoundError`` listing the sample's files when NAME is not one of them.
+    """
+    p = os.fspath(path)
+    if not p.startswith(SAMPLE_PREFIX):
+        return p
+    name = p[len(SAMPLE_PREFIX):]
+    f = sample_dir() / name
+    if not name or not f.is_file():
+        known = sorted(x.name for x in sample_dir().iterdir() if x.is_file() and x.suffix != ".md")
+        raise FileNotFoundError(f"no bundled sample file {name!r}; known: {', '.join(known)}")
+    return str(f)
+
+
+__all__ += ["SAMPLE_PREFIX", "sample_dir", "resolve_path"]

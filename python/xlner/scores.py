@@ -249,47 +249,6 @@ def ner_candidates(batch: ProjectionBatch, probs: Union[TagProbabilities, Sequen
 # Embedding-similarity score
 # ---------------------------------------------------------------------------------------------------
 
-def word_similarity(src_emb: np.ndarray, tgt_emb: np.ndarray, src_word_ids: Sequence[Optional[int]],
-                    tgt_word_ids: Sequence[Optional[int]], *, n_src_words: Optional[int] = None,
-                    n_tgt_words: Optional[int] = None) -> np.ndarray:
-    """Word-level cosine similarity ``[n_src_words, n_tgt_words]`` from subword embeddings: the maximum of
-    the subword cosine similarities over all subword pairs of the two words.
-
-    ``*_word_ids[k]`` is the word of subword ``k`` (``None`` or a negative id: a special token, ignored).
-    TODO(unify): the align package (helper "align") owns the subword→word reduction; switch to it once
-    it is on main so there is one implementation.
-    """
-    src = np.asarray(src_emb, dtype=np.float64)
-    tgt = np.asarray(tgt_emb, dtype=np.float64)
-    if src.ndim != 2 or tgt.ndim != 2 or src.shape[1] != tgt.shape[1]:
-        raise ValueError(f"field emb: expected [subwords, dim] arrays of the same dim, got {src.shape} and {tgt.shape}")
-    sw = np.array([-1 if w is None else int(w) for w in src_word_ids], dtype=np.int64)
-    tw = np.array([-1 if w is None else int(w) for w in tgt_word_ids], dtype=np.int64)
-    if sw.shape[0] != src.shape[0] or tw.shape[0] != tgt.shape[0]:
-        raise ValueError("field word_ids: one word id per subword embedding is required")
-    ns = int(n_src_words) if n_src_words is not None else int(sw.max(initial=-1)) + 1
-    nt = int(n_tgt_words) if n_tgt_words is not None else int(tw.max(initial=-1)) + 1
-    if not (np.isfinite(src).all() and np.isfinite(tgt).all()):
-        raise ValueError("field emb: embeddings contain NaN or infinite values")
-
-    def unit(x: np.ndarray) -> np.ndarray:
-        n = np.linalg.norm(x, axis=1, keepdims=True)
-        return x / np.where(n > 0, n, 1.0)
-
-    cos = unit(src) @ unit(tgt).T
-    ks, kt = sw >= 0, tw >= 0
-    out = np.full((ns, nt), -np.inf)
-    rows = np.full((ns, cos.shape[1]), -np.inf)
-    np.maximum.at(rows, sw[ks], cos[ks])
-    np.maximum.at(out.T, tw[kt], rows[:, kt].T)
-    missing_s = np.setdiff1d(np.arange(ns), sw[ks])
-    missing_t = np.setdiff1d(np.arange(nt), tw[kt])
-    if missing_s.size or missing_t.size:
-        raise ValueError(f"field word_ids: words without subwords (source {missing_s.tolist()}, "
-                         f"target {missing_t.tolist()})")
-    return out
-
-
 def _stack_similarities(batch: ProjectionBatch, sims: Sequence[np.ndarray]) -> Tuple[np.ndarray, np.ndarray]:
     if len(sims) != len(batch):
         raise ValueError(f"field sim: {len(sims)} matrices, but the batch has {len(batch)} sentences")
@@ -309,7 +268,9 @@ def similarity_scores(batch: ProjectionBatch, sims: Sequence[np.ndarray], *, can
                       max_len: int = 10, threshold: float = 0.65, reduction: str = "mean",
                       threads: int = -1) -> ScoreMatrix:
     """Embedding-similarity scores from word-level similarity matrices (one ``[src_len, tgt_len]`` array per
-    sentence, e.g. from :func:`word_similarity`).
+    sentence), e.g. from subword embeddings of any encoder with the one subword→word reduction,
+    ``xlner.align.embedding.word_similarity(..., pooling='max')`` (per word pair, the maximum cosine
+    similarity over their subword pairs, as in the thesis).
 
     For entity ``e`` and candidate ``t`` (``S`` the sentence's matrix, ``R`` the reduction)::
 
@@ -481,5 +442,5 @@ def fuse(matrices: Mapping[str, ScoreMatrix], weights: Union[str, Mapping[str, f
 
 
 __all__ += ["TagProbabilities", "tag_columns", "reorder_probabilities", "tagger_probabilities", "ner_scores",
-            "predicted_spans", "ner_candidates", "word_similarity", "similarity_scores", "candidate_spans",
+            "predicted_spans", "ner_candidates", "similarity_scores", "candidate_spans",
             "nmt_scores", "PairScorer", "FUSION_COMPONENTS", "fusion_presets", "preset_weights", "fuse"]

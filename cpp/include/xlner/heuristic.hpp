@@ -16,12 +16,16 @@
 ///  6. Entities are visited in `order`: Source (start, end, index ascending) or Shortest
 ///     (length, start, index ascending), and collisions are resolved by `collisions`:
 ///     - First: a kept range is labelled only if none of its words is labelled yet.
-///     - Elp: each entity with kept ranges becomes one item (the set of its kept words); in visiting
-///       order, (pass 1) an item whose last word is >= the first word of the next item absorbs that
-///       item when both have the same label (union of words; the absorbed entity disappears), then
-///       (pass 2) of two such neighbours with different labels the one with strictly more words
-///       survives, else the later one; finally items are written in order (B- on the first word,
-///       I- on the others, later items overwriting earlier ones).
+///     - Elp: each entity with kept ranges becomes one item (the set of its kept words). Pass 1, in
+///       visiting order: an item whose last word is >= the first word of the next item absorbs that
+///       item when both have the same label (union of words), and the grown item is compared with
+///       the following one. Pass 2: of two such colliding neighbours (now of different labels) the
+///       one with strictly more words survives, else the later one, and the survivor is compared
+///       with the following item (never with the one before it, so survivors may still overlap).
+///       Survivors are written in order with B- on their first word and I- on their other words (a
+///       united item may have holes), later ones overwriting earlier ones.
+///       Inside a united item each word is attributed to the first of its entities (visiting order)
+///       whose kept ranges contain it.
 ///  7. The output spans are read off the resulting IOB2 tag array with seqeval's semantics (a span
 ///     starts at B-, at I- after O, or at a change of label), so they equal what seqeval extracts
 ///     from the tags Easy-Label-Projection writes.
@@ -69,11 +73,14 @@ struct HeuristicOptions {
 
 /// Reusable per-thread work buffers (no allocation per sentence once warm).
 struct HeuristicScratch {
-  std::vector<int32_t> order, al_off, al, rg_off, bucket_off, bucket_tgt, tag_ent, tag_item, members;
-  std::vector<Span> ranges, rg, pool;
+  std::vector<int32_t> order, al, bucket_tgt, tag_ent, mark, members;
+  std::vector<int64_t> al_off, rg_off, bucket_off, bucket_cur;
+  std::vector<Span> ranges, rg;
   std::vector<uint8_t> tag_begin;
+  /// One projection in the Elp collision passes: its label, first and last word, word count and
+  /// the run [member_begin, member_end) of `members` (entities united into it).
   struct Item {
-    int32_t ent, label, pool_begin, pool_end, words, member_begin, member_end;
+    int32_t ent, label, first, last, words, member_begin, member_end;
   };
   std::vector<Item> items;
 };

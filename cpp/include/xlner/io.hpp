@@ -73,6 +73,12 @@ struct TokenCorpus {
   void close_sentence() { sent_offsets.push_back(static_cast<int64_t>(tok_begin.size())); }
 };
 
+/// Easy-Label-Projection's punctuation test for every token of `c` (requires tokens): 1 when every
+/// character of the token, stripped of whitespace at both ends as Python's str.strip() does (all Unicode
+/// whitespace), is in Python's string.punctuation (ASCII !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~); an empty
+/// stripped token counts as punctuation. One flag per token, sentence after sentence.
+std::vector<uint8_t> punctuation_mask(const TokenCorpus& c);
+
 /// Options of the CoNLL reader.
 struct ConllOptions {
   bool with_tags = true;    ///< read the last field of each line as an IOB2 tag (error when missing)
@@ -124,10 +130,11 @@ Alignments parse_talp(std::string_view text, const std::string& path, const Talp
 /// Read and parse a talp file (see parse_talp).
 Alignments read_talp(const std::string& path, const TalpOptions& opt = TalpOptions());
 
-/// Check the alignments against sentence lengths: the same number of sentences as `n` and every index
-/// inside its sentence. Throws FormatError naming the alignment file, the sentence, the link and the file
-/// whose sentence it overruns.
-void check_alignments(const Alignments& aln, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
+/// Check alignments (CSR: `offsets[n_aln + 1]`, `src`, `tgt`) read from `path` against the sentence lengths
+/// of both sides: n_aln must equal `n` and every index must lie inside its sentence. Throws FormatError
+/// naming the alignment file, the sentence, the pair and the file whose sentence it overruns.
+void check_alignments(const std::string& path, const int64_t* offsets, int64_t n_aln, const int32_t* src,
+                      const int32_t* tgt, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
                       const std::string& src_path, const std::string& tgt_path);
 
 /// Write `tokens` with one tag per token (`tag_names[tag_ids[t]]`) as CoNLL: `token<sep>tag` lines, a

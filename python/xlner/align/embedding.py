@@ -34,6 +34,7 @@ class EmbeddingAlignerConfig:
         max_length: subword limit per sentence (words past it get the lowest similarity of their matrix).
         device: torch device (None: cuda when available, else cpu).
         max_count, alpha, threshold: extraction options (itermax rounds and weight; softmax threshold).
+        distortion: SimAlign's position prior: sim * (1 - distortion * (i/(m-1) - j/(n-1))^2) (0: off).
         threads: C++ threads for extraction.
         show_progress: tqdm progress bar over batches.
     """
@@ -49,6 +50,7 @@ class EmbeddingAlignerConfig:
     max_count: int = 2
     alpha: float = 0.9
     threshold: float = 0.001
+    distortion: float = 0.0
     threads: int = -1
     show_progress: bool = False
 
@@ -61,6 +63,8 @@ class EmbeddingAlignerConfig:
             raise ValueError(f"similarity must be one of {SIMILARITIES}, got {self.similarity!r}")
         if self.layer < 0:
             raise ValueError(f"layer must be >= 0, got {self.layer}")
+        if not 0.0 <= self.distortion <= 1.0:
+            raise ValueError(f"distortion must lie in [0, 1], got {self.distortion}")
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
 
@@ -79,6 +83,17 @@ def _pairwise(a: np.ndarray, b: np.ndarray, kind: str) -> np.ndarray:
         a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
         b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
     return a @ b.T
+
+
+def apply_distortion(sim: np.ndarray, ratio: float) -> np.ndarray:
+    """SimAlign's distortion: scale cell (i, j) by 1 - ratio * (i/(m-1) - j/(n-1))^2 (no-op for ratio 0 or a
+    dimension under 2)."""
+    m, n = sim.shape
+    if ratio == 0.0 or m < 2 or n < 2:
+        return sim
+    pi = np.arange(m, dtype=np.float64)[:, None] / (m - 1)
+    pj = np.arange(n, dtype=np.float64)[None, :] / (n - 1)
+    return (sim * (1.0 - ratio * (pi - pj) ** 2)).astype(sim.dtype, copy=False)
 
 
 def _groups(word_ids: Sequence[Optional[int]], n_words: int) -> List[List[int]]:
@@ -221,8 +236,9 @@ class EmbeddingAligner:
         if len(src) != len(tgt):
             raise ValueError(f"src has {len(src)} sentences, tgt has {len(tgt)}")
         es, et = self.embed(src, "src"), self.embed(tgt, "tgt")
-        return [word_similarity(es[i][0], et[i][0], es[i][1], et[i][1], len(src[i]), len(tgt[i]),
-                                pooling=c.pooling, similarity=c.similarity_kind) for i in range(len(src))]
+        return [apply_distortion(word_similarity(es[i][0], et[i][0], es[i][1], et[i][1], len(src[i]), len(tgt[i]),
+                                                 pooling=c.pooling, similarity=c.similarity_kind), c.distortion)
+                for i in range(len(src))]
 
     def align_batch(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> List[Links]:
         """Links (src, tgt) of every sentence pair."""
@@ -239,7 +255,7 @@ class EmbeddingAligner:
         mats = []
         for i in range(len(src)):
             a, b = es[i][0][rows_s[i]], et[i][0][rows_t[i]]
-            mats.append(_pairwise(a, b, c.similarity_kind) if len(a) and len(b)
+            mats.append(apply_distortion(_pairwise(a, b, c.similarity_kind), c.distortion) if len(a) and len(b)
                         else np.zeros((len(a), len(b)), dtype=np.float32))
         sub_links = extract_batch(mats, c.method, **opts)
         return [subword_links_to_words(sub_links[i], [es[i][1][k] for k in rows_s[i]],
@@ -250,5 +266,5 @@ class EmbeddingAligner:
         return self.align_batch([src], [tgt])[0]
 
 
-__all__ = ["EmbeddingAligner", "EmbeddingAlignerConfig", "POOLINGS", "SIMILARITIES", "subword_links_to_words",
+__all__ = ["EmbeddingAligner", "EmbeddingAlignerConfig", "POOLINGS", "apply_distortion", "SIMILARITIES", "subword_links_to_words",
            "word_similarity"]

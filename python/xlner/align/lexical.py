@@ -118,4 +118,34 @@ class LexicalAligner:
         return self.align_batch([src], [tgt])[0]
 
 
-__all__ = ["LEXICAL_MEASURES", "LexicalAligner", "LexicalConfig", "normalize_word", "string_similarity"]
+def looks_like_name(word: str) -> bool:
+    """A capitalised word or a word with a digit (names, numbers, codes): the words the name signal links."""
+    return bool(word) and (word[0].isupper() or any(ch.isdigit() for ch in word))
+
+
+def add_name_links(links: Sequence[Links], src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
+                   config: LexicalConfig | None = None, replace: bool = True) -> List[Links]:
+    """Add lexical links between name-like words (see :func:`looks_like_name`) to another alignment.
+
+    For every lexical link (i, j) whose two words both look like names: with ``replace``, the other links of
+    word i and of word j are dropped first (the string match is trusted over the model); then (i, j) is
+    added. Returns sorted link lists.
+    """
+    if not (len(links) == len(src) == len(tgt)):
+        raise ValueError(f"links has {len(links)} sentences, src {len(src)}, tgt {len(tgt)}")
+    lex = LexicalAligner(config or LexicalConfig(threshold=0.8)).align_batch(src, tgt)
+    out: List[Links] = []
+    for n, (base, extra) in enumerate(zip(links, lex)):
+        names = [(i, j) for i, j in extra if looks_like_name(src[n][i]) and looks_like_name(tgt[n][j])]
+        cur = {(int(i), int(j)) for i, j in base}
+        if replace and names:
+            rows = {i for i, _ in names}
+            cols = {j for _, j in names}
+            cur = {(i, j) for i, j in cur if i not in rows and j not in cols}
+        cur.update(names)
+        out.append(sorted(cur))
+    return out
+
+
+__all__ = ["LEXICAL_MEASURES", "LexicalAligner", "LexicalConfig", "add_name_links", "looks_like_name",
+           "normalize_word", "string_similarity"]

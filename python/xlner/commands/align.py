@@ -34,6 +34,8 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("--device", default=None)
     p.add_argument("--measure", choices=("exact", "edit", "ngram", "max"), default="max", help="lexical measure")
     p.add_argument("--threshold", type=float, default=0.7, help="lexical threshold")
+    p.add_argument("--name-links", action="store_true",
+                   help="eflomal/embedding: add lexical links between identical or near-identical names")
     p.add_argument("--threads", type=int, default=-1)
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=run)
@@ -87,6 +89,10 @@ def run(args: argparse.Namespace) -> int:
                                      batch_size=args.batch_size, device=args.device, threads=args.threads,
                                      show_progress=not args.quiet)
         links = EmbeddingAligner(cfg).align_batch(src, tgt)
+    if args.name_links and args.aligner != "lexical":
+        from xlner.align.lexical import add_name_links  # noqa: PLC0415
+
+        links = add_name_links(links, src, tgt)
     _write(args.output, links)
     if not args.quiet:
         print(f"wrote {len(links)} alignment lines to {args.output}", file=sys.stderr)

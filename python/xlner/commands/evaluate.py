@@ -34,8 +34,10 @@ def run(args: argparse.Namespace) -> int:
     from xlner.io import load_conll
 
     mapping = parse_mapping(args.map)
-    gold = load_conll(args.gold, keep_tokens=False)
-    pred = load_conll(args.pred, keep_tokens=False)
+    from xlner.datasets import resolve_path
+
+    gold = load_conll(resolve_path(args.gold), keep_tokens=False)
+    pred = load_conll(resolve_path(args.pred), keep_tokens=False)
     report = evaluate(gold, pred, mapping=mapping)
     out = report.to_dict()
     boot = comp = None

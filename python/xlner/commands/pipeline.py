@@ -11,7 +11,6 @@ Example::
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any, Dict
 
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
@@ -27,7 +26,7 @@ _FLAGS: Dict[str, str] = {
     "alignments_field": "precomputed.alignments_field",
     "translator_model": "translator.model", "beam_size": "translator.beam_size",
     "translator_batch_size": "translator.batch_size", "max_length": "translator.max_length",
-    "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache_dir",
+    "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache",
     "tagger": "tagger.path", "tagger_kind": "tagger.kind", "tagger_batch_size": "tagger.batch_size",
     "aligner": "aligner.kind", "aligner_model": "aligner.model",
     "method": "projection.method", "constraint": "projection.constraint", "max_len": "projection.max_len",
@@ -63,7 +62,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-length", type=int)
     g.add_argument("--device", help="auto, cpu or cuda")
     g.add_argument("--dtype", help="auto, float32, bfloat16 or float16")
-    g.add_argument("--translation-cache", help="folder of the on-disk translation cache")
+    g.add_argument("--translation-cache", help="translation cache file (SQLite; default: in the output folder)")
     g.add_argument("--tagger", help="tagger model (CRF file or transformers folder)")
     g.add_argument("--tagger-kind", choices=("crf", "transformers"))
     g.add_argument("--tagger-batch-size", type=int)
@@ -92,7 +91,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
              "marker": "EasyProject-style translation with entity markers"}
     for kind in KINDS:
         _add_common(sub.add_parser(kind, help=helps[kind]))
-    p.set_defaults(func=run)
     return p
 
 
@@ -110,15 +108,10 @@ def config_from_args(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the pipeline and print its summary; returns 0, or 1 with a message on bad input."""
+    """Run the pipeline and print its summary (bad input raises; :mod:`xlner.cli` prints it on one line)."""
     from xlner.pipelines import run_pipeline
 
-    try:
-        cfg = config_from_args(args)
-        out = run_pipeline(cfg)
-    except (ValueError, FileNotFoundError, KeyError) as exc:
-        print(f"xlner pipeline {args.pipeline_kind}: error: {exc}", file=sys.stderr)
-        return 1
+    out = run_pipeline(config_from_args(args))
     print(out.summary.format())
     return 0
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 import time
 
@@ -15,14 +14,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "project", help="project source entities onto the target sentences",
         description="Project the source IOB2 entities onto the target sentences through word alignments and write "
                     "the target tokens with the projected labels (sentence for sentence, -DOCSTART- lines kept).")
-    p.add_argument("--source", required=True, metavar="SRC", help="CoNLL file with the source IOB2 labels")
+    p.add_argument("--source", required=True, metavar="SRC", help="CoNLL file with the source IOB2 labels (sample:NAME: a file of the bundled sample)")
     p.add_argument("--target", required=True, metavar="TGT",
                    help="target sentences: CoNLL (labels ignored) or one sentence of space-separated tokens per line")
     p.add_argument("--alignments", required=True, metavar="ALN",
                    help="talp alignments, one line per sentence, 0-based, source index first")
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
-                   help="heuristic preset (only with --method heuristic; default: the library's)")
+                   help="heuristic preset (only with --method heuristic; default: thesis)")
     p.add_argument("--max-len", type=int, default=10, metavar="M", help="longest candidate span (default 10)")
     p.add_argument("--constraint", default="<=1",
                    help="projections per entity for matching methods: <n, <=n, =n, >=n, >n (default '<=1')")
@@ -38,6 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def run(args: argparse.Namespace) -> int:
     """Read, build the batch, project, write."""
+    from xlner.datasets import resolve_path
     from xlner.io import load_projection_corpus, write_projection
     from xlner.projection import MatchingConfig, project
 
@@ -45,12 +45,15 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
     t0 = time.perf_counter()
     matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
-    corpus = load_projection_corpus(args.source, args.target, args.alignments, target_format=args.target_format,
+    corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target), resolve_path(args.alignments), target_format=args.target_format,
                                     threads=args.threads)
     kwargs = {}
     if args.method == "heuristic":
-        kwargs["heuristic"] = args.preset
-        if "tgt_tokens" in inspect.signature(project).parameters:
+        from xlner.heuristic import HeuristicConfig
+
+        config = HeuristicConfig.preset(args.preset or "thesis")
+        kwargs["heuristic"] = config
+        if config.drop_punct:  # the punctuation filter looks at the target words
             kwargs["tgt_tokens"] = corpus.target.token_lists()
     result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
     write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)

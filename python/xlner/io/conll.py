@@ -13,7 +13,9 @@ Python lists (:class:`Sentence`) are built only on request. Malformed input rais
 """
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, List, Optional, Sequence, Union
 
@@ -36,6 +38,19 @@ class Sentence:
     def is_docstart(self) -> bool:
         """True for CoNLL ``-DOCSTART-`` pseudo-sentences."""
         return len(self.tokens) == 1 and self.tokens[0] == "-DOCSTART-"
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of lists are created (they hold no cycles); without
+    this, repeated collections make building a million sentences several times slower."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _label_names(labels: Union[LabelVocab, Sequence[str], None]) -> List[str]:
@@ -123,11 +138,19 @@ class TokenCorpus:
 
     def token_lists(self) -> List[List[str]]:
         """Tokens of every sentence."""
-        return self.core.token_lists()
+        with _no_gc():
+            return self.core.token_lists()
 
     def tag_lists(self) -> List[List[str]]:
         """IOB2 tags of every sentence (``ValueError`` when read without tags)."""
-        return self.core.tag_lists()
+        with _no_gc():
+            return self.core.tag_lists()
+
+    def punctuation_mask(self) -> np.ndarray:
+        """uint8[n_tokens], sentence after sentence: 1 for the tokens Easy-Label-Projection treats as punctuation
+        (every character of the whitespace-stripped token in ``string.punctuation``; an empty token counts),
+        the same test as :func:`xlner.heuristic.is_punctuation`, in C++."""
+        return self.core.punctuation_mask()
 
     def __getitem__(self, i: int) -> Sentence:
         return Sentence(self.tokens(i), self.tags(i) if self.has_tags else [])
@@ -139,9 +162,10 @@ class TokenCorpus:
     def sentences(self) -> List[Sentence]:
         """All sentences as :class:`Sentence` objects (tags empty when read without tags)."""
         toks = self.token_lists()
-        if not self.has_tags:
-            return [Sentence(t, []) for t in toks]
-        return [Sentence(t, g) for t, g in zip(toks, self.tag_lists())]
+        with _no_gc():
+            if not self.has_tags:
+                return [Sentence(t, []) for t in toks]
+            return [Sentence(t, g) for t, g in zip(toks, self.tag_lists())]
 
     # --- construction ------------------------------------------------------------------------------------
     @classmethod

@@ -9,8 +9,9 @@ naming the file, the sentence (0-based) and the field.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 
 import numpy as np
 
@@ -73,6 +74,24 @@ def build_batch(source: TokenCorpus, target: TokenCorpus, alignments: Alignments
                            alignments.offsets, alignments.src, alignments.tgt, labels=source.labels)
 
 
+def read_projection_files(source: PathLike, target: PathLike, alignments: PathLike, *, target_format: str = "auto",
+                          threads: int = -1) -> Tuple[TokenCorpus, TokenCorpus, Alignments]:
+    """Read the three files of a projection job with the C++ readers, concurrently unless ``threads == 1``.
+
+    Returns (source with tags, without its tokens; target tokens; alignments). Errors are reported in file order.
+    """
+    jobs = (lambda: load_conll(source, with_tags=True, keep_tokens=False),
+            lambda: load_tokens(target, format=target_format, keep_tokens=True),
+            lambda: load_talp(alignments))
+    if threads == 1:
+        src, tgt, aln = (job() for job in jobs)
+    else:  # the readers release the GIL
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            futures = [pool.submit(job) for job in jobs]
+            src, tgt, aln = (f.result() for f in futures)
+    return src, tgt, aln
+
+
 def load_projection_corpus(source: PathLike, target: PathLike, alignments: PathLike, *,
                            target_format: str = "auto", threads: int = -1) -> ProjectionCorpus:
     """Read the three files of a projection job (C++ readers) and build its batch.
@@ -82,10 +101,9 @@ def load_projection_corpus(source: PathLike, target: PathLike, alignments: PathL
         target: CoNLL (labels ignored) or one sentence of space-separated tokens per line (``target_format``:
             ``'auto'``, ``'conll'`` or ``'lines'``).
         alignments: one talp line per sentence, 0-based, source index first.
+        threads: threads for reading (the three files at once) and entity extraction; 1 = sequential.
     """
-    src = load_conll(source, with_tags=True, keep_tokens=False)
-    tgt = load_tokens(target, format=target_format, keep_tokens=True)
-    aln = load_talp(alignments)
+    src, tgt, aln = read_projection_files(source, target, alignments, target_format=target_format, threads=threads)
     return ProjectionCorpus(src, tgt, aln, build_batch(src, tgt, aln, threads=threads))
 
 
@@ -106,10 +124,18 @@ def write_projection(out: PathLike, target: TokenCorpus, result: ProjectionResul
     """Write the target tokens with the projected IOB2 labels as CoNLL (sentence for sentence, ``-DOCSTART-``
     kept), and optionally the spans as JSON lines (see :mod:`xlner.io.jsonl`)."""
     tags = result_tag_ids(target, result, threads=threads)
-    write_conll_tags(out, target, tags, result.labels, sep=sep, threads=threads)
-    if spans_out is not None:
-        write_spans_jsonl(spans_out, result, threads=threads)
+    if spans_out is None or threads == 1:
+        write_conll_tags(out, target, tags, result.labels, sep=sep, threads=threads)
+        if spans_out is not None:
+            write_spans_jsonl(spans_out, result, threads=threads)
+        return
+    with ThreadPoolExecutor(max_workers=2) as pool:  # both writers release the GIL
+        futures = [pool.submit(write_conll_tags, out, target, tags, result.labels, sep=sep, threads=threads),
+                   pool.submit(write_spans_jsonl, spans_out, result, threads=threads)]
+        for f in futures:
+            f.result()
 
 
-__all__ = ["ProjectionCorpus", "build_batch", "check_same_count", "load_projection_corpus", "result_tag_ids",
+__all__ = ["ProjectionCorpus", "build_batch", "check_same_count", "load_projection_corpus", "read_projection_files",
+           "result_tag_ids",
            "write_projection"]

@@ -1,25 +1,28 @@
 """Device and dtype choice for the transformers wrappers (CUDA when present, bf16/fp16 there)."""
 from __future__ import annotations
 
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
-import torch
+if TYPE_CHECKING:  # torch is imported when a device or dtype is resolved, not at import time
+    import torch
 
-DeviceLike = Union[str, torch.device, None]
-DtypeLike = Union[str, torch.dtype, None]
+DeviceLike = Union[str, "torch.device", None]
+DtypeLike = Union[str, "torch.dtype", None]
 
 _DTYPES = {
-    "float32": torch.float32, "fp32": torch.float32, "float": torch.float32,
-    "float16": torch.float16, "fp16": torch.float16, "half": torch.float16,
-    "bfloat16": torch.bfloat16, "bf16": torch.bfloat16,
+    "float32": "float32", "fp32": "float32", "float": "float32",
+    "float16": "float16", "fp16": "float16", "half": "float16",
+    "bfloat16": "bfloat16", "bf16": "bfloat16",
 }
 
 
-def resolve_device(device: DeviceLike = None) -> torch.device:
+def resolve_device(device: DeviceLike = None) -> "torch.device":
     """``None``/``"auto"`` → ``cuda`` when available, else ``cpu``; anything else is passed to ``torch.device``.
 
     Raises ``ValueError`` when CUDA is asked for but not available.
     """
+    import torch
+
     if device is None or (isinstance(device, str) and device == "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dev = torch.device(device)
@@ -28,12 +31,14 @@ def resolve_device(device: DeviceLike = None) -> torch.device:
     return dev
 
 
-def resolve_dtype(dtype: DtypeLike, device: torch.device) -> torch.dtype:
+def resolve_dtype(dtype: DtypeLike, device: "torch.device") -> "torch.dtype":
     """``None``/``"auto"`` → bf16 on a GPU that supports it, fp16 on other GPUs, fp32 on CPU.
 
     Explicit names: ``float32``/``fp32``, ``float16``/``fp16``, ``bfloat16``/``bf16``, or a ``torch.dtype``.
     Half precision on CPU is refused (slow and inaccurate there): ``ValueError``.
     """
+    import torch
+
     if isinstance(dtype, torch.dtype):
         out = dtype
     elif dtype is None or dtype == "auto":
@@ -44,12 +49,12 @@ def resolve_dtype(dtype: DtypeLike, device: torch.device) -> torch.dtype:
         key = str(dtype).lower()
         if key not in _DTYPES:
             raise ValueError(f"unknown dtype {dtype!r}; use one of {sorted(_DTYPES)} or 'auto'")
-        out = _DTYPES[key]
+        out = getattr(torch, _DTYPES[key])
     if device.type == "cpu" and out is torch.float16:
         raise ValueError("dtype float16 on CPU is not supported; use float32 or bfloat16")
     return out
 
 
-def dtype_name(dtype: Optional[torch.dtype]) -> str:
+def dtype_name(dtype: Optional[Any]) -> str:
     """Short name of a torch dtype (``float32``, ``bfloat16`` …)."""
     return str(dtype).replace("torch.", "") if dtype is not None else "none"

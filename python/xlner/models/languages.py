@@ -102,16 +102,26 @@ def tokenizer_lang_code(code: str, tokenizer: object, *, allow_stand_in: bool = 
     ``ValueError`` when the tokenizer has no token for the language.
     """
     vocab = tokenizer.get_vocab()  # type: ignore[attr-defined]
-    if overrides and code in overrides and overrides[code] in vocab:
-        return overrides[code], int(vocab[overrides[code]])
-    if _is_flores(code) and code in vocab:  # already the tokenizer's own token (e.g. "eng_Latn")
-        return code, int(vocab[code])
-    if f"__{code}__" in vocab:
-        return code, int(vocab[f"__{code}__"])
+    unk = getattr(tokenizer, "unk_token_id", None)
+
+    def tid(token: str) -> Optional[int]:
+        if token in vocab:
+            return int(vocab[token])
+        # some tokenizers (M2M100) keep language tokens outside get_vocab()
+        conv = getattr(tokenizer, "convert_tokens_to_ids", None)
+        i = conv(token) if conv is not None else None
+        return int(i) if i is not None and i != unk else None
+
+    if overrides and code in overrides and tid(overrides[code]) is not None:
+        return overrides[code], tid(overrides[code])  # type: ignore[return-value]
+    if _is_flores(code) and tid(code) is not None:  # already the tokenizer's own token (e.g. "eng_Latn")
+        return code, tid(code)  # type: ignore[return-value]
+    if tid(f"__{code}__") is not None:
+        return code, tid(f"__{code}__")  # type: ignore[return-value]
     flores = to_flores(code, allow_stand_in=allow_stand_in, overrides=overrides)
-    if flores in vocab:
-        return flores, int(vocab[flores])
+    if tid(flores) is not None:
+        return flores, tid(flores)  # type: ignore[return-value]
     iso1 = FLORES_TO_ISO1.get(flores)
-    if iso1 is not None and f"__{iso1}__" in vocab:
-        return iso1, int(vocab[f"__{iso1}__"])
+    if iso1 is not None and tid(f"__{iso1}__") is not None:
+        return iso1, tid(f"__{iso1}__")  # type: ignore[return-value]
     raise ValueError(f"language {code!r} (FLORES {flores!r}) has no language token in this tokenizer")

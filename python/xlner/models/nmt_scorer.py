@@ -66,6 +66,9 @@ class Seq2SeqScorer:
         max_tokens: most padded source+target tokens per forward pass.
         max_length: longest source or target in tokens (longer strings raise ``ValueError``).
         lang_overrides / allow_stand_in: passed to :func:`xlner.models.languages.tokenizer_lang_code`.
+        progress: show a tqdm bar over batches.
+
+    A loaded ``model`` is moved to ``device``/``dtype`` in place.
     """
 
     def __init__(
@@ -80,6 +83,7 @@ class Seq2SeqScorer:
         max_length: int = 256,
         lang_overrides: Optional[Mapping[str, str]] = None,
         allow_stand_in: bool = False,
+        progress: bool = False,
     ) -> None:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -104,6 +108,7 @@ class Seq2SeqScorer:
         self.max_length = max_length
         self.lang_overrides = dict(lang_overrides or {})
         self.allow_stand_in = allow_stand_in
+        self.progress = progress
         cfg = self.model.config
         self.decoder_start = int(cfg.decoder_start_token_id if cfg.decoder_start_token_id is not None
                                  else cfg.eos_token_id)
@@ -222,17 +227,22 @@ class Seq2SeqScorer:
         # sort by source (groups equal sources for encoder reuse), then lengths
         items.sort(key=lambda it: (len(it[1]), it[1], len(it[2])))
         lang_ids = {self.lang(k[2])[1] for k in keys}
+        batches: List[List[Tuple[DirectedKey, Tuple[int, ...], List[int]]]] = []
         batch: List[Tuple[DirectedKey, Tuple[int, ...], List[int]]] = []
         max_s = max_t = 0
         for it in items:
             ms, mt = max(max_s, len(it[1])), max(max_t, len(it[2]))
             if batch and (len(batch) + 1 > self.batch_size or (len(batch) + 1) * (ms + mt) > self.max_tokens):
-                self._run_batch(batch, lang_ids)
+                batches.append(batch)
                 batch, ms, mt = [], len(it[1]), len(it[2])
             batch.append(it)
             max_s, max_t = ms, mt
         if batch:
-            self._run_batch(batch, lang_ids)
+            batches.append(batch)
+        from tqdm.auto import tqdm
+
+        for b in tqdm(batches, disable=not self.progress, desc="nmt score", unit="batch"):
+            self._run_batch(b, lang_ids)
 
     @torch.inference_mode()
     def _run_batch(self, batch: List[Tuple[DirectedKey, Tuple[int, ...], List[int]]], lang_ids: set) -> None:

@@ -140,6 +140,8 @@ class TokenTagger:
 
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
+        self.name_or_path = model if isinstance(model, str) else str(
+            getattr(getattr(model, "config", None), "_name_or_path", "") or type(model).__name__)
         if isinstance(model, str):
             if tokenizer is None:
                 tokenizer = AutoTokenizer.from_pretrained(model)
@@ -221,7 +223,11 @@ class TokenTagger:
         enc = self.tokenizer([list(words)], is_split_into_words=True, add_special_tokens=False,  # type: ignore
                              verbose=False)
         ids = enc["input_ids"][0]
-        wids = enc.word_ids(0)
+        try:
+            wids = enc.word_ids(0)
+        except (ValueError, AttributeError) as exc:
+            raise ValueError(f"TokenTagger needs a tokenizer that reports word_ids (a fast / tokenizers-backed "
+                             f"tokenizer); {type(self.tokenizer).__name__} does not: {exc}") from None
         pieces: List[List[int]] = [[] for _ in words]
         for t, w in zip(ids, wids):
             if w is not None:

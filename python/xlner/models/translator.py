@@ -23,12 +23,13 @@ import math
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
-
-import torch
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from xlner.models._device import DeviceLike, DtypeLike, resolve_device, resolve_dtype
 from xlner.models.languages import tokenizer_lang_code
+
+if TYPE_CHECKING:  # torch/transformers load with the model; the cache and marker helpers work without them
+    import torch
 
 Span = Tuple[int, int]
 
@@ -268,7 +269,12 @@ class Translator:
         return tokenizer_lang_code(code, self.tokenizer, allow_stand_in=self.allow_stand_in,
                                    overrides=self.lang_overrides)
 
-    def translate(self, texts: Sequence[str], *, src_lang: str, tgt_lang: str) -> List[str]:
+    @property
+    def cache_key(self) -> str:
+        """Identifies the model and decoding options (what the pipelines store with their stage files)."""
+        return f"{self.model_id}|{self.options.key()}"
+
+    def translate(self, texts: Sequence[str], src_lang: str, tgt_lang: str) -> List[str]:
         """Translate ``texts`` (one string per sentence); identical texts are translated once."""
         for i, t in enumerate(texts):
             if not isinstance(t, str):
@@ -289,6 +295,23 @@ class Translator:
         if todo:
             done.update(self._generate(todo, src_code, tgt_code, tgt_id))
         return [done[k] for k in keys]
+
+    def translate_stream(self, texts: Iterable[str], *, src_lang: str, tgt_lang: str,
+                         chunk_size: int = 1024) -> Iterator[str]:
+        """Translate an iterable of any length chunk by chunk (bounded memory), yielding in input order.
+
+        Each chunk is committed to the cache before its translations are yielded.
+        """
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+        chunk: List[str] = []
+        for t in texts:
+            chunk.append(t)
+            if len(chunk) == chunk_size:
+                yield from self.translate(chunk, src_lang=src_lang, tgt_lang=tgt_lang)
+                chunk = []
+        if chunk:
+            yield from self.translate(chunk, src_lang=src_lang, tgt_lang=tgt_lang)
 
     def translate_words(self, sentences: Sequence[Sequence[str]], *, src_lang: str, tgt_lang: str) -> List[List[str]]:
         """Translate tokenised sentences (joined by spaces); outputs are split on whitespace."""
@@ -350,6 +373,7 @@ class Translator:
         return batches
 
     def _generate(self, todo: Dict[str, Tuple[int, str]], src_code: str, tgt_code: str, tgt_id: int) -> Dict[str, str]:
+        import torch
         from tqdm.auto import tqdm
 
         items = self._encode(todo, src_code)

@@ -6,18 +6,25 @@ stage file next to its outputs, can start from precomputed translations / alignm
 and returns a :class:`PipelineOutput` whose summary holds counts, the projection ratio, time per stage
 and (when the input has gold tags) entity-level P/R/F1.
 
-Example::
+Example (translate-test on MasakhaNER Bambara from shipped NLLB translations and AccAlign alignments)::
 
-    from xlner.pipelines import PipelineConfig, translate_test
     from xlner.models.crf import CRFTagger
-    cfg = PipelineConfig(kind="translate-test", src_lang="bam", tgt_lang="eng", eval_labels=["PER", "ORG", "LOC"])
-    out = translate_test("bam.jsonl", cfg, tagger=CRFTagger.load("en.crf"),
-                         translations="bam-en.tokens.txt", alignments="bam-en.talp", output_dir="runs/bam")
+    from xlner.pipelines import config_from_dict, translate_test
+    data = "../shared/data/masakhaner2-translate-test/bam-en.nllb.accalign.jsonl"
+    cfg = config_from_dict({
+        "src_lang": "bam", "tgt_lang": "eng", "eval_labels": ["PER", "ORG", "LOC"],
+        "input_format": {"tokens_field": "org_tokens", "tags_field": "org_ner_tags",
+                         "tag_names": ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-DATE", "I-DATE"]},
+        "precomputed": {"translations": data, "alignments": data, "alignments_field": "alignment"},
+        "projection": {"method": "greedy", "labels": ["PER", "ORG", "LOC"]}})
+    out = translate_test(data, cfg, tagger=CRFTagger.load("en.crf"), output_dir="runs/bam")
     print(out.summary.format())
 """
 from __future__ import annotations
 
-from xlner.pipelines.common import EntityCounts, mark_entities, project_chunk
+from pathlib import Path
+
+from xlner.pipelines.common import StreamingEvaluation, mark_entities, project_chunk
 from xlner.pipelines.config import (AlignerConfig, FilterConfig, InputConfig, PipelineConfig, PrecomputedConfig,
                                     ProjectionConfig, TaggerConfig, TranslatorConfig, build_aligner, build_tagger,
                                     build_translator, config_from_dict, load_config, with_overrides)
@@ -43,7 +50,10 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
     needs_al = kind in ("translate-test", "translate-train") and pc.alignments is None \
         and config.projection.method != "backtranslation"
     if translator is None and needs_tr and config.translator.model:
-        translator = build_translator(config.translator)
+        cache = str(Path(config.output_dir) / "translation_cache.sqlite") if config.output_dir else None
+        if cache:
+            Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+        translator = build_translator(config.translator, cache=cache)
     if tagger is None and needs_tg and config.tagger.path:
         tagger = build_tagger(config.tagger)
     if tagger is None and kind == "translate-train" and config.tagger.path:
@@ -61,7 +71,7 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
     return marker_projection(config.input, config, translator=translator, collect=collect)
 
 
-__all__ = ["AlignerConfig", "EntityCounts", "FilterConfig", "InputConfig", "PipelineConfig", "PipelineOutput",
+__all__ = ["AlignerConfig", "StreamingEvaluation", "FilterConfig", "InputConfig", "PipelineConfig", "PipelineOutput",
            "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "TaggerConfig",
            "TranslatorConfig", "build_aligner", "build_tagger", "build_translator", "chunked", "config_from_dict",
            "default_tokenize", "iter_sentences", "keep_sentence", "load_config", "mark_entities",

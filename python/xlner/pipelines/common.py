@@ -4,7 +4,7 @@ marker insertion, and streaming entity-level evaluation.
 The model objects are duck-typed, so that any implementation (the package's own, a user's, a test's)
 can be injected:
 
-* translator: ``translate(texts, src_lang, tgt_lang) -> list[str]``;
+* translator: ``translate(texts, *, src_lang, tgt_lang) -> list[str]`` (:class:`xlner.models.translator.Translator`);
 * tagger (:class:`xlner.models.base.Tagger`): ``predict(sentences) -> list[list[str]]``;
 * aligner: ``align_batch(src_tokens_list, tgt_tokens_list) -> list[links]`` (links are
   ``(src_index, tgt_index)`` pairs).
@@ -59,7 +59,7 @@ def translate(translator: Any, texts: Sequence[str], src_lang: str, tgt_lang: st
     and batches each slice itself)."""
     if translator is None:
         raise ValueError("this stage needs a translator (or precomputed translations)")
-    return in_batches(texts, batch_size, lambda part: translator.translate(part, src_lang, tgt_lang))
+    return in_batches(texts, batch_size, lambda part: translator.translate(part, src_lang=src_lang, tgt_lang=tgt_lang))
 
 
 def tag(tagger: Any, sentences: Sequence[Sequence[str]], batch_size: int = 256) -> List[List[str]]:
@@ -182,69 +182,70 @@ def spans_from_tags(tags: Sequence[str]) -> List[Tuple[int, int, str]]:
 
 def mark_entities(tokens: Sequence[str], tags: Sequence[str], open_marker: str = "[", close_marker: str = "]"
                   ) -> Tuple[str, List[str], List[str]]:
-    """EasyProject-style marked text: each entity wrapped in markers, plus the entity texts and labels."""
+    """EasyProject-style marked text (:func:`xlner.models.translator.insert_markers`): each entity of the
+    IOB2 ``tags`` wrapped in markers; also returns the entity texts and labels, in order."""
+    from xlner.models.translator import insert_markers
+
     spans = spans_from_tags(tags)
-    out: List[str] = []
-    ents: List[str] = []
-    labs: List[str] = []
-    k = 0
-    for s, e, lab in spans:
-        out.extend(tokens[k:s])
-        out.append(open_marker)
-        out.extend(tokens[s:e])
-        out.append(close_marker)
-        ents.append(" ".join(tokens[s:e]))
-        labs.append(lab)
-        k = e
-    out.extend(tokens[k:])
-    return " ".join(out), ents, labs
+    text = insert_markers(list(tokens), [(s, e) for s, e, _ in spans], open_marker=open_marker,
+                          close_marker=close_marker)
+    return text, [" ".join(tokens[s:e]) for s, e, _ in spans], [lab for _, _, lab in spans]
 
 
 @dataclass
-class EntityCounts:
-    """Streaming exact-match entity counts (seqeval chunking), micro-averaged P/R/F1.
+class StreamingEvaluation:
+    """Entity-level P/R/F1 accumulated chunk by chunk with :func:`xlner.evaluate.entity_counts` (seqeval
+    semantics); only per-class totals are kept, so memory does not grow with the corpus.
 
-    ``labels`` restricts the evaluation to these classes: entities of other classes are removed from
-    gold and prediction alike (i.e. mapped to ``O``).
+    ``labels`` restricts the evaluation to these classes: every other class is mapped to ``O`` on both
+    sides (gold and prediction) before chunking.
     """
 
     labels: Optional[List[str]] = None
-    tp: Dict[str, int] = field(default_factory=dict)
-    n_pred: Dict[str, int] = field(default_factory=dict)
-    n_gold: Dict[str, int] = field(default_factory=dict)
+    correct: Dict[str, int] = field(default_factory=dict)
+    predicted: Dict[str, int] = field(default_factory=dict)
+    gold: Dict[str, int] = field(default_factory=dict)
+    sentences: int = 0
+    mapped: set = field(default_factory=set)
 
     def add(self, gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], start: int = 0) -> None:
-        """Count one chunk of sentences (gold and predicted IOB2 tags, same lengths)."""
+        """Count one chunk of sentences (gold and predicted IOB2 tags, sentence for sentence)."""
+        from xlner.evaluate import entity_counts
+
         if len(gold) != len(pred):
-            raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
-        keep = set(self.labels) if self.labels is not None else None
-        for i, (g, p) in enumerate(zip(gold, pred)):
-            if len(g) != len(p):
-                raise ValueError(f"sentence {start + i}: {len(g)} gold tags but {len(p)} predicted tags")
-            gs = {x for x in spans_from_tags(g) if keep is None or x[2] in keep}
-            ps = {x for x in spans_from_tags(p) if keep is None or x[2] in keep}
-            for x in gs:
-                self.n_gold[x[2]] = self.n_gold.get(x[2], 0) + 1
-            for x in ps:
-                self.n_pred[x[2]] = self.n_pred.get(x[2], 0) + 1
-            for x in gs & ps:
-                self.tp[x[2]] = self.tp.get(x[2], 0) + 1
+            raise ValueError(f"chunk at sentence {start}: {len(gold)} gold sentences but {len(pred)} predicted")
+        mapping: Dict[str, str] = {}
+        if self.labels is not None:
+            keep = set(self.labels)
+            names = {t[2:] for side in (gold, pred) for ts in side for t in ts if t != "O"}
+            mapping = {n: "O" for n in sorted(names - keep)}
+            self.mapped |= set(mapping)
+        try:
+            c = entity_counts([list(g) for g in gold], [list(p) for p in pred], mapping=mapping or None)
+        except ValueError as exc:
+            raise ValueError(f"chunk at sentence {start}: {exc}") from None
+        for k, name in enumerate(c.classes):
+            self.correct[name] = self.correct.get(name, 0) + int(c.correct[:, k].sum())
+            self.predicted[name] = self.predicted.get(name, 0) + int(c.predicted[:, k].sum())
+            self.gold[name] = self.gold.get(name, 0) + int(c.gold[:, k].sum())
+        self.sentences += len(gold)
 
     def report(self) -> Dict[str, Any]:
-        """Micro precision, recall, F1 and per-label figures."""
+        """``precision``, ``recall``, ``f1`` (micro), ``per_class`` (dicts with counts), ``labels`` and the
+        classes mapped to ``O`` (``mapped_to_O``), computed by :class:`xlner.evaluate.EvaluationReport`."""
+        from xlner.evaluate import EntityCounts, EvaluationReport
 
-        def prf(tp: int, np_: int, ng: int) -> Dict[str, float]:
-            p = tp / np_ if np_ else 0.0
-            r = tp / ng if ng else 0.0
-            return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0,
-                    "support": ng, "predicted": np_}
-
-        names = sorted(set(self.n_gold) | set(self.n_pred))
-        out: Dict[str, Any] = prf(sum(self.tp.values()), sum(self.n_pred.values()), sum(self.n_gold.values()))
+        classes = sorted(set(self.gold) | set(self.predicted))
+        row = lambda d: np.array([[d.get(n, 0) for n in classes]], dtype=np.int64)  # noqa: E731
+        rep = EvaluationReport.from_counts(EntityCounts(classes, row(self.correct), row(self.predicted),
+                                                        row(self.gold)))
+        out: Dict[str, Any] = rep.micro.to_dict()
+        out["per_class"] = {k: v.to_dict() for k, v in rep.per_class.items()}
         out["labels"] = list(self.labels) if self.labels is not None else None
-        out["per_label"] = {n: prf(self.tp.get(n, 0), self.n_pred.get(n, 0), self.n_gold.get(n, 0)) for n in names}
+        out["mapped_to_O"] = sorted(self.mapped)
+        out["sentences"] = self.sentences
         return out
 
 
-__all__ = ["ChunkProjection", "EntityCounts", "align", "check_links", "filter_labels", "in_batches",
-           "mark_entities", "model_key", "project_chunk", "spans_from_tags", "tag", "translate"]
+__all__ = ["ChunkProjection", "StreamingEvaluation", "align", "check_links", "filter_labels", "in_batches",
+           "mark_entities", "model_key", "project_chunk", "spans_from_tags", "stage_key", "tag", "translate"]

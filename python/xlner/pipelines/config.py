@@ -47,9 +47,10 @@ PROJECTION_METHODS = ("heuristic", "greedy", "exact", "ilp", "backtranslation")
 
 @dataclass
 class TranslatorConfig:
-    """Translator options (see :mod:`xlner.models.translator`): model path or hub id, batching, beam,
-    length limit, device (``auto``/``cpu``/``cuda``), dtype (``auto``/``float32``/``bfloat16``/``float16``)
-    and the translation cache folder."""
+    """Translator options (:class:`xlner.models.translator.Translator`): model folder or hub id, sentences
+    per batch, beam size, most generated tokens, device (``auto``/``cpu``/``cuda``), dtype
+    (``auto``/``float32``/``bfloat16``/``float16``) and the on-disk translation cache (an SQLite file;
+    default ``<output_dir>/translation_cache.sqlite``)."""
 
     model: Optional[str] = None
     batch_size: int = 16
@@ -57,7 +58,7 @@ class TranslatorConfig:
     max_length: int = 256
     device: str = "auto"
     dtype: str = "auto"
-    cache_dir: Optional[str] = None
+    cache: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.beam_size < 1 or self.max_length < 1:
@@ -214,7 +215,8 @@ def config_from_dict(data: Dict[str, Any]) -> PipelineConfig:
 
 
 def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
-    """Read a TOML configuration file; relative paths in it are resolved against the file's folder."""
+    """Read a TOML configuration file; relative paths in it are resolved against the file's folder (model
+    names only when such a path exists, so that hub ids stay as they are)."""
     import tomllib
 
     p = Path(path)
@@ -228,11 +230,16 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     def rel(x: Optional[str]) -> Optional[str]:
         return None if x is None or os.path.isabs(x) else str(base / x)
 
+    # model names may be hub ids: resolved against the file's folder only when that path exists
+    for sect, k in (("translator", "model"), ("tagger", "path"), ("aligner", "model")):
+        tab = data.get(sect)
+        if isinstance(tab, dict) and isinstance(tab.get(k), str) and (base / tab[k]).exists():
+            tab[k] = str(base / tab[k])
+
     for key in ("input", "output_dir"):
         if isinstance(data.get(key), str):
             data[key] = rel(data[key])
-    for sect, keys in (("precomputed", ("translations", "alignments", "source_labels")), ("tagger", ("path",)),
-                       ("translator", ("cache_dir",))):
+    for sect, keys in (("precomputed", ("translations", "alignments", "source_labels")), ("translator", ("cache",))):
         tab = data.get(sect)
         if isinstance(tab, dict):
             for k in keys:
@@ -271,51 +278,48 @@ def with_overrides(cfg: PipelineConfig, overrides: Dict[str, Any]) -> PipelineCo
 # Builders (import the model modules lazily: torch/transformers only when a model is built)
 
 
-def build_translator(cfg: TranslatorConfig) -> Any:
-    """The translator of ``cfg`` (:class:`xlner.models.translator.Translator`)."""
+def build_translator(cfg: TranslatorConfig, *, cache: Optional[str] = None, progress: bool = False) -> Any:
+    """The :class:`xlner.models.translator.Translator` of ``cfg`` (``cache``: cache file when the config
+    names none)."""
     if not cfg.model:
         raise ValueError("translator: no model given ([translator] model = ... or --translator-model)")
-    from xlner.models import translator as tr
+    from xlner.models.translator import GenerationOptions, Translator
 
-    cls = getattr(tr, "Translator")
-    conf_cls = getattr(tr, "TranslatorConfig", None)
-    if conf_cls is not None:
-        names = {f.name for f in fields(conf_cls)}
-        opts = {k: getattr(cfg, k) for k in ("batch_size", "beam_size", "max_length", "device", "dtype", "cache_dir")
-                if k in names}
-        if "model" in names:
-            return cls(conf_cls(model=cfg.model, **opts))
-        return cls(cfg.model, conf_cls(**opts))
-    return cls(cfg.model)
+    return Translator(cfg.model, device=None if cfg.device == "auto" else cfg.device,
+                      dtype=None if cfg.dtype == "auto" else cfg.dtype,
+                      options=GenerationOptions(num_beams=cfg.beam_size, max_new_tokens=cfg.max_length),
+                      batch_size=cfg.batch_size, cache=cfg.cache or cache, progress=progress)
 
 
 def build_tagger(cfg: TaggerConfig) -> Any:
-    """The tagger of ``cfg``: a loaded CRF model or a transformers token tagger."""
+    """The tagger of ``cfg``: a loaded CRF model or a :class:`xlner.models.token_tagger.TokenTagger`."""
     if not cfg.path:
         raise ValueError("tagger: no model path given ([tagger] path = ... or --tagger)")
     if cfg.kind == "crf":
         from xlner.models.crf import CRFTagger
 
         return CRFTagger.load(cfg.path)
-    from xlner.models import token_tagger as tt
+    from xlner.models.token_tagger import TokenTagger
 
-    cls = getattr(tt, "TokenTagger", None) or getattr(tt, "TransformersTagger")
-    return cls.from_pretrained(cfg.path, batch_size=cfg.batch_size, device=cfg.device) \
-        if hasattr(cls, "from_pretrained") else cls(cfg.path)
+    return TokenTagger(cfg.path, device=None if cfg.device == "auto" else cfg.device, batch_size=cfg.batch_size)
 
 
 def build_aligner(cfg: AlignerConfig) -> Any:
     """The aligner of ``cfg`` (an object with ``align_batch(src, tgt)``)."""
-    from xlner import align as al
-
     if cfg.kind == "lexical":
-        return al.LexicalAligner(al.LexicalConfig(**cfg.options))
+        from xlner.align.lexical import LexicalAligner, LexicalConfig
+
+        return LexicalAligner(LexicalConfig(**cfg.options))
     if cfg.kind == "embedding":
+        from xlner.align.embedding import EmbeddingAligner, EmbeddingAlignerConfig
+
         opts = dict(cfg.options)
         if cfg.model:
             opts["model"] = cfg.model
-        return al.EmbeddingAligner(al.EmbeddingAlignerConfig(**opts))
-    return EflomalChunkAligner(al.EflomalConfig(**cfg.options))
+        return EmbeddingAligner(EmbeddingAlignerConfig(**opts))
+    from xlner.align.statistical import EflomalConfig
+
+    return EflomalChunkAligner(EflomalConfig(**cfg.options))
 
 
 class EflomalChunkAligner:
@@ -327,10 +331,10 @@ class EflomalChunkAligner:
 
     def align_batch(self, src: List[List[str]], tgt: List[List[str]]) -> List[Any]:
         """Links (src, tgt) of every pair, from eflomal trained on these pairs."""
-        from xlner.align import align_eflomal
+        from xlner.align.statistical import align_eflomal
 
         res = align_eflomal(src, tgt, config=self.config)
-        return list(getattr(res, "links", res))
+        return list(res.symmetrized)
 
 
 __all__ = ["AlignerConfig", "EflomalChunkAligner", "FilterConfig", "InputConfig", "KINDS", "PROJECTION_METHODS",

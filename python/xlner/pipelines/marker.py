@@ -13,28 +13,30 @@ Stage file: ``marker_translations.jsonl`` (``{"id", "marked_source", "translatio
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from xlner.io.conll import Sentence
 from xlner.pipelines import common
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
-from xlner.pipelines.stages import iter_precomputed_tags
+from xlner.pipelines.stages import default_tokenize, iter_precomputed_tags
 from xlner.pipelines.translate_train import write_training_data
 
 
 def recover_marked(translation: str, entity_translations: Sequence[str], labels: Sequence[str],
-                   source_entities: Sequence[Tuple[int, int]], config: Any = None
+                   source_entities: Sequence[Tuple[int, int]], config: Any = None,
+                   tokenize: Callable[[str], List[str]] = default_tokenize
                    ) -> Tuple[List[str], List[str], List[Dict[str, Any]]]:
     """Target tokens (markers removed), IOB2 tags and spans of one marker translation.
 
-    Recovered entities that overlap a better-scoring one are dropped.
+    ``tokenize`` splits the translation and the entity translations (markers must come out as tokens
+    of their own). Recovered entities that overlap a better-scoring one are dropped.
     """
-    from xlner.align.backtranslation import BacktranslationConfig, parse_marked, recover_entities, simple_tokenize
+    from xlner.align.backtranslation import BacktranslationConfig, parse_marked, recover_entities
 
     cfg = config or BacktranslationConfig()
-    words, marked = parse_marked(simple_tokenize(translation), cfg.open_marker, cfg.close_marker)
-    rec = recover_entities(words, marked, [simple_tokenize(e) for e in entity_translations], list(labels), cfg)
+    words, marked = parse_marked(tokenize(translation), cfg.open_marker, cfg.close_marker)
+    rec = recover_entities(words, marked, [tokenize(e) for e in entity_translations], list(labels), cfg)
     taken = [False] * len(words)
     kept = []
     for r in sorted(rec, key=lambda r: (-r.score, r.start, r.entity)):
@@ -63,10 +65,12 @@ def marker_projection(
     translator: Any = None,
     source_labels: Any = None,
     output_dir: Optional[str | os.PathLike[str]] = None,
+    tokenize: Callable[[str], List[str]] = default_tokenize,
     collect: bool = False,
 ) -> PipelineOutput:
     """Run the marker-based pipeline over a labelled source corpus (``config.src_lang`` →
-    ``config.tgt_lang``); the filter of ``config.filter`` applies as in translate-train."""
+    ``config.tgt_lang``); the filter of ``config.filter`` applies as in translate-train. ``tokenize``
+    splits translations into words (markers as tokens of their own)."""
     from xlner.align.backtranslation import BacktranslationConfig
 
     bcfg = BacktranslationConfig()
@@ -112,7 +116,7 @@ def marker_projection(
                 for p, r in enumerate(recs):
                     try:
                         w, t, sp = recover_marked(r["translation"], r["entity_translations"], r["labels"],
-                                                  src_ents[p], bcfg)
+                                                  src_ents[p], bcfg, tokenize)
                     except ValueError as exc:
                         raise ValueError(f"sentence {start + p}: {exc}") from None
                     tgt.append(w)

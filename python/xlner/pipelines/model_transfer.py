@@ -30,7 +30,7 @@ def model_transfer(
     cfg = config if config is not None else PipelineConfig(kind="model-transfer")
     run = Run("model-transfer", cfg, output_dir)
     st = run.stage("target_predictions", common.stage_key(tagger, "tagger"))
-    counts = common.EntityCounts(cfg.eval_labels)
+    counts = common.StreamingEvaluation(cfg.eval_labels)
     have_gold = None
     out = PipelineOutput(run.summary)
     s = run.summary

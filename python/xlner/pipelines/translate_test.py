@@ -79,7 +79,7 @@ def translate_test(
         st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else
                           common.stage_key(aligner, "aligner"))
     vocab = LabelVocab()
-    counts = common.EntityCounts(cfg.eval_labels)
+    counts = common.StreamingEvaluation(cfg.eval_labels)
     have_gold = None
     out = PipelineOutput(run.summary)
     s = run.summary

@@ -7,10 +7,16 @@ pure-Python baseline.
 """
 from __future__ import annotations
 
+import string
 from typing import List, Optional, Sequence, Tuple
 
 # (start, end exclusive, label id, source entity index, score)
 SpanTuple = Tuple[int, int, int, int, float]
+
+
+def is_punctuation(token: str) -> bool:
+    """Easy-Label-Projection's definition: every character of the stripped token is in ``string.punctuation``."""
+    return all(c in string.punctuation for c in token.strip())
 
 
 def _runs(words: Sequence[int]) -> List[List[int]]:
@@ -151,4 +157,4 @@ def project_batch(batch, cfg, punct: Optional[Sequence[Sequence[bool]]] = None) 
     return out
 
 
-__all__ = ["SpanTuple", "entity_ranges", "project_sentence", "project_batch"]
+__all__ = ["SpanTuple", "is_punctuation", "entity_ranges", "project_sentence", "project_batch"]

@@ -35,6 +35,7 @@ from xlner.robustness.runner import (
     RobustnessReport,
     ScoreRow,
     as_predictor,
+    carry_alignment,
     entity_scores,
     evaluate_robustness,
     perturb_corpus,
@@ -48,6 +49,6 @@ __all__ = [
     "Perturbation", "Perturbed", "TokenNoise", "UnknownEntityReplacement", "sentence_rng",
     "QWERTY_NEIGHBOURS", "STOPWORDS", "EmbeddingNeighbours", "NamePool", "build_vocabulary", "entity_spans",
     "is_context_word", "stopwords",
-    "RobustnessReport", "ScoreRow", "as_predictor", "entity_scores", "evaluate_robustness", "perturb_corpus",
+    "RobustnessReport", "ScoreRow", "as_predictor", "carry_alignment", "entity_scores", "evaluate_robustness", "perturb_corpus",
     "perturb_sentences", "standard_suite", "write_perturbed",
 ]

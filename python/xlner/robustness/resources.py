@@ -13,28 +13,12 @@ Name = Tuple[str, ...]
 
 
 def entity_spans(tags: Sequence[str]) -> List[Tuple[int, int, str]]:
-    """Entity spans ``(start, end_exclusive, class)`` of an IOB2 tag sequence.
+    """Entity spans ``(start, end_exclusive, class)`` of an IOB2 tag sequence, seqeval semantics
+    (an ``I-X`` that does not continue an entity of class X starts a new one): the core's
+    :func:`xlner.tagging.iob2_to_spans`."""
+    from xlner.tagging import iob2_to_spans
 
-    An ``I-X`` that does not continue an entity of class X (after ``O`` or another class) starts a
-    new entity, as in conlleval/seqeval's default mode.
-    """
-    spans: List[Tuple[int, int, str]] = []
-    start = -1
-    cls = ""
-    for i, tag in enumerate(tags):
-        if tag == "O":
-            if start >= 0:
-                spans.append((start, i, cls))
-                start = -1
-            continue
-        prefix, c = tag[0], tag[2:]
-        if prefix == "B" or start < 0 or c != cls:
-            if start >= 0:
-                spans.append((start, i, cls))
-            start, cls = i, c
-    if start >= 0:
-        spans.append((start, len(tags), cls))
-    return spans
+    return iob2_to_spans(tags) if len(tags) else []
 
 
 def span_tags(label: str, length: int) -> List[str]:
@@ -200,7 +184,8 @@ class NamePool:
         if any_class:
             seen = {key(n) for v in known.names.values() for n in v}
             return NamePool({c: [n for n in v if key(n) not in seen] for c, v in self.names.items()})
-        return NamePool({c: [n for n in v if key(n) not in {key(m) for m in known.get(c)}] for c, v in self.names.items()})
+        per_class = {c: {key(m) for m in known.get(c)} for c in self.names}
+        return NamePool({c: [n for n in v if key(n) not in per_class[c]] for c, v in self.names.items()})
 
     def __len__(self) -> int:
         return sum(len(v) for v in self.names.values())

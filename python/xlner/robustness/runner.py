@@ -5,7 +5,7 @@
 - :func:`perturb_corpus` / :func:`write_perturbed`: perturb labelled sentences, write CoNLL files and a
   manifest (seed, parameters, every change).
 - :func:`standard_suite`: the named perturbation set of the CLI.
-- :func:`evaluate_robustness`: entity F1 (seqeval) of a tagger — or of any predictor callable,
+- :func:`evaluate_robustness`: entity F1 (:mod:`xlner.evaluate`) of a tagger — or of any predictor callable,
   e.g. a projection pipeline — on the clean set and on every perturbation; a
   :class:`RobustnessReport` renders the F1-drop table (Markdown, JSON) and a plot.
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -58,6 +57,30 @@ def perturb_sentences(
         out.append(perturbation.apply(list(toks), list(tg) if tg is not None else None,
                                       sentence_rng(seed, perturbation.name, i)))
     return out
+
+
+def carry_alignment(
+    links: Sequence[Tuple[int, int]], perturbed: Perturbed, *, side: str = "tgt"
+) -> List[Tuple[int, int]]:
+    """Carry word-alignment links ``(src, tgt)`` over to a perturbed sentence through
+    ``perturbed.origin``: links to tokens that kept their slot are renumbered; links to deleted or
+    length-changed tokens are dropped (``side``: which side of the links was perturbed).
+
+    For projection studies that keep the original alignments (to isolate the projection step from
+    the aligner); re-aligning the perturbed text tests the aligner as well.
+    """
+    if side not in ("src", "tgt"):
+        raise ValueError(f"side must be 'src' or 'tgt', got {side!r}")
+    new_pos: Dict[int, List[int]] = {}
+    for j, i in enumerate(perturbed.origin):
+        if i >= 0:
+            new_pos.setdefault(i, []).append(j)
+    out: List[Tuple[int, int]] = []
+    for s_i, t_i in links:
+        old = t_i if side == "tgt" else s_i
+        for j in new_pos.get(old, []):
+            out.append((s_i, j) if side == "tgt" else (j, t_i))
+    return sorted(out)
 
 
 def perturb_corpus(
@@ -187,25 +210,18 @@ class ScoreRow:
 
 
 def entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], name: str = "") -> ScoreRow:
-    """Micro entity P/R/F1 and per-class F1 (seqeval, default conlleval-style mode)."""
-    from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
+    """Micro entity P/R/F1 and per-class F1 through :func:`xlner.evaluate.evaluate` (seqeval's numbers)."""
+    from xlner.evaluate import evaluate
 
     if len(gold) != len(pred):
         raise ValueError(f"{name}: {len(gold)} gold sentences but {len(pred)} predictions")
     for i, (g, p) in enumerate(zip(gold, pred)):
         if len(g) != len(p):
             raise ValueError(f"{name}: sentence {i}, field tags: {len(g)} gold tags but {len(p)} predicted")
-    g = [list(x) for x in gold]
-    p = [list(x) for x in pred]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # seqeval warns on classes without predictions
-        rep = classification_report(g, p, output_dict=True, zero_division=0)
-        f1 = float(f1_score(g, p, zero_division=0))
-        pr = float(precision_score(g, p, zero_division=0))
-        rc = float(recall_score(g, p, zero_division=0))
-    per = {k: float(v["f1-score"]) for k, v in rep.items() if not k.endswith(" avg")}
-    sup = {k: int(v["support"]) for k, v in rep.items() if not k.endswith(" avg")}
-    return ScoreRow(name, f1, pr, rc, per, sup)
+    rep = evaluate([list(x) for x in gold], [list(x) for x in pred])
+    per = {k: float(v.f1) for k, v in rep.per_class.items()}
+    sup = {k: int(v.support) for k, v in rep.per_class.items()}
+    return ScoreRow(name, float(rep.micro.f1), float(rep.micro.precision), float(rep.micro.recall), per, sup)
 
 
 @dataclass
@@ -355,6 +371,6 @@ def evaluate_robustness(
 
 
 __all__ = [
-    "Predictor", "perturb_sentences", "perturb_corpus", "standard_suite", "write_perturbed", "as_predictor",
+    "Predictor", "perturb_sentences", "carry_alignment", "perturb_corpus", "standard_suite", "write_perturbed", "as_predictor",
     "ScoreRow", "entity_scores", "RobustnessReport", "evaluate_robustness",
 ]
