@@ -9,11 +9,13 @@ Easy-Label-Projection's heuristic with that aligner: agreement with them, not ac
 Also: HiGHS sentences/s against the number of sentences per model (block size), and the number of
 sentences the dynamic program hands to HiGHS.
 
-Europarl-NER (gold on both sides) needs en→de/es/it word alignments computed elsewhere: pass
-``--europarl-alignments DIR`` with ``DIR/{de,es,it}.talp`` (one line per sentence, ``en-tgt`` pairs) to add
-those F1 rows; :func:`europarl_f1` is the hook (a batch plus gold tags in, F1 per method out).
+Europarl-NER (gold on both sides) needs en→de/es/it word alignments: ``--europarl eflomal`` computes
+them here with ``xlner.align.europarl_ner_alignments`` (eflomal trained on Europarl-NER plus the
+conll2003-deepl pairs, grow-diag-final-and), or pass ``--europarl-alignments DIR`` with
+``DIR/{de,es,it}.talp`` computed elsewhere (one line per sentence, ``en-tgt`` pairs);
+:func:`europarl_f1` is the hook (a batch plus gold tags in, F1 per method out).
 
-Usage: python bench/bench_exact.py [--plot bench_exact.png] [--europarl-alignments DIR] [--quick]
+Usage: python bench/bench_exact.py [--plot bench_exact.png] [--europarl eflomal | --europarl-alignments DIR] [--quick]
 """
 from __future__ import annotations
 
@@ -97,10 +99,17 @@ def europarl_f1(batch: ProjectionBatch, gold: Sequence[Sequence[str]], constrain
     return {m: f1_of(batch, project(batch, m, matching=cfg), gold) for m in methods}
 
 
-def europarl_batch(root: Path, lang: str, talp: Path) -> Tuple[ProjectionBatch, List[List[str]]]:
+def europarl_batch(root: Path, lang: str, talp: Optional[Path]) -> Tuple[ProjectionBatch, List[List[str]]]:
+    """Europarl-NER en→``lang``: batch of the English gold entities with alignments read from ``talp``
+    (None: computed with eflomal), and the ``lang`` gold tags."""
     src = read_conll(root / "europarl-ner" / "en.conll")
     tgt = read_conll(root / "europarl-ner" / f"{lang}.conll")
-    aln = read_talp(talp)
+    if talp is None:
+        from xlner.align import europarl_ner_alignments
+
+        aln = europarl_ner_alignments(lang, root)[2].symmetrized
+    else:
+        aln = read_talp(talp)
     labels = LabelVocab()
     off, s, e, l = batch_tags_to_spans([x.tags for x in src], labels)
     ents = [[(int(s[k]), int(e[k]), int(l[k])) for k in range(off[i], off[i + 1])] for i in range(len(src))]
@@ -130,6 +139,8 @@ def main() -> None:
     ap.add_argument("--plot", default="bench_exact.png", help="PNG output path")
     ap.add_argument("--europarl-alignments", type=Path, default=None,
                     help="folder with {de,es,it}.talp en→target alignments of europarl-ner")
+    ap.add_argument("--europarl", choices=["eflomal"], default=None,
+                    help="compute Europarl-NER alignments with eflomal and add the gold F1 rows")
     ap.add_argument("--quick", action="store_true", help="one file only (de, awesome)")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
@@ -198,11 +209,12 @@ def main() -> None:
         sweep[c] = block_sweep(one_file, c, sizes)
         print(f"  {c:<4} " + "  ".join(f"{k}:{v:,.0f}" for k, v in sweep[c]))
 
-    if args.europarl_alignments is not None:
-        print("\nEuroparl-NER en→X, entity F1 against gold")
+    if args.europarl_alignments is not None or args.europarl:
+        source = "eflomal (gdfa)" if args.europarl else str(args.europarl_alignments)
+        print(f"\nEuroparl-NER en→X, entity F1 against gold (alignments: {source})")
         for lang in ("de", "es", "it"):
-            talp = args.europarl_alignments / f"{lang}.talp"
-            if not talp.is_file():
+            talp = None if args.europarl else args.europarl_alignments / f"{lang}.talp"
+            if talp is not None and not talp.is_file():
                 print(f"  {lang}: {talp} missing")
                 continue
             b, gold = europarl_batch(root, lang, talp)

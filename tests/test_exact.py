@@ -132,6 +132,13 @@ def test_degenerate_inputs():
         assert sorted(x[2] for x in spans_of(r, 4)) == [0, 1]
 
 
+def test_empty_batch():
+    b = ProjectionBatch.from_lists([], [], [], [])
+    for method in ("exact", "ilp"):
+        r = run(b, method, "=1")
+        assert len(r) == 0 and list(r.offsets) == [0]
+
+
 def test_empty_target_with_entities_is_infeasible_under_lower_bound():
     b = ProjectionBatch.from_lists([3], [0], [[(0, 3, 0)]], [[]])
     for method in ("exact", "ilp"):
@@ -227,6 +234,22 @@ def test_exact_and_ilp_equal_brute_force_alignment(inst):
         counts = np.bincount(r.entity, minlength=len(ents)) if len(ents) else np.zeros(0)
         if r.status[0] == 0:
             assert all(c >= floor and (cap is None or c <= cap) for c in counts)
+
+
+@given(small_instances(), st.data())
+@settings(max_examples=150, deadline=None)
+def test_lower_bounds_when_every_word_is_touched(inst, data):
+    # every target word aligned to some entity word: the fill words compete with the candidates, so the
+    # DP keeps its uncovered-word counter and the ILP its fill counts and capacity row
+    src_len, tgt_len, ents, links, _, n, max_len = inst
+    if not ents:
+        return
+    op = data.draw(st.sampled_from(["=", ">=", ">"]))
+    links = list(links) + [(data.draw(st.sampled_from(ents))[0], j) for j in range(tgt_len)]
+    b = ProjectionBatch.from_lists([src_len], [tgt_len], [[(s, e, 0) for s, e in ents]], [links])
+    expected = brute_force_alignment(tgt_len, ents, links, max_len, op, n)
+    for method in ("exact", "ilp"):
+        check_against(run(b, method, f"{op}{n}", max_len=max_len, threads=1), 0, expected)
 
 
 @st.composite

@@ -73,6 +73,7 @@ integrality, row_lower, row_upper, a_start, a_index, a_value.
 #define XLNER_MODEL_ARRAY(name)                                                                                    \
   model.def_property_readonly(#name, [](py::object self) { return view_of(self.cast<const Model&>().name, self); })
   XLNER_MODEL_ARRAY(sentences);
+  XLNER_MODEL_ARRAY(fill);
   XLNER_MODEL_ARRAY(col_offsets);
   XLNER_MODEL_ARRAY(row_offsets);
   XLNER_MODEL_ARRAY(col_ent);

@@ -201,8 +201,41 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
     sc.lo[static_cast<size_t>(k)] = std::min(sc.lo[static_cast<size_t>(k)], col.span.start);
     sc.hi[static_cast<size_t>(k)] = std::max(sc.hi[static_cast<size_t>(k)], col.span.end);
   }
-  // stage layouts: stride of live entity k at stage j (0 = not live), then the g digit on top
   const int64_t T = tgt_len;
+  if (K == 0 && !free_fill) {
+    // no count matters: weighted interval scheduling, same transition order as the general case
+    sc.value.assign(static_cast<size_t>(T) + 1, 0.0);
+    sc.choice.assign(static_cast<size_t>(T) + 1, -1);
+    size_t k = 0;
+    for (int64_t j = 1; j <= T; ++j) {
+      double best = sc.value[static_cast<size_t>(j) - 1];
+      int32_t arg = -1;
+      for (; k < cols.size() && cols[k].span.end == j; ++k) {
+        const double v = sc.value[static_cast<size_t>(cols[k].span.start)] + cols[k].score;
+        if (v > best) {
+          best = v;
+          arg = static_cast<int32_t>(k);
+        }
+      }
+      sc.value[static_cast<size_t>(j)] = best;
+      sc.choice[static_cast<size_t>(j)] = arg;
+    }
+    for (int64_t j = T; j > 0;) {
+      const int32_t ch = sc.choice[static_cast<size_t>(j)];
+      if (ch < 0) {
+        --j;
+        continue;
+      }
+      sc.chosen.push_back(cols[static_cast<size_t>(ch)]);
+      j = cols[static_cast<size_t>(ch)].span.start;
+    }
+    std::reverse(sc.chosen.begin(), sc.chosen.end());
+    if (fill_floor > 0 && !fill_lower_bound(sc.chosen, n_ent, tgt_len, fill_floor))
+      throw std::logic_error("exact_select: free fill ran out of words (internal error)");
+    objective = span_order_sum(sc.chosen);
+    return Status::Solved;
+  }
+  // stage layouts: stride of live entity k at stage j (0 = not live), then the g digit on top
   const int64_t D = free_fill ? static_cast<int64_t>(n_ent) * floor : 0;
   const int64_t G = free_fill ? 2 * D + 1 : 1;
   sc.stage_base.assign(static_cast<size_t>(T) + 2, 0);
@@ -393,19 +426,38 @@ namespace {
 /// Append the block of one sentence to `m` (row indices local to the part, shifted at concatenation).
 void add_block(IlpModel& m, std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_len, const Constraint& c,
                bool free_fill, std::vector<int32_t>& m_e, std::vector<int32_t>& tmp) {
-  const int32_t cap = c.cap(), floor = c.floor();
+  const int32_t cap = c.cap();
+  int32_t floor = c.floor();
+  Constraint rows_c = c;
   free_fill = free_fill && floor > 0 && n_ent > 0;
   if (floor == 0 || free_fill) drop_non_positive(cols);
   if (cap == 0 || n_ent == 0) cols.clear();
+  m.fill.push_back(free_fill ? floor : 0);
+  if (free_fill) {
+    // as in the DP: with enough words untouched by any candidate the lower bound is met by the fill
+    // afterwards, so the block is the one of the constraint without lower bound
+    std::vector<uint8_t> touched(static_cast<size_t>(tgt_len), 0);
+    int64_t n_touched = 0;
+    for (const ScoreEntry& col : cols)
+      for (int32_t j = col.span.start; j < col.span.end; ++j)
+        if (!touched[static_cast<size_t>(j)]) {
+          touched[static_cast<size_t>(j)] = 1;
+          ++n_touched;
+        }
+    if (tgt_len - n_touched >= static_cast<int64_t>(n_ent) * floor) {
+      free_fill = false;
+      floor = 0;
+      rows_c = relaxed(c);
+    }
+  }
   std::sort(cols.begin(), cols.end(), by_end);
   max_disjoint(cols, n_ent, m_e, tmp);
   std::sort(cols.begin(), cols.end(), by_start);
-  const int32_t row0 = static_cast<int32_t>(m.row_lower.size());
   // entity rows
   std::vector<int32_t> ent_row(static_cast<size_t>(n_ent), -1);
   if (!cols.empty() || floor > 0) {
     for (int32_t e = 0; e < n_ent; ++e) {
-      if (!count_matters(c, m_e[static_cast<size_t>(e)])) continue;
+      if (!count_matters(rows_c, m_e[static_cast<size_t>(e)])) continue;
       ent_row[static_cast<size_t>(e)] = static_cast<int32_t>(m.row_lower.size());
       m.row_lower.push_back(static_cast<double>(floor));
       m.row_upper.push_back(cap >= 0 ? static_cast<double>(cap) : std::numeric_limits<double>::infinity());
@@ -508,7 +560,6 @@ void add_block(IlpModel& m, std::vector<ScoreEntry>& cols, int32_t n_ent, int32_
       m.a_start.push_back(static_cast<int32_t>(m.a_index.size()));
     }
   }
-  (void)row0;
   m.col_offsets.push_back(static_cast<int64_t>(m.cost.size()));
   m.row_offsets.push_back(static_cast<int64_t>(m.row_lower.size()));
 }
@@ -549,6 +600,7 @@ IlpModel build_ilp(const BatchView& b, const std::vector<int64_t>& sentences, co
     for (size_t i = 1; i < p.a_start.size(); ++i) out.a_start.push_back(nb + p.a_start[i]);
     for (int32_t r : p.a_index) out.a_index.push_back(static_cast<int32_t>(rb) + r);
     auto app = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
+    app(out.fill, p.fill);
     app(out.col_ent, p.col_ent);
     app(out.col_start, p.col_start);
     app(out.col_end, p.col_end);
@@ -605,10 +657,9 @@ ProjectionOutput decode_ilp(const BatchView& b, const IlpModel& m, const double*
       continue;
     }
     std::vector<ScoreEntry> chosen;
-    int32_t fill_floor = 0;
+    const int32_t fill_floor = m.fill[k];
     for (int64_t j = lo; j < hi; ++j) {
       const size_t u = static_cast<size_t>(j);
-      if (m.col_start[u] == -2) fill_floor = static_cast<int32_t>(m.col_upper[u]);
       if (m.col_start[u] < 0 || !(x[j] > 0.5)) continue;
       chosen.push_back(ScoreEntry{m.col_score[u], m.col_ent[u], Span{m.col_start[u], m.col_end[u]}});
     }

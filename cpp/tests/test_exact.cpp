@@ -180,11 +180,27 @@ TEST(ilp_model_rows_and_decode) {
   CHECK_EQ(out.start[0], 2);
   CHECK_EQ(out.label[0], 3);
   CHECK(std::fabs(out.objective[0] - 1.0) < 1e-12);
-  // `=1` under free fill: fill count + capacity row + slack
+  // `=1`: word 3 is untouched by every candidate, so the block is the `<=1` one and decoding fills
+  IlpModel r = build_ilp_alignment(b, {0}, CandidateMode::Ngrams, 10, con(ConstraintOp::Eq, 1), 1);
+  CHECK_EQ(r.n_cols(), int64_t{3});
+  CHECK(r.fill == (std::vector<int32_t>{1}));
+  std::vector<double> none{0.0, 0.0, 0.0};
+  ProjectionOutput filled = decode_ilp(b, r, none.data(), st.data());
+  CHECK_EQ(filled.start.size(), size_t{1});
+  CHECK(filled.start.size() == 1 && filled.start[0] == 0 && filled.end[0] == 1 && filled.score[0] == 0.0);
+  // a 3-word target: every word is touched, so fill count y_0, capacity row and slack enter the model
+  tl[0] = 3;
   IlpModel f = build_ilp_alignment(b, {0}, CandidateMode::Ngrams, 10, con(ConstraintOp::Eq, 1), 1);
   CHECK_EQ(f.n_cols(), int64_t{5});
-  CHECK_EQ(f.col_start[3], -2);
-  CHECK_EQ(f.col_start[4], -1);
-  CHECK_EQ(f.row_upper.back(), 4.0);
+  if (f.n_cols() == 5) {
+    CHECK_EQ(f.col_start[3], -2);
+    CHECK_EQ(f.col_start[4], -1);
+    CHECK_EQ(f.row_upper.back(), 3.0);
+    std::vector<double> xs{0.0, 0.0, 0.0, 1.0, 0.0};  // nothing positive, fill count 1, no slack
+    ProjectionOutput o = decode_ilp(b, f, xs.data(), st.data());
+    CHECK(o.start.size() == 1 && o.status[0] == 0);
+    std::vector<double> xi{0.0, 0.0, 0.0, 0.0, 1.0};  // slack: infeasible
+    CHECK_EQ(static_cast<int>(decode_ilp(b, f, xi.data(), st.data()).status[0]), 1);
+  }
   CHECK_THROWS(build_ilp_alignment(b, {1}, CandidateMode::Ngrams, 10, con(ConstraintOp::Eq, 1), 1), std::out_of_range);
 }
