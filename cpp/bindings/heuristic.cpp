@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common.hpp"
+#include "xlner/io.hpp"
 
 namespace xlner_py {
 
@@ -40,21 +41,13 @@ py::dict project_heuristic_py(const PyBatch& batch, std::optional<carray<uint8_t
   return output_to_dict(std::move(out));
 }
 
-// Python's str.strip() then "every character is in string.punctuation" (Easy-Label-Projection's
-// test; an empty token counts as punctuation). Reads the code points in place, no copies.
+// Easy-Label-Projection's test (xlner::is_punctuation, shared with the file readers) on the UTF-8 form
+// of a str; CPython caches that form, so ASCII tokens are read in place.
 bool token_is_punctuation(PyObject* tok) {
-  const Py_ssize_t n = PyUnicode_GET_LENGTH(tok);
-  const int kind = PyUnicode_KIND(tok);
-  const void* data = PyUnicode_DATA(tok);
-  Py_ssize_t b = 0, e = n;
-  while (b < e && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, b))) ++b;
-  while (e > b && Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, e - 1))) --e;
-  static const char* const punct = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~";
-  for (Py_ssize_t k = b; k < e; ++k) {
-    const Py_UCS4 c = PyUnicode_READ(kind, data, k);
-    if (c > 127 || c == 0 || std::strchr(punct, static_cast<int>(c)) == nullptr) return false;
-  }
-  return true;
+  Py_ssize_t size = 0;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(tok, &size);
+  if (utf8 == nullptr) throw py::error_already_set();
+  return xlner::is_punctuation(std::string_view(utf8, static_cast<size_t>(size)));
 }
 
 // Flags of every token of every sentence, and the number of tokens per sentence.

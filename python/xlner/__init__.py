@@ -11,8 +11,12 @@ from xlner.align import (EflomalConfig, EmbeddingAligner, EmbeddingAlignerConfig
                          align_eflomal, alignment_error_rate, extract, extract_batch, project_backtranslations,
                          symmetrize, symmetrize_batch)
 from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatrix
-from xlner.evaluate import EvaluationReport, evaluate, evaluate_files, projection_ratio
-from xlner.heuristic import HeuristicConfig
+from xlner.evaluate import (EvaluationReport, bootstrap, evaluate, evaluate_files, paired_bootstrap,
+                            projection_ratio)
+from xlner.heuristic import HeuristicConfig, project_heuristic
+from xlner.io import FormatError, load_projection_corpus, write_projection
+from xlner.pipelines import (PipelineConfig, load_config, marker_projection, model_transfer, run_pipeline,
+                             translate_test, translate_train)
 from xlner.projection import METHODS, MatchingConfig, parse_constraint, project
 from xlner.scores import (alignment_scores, fuse, ner_candidates, ner_scores, nmt_scores, preset_weights,
                           similarity_scores)
@@ -37,6 +41,19 @@ __all__ = [
     "ProjectionResult",
     "ScoreMatrix",
     "EvaluationReport",
+    "bootstrap",
+    "paired_bootstrap",
+    "FormatError",
+    "load_projection_corpus",
+    "write_projection",
+    "project_heuristic",
+    "PipelineConfig",
+    "load_config",
+    "marker_projection",
+    "model_transfer",
+    "run_pipeline",
+    "translate_test",
+    "translate_train",
     "evaluate",
     "evaluate_files",
     "projection_ratio",

@@ -134,8 +134,9 @@ def project_heuristic(
     Arguments:
         batch: the sentence pairs.
         config: a :class:`HeuristicConfig`, or a preset name (``'elp'``, ``'thesis'``); default thesis.
-        tgt_tokens: the target tokens of every sentence; needed when ``config.drop_punct`` is set
-            (their lengths must equal the batch's ``tgt_len``), unless ``punct`` is given.
+        tgt_tokens: the target tokens of every sentence (lists of str, or a :class:`xlner.io.TokenCorpus`);
+            needed when ``config.drop_punct`` is set (their lengths must equal the batch's ``tgt_len``),
+            unless ``punct`` is given.
         punct: instead of ``tgt_tokens``, a ready flat ``uint8`` mask (:func:`punctuation_mask`), one
             flag per target word of the batch, sentence after sentence.
         threads: worker threads; ``-1`` uses all cores.
@@ -162,7 +163,11 @@ def project_heuristic(
             raise ValueError("field tgt_tokens: drop_punct is set, so the target tokens (or a punct mask) are needed")
         if len(tgt_tokens) != len(batch):
             raise ValueError(f"field tgt_tokens: {len(tgt_tokens)} sentences, but the batch has {len(batch)}")
-        punct, lengths = _core.punctuation_mask(tgt_tokens)
+        if hasattr(tgt_tokens, "punctuation_mask"):  # a TokenCorpus read by the C++ readers: no Python strings
+            lengths = np.asarray(tgt_tokens.lengths())  # type: ignore[attr-defined]
+            punct = tgt_tokens.punctuation_mask()  # type: ignore[attr-defined]
+        else:
+            punct, lengths = _core.punctuation_mask(tgt_tokens)
         bad = np.flatnonzero(lengths != batch.tgt_len)
         if bad.size:
             i = int(bad[0])

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         config = HeuristicConfig.preset(args.preset or "thesis")
         kwargs["heuristic"] = config
         if config.drop_punct:  # the punctuation filter looks at the target words
-            kwargs["tgt_tokens"] = corpus.target.token_lists()
+            kwargs["tgt_tokens"] = corpus.target  # TokenCorpus: punctuation flags computed in C++
     result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
     write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
     if not args.quiet:

@@ -264,7 +264,10 @@ def config_from_dict(data: Dict[str, Any]) -> PipelineConfig:
 def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     """Read a TOML configuration file; relative paths in it are resolved against the file's folder (model
     names only when such a path exists, so that hub ids stay as they are)."""
-    import tomllib
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python < 3.11
+        import tomli as tomllib  # type: ignore[no-redef]
 
     p = Path(path)
     with open(p, "rb") as fh:
