@@ -168,13 +168,13 @@ def _solve_model(batch: ProjectionBatch, model: "_core.IlpModel", opts: SolverOp
                     break
                 except FutureTimeout:
                     continue
-    except _Interrupted:
-        raise KeyboardInterrupt from None
-    except BaseException:
+    except BaseException as exc:
         stop.set()
         for f in futures:
             f.cancel()
         pool.shutdown(wait=True)
+        if isinstance(exc, _Interrupted):  # HiGHS stopped by an interrupt we did not ask for
+            raise KeyboardInterrupt from None
         raise
     pool.shutdown(wait=True)
     x = np.concatenate([a for a in xs if a is not None]) if xs else np.zeros(0)
