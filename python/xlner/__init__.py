@@ -14,6 +14,7 @@ from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatr
 from xlner.evaluate import (EvaluationReport, bootstrap, evaluate, evaluate_files, paired_bootstrap,
                             projection_ratio)
 from xlner.heuristic import HeuristicConfig, project_heuristic
+from xlner.ilp import SolverOptions, project_exact, project_ilp
 from xlner.io import FormatError, load_projection_corpus, write_projection
 from xlner.pipelines import (PipelineConfig, load_config, marker_projection, model_transfer, run_pipeline,
                              translate_test, translate_train)
@@ -47,6 +48,9 @@ __all__ = [
     "load_projection_corpus",
     "write_projection",
     "project_heuristic",
+    "SolverOptions",
+    "project_exact",
+    "project_ilp",
     "PipelineConfig",
     "load_config",
     "marker_projection",

@@ -143,7 +143,8 @@ class ProjectionBatch:
 class ProjectionResult:
     """Projected spans as flat CSR arrays (``offsets[N+1]``, ``start``, ``end``, ``label``, ``entity``,
     ``score``) plus per-sentence ``objective`` and ``status`` (0 solved, 1 infeasible and left
-    unprojected, 2 stopped by the time limit)."""
+    unprojected, 2 stopped by the time limit, 3 solved after relaxing the lower bound
+    (``infeasible='relax'``))."""
 
     offsets: np.ndarray
     start: np.ndarray
