@@ -153,7 +153,7 @@ def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int) -> 
             t, c = best_of(lambda: _core.project_heuristic(big.core, threads=threads, **kw), repeats)
             rows.append((f"C++, {'1 thread' if threads == 1 else f'all ({hw}) threads'}", n, t, c))
         t, c = best_of(lambda: project_heuristic(big, cfg, tgt_tokens=big_tokens, threads=-1), repeats)
-        rows.append((f"project_heuristic(), all thr.", n, t, c))
+        rows.append(("project_heuristic(), all thr.", n, t, c))
         for name, cnt, t, c in rows:
             print(f"{preset:<8}{name:<30}{cnt:>11,}{t:>8.3f}{cnt / t:>14,.0f}{c:>8.3f}{cnt / c:>17,.0f}"
                   f"{(cnt / c) / ref_core:>10.1f}x")

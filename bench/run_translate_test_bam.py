@@ -175,8 +175,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           f"({t_train:.1f} s to train or load); its F1 on conll2003 en test: {100 * en_f1:.2f}")
     print("Evaluation: PER, ORG, LOC entity F1 (seqeval exact match); gold DATE and predicted MISC mapped to O.")
     print(format_table(rows))
-    print(f"Time: whole pipeline run; the first translate-test run also tags the English side, the others "
-          f"start from its source_predictions.jsonl.")
+    print("Time: whole pipeline run; the first translate-test run also tags the English side, the others "
+          "start from its source_predictions.jsonl.")
     if skipped:
         print(f"skipped (not available in xlner.projection.METHODS on this build): {', '.join(skipped)}")
     print(f"intermediate files and predictions: {args.out}")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult
-from xlner.io import (FormatError, build_batch, load_conll, load_projection_corpus, load_talp, load_tokens,
+from xlner.io import (FormatError, build_batch, load_projection_corpus, load_talp, load_tokens,
                       read_conll, read_spans_jsonl, write_projection)
 
 

@@ -18,7 +18,7 @@ pytest.importorskip("transformers")
 tinymodels = pytest.importorskip("tinymodels")
 
 from xlner.io.conll import Sentence, read_conll  # noqa: E402
-from xlner.pipelines import (config_from_dict, model_transfer, run_pipeline, translate_test,  # noqa: E402
+from xlner.pipelines import (config_from_dict, model_transfer, translate_test,  # noqa: E402
                              translate_train)
 
 N = 6

@@ -6,7 +6,7 @@ sentence and field that is wrong (``ValueError`` / ``IndexError``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 

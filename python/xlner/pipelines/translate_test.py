@@ -15,7 +15,7 @@ Outputs: ``spans.jsonl`` (projected spans with scores and their English entity),
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from xlner.batch import LabelVocab
 from xlner.pipelines import common

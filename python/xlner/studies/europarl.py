@@ -9,7 +9,6 @@ the cache also makes a report reproducible).
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
