@@ -59,6 +59,33 @@ PyBatch::PyBatch(carray<int32_t> src_len_, carray<int32_t> tgt_len_, carray<int6
   }
 }
 
+xlner::ScoreView score_view(const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent,
+                            const carray<int32_t>& start, const carray<int32_t>& end, const carray<double>& score) {
+  check_1d(offsets, b.view.n + 1, "score_offsets");
+  check_1d(ent, -1, "score_ent");
+  check_1d(start, ent.shape(0), "score_start");
+  check_1d(end, ent.shape(0), "score_end");
+  check_1d(score, ent.shape(0), "score");
+  xlner::ScoreView v;
+  v.offsets = offsets.data();
+  v.ent = ent.data();
+  v.start = start.data();
+  v.end = end.data();
+  v.score = score.data();
+  v.total = ent.shape(0);
+  return v;
+}
+
+py::dict score_batch_to_dict(xlner::ScoreBatch&& out) {
+  py::dict d;
+  d["offsets"] = to_numpy(std::move(out.offsets));
+  d["ent"] = to_numpy(std::move(out.ent));
+  d["start"] = to_numpy(std::move(out.start));
+  d["end"] = to_numpy(std::move(out.end));
+  d["score"] = to_numpy(std::move(out.score));
+  return d;
+}
+
 py::dict output_to_dict(xlner::ProjectionOutput&& out) {
   py::dict d;
   d["offsets"] = to_numpy(std::move(out.offsets));

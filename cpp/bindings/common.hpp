@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "xlner/batch.hpp"
+#include "xlner/matching.hpp"
 
 namespace xlner_py {
 namespace py = pybind11;
@@ -57,6 +58,14 @@ struct PyBatch {
 
   int64_t size() const { return view.n; }
 };
+
+/// Check the shapes of sparse score arrays (CSR over the batch's sentences) and view them; the values
+/// are validated by xlner::validate_scores.
+xlner::ScoreView score_view(const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent,
+                            const carray<int32_t>& start, const carray<int32_t>& end, const carray<double>& score);
+
+/// Convert sparse score matrices (CSR) into a dict of numpy arrays: offsets, ent, start, end, score.
+py::dict score_batch_to_dict(xlner::ScoreBatch&& out);
 
 /// Convert a ProjectionOutput into a dict of numpy arrays (no element copies).
 py::dict output_to_dict(xlner::ProjectionOutput&& out);

@@ -6,30 +6,6 @@ namespace xlner_py {
 
 namespace {
 
-xlner::CandidateMode candidate_mode(const std::string& m) {
-  if (m == "ngrams") return xlner::CandidateMode::Ngrams;
-  if (m == "aligned") return xlner::CandidateMode::AlignedRanges;
-  if (m == "external") return xlner::CandidateMode::External;
-  throw std::invalid_argument("candidates must be 'ngrams', 'aligned' or 'external', got '" + m + "'");
-}
-
-xlner::ScoreView score_view(const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent,
-                            const carray<int32_t>& start, const carray<int32_t>& end, const carray<double>& score) {
-  check_1d(offsets, b.view.n + 1, "score_offsets");
-  check_1d(ent, -1, "score_ent");
-  check_1d(start, ent.shape(0), "score_start");
-  check_1d(end, ent.shape(0), "score_end");
-  check_1d(score, ent.shape(0), "score");
-  xlner::ScoreView v;
-  v.offsets = offsets.data();
-  v.ent = ent.data();
-  v.start = start.data();
-  v.end = end.data();
-  v.score = score.data();
-  v.total = ent.shape(0);
-  return v;
-}
-
 std::vector<int64_t> sentence_list(const PyBatch& b, const std::optional<carray<int64_t>>& sentences) {
   std::vector<int64_t> out;
   if (!sentences) {
@@ -97,7 +73,7 @@ integrality, row_lower, row_upper, a_start, a_index, a_value.
       [](const PyBatch& b, const std::string& constraint, const std::string& candidates, int32_t max_len,
          int threads, int64_t max_states, int64_t max_cells, bool relax) {
         const auto c = xlner::Constraint::parse(constraint);
-        const auto mode = candidate_mode(candidates);
+        const auto mode = xlner::parse_candidate_mode(candidates);
         const auto opt = exact_options(max_states, max_cells, relax);
         xlner::ProjectionOutput out;
         {
@@ -157,7 +133,7 @@ Returns the same dict as exact_alignment.
       [](const PyBatch& b, const std::optional<carray<int64_t>>& sentences, const std::string& constraint,
          const std::string& candidates, int32_t max_len, int threads) {
         const auto c = xlner::Constraint::parse(constraint);
-        const auto mode = candidate_mode(candidates);
+        const auto mode = xlner::parse_candidate_mode(candidates);
         auto idx = sentence_list(b, sentences);
         auto out = std::make_shared<Model>();
         {

@@ -5,12 +5,6 @@ namespace xlner_py {
 
 namespace {
 
-xlner::CandidateMode parse_mode(const std::string& m) {
-  if (m == "ngrams") return xlner::CandidateMode::Ngrams;
-  if (m == "aligned") return xlner::CandidateMode::AlignedRanges;
-  if (m == "external") return xlner::CandidateMode::External;
-  throw std::invalid_argument("candidates must be 'ngrams', 'aligned' or 'external', got '" + m + "'");
-}
 
 }  // namespace
 
@@ -27,19 +21,13 @@ void register_projection(py::module_& m) {
   m.def(
       "alignment_scores",
       [](const PyBatch& b, const std::string& candidates, int32_t max_len, int threads) {
-        const auto mode = parse_mode(candidates);
+        const auto mode = xlner::parse_candidate_mode(candidates);
         xlner::ScoreBatch out;
         {
           py::gil_scoped_release release;
           out = xlner::alignment_scores_batch(b.view, mode, max_len, threads);
         }
-        py::dict d;
-        d["offsets"] = to_numpy(std::move(out.offsets));
-        d["ent"] = to_numpy(std::move(out.ent));
-        d["start"] = to_numpy(std::move(out.start));
-        d["end"] = to_numpy(std::move(out.end));
-        d["score"] = to_numpy(std::move(out.score));
-        return d;
+        return score_batch_to_dict(std::move(out));
       },
       py::arg("batch"), py::kw_only(), py::arg("candidates") = "ngrams", py::arg("max_len") = 10,
       py::arg("threads") = -1, R"doc(
@@ -59,7 +47,7 @@ Returns:
       [](const PyBatch& b, const std::string& constraint, const std::string& candidates, int32_t max_len,
          int threads) {
         const auto c = xlner::Constraint::parse(constraint);
-        const auto mode = parse_mode(candidates);
+        const auto mode = xlner::parse_candidate_mode(candidates);
         xlner::ProjectionOutput out;
         {
           py::gil_scoped_release release;
@@ -87,19 +75,8 @@ Returns:
       "greedy_scored",
       [](const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent, const carray<int32_t>& start,
          const carray<int32_t>& end, const carray<double>& score, const std::string& constraint, int threads) {
-        check_1d(offsets, b.view.n + 1, "score_offsets");
-        check_1d(ent, -1, "score_ent");
-        check_1d(start, ent.shape(0), "score_start");
-        check_1d(end, ent.shape(0), "score_end");
-        check_1d(score, ent.shape(0), "score");
+        const xlner::ScoreView v = score_view(b, offsets, ent, start, end, score);
         const auto c = xlner::Constraint::parse(constraint);
-        xlner::ScoreView v;
-        v.offsets = offsets.data();
-        v.ent = ent.data();
-        v.start = start.data();
-        v.end = end.data();
-        v.score = score.data();
-        v.total = ent.shape(0);
         xlner::ProjectionOutput out;
         {
           py::gil_scoped_release release;

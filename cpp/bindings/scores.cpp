@@ -8,20 +8,10 @@ namespace xlner_py {
 
 namespace {
 
+// The NER and similarity scores take n-grams or external spans (aligned ranges need alignments).
 xlner::CandidateMode parse_candidates(const std::string& m) {
-  if (m == "ngrams") return xlner::CandidateMode::Ngrams;
-  if (m == "external") return xlner::CandidateMode::External;
-  throw std::invalid_argument("candidates must be 'ngrams' or 'external', got '" + m + "'");
-}
-
-py::dict score_batch_to_dict(xlner::ScoreBatch&& out) {
-  py::dict d;
-  d["offsets"] = to_numpy(std::move(out.offsets));
-  d["ent"] = to_numpy(std::move(out.ent));
-  d["start"] = to_numpy(std::move(out.start));
-  d["end"] = to_numpy(std::move(out.end));
-  d["score"] = to_numpy(std::move(out.score));
-  return d;
+  if (m == "aligned") throw std::invalid_argument("candidates must be 'ngrams' or 'external', got '" + m + "'");
+  return xlner::parse_candidate_mode(m);
 }
 
 py::dict weights_to_dict(const xlner::FusionWeights& w) {
@@ -186,18 +176,7 @@ Returns:
       "check_scores",
       [](const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent, const carray<int32_t>& start,
          const carray<int32_t>& end, const carray<double>& score) {
-        check_1d(offsets, b.view.n + 1, "score_offsets");
-        check_1d(ent, -1, "score_ent");
-        check_1d(start, ent.shape(0), "score_start");
-        check_1d(end, ent.shape(0), "score_end");
-        check_1d(score, ent.shape(0), "score");
-        xlner::ScoreView v;
-        v.offsets = offsets.data();
-        v.ent = ent.data();
-        v.start = start.data();
-        v.end = end.data();
-        v.score = score.data();
-        v.total = ent.shape(0);
+        const xlner::ScoreView v = score_view(b, offsets, ent, start, end, score);
         py::gil_scoped_release release;
         xlner::validate_scores(b.view, v);
       },

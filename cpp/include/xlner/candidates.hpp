@@ -2,6 +2,7 @@
 /// @brief Target candidate spans: bounded n-grams, aligned ranges, external spans.
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "xlner/span.hpp"
@@ -19,6 +20,9 @@ enum class CandidateMode : int {
   /// The batch's external candidate spans.
   External = 2,
 };
+
+/// Parse "ngrams", "aligned" or "external" (throws std::invalid_argument naming the accepted values).
+CandidateMode parse_candidate_mode(const std::string& name);
 
 /// All n-grams of a sentence of `tgt_len` words up to length `max_len`, in candidate order
 /// (start ascending, then end ascending).
