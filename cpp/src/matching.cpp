@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "xlner/fusion.hpp"
 #include "xlner/parallel.hpp"
 
 namespace xlner {
@@ -123,35 +124,10 @@ ScoreBatch alignment_scores_batch(const BatchView& b, CandidateMode mode, int32_
   if (max_len < 1) throw std::invalid_argument("max_len must be >= 1");
   if (mode == CandidateMode::External && b.cand_offsets == nullptr)
     throw std::invalid_argument("external candidates requested but the batch has none");
-  const int64_t chunks = default_chunks(b.n, threads);
-  std::vector<ScoreBatch> parts(static_cast<size_t>(std::max<int64_t>(chunks, 1)));
-  parallel_chunks(b.n, threads, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
-    ScoreScratch sc;
-    std::vector<ScoreEntry> entries;
-    ScoreBatch& p = parts[static_cast<size_t>(c)];
-    for (int64_t i = lo; i < hi; ++i) {
-      entries.clear();
-      alignment_scores(b.sentence(i), mode, max_len, sc, entries);
-      for (const ScoreEntry& en : entries) {
-        p.ent.push_back(en.ent);
-        p.start.push_back(en.span.start);
-        p.end.push_back(en.span.end);
-        p.score.push_back(en.score);
-      }
-      p.offsets.push_back(static_cast<int64_t>(p.ent.size()));
-    }
+  return collect_scores<ScoreScratch>(b, threads, [&](const SentenceView& s, ScoreScratch& sc,
+                                                      std::vector<ScoreEntry>& entries) {
+    alignment_scores(s, mode, max_len, sc, entries);
   });
-  ScoreBatch out;
-  for (auto& p : parts) {
-    const int64_t base = static_cast<int64_t>(out.ent.size());
-    for (size_t i = 1; i < p.offsets.size(); ++i) out.offsets.push_back(base + p.offsets[i]);
-    out.ent.insert(out.ent.end(), p.ent.begin(), p.ent.end());
-    out.start.insert(out.start.end(), p.start.begin(), p.start.end());
-    out.end.insert(out.end.end(), p.end.begin(), p.end.end());
-    out.score.insert(out.score.end(), p.score.begin(), p.score.end());
-    p = ScoreBatch();
-  }
-  return out;
 }
 
 ProjectionOutput greedy_alignment_batch(const BatchView& b, CandidateMode mode, int32_t max_len,
