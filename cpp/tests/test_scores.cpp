@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "testing.hpp"
 #include "xlner/fusion.hpp"
 #include "xlner/ner_score.hpp"
@@ -14,42 +15,6 @@
 using namespace xlner;
 
 namespace {
-
-/// Owning storage for a small batch (one entity list per sentence, no links).
-struct Owned {
-  std::vector<int32_t> sl, tl, es, ee, el, as, at, cs, ce;
-  std::vector<int64_t> eo{0}, ao{0}, co{0};
-  BatchView view(bool cands = false) {
-    BatchView b;
-    b.n = static_cast<int64_t>(sl.size());
-    b.src_len = sl.data();
-    b.tgt_len = tl.data();
-    b.ent_offsets = eo.data();
-    b.ent_start = es.data();
-    b.ent_end = ee.data();
-    b.ent_label = el.data();
-    b.aln_offsets = ao.data();
-    b.aln_src = as.data();
-    b.aln_tgt = at.data();
-    if (cands) {
-      b.cand_offsets = co.data();
-      b.cand_start = cs.data();
-      b.cand_end = ce.data();
-    }
-    return b;
-  }
-  void sentence(int32_t src, int32_t tgt, const std::vector<Entity>& ents) {
-    sl.push_back(src);
-    tl.push_back(tgt);
-    for (const Entity& e : ents) {
-      es.push_back(e.span.start);
-      ee.push_back(e.span.end);
-      el.push_back(e.label);
-    }
-    eo.push_back(static_cast<int64_t>(es.size()));
-    ao.push_back(0);
-  }
-};
 
 bool near(double a, double b) { return std::fabs(a - b) < 1e-12; }
 
@@ -63,8 +28,8 @@ TEST(ner_score_thesis_example) {
   CHECK(near(ner_span_score(p.data(), 3, 0, Span{0, 1}, 1.0), 0.9));
   CHECK(near(ner_span_score(p.data(), 3, 0, Span{0, 2}, 1.0), 0.85));
   CHECK(near(ner_span_score(p.data(), 3, 0, Span{0, 2}, 1.15), 1.15 * 0.85));
-  Owned o;
-  o.sentence(1, 3, {Entity{Span{0, 1}, 0}});
+  xlner_test::OwnedBatch o;
+  o.add(1, 3, {Entity{Span{0, 1}, 0}});
   BatchView b = o.view();
   std::vector<int64_t> off{0, 3};
   NerProbView v{off.data(), p.data(), 3, 3};
@@ -84,7 +49,7 @@ TEST(ner_score_thesis_example) {
 TEST(ner_score_batch_matches_direct_formula) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  Owned o;
+  xlner_test::OwnedBatch o;
   const int32_t n_cls = 3, n_tags = 7;
   std::vector<int64_t> off{0};
   std::vector<double> p;
@@ -93,7 +58,7 @@ TEST(ner_score_batch_matches_direct_formula) {
     std::vector<Entity> ents;
     for (int k = 0; k < static_cast<int>(rng() % 3); ++k)
       ents.push_back(Entity{Span{k, k + 1}, static_cast<int32_t>(rng() % n_cls)});
-    o.sentence(sl, tl, ents);
+    o.add(sl, tl, ents);
     for (int32_t w = 0; w < tl; ++w) {
       double sum = 0.0;
       std::vector<double> row(n_tags);
@@ -137,9 +102,9 @@ TEST(ner_score_batch_matches_direct_formula) {
 }
 
 TEST(ner_score_validation_names_sentence_and_field) {
-  Owned o;
-  o.sentence(1, 1, {});
-  o.sentence(1, 2, {Entity{Span{0, 1}, 2}});
+  xlner_test::OwnedBatch o;
+  o.add(1, 1, {});
+  o.add(1, 2, {Entity{Span{0, 1}, 2}});
   BatchView b = o.view();
   std::vector<int64_t> off{0, 1, 3};
   std::vector<double> p(9, 1.0 / 3);
@@ -168,14 +133,14 @@ TEST(ner_score_validation_names_sentence_and_field) {
 TEST(similarity_batch_matches_direct_formula) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
-  Owned o;
+  xlner_test::OwnedBatch o;
   std::vector<int64_t> off{0};
   std::vector<double> sim;
   for (int i = 0; i < 15; ++i) {
     const int32_t sl = 1 + static_cast<int32_t>(rng() % 5), tl = static_cast<int32_t>(rng() % 7);
     std::vector<Entity> ents;
     for (int32_t k = 0; k < sl && k < 2; ++k) ents.push_back(Entity{Span{k, std::min(sl, k + 2)}, 0});
-    o.sentence(sl, tl, ents);
+    o.add(sl, tl, ents);
     for (int32_t k = 0; k < sl * tl; ++k) sim.push_back(u(rng));
     off.push_back(off.back() + sl * tl);
   }
@@ -250,8 +215,8 @@ TEST(fusion_sums_union_and_rejects_duplicates) {
 TEST(ner_score_alpha_predicted_only) {
   // columns O, B-PER, I-PER, B-LOC, I-LOC; argmax tags B-PER I-PER I-LOC
   std::vector<double> p{0.1, 0.6, 0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 0.1, 0.2, 0.1, 0.1, 0.3, 0.1, 0.4};
-  Owned o;
-  o.sentence(2, 3, {Entity{Span{0, 1}, 0}, Entity{Span{1, 2}, 1}});
+  xlner_test::OwnedBatch o;
+  o.add(2, 3, {Entity{Span{0, 1}, 0}, Entity{Span{1, 2}, 1}});
   BatchView b = o.view();
   std::vector<int64_t> off{0, 3};
   NerProbView v{off.data(), p.data(), 3, 5};
