@@ -18,6 +18,31 @@ namespace {
 
 bool near(double a, double b) { return std::fabs(a - b) < 1e-12; }
 
+/// Whether `got` holds exactly the (entity, n-gram candidate up to `max_len`) pairs of `b` that `keep`
+/// accepts, sentence by sentence in entity-major, candidate order, with the score `keep` computes:
+/// keep(sentence index, sentence, entity, candidate, score out) -> kept.
+template <class Keep>
+bool same_as_direct(const BatchView& b, int32_t max_len, const ScoreBatch& got, Keep keep) {
+  size_t k = 0;
+  bool ok = true;
+  for (int64_t i = 0; i < b.n; ++i) {
+    const SentenceView s = b.sentence(i);
+    std::vector<Span> cands;
+    ngram_candidates(s.tgt_len, max_len, cands);
+    for (int32_t e = 0; e < s.n_ent; ++e)
+      for (const Span& t : cands) {
+        double want = 0.0;
+        if (keep(i, s, e, t, want)) {
+          ok = ok && k < got.score.size() && got.ent[k] == e && got.start[k] == t.start && got.end[k] == t.end &&
+               std::fabs(got.score[k] - want) < 1e-12;
+          ++k;
+        }
+      }
+    ok = ok && got.offsets[static_cast<size_t>(i) + 1] == static_cast<int64_t>(k);
+  }
+  return ok && k == got.score.size();
+}
+
 bool message_has(const std::exception& e, const std::string& s) { return std::string(e.what()).find(s) != std::string::npos; }
 
 }  // namespace
@@ -75,29 +100,14 @@ TEST(ner_score_batch_matches_direct_formula) {
     opt.max_len = 4;
     opt.threshold = 0.1;
     ScoreBatch got = ner_scores_batch(b, v, opt, 3);
-    size_t k = 0;
-    bool ok = true;
-    for (int64_t i = 0; i < b.n; ++i) {
-      const SentenceView s = b.sentence(i);
-      std::vector<Span> cands;
-      ngram_candidates(s.tgt_len, opt.max_len, cands);
+    CHECK(same_as_direct(b, opt.max_len, got, [&](int64_t i, const SentenceView& s, int32_t e, Span t, double& want) {
       const double* rows = p.data() + off[static_cast<size_t>(i)] * n_tags;
-      for (int32_t e = 0; e < s.n_ent; ++e)
-        for (const Span& t : cands) {
-          double want = 0.0;
-          if (variant == 0) want = ner_span_score(rows, n_tags, s.ent_label[e], t, opt.alpha);
-          else
-            for (int32_t l = 0; l < n_cls; ++l) want = std::max(want, ner_span_score(rows, n_tags, l, t, opt.alpha));
-          if (want > opt.threshold) {
-            ok = ok && k < got.score.size() && got.ent[k] == e && got.start[k] == t.start && got.end[k] == t.end &&
-                 std::fabs(got.score[k] - want) < 1e-12;
-            ++k;
-          }
-        }
-      ok = ok && got.offsets[static_cast<size_t>(i) + 1] == static_cast<int64_t>(k);
-    }
-    CHECK(ok);
-    CHECK_EQ(k, got.score.size());
+      want = 0.0;
+      if (variant == 0) want = ner_span_score(rows, n_tags, s.ent_label[e], t, opt.alpha);
+      else
+        for (int32_t l = 0; l < n_cls; ++l) want = std::max(want, ner_span_score(rows, n_tags, l, t, opt.alpha));
+      return want > opt.threshold;
+    }));
   }
 }
 
@@ -152,25 +162,11 @@ TEST(similarity_batch_matches_direct_formula) {
     opt.threshold = 0.2;
     opt.max_len = 3;
     ScoreBatch got = similarity_scores_batch(b, v, opt, 2);
-    size_t k = 0;
-    bool ok = true;
-    for (int64_t i = 0; i < b.n; ++i) {
-      const SentenceView s = b.sentence(i);
-      std::vector<Span> cands;
-      ngram_candidates(s.tgt_len, opt.max_len, cands);
+    CHECK(same_as_direct(b, opt.max_len, got, [&](int64_t i, const SentenceView& s, int32_t e, Span t, double& want) {
       const double* block = sim.data() + off[static_cast<size_t>(i)];
-      for (int32_t e = 0; e < s.n_ent; ++e)
-        for (const Span& t : cands) {
-          const double want = similarity_span_score(block, s.tgt_len, s.entity(e), t, opt.reduction) - opt.threshold;
-          if (want > 0.0) {
-            ok = ok && k < got.score.size() && got.ent[k] == e && got.start[k] == t.start && got.end[k] == t.end &&
-                 std::fabs(got.score[k] - want) < 1e-12;
-            ++k;
-          }
-        }
-    }
-    CHECK(ok);
-    CHECK_EQ(k, got.score.size());
+      want = similarity_span_score(block, s.tgt_len, s.entity(e), t, opt.reduction) - opt.threshold;
+      return want > 0.0;
+    }));
   }
   // hand-worked pair: rows [0.9 0.1], [0.2 0.8]; entity both rows, candidate column 0:
   // cs = mean(0.9, 0.2) = 0.55, ct = 0.9 → 0.9 ; with min: cs = 0.2, ct = 0.9 → 0.9
