@@ -409,15 +409,20 @@ def align_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], tgt: Se
     return [[tuple(x) for x in r["links"]] for r in st.run(start, len(src), do_align)]
 
 
-def project_stage(cfg: PipelineConfig, src: Sequence[Sequence[str]], src_tags: Sequence[Sequence[str]],
-                  tgt: Sequence[Sequence[str]], links: Sequence[Links], *, vocab: LabelVocab, heuristic: Any,
-                  start: int, target_tagger: Any, nmt_scorer: Any, src_lang: str, tgt_lang: str
-                  ) -> ChunkProjection:
-    """:func:`project_chunk` with the method, matching, scores and candidates of ``cfg.projection``."""
-    p = cfg.projection
-    return project_chunk(src, src_tags, tgt, links, method=p.method, matching=p.matching(), heuristic=heuristic,
-                         vocab=vocab, threads=p.threads, start=start, scores=p.scores, candidates=p.candidates,
-                         target_tagger=target_tagger, nmt_scorer=nmt_scorer, src_lang=src_lang, tgt_lang=tgt_lang)
+def align_and_project(summary: PipelineSummary, st: StageFile, start: int, cfg: PipelineConfig,
+                      src: Sequence[Sequence[str]], src_tags: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
+                      pre: Optional[Precomputed], aligner: Any, *, vocab: LabelVocab, heuristic: Any,
+                      target_tagger: Any, nmt_scorer: Any, src_lang: str, tgt_lang: str) -> ChunkProjection:
+    """The ``align`` stage (:func:`align_stage`) and the ``project`` stage of a chunk (:func:`project_chunk`
+    with the method, matching, scores and candidates of ``cfg.projection``), timed in ``summary``."""
+    with summary.stage("align"):
+        links = align_stage(st, start, src, tgt, pre, aligner, cfg.aligner.batch_size)
+    with summary.stage("project"):
+        p = cfg.projection
+        return project_chunk(src, src_tags, tgt, links, method=p.method, matching=p.matching(),
+                             heuristic=heuristic, vocab=vocab, threads=p.threads, start=start, scores=p.scores,
+                             candidates=p.candidates, target_tagger=target_tagger, nmt_scorer=nmt_scorer,
+                             src_lang=src_lang, tgt_lang=tgt_lang)
 
 
 def count_projected(summary: PipelineSummary, source_entities: Sequence[int],
@@ -466,7 +471,7 @@ class PredictionWriter:
             self.run.summary.evaluation = self.counts.report()
 
 
-__all__ = ["ChunkProjection", "PredictionWriter", "StreamingEvaluation", "align", "align_stage", "check_links",
+__all__ = ["ChunkProjection", "PredictionWriter", "StreamingEvaluation", "align", "align_and_project", "align_stage", "check_links",
            "count_projected", "filter_labels", "in_batches", "label_stage", "mark_entities", "model_key",
-           "open_stage", "precomputed_inputs", "project_chunk", "project_stage", "spans_from_tags", "stage_key",
+           "open_stage", "precomputed_inputs", "project_chunk", "spans_from_tags", "stage_key",
            "tag", "tags_of", "translate", "translate_stage"]

@@ -106,13 +106,10 @@ def translate_test(
                 with s.stage("project"):
                     tags, spans, n_src = _project_backtranslations(tgt, bt, start)
             else:
-                with s.stage("align"):
-                    links = common.align_stage(st_al, start, eng, tgt, pre_al, aligner, cfg.aligner.batch_size)
-                with s.stage("project"):
-                    pr = common.project_stage(cfg, eng, src_tags, tgt, links, vocab=vocab, heuristic=heuristic,
-                                              start=start, target_tagger=target_tagger, nmt_scorer=nmt_scorer,
-                                              src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang)
-                    tags, spans, n_src = pr.tags, pr.spans, pr.source_entities
+                pr = common.align_and_project(s, st_al, start, cfg, eng, src_tags, tgt, pre_al, aligner, vocab=vocab,
+                                              heuristic=heuristic, target_tagger=target_tagger,
+                                              nmt_scorer=nmt_scorer, src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang)
+                tags, spans, n_src = pr.tags, pr.spans, pr.source_entities
             common.count_projected(s, n_src, spans)
             s.kept_sentences += len(chunk)
             # 5. outputs and evaluation

@@ -84,11 +84,8 @@ def translate_train(
             with s.stage("translate"):
                 tgt = common.translate_stage(st_tr, start, src, pre_tr, translator, cfg.src_lang, cfg.tgt_lang,
                                              tokenize)
-            with s.stage("align"):
-                links = common.align_stage(st_al, start, src, tgt, pre_al, aligner, cfg.aligner.batch_size)
-            with s.stage("project"):
-                pr = common.project_stage(cfg, src, src_tags, tgt, links, vocab=vocab, heuristic=heuristic,
-                                          start=start, target_tagger=target_tagger, nmt_scorer=nmt_scorer,
+            pr = common.align_and_project(s, st_al, start, cfg, src, src_tags, tgt, pre_al, aligner, vocab=vocab,
+                                          heuristic=heuristic, target_tagger=target_tagger, nmt_scorer=nmt_scorer,
                                           src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang)
             common.count_projected(s, pr.source_entities, pr.spans)
             with s.stage("write"):
