@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,6 +115,44 @@ def train_sentencepiece(
     return Path(str(out_prefix) + ".model")
 
 
+def _work_dirs(out_dir: Path) -> Tuple[Path, Path]:
+    """``out_dir`` and the scratch folder ``out_dir/_spm`` for the SentencePiece training (created)."""
+    out_dir = Path(out_dir)
+    spm_dir = out_dir / "_spm"
+    spm_dir.mkdir(parents=True, exist_ok=True)
+    return out_dir, spm_dir
+
+
+def _save(model: Any, tok: Any, out_dir: Path, spm_dir: Path) -> Path:
+    """Save ``model`` and ``tok`` in ``out_dir``, remove the scratch folder; returns ``out_dir``."""
+    model.save_pretrained(str(out_dir))
+    tok.save_pretrained(str(out_dir))
+    shutil.rmtree(spm_dir)
+    return out_dir
+
+
+def _save_tiny_m2m100(out_dir: Path, spm_dir: Path, tok: Any, vocab_size: int, *, d_model: int, layers: int,
+                      seed: int) -> Path:
+    """A randomly initialised (``seed``) M2M100 model for ``tok`` with ``vocab_size`` embeddings, saved with
+    ``tok`` in ``out_dir``; returns ``out_dir``."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration
+
+    torch.manual_seed(seed)
+    cfg = M2M100Config(
+        vocab_size=vocab_size,
+        d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=2 * d_model,
+        decoder_ffn_dim=2 * d_model, max_position_embeddings=256, dropout=0.0, attention_dropout=0.0,
+        activation_dropout=0.0, encoder_layerdrop=0.0, decoder_layerdrop=0.0, scale_embedding=True, init_std=0.3,
+        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+        decoder_start_token_id=tok.eos_token_id,
+    )
+    model = M2M100ForConditionalGeneration(cfg).eval()
+    model.generation_config.max_length = 64
+    return _save(model, tok, out_dir, spm_dir)
+
+
 def build_tiny_nllb(
     out_dir: Path,
     *,
@@ -129,31 +167,14 @@ def build_tiny_nllb(
 
     The SentencePiece model is BPE, the FLORES language codes are special tokens. Returns ``out_dir``.
     """
-    import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    from transformers import NllbTokenizer
 
-    out_dir = Path(out_dir)
-    spm_dir = out_dir / "_spm"
-    spm_dir.mkdir(parents=True, exist_ok=True)
+    out_dir, spm_dir = _work_dirs(out_dir)
     train_sentencepiece(spm_dir / "sentencepiece.bpe", sentences or training_sentences(), vocab_size=vocab_size,
                         model_type="bpe")
     tok = NllbTokenizer.from_pretrained(str(spm_dir), src_lang=langs[0], tgt_lang=langs[1],
                                         additional_special_tokens=list(langs))
-    torch.manual_seed(seed)
-    cfg = M2M100Config(
-        vocab_size=len(tok), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
-        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=2 * d_model,
-        decoder_ffn_dim=2 * d_model, max_position_embeddings=256, dropout=0.0, attention_dropout=0.0,
-        activation_dropout=0.0, encoder_layerdrop=0.0, decoder_layerdrop=0.0, scale_embedding=True, init_std=0.3,
-        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
-        decoder_start_token_id=tok.eos_token_id,
-    )
-    model = M2M100ForConditionalGeneration(cfg).eval()
-    model.generation_config.max_length = 64
-    model.save_pretrained(str(out_dir))
-    tok.save_pretrained(str(out_dir))
-    shutil.rmtree(spm_dir)
-    return out_dir
+    return _save_tiny_m2m100(out_dir, spm_dir, tok, len(tok), d_model=d_model, layers=layers, seed=seed)
 
 
 def build_tiny_m2m100(
@@ -169,12 +190,9 @@ def build_tiny_m2m100(
     import json
 
     import sentencepiece as spm
-    import torch
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, M2M100Tokenizer
+    from transformers import M2M100Tokenizer
 
-    out_dir = Path(out_dir)
-    spm_dir = out_dir / "_spm"
-    spm_dir.mkdir(parents=True, exist_ok=True)
+    out_dir, spm_dir = _work_dirs(out_dir)
     model_file = train_sentencepiece(spm_dir / "spm", sentences or training_sentences(), vocab_size=vocab_size,
                                      model_type="bpe")
     sp = spm.SentencePieceProcessor(model_file=str(model_file))
@@ -182,22 +200,8 @@ def build_tiny_m2m100(
     (spm_dir / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
     tok = M2M100Tokenizer(vocab_file=str(spm_dir / "vocab.json"), spm_file=str(model_file), src_lang="en",
                           tgt_lang="de")
-    torch.manual_seed(seed)
-    cfg = M2M100Config(
-        vocab_size=max(max(tok.get_vocab().values()), *tok.lang_token_to_id.values()) + 1 + tok.num_madeup_words,
-        d_model=d_model, encoder_layers=layers, decoder_layers=layers,
-        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=2 * d_model,
-        decoder_ffn_dim=2 * d_model, max_position_embeddings=256, dropout=0.0, attention_dropout=0.0,
-        activation_dropout=0.0, encoder_layerdrop=0.0, decoder_layerdrop=0.0, scale_embedding=True, init_std=0.3,
-        pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
-        decoder_start_token_id=tok.eos_token_id,
-    )
-    model = M2M100ForConditionalGeneration(cfg).eval()
-    model.generation_config.max_length = 64
-    model.save_pretrained(str(out_dir))
-    tok.save_pretrained(str(out_dir))
-    shutil.rmtree(spm_dir)
-    return out_dir
+    n_vocab = max(max(tok.get_vocab().values()), *tok.lang_token_to_id.values()) + 1 + tok.num_madeup_words
+    return _save_tiny_m2m100(out_dir, spm_dir, tok, n_vocab, d_model=d_model, layers=layers, seed=seed)
 
 
 def build_tiny_tagger(
@@ -218,9 +222,7 @@ def build_tiny_tagger(
     import torch
     from transformers import XLMRobertaConfig, XLMRobertaForTokenClassification, XLMRobertaTokenizer
 
-    out_dir = Path(out_dir)
-    spm_dir = out_dir / "_spm"
-    spm_dir.mkdir(parents=True, exist_ok=True)
+    out_dir, spm_dir = _work_dirs(out_dir)
     train_sentencepiece(spm_dir / "sentencepiece.bpe", sentences or training_sentences(), vocab_size=vocab_size,
                         model_type="unigram")
     tok = XLMRobertaTokenizer.from_pretrained(str(spm_dir), model_max_length=max_positions - 2)
@@ -235,10 +237,7 @@ def build_tiny_tagger(
     model = XLMRobertaForTokenClassification(cfg).eval()
     with torch.no_grad():  # make the classifier's output spread (random init is near-uniform)
         model.classifier.weight.mul_(20.0)
-    model.save_pretrained(str(out_dir))
-    tok.save_pretrained(str(out_dir))
-    shutil.rmtree(spm_dir)
-    return out_dir
+    return _save(model, tok, out_dir, spm_dir)
 
 
 def _tmpdir(prefix: str) -> Path:

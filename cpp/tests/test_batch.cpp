@@ -1,6 +1,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "testing.hpp"
 #include "xlner/batch.hpp"
 #include "xlner/parallel.hpp"
@@ -8,20 +9,8 @@
 using namespace xlner;
 
 TEST(batch_validation_names_sentence_and_field) {
-  std::vector<int32_t> sl{2, 3}, tl{2, 2};
-  std::vector<int64_t> eo{0, 1, 1}, ao{0, 1, 2};
-  std::vector<int32_t> es{0}, ee{2}, el{0}, as{0, 2}, at{1, 5};
-  BatchView b;
-  b.n = 2;
-  b.src_len = sl.data();
-  b.tgt_len = tl.data();
-  b.ent_offsets = eo.data();
-  b.ent_start = es.data();
-  b.ent_end = ee.data();
-  b.ent_label = el.data();
-  b.aln_offsets = ao.data();
-  b.aln_src = as.data();
-  b.aln_tgt = at.data();
+  xlner_test::OwnedBatch o{{2, 3}, {2, 2}, {0}, {2}, {0}, {0, 2}, {1, 5}, {0, 1, 1}, {0, 1, 2}};
+  const BatchView b = o.view();
   bool thrown = false;
   try {
     validate(b, 1, 2);
@@ -29,9 +18,9 @@ TEST(batch_validation_names_sentence_and_field) {
     thrown = std::string(e.what()).find("sentence 1, field aln_tgt") != std::string::npos;
   }
   CHECK(thrown);
-  at[1] = 1;
+  o.at[1] = 1;
   validate(b, 1, 2);
-  ee[0] = 0;
+  o.ee[0] = 0;
   CHECK_THROWS(validate(b, 1, 2), std::invalid_argument);
 }
 

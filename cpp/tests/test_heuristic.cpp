@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "testing.hpp"
 #include "xlner/heuristic.hpp"
 
@@ -27,44 +28,19 @@ std::ostream& operator<<(std::ostream& os, const std::vector<Got>& v) {
   return os << "]";
 }
 
-// A batch of sentences held in vectors.
+// A batch of sentences held in vectors, with a punctuation flag per target word.
 struct Sentences {
-  std::vector<int32_t> src_len, tgt_len, es, ee, el, as, at;
-  std::vector<int64_t> eo{0}, ao{0};
+  xlner_test::OwnedBatch batch;
   std::vector<uint8_t> punct;
   void add(int32_t sl, int32_t tl, const std::vector<Ent>& ents, const std::vector<Link>& links,
            std::vector<uint8_t> p = {}) {
-    src_len.push_back(sl);
-    tgt_len.push_back(tl);
-    for (const Ent& e : ents) {
-      es.push_back(e.start);
-      ee.push_back(e.end);
-      el.push_back(e.label);
-    }
-    for (const Link& l : links) {
-      as.push_back(l.src);
-      at.push_back(l.tgt);
-    }
-    eo.push_back(static_cast<int64_t>(es.size()));
-    ao.push_back(static_cast<int64_t>(as.size()));
+    std::vector<Entity> es;
+    for (const Ent& e : ents) es.push_back(Entity{Span{e.start, e.end}, e.label});
+    batch.add(sl, tl, es, links);
     if (p.empty()) p.assign(static_cast<size_t>(tl), 0);
     punct.insert(punct.end(), p.begin(), p.end());
   }
-  BatchView view() const {
-    BatchView b;
-    b.n = static_cast<int64_t>(src_len.size());
-    b.src_len = src_len.data();
-    b.tgt_len = tgt_len.data();
-    b.ent_offsets = eo.data();
-    b.ent_start = es.data();
-    b.ent_end = ee.data();
-    b.ent_label = el.data();
-    b.aln_offsets = ao.data();
-    b.aln_src = as.data();
-    b.aln_tgt = at.data();
-    validate(b, static_cast<int64_t>(es.size()), static_cast<int64_t>(as.size()));
-    return b;
-  }
+  BatchView view() const { return batch.checked(); }
 };
 
 std::vector<Got> spans_of(const ProjectionOutput& out, size_t i) {

@@ -1,6 +1,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "testing.hpp"
 #include "xlner/candidates.hpp"
 #include "xlner/matching.hpp"
@@ -9,27 +10,7 @@
 
 using namespace xlner;
 
-namespace {
-struct OneSentence {
-  std::vector<int32_t> sl, tl, es, ee, el, as, at;
-  std::vector<int64_t> eo, ao;
-  BatchView view() {
-    BatchView b;
-    b.n = 1;
-    b.src_len = sl.data();
-    b.tgt_len = tl.data();
-    b.ent_offsets = eo.data();
-    b.ent_start = es.data();
-    b.ent_end = ee.data();
-    b.ent_label = el.data();
-    b.aln_offsets = ao.data();
-    b.aln_src = as.data();
-    b.aln_tgt = at.data();
-    validate(b, static_cast<int64_t>(es.size()), static_cast<int64_t>(as.size()));
-    return b;
-  }
-};
-}  // namespace
+using xlner_test::OwnedBatch;
 
 TEST(ngram_candidates_in_candidate_order) {
   std::vector<Span> c;
@@ -51,8 +32,8 @@ TEST(constraint_parse_caps_and_floors) {
 
 TEST(alignment_score_hand_worked) {
   // entity [0,3) aligned to targets 0, 1, 3 (duplicate link counted once)
-  OneSentence s{{3}, {5}, {0}, {3}, {0}, {0, 1, 2, 2}, {0, 1, 3, 3}, {0, 1}, {0, 4}};
-  BatchView b = s.view();
+  OwnedBatch s{{3}, {5}, {0}, {3}, {0}, {0, 1, 2, 2}, {0, 1, 3, 3}, {0, 1}, {0, 4}};
+  BatchView b = s.checked();
   ScoreScratch sc;
   std::vector<ScoreEntry> out;
   alignment_scores(b.sentence(0), CandidateMode::AlignedRanges, 10, sc, out);
@@ -68,8 +49,8 @@ TEST(alignment_score_hand_worked) {
 }
 
 TEST(greedy_batch_picks_best_then_blocks_overlaps) {
-  OneSentence s{{3}, {5}, {0}, {3}, {0}, {0, 1, 2}, {0, 1, 3}, {0, 1}, {0, 3}};
-  BatchView b = s.view();
+  OwnedBatch s{{3}, {5}, {0}, {3}, {0}, {0, 1, 2}, {0, 1, 3}, {0, 1}, {0, 3}};
+  BatchView b = s.checked();
   ProjectionOutput o = greedy_alignment_batch(b, CandidateMode::Ngrams, 2, Constraint::parse(">=1"), 1);
   // M=2: [0,2) scores 0.8, then [3,4) 0.5; [2,4) (0.4) overlaps nothing chosen first but scores lower and
   // overlaps [3,4) after it is chosen

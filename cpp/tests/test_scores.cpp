@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "testing.hpp"
 #include "xlner/fusion.hpp"
 #include "xlner/ner_score.hpp"
@@ -15,43 +16,32 @@ using namespace xlner;
 
 namespace {
 
-/// Owning storage for a small batch (one entity list per sentence, no links).
-struct Owned {
-  std::vector<int32_t> sl, tl, es, ee, el, as, at, cs, ce;
-  std::vector<int64_t> eo{0}, ao{0}, co{0};
-  BatchView view(bool cands = false) {
-    BatchView b;
-    b.n = static_cast<int64_t>(sl.size());
-    b.src_len = sl.data();
-    b.tgt_len = tl.data();
-    b.ent_offsets = eo.data();
-    b.ent_start = es.data();
-    b.ent_end = ee.data();
-    b.ent_label = el.data();
-    b.aln_offsets = ao.data();
-    b.aln_src = as.data();
-    b.aln_tgt = at.data();
-    if (cands) {
-      b.cand_offsets = co.data();
-      b.cand_start = cs.data();
-      b.cand_end = ce.data();
-    }
-    return b;
-  }
-  void sentence(int32_t src, int32_t tgt, const std::vector<Entity>& ents) {
-    sl.push_back(src);
-    tl.push_back(tgt);
-    for (const Entity& e : ents) {
-      es.push_back(e.span.start);
-      ee.push_back(e.span.end);
-      el.push_back(e.label);
-    }
-    eo.push_back(static_cast<int64_t>(es.size()));
-    ao.push_back(0);
-  }
-};
-
 bool near(double a, double b) { return std::fabs(a - b) < 1e-12; }
+
+/// Whether `got` holds exactly the (entity, n-gram candidate up to `max_len`) pairs of `b` that `keep`
+/// accepts, sentence by sentence in entity-major, candidate order, with the score `keep` computes:
+/// keep(sentence index, sentence, entity, candidate, score out) -> kept.
+template <class Keep>
+bool same_as_direct(const BatchView& b, int32_t max_len, const ScoreBatch& got, Keep keep) {
+  size_t k = 0;
+  bool ok = true;
+  for (int64_t i = 0; i < b.n; ++i) {
+    const SentenceView s = b.sentence(i);
+    std::vector<Span> cands;
+    ngram_candidates(s.tgt_len, max_len, cands);
+    for (int32_t e = 0; e < s.n_ent; ++e)
+      for (const Span& t : cands) {
+        double want = 0.0;
+        if (keep(i, s, e, t, want)) {
+          ok = ok && k < got.score.size() && got.ent[k] == e && got.start[k] == t.start && got.end[k] == t.end &&
+               std::fabs(got.score[k] - want) < 1e-12;
+          ++k;
+        }
+      }
+    ok = ok && got.offsets[static_cast<size_t>(i) + 1] == static_cast<int64_t>(k);
+  }
+  return ok && k == got.score.size();
+}
 
 bool message_has(const std::exception& e, const std::string& s) { return std::string(e.what()).find(s) != std::string::npos; }
 
@@ -63,8 +53,8 @@ TEST(ner_score_thesis_example) {
   CHECK(near(ner_span_score(p.data(), 3, 0, Span{0, 1}, 1.0), 0.9));
   CHECK(near(ner_span_score(p.data(), 3, 0, Span{0, 2}, 1.0), 0.85));
   CHECK(near(ner_span_score(p.data(), 3, 0, Span{0, 2}, 1.15), 1.15 * 0.85));
-  Owned o;
-  o.sentence(1, 3, {Entity{Span{0, 1}, 0}});
+  xlner_test::OwnedBatch o;
+  o.add(1, 3, {Entity{Span{0, 1}, 0}});
   BatchView b = o.view();
   std::vector<int64_t> off{0, 3};
   NerProbView v{off.data(), p.data(), 3, 3};
@@ -84,7 +74,7 @@ TEST(ner_score_thesis_example) {
 TEST(ner_score_batch_matches_direct_formula) {
   std::mt19937 rng(7);
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  Owned o;
+  xlner_test::OwnedBatch o;
   const int32_t n_cls = 3, n_tags = 7;
   std::vector<int64_t> off{0};
   std::vector<double> p;
@@ -93,7 +83,7 @@ TEST(ner_score_batch_matches_direct_formula) {
     std::vector<Entity> ents;
     for (int k = 0; k < static_cast<int>(rng() % 3); ++k)
       ents.push_back(Entity{Span{k, k + 1}, static_cast<int32_t>(rng() % n_cls)});
-    o.sentence(sl, tl, ents);
+    o.add(sl, tl, ents);
     for (int32_t w = 0; w < tl; ++w) {
       double sum = 0.0;
       std::vector<double> row(n_tags);
@@ -110,36 +100,21 @@ TEST(ner_score_batch_matches_direct_formula) {
     opt.max_len = 4;
     opt.threshold = 0.1;
     ScoreBatch got = ner_scores_batch(b, v, opt, 3);
-    size_t k = 0;
-    bool ok = true;
-    for (int64_t i = 0; i < b.n; ++i) {
-      const SentenceView s = b.sentence(i);
-      std::vector<Span> cands;
-      ngram_candidates(s.tgt_len, opt.max_len, cands);
+    CHECK(same_as_direct(b, opt.max_len, got, [&](int64_t i, const SentenceView& s, int32_t e, Span t, double& want) {
       const double* rows = p.data() + off[static_cast<size_t>(i)] * n_tags;
-      for (int32_t e = 0; e < s.n_ent; ++e)
-        for (const Span& t : cands) {
-          double want = 0.0;
-          if (variant == 0) want = ner_span_score(rows, n_tags, s.ent_label[e], t, opt.alpha);
-          else
-            for (int32_t l = 0; l < n_cls; ++l) want = std::max(want, ner_span_score(rows, n_tags, l, t, opt.alpha));
-          if (want > opt.threshold) {
-            ok = ok && k < got.score.size() && got.ent[k] == e && got.start[k] == t.start && got.end[k] == t.end &&
-                 std::fabs(got.score[k] - want) < 1e-12;
-            ++k;
-          }
-        }
-      ok = ok && got.offsets[static_cast<size_t>(i) + 1] == static_cast<int64_t>(k);
-    }
-    CHECK(ok);
-    CHECK_EQ(k, got.score.size());
+      want = 0.0;
+      if (variant == 0) want = ner_span_score(rows, n_tags, s.ent_label[e], t, opt.alpha);
+      else
+        for (int32_t l = 0; l < n_cls; ++l) want = std::max(want, ner_span_score(rows, n_tags, l, t, opt.alpha));
+      return want > opt.threshold;
+    }));
   }
 }
 
 TEST(ner_score_validation_names_sentence_and_field) {
-  Owned o;
-  o.sentence(1, 1, {});
-  o.sentence(1, 2, {Entity{Span{0, 1}, 2}});
+  xlner_test::OwnedBatch o;
+  o.add(1, 1, {});
+  o.add(1, 2, {Entity{Span{0, 1}, 2}});
   BatchView b = o.view();
   std::vector<int64_t> off{0, 1, 3};
   std::vector<double> p(9, 1.0 / 3);
@@ -168,14 +143,14 @@ TEST(ner_score_validation_names_sentence_and_field) {
 TEST(similarity_batch_matches_direct_formula) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<double> u(-1.0, 1.0);
-  Owned o;
+  xlner_test::OwnedBatch o;
   std::vector<int64_t> off{0};
   std::vector<double> sim;
   for (int i = 0; i < 15; ++i) {
     const int32_t sl = 1 + static_cast<int32_t>(rng() % 5), tl = static_cast<int32_t>(rng() % 7);
     std::vector<Entity> ents;
     for (int32_t k = 0; k < sl && k < 2; ++k) ents.push_back(Entity{Span{k, std::min(sl, k + 2)}, 0});
-    o.sentence(sl, tl, ents);
+    o.add(sl, tl, ents);
     for (int32_t k = 0; k < sl * tl; ++k) sim.push_back(u(rng));
     off.push_back(off.back() + sl * tl);
   }
@@ -187,25 +162,11 @@ TEST(similarity_batch_matches_direct_formula) {
     opt.threshold = 0.2;
     opt.max_len = 3;
     ScoreBatch got = similarity_scores_batch(b, v, opt, 2);
-    size_t k = 0;
-    bool ok = true;
-    for (int64_t i = 0; i < b.n; ++i) {
-      const SentenceView s = b.sentence(i);
-      std::vector<Span> cands;
-      ngram_candidates(s.tgt_len, opt.max_len, cands);
+    CHECK(same_as_direct(b, opt.max_len, got, [&](int64_t i, const SentenceView& s, int32_t e, Span t, double& want) {
       const double* block = sim.data() + off[static_cast<size_t>(i)];
-      for (int32_t e = 0; e < s.n_ent; ++e)
-        for (const Span& t : cands) {
-          const double want = similarity_span_score(block, s.tgt_len, s.entity(e), t, opt.reduction) - opt.threshold;
-          if (want > 0.0) {
-            ok = ok && k < got.score.size() && got.ent[k] == e && got.start[k] == t.start && got.end[k] == t.end &&
-                 std::fabs(got.score[k] - want) < 1e-12;
-            ++k;
-          }
-        }
-    }
-    CHECK(ok);
-    CHECK_EQ(k, got.score.size());
+      want = similarity_span_score(block, s.tgt_len, s.entity(e), t, opt.reduction) - opt.threshold;
+      return want > 0.0;
+    }));
   }
   // hand-worked pair: rows [0.9 0.1], [0.2 0.8]; entity both rows, candidate column 0:
   // cs = mean(0.9, 0.2) = 0.55, ct = 0.9 → 0.9 ; with min: cs = 0.2, ct = 0.9 → 0.9
@@ -250,8 +211,8 @@ TEST(fusion_sums_union_and_rejects_duplicates) {
 TEST(ner_score_alpha_predicted_only) {
   // columns O, B-PER, I-PER, B-LOC, I-LOC; argmax tags B-PER I-PER I-LOC
   std::vector<double> p{0.1, 0.6, 0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 0.1, 0.2, 0.1, 0.1, 0.3, 0.1, 0.4};
-  Owned o;
-  o.sentence(2, 3, {Entity{Span{0, 1}, 0}, Entity{Span{1, 2}, 1}});
+  xlner_test::OwnedBatch o;
+  o.add(2, 3, {Entity{Span{0, 1}, 0}, Entity{Span{1, 2}, 1}});
   BatchView b = o.view();
   std::vector<int64_t> off{0, 3};
   NerProbView v{off.data(), p.data(), 3, 5};

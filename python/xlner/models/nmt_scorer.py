@@ -28,7 +28,8 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Uni
 import numpy as np
 import torch
 
-from xlner.models._device import DeviceLike, DtypeLike, resolve_device, resolve_dtype
+from xlner.models._device import DeviceLike, DtypeLike
+from xlner.models._loading import load_model
 from xlner.models.languages import tokenizer_lang_code
 
 # model types whose LM logits are lm_head(decoder hidden) (+ final_logits_bias): fast path that only
@@ -85,24 +86,15 @@ class Seq2SeqScorer:
         allow_stand_in: bool = False,
         progress: bool = False,
     ) -> None:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
 
         if batch_size < 1 or max_tokens < 1 or max_length < 2:
             raise ValueError(f"batch_size, max_tokens must be >= 1 and max_length >= 2, got "
                              f"{batch_size}, {max_tokens}, {max_length}")
-        self.device = resolve_device(device)
-        self.dtype = resolve_dtype(dtype, self.device)
-        if isinstance(model, str):
-            self.name = model
-            if tokenizer is None:
-                tokenizer = AutoTokenizer.from_pretrained(model)
-            model = AutoModelForSeq2SeqLM.from_pretrained(model, dtype=self.dtype)
-        else:
-            self.name = str(getattr(model.config, "_name_or_path", "") or type(model).__name__)
-            if tokenizer is None:
-                raise ValueError("tokenizer is required when model is a loaded module")
-        self.model = model.to(device=self.device, dtype=self.dtype).eval()
-        self.tokenizer = tokenizer
+        loaded = load_model(model, tokenizer, AutoModelForSeq2SeqLM, device=device, dtype=dtype)
+        self.device, self.dtype, self.name = loaded.device, loaded.dtype, loaded.name
+        self.model = loaded.model
+        self.tokenizer = tokenizer = loaded.tokenizer
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self.max_length = max_length

@@ -20,7 +20,8 @@ from typing import List, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 import torch
 
-from xlner.models._device import DeviceLike, DtypeLike, resolve_device, resolve_dtype
+from xlner.models._device import DeviceLike, DtypeLike
+from xlner.models._loading import load_model
 
 _PREFIXED = re.compile(r"^([BIESLU])[-_](.+)$")
 _B_PREFIXES = {"B", "S", "U"}
@@ -136,20 +137,12 @@ class TokenTagger:
         label_map: Optional[Mapping[str, str]] = None,
         progress: bool = False,
     ) -> None:
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
+        from transformers import AutoModelForTokenClassification
 
-        self.device = resolve_device(device)
-        self.dtype = resolve_dtype(dtype, self.device)
-        self.name_or_path = model if isinstance(model, str) else str(
-            getattr(getattr(model, "config", None), "_name_or_path", "") or type(model).__name__)
-        if isinstance(model, str):
-            if tokenizer is None:
-                tokenizer = AutoTokenizer.from_pretrained(model)
-            model = AutoModelForTokenClassification.from_pretrained(model, dtype=self.dtype)
-        elif tokenizer is None:
-            raise ValueError("tokenizer is required when model is a loaded module")
-        self.model = model.to(device=self.device, dtype=self.dtype).eval()
-        self.tokenizer = tokenizer
+        loaded = load_model(model, tokenizer, AutoModelForTokenClassification, device=device, dtype=dtype)
+        self.device, self.dtype, self.name_or_path = loaded.device, loaded.dtype, loaded.name
+        self.model = loaded.model
+        self.tokenizer = tokenizer = loaded.tokenizer
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size

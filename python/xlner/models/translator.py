@@ -25,7 +25,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
-from xlner.models._device import DeviceLike, DtypeLike, resolve_device, resolve_dtype
+from xlner.models._device import DeviceLike, DtypeLike
+from xlner.models._loading import load_model
 from xlner.models.languages import tokenizer_lang_code
 
 if TYPE_CHECKING:  # torch/transformers load with the model; the cache and marker helpers work without them
@@ -232,24 +233,15 @@ class Translator:
         lang_overrides: Optional[Mapping[str, str]] = None,
         allow_stand_in: bool = False,
     ) -> None:
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from transformers import AutoModelForSeq2SeqLM
 
         if batch_size < 1 or max_batch_tokens < 1:
             raise ValueError(f"batch_size and max_batch_tokens must be >= 1, got {batch_size}, {max_batch_tokens}")
-        self.device = resolve_device(device)
-        self.dtype = resolve_dtype(dtype, self.device)
-        if isinstance(model, (str, Path)):
-            name = str(model)
-            if tokenizer is None:
-                tokenizer = AutoTokenizer.from_pretrained(name)
-            model = AutoModelForSeq2SeqLM.from_pretrained(name, dtype=self.dtype)
-        else:
-            name = str(getattr(model.config, "_name_or_path", "") or type(model).__name__)
-            if tokenizer is None:
-                raise ValueError("tokenizer is required when model is a loaded module")
-        self.model_id = model_id or name
-        self.model = model.to(device=self.device, dtype=self.dtype).eval()
-        self.tokenizer = tokenizer
+        loaded = load_model(model, tokenizer, AutoModelForSeq2SeqLM, device=device, dtype=dtype)
+        self.device, self.dtype = loaded.device, loaded.dtype
+        self.model_id = model_id or loaded.name
+        self.model = loaded.model
+        self.tokenizer = loaded.tokenizer
         self.options = options if options is not None else GenerationOptions()
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens

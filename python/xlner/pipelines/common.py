@@ -17,7 +17,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult
-from xlner.pipelines.stages import Links
+from xlner.io.conll import Sentence
+from xlner.pipelines.config import PipelineConfig
+from xlner.pipelines.runner import PipelineOutput, Run, precomputed
+from xlner.pipelines.stages import (Links, PipelineSummary, Precomputed, StageFile, detokenize, iter_precomputed_links,
+                                    iter_precomputed_tags, iter_precomputed_tokens)
 from xlner.tagging import batch_spans_to_tags, batch_tags_to_spans
 
 
@@ -317,5 +321,157 @@ class StreamingEvaluation:
         return out
 
 
-__all__ = ["ChunkProjection", "StreamingEvaluation", "align", "check_links", "filter_labels", "in_batches",
-           "mark_entities", "model_key", "project_chunk", "spans_from_tags", "stage_key", "tag", "translate"]
+# ---------------------------------------------------------------------------------------------
+# Stages shared by the pipelines: each runs one resumable stage file over a chunk
+
+
+def tags_of(record: Any) -> List[str]:
+    """The tag list of a precomputed label record (a :class:`Sentence` or a plain tag list)."""
+    return list(record.tags if isinstance(record, Sentence) else record)
+
+
+def open_stage(run: Run, name: str, pre: Optional[Precomputed], key: Optional[Dict[str, Any]]) -> StageFile:
+    """The stage file ``name`` of ``run``, keyed by the precomputed source ``pre`` when there is one, else
+    by ``key`` (typically :func:`stage_key` of the model computing the stage)."""
+    return run.stage(name, {"precomputed": pre.name} if pre else key)
+
+
+def precomputed_inputs(cfg: PipelineConfig, translations: Any, alignments: Any, source_labels: Any
+                       ) -> Tuple[Optional[Precomputed], Optional[Precomputed], Optional[Precomputed]]:
+    """Precomputed translations, alignments and source labels: the arguments given, else those of
+    ``cfg.precomputed`` (``None`` for what is given nowhere)."""
+    pc = cfg.precomputed
+    pre_tr = precomputed("translations", translations if translations is not None else pc.translations,
+                         iter_precomputed_tokens)
+    pre_al = precomputed("alignments", alignments if alignments is not None else pc.alignments,
+                         lambda f: iter_precomputed_links(f, field_name=pc.alignments_field))
+    pre_lb = precomputed("source labels", source_labels if source_labels is not None else pc.source_labels,
+                         iter_precomputed_tags)
+    return pre_tr, pre_al, pre_lb
+
+
+def translate_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], pre: Optional[Precomputed],
+                    translator: Any, src_lang: str, tgt_lang: str, tokenize: Callable[[str], List[str]]
+                    ) -> List[List[str]]:
+    """Translation stage of a chunk (records ``{"text", "translation", "tokens"}``): the tokens of the
+    translations of ``src`` (from ``pre`` when given, else by ``translator``, split by ``tokenize``)."""
+    given = pre.take(len(src)) if pre else None
+
+    def do_translate(pos: List[int]) -> List[Dict[str, Any]]:
+        if given is not None:
+            return [{"text": detokenize(src[p]), "translation": None, "tokens": list(given[p])} for p in pos]
+        texts = [detokenize(src[p]) for p in pos]
+        hyp = translate(translator, texts, src_lang, tgt_lang)
+        return [{"text": t, "translation": h, "tokens": tokenize(h)} for t, h in zip(texts, hyp)]
+
+    return [r["tokens"] for r in st.run(start, len(src), do_translate)]
+
+
+def label_stage(st: StageFile, start: int, tokens: Sequence[Sequence[str]], pre: Optional[Precomputed],
+                tagger: Any, batch_size: int, keep: Optional[Sequence[str]], *,
+                input_tags: Optional[Sequence[Sequence[str]]] = None, what: str = "tokens") -> List[List[str]]:
+    """Labelling stage of a chunk (records ``{"tokens", "tags"}``): IOB2 tags of ``tokens`` from ``pre``
+    when given, else ``input_tags`` when every sentence asked for has them, else by ``tagger``; checked to
+    have one tag per token (``what`` names the tokens in the error). Returned with the entities of labels
+    outside ``keep`` turned into ``O`` (:func:`filter_labels`)."""
+    given = pre.take(len(tokens)) if pre else None
+
+    def do_labels(pos: List[int]) -> List[Dict[str, Any]]:
+        if given is not None:
+            tags = [tags_of(given[p]) for p in pos]
+        elif input_tags is not None and all(input_tags[p] for p in pos):
+            tags = [list(input_tags[p]) for p in pos]
+        else:
+            tags = tag(tagger, [tokens[p] for p in pos], batch_size)
+        for p, t in zip(pos, tags):
+            if len(t) != len(tokens[p]):
+                raise ValueError(f"sentence {start + p}, field source labels: {len(t)} tags for "
+                                 f"{len(tokens[p])} {what}")
+        return [{"tokens": tokens[p], "tags": t} for p, t in zip(pos, tags)]
+
+    return [filter_labels(r["tags"], keep) for r in st.run(start, len(tokens), do_labels)]
+
+
+def align_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
+                pre: Optional[Precomputed], aligner: Any, batch_size: int) -> List[Links]:
+    """Alignment stage of a chunk (records ``{"links"}``): links (src index, tgt index) from ``pre`` when
+    given, else by ``aligner``; checked to lie inside their sentence pair."""
+    given = pre.take(len(src)) if pre else None
+
+    def do_align(pos: List[int]) -> List[Dict[str, Any]]:
+        if given is not None:
+            links = [given[p] for p in pos]
+        else:
+            links = align(aligner, [src[p] for p in pos], [tgt[p] for p in pos], batch_size)
+        check_links(links, [len(src[p]) for p in pos], [len(tgt[p]) for p in pos], start, positions=pos)
+        return [{"links": [[int(a), int(b)] for a, b in ls]} for ls in links]
+
+    return [[tuple(x) for x in r["links"]] for r in st.run(start, len(src), do_align)]
+
+
+def align_and_project(summary: PipelineSummary, st: StageFile, start: int, cfg: PipelineConfig,
+                      src: Sequence[Sequence[str]], src_tags: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
+                      pre: Optional[Precomputed], aligner: Any, *, vocab: LabelVocab, heuristic: Any,
+                      target_tagger: Any, nmt_scorer: Any, src_lang: str, tgt_lang: str) -> ChunkProjection:
+    """The ``align`` stage (:func:`align_stage`) and the ``project`` stage of a chunk (:func:`project_chunk`
+    with the method, matching, scores and candidates of ``cfg.projection``), timed in ``summary``."""
+    with summary.stage("align"):
+        links = align_stage(st, start, src, tgt, pre, aligner, cfg.aligner.batch_size)
+    with summary.stage("project"):
+        p = cfg.projection
+        return project_chunk(src, src_tags, tgt, links, method=p.method, matching=p.matching(),
+                             heuristic=heuristic, vocab=vocab, threads=p.threads, start=start, scores=p.scores,
+                             candidates=p.candidates, target_tagger=target_tagger, nmt_scorer=nmt_scorer,
+                             src_lang=src_lang, tgt_lang=tgt_lang)
+
+
+def count_projected(summary: PipelineSummary, source_entities: Sequence[int],
+                    spans: Sequence[Sequence[Any]]) -> None:
+    """Add a chunk's source entities and projected spans to the run summary's counters."""
+    summary.source_entities += sum(source_entities)
+    summary.projected_entities += sum(len(x) for x in spans)
+
+
+@dataclass
+class PredictionWriter:
+    """Writes ``predictions.conll`` (tokens, predicted tags, gold as a third column when the input has it),
+    evaluates against the gold tags with a :class:`StreamingEvaluation` and collects the predictions
+    into ``out`` when ``collect`` is set; :meth:`finish` stores the evaluation in the summary when every
+    chunk had gold tags."""
+
+    run: Run
+    out: PipelineOutput
+    labels: Optional[List[str]] = None
+    collect: bool = False
+    counts: StreamingEvaluation = field(init=False)
+    have_gold: Optional[bool] = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self.counts = StreamingEvaluation(self.labels)
+
+    def write(self, start: int, chunk: Sequence[Sentence], tags: Sequence[Sequence[str]],
+              spans: Optional[Sequence[Sequence[Dict[str, Any]]]] = None) -> None:
+        """Write one chunk of predictions (``spans`` are collected too when given)."""
+        gold_here = all(x.tags for x in chunk)
+        self.have_gold = gold_here if self.have_gold is None else (self.have_gold and gold_here)
+        fh = self.run.writer("predictions.conll")
+        for x, t in zip(chunk, tags):
+            cols = zip(x.tokens, t, x.tags) if gold_here else zip(x.tokens, t)
+            fh.write("".join("\t".join(c) + "\n" for c in cols) + "\n")
+        if gold_here:
+            self.counts.add([x.tags for x in chunk], tags, start)
+        if self.collect:
+            self.out.sentences.extend(Sentence(list(x.tokens), list(t)) for x, t in zip(chunk, tags))
+            if spans is not None:
+                self.out.spans.extend(spans)
+
+    def finish(self) -> None:
+        """Store the evaluation in the run summary when every chunk had gold tags."""
+        if self.have_gold:
+            self.run.summary.evaluation = self.counts.report()
+
+
+__all__ = ["ChunkProjection", "PredictionWriter", "StreamingEvaluation", "align", "align_and_project", "align_stage", "check_links",
+           "count_projected", "filter_labels", "in_batches", "label_stage", "mark_entities", "model_key",
+           "open_stage", "precomputed_inputs", "project_chunk", "spans_from_tags", "stage_key",
+           "tag", "tags_of", "translate", "translate_stage"]

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from xlner.io.conll import Sentence
 from xlner.pipelines import common
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
@@ -107,8 +106,7 @@ def marker_projection(
             given_lb = pre_lb.take(len(chunk)) if pre_lb else None
             src_tags = []
             for p, x in enumerate(chunk):
-                t = given_lb[p] if given_lb is not None else x.tags
-                t = list(t.tags if isinstance(t, Sentence) else t)
+                t = common.tags_of(given_lb[p] if given_lb is not None else x.tags)
                 if len(t) != len(x.tokens):
                     raise ValueError(f"sentence {start + p}, field source labels: {len(t)} tags for "
                                      f"{len(x.tokens)} tokens (the marker pipeline needs labelled input)")

@@ -21,9 +21,7 @@ from xlner.batch import LabelVocab
 from xlner.pipelines import common
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
-from xlner.pipelines.stages import (default_tokenize, detokenize, iter_jsonl, iter_precomputed_links,
-                                    iter_precomputed_tags, iter_precomputed_tokens)
-from xlner.io.conll import Sentence
+from xlner.pipelines.stages import default_tokenize, iter_jsonl
 
 
 def translate_test(
@@ -70,65 +68,34 @@ def translate_test(
     cfg = config if config is not None else PipelineConfig(kind="translate-test")
     run = Run("translate-test", cfg, output_dir)
     pc = cfg.precomputed
-    pre_tr = precomputed("translations", translations if translations is not None else pc.translations,
-                         iter_precomputed_tokens)
-    pre_al = precomputed("alignments", alignments if alignments is not None else pc.alignments,
-                         lambda f: iter_precomputed_links(f, field_name=pc.alignments_field))
-    pre_lb = precomputed("source labels", source_labels if source_labels is not None else pc.source_labels,
-                         iter_precomputed_tags)
+    pre_tr, pre_al, pre_lb = common.precomputed_inputs(cfg, translations, alignments, source_labels)
     method = cfg.projection.method
     pre_bt = precomputed("backtranslations", backtranslations if backtranslations is not None
                          else pc.backtranslations, iter_jsonl)
-    st_tr = run.stage("translations", {"precomputed": pre_tr.name} if pre_tr else
-                      common.stage_key(translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
-    st_lb = run.stage("source_predictions", {"precomputed": pre_lb.name} if pre_lb else
-                      common.stage_key(tagger, "tagger"))
+    st_tr = common.open_stage(run, "translations", pre_tr, common.stage_key(
+        translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
+    st_lb = common.open_stage(run, "source_predictions", pre_lb, common.stage_key(tagger, "tagger"))
     if method == "backtranslation":
-        st_al = run.stage("backtranslations", {"precomputed": pre_bt.name} if pre_bt else
-                          common.stage_key(translator, "translator", src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang))
+        st_al = common.open_stage(run, "backtranslations", pre_bt, common.stage_key(
+            translator, "translator", src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang))
     else:
-        st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else
-                          common.stage_key(aligner, "aligner"))
+        st_al = common.open_stage(run, "alignments", pre_al, common.stage_key(aligner, "aligner"))
     vocab = LabelVocab()
     heuristic = cfg.projection.heuristic_config()
-    counts = common.StreamingEvaluation(cfg.eval_labels)
-    have_gold = None
     out = PipelineOutput(run.summary)
+    writer = common.PredictionWriter(run, out, cfg.eval_labels, collect)
     s = run.summary
     try:
         for start, chunk in run.chunks(as_sentences(sentences, cfg)):
             tgt = [x.tokens for x in chunk]
             # 1. translation into the pivot language
             with s.stage("translate"):
-                given = pre_tr.take(len(chunk)) if pre_tr else None
-
-                def do_translate(pos: List[int]) -> List[Dict[str, Any]]:
-                    if given is not None:
-                        return [{"text": detokenize(tgt[p]), "translation": None, "tokens": list(given[p])}
-                                for p in pos]
-                    texts = [detokenize(tgt[p]) for p in pos]
-                    hyp = common.translate(translator, texts, cfg.src_lang, cfg.tgt_lang)
-                    return [{"text": t, "translation": h, "tokens": tokenize(h)} for t, h in zip(texts, hyp)]
-
-                eng = [r["tokens"] for r in st_tr.run(start, len(chunk), do_translate)]
+                eng = common.translate_stage(st_tr, start, tgt, pre_tr, translator, cfg.src_lang, cfg.tgt_lang,
+                                             tokenize)
             # 2. tagging the pivot side
             with s.stage("tag source"):
-                given_lb = pre_lb.take(len(chunk)) if pre_lb else None
-
-                def do_tag(pos: List[int]) -> List[Dict[str, Any]]:
-                    if given_lb is not None:
-                        tags = [list(given_lb[p].tags if isinstance(given_lb[p], Sentence) else given_lb[p])
-                                for p in pos]
-                    else:
-                        tags = common.tag(tagger, [eng[p] for p in pos], cfg.tagger.batch_size)
-                    for p, t in zip(pos, tags):
-                        if len(t) != len(eng[p]):
-                            raise ValueError(f"sentence {start + p}, field source labels: {len(t)} tags for "
-                                             f"{len(eng[p])} translation tokens")
-                    return [{"tokens": eng[p], "tags": t} for p, t in zip(pos, tags)]
-
-                src_tags = [r["tags"] for r in st_lb.run(start, len(chunk), do_tag)]
-                src_tags = [common.filter_labels(t, cfg.projection.labels) for t in src_tags]
+                src_tags = common.label_stage(st_lb, start, eng, pre_lb, tagger, cfg.tagger.batch_size,
+                                              cfg.projection.labels, what="translation tokens")
             # 3. alignment (or back-translation) and 4. projection
             if method == "backtranslation":
                 with s.stage("back-translate"):
@@ -139,50 +106,18 @@ def translate_test(
                 with s.stage("project"):
                     tags, spans, n_src = _project_backtranslations(tgt, bt, start)
             else:
-                with s.stage("align"):
-                    given_al = pre_al.take(len(chunk)) if pre_al else None
-
-                    def do_align(pos: List[int]) -> List[Dict[str, Any]]:
-                        if given_al is not None:
-                            links = [given_al[p] for p in pos]
-                        else:
-                            links = common.align(aligner, [eng[p] for p in pos], [tgt[p] for p in pos],
-                                                 cfg.aligner.batch_size)
-                        common.check_links(links, [len(eng[p]) for p in pos], [len(tgt[p]) for p in pos],
-                                           start, positions=pos)
-                        return [{"links": [[int(a), int(b)] for a, b in ls]} for ls in links]
-
-                    links = [[tuple(x) for x in r["links"]] for r in st_al.run(start, len(chunk), do_align)]
-                with s.stage("project"):
-                    pr = common.project_chunk(eng, src_tags, tgt, links, method=method,
-                                              matching=cfg.projection.matching(), heuristic=heuristic, vocab=vocab,
-                                              threads=cfg.projection.threads, start=start,
-                                              scores=cfg.projection.scores, candidates=cfg.projection.candidates,
-                                              target_tagger=target_tagger, nmt_scorer=nmt_scorer,
-                                              src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang)
-                    tags, spans, n_src = pr.tags, pr.spans, pr.source_entities
-            s.source_entities += sum(n_src)
-            s.projected_entities += sum(len(x) for x in spans)
+                pr = common.align_and_project(s, st_al, start, cfg, eng, src_tags, tgt, pre_al, aligner, vocab=vocab,
+                                              heuristic=heuristic, target_tagger=target_tagger,
+                                              nmt_scorer=nmt_scorer, src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang)
+                tags, spans, n_src = pr.tags, pr.spans, pr.source_entities
+            common.count_projected(s, n_src, spans)
             s.kept_sentences += len(chunk)
             # 5. outputs and evaluation
             with s.stage("write"):
-                gold_here = all(x.tags for x in chunk)
-                have_gold = gold_here if have_gold is None else (have_gold and gold_here)
-                fh = run.writer("predictions.conll")
-                for x, t in zip(chunk, tags):
-                    if gold_here:
-                        fh.write("".join(f"{a}\t{b}\t{g}\n" for a, b, g in zip(x.tokens, t, x.tags)) + "\n")
-                    else:
-                        fh.write("".join(f"{a}\t{b}\n" for a, b in zip(x.tokens, t)) + "\n")
                 run.write_jsonl("spans.jsonl", ({"id": start + i, "tokens": tgt[i], "spans": spans[i]}
                                                 for i in range(len(chunk))))
-                if gold_here:
-                    counts.add([x.tags for x in chunk], tags, start)
-                if collect:
-                    out.sentences.extend(Sentence(list(x.tokens), list(t)) for x, t in zip(chunk, tags))
-                    out.spans.extend(spans)
-        if have_gold:
-            s.evaluation = counts.report()
+                writer.write(start, chunk, tags, spans)
+        writer.finish()
         run.close([pre_tr, pre_al, pre_lb, pre_bt])
     except BaseException:
         run.abort()

@@ -13,15 +13,14 @@ entity), ``summary.json``.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence
 
 from xlner.batch import LabelVocab
 from xlner.io.conll import Sentence
 from xlner.pipelines import common
 from xlner.pipelines.config import FilterConfig, PipelineConfig
-from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
-from xlner.pipelines.stages import (default_tokenize, detokenize, iter_precomputed_links, iter_precomputed_tags,
-                                    iter_precomputed_tokens)
+from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences
+from xlner.pipelines.stages import default_tokenize
 
 
 def keep_sentence(n_source: int, spans: Sequence[Dict[str, Any]], flt: FilterConfig) -> bool:
@@ -66,18 +65,12 @@ def translate_train(
     """
     cfg = config if config is not None else PipelineConfig(kind="translate-train")
     run = Run("translate-train", cfg, output_dir)
-    pc = cfg.precomputed
-    pre_tr = precomputed("translations", translations if translations is not None else pc.translations,
-                         iter_precomputed_tokens)
-    pre_al = precomputed("alignments", alignments if alignments is not None else pc.alignments,
-                         lambda f: iter_precomputed_links(f, field_name=pc.alignments_field))
-    pre_lb = precomputed("source labels", source_labels if source_labels is not None else pc.source_labels,
-                         iter_precomputed_tags)
-    st_tr = run.stage("translations", {"precomputed": pre_tr.name} if pre_tr else
-                      common.stage_key(translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
-    st_lb = run.stage("source_labels", {"precomputed": pre_lb.name} if pre_lb else
-                      {"input_or_tagger": common.model_key(tagger) if tagger is not None else "input"})
-    st_al = run.stage("alignments", {"precomputed": pre_al.name} if pre_al else common.stage_key(aligner, "aligner"))
+    pre_tr, pre_al, pre_lb = common.precomputed_inputs(cfg, translations, alignments, source_labels)
+    st_tr = common.open_stage(run, "translations", pre_tr, common.stage_key(
+        translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
+    st_lb = common.open_stage(run, "source_labels", pre_lb,
+                              {"input_or_tagger": common.model_key(tagger) if tagger is not None else "input"})
+    st_al = common.open_stage(run, "alignments", pre_al, common.stage_key(aligner, "aligner"))
     vocab = LabelVocab()
     heuristic = cfg.projection.heuristic_config()
     out = PipelineOutput(run.summary)
@@ -86,59 +79,15 @@ def translate_train(
         for start, chunk in run.chunks(as_sentences(sentences, cfg)):
             src = [x.tokens for x in chunk]
             with s.stage("source labels"):
-                given_lb = pre_lb.take(len(chunk)) if pre_lb else None
-
-                def do_labels(pos: List[int]) -> List[Dict[str, Any]]:
-                    if given_lb is not None:
-                        tags = [list(given_lb[p].tags if isinstance(given_lb[p], Sentence) else given_lb[p])
-                                for p in pos]
-                    elif all(chunk[p].tags for p in pos):
-                        tags = [list(chunk[p].tags) for p in pos]
-                    else:
-                        tags = common.tag(tagger, [src[p] for p in pos], cfg.tagger.batch_size)
-                    for p, t in zip(pos, tags):
-                        if len(t) != len(src[p]):
-                            raise ValueError(f"sentence {start + p}, field source labels: {len(t)} tags for "
-                                             f"{len(src[p])} tokens")
-                    return [{"tokens": src[p], "tags": t} for p, t in zip(pos, tags)]
-
-                src_tags = [common.filter_labels(r["tags"], cfg.projection.labels)
-                            for r in st_lb.run(start, len(chunk), do_labels)]
+                src_tags = common.label_stage(st_lb, start, src, pre_lb, tagger, cfg.tagger.batch_size,
+                                              cfg.projection.labels, input_tags=[x.tags for x in chunk])
             with s.stage("translate"):
-                given = pre_tr.take(len(chunk)) if pre_tr else None
-
-                def do_translate(pos: List[int]) -> List[Dict[str, Any]]:
-                    if given is not None:
-                        return [{"text": detokenize(src[p]), "translation": None, "tokens": list(given[p])}
-                                for p in pos]
-                    texts = [detokenize(src[p]) for p in pos]
-                    hyp = common.translate(translator, texts, cfg.src_lang, cfg.tgt_lang)
-                    return [{"text": t, "translation": h, "tokens": tokenize(h)} for t, h in zip(texts, hyp)]
-
-                tgt = [r["tokens"] for r in st_tr.run(start, len(chunk), do_translate)]
-            with s.stage("align"):
-                given_al = pre_al.take(len(chunk)) if pre_al else None
-
-                def do_align(pos: List[int]) -> List[Dict[str, Any]]:
-                    if given_al is not None:
-                        links = [given_al[p] for p in pos]
-                    else:
-                        links = common.align(aligner, [src[p] for p in pos], [tgt[p] for p in pos],
-                                             cfg.aligner.batch_size)
-                    common.check_links(links, [len(src[p]) for p in pos], [len(tgt[p]) for p in pos], start,
-                                       positions=pos)
-                    return [{"links": [[int(a), int(b)] for a, b in ls]} for ls in links]
-
-                links = [[tuple(x) for x in r["links"]] for r in st_al.run(start, len(chunk), do_align)]
-            with s.stage("project"):
-                pr = common.project_chunk(src, src_tags, tgt, links, method=cfg.projection.method,
-                                          matching=cfg.projection.matching(), heuristic=heuristic,
-                                          vocab=vocab, threads=cfg.projection.threads, start=start,
-                                          scores=cfg.projection.scores, candidates=cfg.projection.candidates,
-                                          target_tagger=target_tagger, nmt_scorer=nmt_scorer,
+                tgt = common.translate_stage(st_tr, start, src, pre_tr, translator, cfg.src_lang, cfg.tgt_lang,
+                                             tokenize)
+            pr = common.align_and_project(s, st_al, start, cfg, src, src_tags, tgt, pre_al, aligner, vocab=vocab,
+                                          heuristic=heuristic, target_tagger=target_tagger, nmt_scorer=nmt_scorer,
                                           src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang)
-            s.source_entities += sum(pr.source_entities)
-            s.projected_entities += sum(len(x) for x in pr.spans)
+            common.count_projected(s, pr.source_entities, pr.spans)
             with s.stage("write"):
                 write_training_data(run, start, src, tgt, pr.tags, pr.spans, pr.source_entities, cfg.filter, out,
                                     collect)

@@ -77,6 +77,29 @@ def _check_rate(name: str, rate: float) -> None:
         raise ValueError(f"{name}: rate must be in [0, 1], got {rate}")
 
 
+def _check_ops(name: str, ops: Sequence[str], allowed: Tuple[str, ...]) -> Tuple[str, ...]:
+    """``ops`` as a tuple, checked to be a non-empty subset of ``allowed`` (``ValueError`` naming ``name``)."""
+    if set(ops) - set(allowed) or not ops:
+        raise ValueError(f"{name}: ops must be a non-empty subset of {'/'.join(allowed)}, got {ops}")
+    return tuple(ops)
+
+
+def _edit_words(tokens: Sequence[str], tags: Optional[Sequence[str]], target: str, kind: str,
+                edit: Callable[[str], Optional[str]]) -> Perturbed:
+    """Replace each word selected by ``target`` (see :func:`_targets`), in order, by ``edit(word)`` when that
+    is not ``None`` and differs from the word; each replacement is a change of kind ``kind``."""
+    toks = list(tokens)
+    gold = list(tags) if tags is not None else ["O"] * len(toks)
+    on = _targets(target, toks, gold)
+    edits = []
+    for i, t in enumerate(toks):
+        if on[i]:
+            new = edit(t)
+            if new is not None and new != t:
+                edits.append((i, i + 1, [new], [gold[i]], kind, gold[i][2:] or "O"))
+    return _rebuild(toks, list(tags) if tags is not None else None, edits)
+
+
 def _rebuild(tokens: List[str], tags: Optional[List[str]],
              edits: List[Tuple[int, int, List[str], Optional[List[str]], str, str]]) -> Perturbed:
     """Apply sorted, non-overlapping edits ``(start, end, new_tokens, new_tags, kind, label)``."""
@@ -323,10 +346,7 @@ class TokenNoise(Perturbation):
 
     def __post_init__(self) -> None:
         _check_rate(self.name, self.rate)
-        bad = set(self.ops) - {"insert", "delete", "swap"}
-        if bad or not self.ops:
-            raise ValueError(f"{self.name}: ops must be a non-empty subset of insert/delete/swap, got {self.ops}")
-        self.ops = tuple(self.ops)
+        self.ops = _check_ops(self.name, self.ops, ("insert", "delete", "swap"))
         self.vocab = list(self.vocab)
         for w in self.vocab:
             validate_sentence([w], None, f"{self.name} vocab")
@@ -399,10 +419,7 @@ class CharNoise(Perturbation):
 
     def __post_init__(self) -> None:
         _check_rate(self.name, self.rate)
-        bad = set(self.ops) - {"substitute", "delete", "transpose"}
-        if bad or not self.ops:
-            raise ValueError(f"{self.name}: ops must be a non-empty subset of substitute/delete/transpose, got {self.ops}")
-        self.ops = tuple(self.ops)
+        self.ops = _check_ops(self.name, self.ops, ("substitute", "delete", "transpose"))
         _targets(self.target, [], [])
 
     def _edit(self, w: str, rng: random.Random) -> Optional[str]:
@@ -428,16 +445,12 @@ class CharNoise(Perturbation):
         return w[:k] + w[k + 1] + w[k] + w[k + 2:]
 
     def apply(self, tokens: Sequence[str], tags: Optional[Sequence[str]], rng: random.Random) -> Perturbed:
-        toks = list(tokens)
-        gold = list(tags) if tags is not None else ["O"] * len(toks)
-        on = _targets(self.target, toks, gold)
-        edits = []
-        for i, t in enumerate(toks):
-            if on[i] and any(c.isalpha() for c in t) and rng.random() < self.rate:
-                new = self._edit(t, rng)
-                if new is not None and new != t:
-                    edits.append((i, i + 1, [new], [gold[i]], self.name, gold[i][2:] or "O"))
-        return _rebuild(toks, list(tags) if tags is not None else None, edits)
+        def edit(t: str) -> Optional[str]:
+            if any(c.isalpha() for c in t) and rng.random() < self.rate:
+                return self._edit(t, rng)
+            return None
+
+        return _edit_words(tokens, tags, self.target, self.name, edit)
 
 
 _CASINGS = ("lower", "upper", "title", "swap")
@@ -473,21 +486,17 @@ class Casing(Perturbation):
         _targets(self.target, [], [])
 
     def apply(self, tokens: Sequence[str], tags: Optional[Sequence[str]], rng: random.Random) -> Perturbed:
-        toks = list(tokens)
-        gold = list(tags) if tags is not None else ["O"] * len(toks)
-        on = _targets(self.target, toks, gold)
-        edits = []
-        for i, t in enumerate(toks):
-            if not on[i] or t.lower() == t.upper() or rng.random() >= self.rate:
-                continue
+        def edit(t: str) -> Optional[str]:
+            if t.lower() == t.upper() or rng.random() >= self.rate:
+                return None
             if self.mode == "random":
                 modes = [m for m in _CASINGS if _case(t, m) != t]
                 new = _case(t, modes[rng.randrange(len(modes))]) if modes else t
             else:
                 new = _case(t, self.mode)
-            if new != t and new and not any(c.isspace() for c in new):
-                edits.append((i, i + 1, [new], [gold[i]], self.name, gold[i][2:] or "O"))
-        return _rebuild(toks, list(tags) if tags is not None else None, edits)
+            return new if new and not any(c.isspace() for c in new) else None
+
+        return _edit_words(tokens, tags, self.target, self.name, edit)
 
 
 # --------------------------------------------------------------------------- composition
