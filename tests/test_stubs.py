@@ -7,8 +7,8 @@ the stub writes a literal default, its value). ``...`` as a stub default means "
 
 The module side comes from ``__text_signature__`` where set, else from the signature line(s) pybind11
 writes at the start of each docstring (``name(a: int, *, b: str = 'x') -> None``); overloaded pybind11
-functions are compared with the stub's ``@overload`` definitions in order. A few dtype annotations of
-the stub are checked against arrays the module really returns.
+functions are compared with the stub's ``@overload`` definitions in order. The dtype annotations of
+class properties and the keys of returned dicts are checked against what the module really returns.
 """
 from __future__ import annotations
 
@@ -366,16 +366,25 @@ def _annotation_dtype(ann: Optional[ast.expr]) -> Optional[np.dtype]:
     return None
 
 
-def _stub_typeddicts(stub_text: str) -> Dict[str, Dict[str, Optional[np.dtype]]]:
-    out = {}
-    for node in ast.parse(stub_text).body:
-        if isinstance(node, ast.ClassDef) and any(ast.unparse(b) == "TypedDict" for b in node.bases):
-            out[node.name] = {
-                item.target.id: _annotation_dtype(item.annotation)
-                for item in node.body
-                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
-            }
-    return out
+# Keys and dtypes of the dicts the bindings return (DESIGN.md data model; the stub lists them in comments).
+PROJECTION = {"offsets": "int64", "start": "int32", "end": "int32", "label": "int32", "entity": "int32",
+              "score": "float64", "objective": "float64", "status": "int8"}
+SCORES = {"offsets": "int64", "ent": "int32", "start": "int32", "end": "int32", "score": "float64"}
+SPANS = {"offsets": "int64", "start": "int32", "end": "int32", "label": "int32"}
+TALP = {"offsets": "int64", "src": "int32", "tgt": "int32", "possible": "uint8"}
+
+
+def _stub_comment_keys(stub_text: str, alias: str) -> List[str]:
+    """Keys the stub's comment above ``alias = ...`` names (words before ':' / dtypes, in order)."""
+    lines = stub_text.splitlines()
+    i = next(k for k, line in enumerate(lines) if line.startswith(alias + " = "))
+    comment = []
+    while lines[i - 1].startswith("# "):
+        i -= 1
+        comment.insert(0, lines[i][2:])
+    text = re.sub(r"\([^)]*\)|\[[^]]*\]", "", " ".join(comment))
+    words = re.findall(r"[a-z_][a-z_0-9]*", text)
+    return [w for w in words if w not in {"int64", "int32", "int8", "uint8", "float64", "float", "exclusive"}]
 
 
 def _tiny_batch() -> Any:
@@ -385,29 +394,30 @@ def _tiny_batch() -> Any:
     )
 
 
-def _check_dict(name: str, got: Dict[str, Any], spec: Dict[str, Optional[np.dtype]]) -> None:
+def _check_dict(name: str, got: Dict[str, Any], spec: Dict[str, str]) -> None:
     assert set(got) == set(spec), (name, sorted(got), sorted(spec))
     for key, dtype in spec.items():
-        if dtype is not None:
-            assert isinstance(got[key], np.ndarray) and got[key].dtype == dtype, (name, key, got[key])
-        else:
-            assert isinstance(got[key], float), (name, key, got[key])
+        assert isinstance(got[key], np.ndarray) and got[key].dtype == np.dtype(dtype), (name, key, got[key])
 
 
-def test_returned_dicts_match_the_stub_typeddicts(stub_text):
-    spec = _stub_typeddicts(stub_text)
+def test_returned_dicts_have_the_documented_keys_and_dtypes(stub_text):
     b = _tiny_batch()
-    _check_dict("greedy_alignment", _core.greedy_alignment(b), spec["_ProjectionArrays"])
-    _check_dict("exact_alignment", _core.exact_alignment(b), spec["_ProjectionArrays"])
-    _check_dict("project_heuristic", _core.project_heuristic(b), spec["_ProjectionArrays"])
+    _check_dict("greedy_alignment", _core.greedy_alignment(b), PROJECTION)
+    _check_dict("exact_alignment", _core.exact_alignment(b), PROJECTION)
+    _check_dict("project_heuristic", _core.project_heuristic(b), PROJECTION)
     scores = _core.alignment_scores(b)
-    _check_dict("alignment_scores", scores, spec["_ScoreArrays"])
+    _check_dict("alignment_scores", scores, SCORES)
     # sentence 0: entity words {0, 1}, links (0,1), (1,2): candidate [1, 3) scores 2*2/(2+2) = 1
     k = np.flatnonzero((scores["start"] == 1) & (scores["end"] == 3))
     assert scores["score"][k].tolist() == [1.0]
-    _check_dict("tags_to_spans", _core.tags_to_spans(np.array([0, 3]), np.array([1, 2, 0])), spec["_SpanArrays"])
-    _check_dict("parse_talp", _core.parse_talp("0-1 1-2\n\n"), spec["_TalpArrays"])
-    _check_dict("fusion_preset", _core.fusion_preset("align"), spec["_FusionWeights"])
+    _check_dict("tags_to_spans", _core.tags_to_spans(np.array([0, 3]), np.array([1, 2, 0])), SPANS)
+    _check_dict("parse_talp", _core.parse_talp("0-1 1-2\n\n"), TALP)
+    weights = _core.fusion_preset("align")
+    assert set(weights) == {"align", "ner", "ner_spans", "nmt"} and all(type(v) is float for v in weights.values())
+    # the stub's comments name the same keys
+    for alias, spec in (("_ProjectionArrays", PROJECTION), ("_ScoreArrays", SCORES), ("_SpanArrays", SPANS),
+                        ("_TalpArrays", TALP), ("_FusionWeights", weights)):
+        assert sorted(_stub_comment_keys(stub_text, alias)) == sorted(spec), alias
 
 
 def test_class_properties_match_the_stub_annotations(stub_text):

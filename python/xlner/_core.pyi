@@ -10,55 +10,25 @@ a binding changes. Names starting with ``_`` here are typing helpers; the module
 """
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-# ---- dicts of arrays returned by the bindings ------------------------------------------------------
+# ---- dicts returned by the bindings -----------------------------------------------------------------
+# Plain dicts (not TypedDicts, so that callers may pass them on as dict[str, np.ndarray]); keys and dtypes:
 
-class _ProjectionArrays(TypedDict):
-    """Projected spans in CSR form over the batch's sentences."""
-
-    offsets: NDArray[np.int64]  # [N+1]
-    start: NDArray[np.int32]
-    end: NDArray[np.int32]  # exclusive
-    label: NDArray[np.int32]
-    entity: NDArray[np.int32]  # index of the source entity within its sentence
-    score: NDArray[np.float64]
-    objective: NDArray[np.float64]  # [N]
-    status: NDArray[np.int8]  # [N]: 0 solved, 1 infeasible, 2 time limit, 3 relaxed, 4 too large
-
-class _ScoreArrays(TypedDict):
-    """Sparse (entity, candidate span) score matrices in CSR form over sentences."""
-
-    offsets: NDArray[np.int64]  # [N+1]
-    ent: NDArray[np.int32]
-    start: NDArray[np.int32]
-    end: NDArray[np.int32]
-    score: NDArray[np.float64]
-
-class _SpanArrays(TypedDict):
-    """Entity spans in CSR form over sentences."""
-
-    offsets: NDArray[np.int64]  # [N+1]
-    start: NDArray[np.int32]
-    end: NDArray[np.int32]  # exclusive
-    label: NDArray[np.int32]
-
-class _TalpArrays(TypedDict):
-    """Alignment links in CSR form over sentences."""
-
-    offsets: NDArray[np.int64]  # [N+1]
-    src: NDArray[np.int32]
-    tgt: NDArray[np.int32]
-    possible: NDArray[np.uint8]  # 1 = possible link, 0 = sure link
-
-class _FusionWeights(TypedDict):
-    align: float
-    ner: float
-    ner_spans: float
-    nmt: float
+# offsets int64[N+1]; start, end (exclusive), label, entity int32[K]; score float64[K];
+# objective float64[N]; status int8[N] (0 solved, 1 infeasible, 2 time limit, 3 relaxed, 4 too large)
+_ProjectionArrays = dict[str, NDArray[Any]]
+# offsets int64[N+1]; ent, start, end int32[K]; score float64[K]
+_ScoreArrays = dict[str, NDArray[Any]]
+# offsets int64[N+1]; start, end (exclusive), label int32[K]
+_SpanArrays = dict[str, NDArray[Any]]
+# offsets int64[N+1]; src, tgt int32[A]; possible uint8[A] (1 = possible link, 0 = sure link)
+_TalpArrays = dict[str, NDArray[Any]]
+# align, ner, ner_spans, nmt: float
+_FusionWeights = dict[str, float]
 
 # ---- classes ---------------------------------------------------------------------------------------
 
