@@ -375,9 +375,9 @@ TALP = {"offsets": "int64", "src": "int32", "tgt": "int32", "possible": "uint8"}
 
 
 def _stub_comment_keys(stub_text: str, alias: str) -> List[str]:
-    """Keys the stub's comment above ``alias = ...`` names (words before ':' / dtypes, in order)."""
+    """Keys the stub's comment above ``alias: TypeAlias = ...`` names (words before ':' / dtypes, in order)."""
     lines = stub_text.splitlines()
-    i = next(k for k, line in enumerate(lines) if line.startswith(alias + " = "))
+    i = next(k for k, line in enumerate(lines) if re.match(rf"{alias}(: TypeAlias)? = ", line))
     comment = []
     while lines[i - 1].startswith("# "):
         i -= 1

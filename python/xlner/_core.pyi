@@ -12,6 +12,8 @@ a binding changes. Names starting with ``_`` here are typing helpers; the module
 from collections.abc import Sequence
 from typing import Any
 
+from typing_extensions import TypeAlias
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -20,15 +22,15 @@ from numpy.typing import ArrayLike, NDArray
 
 # offsets int64[N+1]; start, end (exclusive), label, entity int32[K]; score float64[K];
 # objective float64[N]; status int8[N] (0 solved, 1 infeasible, 2 time limit, 3 relaxed, 4 too large)
-_ProjectionArrays = dict[str, NDArray[Any]]
+_ProjectionArrays: TypeAlias = dict[str, NDArray[Any]]
 # offsets int64[N+1]; ent, start, end int32[K]; score float64[K]
-_ScoreArrays = dict[str, NDArray[Any]]
+_ScoreArrays: TypeAlias = dict[str, NDArray[Any]]
 # offsets int64[N+1]; start, end (exclusive), label int32[K]
-_SpanArrays = dict[str, NDArray[Any]]
+_SpanArrays: TypeAlias = dict[str, NDArray[Any]]
 # offsets int64[N+1]; src, tgt int32[A]; possible uint8[A] (1 = possible link, 0 = sure link)
-_TalpArrays = dict[str, NDArray[Any]]
+_TalpArrays: TypeAlias = dict[str, NDArray[Any]]
 # align, ner, ner_spans, nmt: float
-_FusionWeights = dict[str, float]
+_FusionWeights: TypeAlias = dict[str, float]
 
 # ---- classes ---------------------------------------------------------------------------------------
 
