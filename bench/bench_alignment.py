@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from typing import Callable, List, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 
-from xlner import _core
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from common import best_of  # noqa: E402
+
+from xlner import _core  # noqa: E402
 from xlner.align.extraction import flatten_matrices, links_to_csr, split_csr
 
 NEIGHBORS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
@@ -136,15 +141,6 @@ def np_gdfa(fwd: np.ndarray, rev: np.ndarray, method: str = "grow-diag-final-and
 
 def to_links(mats: Sequence[np.ndarray]) -> List[List[Tuple[int, int]]]:
     return [list(zip(*map(lambda x: x.tolist(), np.nonzero(b)))) for b in mats]
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
 
 
 def main() -> None:
