@@ -59,6 +59,48 @@ double span_order_sum(const std::vector<ScoreEntry>& chosen) {
   return s;
 }
 
+/// The optimality certificate (see exact.hpp): run greedy on a copy of the columns; accept its
+/// assignment when it is feasible (every floor met, with free fill if allowed) and, for every entity,
+/// its chosen scores are the min(cap, #positive) largest positive scores of the entity's row. Then the
+/// greedy objective equals Σ_e (those largest scores), an upper bound of every feasible objective, so
+/// greedy is optimal. The test is made on counts and comparisons only (no floating sums), so it is exact.
+/// On success the assignment, sorted by span, is left in `sc.chosen`.
+bool greedy_certificate(const std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_len, const Constraint& c,
+                        bool free_fill, ExactScratch& sc) {
+  const int32_t cap = c.cap(), floor = c.floor();
+  const size_t E = static_cast<size_t>(n_ent);
+  sc.work.assign(cols.begin(), cols.end());
+  greedy_select(sc.work, n_ent, tgt_len, c, sc.greedy);
+  const std::vector<ScoreEntry>& g = sc.greedy.chosen;
+  // per entity: chosen count k, smallest chosen score m, number q of chosen scores equal to m
+  sc.cert_k.assign(E, 0);
+  sc.cert_q.assign(E, 0);
+  sc.cert_pos.assign(E, 0);
+  sc.cert_above.assign(E, 0);
+  sc.cert_min.assign(E, std::numeric_limits<double>::infinity());
+  for (const ScoreEntry& en : g) {
+    const size_t e = static_cast<size_t>(en.ent);
+    ++sc.cert_k[e];
+    sc.cert_min[e] = std::min(sc.cert_min[e], en.score);
+  }
+  for (const ScoreEntry& en : g)
+    if (en.score == sc.cert_min[static_cast<size_t>(en.ent)]) ++sc.cert_q[static_cast<size_t>(en.ent)];
+  // per entity: positive columns, and columns scoring above the smallest chosen score (+inf if none)
+  for (const ScoreEntry& col : cols) {
+    const size_t e = static_cast<size_t>(col.ent);
+    if (col.score > 0.0) ++sc.cert_pos[e];
+    if (col.score > sc.cert_min[e]) ++sc.cert_above[e];
+  }
+  for (size_t e = 0; e < E; ++e) {
+    const int32_t k = sc.cert_k[e], pos = sc.cert_pos[e];
+    if (k != (cap >= 0 ? std::min(cap, pos) : pos)) return false;  // not the largest possible count
+    if (k > 0 && sc.cert_above[e] != k - sc.cert_q[e]) return false;  // an unchosen score beats a chosen one
+    if (!free_fill && k < floor) return false;                         // a floor greedy does not meet
+  }
+  sc.chosen.assign(g.begin(), g.end());
+  return !free_fill || fill_lower_bound(sc.chosen, n_ent, tgt_len, floor);
+}
+
 }  // namespace
 
 Constraint relaxed(const Constraint& c) {
@@ -161,6 +203,11 @@ Status exact_select(std::vector<ScoreEntry>& cols, int32_t n_ent, int32_t tgt_le
   // Free fill with enough words that no column touches: any selection respecting the caps can be
   // completed with zero-score words, so the lower bound leaves the DP (it is met by the fill afterwards).
   const int32_t fill_floor = free_fill ? floor : 0;
+  if (opt.certificate && greedy_certificate(cols, n_ent, tgt_len, c, free_fill, sc)) {
+    objective = span_order_sum(sc.chosen);
+    return Status::Solved;
+  }
+  sc.chosen.clear();
   if (free_fill) {
     sc.tmp.assign(static_cast<size_t>(tgt_len), 0);
     int64_t touched = 0;

@@ -77,6 +77,7 @@ struct ExactOptions {
   int64_t max_states = int64_t{1} << 16;  ///< count-vector states S
   int64_t max_cells = int64_t{1} << 21;   ///< (T + 1) · S table cells (16 MiB of values per thread)
   bool relax = false;                     ///< solve infeasible sentences without the lower bound
+  bool certificate = true;                ///< try greedy's optimality certificate before the DP (false: always DP)
 };
 
 /// The constraint without its lower bound (`=n` → `<=n`, `>=n` and `>n` → `>=0`); others unchanged.
@@ -101,6 +102,11 @@ struct ExactScratch {
   std::vector<int32_t> ent_slot;
   std::vector<int32_t> tmp;
   std::vector<ScoreEntry> chosen;
+  // optimality certificate
+  GreedyScratch greedy;
+  std::vector<ScoreEntry> work;
+  std::vector<int32_t> cert_k, cert_q, cert_pos, cert_above;
+  std::vector<double> cert_min;
 };
 
 /// Solve one sentence exactly. `cols` (reordered in place) are its columns; the chosen ones, sorted by
