@@ -119,7 +119,8 @@ Arguments:
         or 'external'.
     max_len: longest n-gram candidate M.
     threads: worker threads, -1 = all cores.
-    max_states, max_cells: size limits; larger sentences get status 4 (too large, nothing projected).
+    max_states, max_cells: size limits of the dynamic program; larger sentences not settled by the
+        certificate get status 4 (too large, nothing projected).
     relax: solve infeasible sentences without the lower bound (status 3) instead of leaving them (status 1).
     certificate: first run greedy and return its assignment when it provably is optimal (its per-entity
         scores are the largest of each row); False always runs the dynamic program (same optimum;
