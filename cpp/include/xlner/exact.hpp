@@ -123,7 +123,7 @@ struct ExactScratch {
   // optimality certificate
   GreedyScratch greedy;
   std::vector<ScoreEntry> work;
-  std::vector<int32_t> cert_k, cert_q, cert_pos, cert_above;
+  std::vector<int32_t> cert_k, cert_q, cert_pos, cert_above, cert_top;
   std::vector<double> cert_min;
 };
 
