@@ -321,6 +321,93 @@ def test_exact_equals_ilp_on_many_entities(inst, max_states):
         assert np.all(g.objective <= ex.objective + 1e-9)
 
 
+# ------------------------------------------------------------------------ greedy optimality certificate
+
+def test_certificate_returns_greedys_tied_optimum():
+    # two entities, two one-word spans, all scores 1, `<=1`: both assignments score 2. Greedy (lowest entity
+    # first, then start) gives entity 0 word 0; the DP alone keeps its own tie-breaking (entity 1 on word 0)
+    b = ProjectionBatch.from_lists([2], [2], [[(0, 1, 0), (1, 2, 0)]], [[]])
+    m = ScoreMatrix(np.array([0, 4]), np.array([0, 0, 1, 1], np.int32), np.array([0, 1, 0, 1], np.int32),
+                    np.array([1, 2, 1, 2], np.int32), np.ones(4))
+    g = project(b, "greedy", scores=m)
+    on = project_exact(b, "<=1", scores=m)
+    off = project_exact(b, "<=1", scores=m, options=SolverOptions(certificate=False))
+    assert spans_of(g, 0) == spans_of(on, 0) == [(0, 1, 0, 1.0), (1, 2, 1, 1.0)]
+    assert spans_of(off, 0) == [(0, 1, 1, 1.0), (1, 2, 0, 1.0)]
+    assert on.objective[0] == off.objective[0] == 2.0
+
+
+def test_certificate_rejects_greedy_below_a_row_maximum():
+    # entity 0: words 0 and 1 score 1; entity 1: word 0 scores 1, word 2 scores 0.5. Greedy gives entity 0
+    # word 0 and entity 1 word 2 (1.5): every entity has its full count, but entity 1 misses its best
+    # score, so the certificate must fail; the optimum is 2 (entity 1 on word 0, entity 0 on word 1)
+    b = ProjectionBatch.from_lists([2], [3], [[(0, 1, 0), (1, 2, 0)]], [[]])
+    m = ScoreMatrix(np.array([0, 4]), np.array([0, 0, 1, 1], np.int32), np.array([0, 1, 0, 2], np.int32),
+                    np.array([1, 2, 1, 3], np.int32), np.array([1.0, 1.0, 1.0, 0.5]))
+    assert project(b, "greedy", scores=m).objective[0] == 1.5
+    for cert in (True, False):
+        r = project_exact(b, "<=1", scores=m, options=SolverOptions(certificate=cert))
+        assert spans_of(r, 0) == [(0, 1, 1, 1.0), (1, 2, 0, 1.0)]
+    # the same under `=1`: greedy meets the floor, yet is not optimal
+    assert project_exact(b, "=1", scores=m).objective[0] == 2.0
+
+
+def row_bound_attained(entries, n_ent, greedy_spans, op, n):
+    """From the definition: greedy's spans meet every floor and, per entity, its scores are the
+    min(cap, #positive) largest positive scores of the row (so greedy is optimal)."""
+    floor, cap = bounds(op, n)
+    for e in range(n_ent):
+        row = sorted((v for (ee, _), v in entries.items() if ee == e and v > 0), reverse=True)
+        mine = sorted((x[3] for x in greedy_spans if x[2] == e), reverse=True)
+        k = len(row) if cap is None else min(cap, len(row))
+        if mine != row[:k] or len(mine) < floor:
+            return False
+    return True
+
+
+@given(scored_instances())
+@settings(max_examples=200, deadline=None)
+def test_certificate_and_dp_agree_scored(inst):
+    tgt_len, n_ent, entries, op, n = inst
+    b = ProjectionBatch.from_lists([n_ent], [tgt_len], [[(e, e + 1, 0) for e in range(n_ent)]], [[]])
+    keys = sorted(entries)
+    m = ScoreMatrix(np.array([0, len(keys)]), np.array([k[0] for k in keys], np.int32),
+                    np.array([k[1][0] for k in keys], np.int32), np.array([k[1][1] for k in keys], np.int32),
+                    np.array([entries[k] for k in keys], np.float64))
+    c = f"{op}{n}"
+    on = project_exact(b, c, scores=m, threads=1)
+    off = project_exact(b, c, scores=m, threads=1, options=SolverOptions(certificate=False))
+    assert on.status[0] == off.status[0]
+    assert on.objective[0] == pytest.approx(off.objective[0], abs=1e-9)
+    g = project(b, "greedy", matching=MatchingConfig(constraint=c), scores=m)
+    if row_bound_attained(entries, n_ent, spans_of(g, 0), op, n):
+        assert on.status[0] == 0
+        assert spans_of(on, 0) == spans_of(g, 0)
+
+
+@given(big_instances())
+@settings(max_examples=60, deadline=None)
+def test_certificate_and_dp_agree_alignment(inst):
+    sents, op, n, max_len = inst
+    b = ProjectionBatch.from_lists([s[0] for s in sents], [s[1] for s in sents],
+                                   [[(a, c, 0) for a, c in s[2]] for s in sents], [s[3] for s in sents])
+    floor, cap = bounds(op, n)
+    c = f"{op}{n}"
+    for relax in ("skip", "relax"):
+        on = project_exact(b, c, max_len=max_len, options=SolverOptions(infeasible=relax), threads=1)
+        off = project_exact(b, c, max_len=max_len, options=SolverOptions(infeasible=relax, certificate=False),
+                            threads=1)
+        assert np.array_equal(on.status, off.status)
+        np.testing.assert_allclose(on.objective, off.objective, rtol=0, atol=1e-9)
+        for i in range(len(b)):
+            sp = spans_of(on, i)
+            assert sum(x[3] for x in sp) == pytest.approx(on.objective[i], abs=1e-12)
+            assert all(a[1] <= b_[0] for a, b_ in zip(sp, sp[1:]))
+            if on.status[i] == 0 and sents[i][2]:
+                cnt = np.bincount([x[2] for x in sp], minlength=len(sents[i][2]))
+                assert np.all(cnt >= floor) and (cap is None or np.all(cnt <= cap))
+
+
 @given(st.lists(small_instances(), min_size=1, max_size=10), st.integers(1, 3))
 @settings(max_examples=30, deadline=None)
 def test_threads_and_block_size_do_not_change_results(insts, threads):

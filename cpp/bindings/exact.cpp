@@ -18,13 +18,14 @@ std::vector<int64_t> sentence_list(const PyBatch& b, const std::optional<carray<
   return out;
 }
 
-xlner::ExactOptions exact_options(int64_t max_states, int64_t max_cells, bool relax) {
+xlner::ExactOptions exact_options(int64_t max_states, int64_t max_cells, bool relax, bool certificate) {
   if (max_states < 1) throw std::invalid_argument("max_states must be >= 1");
   if (max_cells < 1) throw std::invalid_argument("max_cells must be >= 1");
   xlner::ExactOptions o;
   o.max_states = max_states;
   o.max_cells = max_cells;
   o.relax = relax;
+  o.certificate = certificate;
   return o;
 }
 
@@ -71,10 +72,10 @@ integrality, row_lower, row_upper, a_start, a_index, a_value.
   m.def(
       "exact_alignment",
       [](const PyBatch& b, const std::string& constraint, const std::string& candidates, int32_t max_len,
-         int threads, int64_t max_states, int64_t max_cells, bool relax) {
+         int threads, int64_t max_states, int64_t max_cells, bool relax, bool certificate) {
         const auto c = xlner::Constraint::parse(constraint);
         const auto mode = xlner::parse_candidate_mode(candidates);
-        const auto opt = exact_options(max_states, max_cells, relax);
+        const auto opt = exact_options(max_states, max_cells, relax, certificate);
         xlner::ProjectionOutput out;
         {
           py::gil_scoped_release release;
@@ -84,7 +85,7 @@ integrality, row_lower, row_upper, a_start, a_index, a_value.
       },
       py::arg("batch"), py::kw_only(), py::arg("constraint") = "<=1", py::arg("candidates") = "ngrams",
       py::arg("max_len") = 10, py::arg("threads") = -1, py::arg("max_states") = int64_t{1} << 16,
-      py::arg("max_cells") = int64_t{1} << 21, py::arg("relax") = false, R"doc(
+      py::arg("max_cells") = int64_t{1} << 21, py::arg("relax") = false, py::arg("certificate") = true, R"doc(
 Exact projection with the alignment score by dynamic programming (see exact.hpp).
 
 Arguments:
@@ -94,8 +95,12 @@ Arguments:
         or 'external'.
     max_len: longest n-gram candidate M.
     threads: worker threads, -1 = all cores.
-    max_states, max_cells: size limits; larger sentences get status 4 (too large, nothing projected).
+    max_states, max_cells: size limits of the dynamic program; larger sentences not settled by the
+        certificate get status 4 (too large, nothing projected).
     relax: solve infeasible sentences without the lower bound (status 3) instead of leaving them (status 1).
+    certificate: first run greedy and return its assignment when it provably is optimal (its per-entity
+        scores are the largest of each row); False always runs the dynamic program (same optimum;
+        tied optima may differ). For checks and benchmarks.
 Returns:
     dict of arrays: offsets, start, end, label, entity, score, objective, status.
 Example:
@@ -106,10 +111,10 @@ Example:
       "exact_scored",
       [](const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent, const carray<int32_t>& start,
          const carray<int32_t>& end, const carray<double>& score, const std::string& constraint, int threads,
-         int64_t max_states, int64_t max_cells, bool relax) {
+         int64_t max_states, int64_t max_cells, bool relax, bool certificate) {
         const auto v = score_view(b, offsets, ent, start, end, score);
         const auto c = xlner::Constraint::parse(constraint);
-        const auto opt = exact_options(max_states, max_cells, relax);
+        const auto opt = exact_options(max_states, max_cells, relax, certificate);
         xlner::ProjectionOutput out;
         {
           py::gil_scoped_release release;
@@ -121,7 +126,7 @@ Example:
       py::arg("batch"), py::arg("offsets"), py::arg("ent"), py::arg("start"), py::arg("end"), py::arg("score"),
       py::kw_only(), py::arg("constraint") = "<=1", py::arg("threads") = -1,
       py::arg("max_states") = int64_t{1} << 16, py::arg("max_cells") = int64_t{1} << 21,
-      py::arg("relax") = false, R"doc(
+      py::arg("relax") = false, py::arg("certificate") = true, R"doc(
 Exact projection from given sparse score matrices (CSR over sentences: offsets[N+1], ent, start, end,
 score). Without a lower bound only positive entries matter; with one, every entity may take any span
 listed in its sentence at score 0 (listed non-positive entries keep their score).

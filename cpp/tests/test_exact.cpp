@@ -77,6 +77,10 @@ TEST(exact_reports_infeasible_and_too_large) {
   ExactOptions tiny;
   tiny.max_states = 1;
   cols = {{1.0, 0, {0, 1}}, {1.0, 0, {2, 3}}, {1.0, 0, {4, 5}}};
+  CHECK(exact_select(cols, 1, 5, con(ConstraintOp::LessEq, 1), false, tiny, sc, obj) == Status::Solved);
+  CHECK_EQ(obj, 1.0);  // greedy's certificate holds: no DP, so no size limit
+  tiny.certificate = false;
+  cols = {{1.0, 0, {0, 1}}, {1.0, 0, {2, 3}}, {1.0, 0, {4, 5}}};
   CHECK(exact_select(cols, 1, 5, con(ConstraintOp::LessEq, 1), false, tiny, sc, obj) == Status::TooLarge);
   cols = {{1.0, 0, {0, 1}}, {1.0, 0, {2, 3}}, {1.0, 0, {4, 5}}};
   CHECK(exact_select(cols, 1, 5, con(ConstraintOp::LessEq, 1), false, ExactOptions{}, sc, obj) == Status::Solved);
@@ -126,26 +130,63 @@ TEST(exact_matches_brute_force_on_random_columns) {
     const Constraint c = con(ops[rng() % 5], 1 + static_cast<int32_t>(rng() % 2));
     bool feasible = false;
     const double expect = brute(cols, E, c, feasible);
-    std::vector<ScoreEntry> work = cols;
-    double obj = 0;
-    const Status st = exact_select(work, E, T, c, false, ExactOptions{}, sc, obj);
-    if (!feasible) {
-      ++infeasible_seen;
-      mismatches += st != Status::Infeasible;
-      continue;
+    for (const bool certificate : {true, false}) {  // greedy's certificate first, or the DP alone
+      ExactOptions opt;
+      opt.certificate = certificate;
+      std::vector<ScoreEntry> work = cols;
+      double obj = 0;
+      const Status st = exact_select(work, E, T, c, false, opt, sc, obj);
+      if (!feasible) {
+        infeasible_seen += certificate;
+        mismatches += st != Status::Infeasible;
+        continue;
+      }
+      feasible_seen += certificate;
+      if (st != Status::Solved || std::fabs(obj - expect) > 1e-9) ++mismatches;
+      // the reported assignment is disjoint, meets the constraint and sums to the objective
+      double sum = 0;
+      std::vector<int32_t> count(static_cast<size_t>(E), 0);
+      for (size_t i = 0; i < sc.chosen.size(); ++i) {
+        sum += sc.chosen[i].score;
+        ++count[static_cast<size_t>(sc.chosen[i].ent)];
+        if (i > 0 && sc.chosen[i - 1].span.end > sc.chosen[i].span.start) ++mismatches;
+      }
+      for (const int32_t k : count)
+        if (k < c.floor() || (c.cap() >= 0 && k > c.cap())) ++mismatches;
+      if (std::fabs(sum - obj) > 1e-12) ++mismatches;
     }
-    ++feasible_seen;
-    if (st != Status::Solved || std::fabs(obj - expect) > 1e-9) ++mismatches;
-    // the reported assignment is disjoint and sums to the objective
-    double sum = 0;
-    for (size_t i = 0; i < sc.chosen.size(); ++i) {
-      sum += sc.chosen[i].score;
-      if (i > 0 && sc.chosen[i - 1].span.end > sc.chosen[i].span.start) ++mismatches;
-    }
-    if (std::fabs(sum - obj) > 1e-12) ++mismatches;
   }
   CHECK_EQ(mismatches, 0);
   CHECK(feasible_seen > 100 && infeasible_seen > 20);
+}
+
+TEST(certificate_keeps_greedys_tied_optimum_and_rejects_a_missed_row_maximum) {
+  // all four (entity, word) pairs score 1 under `<=1`: greedy gives entity 0 word 0, the DP alone entity 1
+  const std::vector<ScoreEntry> tie{{1.0, 0, {0, 1}}, {1.0, 0, {1, 2}}, {1.0, 1, {0, 1}}, {1.0, 1, {1, 2}}};
+  ExactScratch sc;
+  ExactOptions dp_only;
+  dp_only.certificate = false;
+  double obj = 0;
+  std::vector<ScoreEntry> work = tie;
+  CHECK(exact_select(work, 2, 2, con(ConstraintOp::LessEq, 1), false, ExactOptions{}, sc, obj) == Status::Solved);
+  CHECK_EQ(obj, 2.0);
+  CHECK(sc.chosen.size() == 2 && sc.chosen[0].ent == 0 && sc.chosen[1].ent == 1);
+  work = tie;
+  CHECK(exact_select(work, 2, 2, con(ConstraintOp::LessEq, 1), false, dp_only, sc, obj) == Status::Solved);
+  CHECK_EQ(obj, 2.0);
+  CHECK(sc.chosen.size() == 2 && sc.chosen[0].ent == 1 && sc.chosen[1].ent == 0);
+  // greedy: entity 0 word 0, entity 1 word 2 (1.5); entity 1 misses its best score → DP: 2
+  const std::vector<ScoreEntry> miss{{1.0, 0, {0, 1}}, {1.0, 0, {1, 2}}, {1.0, 1, {0, 1}}, {0.5, 1, {2, 3}}};
+  for (const ConstraintOp op : {ConstraintOp::LessEq, ConstraintOp::Eq}) {
+    work = miss;
+    CHECK(exact_select(work, 2, 3, con(op, 1), false, ExactOptions{}, sc, obj) == Status::Solved);
+    CHECK_EQ(obj, 2.0);
+  }
+  // free fill under `=1`: greedy's word for entity 0 plus the leftmost free word for entity 1
+  work = {{1.0, 0, {1, 2}}};
+  CHECK(exact_select(work, 2, 3, con(ConstraintOp::Eq, 1), true, ExactOptions{}, sc, obj) == Status::Solved);
+  CHECK(sc.chosen.size() == 2 && sc.chosen[0].ent == 1 && sc.chosen[0].span == (Span{0, 1}) &&
+        sc.chosen[0].score == 0.0 && sc.chosen[1].ent == 0);
 }
 
 TEST(ilp_model_rows_and_decode) {

@@ -174,8 +174,9 @@ def exact_alignment(
     max_states: int = 65536,  # 2**16
     max_cells: int = 2097152,  # 2**21
     relax: bool = False,
+    certificate: bool = True,
 ) -> _ProjectionArrays:
-    """Exact projection with the alignment score by dynamic programming."""
+    """Exact projection with the alignment score (greedy optimality certificate, else dynamic programming)."""
 
 def exact_scored(
     batch: Batch,
@@ -190,8 +191,9 @@ def exact_scored(
     max_states: int = 65536,  # 2**16
     max_cells: int = 2097152,  # 2**21
     relax: bool = False,
+    certificate: bool = True,
 ) -> _ProjectionArrays:
-    """Exact projection from given sparse score matrices."""
+    """Exact projection from given sparse score matrices (certificate, else dynamic programming)."""
 
 def ilp_model_alignment(
     batch: Batch,

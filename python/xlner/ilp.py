@@ -52,6 +52,11 @@ class SolverOptions:
             the lower bound).
         max_states: the dynamic program's limit on count-vector states per sentence (above: HiGHS).
         max_cells: the dynamic program's limit on (target length + 1) × states per sentence.
+        certificate: ``exact`` runs greedy and keeps its assignment when that provably is optimal
+            (each entity's greedy scores are the largest of its row, floors met) — on every sentence
+            under a cap of 1, elsewhere where the dynamic program would need count states (see
+            ``cpp/include/xlner/exact.hpp``); ``False`` always runs the dynamic program. Same optimum
+            either way; only the choice among tied optima differs.
     """
 
     time_limit: float = float("inf")
@@ -59,6 +64,7 @@ class SolverOptions:
     infeasible: str = "skip"
     max_states: int = 1 << 16
     max_cells: int = 1 << 21
+    certificate: bool = True
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -263,11 +269,12 @@ def project_exact(batch: ProjectionBatch, constraint: str = "<=1", *, candidates
     """Exact projection by the C++ dynamic program, HiGHS for sentences above its size limit (method ``'exact'``).
 
     Same arguments as :func:`project_ilp`. Both methods reach the same optimum; assignments can differ
-    only between tied optima.
+    only between tied optima. Where greedy's optimality certificate holds (see ``SolverOptions.certificate``)
+    greedy's assignment is returned as is, so among tied optima ``exact`` then agrees with ``greedy``.
     """
     opts = options if options is not None else SolverOptions()
     kw = dict(constraint=constraint, threads=threads, max_states=opts.max_states, max_cells=opts.max_cells,
-              relax=opts.infeasible == "relax")
+              relax=opts.infeasible == "relax", certificate=opts.certificate)
     if scores is not None:
         d = _core.exact_scored(batch.core, scores.offsets, scores.ent, scores.start, scores.end, scores.score, **kw)
     else:
