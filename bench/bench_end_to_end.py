@@ -95,8 +95,7 @@ def run_stages(src: Path, tgt: Path, aln: Path, out: Path, method: str, threads:
         config = HeuristicConfig.preset(method.partition(":")[2] or "thesis")
         kwargs["heuristic"] = config
         if config.drop_punct:
-            kwargs["tgt_tokens"] = target.token_lists()
-    clock.lap("target token lists (elp)")
+            kwargs["tgt_tokens"] = target  # TokenCorpus: punctuation flags computed in C++ inside project
     result = project(batch, method.partition(":")[0], matching=MatchingConfig(), threads=threads, **kwargs)
     clock.lap("project")
     tag = method.replace(":", "-")
