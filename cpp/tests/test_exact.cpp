@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "testing.hpp"
 #include "xlner/exact.hpp"
 
@@ -191,20 +192,8 @@ TEST(certificate_keeps_greedys_tied_optimum_and_rejects_a_missed_row_maximum) {
 
 TEST(ilp_model_rows_and_decode) {
   // one sentence, target of 4 words, one entity aligned to words 0 and 2 (alignment score, `<=1`)
-  std::vector<int32_t> sl{1}, tl{4}, es{0}, ee{1}, el{3}, as{0, 0}, at{0, 2};
-  std::vector<int64_t> eo{0, 1}, ao{0, 2};
-  BatchView b;
-  b.n = 1;
-  b.src_len = sl.data();
-  b.tgt_len = tl.data();
-  b.ent_offsets = eo.data();
-  b.ent_start = es.data();
-  b.ent_end = ee.data();
-  b.ent_label = el.data();
-  b.aln_offsets = ao.data();
-  b.aln_src = as.data();
-  b.aln_tgt = at.data();
-  validate(b, 1, 2);
+  xlner_test::OwnedBatch fx{{1}, {4}, {0}, {1}, {3}, {0, 0}, {0, 2}, {0, 1}, {0, 2}};
+  BatchView b = fx.checked();
   // columns (aligned ranges): [0,1) 1, [0,3) 2·2/4 = 1, [2,3) 1; one maximal clique {[0,1),[0,3)} at word 0
   // and {[0,3),[2,3)} at word 2; entity row 0 <= Σ <= 1 (the entity has 2 disjoint columns)
   IlpModel m = build_ilp_alignment(b, {0}, CandidateMode::Ngrams, 10, con(ConstraintOp::LessEq, 1), 1);
@@ -230,7 +219,7 @@ TEST(ilp_model_rows_and_decode) {
   CHECK_EQ(filled.start.size(), size_t{1});
   CHECK(filled.start.size() == 1 && filled.start[0] == 0 && filled.end[0] == 1 && filled.score[0] == 0.0);
   // a 3-word target: every word is touched, so fill count y_0, capacity row and slack enter the model
-  tl[0] = 3;
+  fx.tl[0] = 3;  // the view reads the fixture's storage
   IlpModel f = build_ilp_alignment(b, {0}, CandidateMode::Ngrams, 10, con(ConstraintOp::Eq, 1), 1);
   CHECK_EQ(f.n_cols(), int64_t{5});
   if (f.n_cols() == 5) {
