@@ -270,15 +270,22 @@ def scored_instances(draw):
     return tgt_len, n_ent, entries, op, n
 
 
-@given(scored_instances())
-@settings(max_examples=250, deadline=None)
-def test_exact_and_ilp_equal_brute_force_scored(inst):
-    tgt_len, n_ent, entries, op, n = inst
+def scored_batch(tgt_len, n_ent, entries):
+    """A one-sentence batch of ``n_ent`` entities and the ScoreMatrix of ``{(entity, (start, end)): score}``."""
     b = ProjectionBatch.from_lists([n_ent], [tgt_len], [[(e, e + 1, 0) for e in range(n_ent)]], [[]])
     keys = sorted(entries)
     m = ScoreMatrix(np.array([0, len(keys)]), np.array([k[0] for k in keys], np.int32),
                     np.array([k[1][0] for k in keys], np.int32), np.array([k[1][1] for k in keys], np.int32),
                     np.array([entries[k] for k in keys], np.float64))
+    return b, m
+
+
+@given(scored_instances())
+@settings(max_examples=250, deadline=None)
+def test_exact_and_ilp_equal_brute_force_scored(inst):
+    tgt_len, n_ent, entries, op, n = inst
+    b, m = scored_batch(tgt_len, n_ent, entries)
+    keys = sorted(entries)
     cands = sorted({k[1] for k in keys})
     expected = brute_force(entries, n_ent, cands, tgt_len, op, n)
     for method in ("exact", "ilp"):
@@ -369,11 +376,7 @@ def row_bound_attained(entries, n_ent, greedy_spans, op, n):
 @settings(max_examples=200, deadline=None)
 def test_certificate_and_dp_agree_scored(inst):
     tgt_len, n_ent, entries, op, n = inst
-    b = ProjectionBatch.from_lists([n_ent], [tgt_len], [[(e, e + 1, 0) for e in range(n_ent)]], [[]])
-    keys = sorted(entries)
-    m = ScoreMatrix(np.array([0, len(keys)]), np.array([k[0] for k in keys], np.int32),
-                    np.array([k[1][0] for k in keys], np.int32), np.array([k[1][1] for k in keys], np.int32),
-                    np.array([entries[k] for k in keys], np.float64))
+    b, m = scored_batch(tgt_len, n_ent, entries)
     c = f"{op}{n}"
     on = project_exact(b, c, scores=m, threads=1)
     off = project_exact(b, c, scores=m, threads=1, options=SolverOptions(certificate=False))
