@@ -11,6 +11,7 @@ from xlner.align import (EflomalConfig, EmbeddingAligner, EmbeddingAlignerConfig
                          align_eflomal, alignment_error_rate, extract, extract_batch, project_backtranslations,
                          symmetrize, symmetrize_batch)
 from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatrix
+from xlner.compare import Comparison, compare
 from xlner.evaluate import (EvaluationReport, bootstrap, evaluate, evaluate_files, paired_bootstrap,
                             projection_ratio)
 from xlner.heuristic import HeuristicConfig, project_heuristic
@@ -41,6 +42,8 @@ __all__ = [
     "ProjectionBatch",
     "ProjectionResult",
     "ScoreMatrix",
+    "Comparison",
+    "compare",
     "EvaluationReport",
     "bootstrap",
     "paired_bootstrap",
