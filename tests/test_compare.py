@@ -78,9 +78,9 @@ def test_gaps_are_exact_on_hand_worked_batch() -> None:
     assert pairs[("greedy", "exact")].identical == 1
     assert pairs[("greedy", "exact")].identical_share == pytest.approx(1 / 3)
     assert pairs[("exact", "ilp")].identical >= 2  # unique optima in sentences 0 and 1 (sentence 2 has a tie)
-    m = r.constraint("<=1").method("greedy")
-    assert m.n_projected == 3 and m.projection_ratio == pytest.approx(3 / 5)
-    assert m.entities_projected == pytest.approx(3 / 5)
+    gr = r.constraint("<=1").method("greedy")
+    assert gr.n_projected == 3 and gr.projection_ratio == pytest.approx(3 / 5)
+    assert gr.entities_projected == pytest.approx(3 / 5)
     assert r.constraint("<=1").method("exact").n_projected == 5
 
 
@@ -190,3 +190,26 @@ def test_cli_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "admits no projection count" in capsys.readouterr().err
     assert main(["compare", *SAMPLE, "--fusion", "align_ner", "--repeats", "0"]) == 1
     assert "target tagger" in capsys.readouterr().err
+
+
+def test_heuristic_objective_is_the_alignment_score_of_its_spans() -> None:
+    """On the sample: the heuristic's objective equals Σ over its spans (at most M words) of
+    2·|links(entity, span)| / (|entity| + |span|), computed here in Python."""
+    from xlner import load_projection_corpus, project
+    from xlner.datasets import resolve_path
+
+    corpus = load_projection_corpus(*(resolve_path(f"sample:{n}") for n in ("en.conll", "de.conll", "en-de.talp")))
+    b = corpus.batch
+    h = project(b, "heuristic", tgt_tokens=corpus.target.token_lists())
+    expected = 0.0
+    for i in range(len(b)):
+        ents, links = b.entities(i), b.links(i)
+        for s, e, _, ent, _ in h.spans(i):
+            if e - s > 4:
+                continue
+            es, ee, _ = ents[ent]
+            k = sum(1 for a, t in links if es <= a < ee and s <= t < e)
+            expected += 2 * k / ((ee - es) + (e - s))
+    r = compare(b, methods=["heuristic", "exact"], max_len=4, tgt_tokens=corpus.target, repeats=0)
+    assert expected > 0
+    assert r.constraint("<=1").method("heuristic").objective == pytest.approx(expected)

@@ -24,22 +24,26 @@ Bootstrap intervals (per method, and paired between methods) resample sentences 
 """
 from __future__ import annotations
 
+import functools
 import os
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
 from xlner.evaluate import PRF, TagInput, bootstrap, paired_bootstrap
+from xlner.io.conll import TokenCorpus
 from xlner.projection import MatchingConfig, parse_constraint, project
 from xlner.tagging import batch_spans_to_tags
 
 #: Gaps at or below this count as equal to the optimum.
 GAP_TOLERANCE = 1e-9
 MATCHING_METHODS = ("greedy", "exact", "ilp")
+#: Tokens of a corpus: a TokenCorpus or one list of words per sentence.
+Tokens = Union[TokenCorpus, Sequence[Sequence[str]]]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -255,7 +259,7 @@ def _feasible(batch: ProjectionBatch, r: ProjectionResult, constraint: str, max_
 
 
 def _score_lookup(batch: ProjectionBatch, scores: ScoreMatrix, r: ProjectionResult) -> np.ndarray:
-    """float64[N]: per sentence, the sum of the score-matrix entries of r's (entity, span) pairs."""
+    """float64[spans of r]: the score-matrix entry of each (entity, span) pair of r (0 where absent)."""
     width = int(max(np.max(batch.tgt_len, initial=0), 0)) + 1
     ent_off = np.asarray(batch.ent_offsets, dtype=np.int64)
 
@@ -271,8 +275,7 @@ def _score_lookup(batch: ProjectionBatch, scores: ScoreMatrix, r: ProjectionResu
     rk = keys(rsent, np.asarray(r.entity), np.asarray(r.start), np.asarray(r.end))
     pos = np.clip(np.searchsorted(mk, rk), 0, max(len(mk) - 1, 0))
     hit = (mk[pos] == rk) if len(mk) else np.zeros(len(rk), dtype=bool)
-    vals = np.where(hit, mv[pos] if len(mk) else 0.0, 0.0)
-    return np.bincount(rsent, weights=vals, minlength=len(batch)).astype(np.float64)
+    return np.where(hit, mv[pos] if len(mk) else 0.0, 0.0).astype(np.float64)
 
 
 def _identical(a: ProjectionResult, b: ProjectionResult) -> np.ndarray:
@@ -337,16 +340,16 @@ def _throughput(times: Dict[str, Tuple[List[float], List[float]]], n: int, threa
     return out
 
 
-def _text(tokens: Optional[Sequence[Sequence[str]]], i: int, s: int, e: int) -> str:
+def _text(tokens: Optional[Tokens], i: int, s: int, e: int) -> str:
     if tokens is None:
         return f"[{s},{e})"
-    words = tokens.tokens(i) if hasattr(tokens, "token_lists") else tokens[i]  # TokenCorpus or lists
+    words = tokens.tokens(i) if isinstance(tokens, TokenCorpus) else tokens[i]
     return " ".join(words[s:e])
 
 
-def _examples(batch: ProjectionBatch, results: Dict[str, ProjectionResult], objectives: Dict[str, np.ndarray],
-              opt: np.ndarray, gap_stats: Dict[str, GapStats], n_examples: int,
-              src_tokens: Optional[Sequence[Sequence[str]]], tgt_tokens: Optional[Sequence[Sequence[str]]]
+def _examples(batch: ProjectionBatch, results: Dict[str, ProjectionResult], span_scores: Dict[str, np.ndarray],
+              objectives: Dict[str, np.ndarray], opt: np.ndarray, gap_stats: Dict[str, GapStats], n_examples: int,
+              src_tokens: Optional[Tokens], tgt_tokens: Optional[Tokens]
               ) -> List[Example]:
     """The ``n_examples`` sentences with the largest gap of any method (ties: lower sentence index)."""
     worst: Dict[int, float] = {}
@@ -358,7 +361,8 @@ def _examples(batch: ProjectionBatch, results: Dict[str, ProjectionResult], obje
     out: List[Example] = []
     for i in sorted(picked):
         ents = []
-        spans = {m: r.spans(i) for m, r in results.items()}
+        spans = {m: [(a, b, l, ent, float(span_scores[m][int(r.offsets[i]) + j]))
+                     for j, (a, b, l, ent, _) in enumerate(r.spans(i))] for m, r in results.items()}
         for k, (s, e, lab) in enumerate(batch.entities(i)):
             chosen = {m: [ChosenSpan(a, b, names.name(l), round(sc, 6), _text(tgt_tokens, i, a, b))
                           for a, b, l, ent, sc in sp if ent == k] for m, sp in spans.items()}
@@ -377,8 +381,8 @@ def compare(
     scores: Optional[ScoreMatrix] = None,
     scores_name: str = "align",
     heuristic: Optional[object] = None,
-    tgt_tokens: Optional[Sequence[Sequence[str]]] = None,
-    src_tokens: Optional[Sequence[Sequence[str]]] = None,
+    tgt_tokens: Optional[Tokens] = None,
+    src_tokens: Optional[Tokens] = None,
     gold: Optional[TagInput] = None,
     n_examples: int = 3,
     repeats: int = 3,
@@ -444,7 +448,8 @@ def compare(
 
         def run(m: str, th: int, cfg: MatchingConfig = cfg) -> ProjectionResult:
             if m == "heuristic":
-                return project(batch, m, heuristic=heuristic, tgt_tokens=tgt_tokens, threads=th)
+                return project(batch, m, heuristic=heuristic, threads=th,
+                               tgt_tokens=tgt_tokens)  # type: ignore[arg-type]  # a TokenCorpus works too
             return project(batch, m, matching=cfg, scores=scores, threads=th)
 
         results = {m: run(m, threads) for m in methods}
@@ -453,19 +458,23 @@ def compare(
         opt_solved = np.asarray(opt_result.status) == 0
         opt = np.asarray(opt_result.objective, dtype=np.float64)
         objectives: Dict[str, np.ndarray] = {}
+        span_scores: Dict[str, np.ndarray] = {}
         gap_stats: Dict[str, GapStats] = {}
         for m, r in results.items():
-            if m == "heuristic":
+            if m == "heuristic":  # the matching score of its spans (its own score field is another quantity)
                 assert lookup_scores is not None
-                objectives[m] = _score_lookup(batch, lookup_scores, r)
+                span_scores[m] = _score_lookup(batch, lookup_scores, r)
+                objectives[m] = np.bincount(_sentence_of_spans(r), weights=span_scores[m],
+                                            minlength=n).astype(np.float64)
             else:
+                span_scores[m] = np.asarray(r.score, dtype=np.float64)
                 objectives[m] = np.asarray(r.objective, dtype=np.float64)
             comparable = opt_solved & _feasible(batch, r, c, max_len)
             gap_stats[m] = _gap_stats(objectives[m], opt, comparable)
 
         through: Dict[str, Throughput] = {}
         if repeats > 0:
-            fns: Dict[str, Callable[[int], object]] = {m: (lambda th, m=m: run(m, th)) for m in methods}
+            fns: Dict[str, Callable[[int], object]] = {m: functools.partial(run, m) for m in methods}
             through = _throughput(_time_interleaved(fns, threads, repeats), n, n_threads, repeats)
 
         preds: Dict[str, List[List[str]]] = {}
@@ -495,7 +504,8 @@ def compare(
                                           confidence=confidence, seed=seed)
                     delta, dci, p = pb.delta, pb.delta_ci, pb.p_value
                 pairs.append(PairReport(a, b_, int(same.sum()), float(same.mean()) if n else 0.0, delta, dci, p))
-        examples = _examples(batch, results, objectives, opt, gap_stats, n_examples, src_tokens, tgt_tokens)
+        examples = _examples(batch, results, span_scores, objectives, opt, gap_stats, n_examples, src_tokens,
+                             tgt_tokens)
         reports.append(ConstraintReport(c, opt_name, float(opt[opt_solved].sum()), int(opt_solved.sum()),
                                         mreports, pairs, examples))
     return Comparison(n, n_ent, methods, max_len, scores_name if scores is not None else "align", n_threads,
