@@ -162,8 +162,10 @@ class ExampleEntity:
 
 @dataclass(frozen=True)
 class Example:
-    """A sentence where some method falls below the optimum: the gaps and every entity's choices."""
+    """A sentence where ``method`` falls below the optimum: every method's gap and objective there, and the
+    source entities whose chosen spans differ between the methods (with each method's choice)."""
 
+    method: str
     sentence: int
     gaps: Dict[str, float]
     objectives: Dict[str, float]
@@ -351,24 +353,22 @@ def _examples(batch: ProjectionBatch, results: Dict[str, ProjectionResult], span
               objectives: Dict[str, np.ndarray], opt: np.ndarray, gap_stats: Dict[str, GapStats], n_examples: int,
               src_tokens: Optional[Tokens], tgt_tokens: Optional[Tokens]
               ) -> List[Example]:
-    """The ``n_examples`` sentences with the largest gap of any method (ties: lower sentence index)."""
-    worst: Dict[int, float] = {}
-    for st in gap_stats.values():
-        for i, g in st.gaps:
-            worst[i] = max(worst.get(i, 0.0), g)
-    picked = sorted(worst, key=lambda i: (-worst[i], i))[:n_examples]
+    """Per method, the ``n_examples`` sentences where it is furthest below the optimum (ties: lower index)."""
     names = batch.labels
     out: List[Example] = []
-    for i in sorted(picked):
+    picks = [(m, i) for m, st in gap_stats.items()
+             for i, _ in sorted(st.gaps, key=lambda x: (-x[1], x[0]))[:n_examples]]
+    for method, i in picks:
         ents = []
         spans = {m: [(a, b, l, ent, float(span_scores[m][int(r.offsets[i]) + j]))
                      for j, (a, b, l, ent, _) in enumerate(r.spans(i))] for m, r in results.items()}
         for k, (s, e, lab) in enumerate(batch.entities(i)):
             chosen = {m: [ChosenSpan(a, b, names.name(l), round(sc, 6), _text(tgt_tokens, i, a, b))
                           for a, b, l, ent, sc in sp if ent == k] for m, sp in spans.items()}
-            ents.append(ExampleEntity(k, s, e, names.name(lab), _text(src_tokens, i, s, e), chosen))
+            if len({tuple((c.start, c.end, c.label) for c in v) for v in chosen.values()}) > 1:
+                ents.append(ExampleEntity(k, s, e, names.name(lab), _text(src_tokens, i, s, e), chosen))
         gaps = {m: float(opt[i] - objectives[m][i]) for m in results}
-        out.append(Example(i, gaps, {m: float(objectives[m][i]) for m in results}, ents))
+        out.append(Example(method, i, gaps, {m: float(objectives[m][i]) for m in results}, ents))
     return out
 
 
@@ -570,11 +570,12 @@ def format_markdown(cmp: Comparison, *, examples: bool = True) -> str:
                 rows.append(row)
             lines += _table(headers, rows) + [""]
         if examples and r.examples:
-            lines.append("Examples (largest gaps): source entity → spans chosen by each method (score)")
+            lines.append("Examples (largest gaps per method; entities whose spans differ): source entity → spans "
+                         "chosen by each method (score)")
             lines.append("")
             for ex in r.examples:
                 gaps = ", ".join(f"{m} {g:.4f}" for m, g in ex.gaps.items())
-                lines.append(f"- sentence {ex.sentence} (gap to optimum: {gaps})")
+                lines.append(f"- {ex.method} below the optimum, sentence {ex.sentence} (gaps: {gaps})")
                 for e in ex.entities:
                     ch = "; ".join(f"{m}: " + (", ".join(f"{s.text or f'[{s.start},{s.end})'} ({s.score:.3f})"
                                                          for s in spans) or "—")
