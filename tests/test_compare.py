@@ -215,3 +215,34 @@ def test_heuristic_objective_is_the_alignment_score_of_its_spans() -> None:
     r = compare(b, methods=["heuristic", "exact"], max_len=4, tgt_tokens=corpus.target, repeats=0)
     assert expected > 0
     assert r.constraint("<=1").method("heuristic").objective == pytest.approx(expected)
+
+
+def test_cli_fused_scores_with_a_target_tagger(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--fusion align_ner_spans: the objectives are those of project() on the fused matrix built here directly."""
+    pytest.importorskip("pycrfsuite")
+    from xlner import alignment_scores, fuse, load_projection_corpus, ner_scores, project
+    from xlner.datasets import resolve_path
+    from xlner.io import load_conll
+    from xlner.models.crf import CRFConfig, CRFTagger
+    from xlner.scores import tagger_probabilities
+
+    de = load_conll(resolve_path("sample:de.conll"))
+    tagger = CRFTagger.train(de.token_lists(), de.tag_lists(), CRFConfig(max_iterations=20))
+    model = tmp_path / "de.crf"
+    tagger.save(model)
+    out = tmp_path / "fused.json"
+    assert main(["compare", *SAMPLE, "--methods", "heuristic", "greedy", "exact", "--fusion", "align_ner_spans",
+                 "--target-tagger", str(model), "--repeats", "0", "--bootstrap", "20", "--json", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["scores"] == "align_ner_spans"
+    (cr,) = data["constraints"]
+    corpus = load_projection_corpus(*(resolve_path(f"sample:{n}") for n in ("en.conll", "de.conll", "en-de.talp")))
+    b = corpus.batch
+    probs = tagger_probabilities(CRFTagger.load(model), corpus.target.token_lists(), b.labels)
+    fused = fuse({"align": alignment_scores(b), "ner_spans": ner_scores(b, probs, variant="spans")},
+                 "align_ner_spans")
+    for m in ("greedy", "exact"):
+        rep = next(x for x in cr["methods"] if x["method"] == m)
+        assert rep["objective"] == pytest.approx(float(project(b, m, scores=fused).objective.sum()))
+    fused_exact = next(x for x in cr["methods"] if x["method"] == "exact")["objective"]
+    assert abs(fused_exact - float(project(b, "exact").objective.sum())) > 1.0  # not the alignment score alone

@@ -601,32 +601,42 @@ def plot_comparison(cmp: Comparison, path: str) -> None:
     except ImportError as exc:
         raise ImportError("--plot needs matplotlib: pip install 'xlner[plot]'") from exc
     fig, (ax_h, ax_s) = plt.subplots(1, 2, figsize=(11, 4.2))
+    series = []
     for r in cmp.constraints:
         try:
             gaps = [g for _, g in r.method("greedy").gap.gaps]
         except KeyError:
             continue
         if gaps:
-            ax_h.hist(gaps, bins=30, alpha=0.6, label=f"{r.constraint} ({len(gaps)} sentences)")
-    ax_h.set_xlabel("optimum − greedy objective (sentences where greedy is below)")
-    ax_h.set_ylabel("sentences")
-    ax_h.set_title("greedy vs optimum")
-    if ax_h.has_data():
+            series.append((r.constraint, gaps))
+    if series:
+        top = max(max(g) for _, g in series)
+        bins = np.linspace(0.0, top, 31)
+        for c, gaps in series:
+            ax_h.hist(gaps, bins=bins, histtype="step", linewidth=1.5, label=f"{c} ({len(gaps)} sentences)")
+        ax_h.set_yscale("log")
         ax_h.legend()
     else:
         ax_h.text(0.5, 0.5, "greedy never below the optimum", ha="center", va="center", transform=ax_h.transAxes)
-    for r in cmp.constraints:
+    ax_h.set_xlabel("optimum − greedy objective (sentences where greedy is below)")
+    ax_h.set_ylabel("sentences")
+    ax_h.set_title("greedy vs optimum")
+    colors = {m: f"C{k}" for k, m in enumerate(cmp.methods)}
+    markers = "osD^v<>ph*"
+    for k, r in enumerate(cmp.constraints):
         for m in r.methods:
             if m.throughput is None:
                 continue
             y = 100 * m.f1.f1 if m.f1 is not None else (
                 100 * m.gap.objective_compared / m.gap.optimum_compared if m.gap.optimum_compared else 0.0)
-            ax_s.scatter(m.throughput.best_1, y)
-            ax_s.annotate(f"{m.method} {r.constraint}", (m.throughput.best_1, y), fontsize=8)
+            ax_s.scatter(m.throughput.best_1, y, color=colors[m.method], marker=markers[k % len(markers)],
+                         label=f"{m.method} {r.constraint}")
     ax_s.set_xscale("log")
     ax_s.set_xlabel("sentences / s (1 thread, best)")
     ax_s.set_ylabel("entity F1 (%)" if cmp.gold else "objective / optimum on compared sentences (%)")
-    ax_s.set_title("time / quality")
+    ax_s.set_title("time / quality (colour: method, marker: constraint)")
+    if ax_s.has_data():
+        ax_s.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
