@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from xlner import LabelVocab, ProjectionBatch, compare
+from xlner import FormatError, LabelVocab, ProjectionBatch, compare
 from xlner.cli import main
 from xlner.compare import constraint_bounds
 
@@ -138,6 +138,10 @@ def test_bad_arguments() -> None:
         compare(hand_batch(), constraints=["at most 1"])
     with pytest.raises(ValueError, match="repeats"):
         compare(hand_batch(), repeats=-1)
+    with pytest.raises(FormatError, match="sentence 2 .*field sentence count"):
+        compare(hand_batch(), gold=[["O"] * 3, ["O"] * 2])
+    with pytest.raises(FormatError, match="sentence 1 .*field tokens: 3 gold labels"):
+        compare(hand_batch(), gold=[["O"] * 3, ["O"] * 3, ["O"] * 3])
 
 
 SAMPLE = ["--source", "sample:en.conll", "--target", "sample:de.conll", "--alignments", "sample:en-de.talp"]
@@ -192,6 +196,10 @@ def test_cli_errors(capsys: pytest.CaptureFixture[str]) -> None:
     assert "admits no projection count" in capsys.readouterr().err
     assert main(["compare", *SAMPLE, "--fusion", "align_ner", "--repeats", "0"]) == 1
     assert "target tagger" in capsys.readouterr().err
+    # gold of another corpus: one line naming the gold file, the sentence and the field
+    assert main(["compare", *SAMPLE, "--gold", "sample:en.conll", "--repeats", "0"]) == 1
+    err = capsys.readouterr().err
+    assert "en.conll, sentence" in err and "field tokens" in err and len(err.strip().splitlines()) == 1
 
 
 def test_heuristic_objective_is_the_alignment_score_of_its_spans() -> None:

@@ -36,6 +36,7 @@ import numpy as np
 from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
 from xlner.evaluate import PRF, TagInput, bootstrap, paired_bootstrap
 from xlner.io.conll import TokenCorpus
+from xlner.io.errors import FormatError
 from xlner.projection import MatchingConfig, parse_constraint, project
 from xlner.tagging import batch_spans_to_tags
 
@@ -342,6 +343,20 @@ def _throughput(times: Dict[str, Tuple[List[float], List[float]]], n: int, threa
     return out
 
 
+def _check_gold(gold: TagInput, batch: ProjectionBatch) -> None:
+    """FormatError naming the gold file, sentence and field when ``gold`` does not match the target sentences."""
+    name = gold.path if isinstance(gold, TokenCorpus) else "<gold>"
+    lengths = gold.lengths() if isinstance(gold, TokenCorpus) else np.array([len(t) for t in gold], dtype=np.int64)
+    if len(lengths) != len(batch):
+        raise FormatError(name, min(len(lengths), len(batch)), "sentence count",
+                          f"{len(lengths)} sentences of gold labels, but the target has {len(batch)}")
+    bad = np.flatnonzero(np.asarray(lengths) != np.asarray(batch.tgt_len))
+    if bad.size:
+        i = int(bad[0])
+        raise FormatError(name, i, "tokens", f"{int(lengths[i])} gold labels, but target sentence {i} has "
+                          f"{int(batch.tgt_len[i])} tokens")
+
+
 def _text(tokens: Optional[Tokens], i: int, s: int, e: int) -> str:
     if tokens is None:
         return f"[{s},{e})"
@@ -415,6 +430,7 @@ def compare(
 
     Raises:
         ValueError: unknown or repeated methods, no constraint, bad constraint, negative repeats.
+        FormatError: gold labels whose sentence count or sentence lengths differ from the target's.
     """
     from xlner.projection import METHODS
 
@@ -432,6 +448,8 @@ def compare(
         raise ValueError(f"n_examples must be >= 0, got {n_examples}")
     if scores is not None and len(scores) != len(batch):
         raise ValueError(f"field scores: {len(scores)} sentences, but the batch has {len(batch)}")
+    if gold is not None:
+        _check_gold(gold, batch)
     n_threads = (os.cpu_count() or 1) if threads == -1 else threads
     n = len(batch)
     n_ent = int(np.asarray(batch.ent_offsets)[-1])
