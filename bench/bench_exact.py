@@ -40,13 +40,14 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import require_data  # noqa: E402
 
 from xlner import _core  # noqa: E402
-from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult  # noqa: E402
+from xlner.batch import ProjectionBatch, ProjectionResult  # noqa: E402
 from xlner.datasets import CONLL_DEEPL_LANGS, conll_deepl_paths  # noqa: E402
 from xlner.evaluate import evaluate  # noqa: E402
 from xlner.ilp import SolverOptions, project_exact, project_ilp  # noqa: E402
-from xlner.io import read_conll, read_talp  # noqa: E402
+from xlner.io import Sentence, read_conll, read_talp  # noqa: E402
 from xlner.projection import MatchingConfig, project  # noqa: E402
-from xlner.tagging import batch_spans_to_tags, batch_tags_to_spans  # noqa: E402
+from xlner.studies.common import gold_batch  # noqa: E402
+from xlner.tagging import batch_spans_to_tags  # noqa: E402
 
 ALIGNERS = ("awesome", "simalign", "fast_align", "mgiza")
 CONSTRAINTS = ("<=1", "=1", ">=1", "<=2")
@@ -55,21 +56,17 @@ METHODS = ("greedy", "exact", "ilp")
 
 def load_test(root: Path, quick: bool) -> Tuple[ProjectionBatch, List[List[str]]]:
     """All test files as one batch, with each sentence's silver target tags."""
-    labels = LabelVocab()
-    src_lens, tgt_lens, ents, alns, silver = [], [], [], [], []
+    src_all: List[Sentence] = []
+    tgt_all: List[Sentence] = []
+    alns: List[List[Tuple[int, int]]] = []
     langs = CONLL_DEEPL_LANGS[:1] if quick else CONLL_DEEPL_LANGS
     for lang in langs:
         for aligner in ALIGNERS[:1] if quick else ALIGNERS:
             sp, tp, ap = conll_deepl_paths(root, lang, "test", aligner)
-            src, tgt, aln = read_conll(sp), read_conll(tp), read_talp(ap)
-            off, s, e, l = batch_tags_to_spans([x.tags for x in src], labels)
-            for i in range(len(src)):
-                src_lens.append(len(src[i].tokens))
-                tgt_lens.append(len(tgt[i].tokens))
-                ents.append([(int(s[k]), int(e[k]), int(l[k])) for k in range(off[i], off[i + 1])])
-                alns.append(aln[i])
-                silver.append(tgt[i].tags)
-    return ProjectionBatch.from_lists(src_lens, tgt_lens, ents, alns, labels=labels), silver
+            src_all += read_conll(sp)
+            tgt_all += read_conll(tp)
+            alns += read_talp(ap)
+    return gold_batch(src_all, tgt_all, alns), [t.tags for t in tgt_all]
 
 
 def timed(fn, repeat: int) -> Tuple[float, object]:
@@ -117,10 +114,7 @@ def europarl_batch(root: Path, lang: str, talp: Optional[Path]) -> Tuple[Project
         aln = europarl_ner_alignments(lang, root)[2].symmetrized
     else:
         aln = read_talp(talp)
-    labels = LabelVocab()
-    off, s, e, l = batch_tags_to_spans([x.tags for x in src], labels)
-    ents = [[(int(s[k]), int(e[k]), int(l[k])) for k in range(off[i], off[i + 1])] for i in range(len(src))]
-    b = ProjectionBatch.from_lists([len(x.tokens) for x in src], [len(x.tokens) for x in tgt], ents, aln, labels=labels)
+    b = gold_batch(src, tgt, aln)
     return b, [x.tags for x in tgt]
 
 

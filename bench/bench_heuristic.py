@@ -25,6 +25,7 @@ from xlner.batch import LabelVocab, ProjectionBatch
 from xlner.heuristic import HeuristicConfig, project_heuristic, punctuation_mask
 from xlner.io import read_conll, read_talp
 from xlner.reference.heuristic import project_sentence
+from xlner.studies.common import gold_batch
 
 LANGS = ("de", "es", "it")
 ALIGNERS = {"awesome": "awesome", "simalign": "simalign-itermax", "fast_align": "fast_align-gdfa", "mgiza": "mgiza-gdfa"}
@@ -37,9 +38,7 @@ def build(src_path: Path, tgt_path: Path, aln_path: Path, vocab: LabelVocab):
     links = read_talp(aln_path)
     if not (len(src) == len(tgt) == len(links)):
         raise SystemExit(f"sentence counts differ: {src_path} {len(src)}, {tgt_path} {len(tgt)}, {aln_path} {len(links)}")
-    ents = [[(a, b + 1, vocab.id(ty)) for ty, a, b in get_entities(s.tags)] for s in src]
-    batch = ProjectionBatch.from_lists([len(s.tokens) for s in src], [len(t.tokens) for t in tgt], ents, links,
-                                       labels=vocab)
+    batch = gold_batch(src, tgt, links, labels=vocab)
     return batch, [t.tokens for t in tgt], tgt
 
 

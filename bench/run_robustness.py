@@ -148,25 +148,18 @@ class ProjectionPredictor:
     eflomal run for the clean and every perturbed target set)."""
 
     def __init__(self, source: List[Sentence], alignments: Dict[tuple, List[List[tuple]]], method: str):
-        from xlner.batch import LabelVocab
-        from xlner.tagging import iob2_to_spans
-
-        self.labels = LabelVocab()
-        self.src_lens = [len(s.tokens) for s in source]
-        self.ents = [[(a, b, self.labels.id(c)) for a, b, c in iob2_to_spans(s.tags)] for s in source]
+        self.source = source
         self.alignments = alignments
         self.method = method
 
     def __call__(self, targets: List[List[str]]) -> List[List[str]]:
-        from xlner.batch import ProjectionBatch
         from xlner.projection import project
-        from xlner.tagging import batch_spans_to_tags
+        from xlner.studies.common import gold_batch, result_tags
 
         links = self.alignments[tuple(tuple(t) for t in targets)]
-        lens = [len(t) for t in targets]
-        batch = ProjectionBatch.from_lists(self.src_lens, lens, self.ents, links, labels=self.labels)
+        batch = gold_batch(self.source, targets, links)
         r = project(batch, self.method, tgt_tokens=targets, heuristic="thesis")
-        return batch_spans_to_tags(lens, r.offsets, r.start, r.end, r.label, self.labels)
+        return result_tags(r, [len(t) for t in targets])
 
 
 def projection_alignments(src: List[Sentence], targets: Dict[str, List[Sentence]], extra_src: List[List[str]],

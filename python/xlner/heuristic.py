@@ -33,6 +33,7 @@ import numpy as np
 
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult
+from xlner.io.conll import TokenCorpus
 
 _MERGE_RULES = ("gap", "elp")
 _ORDERS = ("source", "shortest")
@@ -125,7 +126,7 @@ def project_heuristic(
     batch: ProjectionBatch,
     config: Union[HeuristicConfig, str, None] = None,
     *,
-    tgt_tokens: Optional[Sequence[Sequence[str]]] = None,
+    tgt_tokens: Union[TokenCorpus, Sequence[Sequence[str]], None] = None,
     punct: Optional[np.ndarray] = None,
     threads: int = -1,
 ) -> ProjectionResult:
@@ -163,9 +164,9 @@ def project_heuristic(
             raise ValueError("field tgt_tokens: drop_punct is set, so the target tokens (or a punct mask) are needed")
         if len(tgt_tokens) != len(batch):
             raise ValueError(f"field tgt_tokens: {len(tgt_tokens)} sentences, but the batch has {len(batch)}")
-        if hasattr(tgt_tokens, "punctuation_mask"):  # a TokenCorpus read by the C++ readers: no Python strings
-            lengths = np.asarray(tgt_tokens.lengths())  # type: ignore[attr-defined]
-            punct = tgt_tokens.punctuation_mask()  # type: ignore[attr-defined]
+        if isinstance(tgt_tokens, TokenCorpus):  # read by the C++ readers: no Python strings
+            lengths = np.asarray(tgt_tokens.lengths())
+            punct = tgt_tokens.punctuation_mask()
         else:
             punct, lengths = _core.punctuation_mask(tgt_tokens)
         bad = np.flatnonzero(lengths != batch.tgt_len)

@@ -241,10 +241,18 @@ class EmbeddingAligner:
                 for i in range(len(src))]
 
     def align_batch(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> List[Links]:
-        """Links (src, tgt) of every sentence pair."""
-        c = self.config
+        """Links (src, tgt) of every sentence pair, embedded and aligned ``batch_size`` pairs at a time, so that
+        memory stays bounded however many pairs are given (a pipeline passes a whole chunk)."""
         if len(src) != len(tgt):
             raise ValueError(f"src has {len(src)} sentences, tgt has {len(tgt)}")
+        step = max(1, self.config.batch_size)
+        out: List[Links] = []
+        for a in range(0, len(src), step):
+            out.extend(self._align_block(src[a:a + step], tgt[a:a + step]))
+        return out
+
+    def _align_block(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> List[Links]:
+        c = self.config
         opts = dict(max_count=c.max_count, alpha=c.alpha, threshold=c.threshold, threads=c.threads)
         if c.pooling != "subword":
             return extract_batch(self.similarity_matrices(src, tgt), c.method, **opts)

@@ -39,7 +39,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
+
+from xlner.models.base import Aligner, Links, Scorer, Tagger, Translator
+
+if TYPE_CHECKING:  # imported lazily at run time (the builders load torch only when a model is built)
+    from xlner.align.statistical import EflomalConfig
+    from xlner.heuristic import HeuristicConfig
+    from xlner.projection import MatchingConfig
+
+#: A fusion preset name or weights per score component.
+ScoresOption = Union[None, str, Dict[str, float]]
 
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
 PROJECTION_METHODS = ("heuristic", "greedy", "exact", "ilp", "backtranslation")
@@ -93,8 +103,9 @@ class NMTScorerConfig:
 
 @dataclass
 class AlignerConfig:
-    """Aligner: ``kind`` ``embedding`` (``model``: an encoder), ``lexical`` (string similarity, same
-    script) or ``eflomal`` (statistical, trained per chunk); ``options`` go to the aligner's config."""
+    """Aligner: ``kind`` ``embedding`` (``model``: an encoder; ``batch_size`` sentences per forward pass),
+    ``lexical`` (string similarity, same script) or ``eflomal`` (statistical, trained on each whole chunk);
+    ``options`` go to the aligner's config."""
 
     kind: str = "embedding"
     model: Optional[str] = None
@@ -122,7 +133,7 @@ class ProjectionConfig:
     time_limit: Optional[float] = None
     heuristic: str = "thesis"
     heuristic_options: Dict[str, Any] = field(default_factory=dict)
-    scores: Any = None
+    scores: ScoresOption = None
     candidates: str = "ngrams"
     labels: Optional[List[str]] = None
     threads: int = -1
@@ -146,7 +157,7 @@ class ProjectionConfig:
         self.matching()
         self.heuristic_config()
 
-    def matching(self) -> Any:
+    def matching(self) -> MatchingConfig:
         """The :class:`xlner.projection.MatchingConfig` of these options."""
         from xlner.projection import MatchingConfig
 
@@ -155,7 +166,7 @@ class ProjectionConfig:
             kw["time_limit"] = self.time_limit
         return MatchingConfig(**kw)
 
-    def heuristic_config(self) -> Any:
+    def heuristic_config(self) -> HeuristicConfig:
         """The :class:`xlner.heuristic.HeuristicConfig` of the preset and its overrides."""
         from xlner.heuristic import HeuristicConfig
 
@@ -330,7 +341,7 @@ def with_overrides(cfg: PipelineConfig, overrides: Dict[str, Any]) -> PipelineCo
 # Builders (import the model modules lazily: torch/transformers only when a model is built)
 
 
-def build_translator(cfg: TranslatorConfig, *, cache: Optional[str] = None, progress: bool = False) -> Any:
+def build_translator(cfg: TranslatorConfig, *, cache: Optional[str] = None, progress: bool = False) -> Translator:
     """The :class:`xlner.models.translator.Translator` of ``cfg`` (``cache``: cache file when the config
     names none)."""
     if not cfg.model:
@@ -343,7 +354,7 @@ def build_translator(cfg: TranslatorConfig, *, cache: Optional[str] = None, prog
                       batch_size=cfg.batch_size, cache=cfg.cache or cache, progress=progress)
 
 
-def build_tagger(cfg: TaggerConfig) -> Any:
+def build_tagger(cfg: TaggerConfig) -> Tagger:
     """The tagger of ``cfg``: a loaded CRF model or a :class:`xlner.models.token_tagger.TokenTagger`."""
     if not cfg.path:
         raise ValueError("tagger: no model path given ([tagger] path = ... or --tagger)")
@@ -356,7 +367,7 @@ def build_tagger(cfg: TaggerConfig) -> Any:
     return TokenTagger(cfg.path, device=None if cfg.device == "auto" else cfg.device, batch_size=cfg.batch_size)
 
 
-def build_nmt_scorer(cfg: NMTScorerConfig) -> Any:
+def build_nmt_scorer(cfg: NMTScorerConfig) -> Scorer:
     """The :class:`xlner.models.nmt_scorer.NMTScorer` of ``cfg``."""
     if not cfg.model:
         raise ValueError("nmt_scorer: no model given ([nmt_scorer] model = ...)")
@@ -366,8 +377,9 @@ def build_nmt_scorer(cfg: NMTScorerConfig) -> Any:
                                      batch_size=cfg.batch_size)
 
 
-def build_aligner(cfg: AlignerConfig) -> Any:
-    """The aligner of ``cfg`` (an object with ``align_batch(src, tgt)``)."""
+def build_aligner(cfg: AlignerConfig) -> Aligner:
+    """The :class:`~xlner.models.base.Aligner` of ``cfg`` (``batch_size``: the embedding aligner's sentences per
+    forward pass unless its options set one)."""
     if cfg.kind == "lexical":
         from xlner.align.lexical import LexicalAligner, LexicalConfig
 
@@ -376,6 +388,7 @@ def build_aligner(cfg: AlignerConfig) -> Any:
         from xlner.align.embedding import EmbeddingAligner, EmbeddingAlignerConfig
 
         opts = dict(cfg.options)
+        opts.setdefault("batch_size", cfg.batch_size)
         if cfg.model:
             opts["model"] = cfg.model
         return EmbeddingAligner(EmbeddingAlignerConfig(**opts))
@@ -385,17 +398,17 @@ def build_aligner(cfg: AlignerConfig) -> Any:
 
 
 class EflomalChunkAligner:
-    """eflomal as an ``align_batch`` aligner: trained and applied on each batch it is given (a whole
-    pipeline chunk), so larger chunks give better statistics."""
+    """eflomal as an :class:`~xlner.models.base.Aligner`: trained and applied on each batch it is given — a
+    pipeline gives it a whole chunk in one call, so larger chunks give better statistics."""
 
-    def __init__(self, config: Any = None):
+    def __init__(self, config: Optional[EflomalConfig] = None):
         self.config = config
 
-    def align_batch(self, src: List[List[str]], tgt: List[List[str]]) -> List[Any]:
+    def align_batch(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> List[Links]:
         """Links (src, tgt) of every pair, from eflomal trained on these pairs."""
-        from xlner.align.statistical import align_eflomal
+        from xlner.align import statistical
 
-        res = align_eflomal(src, tgt, config=self.config)
+        res = statistical.align_eflomal([list(s) for s in src], [list(t) for t in tgt], config=self.config)
         return list(res.symmetrized)
 
 

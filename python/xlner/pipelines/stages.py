@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
-from xlner.io.conll import Sentence, iter_conll
+from xlner.io.conll import Sentence, iter_conll, load_sentences
 
 T = TypeVar("T")
 Links = List[Tuple[int, int]]
@@ -79,9 +79,10 @@ def iter_sentences(path: str | os.PathLike[str], *, with_tags: Optional[bool] = 
                    tags_field: str = "tags", tag_names: Optional[Sequence[str]] = None) -> Iterator[Sentence]:
     """Stream sentences from a CoNLL file, a JSON-lines file or a one-sentence-per-line token file.
 
-    CoNLL: ``with_tags=None`` reads tags when the first line has two fields. JSON lines: ``tokens_field``
-    and the optional ``tags_field`` (tag strings, or integer ids translated through ``tag_names``).
-    Plain text (``.txt`` without a tab or a second column): whitespace-separated tokens per line.
+    JSON lines (``.jsonl``/``.json``): ``tokens_field`` and the optional ``tags_field`` (tag strings, or integer
+    ids translated through ``tag_names``). Any other file is read by :func:`xlner.io.conll.load_sentences`, with
+    the format detection of ``xlner project``: CoNLL (``with_tags=None`` reads tags when the first line ends in an
+    IOB2 tag) or one sentence of whitespace-separated tokens per line.
     """
     p = Path(path)
     if _is_jsonl(p):
@@ -106,30 +107,7 @@ def iter_sentences(path: str | os.PathLike[str], *, with_tags: Optional[bool] = 
                     tags = [str(t) for t in raw]
             yield Sentence(list(toks), tags)
         return
-    with open(p, encoding="utf-8", errors="replace") as fh:
-        first = ""
-        for line in fh:
-            if line.strip():
-                first = line.rstrip("\r\n")
-                break
-    conll = "\t" in first or p.suffix in (".conll", ".tsv", ".iob", ".iob2", ".bio")
-    if not conll and p.suffix == ".txt":
-        # MasakhaNER-style "token TAG" lines are CoNLL; a line of many words is a token file.
-        parts = first.split(" ")
-        last = parts[-1]
-        conll = len(parts) == 2 and (last == "O" or (len(last) > 2 and last[1] == "-" and last[0] in "BI"))
-    if conll:
-        if with_tags is None:
-            parts = first.split("\t") if "\t" in first else first.rsplit(" ", 1)
-            with_tags = len(parts) >= 2
-        yield from iter_conll(p, with_tags=bool(with_tags))
-        return
-    with open(p, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            toks = line.split()
-            if not toks:
-                raise ValueError(f"{p}:{lineno}: sentence {lineno - 1}, field tokens: empty line in a token file")
-            yield Sentence(toks, [])
+    yield from load_sentences(p, with_tags=with_tags)
 
 
 def iter_talp(path: str | os.PathLike[str]) -> Iterator[Links]:

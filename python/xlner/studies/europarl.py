@@ -108,12 +108,12 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
         tl = [len(s.tokens) for s in xx]
         toks = [s.tokens for s in xx]
         for vname, links in variants.items():
-            b = gold_batch(en, tl, links)
+            b = gold_batch(en, xx, links)
             h = project(b, "heuristic", heuristic="thesis", tgt_tokens=toks, threads=threads)
             g = project(b, "greedy", matching=MatchingConfig(constraint="<=1"), threads=threads)
             align_rows.setdefault(vname, {})[lang] = (f1_pair(gold, result_tags(h, tl))[0],
                                                      f1_pair(gold, result_tags(g, tl))[0])
-        b = gold_batch(en, tl, variants[main_alignment])
+        b = gold_batch(en, xx, variants[main_alignment])
         for name, cfg in _heuristic_sweep():
             r, secs = timed(lambda: project(b, "heuristic", heuristic=cfg, tgt_tokens=toks, threads=threads))
             f_all, f_nomisc = f1_pair(gold, result_tags(r, tl))
