@@ -69,6 +69,18 @@ class Scorer(Protocol):
         ...
 
 
+@runtime_checkable
+class Keyed(Protocol):
+    """A model that names itself: ``cache_key`` identifies the weights and options that decide its outputs (the
+    pipelines store it with the stage files the model produced, so that a cached stage is never reused with
+    another model)."""
+
+    @property
+    def cache_key(self) -> str:
+        """Identifies the model and the options that change its outputs."""
+        ...
+
+
 #: A plain pair scorer: ``[(source phrase, target phrase), ...] -> scores`` (languages fixed by the caller).
 PairScoreFunction = Callable[[Sequence[Tuple[str, str]]], np.ndarray]
 
@@ -76,5 +88,5 @@ PairScoreFunction = Callable[[Sequence[Tuple[str, str]]], np.ndarray]
 AnyScorer = Union[Scorer, PairScoreFunction]
 
 
-__all__ = ["Aligner", "AnyScorer", "Links", "PairScoreFunction", "ProbabilisticTagger", "Scorer", "Tagger",
+__all__ = ["Aligner", "AnyScorer", "Keyed", "Links", "PairScoreFunction", "ProbabilisticTagger", "Scorer", "Tagger",
            "Translator"]

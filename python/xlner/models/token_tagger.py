@@ -168,6 +168,11 @@ class TokenTagger:
         self.tags, self._proj = self._label_projection(label_map or {})
         self.unk_id = int(getattr(tokenizer, "unk_token_id", None) or 0)
 
+    @property
+    def cache_key(self) -> str:
+        """The model folder or hub id (what the pipelines store with the labels it produced)."""
+        return self.name_or_path
+
     @classmethod
     def from_pretrained(cls, name_or_path: str, **kwargs: object) -> "TokenTagger":
         """Load model and tokenizer from a hub id or local directory (see the class for options)."""

@@ -3,7 +3,7 @@
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from xlner.io.conll import Sentence, TokenCorpus
 from xlner.io.errors import FormatError
@@ -13,15 +13,16 @@ from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.model_calls import align, tag, translate
 from xlner.pipelines.projecting import ChunkProjection, project_chunk, source_corpus
 from xlner.pipelines.runner import Run, precomputed
-from xlner.pipelines.stages import (PipelineSummary, Precomputed, StageFile, detokenize, iter_precomputed_links,
-                                    iter_precomputed_tags, iter_precomputed_tokens)
+from xlner.pipelines.stages import (PipelineSummary, Precomputed, PrecomputedInput, Record, StageFile, detokenize,
+                                    iter_precomputed_links, iter_precomputed_tags, iter_precomputed_tokens)
 from xlner.heuristic import HeuristicConfig
 from xlner.batch import LabelVocab
 
-Record = Dict[str, Any]
+#: Precomputed source labels of one sentence: a sentence with tags, or its tag list.
+LabelRecord = Union[Sentence, Sequence[str]]
 
 
-def tags_of(record: Any) -> List[str]:
+def tags_of(record: LabelRecord) -> List[str]:
     """The tag list of a precomputed label record (a :class:`Sentence` or a plain tag list)."""
     return list(record.tags if isinstance(record, Sentence) else record)
 
@@ -34,14 +35,17 @@ def filter_labels(tags: Sequence[str], keep: Optional[Sequence[str]]) -> List[st
     return [t if t == "O" or t[2:] in allowed else "O" for t in tags]
 
 
-def open_stage(run: Run, name: str, pre: Optional[Precomputed], key: Optional[Dict[str, Any]]) -> StageFile:
+def open_stage(run: Run, name: str, pre: Optional[Precomputed], key: Optional[Record]) -> StageFile:
     """The stage file ``name`` of ``run``, keyed by the precomputed source ``pre`` when there is one, else
     by ``key`` (typically :func:`~xlner.pipelines.model_calls.stage_key` of the model computing the stage)."""
     return run.stage(name, {"precomputed": pre.name} if pre else key)
 
 
-def precomputed_inputs(cfg: PipelineConfig, translations: Any, alignments: Any, source_labels: Any
-                       ) -> Tuple[Optional[Precomputed], Optional[Precomputed], Optional[Precomputed]]:
+def precomputed_inputs(cfg: PipelineConfig, translations: Optional[PrecomputedInput[Sequence[str]]],
+                       alignments: Optional[PrecomputedInput[Links]],
+                       source_labels: Optional[PrecomputedInput[LabelRecord]]
+                       ) -> Tuple[Optional[Precomputed[Sequence[str]]], Optional[Precomputed[Links]],
+                                  Optional[Precomputed[LabelRecord]]]:
     """Precomputed translations, alignments and source labels: the arguments given, else those of
     ``cfg.precomputed`` (``None`` for what is given nowhere)."""
     pc = cfg.precomputed
@@ -54,7 +58,7 @@ def precomputed_inputs(cfg: PipelineConfig, translations: Any, alignments: Any, 
     return pre_tr, pre_al, pre_lb
 
 
-def translate_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], pre: Optional[Precomputed],
+def translate_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], pre: Optional[Precomputed[Sequence[str]]],
                     translator: Optional[Translator], src_lang: str, tgt_lang: str,
                     tokenize: Callable[[str], List[str]]) -> List[List[str]]:
     """Translation stage of a chunk (records ``{"text", "translation", "tokens"}``): the tokens of the
@@ -71,7 +75,7 @@ def translate_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], pre
     return [r["tokens"] for r in st.run(start, len(src), do_translate)]
 
 
-def label_stage(st: StageFile, start: int, tokens: Sequence[Sequence[str]], pre: Optional[Precomputed],
+def label_stage(st: StageFile, start: int, tokens: Sequence[Sequence[str]], pre: Optional[Precomputed[LabelRecord]],
                 tagger: Optional[Tagger], batch_size: int, keep: Optional[Sequence[str]], *,
                 input_tags: Optional[Sequence[Sequence[str]]] = None, what: str = "tokens") -> List[List[str]]:
     """Labelling stage of a chunk (records ``{"tokens", "tags"}``): IOB2 tags of ``tokens`` from ``pre``
@@ -110,7 +114,7 @@ def check_chunk_links(links: Sequence[Links], src: Sequence[Sequence[str]], tgt:
 
 
 def align_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
-                pre: Optional[Precomputed], aligner: Optional[Aligner]) -> Alignments:
+                pre: Optional[Precomputed[Links]], aligner: Optional[Aligner]) -> Alignments:
     """Alignment stage of a chunk (records ``{"links"}``): links (src index, tgt index) from ``pre`` when
     given, else by ``aligner``; checked to lie inside their sentence pair before they are stored."""
     given = pre.take(len(src)) if pre else None
@@ -128,7 +132,7 @@ def align_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], tgt: Se
 
 def align_and_project(summary: PipelineSummary, st: StageFile, start: int, cfg: PipelineConfig,
                       src: Sequence[Sequence[str]], src_tags: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
-                      pre: Optional[Precomputed], aligner: Optional[Aligner], *, vocab: LabelVocab,
+                      pre: Optional[Precomputed[Links]], aligner: Optional[Aligner], *, vocab: LabelVocab,
                       heuristic: Optional[HeuristicConfig], target_tagger: Optional[Tagger],
                       nmt_scorer: Optional[AnyScorer], src_lang: str, tgt_lang: str,
                       target: Optional[TokenCorpus] = None) -> ChunkProjection:
@@ -157,5 +161,5 @@ def count_projected(summary: PipelineSummary, projection: ChunkProjection) -> No
     summary.projected_entities += len(projection.result.start)
 
 
-__all__ = ["align_and_project", "align_stage", "check_chunk_links", "count_projected", "filter_labels", "label_stage",
+__all__ = ["LabelRecord", "align_and_project", "align_stage", "check_chunk_links", "count_projected", "filter_labels", "label_stage",
            "open_stage", "precomputed_inputs", "tags_of", "translate_stage"]

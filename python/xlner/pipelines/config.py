@@ -39,7 +39,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Type, TypeVar, Union
 
 from xlner.models.base import Aligner, Links, Scorer, Tagger, Translator
 
@@ -47,6 +47,10 @@ if TYPE_CHECKING:  # imported lazily at run time (the builders load torch only w
     from xlner.align.statistical import EflomalConfig
     from xlner.heuristic import HeuristicConfig
     from xlner.projection import MatchingConfig
+
+#: A TOML table (or any nested dict of options), as ``tomllib`` reads it.
+Table = Dict[str, Any]
+D = TypeVar("D")
 
 #: A fusion preset name or weights per score component.
 ScoresOption = Union[None, str, Dict[str, float]]
@@ -110,7 +114,7 @@ class AlignerConfig:
     kind: str = "embedding"
     model: Optional[str] = None
     batch_size: int = 64
-    options: Dict[str, Any] = field(default_factory=dict)
+    options: Table = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in ("embedding", "lexical", "eflomal"):
@@ -132,7 +136,7 @@ class ProjectionConfig:
     constraint: str = "<=1"
     time_limit: Optional[float] = None
     heuristic: str = "thesis"
-    heuristic_options: Dict[str, Any] = field(default_factory=dict)
+    heuristic_options: Table = field(default_factory=dict)
     scores: ScoresOption = None
     candidates: str = "ngrams"
     labels: Optional[List[str]] = None
@@ -161,7 +165,7 @@ class ProjectionConfig:
         """The :class:`xlner.projection.MatchingConfig` of these options."""
         from xlner.projection import MatchingConfig
 
-        kw: Dict[str, Any] = {"max_len": self.max_len, "constraint": self.constraint}
+        kw: Table = {"max_len": self.max_len, "constraint": self.constraint}
         if self.time_limit is not None:
             kw["time_limit"] = self.time_limit
         return MatchingConfig(**kw)
@@ -246,14 +250,14 @@ class PipelineConfig:
             raise ValueError("projection method 'backtranslation' is a translate-test method")
 
 
-def _build(cls: Any, data: Dict[str, Any], where: str) -> Any:
+def _build(cls: Type[D], data: Table, where: str) -> D:
     if not isinstance(data, dict):
         raise ValueError(f"config {where}: expected a table, got {type(data).__name__}")
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ValueError(f"config {where}: unknown keys {unknown}; known: {sorted(known)}")
-    kw: Dict[str, Any] = {}
+    kw: Table = {}
     defaults = cls()
     for k, v in data.items():
         cur = getattr(defaults, k)
@@ -267,7 +271,7 @@ def _build(cls: Any, data: Dict[str, Any], where: str) -> Any:
         raise ValueError(f"config {where or 'top level'}: {exc}") from None
 
 
-def config_from_dict(data: Dict[str, Any]) -> PipelineConfig:
+def config_from_dict(data: Table) -> PipelineConfig:
     """A :class:`PipelineConfig` from nested dicts (unknown keys raise ``ValueError`` naming them)."""
     return _build(PipelineConfig, data, "")
 
@@ -311,11 +315,11 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     return config_from_dict(data)
 
 
-def with_overrides(cfg: PipelineConfig, overrides: Dict[str, Any]) -> PipelineConfig:
+def with_overrides(cfg: PipelineConfig, overrides: Table) -> PipelineConfig:
     """A copy of ``cfg`` with dotted-key overrides (``{"projection.method": "exact"}``); ``None`` values
     are skipped."""
-    groups: Dict[str, Dict[str, Any]] = {}
-    top: Dict[str, Any] = {}
+    groups: Dict[str, Table] = {}
+    top: Table = {}
     for key, value in overrides.items():
         if value is None:
             continue
@@ -324,7 +328,7 @@ def with_overrides(cfg: PipelineConfig, overrides: Dict[str, Any]) -> PipelineCo
             groups.setdefault(sect, {})[name] = value
         else:
             top[key] = value
-    kw: Dict[str, Any] = dict(top)
+    kw: Table = dict(top)
     for sect, vals in groups.items():
         cur = getattr(cfg, sect, None)
         if not is_dataclass(cur):

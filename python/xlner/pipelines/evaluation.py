@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Optional, Sequence, Set
 
 import numpy as np
+
+from xlner.pipelines.stages import Record
 
 
 @dataclass
@@ -45,7 +47,7 @@ class StreamingEvaluation:
             self.gold[name] = self.gold.get(name, 0) + int(c.gold[:, k].sum())
         self.sentences += len(gold)
 
-    def report(self) -> Dict[str, Any]:
+    def report(self) -> Record:
         """``precision``, ``recall``, ``f1`` (micro), ``per_class`` (dicts with counts), ``labels`` and the
         classes mapped to ``O`` (``mapped_to_O``), computed by :class:`xlner.evaluate.EvaluationReport`."""
         from xlner.evaluate import EntityCounts, EvaluationReport
@@ -54,7 +56,7 @@ class StreamingEvaluation:
         row = lambda d: np.array([[d.get(n, 0) for n in classes]], dtype=np.int64)  # noqa: E731
         rep = EvaluationReport.from_counts(EntityCounts(classes, row(self.correct), row(self.predicted),
                                                         row(self.gold)))
-        out: Dict[str, Any] = rep.micro.to_dict()
+        out: Record = dict(rep.micro.to_dict())
         out["per_class"] = {k: v.to_dict() for k, v in rep.per_class.items()}
         out["labels"] = list(self.labels) if self.labels is not None else None
         out["mapped_to_O"] = sorted(self.mapped)

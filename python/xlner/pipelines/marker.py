@@ -13,21 +13,18 @@ Stage file: ``marker_translations.jsonl`` (``{"id", "marked_source", "translatio
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from xlner.align.backtranslation import BacktranslationConfig, parse_marked, recover_entities
 from xlner.io.jsonl import ProjectedSpan, SentenceSpans, spans_to_result
 from xlner.models.base import Translator
-from xlner.pipelines.chunk_stages import filter_labels, tags_of
+from xlner.pipelines.chunk_stages import LabelRecord, filter_labels, tags_of
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.model_calls import stage_key, translate
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
-from xlner.pipelines.stages import default_tokenize, iter_jsonl, iter_precomputed_tags
+from xlner.pipelines.stages import PrecomputedInput, Record, default_tokenize, iter_jsonl, iter_precomputed_tags
 from xlner.pipelines.translate_train import TrainingDataWriter
 from xlner.tagging import iob2_to_spans, spans_to_iob2
-
-Record = Dict[str, Any]
-
 
 def mark_entities(tokens: Sequence[str], tags: Sequence[str], open_marker: str = "[", close_marker: str = "]"
                   ) -> Tuple[str, List[str], List[str]]:
@@ -68,7 +65,7 @@ def recover_marked(translation: str, entity_translations: Sequence[str], labels:
     return words, tags, SentenceSpans(sum(x.score for x in spans), spans)
 
 
-def _given_marker_record(g: Any, mark: Tuple[str, List[str], List[str]], sentence: int) -> Record:
+def _given_marker_record(g: Record, mark: Tuple[str, List[str], List[str]], sentence: int) -> Record:
     if not isinstance(g, dict) or not isinstance(g.get("translation"), str) \
             or not isinstance(g.get("entity_translations"), list):
         raise ValueError(f"sentence {sentence}, field translations: expected a record with 'translation' (string) "
@@ -85,8 +82,8 @@ def marker_projection(
     config: Optional[PipelineConfig] = None,
     *,
     translator: Optional[Translator] = None,
-    translations: Any = None,
-    source_labels: Any = None,
+    translations: Optional[PrecomputedInput[Record]] = None,
+    source_labels: Optional[PrecomputedInput[LabelRecord]] = None,
     output_dir: Optional[str | os.PathLike[str]] = None,
     tokenize: Callable[[str], List[str]] = default_tokenize,
     collect: bool = False,

@@ -5,25 +5,23 @@ The models are typed by the protocols of :mod:`xlner.models.base` (:class:`~xlne
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, TypeVar
+from typing import Callable, List, Optional, Sequence, TypeVar
 
-from xlner.models.base import Aligner, Links, Tagger, Translator
+from xlner.models.base import Aligner, Keyed, Links, Tagger, Translator
+from xlner.pipelines.stages import Record
 
 In = TypeVar("In")
 Out = TypeVar("Out")
 
 
 def model_key(obj: object) -> str:
-    """A description of a model object, stored with the stage files it produced: its class name and, when it
-    has one, its ``cache_key`` (or ``model_name`` / ``name_or_path`` / ``name``)."""
-    for attr in ("cache_key", "model_name", "name_or_path", "name"):
-        v = getattr(obj, attr, None)
-        if isinstance(v, str) and v:
-            return f"{type(obj).__qualname__}:{v}"
-    return type(obj).__qualname__
+    """A description of a model object, stored with the stage files it produced: its class name and, for a
+    :class:`~xlner.models.base.Keyed` model, its ``cache_key``."""
+    name = type(obj).__qualname__
+    return f"{name}:{obj.cache_key}" if isinstance(obj, Keyed) else name
 
 
-def stage_key(model: Optional[object], role: str, **extra: Any) -> Optional[Dict[str, Any]]:
+def stage_key(model: Optional[object], role: str, **extra: object) -> Optional[Record]:
     """The stage-file key of a stage computed by ``model`` (``None`` when no model is given: the stage
     can then only be served from its cache)."""
     if model is None:

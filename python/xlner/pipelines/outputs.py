@@ -21,6 +21,7 @@ from xlner.io.conll import Sentence, TokenCorpus, write_conll_tags
 from xlner.io.jsonl import SentenceSpans, spans_to_result, write_spans_jsonl
 from xlner.pipelines.evaluation import StreamingEvaluation
 from xlner.pipelines.projecting import ChunkProjection
+from xlner.pipelines.stages import Record
 
 
 class AppendedFile:
@@ -107,7 +108,7 @@ class PredictionWriter:
         if self.collect:
             self.sentences.extend(Sentence(list(x.tokens), list(t)) for x, t in zip(chunk, tags))
 
-    def finish(self) -> Optional[dict]:
+    def finish(self) -> Optional[Record]:
         """The evaluation report when every chunk had gold tags, else ``None``."""
         return self.counts.report() if self.have_gold else None
 

@@ -5,13 +5,16 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, IO, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import IO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from xlner.io.conll import Sentence
 from xlner.io.jsonl import SentenceSpans
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.outputs import AppendedFile
-from xlner.pipelines.stages import PipelineSummary, Precomputed, StageFile, chunked, iter_sentences, progress_bar
+from xlner.pipelines.stages import (PathLike, PipelineSummary, Precomputed, PrecomputedInput, Record, StageFile, chunked,
+                                    iter_sentences, progress_bar)
+
+T = TypeVar("T")
 
 SentencesLike = Union[str, "os.PathLike[str]", Iterable[Sentence], Iterable[Sequence[str]]]
 
@@ -32,7 +35,8 @@ def as_sentences(data: SentencesLike, cfg: PipelineConfig) -> Iterator[Sentence]
             raise ValueError(f"sentence {i}: expected a Sentence or a list of tokens, got {type(s).__name__}")
 
 
-def precomputed(name: str, given: Any, from_file: Any) -> Optional[Precomputed]:
+def precomputed(name: str, given: Optional[PrecomputedInput[T]], from_file: Callable[[PathLike], Iterable[T]]
+                ) -> Optional[Precomputed[T]]:
     """Wrap an in-memory iterable or a file path (read with ``from_file``) as a :class:`Precomputed`."""
     if given is None:
         return None
@@ -68,7 +72,7 @@ class Run:
         self.outputs: Dict[str, AppendedFile] = {}
         self.bar = progress_bar(None, name, cfg.progress)
 
-    def stage(self, name: str, key: Dict[str, Any]) -> StageFile:
+    def stage(self, name: str, key: Optional[Record]) -> StageFile:
         """The resumable stage file ``<out>/<name>.jsonl``."""
         try:
             st = StageFile(self.out / f"{name}.jsonl", key, overwrite=self.cfg.overwrite)
@@ -95,13 +99,13 @@ class Run:
             self.summary.outputs[filename] = str(path)
         return self.outputs[filename]
 
-    def write_jsonl(self, filename: str, records: Iterable[Dict[str, Any]]) -> None:
+    def write_jsonl(self, filename: str, records: Iterable[Record]) -> None:
         """Append records to a JSON-lines output."""
         fh = self.writer(filename)
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
 
-    def chunks(self, sentences: Iterable[Sentence]) -> Iterator[tuple]:
+    def chunks(self, sentences: Iterable[Sentence]) -> Iterator[Tuple[int, List[Sentence]]]:
         """``(start, chunk)`` pairs over the input, ``chunk_size`` sentences each; updates the progress bar."""
         start = 0
         it = iter(chunked(sentences, self.cfg.chunk_size))

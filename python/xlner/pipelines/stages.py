@@ -17,12 +17,18 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple, TypeVar, Union
 
 from xlner.io.conll import Sentence, iter_conll, load_sentences
 
 T = TypeVar("T")
 Links = List[Tuple[int, int]]
+#: One JSON object of a stage file or a JSON-lines input (values as ``json`` reads them).
+Record = Dict[str, Any]
+#: A file path.
+PathLike = Union[str, "os.PathLike[str]"]
+#: Precomputed values given in memory (one per sentence) or as a file to read them from.
+PrecomputedInput = Union[str, "os.PathLike[str]", Iterable[T]]
 
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]", re.UNICODE)
 
@@ -59,7 +65,7 @@ def _is_jsonl(path: Path) -> bool:
     return path.suffix in (".jsonl", ".json")
 
 
-def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[Dict[str, Any]]:
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[Record]:
     """Stream the records of a JSON-lines file; raises ``ValueError`` naming file and line on bad JSON."""
     p = os.fspath(path)
     with open(p, encoding="utf-8") as fh:
@@ -160,17 +166,17 @@ def iter_precomputed_tags(path: str | os.PathLike[str]) -> Iterator[Sentence]:
     yield from iter_conll(p, with_tags=True)
 
 
-class Precomputed:
+class Precomputed(Generic[T]):
     """A stream of precomputed per-sentence values consumed chunk by chunk, checked for length."""
 
-    def __init__(self, name: str, values: Iterable[Any]):
+    def __init__(self, name: str, values: Iterable[T]):
         self.name = name
         self._it = iter(values)
         self._taken = 0
 
-    def take(self, n: int) -> List[Any]:
+    def take(self, n: int) -> List[T]:
         """The next ``n`` values; ``ValueError`` when the precomputed input runs out first."""
-        out = []
+        out: List[T] = []
         for _ in range(n):
             try:
                 out.append(next(self._it))
@@ -203,7 +209,7 @@ class StageFile:
     (no producer at hand) accepts whatever is cached; missing records then cannot be computed.
     """
 
-    def __init__(self, path: str | os.PathLike[str], key: Optional[Dict[str, Any]], *, overwrite: bool = False,
+    def __init__(self, path: str | os.PathLike[str], key: Optional[Record], *, overwrite: bool = False,
                  resume: bool = True):
         self.path = Path(path)
         self.meta_path = self.path.with_name(self.path.name + ".meta.json")
@@ -248,7 +254,7 @@ class StageFile:
             os.truncate(self.path, good)
         return n
 
-    def run(self, start: int, count: int, compute: Callable[[List[int]], List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    def run(self, start: int, count: int, compute: Callable[[List[int]], List[Record]]) -> List[Record]:
         """Records of sentences ``start .. start+count-1``: cached ones read back, the others computed.
 
         ``compute(positions)`` gets the positions (0-based within this chunk) still missing and returns
@@ -258,7 +264,7 @@ class StageFile:
             raise ValueError(f"stage {self.path.name}: chunks must be processed in order "
                              f"(expected start {self._next}, got {start})")
         self._next = start + count
-        out: List[Dict[str, Any]] = []
+        out: List[Record] = []
         while len(out) < count and self._read < self.cached:
             rec = json.loads(self._reader.readline())
             self._read += 1
@@ -308,7 +314,7 @@ class PipelineSummary:
     kept_sentences: int = 0
     stage_seconds: Dict[str, float] = field(default_factory=dict)
     reused: Dict[str, int] = field(default_factory=dict)
-    evaluation: Optional[Dict[str, Any]] = None
+    evaluation: Optional[Record] = None
     outputs: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -325,7 +331,7 @@ class PipelineSummary:
         finally:
             self.stage_seconds[name] = self.stage_seconds.get(name, 0.0) + time.perf_counter() - t0
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> Record:
         """JSON-ready form (with ``projection_ratio``)."""
         d = asdict(self)
         d["projection_ratio"] = self.projection_ratio
@@ -351,7 +357,19 @@ class PipelineSummary:
         return "\n".join(lines)
 
 
-def progress_bar(total: Optional[int], desc: str, enabled: bool) -> Any:
+class ProgressBar(Protocol):
+    """What the pipelines use of a tqdm bar."""
+
+    def update(self, n: int = 1) -> object:
+        """Advance by ``n`` sentences."""
+        ...
+
+    def close(self) -> None:
+        """Close the bar."""
+        ...
+
+
+def progress_bar(total: Optional[int], desc: str, enabled: bool) -> ProgressBar:
     """A tqdm bar (or a silent stand-in when disabled or tqdm is missing)."""
     if enabled:
         try:
@@ -367,13 +385,10 @@ class _NoBar:
     def update(self, n: int = 1) -> None:
         pass
 
-    def set_postfix_str(self, s: str) -> None:
-        pass
-
     def close(self) -> None:
         pass
 
 
-__all__ = ["Links", "PipelineSummary", "Precomputed", "StageFile", "chunked", "default_tokenize", "detokenize",
+__all__ = ["Links", "PathLike", "PipelineSummary", "Precomputed", "PrecomputedInput", "ProgressBar", "Record", "StageFile", "chunked", "default_tokenize", "detokenize",
            "iter_jsonl", "iter_precomputed_links", "iter_precomputed_tags", "iter_precomputed_tokens",
            "iter_sentences", "iter_talp", "progress_bar"]

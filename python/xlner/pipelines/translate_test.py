@@ -18,24 +18,22 @@ input has gold tags). From precomputed translations, source labels and alignment
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import numpy as np
 
 from xlner.batch import LabelVocab
 from xlner.io.conll import TokenCorpus
-from xlner.models.base import Aligner, AnyScorer, Tagger, Translator
+from xlner.models.base import Aligner, AnyScorer, Links, Tagger, Translator
 from xlner.pipelines import chunk_stages as cs
+from xlner.pipelines.chunk_stages import LabelRecord
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.marker import mark_entities
 from xlner.pipelines.model_calls import stage_key, translate
 from xlner.pipelines.outputs import PredictionWriter
 from xlner.pipelines.projecting import ChunkProjection
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
-from xlner.pipelines.stages import default_tokenize, iter_jsonl
-
-Record = Dict[str, Any]
-
+from xlner.pipelines.stages import PrecomputedInput, Record, default_tokenize, iter_jsonl
 
 def translate_test(
     sentences: SentencesLike,
@@ -46,10 +44,10 @@ def translate_test(
     aligner: Optional[Aligner] = None,
     target_tagger: Optional[Tagger] = None,
     nmt_scorer: Optional[AnyScorer] = None,
-    translations: Any = None,
-    alignments: Any = None,
-    source_labels: Any = None,
-    backtranslations: Any = None,
+    translations: Optional[PrecomputedInput[Sequence[str]]] = None,
+    alignments: Optional[PrecomputedInput[Links]] = None,
+    source_labels: Optional[PrecomputedInput[LabelRecord]] = None,
+    backtranslations: Optional[PrecomputedInput[Record]] = None,
     output_dir: Optional[str | os.PathLike[str]] = None,
     tokenize: Callable[[str], List[str]] = default_tokenize,
     collect: bool = False,

@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 from xlner.batch import LabelVocab, ProjectionResult
 from xlner.io.conll import Sentence, TokenCorpus
 from xlner.io.jsonl import SentenceSpans
-from xlner.models.base import Aligner, AnyScorer, Tagger, Translator
+from xlner.models.base import Aligner, AnyScorer, Links, Tagger, Translator
 from xlner.pipelines import chunk_stages as cs
+from xlner.pipelines.chunk_stages import LabelRecord
 from xlner.pipelines.config import FilterConfig, PipelineConfig
 from xlner.pipelines.model_calls import model_key, stage_key
 from xlner.pipelines.outputs import append_conll, append_spans
 from xlner.pipelines.projecting import ChunkProjection
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences
-from xlner.pipelines.stages import default_tokenize
+from xlner.pipelines.stages import PrecomputedInput, Record, default_tokenize
 from xlner.tagging import batch_tags_to_spans
 
 
@@ -49,9 +50,9 @@ def translate_train(
     aligner: Optional[Aligner] = None,
     target_tagger: Optional[Tagger] = None,
     nmt_scorer: Optional[AnyScorer] = None,
-    translations: Any = None,
-    alignments: Any = None,
-    source_labels: Any = None,
+    translations: Optional[PrecomputedInput[Sequence[str]]] = None,
+    alignments: Optional[PrecomputedInput[Links]] = None,
+    source_labels: Optional[PrecomputedInput[LabelRecord]] = None,
     output_dir: Optional[str | os.PathLike[str]] = None,
     tokenize: Callable[[str], List[str]] = default_tokenize,
     collect: bool = False,
@@ -135,7 +136,7 @@ class TrainingDataWriter:
                                                                        [tags[i] for i in idx]))
         off, ent_start, ent_end, _ = batch_tags_to_spans([src_tags[i] for i in idx], LabelVocab(), threads=1)
 
-        def record(j: int, i: int) -> Dict[str, Any]:
+        def record(j: int, i: int) -> Record:
             a = int(off[j])
             ents = [dict(asdict(x), source=[int(ent_start[a + x.entity]), int(ent_end[a + x.entity])])
                     for x in spans[i].spans]
