@@ -22,6 +22,7 @@ import numpy as np
 from seqeval.metrics.sequence_labeling import get_entities
 
 from xlner.batch import LabelVocab, ProjectionBatch
+from xlner.datasets import shared_data_dir
 from xlner.heuristic import HeuristicConfig, project_heuristic, punctuation_mask
 from xlner.io import read_conll, read_talp
 from xlner.reference.heuristic import project_sentence
@@ -161,13 +162,13 @@ def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
+    ap.add_argument("--data", default=None, help="data folder (default: $XLNER_SHARED_DATA, else ../shared/data)")
     ap.add_argument("--min-pairs", type=int, default=1_000_000)
     ap.add_argument("--ref-sentences", type=int, default=30_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-parity", action="store_true")
     args = ap.parse_args()
-    data = Path(args.data)
+    data = shared_data_dir(args.data)
     if not args.skip_parity:
         parity(data)
     throughput(data, args.min_pairs, args.ref_sentences, args.repeats)

@@ -32,6 +32,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
+from xlner.datasets import shared_data_dir  # noqa: E402
 from xlner.io import Sentence, read_conll  # noqa: E402
 from xlner.models.crf import CRFConfig, CRFTagger  # noqa: E402
 from xlner.robustness import (  # noqa: E402
@@ -183,7 +184,7 @@ def projection_alignments(src: List[Sentence], targets: Dict[str, List[Sentence]
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", default=None, help="data folder (default: $XLNER_SHARED_DATA, else ../shared/data)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "robustness"))
     ap.add_argument("--max-iterations", type=int, default=100)
     ap.add_argument("--rate", type=float, default=0.3)
@@ -193,7 +194,7 @@ def main() -> int:
                     default=["conll-en", "europarl-en", "europarl-de-tt", "europarl-de-cv", "projection-de"])
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    D = args.data
+    D = str(shared_data_dir(args.data))
     cfg = CRFConfig(max_iterations=args.max_iterations)
     ep = {lang: read_conll(os.path.join(D, "europarl-ner", f"{lang}.conll")) for lang in ("en", "de", "es", "it")}
     cd = os.path.join(D, "conll2003-deepl")
