@@ -14,7 +14,7 @@ between entities. The full definition is in ``cpp/include/xlner/heuristic.hpp``;
   with strictly more words survives, on ties the later one). Its output spans are what seqeval reads
   off the tags that tool writes (a united, non-contiguous word set gives one span per contiguous
   part). Parity on the 12 shipped conll2003-deepl test files: every sentence (tests/test_elp_parity.py).
-* ``HeuristicConfig.preset("thesis")`` is the thesis form of DESIGN.md: d = 1 (gap of at most one
+* ``HeuristicConfig.preset("thesis")`` is the thesis form of docs/architecture.md: d = 1 (gap of at most one
   word), no top-k, only_i off, thr = 0.8, punctuation kept, shortest entities first, a range
   labelled only if none of its words is labelled yet.
 

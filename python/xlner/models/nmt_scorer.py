@@ -8,7 +8,7 @@ sequence (``tgt_lang`` token, subwords, ``</s>``) shifted right behind the model
 ``</s>`` included (the NMTScore convention).
 
 :class:`NMTScorer` turns those into the direct NMTScore translation-probability score used as a
-projection score (DESIGN.md, "Translation score"). For an entity string ``a`` (language ``A``) and a
+projection score (docs/architecture.md, "Translation score"). For an entity string ``a`` (language ``A``) and a
 candidate string ``b`` (language ``B``), with ``P(y | x) = base ** mean_log_prob(y | x)`` (``base`` = 2
 as in the NMTScore package)::
 

@@ -1,5 +1,5 @@
 """Pure-Python reference of the heuristic projection, written from the definitions in
-``xlner.heuristic`` (thesis form of DESIGN.md and the rules of Easy-Label-Projection).
+``xlner.heuristic`` (thesis form of docs/architecture.md and the rules of Easy-Label-Projection).
 
 It works on one sentence at a time with plain lists and a tag array, favouring obviousness over
 speed. The C++ core must give exactly the same spans (tests) and the bench measures it as the
