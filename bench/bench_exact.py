@@ -195,10 +195,12 @@ def main() -> None:
         raw = _core.exact_alignment(batch.core, constraint=c, threads=-1)
         gap_rows.append((c, int(comparable.sum()), int(worse.sum()), 100.0 * worse.mean() if gap.size else 0.0,
                          float(gap.mean()) if gap.size else 0.0, float(gap[worse].mean()) if worse.any() else 0.0,
-                         float(gap.max()) if gap.size else 0.0, float(g[comparable].sum()), float(opt[comparable].sum()),
+                         float(gap.max()) if gap.size else 0.0, float(g[comparable].sum()),
+                         float(opt[comparable].sum()),
                          int(np.sum(raw["status"] == 4))))
 
-    hdr = f"{'constraint':<10} {'method':<8} {'sent/s 1 thr':>13} {'sent/s all':>12} {'exact/greedy':>13} {'F1 silver':>9} {'infeasible':>10}"
+    hdr = (f"{'constraint':<10} {'method':<8} {'sent/s 1 thr':>13} {'sent/s all':>12} {'exact/greedy':>13} "
+           f"{'F1 silver':>9} {'infeasible':>10}")
     print(hdr)
     print("-" * len(hdr))
     greedy_speed = {}
@@ -208,15 +210,16 @@ def main() -> None:
         ratio = greedy_speed[c] / s1
         print(f"{c:<10} {m:<8} {s1:>13,.0f} {sn:>12,.0f} {ratio:>12.1f}x {100 * f1:>8.2f} {inf:>10d}")
     print("\n(exact/greedy: how many times slower than greedy, 1 thread; exact-dp: exact with the greedy "
-          "optimality certificate off, every sentence through the dynamic program; infeasible: sentences whose lower bound "
-          "cannot be met, left unprojected)\n")
+          "optimality certificate off, every sentence through the dynamic program; infeasible: sentences whose "
+          "lower bound cannot be met, left unprojected)\n")
 
     hdr = (f"{'constraint':<10} {'compared':>8} {'greedy<opt':>10} {'share %':>8} {'mean gap':>9} {'mean|worse':>10} "
            f"{'max gap':>8} {'sum greedy':>11} {'sum opt':>10} {'DP→HiGHS':>8}")
     print(hdr)
     print("-" * len(hdr))
     for c, k, w, share, mg, mw, mx, sg, so, big in gap_rows:
-        print(f"{c:<10} {k:>8d} {w:>10d} {share:>8.3f} {mg:>9.5f} {mw:>10.4f} {mx:>8.4f} {sg:>11.2f} {so:>10.2f} {big:>8d}")
+        print(f"{c:<10} {k:>8d} {w:>10d} {share:>8.3f} {mg:>9.5f} {mw:>10.4f} {mx:>8.4f} {sg:>11.2f} {so:>10.2f} "
+              f"{big:>8d}")
     print("\n(compared: sentences where both are defined — for =1 and >=1 only those where the greedy assignment "
           "happens to meet the lower bound, since greedy ignores it; gaps are optimum minus greedy objective; "
           "DP→HiGHS: sentences above the dynamic program's size limit, solved by HiGHS inside `exact`)\n")

@@ -57,7 +57,8 @@ def train_or_load(path: str, train: List[Sentence], cfg: CRFConfig, retrain: boo
     t0 = time.perf_counter()
     model = CRFTagger.train([s.tokens for s in train], [s.tags for s in train], cfg)
     model.save(path)
-    print(f"  trained {os.path.basename(path)} on {len(train)} sentences in {time.perf_counter() - t0:.0f}s", flush=True)
+    print(f"  trained {os.path.basename(path)} on {len(train)} sentences in {time.perf_counter() - t0:.0f}s",
+          flush=True)
     return model
 
 
@@ -178,7 +179,8 @@ def projection_alignments(src: List[Sentence], targets: Dict[str, List[Sentence]
     out: Dict[tuple, List[List[tuple]]] = {}
     n = len(src)
     for k, name in enumerate(names):
-        out[tuple(tuple(t.tokens) for t in targets[name])] = [list(map(tuple, x)) for x in aln.symmetrized[k * n:(k + 1) * n]]
+        key = tuple(tuple(t.tokens) for t in targets[name])
+        out[key] = [list(map(tuple, x)) for x in aln.symmetrized[k * n:(k + 1) * n]]
     return out
 
 
@@ -202,7 +204,8 @@ def main() -> int:
     en_test = read_conll(os.path.join(cd, "en", "test.tsv"))
     silver_test = {lang: read_conll(os.path.join(cd, lang, "test.awesome.tsv")) for lang in ("de", "es", "it")}
     stop = stopwords()
-    print(f"stop words: {len(stop)} (en/de/es/it); rate {args.rate} for context/noise/casing, 1.0 per entity; seed {args.seed}")
+    print(f"stop words: {len(stop)} (en/de/es/it); rate {args.rate} for context/noise/casing, 1.0 per entity; "
+          f"seed {args.seed}")
 
     def run(name: str, model, test: List[Sentence], suite, title: str) -> None:
         t0 = time.perf_counter()
@@ -217,7 +220,8 @@ def main() -> int:
         test = no_doc(en_test)
         row = entity_scores([s.tags for s in test], en_model.predict([s.tokens for s in test]))
         per = ", ".join(f"{c} {100 * f:.2f}" for c, f in sorted(row.per_class.items()))
-        print(f"CRF conll2003 en test: F1 {100 * row.f1:.2f} (P {100 * row.precision:.2f}, R {100 * row.recall:.2f}); {per}\n")
+        print(f"CRF conll2003 en test: F1 {100 * row.f1:.2f} (P {100 * row.precision:.2f}, "
+              f"R {100 * row.recall:.2f}); {per}\n")
     en_known = NamePool.from_sentences(en_train)
     if "conll-en" in args.settings:
         pool = NamePool.union([NamePool.from_sentences(ep[l]) for l in ("de", "es", "it")]
@@ -258,7 +262,8 @@ def main() -> int:
         targets = {"clean": sents}
         for name, pert in suite.items():
             targets[name] = perturb_corpus(sents, pert, seed=args.seed)[0]
-        aligned = projection_alignments(ep["en"], targets, [a for a, _ in de_train_pairs], [b for _, b in de_train_pairs])
+        aligned = projection_alignments(ep["en"], targets, [a for a, _ in de_train_pairs],
+                                        [b for _, b in de_train_pairs])
         for method in ("greedy", "heuristic"):
             run(f"projection-de-{method}", ProjectionPredictor(ep["en"], aligned, method), sents, suite,
                 f"Projection Europarl-NER en gold -> de ({method}, eflomal re-alignment of each perturbed target)")

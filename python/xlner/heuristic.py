@@ -74,7 +74,8 @@ class HeuristicConfig:
         if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 0:
             raise ValueError(f"top_k must be an integer >= 0 (0: keep all), got {self.top_k!r}")
         if self.thr is not None:
-            if not isinstance(self.thr, (int, float)) or isinstance(self.thr, bool) or math.isnan(self.thr) or self.thr < 0:
+            thr = self.thr
+            if not isinstance(thr, (int, float)) or isinstance(thr, bool) or math.isnan(thr) or thr < 0:
                 raise ValueError(f"thr must be a number >= 0 or None, got {self.thr!r}")
         if self.merge_rule not in _MERGE_RULES:
             raise ValueError(f"merge_rule must be one of {_MERGE_RULES}, got {self.merge_rule!r}")
@@ -172,7 +173,8 @@ def project_heuristic(
         bad = np.flatnonzero(lengths != batch.tgt_len)
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"sentence {i}, field tgt_tokens: {int(lengths[i])} tokens, but tgt_len is {int(batch.tgt_len[i])}")
+            raise ValueError(f"sentence {i}, field tgt_tokens: {int(lengths[i])} tokens, but tgt_len is "
+                             f"{int(batch.tgt_len[i])}")
     d = _core.project_heuristic(
         batch.core, punct=punct, merge_distance=cfg.merge_distance, merge_rule=cfg.merge_rule, top_k=cfg.top_k,
         only_i=cfg.only_i, thr=None if cfg.thr is None else float(cfg.thr), drop_punct=cfg.drop_punct,

@@ -131,8 +131,8 @@ def reorder_probabilities(arrays: Sequence[np.ndarray], tags: Sequence[str], lab
 
 def tagger_probabilities(tagger: ProbabilisticTagger, sentences: Sequence[Sequence[str]],
                          labels: LabelVocab) -> TagProbabilities:
-    """Run a :class:`xlner.models.base.ProbabilisticTagger` (``predict_proba`` + ``tags``) on target sentences and return
-    its word probabilities in the tag-id order of ``labels``."""
+    """Run a :class:`xlner.models.base.ProbabilisticTagger` (``predict_proba`` + ``tags``) on target sentences and
+    return its word probabilities in the tag-id order of ``labels``."""
     arrays = tagger.predict_proba(sentences)
     if len(arrays) != len(sentences):
         raise ValueError(f"field probs: the tagger returned {len(arrays)} arrays for {len(sentences)} sentences")
@@ -290,7 +290,8 @@ def similarity_scores(batch: ProjectionBatch, sims: Sequence[np.ndarray], *, can
 PairScorer = PairScoreFunction
 
 
-def candidate_spans(batch: ProjectionBatch, *, candidates: str = "ngrams", max_len: int = 10) -> List[List[Tuple[int, int]]]:
+def candidate_spans(batch: ProjectionBatch, *, candidates: str = "ngrams", max_len: int = 10
+                    ) -> List[List[Tuple[int, int]]]:
     """Candidate spans of every target sentence, in candidate order: all n-grams up to ``max_len``
     (``'ngrams'``) or the batch's external candidates (``'external'``)."""
     if candidates == "ngrams":
@@ -343,7 +344,8 @@ def nmt_scores(batch: ProjectionBatch, scorer: AnyScorer, src_tokens: Sequence[S
             raise ValueError(f"field {name}: {len(toks)} sentences, but the batch has {n}")
         for i in range(n):
             if len(toks[i]) != int(lens[i]):
-                raise ValueError(f"sentence {i}, field {name}: {len(toks[i])} tokens, but the batch says {int(lens[i])}")
+                raise ValueError(f"sentence {i}, field {name}: {len(toks[i])} tokens, but the batch says "
+                                 f"{int(lens[i])}")
     cands = candidate_spans(batch, candidates=candidates, max_len=max_len)
     pairs: List[Tuple[str, str]] = []
     keys: List[Tuple[int, int, int]] = []  # (entity, start, end) per pair

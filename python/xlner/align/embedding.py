@@ -274,5 +274,6 @@ class EmbeddingAligner:
         return self.align_batch([src], [tgt])[0]
 
 
-__all__ = ["EmbeddingAligner", "EmbeddingAlignerConfig", "POOLINGS", "apply_distortion", "SIMILARITIES", "subword_links_to_words",
+__all__ = ["EmbeddingAligner", "EmbeddingAlignerConfig", "POOLINGS", "apply_distortion", "SIMILARITIES",
+           "subword_links_to_words",
            "word_similarity"]

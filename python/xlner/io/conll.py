@@ -258,8 +258,8 @@ def _first_line_has_tag(path: PathLike) -> bool:
 
 def load_sentences(path: PathLike, *, with_tags: Optional[bool] = None, format: str = "auto") -> TokenCorpus:
     """Read sentences that may carry IOB2 tags: CoNLL (tags read when ``with_tags``; ``None``: when the first line
-    ends in a second field that is an IOB2 tag) or one sentence of tokens per line (never tagged). ``format`` as in :func:`load_tokens`,
-    whose detection this shares."""
+    ends in a second field that is an IOB2 tag) or one sentence of tokens per line (never tagged). ``format`` as in
+    :func:`load_tokens`, whose detection this shares."""
     fmt = detect_format(path) if format == "auto" else format
     if fmt == "conll" and (with_tags if with_tags is not None else _first_line_has_tag(path)):
         return load_conll(path, with_tags=True)
@@ -316,5 +316,6 @@ def tags_or_o(sentences: Sequence[Sentence]) -> List[List[str]]:
     return [s.tags if s.tags else ["O"] * len(s.tokens) for s in sentences]
 
 
-__all__ = ["Sentence", "TokenCorpus", "detect_format", "load_conll", "load_sentences", "parse_conll", "load_tokens", "iter_conll", "read_conll",
+__all__ = ["Sentence", "TokenCorpus", "detect_format", "load_conll", "load_sentences", "parse_conll", "load_tokens",
+           "iter_conll", "read_conll",
            "read_tokens", "write_conll", "write_conll_tags", "tags_or_o"]

@@ -88,7 +88,8 @@ def run_pipeline(config: PipelineConfig, *, translator: Optional[Translator] = N
     return marker_projection(config.input, config, translator=translator, collect=collect)
 
 
-__all__ = ["AlignerConfig", "ChunkProjection", "FilterConfig", "InputConfig", "NMTScorerConfig", "PipelineConfig", "PipelineOutput",
+__all__ = ["AlignerConfig", "ChunkProjection", "FilterConfig", "InputConfig", "NMTScorerConfig", "PipelineConfig",
+           "PipelineOutput",
            "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "StreamingEvaluation",
            "TaggerConfig", "TranslatorConfig", "build_aligner", "build_nmt_scorer", "build_tagger",
            "build_translator", "chunked", "config_from_dict", "default_tokenize", "iter_sentences",

@@ -161,5 +161,6 @@ def count_projected(summary: PipelineSummary, projection: ChunkProjection) -> No
     summary.projected_entities += len(projection.result.start)
 
 
-__all__ = ["LabelRecord", "align_and_project", "align_stage", "check_chunk_links", "count_projected", "filter_labels", "label_stage",
+__all__ = ["LabelRecord", "align_and_project", "align_stage", "check_chunk_links", "count_projected", "filter_labels",
+           "label_stage",
            "open_stage", "precomputed_inputs", "tags_of", "translate_stage"]

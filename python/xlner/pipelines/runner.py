@@ -11,7 +11,8 @@ from xlner.io.conll import Sentence
 from xlner.io.jsonl import SentenceSpans
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.outputs import AppendedFile
-from xlner.pipelines.stages import (PathLike, PipelineSummary, Precomputed, PrecomputedInput, Record, StageFile, chunked,
+from xlner.pipelines.stages import (PathLike, PipelineSummary, Precomputed, PrecomputedInput, Record, StageFile,
+                                    chunked,
                                     iter_sentences, progress_bar)
 
 T = TypeVar("T")

@@ -17,7 +17,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple, TypeVar, Union
+from typing import (Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple,
+                    TypeVar, Union)
 
 from xlner.io.conll import Sentence, iter_conll, load_sentences
 
@@ -389,6 +390,7 @@ class _NoBar:
         pass
 
 
-__all__ = ["Links", "PathLike", "PipelineSummary", "Precomputed", "PrecomputedInput", "ProgressBar", "Record", "StageFile", "chunked", "default_tokenize", "detokenize",
+__all__ = ["Links", "PathLike", "PipelineSummary", "Precomputed", "PrecomputedInput", "ProgressBar", "Record",
+           "StageFile", "chunked", "default_tokenize", "detokenize",
            "iter_jsonl", "iter_precomputed_links", "iter_precomputed_tags", "iter_precomputed_tokens",
            "iter_sentences", "iter_talp", "progress_bar"]

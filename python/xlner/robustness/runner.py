@@ -343,10 +343,12 @@ def evaluate_robustness(
     keep = [i for i, s in enumerate(sentences) if not s.is_docstart and s.tokens]
     for i in keep:
         if len(sentences[i].tags) != len(sentences[i].tokens):
-            raise ValueError(f"sentence {i}, field tags: evaluation needs gold tags ({len(sentences[i].tokens)} tokens, "
+            raise ValueError(f"sentence {i}, field tags: evaluation needs gold tags "
+                             f"({len(sentences[i].tokens)} tokens, "
                              f"{len(sentences[i].tags)} tags)")
     clean = [sentences[i] for i in keep]
-    report = RobustnessReport(entity_scores([s.tags for s in clean], _predict_checked(predict, clean, "clean"), "clean"),
+    report = RobustnessReport(entity_scores([s.tags for s in clean], _predict_checked(predict, clean, "clean"),
+                                            "clean"),
                               title=title)
     items: List[Tuple[str, List[Sentence], int, int]] = []
     for name, pert in suite.items():
@@ -371,6 +373,7 @@ def evaluate_robustness(
 
 
 __all__ = [
-    "Predictor", "perturb_sentences", "carry_alignment", "perturb_corpus", "standard_suite", "write_perturbed", "as_predictor",
+    "Predictor", "perturb_sentences", "carry_alignment", "perturb_corpus", "standard_suite", "write_perturbed",
+    "as_predictor",
     "ScoreRow", "entity_scores", "RobustnessReport", "evaluate_robustness",
 ]

@@ -2,7 +2,8 @@
 
 Word alignments are computed here, offline: eflomal (``xlner.align.statistical``) trained on the 799
 Europarl-NER pairs plus the conll2003-deepl en/xx train+dev+test pairs, on words stemmed to their first
-5 characters, forward and reverse, then each symmetrisation; optionally united with the lexical aligner's links (identical or near-identical words:
+5 characters, forward and reverse, then each symmetrisation; optionally united with the lexical aligner's links
+(identical or near-identical words:
 names, numbers) as an extra signal. Alignments are cached as talp files (eflomal samples randomly, so
 the cache also makes a report reproducible).
 """
