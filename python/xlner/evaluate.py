@@ -387,7 +387,7 @@ def paired_bootstrap(gold: TagInput, pred_a: TagInput, pred_b: TagInput, *, n_sa
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     m = parse_mapping(mapping)
     gold_t = _tagged(gold, "<gold>")
-    ca = entity_counts(gold_t, pred_a, mapping=m)  # type: ignore[arg-type]  (internal: encoded once)
+    ca = entity_counts(gold_t, pred_a, mapping=m)  # type: ignore[arg-type]  # internal: encoded once
     cb = entity_counts(gold_t, pred_b, mapping=m)  # type: ignore[arg-type]
     ra, rb = EvaluationReport.from_counts(ca, m), EvaluationReport.from_counts(cb, m)
     # Micro statistics per sentence of both systems, resampled with the same weights.

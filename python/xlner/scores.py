@@ -226,15 +226,13 @@ def ner_candidates(batch: ProjectionBatch, probs: Union[TagProbabilities, Sequen
             else:
                 spans.add((s, e))
         if keep_existing and batch.cand_offsets is not None:
+            assert batch.cand_start is not None and batch.cand_end is not None
             a, b = int(batch.cand_offsets[i]), int(batch.cand_offsets[i + 1])
             spans.update(zip(batch.cand_start[a:b].tolist(), batch.cand_end[a:b].tolist()))
-        if max_len is not None:
-            spans = {x for x in spans if x[1] - x[0] <= max_len}
-        per.append(sorted(spans))
+        per.append(sorted(x for x in spans if max_len is None or x[1] - x[0] <= max_len))
     co = np.zeros(len(per) + 1, dtype=np.int64)
-    for i, spans in enumerate(per):
-        co[i + 1] = co[i] + len(spans)
-    flat = np.array([x for spans in per for x in spans], dtype=np.int32).reshape(-1, 2)
+    co[1:] = np.cumsum([len(x) for x in per]) if per else []
+    flat = np.array([x for row in per for x in row], dtype=np.int32).reshape(-1, 2)
     return ProjectionBatch(batch.src_len, batch.tgt_len, batch.ent_offsets, batch.ent_start, batch.ent_end,
                            batch.ent_label, batch.aln_offsets, batch.aln_src, batch.aln_tgt, labels=batch.labels,
                            cand_offsets=co, cand_start=np.ascontiguousarray(flat[:, 0]),
@@ -300,11 +298,10 @@ def candidate_spans(batch: ProjectionBatch, *, candidates: str = "ngrams", max_l
         return [[(s, e) for s in range(int(n)) for e in range(s + 1, min(int(n), s + max_len) + 1)]
                 for n in batch.tgt_len]
     if candidates == "external":
-        if batch.cand_offsets is None:
+        off, cs, ce = batch.cand_offsets, batch.cand_start, batch.cand_end
+        if off is None or cs is None or ce is None:
             raise ValueError("external candidates requested but the batch has none")
-        return [list(zip(batch.cand_start[batch.cand_offsets[i]:batch.cand_offsets[i + 1]].tolist(),
-                         batch.cand_end[batch.cand_offsets[i]:batch.cand_offsets[i + 1]].tolist()))
-                for i in range(len(batch))]
+        return [list(zip(cs[off[i]:off[i + 1]].tolist(), ce[off[i]:off[i + 1]].tolist())) for i in range(len(batch))]
     raise ValueError(f"candidates must be 'ngrams' or 'external', got {candidates!r}")
 
 
@@ -328,13 +325,16 @@ def nmt_scores(batch: ProjectionBatch, scorer: AnyScorer, src_tokens: Sequence[S
         src_lang, tgt_lang: language codes for a ``score_pairs`` scorer.
     """
     n = len(batch)
+    call: PairScoreFunction
     if isinstance(scorer, Scorer):
         if src_lang is None or tgt_lang is None:
             raise ValueError("src_lang and tgt_lang are required for a scorer with score_pairs()")
         obj, a_lang, b_lang = scorer, src_lang, tgt_lang
 
-        def call(pairs: Sequence[Tuple[str, str]]) -> np.ndarray:
+        def call_scorer(pairs: Sequence[Tuple[str, str]]) -> np.ndarray:
             return obj.score_pairs([a for a, _ in pairs], [b for _, b in pairs], a_lang=a_lang, b_lang=b_lang)
+
+        call = call_scorer
     elif callable(scorer):
         call = scorer
     else:

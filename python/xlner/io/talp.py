@@ -84,7 +84,8 @@ class Alignments:
         src, tgt, off = self.src.tolist(), self.tgt.tolist(), self.offsets.tolist()
         return [list(zip(src[off[i]:off[i + 1]], tgt[off[i]:off[i + 1]])) for i in range(len(self))]
 
-    def check(self, src_len: np.ndarray, tgt_len: np.ndarray, *, src_path: str = "source",
+    def check(self, src_len: Union[Sequence[int], np.ndarray], tgt_len: Union[Sequence[int], np.ndarray], *,
+              src_path: str = "source",
               tgt_path: str = "target") -> None:
         """Raise :class:`FormatError` unless there is one line per sentence and every index lies inside its
         sentence (the message names this file, the sentence, the pair and the file it overruns)."""

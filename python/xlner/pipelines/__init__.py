@@ -57,9 +57,10 @@ def run_pipeline(config: PipelineConfig, *, translator: Optional[Translator] = N
     needs_al = kind in ("translate-test", "translate-train") and pc.alignments is None \
         and config.projection.method != "backtranslation"
     if translator is None and needs_tr and config.translator.model:
-        cache = str(Path(config.output_dir) / "translation_cache.sqlite") if config.output_dir else None
-        if cache:
+        cache = None
+        if config.output_dir:
             Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+            cache = str(Path(config.output_dir) / "translation_cache.sqlite")
         translator = build_translator(config.translator, cache=cache, progress=config.progress)
     if tagger is None and needs_tg and config.tagger.path:
         tagger = build_tagger(config.tagger)

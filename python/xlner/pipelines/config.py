@@ -37,6 +37,7 @@ A configuration file looks like::
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Type, TypeVar, Union
@@ -250,7 +251,12 @@ class PipelineConfig:
             raise ValueError("projection method 'backtranslation' is a translate-test method")
 
 
+_SECTIONS = (TranslatorConfig, TaggerConfig, NMTScorerConfig, AlignerConfig, ProjectionConfig, FilterConfig,
+             PrecomputedConfig, InputConfig)
+
+
 def _build(cls: Type[D], data: Table, where: str) -> D:
+    assert is_dataclass(cls)
     if not isinstance(data, dict):
         raise ValueError(f"config {where}: expected a table, got {type(data).__name__}")
     known = {f.name: f for f in fields(cls)}
@@ -279,10 +285,10 @@ def config_from_dict(data: Table) -> PipelineConfig:
 def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     """Read a TOML configuration file; relative paths in it are resolved against the file's folder (model
     names only when such a path exists, so that hub ids stay as they are)."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:  # Python < 3.11
+        import tomli as tomllib
 
     p = Path(path)
     with open(p, "rb") as fh:
@@ -330,8 +336,8 @@ def with_overrides(cfg: PipelineConfig, overrides: Table) -> PipelineConfig:
             top[key] = value
     kw: Table = dict(top)
     for sect, vals in groups.items():
-        cur = getattr(cfg, sect, None)
-        if not is_dataclass(cur):
+        cur: object = getattr(cfg, sect, None)
+        if not isinstance(cur, _SECTIONS):
             raise ValueError(f"unknown config section {sect!r}")
         names = {f.name for f in fields(cur)}
         bad = sorted(set(vals) - names)

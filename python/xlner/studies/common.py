@@ -19,7 +19,7 @@ class Table:
 
     title: str
     headers: List[str]
-    rows: List[List[object]]
+    rows: Sequence[Sequence[object]]
     note: str = ""
 
     def markdown(self) -> str:

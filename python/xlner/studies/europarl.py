@@ -128,14 +128,14 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
     # best sweep configuration (mean over languages) joins the main table
     best = max(sweep_rows, key=lambda k: sum(sweep_rows[k].values()))
     headers = ["method"] + [f"{l} F1" for l in langs] + [f"{l} F1 no MISC" for l in langs] + ["ms (all langs)"]
-    rows: List[List[object]] = []
+    rows: List[Sequence[object]] = []
     for name, per in main_rows.items():
         rows.append([name] + [per[l][0] for l in langs] + [per[l][1] for l in langs]
                     + [f"{1000 * sum(per[l][2] for l in langs):.1f}"])
     rows.append([f"heuristic best of sweep ({best})"] + [sweep_rows[best][l] for l in langs] + ["" for _ in langs]
                 + [""])
-    for name, per in THESIS_F1.items():
-        rows.append([f"published: {name} (awesome-align)"] + [per.get(l, "") for l in langs] + ["" for _ in langs]
+    for name, pub in THESIS_F1.items():
+        rows.append([f"published: {name} (awesome-align)"] + [pub.get(l, "") for l in langs] + ["" for _ in langs]
                     + [""])
     res.tables.append(Table(
         f"Europarl-NER: English gold projected onto {', '.join(langs)} ({main_alignment} alignments)", headers, rows,

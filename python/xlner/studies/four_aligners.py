@@ -21,7 +21,7 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, aligners: Se
         limit: Optional[int] = None, threads: int = -1) -> StudyResult:
     """Run the study; ``limit`` keeps the first sentences only (tests)."""
     res = StudyResult("four_aligners")
-    rows: List[List[object]] = []
+    rows: List[Sequence[object]] = []
     for lang in langs:
         for aligner in aligners:
             sp, tp, ap = conll_deepl_paths(root, lang, "test", aligner)
