@@ -41,7 +41,7 @@ def greedy(scores: List[List[float]], cands: Sequence[Span], op: str, n: int) ->
     mat = [list(r) for r in scores]
     cap = cap_of(op, n)
     counts = [0] * len(mat)
-    chosen = []
+    chosen: List[Tuple[int, int, float]] = []
     while True:
         best = None
         for e, row in enumerate(mat):
