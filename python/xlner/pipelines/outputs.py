@@ -91,9 +91,10 @@ class PredictionWriter:
 
     def write_projection(self, start: int, chunk: Sequence[Sentence], projection: ChunkProjection) -> None:
         """Write one chunk of projected spans: the tags to ``predictions.conll``, the spans to ``spans.jsonl``."""
-        tags = projection.tags()
+        ids = projection.tag_ids()
+        tags = projection.tags(ids)
         target, result = projection.target, projection.result
-        self.conll.append(lambda p: write_conll_tags(p, target, projection.tag_ids(), result.labels, threads=1))
+        self.conll.append(lambda p: write_conll_tags(p, target, ids, result.labels, threads=1))
         if self.spans_file is not None:
             append_spans(self.spans_file, result)
         self._evaluate(start, chunk, tags)

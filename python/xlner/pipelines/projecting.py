@@ -38,9 +38,10 @@ class ChunkProjection:
         """int32 IOB2 tag ids (over ``result.labels``) of every target token."""
         return result_tag_ids(self.target, self.result, threads=1)
 
-    def tags(self) -> List[List[str]]:
-        """IOB2 tag strings of every target sentence."""
-        return split_tags(self.tag_ids(), self.target.lengths(), self.result.labels)
+    def tags(self, tag_ids: Optional[np.ndarray] = None) -> List[List[str]]:
+        """IOB2 tag strings of every target sentence (from ``tag_ids`` when already computed)."""
+        ids = self.tag_ids() if tag_ids is None else tag_ids
+        return split_tags(ids, self.target.lengths(), self.result.labels)
 
     def spans(self) -> List[SentenceSpans]:
         """The projected spans of every sentence, in the form of ``spans.jsonl`` (:mod:`xlner.io.jsonl`)."""
