@@ -18,7 +18,7 @@ from typing import BinaryIO, Callable, List, Optional, Sequence
 
 from xlner.batch import ProjectionResult
 from xlner.io.conll import Sentence, TokenCorpus, write_conll_tags
-from xlner.io.jsonl import SentenceSpans, spans_to_result, write_spans_jsonl
+from xlner.io.jsonl import SentenceSpans, write_spans_jsonl
 from xlner.pipelines.evaluation import StreamingEvaluation
 from xlner.pipelines.projecting import ChunkProjection
 from xlner.pipelines.stages import Record
@@ -58,11 +58,6 @@ def append_spans(out: AppendedFile, result: ProjectionResult) -> None:
     """Append projected spans in the one spans schema."""
     if len(result):
         out.append(lambda p: write_spans_jsonl(p, result, threads=1))
-
-
-def append_sentence_spans(out: AppendedFile, spans: Sequence[SentenceSpans]) -> None:
-    """Append spans given as :class:`SentenceSpans` (e.g. recovered from marker translations)."""
-    append_spans(out, spans_to_result(spans))
 
 
 @dataclass
@@ -114,4 +109,4 @@ class PredictionWriter:
         return self.counts.report() if self.have_gold else None
 
 
-__all__ = ["AppendedFile", "PredictionWriter", "append_conll", "append_sentence_spans", "append_spans"]
+__all__ = ["AppendedFile", "PredictionWriter", "append_conll", "append_spans"]
