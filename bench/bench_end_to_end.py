@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Dict, List, Tuple
 
+from xlner.datasets import shared_data_dir
 from xlner.io import build_batch, read_projection_files, write_projection
 from xlner.projection import MatchingConfig, project
 
@@ -112,7 +113,7 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--methods", nargs="+", default=["greedy", "heuristic:thesis", "heuristic:elp"],
                     help="methods to time; heuristic:PRESET picks the heuristic preset")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, -1], help="thread counts to time (-1: all cores)")
-    ap.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"))
+    ap.add_argument("--data", default=None, help="data folder (default: $XLNER_SHARED_DATA, else ../shared/data)")
     ap.add_argument("--keep", default=None, help="write the corpus and outputs here instead of a temp folder")
     ap.add_argument("--cli", action="store_true", help="also time the whole `xlner project` command")
     args = ap.parse_args(argv)
@@ -121,7 +122,7 @@ def main(argv: List[str] | None = None) -> int:
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         t = time.perf_counter()
-        src, tgt, aln, n = build_corpus(Path(args.data), tmp, args.sentences)
+        src, tgt, aln, n = build_corpus(shared_data_dir(args.data), tmp, args.sentences)
         sizes = {p.name: p.stat().st_size / 1e6 for p in (src, tgt, aln)}
         print(f"corpus: {n:,} sentence pairs in {tmp} (built in {time.perf_counter() - t:.1f} s); "
               + ", ".join(f"{k} {v:.0f} MB" for k, v in sizes.items()))

@@ -42,16 +42,16 @@ METHODS = ("greedy", "exact", "ilp")
 
 def load_test(root: Path, quick: bool) -> Tuple[ProjectionBatch, List[List[str]]]:
     """All test files as one batch, with each sentence's silver target tags."""
-    src, tgt_lens, alns, silver = [], [], [], []
+    src, tgt_all, alns, silver = [], [], [], []
     for lang in CONLL_DEEPL_LANGS[:1] if quick else CONLL_DEEPL_LANGS:
         for aligner in ALIGNERS[:1] if quick else ALIGNERS:
             sp, tp, ap = conll_deepl_paths(root, lang, "test", aligner)
             tgt = read_conll(tp)
             src += read_conll(sp)
-            tgt_lens += [len(s.tokens) for s in tgt]
+            tgt_all += tgt
             silver += [s.tags for s in tgt]
             alns += read_talp(ap)
-    return gold_batch(src, tgt_lens, alns, LabelVocab()), silver
+    return gold_batch(src, tgt_all, alns, LabelVocab()), silver
 
 
 def europarl_batch(root: Path, lang: str, talp: Optional[Path]) -> Tuple[ProjectionBatch, List[List[str]]]:
@@ -65,7 +65,7 @@ def europarl_batch(root: Path, lang: str, talp: Optional[Path]) -> Tuple[Project
         aln = europarl_ner_alignments(lang, root)[2].symmetrized
     else:
         aln = read_talp(talp)
-    return gold_batch(src, [len(x.tokens) for x in tgt], aln), [x.tags for x in tgt]
+    return gold_batch(src, tgt, aln), [x.tags for x in tgt]
 
 
 def block_sweep(batch: ProjectionBatch, constraint: str, sizes: Sequence[int]) -> List[Tuple[int, float]]:

@@ -22,12 +22,15 @@ import numpy as np
 from seqeval.metrics.sequence_labeling import get_entities
 
 from xlner.batch import LabelVocab, ProjectionBatch
+from xlner.datasets import shared_data_dir
 from xlner.heuristic import HeuristicConfig, project_heuristic, punctuation_mask
 from xlner.io import read_conll, read_talp
 from xlner.reference.heuristic import project_sentence
+from xlner.studies.common import gold_batch
 
 LANGS = ("de", "es", "it")
-ALIGNERS = {"awesome": "awesome", "simalign": "simalign-itermax", "fast_align": "fast_align-gdfa", "mgiza": "mgiza-gdfa"}
+ALIGNERS = {"awesome": "awesome", "simalign": "simalign-itermax", "fast_align": "fast_align-gdfa",
+            "mgiza": "mgiza-gdfa"}
 
 
 def build(src_path: Path, tgt_path: Path, aln_path: Path, vocab: LabelVocab):
@@ -36,10 +39,9 @@ def build(src_path: Path, tgt_path: Path, aln_path: Path, vocab: LabelVocab):
     tgt = read_conll(tgt_path)
     links = read_talp(aln_path)
     if not (len(src) == len(tgt) == len(links)):
-        raise SystemExit(f"sentence counts differ: {src_path} {len(src)}, {tgt_path} {len(tgt)}, {aln_path} {len(links)}")
-    ents = [[(a, b + 1, vocab.id(ty)) for ty, a, b in get_entities(s.tags)] for s in src]
-    batch = ProjectionBatch.from_lists([len(s.tokens) for s in src], [len(t.tokens) for t in tgt], ents, links,
-                                       labels=vocab)
+        raise SystemExit(f"sentence counts differ: {src_path} {len(src)}, {tgt_path} {len(tgt)}, "
+                         f"{aln_path} {len(links)}")
+    batch = gold_batch(src, tgt, links, labels=vocab)
     return batch, [t.tokens for t in tgt], tgt
 
 
@@ -49,11 +51,13 @@ def parity(data: Path) -> None:
     print("    raw tags equal: our spans written as IOB2 (B- first word, I- the rest) equal the shipped tag")
     print("    strings; the rest are sentences whose shipped tags are not canonical IOB2 (I- after O where")
     print("    Easy-Label-Projection united two same-label projections with a hole), same entities")
-    print(f"{'lang':<5}{'aligner':<12}{'sentences':>10}{'agree':>8}{'agree %':>10}{'raw tags equal':>16}  differing sentences")
+    print(f"{'lang':<5}{'aligner':<12}{'sentences':>10}{'agree':>8}{'agree %':>10}{'raw tags equal':>16}"
+          "  differing sentences")
     for lang in LANGS:
         for al, aln_name in ALIGNERS.items():
             vocab = LabelVocab()
-            batch, toks, tgt = build(data / "conll2003-deepl/en/test.tsv", data / f"conll2003-deepl/{lang}/test.{al}.tsv",
+            batch, toks, tgt = build(data / "conll2003-deepl/en/test.tsv",
+                                     data / f"conll2003-deepl/{lang}/test.{al}.tsv",
                                      data / f"conll2003-deepl/{lang}/alignments/test.{aln_name}.talp", vocab)
             res = project_heuristic(batch, cfg, tgt_tokens=toks)
             bad: List[int] = []
@@ -103,7 +107,8 @@ def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int) -> 
     parts = []
     for lang in LANGS:
         for split in ("train", "dev", "test"):
-            parts.append(build(data / f"conll2003-deepl/en/{split}.tsv", data / f"conll2003-deepl/{lang}/{split}.awesome.tsv",
+            parts.append(build(data / f"conll2003-deepl/en/{split}.tsv",
+                               data / f"conll2003-deepl/{lang}/{split}.awesome.tsv",
                                data / f"conll2003-deepl/{lang}/alignments/{split}.awesome.talp", vocab))
     src_lens, tgt_lens, ents, links, toks = [], [], [], [], []
     for b, tk, _ in parts:
@@ -121,7 +126,8 @@ def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int) -> 
     n = len(big)
     hw = os.cpu_count() or 1
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"\n(b) throughput on {len(base):,} conll2003-deepl train+dev+test pairs (de/es/it, awesome) x {times} = {n:,} pairs;"
+    print(f"\n(b) throughput on {len(base):,} conll2003-deepl train+dev+test pairs (de/es/it, awesome) x {times} "
+          f"= {n:,} pairs;"
           f" {hw} hardware threads; best of {repeats}; load average at start {load:.1f}")
     print("    wall: sentences / wall-clock second; per core: sentences / CPU second summed over the process's threads")
     print("    (on a shared, loaded machine the per-core figure is the one that measures the code);")
@@ -162,13 +168,13 @@ def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int) -> 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", default=str(Path(__file__).resolve().parent.parent.parent / "shared" / "data"))
+    ap.add_argument("--data", default=None, help="data folder (default: $XLNER_SHARED_DATA, else ../shared/data)")
     ap.add_argument("--min-pairs", type=int, default=1_000_000)
     ap.add_argument("--ref-sentences", type=int, default=30_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-parity", action="store_true")
     args = ap.parse_args()
-    data = Path(args.data)
+    data = shared_data_dir(args.data)
     if not args.skip_parity:
         parity(data)
     throughput(data, args.min_pairs, args.ref_sentences, args.repeats)

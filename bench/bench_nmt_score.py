@@ -37,7 +37,8 @@ def iob2_spans(tags: Sequence[str]) -> List[Tuple[int, int]]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "europarl-ner")
+    ap.add_argument("--data", type=Path, default=None,
+                    help="Europarl-NER folder (default: <$XLNER_SHARED_DATA or ../shared/data>/europarl-ner)")
     ap.add_argument("--sentences", type=int, default=200, help="sentences for the throughput run")
     ap.add_argument("--max-ngram", type=int, default=4)
     ap.add_argument("--single-pairs", type=int, default=300, help="pairs timed one at a time")
@@ -49,13 +50,15 @@ def main() -> None:
     from transformers.utils import logging as hf_logging
 
     import tinymodels
+    from xlner.datasets import shared_data_dir
     from xlner.io.conll import read_conll
     from xlner.models.nmt_scorer import NMTScorer, Seq2SeqScorer
 
     hf_logging.disable_progress_bar()
     torch.set_num_threads(args.threads)
-    en = read_conll(args.data / "en.conll")
-    de = read_conll(args.data / "de.conll")
+    data = args.data if args.data is not None else shared_data_dir() / "europarl-ner"
+    en = read_conll(data / "en.conll")
+    de = read_conll(data / "de.conll")
     assert len(en) == len(de)
     src = [s.tokens for s in en]
     tgt = [s.tokens for s in de]

@@ -31,7 +31,7 @@ def load_pairs(root: Path, langs: Sequence[str] = CONLL_DEEPL_LANGS, splits: Seq
             src_all += read_conll(sp)
             tgt_tokens += [s.tokens for s in read_conll(tp)]
             alns += read_talp(ap)
-    return gold_batch(src_all, [len(t) for t in tgt_tokens], alns), tgt_tokens
+    return gold_batch(src_all, tgt_tokens, alns), tgt_tokens
 
 
 def _tile_csr(offsets: np.ndarray, arrays: Sequence[np.ndarray], times: int):

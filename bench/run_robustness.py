@@ -32,6 +32,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
+from xlner.datasets import shared_data_dir  # noqa: E402
 from xlner.io import Sentence, read_conll  # noqa: E402
 from xlner.models.crf import CRFConfig, CRFTagger  # noqa: E402
 from xlner.robustness import (  # noqa: E402
@@ -56,7 +57,8 @@ def train_or_load(path: str, train: List[Sentence], cfg: CRFConfig, retrain: boo
     t0 = time.perf_counter()
     model = CRFTagger.train([s.tokens for s in train], [s.tags for s in train], cfg)
     model.save(path)
-    print(f"  trained {os.path.basename(path)} on {len(train)} sentences in {time.perf_counter() - t0:.0f}s", flush=True)
+    print(f"  trained {os.path.basename(path)} on {len(train)} sentences in {time.perf_counter() - t0:.0f}s",
+          flush=True)
     return model
 
 
@@ -148,25 +150,18 @@ class ProjectionPredictor:
     eflomal run for the clean and every perturbed target set)."""
 
     def __init__(self, source: List[Sentence], alignments: Dict[tuple, List[List[tuple]]], method: str):
-        from xlner.batch import LabelVocab
-        from xlner.tagging import iob2_to_spans
-
-        self.labels = LabelVocab()
-        self.src_lens = [len(s.tokens) for s in source]
-        self.ents = [[(a, b, self.labels.id(c)) for a, b, c in iob2_to_spans(s.tags)] for s in source]
+        self.source = source
         self.alignments = alignments
         self.method = method
 
     def __call__(self, targets: List[List[str]]) -> List[List[str]]:
-        from xlner.batch import ProjectionBatch
         from xlner.projection import project
-        from xlner.tagging import batch_spans_to_tags
+        from xlner.studies.common import gold_batch, result_tags
 
         links = self.alignments[tuple(tuple(t) for t in targets)]
-        lens = [len(t) for t in targets]
-        batch = ProjectionBatch.from_lists(self.src_lens, lens, self.ents, links, labels=self.labels)
+        batch = gold_batch(self.source, targets, links)
         r = project(batch, self.method, tgt_tokens=targets, heuristic="thesis")
-        return batch_spans_to_tags(lens, r.offsets, r.start, r.end, r.label, self.labels)
+        return result_tags(r, [len(t) for t in targets])
 
 
 def projection_alignments(src: List[Sentence], targets: Dict[str, List[Sentence]], extra_src: List[List[str]],
@@ -184,13 +179,14 @@ def projection_alignments(src: List[Sentence], targets: Dict[str, List[Sentence]
     out: Dict[tuple, List[List[tuple]]] = {}
     n = len(src)
     for k, name in enumerate(names):
-        out[tuple(tuple(t.tokens) for t in targets[name])] = [list(map(tuple, x)) for x in aln.symmetrized[k * n:(k + 1) * n]]
+        key = tuple(tuple(t.tokens) for t in targets[name])
+        out[key] = [list(map(tuple, x)) for x in aln.symmetrized[k * n:(k + 1) * n]]
     return out
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--data", default=None, help="data folder (default: $XLNER_SHARED_DATA, else ../shared/data)")
     ap.add_argument("--out", default=os.path.join(ROOT, "bench", "out", "robustness"))
     ap.add_argument("--max-iterations", type=int, default=100)
     ap.add_argument("--rate", type=float, default=0.3)
@@ -200,7 +196,7 @@ def main() -> int:
                     default=["conll-en", "europarl-en", "europarl-de-tt", "europarl-de-cv", "projection-de"])
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    D = args.data
+    D = str(shared_data_dir(args.data))
     cfg = CRFConfig(max_iterations=args.max_iterations)
     ep = {lang: read_conll(os.path.join(D, "europarl-ner", f"{lang}.conll")) for lang in ("en", "de", "es", "it")}
     cd = os.path.join(D, "conll2003-deepl")
@@ -208,7 +204,8 @@ def main() -> int:
     en_test = read_conll(os.path.join(cd, "en", "test.tsv"))
     silver_test = {lang: read_conll(os.path.join(cd, lang, "test.awesome.tsv")) for lang in ("de", "es", "it")}
     stop = stopwords()
-    print(f"stop words: {len(stop)} (en/de/es/it); rate {args.rate} for context/noise/casing, 1.0 per entity; seed {args.seed}")
+    print(f"stop words: {len(stop)} (en/de/es/it); rate {args.rate} for context/noise/casing, 1.0 per entity; "
+          f"seed {args.seed}")
 
     def run(name: str, model, test: List[Sentence], suite, title: str) -> None:
         t0 = time.perf_counter()
@@ -223,7 +220,8 @@ def main() -> int:
         test = no_doc(en_test)
         row = entity_scores([s.tags for s in test], en_model.predict([s.tokens for s in test]))
         per = ", ".join(f"{c} {100 * f:.2f}" for c, f in sorted(row.per_class.items()))
-        print(f"CRF conll2003 en test: F1 {100 * row.f1:.2f} (P {100 * row.precision:.2f}, R {100 * row.recall:.2f}); {per}\n")
+        print(f"CRF conll2003 en test: F1 {100 * row.f1:.2f} (P {100 * row.precision:.2f}, "
+              f"R {100 * row.recall:.2f}); {per}\n")
     en_known = NamePool.from_sentences(en_train)
     if "conll-en" in args.settings:
         pool = NamePool.union([NamePool.from_sentences(ep[l]) for l in ("de", "es", "it")]
@@ -264,7 +262,8 @@ def main() -> int:
         targets = {"clean": sents}
         for name, pert in suite.items():
             targets[name] = perturb_corpus(sents, pert, seed=args.seed)[0]
-        aligned = projection_alignments(ep["en"], targets, [a for a, _ in de_train_pairs], [b for _, b in de_train_pairs])
+        aligned = projection_alignments(ep["en"], targets, [a for a, _ in de_train_pairs],
+                                        [b for _, b in de_train_pairs])
         for method in ("greedy", "heuristic"):
             run(f"projection-de-{method}", ProjectionPredictor(ep["en"], aligned, method), sents, suite,
                 f"Projection Europarl-NER en gold -> de ({method}, eflomal re-alignment of each perturbed target)")

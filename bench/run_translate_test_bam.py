@@ -27,8 +27,10 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from xlner.datasets import shared_data_dir
+
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("XLNER_SHARED_DATA", ROOT.parent / "shared" / "data"))
+DATA = shared_data_dir(default=ROOT.parent / "shared" / "data")
 BAM = DATA / "masakhaner2-translate-test" / "bam-en.nllb.accalign.jsonl"
 CONLL_EN = DATA / "conll2003-deepl" / "en"
 #: Tag ids of the MasakhaNER 2.0 JSON lines (``org_ner_tags``).

@@ -1,13 +1,14 @@
 """Shared fixtures: the real data under ../shared/data (skipped with a reason when absent)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from xlner.datasets import shared_data_dir
+
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("XLNER_SHARED_DATA", ROOT.parent / "shared" / "data"))
+SHARED_DATA = shared_data_dir(default=ROOT.parent / "shared" / "data")
 
 
 @pytest.fixture(scope="session")

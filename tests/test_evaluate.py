@@ -91,7 +91,7 @@ def test_length_mismatch_names_sentence_and_field():
         evaluate([["O"], ["O", "O"]], [["O"], ["O"]])
     with pytest.raises(FormatError, match=r"<pred>, sentence 1 \(0-based\), field sentence count"):
         evaluate([["O"], ["O"]], [["O"]])
-    with pytest.raises(ValueError, match=r"sentence 1, field tags: token 0 has tag 'X-PER'"):
+    with pytest.raises(ValueError, match=r"sentence 1, field tags: token 0: 'X-PER' is not an IOB2 tag"):
         evaluate([["O"], ["O"]], [["O"], ["X-PER"]])
 
 

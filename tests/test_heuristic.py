@@ -377,7 +377,8 @@ def test_long_sentences_with_many_entities_equal_reference(preset, overrides):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.lists(st.text(alphabet=st.sampled_from(list(".,;-!?«»–—\"'()[]{}@#$%^&*_~`|\\/:<>=+ \t\u00a0\u2009\u3000\x1cab1é")),
+@given(st.lists(st.lists(st.text(alphabet=st.sampled_from(list(".,;-!?«»–—\"'()[]{}@#$%^&*_~`|\\/:<>=+ "
+                                                                "\t\u00a0\u2009\u3000\x1cab1é")),
                                  max_size=5), max_size=6), max_size=5))
 def test_punctuation_mask_equals_the_definition(sents):
     mask = punctuation_mask(sents)

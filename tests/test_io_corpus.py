@@ -54,8 +54,8 @@ def test_entities_equal_seqeval_on_shipped_source(shared_data):
             expected = [(s, e + 1, typ) for typ, s, e in get_entities(t)]
             assert [(s, e, names[l]) for s, e, l in b.entities(i)] == expected, i
     assert b.tgt_len.tolist() == [len(s.tokens) for s in read_conll(d / "es" / "dev.awesome.tsv")]
-    assert len(b) == 3466 and int(b.aln_offsets[-1]) == sum(len(x.split()) for x in
-                                                             (d / "es/alignments/dev.awesome.talp").read_text().splitlines())
+    talp_lines = (d / "es/alignments/dev.awesome.talp").read_text().splitlines()
+    assert len(b) == 3466 and int(b.aln_offsets[-1]) == sum(len(x.split()) for x in talp_lines)
 
 
 def test_sentence_count_mismatch_names_file_and_sentence(tmp_path):

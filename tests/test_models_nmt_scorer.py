@@ -43,7 +43,8 @@ def slow_mean_log_prob(model, tok, src: str, tgt: str, src_lang: str, tgt_lang: 
     labels = enc["labels"][0]
     dec_in = torch.cat([torch.tensor([model.config.decoder_start_token_id]), labels[:-1]]).unsqueeze(0)
     with torch.no_grad():
-        logits = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"], decoder_input_ids=dec_in).logits[0]
+        logits = model(input_ids=enc["input_ids"], attention_mask=enc["attention_mask"],
+                       decoder_input_ids=dec_in).logits[0]
     logp = torch.log_softmax(logits.double(), dim=-1)
     # position 0 predicts the forced target-language token: not scored (NMTScore's offset 1)
     vals = [logp[t, labels[t]].item() for t in range(1, len(labels))]
@@ -98,7 +99,8 @@ def test_single_direction_and_unnormalised_options(loaded):
     model, tok = loaded
     sc = Seq2SeqScorer(model, tok, device="cpu")
     a, b = ENTS[:3], CANDS[:3]
-    one = NMTScorer(sc, NMTScoreConfig(threshold=0.0, both_directions=False)).score_pairs(a, b, a_lang="en", b_lang="de")
+    one = NMTScorer(sc, NMTScoreConfig(threshold=0.0, both_directions=False)).score_pairs(a, b, a_lang="en",
+                                                                                          b_lang="de")
     raw = NMTScorer(sc, NMTScoreConfig(threshold=0.0, both_directions=False, normalize=False, base=math.e)).score_pairs(
         a, b, a_lang="en", b_lang="de")
     for i, (x, y) in enumerate(zip(a, b)):

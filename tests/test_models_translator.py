@@ -90,8 +90,10 @@ def test_cache_repeat_costs_nothing_and_keys_by_content(loaded, tmp_path):
     renamed.translate(TEXTS[:1], src_lang="en", tgt_lang="de")
     assert renamed.stats.translated == 1
     assert len(TranslationCache(path)) == n_model + 3
-    keys = {cache_key("m", "eng_Latn", "deu_Latn", OPTS.key(), "x"), cache_key("m", "eng_Latn", "fra_Latn", OPTS.key(), "x"),
-            cache_key("m", "eng_Latn", "deu_Latn", OPTS.key(), "y"), cache_key("n", "eng_Latn", "deu_Latn", OPTS.key(), "x"),
+    keys = {cache_key("m", "eng_Latn", "deu_Latn", OPTS.key(), "x"),
+            cache_key("m", "eng_Latn", "fra_Latn", OPTS.key(), "x"),
+            cache_key("m", "eng_Latn", "deu_Latn", OPTS.key(), "y"),
+            cache_key("n", "eng_Latn", "deu_Latn", OPTS.key(), "x"),
             cache_key("m", "eng_Latn", "deu_Latn", GenerationOptions(num_beams=3).key(), "x")}
     assert len(keys) == 5
 
@@ -234,7 +236,8 @@ def test_gpu_translation_runs_in_half_precision(tmp_path):
     assert tr.dtype in (torch.bfloat16, torch.float16)
     out = tr.translate(TEXTS, src_lang="en", tgt_lang="de")
     assert len(out) == len(TEXTS) and all(isinstance(o, str) for o in out)
-    f32 = Translator(str(d), device="cuda", dtype="float32", options=OPTS).translate(TEXTS, src_lang="en", tgt_lang="de")
+    f32 = Translator(str(d), device="cuda", dtype="float32", options=OPTS).translate(TEXTS, src_lang="en",
+                                                                                     tgt_lang="de")
     cpu = Translator(str(d), device="cpu", options=OPTS).translate(TEXTS, src_lang="en", tgt_lang="de")
     assert f32 == cpu
 

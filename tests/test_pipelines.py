@@ -17,9 +17,11 @@ import numpy as np
 import pytest
 
 from xlner.io.conll import Sentence, iter_conll, read_conll
-from xlner.pipelines import (PipelineConfig, StageFile, config_from_dict, keep_sentence, load_config,
-                             model_transfer, translate_test, translate_train, with_overrides)
-from xlner.pipelines.common import StreamingEvaluation, mark_entities, spans_from_tags
+from xlner.io.jsonl import read_spans_jsonl
+from xlner.pipelines import (PipelineConfig, StageFile, StreamingEvaluation, config_from_dict, keep_sentence,
+                             load_config, mark_entities, model_transfer, translate_test, translate_train,
+                             with_overrides)
+from xlner.tagging import iob2_to_spans as spans_from_tags
 
 N_SENT = 30
 
@@ -141,14 +143,11 @@ def check_structure(out_dir: Path, result, inputs: Sequence[Sentence], conll_nam
     if back is not None:
         assert [b.tokens for b in back] == [s.tokens for s in result.sentences]
         assert [b.tags for b in back] == [s.tags for s in result.sentences]
-    spans = [json.loads(l) for l in lines_of(out_dir / "spans.jsonl")]
-    assert [r["id"] for r in spans] == list(range(len(inputs)))
-    for r in spans:
-        for sp in r["spans"]:
-            assert 0 <= sp["start"] < sp["end"] <= len(r["tokens"])
+    # spans.jsonl: the one spans schema (the reader of xlner.io validates every field and the sentence lengths)
+    spans = read_spans_jsonl(out_dir / "spans.jsonl", lengths=[len(x.tokens) for x in inputs])
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["sentences"] == len(inputs)
-    assert summary["projected_entities"] == sum(len(r["spans"]) for r in spans)
+    assert summary["projected_entities"] == sum(len(r.spans) for r in spans)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,10 +164,9 @@ def test_translate_test_recovers_gold_through_exact_models(tmp_path, english, ta
     n_ent = sum(len(spans_from_tags(s.tags)) for s in english)
     assert out.summary.source_entities == n_ent == out.summary.projected_entities
     assert out.summary.evaluation["f1"] == 1.0
-    # predictions.conll: token, prediction, gold
-    rows = [l.rstrip("\n").split("\t") for l in lines_of(tmp_path / "predictions.conll") if l.strip()]
-    assert len(rows) == sum(len(t.tokens) for t in target)
-    assert all(r[1] == r[2] for r in rows)
+    # predictions.conll: token, prediction (the writer of xlner project)
+    rows = [l.split("\t") for l in lines_of(tmp_path / "predictions.conll") if l.strip()]
+    assert rows == [[w, g] for t in target for w, g in zip(t.tokens, t.tags)]
     # intermediate files hold the English side and the links
     trans = [json.loads(l) for l in lines_of(tmp_path / "translations.jsonl")]
     assert [r["tokens"] for r in trans] == [s.tokens for s in english]
@@ -361,14 +359,14 @@ def test_translate_train_filter_drops_exactly_the_incomplete_sentences(tmp_path,
     kept = [json.loads(l)["id"] for l in lines_of(tmp_path / "train.jsonl")]
     assert kept == [i for i in range(len(english)) if i not in broken]
     assert out.summary.kept_sentences == len(kept)
-    spans = [json.loads(l) for l in lines_of(tmp_path / "spans.jsonl")]
+    spans = read_spans_jsonl(tmp_path / "spans.jsonl", lengths=[len(t.tokens) for t in target])
     assert len(spans) == len(english)
 
 
 def test_keep_sentence_rules():
     from xlner.pipelines.config import FilterConfig
 
-    sp = [{"score": 0.5}, {"score": 0.9}]
+    sp = [0.5, 0.9]
     assert keep_sentence(2, sp, FilterConfig(min_ratio=1.0))
     assert not keep_sentence(3, sp, FilterConfig(min_ratio=1.0))
     assert keep_sentence(3, sp, FilterConfig(min_ratio=0.6))

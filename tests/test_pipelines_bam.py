@@ -70,11 +70,13 @@ def test_bambara_slice_translate_test(tmp_path, shared_data, bench, crf):
             1 for p in preds for a, b, lab in _spans(p["tags"]) if lab in ("PER", "ORG", "LOC"))
         assert 0 < s.projected_entities <= s.source_entities
         # a projected span touches at least one link of its English entity (checked on the raw data)
-        for r, sp in zip(raw, out.spans):
+        for r, p, sp in zip(raw, preds, out.spans):
             links = {(a, b) for a, b in r["alignment"]}
-            for x in sp:
-                ea, eb = x["source"]
-                assert any((e, t) in links for e in range(ea, eb) for t in range(x["start"], x["end"]))
+            ents = [x for x in _spans(p["tags"]) if x[2] in ("PER", "ORG", "LOC")]
+            for x in sp.spans:
+                ea, eb, lab = ents[x.entity]
+                assert lab == x.label
+                assert any((e, t) in links for e in range(ea, eb) for t in range(x.start, x.end))
     # the tagged run and a run from its precomputed source labels agree
     first = rows[0]["output"].sentences
     from xlner.pipelines import translate_test
@@ -87,6 +89,6 @@ def test_bambara_slice_translate_test(tmp_path, shared_data, bench, crf):
 
 
 def _spans(tags):
-    from xlner.pipelines.common import spans_from_tags
+    from xlner.tagging import iob2_to_spans
 
-    return spans_from_tags(tags)
+    return iob2_to_spans(tags)

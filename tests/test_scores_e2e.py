@@ -1,7 +1,8 @@
 """End to end with tiny real models (random weights, tokenizers trained on the fly): token tagger → NER
 score (against the formula evaluated on the tagger's raw outputs) → fusion with the alignment score →
 greedy (against the pure-Python greedy on the fused matrix written from its definition), exact and ilp;
-tagger spans as candidates; tiny NLLB → translation score (against score_pairs one pair at a time) → all_fusion → greedy."""
+tagger spans as candidates; tiny NLLB → translation score (against score_pairs one pair at a time) → all_fusion →
+greedy."""
 from __future__ import annotations
 
 import numpy as np

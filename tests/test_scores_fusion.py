@@ -173,7 +173,8 @@ def test_fusion_weights_decide_between_alignment_and_ner():
 def test_bad_input():
     a = matrix_from_lists([[(0, 0, 1, 1.0)], []])
     dup = matrix_from_lists([[(0, 0, 1, 1.0)], [(1, 0, 2, 0.5), (1, 0, 2, 0.25)]])
-    with pytest.raises(ValueError, match=r"sentence 1, field nmt.ent/start/end: entity 1 and span \[0, 2\) are listed twice"):
+    with pytest.raises(ValueError,
+                       match=r"sentence 1, field nmt.ent/start/end: entity 1 and span \[0, 2\) are listed twice"):
         fuse({"align": a, "nmt": dup}, "align_nmt")
     far = matrix_from_lists([[(30, 2000, 2900, 1.0), (30, 2000, 2900, 0.5)], []])  # sorting path
     with pytest.raises(ValueError, match=r"sentence 0, field nmt.ent/start/end: entity 30 and span \[2000, 2900\)"):

@@ -366,7 +366,7 @@ def _annotation_dtype(ann: Optional[ast.expr]) -> Optional[np.dtype]:
     return None
 
 
-# Keys and dtypes of the dicts the bindings return (DESIGN.md data model; the stub lists them in comments).
+# Keys and dtypes of the dicts the bindings return (docs/architecture.md data model; the stub lists them in comments).
 PROJECTION = {"offsets": "int64", "start": "int32", "end": "int32", "label": "int32", "entity": "int32",
               "score": "float64", "objective": "float64", "status": "int8"}
 SCORES = {"offsets": "int64", "ent": "int32", "start": "int32", "end": "int32", "score": "float64"}

@@ -101,7 +101,7 @@ py::dict output_to_dict(xlner::ProjectionOutput&& out) {
 
 void register_batch(py::module_& m) {
   py::class_<PyBatch, std::shared_ptr<PyBatch>>(m, "Batch", R"doc(
-Validated projection batch over flat CSR arrays (see DESIGN.md). Prefer xlner.ProjectionBatch.
+Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
 
 Arguments:
     src_len, tgt_len: int32[N] sentence lengths.

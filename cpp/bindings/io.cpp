@@ -229,46 +229,9 @@ Returns:
       "corpus_from_lists",
       [](const std::vector<std::vector<std::string>>& tokens, std::optional<std::vector<std::vector<std::string>>> tags,
          std::vector<std::string> labels) {
-        auto c = std::make_shared<TokenCorpus>();
-        c->path = "<memory>";
-        c->has_tags = tags.has_value();
-        c->labels = std::move(labels);
-        if (tags && tags->size() != tokens.size())
-          throw std::invalid_argument("field tags: " + std::to_string(tags->size()) + " tag lists for " +
-                                      std::to_string(tokens.size()) + " sentences");
-        for (size_t i = 0; i < tokens.size(); ++i) {
-          const auto& toks = tokens[i];
-          if (tags && (*tags)[i].size() != toks.size())
-            throw std::invalid_argument(xlner::where(static_cast<int64_t>(i), "tags") + std::to_string((*tags)[i].size()) +
-                                        " tags for " + std::to_string(toks.size()) + " tokens");
-          for (size_t k = 0; k < toks.size(); ++k) {
-            const std::string& t = toks[k];
-            if (t.empty() || t.find_first_of("\t\n\r") != std::string::npos ||
-                t.find_first_not_of(' ') == std::string::npos)
-              throw std::invalid_argument(xlner::where(static_cast<int64_t>(i), "tokens") + "token " +
-                                          std::to_string(k) + " is empty or contains a tab or line break");
-            c->push_token(t);
-            if (tags) {
-              const std::string& g = (*tags)[i][k];
-              int32_t id = -1;
-              if (g == "O") {
-                id = 0;
-              } else if (g.size() >= 3 && g[1] == '-' && (g[0] == 'B' || g[0] == 'I') &&
-                         g.find_first_of(" \t\n\r") == std::string::npos) {
-                const std::string name = g.substr(2);
-                size_t l = 0;
-                while (l < c->labels.size() && c->labels[l] != name) ++l;
-                if (l == c->labels.size()) c->labels.push_back(name);
-                id = static_cast<int32_t>(2 * l + (g[0] == 'B' ? 1 : 2));
-              }
-              if (id < 0)
-                throw std::invalid_argument(xlner::where(static_cast<int64_t>(i), "tags") + "token " +
-                                            std::to_string(k) + ": '" + g + "' is not an IOB2 tag (O, B-X or I-X)");
-              c->tags.push_back(id);
-            }
-          }
-          c->close_sentence();
-        }
+        py::gil_scoped_release release;
+        auto c = std::make_shared<TokenCorpus>(
+            xlner::corpus_from_lists(tokens, tags ? &*tags : nullptr, std::move(labels)));
         return c;
       },
       py::arg("tokens"), py::arg("tags") = py::none(), py::kw_only(), py::arg("labels") = std::vector<std::string>{},

@@ -260,6 +260,41 @@ void TokenCorpus::push_token(std::string_view tok) {
   text.append(tok.data(), tok.size());
 }
 
+TokenCorpus corpus_from_lists(const std::vector<std::vector<std::string>>& tokens,
+                              const std::vector<std::vector<std::string>>* tags, std::vector<std::string> labels) {
+  TokenCorpus c;
+  c.path = "<memory>";
+  c.has_tags = tags != nullptr;
+  c.labels = std::move(labels);
+  if (tags && tags->size() != tokens.size())
+    throw std::invalid_argument("field tags: " + std::to_string(tags->size()) + " tag lists for " +
+                                std::to_string(tokens.size()) + " sentences");
+  TagInterner interner(c.labels);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const auto& toks = tokens[i];
+    const auto sent = static_cast<int64_t>(i);
+    if (tags && (*tags)[i].size() != toks.size())
+      throw std::invalid_argument(where(sent, "tags") + std::to_string((*tags)[i].size()) + " tags for " +
+                                  std::to_string(toks.size()) + " tokens");
+    for (size_t k = 0; k < toks.size(); ++k) {
+      const std::string& t = toks[k];
+      if (t.empty() || t.find_first_of("\t\n\r") != std::string::npos || t.find_first_not_of(' ') == std::string::npos)
+        throw std::invalid_argument(where(sent, "tokens") + "token " + std::to_string(k) +
+                                    " is empty or contains a tab or line break");
+      c.push_token(t);
+      if (!tags) continue;
+      const std::string& g = (*tags)[i][k];
+      const int32_t id = g.find_first_of(" \t\n\r") == std::string::npos ? interner.id(g) : -1;
+      if (id < 0)
+        throw std::invalid_argument(where(sent, "tags") + "token " + std::to_string(k) + ": " + quote(g) +
+                                    " is not an IOB2 tag (O, B-X or I-X)");
+      c.tags.push_back(id);
+    }
+    c.close_sentence();
+  }
+  return c;
+}
+
 namespace {
 
 /// Python's str.isspace() for one code point.

@@ -218,3 +218,27 @@ TEST(elp_punctuation) {
   c.close_sentence();
   CHECK(punctuation_mask(c) == (std::vector<uint8_t>{0, 1, 1, 0}));
 }
+
+// corpus_from_lists encodes tags with the reader's encoder: the same ids and labels as parsing the same text.
+TEST(corpus_from_lists_matches_the_reader) {
+  const std::vector<std::vector<std::string>> toks{{"John", "Smith", "met", "IBM"}, {"Paris"}};
+  const std::vector<std::vector<std::string>> tags{{"B-PER", "I-PER", "O", "B-ORG"}, {"I-LOC"}};
+  const TokenCorpus c = corpus_from_lists(toks, &tags, {"LOC"});
+  const TokenCorpus r = parse_conll("John\tB-PER\nSmith\tI-PER\nmet\tO\nIBM\tB-ORG\n\nParis\tI-LOC\n", "<s>",
+                                    ConllOptions{true, true, {"LOC"}});
+  CHECK(c.labels == r.labels);
+  CHECK((c.labels == std::vector<std::string>{"LOC", "PER", "ORG"}));
+  CHECK(c.tags == r.tags);
+  CHECK((c.tags == std::vector<int32_t>{3, 4, 0, 5, 2}));
+  CHECK(c.sent_offsets == r.sent_offsets);
+  CHECK_EQ(tokens_of(c, 1)[0], std::string("Paris"));
+  const std::vector<std::vector<std::string>> bad{{"B-PER", "X-PER", "O", "O"}, {"O"}};
+  CHECK_THROWS(corpus_from_lists(toks, &bad, {}), std::invalid_argument);
+  const std::vector<std::vector<std::string>> spaced{{"B-PER", "I-PER", "O", "B-O RG"}, {"O"}};
+  CHECK_THROWS(corpus_from_lists(toks, &spaced, {}), std::invalid_argument);
+  const std::vector<std::vector<std::string>> short_tags{{"O"}, {"O"}};
+  CHECK_THROWS(corpus_from_lists(toks, &short_tags, {}), std::invalid_argument);
+  CHECK_THROWS(corpus_from_lists({{"a", ""}}, nullptr, {}), std::invalid_argument);
+  const TokenCorpus plain = corpus_from_lists(toks, nullptr, {});
+  CHECK(!plain.has_tags && plain.tags.empty() && plain.size() == 2);
+}

@@ -67,7 +67,7 @@ class LabelVocab:
 class ProjectionBatch:
     """Sentence pairs with source entities, word alignments and optional external candidates.
 
-    Build it with :meth:`from_lists` (or the file readers); the arrays follow DESIGN.md:
+    Build it with :meth:`from_lists` (or the file readers); the arrays follow docs/architecture.md:
     ``src_len[N]``, ``tgt_len[N]``; entities in CSR ``ent_offsets[N+1]``, ``ent_start``, ``ent_end``
     (exclusive), ``ent_label``; alignments ``aln_offsets[N+1]``, ``aln_src``, ``aln_tgt``; optional
     candidates ``cand_offsets[N+1]``, ``cand_start``, ``cand_end``.

@@ -1,4 +1,8 @@
-"""Paths of the real evaluation data under ``../shared/data`` (never bundled: see its README)."""
+"""Paths of the real evaluation data (never bundled: see its README) and of the bundled sample.
+
+The data folder is always found by :func:`shared_data_dir`: a flag, else ``$XLNER_SHARED_DATA``, else
+``../shared/data`` relative to the current directory.
+"""
 from __future__ import annotations
 
 import os
@@ -15,14 +19,19 @@ CONLL_DEEPL_ALIGNERS = {
 CONLL_DEEPL_LANGS = ("de", "es", "it")
 
 
-def shared_data_dir(explicit: Optional[str | os.PathLike[str]] = None) -> Path:
-    """The data folder: ``explicit``, else ``$XLNER_SHARED_DATA``, else ``../shared/data`` beside the project."""
+def shared_data_dir(explicit: Optional[str | os.PathLike[str]] = None, *,
+                    default: Optional[str | os.PathLike[str]] = None) -> Path:
+    """The folder of the real data: ``explicit`` (a command-line flag), else ``$XLNER_SHARED_DATA``, else
+    ``default``, else ``../shared/data`` relative to the current directory (the project root's sibling when run
+    from the root). Never derived from where the package is installed."""
     if explicit is not None:
         return Path(explicit)
     env = os.environ.get("XLNER_SHARED_DATA")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "shared" / "data"
+    if default is not None:
+        return Path(default)
+    return (Path.cwd() / ".." / "shared" / "data").resolve()
 
 
 def conll_deepl_paths(root: str | os.PathLike[str], lang: str, split: str = "test",

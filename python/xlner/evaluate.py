@@ -28,7 +28,7 @@ from xlner import _core
 from xlner.batch import LabelVocab, ProjectionResult
 from xlner.io.conll import TokenCorpus, load_conll
 from xlner.io.errors import FormatError
-from xlner.tagging import encode_tags
+from xlner.tagging import encode_tag_lists
 
 TagInput = Union[TokenCorpus, Sequence[Sequence[str]]]
 PathLike = Union[str, "os.PathLike[str]"]
@@ -55,11 +55,7 @@ def _tagged(x: Union[TagInput, _Tagged], name: str) -> _Tagged:
         return _Tagged(x.path, np.asarray(x.offsets, dtype=np.int64), np.asarray(x.tag_ids, dtype=np.int32),
                        list(x.labels.names))
     vocab = LabelVocab()
-    lists = list(x)
-    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(t) for t in lists]) if lists else []
-    parts = [encode_tags(list(t), vocab, sentence=i) for i, t in enumerate(lists)]
-    ids = np.concatenate(parts).astype(np.int32) if parts else np.zeros(0, dtype=np.int32)
+    offsets, ids = encode_tag_lists(list(x), vocab)
     return _Tagged(name, offsets, ids, list(vocab.names))
 
 
@@ -391,7 +387,7 @@ def paired_bootstrap(gold: TagInput, pred_a: TagInput, pred_b: TagInput, *, n_sa
         raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
     m = parse_mapping(mapping)
     gold_t = _tagged(gold, "<gold>")
-    ca = entity_counts(gold_t, pred_a, mapping=m)  # type: ignore[arg-type]  (internal: encoded once)
+    ca = entity_counts(gold_t, pred_a, mapping=m)  # type: ignore[arg-type]  # internal: encoded once
     cb = entity_counts(gold_t, pred_b, mapping=m)  # type: ignore[arg-type]
     ra, rb = EvaluationReport.from_counts(ca, m), EvaluationReport.from_counts(cb, m)
     # Micro statistics per sentence of both systems, resampled with the same weights.

@@ -14,7 +14,7 @@ between entities. The full definition is in ``cpp/include/xlner/heuristic.hpp``;
   with strictly more words survives, on ties the later one). Its output spans are what seqeval reads
   off the tags that tool writes (a united, non-contiguous word set gives one span per contiguous
   part). Parity on the 12 shipped conll2003-deepl test files: every sentence (tests/test_elp_parity.py).
-* ``HeuristicConfig.preset("thesis")`` is the thesis form of DESIGN.md: d = 1 (gap of at most one
+* ``HeuristicConfig.preset("thesis")`` is the thesis form of docs/architecture.md: d = 1 (gap of at most one
   word), no top-k, only_i off, thr = 0.8, punctuation kept, shortest entities first, a range
   labelled only if none of its words is labelled yet.
 
@@ -33,6 +33,7 @@ import numpy as np
 
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult
+from xlner.io.conll import TokenCorpus
 
 _MERGE_RULES = ("gap", "elp")
 _ORDERS = ("source", "shortest")
@@ -73,7 +74,8 @@ class HeuristicConfig:
         if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or self.top_k < 0:
             raise ValueError(f"top_k must be an integer >= 0 (0: keep all), got {self.top_k!r}")
         if self.thr is not None:
-            if not isinstance(self.thr, (int, float)) or isinstance(self.thr, bool) or math.isnan(self.thr) or self.thr < 0:
+            thr = self.thr
+            if not isinstance(thr, (int, float)) or isinstance(thr, bool) or math.isnan(thr) or thr < 0:
                 raise ValueError(f"thr must be a number >= 0 or None, got {self.thr!r}")
         if self.merge_rule not in _MERGE_RULES:
             raise ValueError(f"merge_rule must be one of {_MERGE_RULES}, got {self.merge_rule!r}")
@@ -125,7 +127,7 @@ def project_heuristic(
     batch: ProjectionBatch,
     config: Union[HeuristicConfig, str, None] = None,
     *,
-    tgt_tokens: Optional[Sequence[Sequence[str]]] = None,
+    tgt_tokens: Union[TokenCorpus, Sequence[Sequence[str]], None] = None,
     punct: Optional[np.ndarray] = None,
     threads: int = -1,
 ) -> ProjectionResult:
@@ -163,15 +165,16 @@ def project_heuristic(
             raise ValueError("field tgt_tokens: drop_punct is set, so the target tokens (or a punct mask) are needed")
         if len(tgt_tokens) != len(batch):
             raise ValueError(f"field tgt_tokens: {len(tgt_tokens)} sentences, but the batch has {len(batch)}")
-        if hasattr(tgt_tokens, "punctuation_mask"):  # a TokenCorpus read by the C++ readers: no Python strings
-            lengths = np.asarray(tgt_tokens.lengths())  # type: ignore[attr-defined]
-            punct = tgt_tokens.punctuation_mask()  # type: ignore[attr-defined]
+        if isinstance(tgt_tokens, TokenCorpus):  # read by the C++ readers: no Python strings
+            lengths = np.asarray(tgt_tokens.lengths())
+            punct = tgt_tokens.punctuation_mask()
         else:
             punct, lengths = _core.punctuation_mask(tgt_tokens)
         bad = np.flatnonzero(lengths != batch.tgt_len)
         if bad.size:
             i = int(bad[0])
-            raise ValueError(f"sentence {i}, field tgt_tokens: {int(lengths[i])} tokens, but tgt_len is {int(batch.tgt_len[i])}")
+            raise ValueError(f"sentence {i}, field tgt_tokens: {int(lengths[i])} tokens, but tgt_len is "
+                             f"{int(batch.tgt_len[i])}")
     d = _core.project_heuristic(
         batch.core, punct=punct, merge_distance=cfg.merge_distance, merge_rule=cfg.merge_rule, top_k=cfg.top_k,
         only_i=cfg.only_i, thr=None if cfg.thr is None else float(cfg.thr), drop_punct=cfg.drop_punct,

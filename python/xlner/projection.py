@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Union
 
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
+
+if TYPE_CHECKING:
+    from xlner.io.conll import TokenCorpus
 
 _CONSTRAINT = re.compile(r"^\s*(<=|>=|<|>|=|==)\s*(\d+)\s*$")
 CONSTRAINT_OPS = ("<", "<=", "=", ">=", ">")
@@ -79,7 +82,7 @@ def project(
     matching: Optional[MatchingConfig] = None,
     heuristic: Optional[object] = None,
     scores: Optional[ScoreMatrix] = None,
-    tgt_tokens: Optional[Sequence[Sequence[str]]] = None,
+    tgt_tokens: Optional[Union["TokenCorpus", Sequence[Sequence[str]]]] = None,
     threads: int = -1,
 ) -> ProjectionResult:
     """Project the source entities of ``batch`` onto the target sentences.

@@ -15,6 +15,8 @@ import numpy as np
 
 from xlner import _core
 from xlner.batch import LabelVocab, ProjectionBatch, ScoreMatrix
+from xlner.models.base import AnyScorer, PairScoreFunction, ProbabilisticTagger, Scorer
+from xlner.tagging import encode_tag_lists
 
 
 def alignment_scores(batch: ProjectionBatch, *, candidates: str = "ngrams", max_len: int = 10,
@@ -94,20 +96,13 @@ def tag_columns(tags: Sequence[str], labels: LabelVocab) -> np.ndarray:
     Class names the vocabulary does not know yet are added to ``labels``. Raises ``ValueError`` for a tag
     that is not ``O``, ``B-X`` or ``I-X`` and for a tag listed twice.
     """
-    cols = np.empty(len(tags), dtype=np.int64)
+    _, ids = encode_tag_lists([list(tags)], labels)
+    cols = ids.astype(np.int64)
     seen: Dict[int, str] = {}
-    for k, tag in enumerate(tags):
-        if tag == "O":
-            c = 0
-        elif len(tag) >= 3 and tag[1] == "-" and tag[0] in "BI":
-            lab = labels.id(tag[2:], add=True)
-            c = 2 * lab + (1 if tag[0] == "B" else 2)
-        else:
-            raise ValueError(f"field tags: tagger column {k} has tag {tag!r}, not an IOB2 tag")
+    for tag, c in zip(tags, cols.tolist()):
         if c in seen:
             raise ValueError(f"field tags: tagger columns {seen[c]!r} and {tag!r} map to the same tag")
         seen[c] = tag
-        cols[k] = c
     return cols
 
 
@@ -134,13 +129,14 @@ def reorder_probabilities(arrays: Sequence[np.ndarray], tags: Sequence[str], lab
     return TagProbabilities.from_arrays(out)
 
 
-def tagger_probabilities(tagger: object, sentences: Sequence[Sequence[str]], labels: LabelVocab) -> TagProbabilities:
-    """Run a :class:`xlner.models.base.Tagger` (``predict_proba`` + ``tags``) on target sentences and return
-    its word probabilities in the tag-id order of ``labels``."""
-    arrays = tagger.predict_proba(sentences)  # type: ignore[attr-defined]
+def tagger_probabilities(tagger: ProbabilisticTagger, sentences: Sequence[Sequence[str]],
+                         labels: LabelVocab) -> TagProbabilities:
+    """Run a :class:`xlner.models.base.ProbabilisticTagger` (``predict_proba`` + ``tags``) on target sentences and
+    return its word probabilities in the tag-id order of ``labels``."""
+    arrays = tagger.predict_proba(sentences)
     if len(arrays) != len(sentences):
         raise ValueError(f"field probs: the tagger returned {len(arrays)} arrays for {len(sentences)} sentences")
-    return reorder_probabilities(arrays, list(tagger.tags), labels,  # type: ignore[attr-defined]
+    return reorder_probabilities(arrays, list(tagger.tags), labels,
                                  lengths=[len(s) for s in sentences])
 
 
@@ -230,15 +226,13 @@ def ner_candidates(batch: ProjectionBatch, probs: Union[TagProbabilities, Sequen
             else:
                 spans.add((s, e))
         if keep_existing and batch.cand_offsets is not None:
+            assert batch.cand_start is not None and batch.cand_end is not None
             a, b = int(batch.cand_offsets[i]), int(batch.cand_offsets[i + 1])
             spans.update(zip(batch.cand_start[a:b].tolist(), batch.cand_end[a:b].tolist()))
-        if max_len is not None:
-            spans = {x for x in spans if x[1] - x[0] <= max_len}
-        per.append(sorted(spans))
+        per.append(sorted(x for x in spans if max_len is None or x[1] - x[0] <= max_len))
     co = np.zeros(len(per) + 1, dtype=np.int64)
-    for i, spans in enumerate(per):
-        co[i + 1] = co[i] + len(spans)
-    flat = np.array([x for spans in per for x in spans], dtype=np.int32).reshape(-1, 2)
+    co[1:] = np.cumsum([len(x) for x in per]) if per else []
+    flat = np.array([x for row in per for x in row], dtype=np.int32).reshape(-1, 2)
     return ProjectionBatch(batch.src_len, batch.tgt_len, batch.ent_offsets, batch.ent_start, batch.ent_end,
                            batch.ent_label, batch.aln_offsets, batch.aln_src, batch.aln_tgt, labels=batch.labels,
                            cand_offsets=co, cand_start=np.ascontiguousarray(flat[:, 0]),
@@ -291,10 +285,11 @@ def similarity_scores(batch: ProjectionBatch, sims: Sequence[np.ndarray], *, can
 # Translation-probability (NMT) score matrix from any pair scorer
 # ---------------------------------------------------------------------------------------------------
 
-PairScorer = Callable[[Sequence[Tuple[str, str]]], np.ndarray]
+PairScorer = PairScoreFunction
 
 
-def candidate_spans(batch: ProjectionBatch, *, candidates: str = "ngrams", max_len: int = 10) -> List[List[Tuple[int, int]]]:
+def candidate_spans(batch: ProjectionBatch, *, candidates: str = "ngrams", max_len: int = 10
+                    ) -> List[List[Tuple[int, int]]]:
     """Candidate spans of every target sentence, in candidate order: all n-grams up to ``max_len``
     (``'ngrams'``) or the batch's external candidates (``'external'``)."""
     if candidates == "ngrams":
@@ -303,15 +298,14 @@ def candidate_spans(batch: ProjectionBatch, *, candidates: str = "ngrams", max_l
         return [[(s, e) for s in range(int(n)) for e in range(s + 1, min(int(n), s + max_len) + 1)]
                 for n in batch.tgt_len]
     if candidates == "external":
-        if batch.cand_offsets is None:
+        off, cs, ce = batch.cand_offsets, batch.cand_start, batch.cand_end
+        if off is None or cs is None or ce is None:
             raise ValueError("external candidates requested but the batch has none")
-        return [list(zip(batch.cand_start[batch.cand_offsets[i]:batch.cand_offsets[i + 1]].tolist(),
-                         batch.cand_end[batch.cand_offsets[i]:batch.cand_offsets[i + 1]].tolist()))
-                for i in range(len(batch))]
+        return [list(zip(cs[off[i]:off[i + 1]].tolist(), ce[off[i]:off[i + 1]].tolist())) for i in range(len(batch))]
     raise ValueError(f"candidates must be 'ngrams' or 'external', got {candidates!r}")
 
 
-def nmt_scores(batch: ProjectionBatch, scorer: Union[PairScorer, object], src_tokens: Sequence[Sequence[str]],
+def nmt_scores(batch: ProjectionBatch, scorer: AnyScorer, src_tokens: Sequence[Sequence[str]],
                tgt_tokens: Sequence[Sequence[str]], *, candidates: str = "ngrams", max_len: int = 10,
                threshold: float = 0.1, join: Callable[[Sequence[str]], str] = " ".join,
                src_lang: Optional[str] = None, tgt_lang: Optional[str] = None) -> ScoreMatrix:
@@ -331,16 +325,18 @@ def nmt_scores(batch: ProjectionBatch, scorer: Union[PairScorer, object], src_to
         src_lang, tgt_lang: language codes for a ``score_pairs`` scorer.
     """
     n = len(batch)
-    if hasattr(scorer, "score_pairs"):
+    call: PairScoreFunction
+    if isinstance(scorer, Scorer):
         if src_lang is None or tgt_lang is None:
             raise ValueError("src_lang and tgt_lang are required for a scorer with score_pairs()")
-        obj = scorer
+        obj, a_lang, b_lang = scorer, src_lang, tgt_lang
 
-        def call(pairs: Sequence[Tuple[str, str]]) -> np.ndarray:
-            return obj.score_pairs([a for a, _ in pairs], [b for _, b in pairs],  # type: ignore[attr-defined]
-                                   a_lang=src_lang, b_lang=tgt_lang)
+        def call_scorer(pairs: Sequence[Tuple[str, str]]) -> np.ndarray:
+            return obj.score_pairs([a for a, _ in pairs], [b for _, b in pairs], a_lang=a_lang, b_lang=b_lang)
+
+        call = call_scorer
     elif callable(scorer):
-        call = scorer  # type: ignore[assignment]
+        call = scorer
     else:
         raise TypeError(f"scorer must be callable or have score_pairs(), got {type(scorer).__name__}")
     for name, toks, lens in (("src_tokens", src_tokens, batch.src_len), ("tgt_tokens", tgt_tokens, batch.tgt_len)):
@@ -348,7 +344,8 @@ def nmt_scores(batch: ProjectionBatch, scorer: Union[PairScorer, object], src_to
             raise ValueError(f"field {name}: {len(toks)} sentences, but the batch has {n}")
         for i in range(n):
             if len(toks[i]) != int(lens[i]):
-                raise ValueError(f"sentence {i}, field {name}: {len(toks[i])} tokens, but the batch says {int(lens[i])}")
+                raise ValueError(f"sentence {i}, field {name}: {len(toks[i])} tokens, but the batch says "
+                                 f"{int(lens[i])}")
     cands = candidate_spans(batch, candidates=candidates, max_len=max_len)
     pairs: List[Tuple[str, str]] = []
     keys: List[Tuple[int, int, int]] = []  # (entity, start, end) per pair

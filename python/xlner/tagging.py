@@ -3,6 +3,10 @@
 Tag ids used by the core: 0 = ``O``, 2·l + 1 = ``B-<l>``, 2·l + 2 = ``I-<l>`` for label id l.
 Chunking follows seqeval (default mode): an entity starts at ``B-X``, at ``I-X`` after ``O`` and at
 ``I-X`` after a tag of another type; it ends before ``O``, any ``B-`` and any type change.
+
+Tag strings are encoded by one encoder, the C++ one of :class:`~xlner.io.conll.TokenCorpus`
+(``corpus_from_lists``), and decoded with the C++ tag names (``iob2_tag_names``): nothing here parses
+``B-``/``I-`` itself.
 """
 from __future__ import annotations
 
@@ -12,56 +16,49 @@ import numpy as np
 
 from xlner import _core
 from xlner.batch import LabelVocab
+from xlner.io.conll import no_gc
 
 SpanTuple = Tuple[int, int, str]
 
 
-def encode_tags(tags: Sequence[str], labels: LabelVocab, *, sentence: int = 0, add: bool = True) -> np.ndarray:
-    """IOB2 tag strings → tag ids (new label names are added to ``labels`` when ``add``).
+def encode_tag_lists(tag_lists: Sequence[Sequence[str]], labels: LabelVocab) -> Tuple[np.ndarray, np.ndarray]:
+    """IOB2 tag strings of many sentences → ``(offsets int64[N+1], tag ids int32)`` over ``labels``.
 
-    Raises ``ValueError`` naming the sentence and token for a tag that is not ``O``, ``B-X`` or ``I-X``.
+    Label names ``labels`` does not know yet are appended to it (in order of first appearance). Raises
+    ``ValueError`` naming the sentence and token for a tag that is not ``O``, ``B-X`` or ``I-X``.
     """
-    out = np.empty(len(tags), dtype=np.int32)
-    for k, tag in enumerate(tags):
-        if tag == "O":
-            out[k] = 0
-            continue
-        if len(tag) < 3 or tag[1] != "-" or tag[0] not in "BI":
-            raise ValueError(f"sentence {sentence}, field tags: token {k} has tag {tag!r}, not an IOB2 tag")
-        lab = labels.id(tag[2:], add=add)
-        out[k] = 2 * lab + (1 if tag[0] == "B" else 2)
-    return out
+    placeholder = [["_"] * len(t) for t in tag_lists]  # the encoder lives in the corpus builder: tokens unused
+    core = _core.corpus_from_lists(placeholder, [list(t) for t in tag_lists], labels=list(labels.names))
+    for name in core.labels[len(labels):]:
+        labels.id(name)
+    return np.asarray(core.offsets, dtype=np.int64), np.array(core.tags, dtype=np.int32)
+
+
+def tag_names(labels: LabelVocab) -> List[str]:
+    """Names of the tag ids over ``labels``: ``['O', 'B-<l0>', 'I-<l0>', ...]`` (from the C++ core)."""
+    return _core.iob2_tag_names(list(labels.names))
 
 
 def decode_tags(ids: Sequence[int] | np.ndarray, labels: LabelVocab) -> List[str]:
     """Tag ids → IOB2 tag strings."""
-    out: List[str] = []
-    for t in np.asarray(ids).tolist():
-        if t == 0:
-            out.append("O")
-        else:
-            out.append(("B-" if t % 2 == 1 else "I-") + labels.name((t - 1) // 2))
-    return out
+    names = tag_names(labels)
+    return [names[t] for t in np.asarray(ids).tolist()]
 
 
 def batch_tags_to_spans(
     tag_lists: Sequence[Sequence[str]], labels: LabelVocab, *, threads: int = -1
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Entities of many IOB2 sentences: CSR arrays ``(offsets, start, end, label_id)``."""
-    offsets = np.zeros(len(tag_lists) + 1, dtype=np.int64)
-    for i, tags in enumerate(tag_lists):
-        offsets[i + 1] = offsets[i] + len(tags)
-    ids = np.concatenate([encode_tags(t, labels, sentence=i) for i, t in enumerate(tag_lists)]) if tag_lists else \
-        np.zeros(0, dtype=np.int32)
-    d = _core.tags_to_spans(offsets, ids.astype(np.int32), threads=threads)
+    offsets, ids = encode_tag_lists(tag_lists, labels)
+    d = _core.tags_to_spans(offsets, ids, threads=threads)
     return d["offsets"], d["start"], d["end"], d["label"]
 
 
 def iob2_to_spans(tags: Sequence[str]) -> List[SpanTuple]:
     """Entities of one IOB2 sentence as (start, end exclusive, label), seqeval semantics."""
     labels = LabelVocab()
-    off, s, e, l = batch_tags_to_spans([list(tags)], labels, threads=1)
-    return [(int(a), int(b), labels.name(int(c))) for a, b, c in zip(s, e, l)]
+    _, s, e, lab = batch_tags_to_spans([list(tags)], labels, threads=1)
+    return [(int(a), int(b), labels.name(int(c))) for a, b, c in zip(s, e, lab)]
 
 
 def spans_to_iob2(n: int, spans: Sequence[Tuple[int, int, str]], labels: Optional[LabelVocab] = None) -> List[str]:
@@ -78,23 +75,23 @@ def spans_to_iob2(n: int, spans: Sequence[Tuple[int, int, str]], labels: Optiona
     return decode_tags(ids, vocab)
 
 
+def split_tags(ids: np.ndarray, lengths: Sequence[int] | np.ndarray, labels: LabelVocab) -> List[List[str]]:
+    """IOB2 tag strings per sentence from the flat tag ids of sentences of ``lengths`` tokens."""
+    flat = np.array(tag_names(labels), dtype=object)[np.asarray(ids)].tolist() if len(ids) else []
+    ends = np.cumsum(np.asarray(lengths, dtype=np.int64)).tolist()
+    with no_gc():
+        return [flat[a:b] for a, b in zip([0] + ends[:-1], ends)]
+
+
 def batch_spans_to_tags(
     lengths: np.ndarray, offsets: np.ndarray, start: np.ndarray, end: np.ndarray, label: np.ndarray,
     labels: LabelVocab, *, threads: int = -1,
 ) -> List[List[str]]:
     """IOB2 tag strings for many sentences from CSR spans (e.g. a ProjectionResult's arrays)."""
-    ids = _core.spans_to_tags(np.asarray(lengths, dtype=np.int32), offsets, start, end, label, threads=threads)
-    tag_names = ["O"]
-    for name in labels.names:
-        tag_names += [f"B-{name}", f"I-{name}"]
-    names = np.array(tag_names, dtype=object)[ids] if len(ids) else np.zeros(0, dtype=object)
-    out: List[List[str]] = []
-    pos = 0
-    for n in np.asarray(lengths).tolist():
-        out.append(names[pos:pos + n].tolist())
-        pos += n
-    return out
+    lens = np.asarray(lengths, dtype=np.int32)
+    ids = _core.spans_to_tags(lens, offsets, start, end, label, threads=threads)
+    return split_tags(ids, lens, labels)
 
 
-__all__ = ["encode_tags", "decode_tags", "iob2_to_spans", "spans_to_iob2", "batch_tags_to_spans",
-           "batch_spans_to_tags", "SpanTuple"]
+__all__ = ["encode_tag_lists", "tag_names", "decode_tags", "iob2_to_spans", "spans_to_iob2", "batch_tags_to_spans",
+           "batch_spans_to_tags", "split_tags", "SpanTuple"]

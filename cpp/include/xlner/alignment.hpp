@@ -6,7 +6,7 @@
 ///
 /// Conventions: a similarity matrix of a sentence pair is row-major with one row per source word
 /// and one column per target word. Links are (src, tgt), 0-based. Every function returns links
-/// sorted by (src, tgt) without duplicates. Batches use CSR arrays (see DESIGN.md).
+/// sorted by (src, tgt) without duplicates. Batches use CSR arrays (see docs/architecture.md).
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,5 +1,5 @@
 /// @file batch.hpp
-/// @brief Validated, non-owning views over the flat CSR arrays of a projection batch (see DESIGN.md),
+/// @brief Validated, non-owning views over the flat CSR arrays of a projection batch (see docs/architecture.md),
 /// and the flat result arrays that come back.
 #pragma once
 #include <cstdint>

@@ -2,7 +2,7 @@
 /// @brief Exact matching of source entities to target candidates: the problem's columns, an exact
 /// dynamic program over target positions × entity count vectors, and the ILP model (for HiGHS).
 ///
-/// Problem (DESIGN.md): binary x[e,t] for source entity e and target candidate t; maximise Σ c(e,t)·x;
+/// Problem (docs/architecture.md): binary x[e,t] for source entity e and target candidate t; maximise Σ c(e,t)·x;
 /// each entity's count Σ_t x[e,t] satisfies the constraint (`<n`, `<=n`, `=n`, `>=n`, `>n`); chosen
 /// candidates are pairwise disjoint (overlapping candidates, and the same candidate for two entities,
 /// are never both chosen).
@@ -166,7 +166,7 @@ ProjectionOutput exact_scored_batch(const BatchView& b, const ScoreView& v, cons
 /// Rows: one count row per entity whose count can matter (a lower bound, or more disjoint candidates
 /// than the cap), floor <= Σ_t x[e,t] (+ y_e + slack) <= cap; one clique row per maximal set of mutually
 /// overlapping candidates (interval graph: a word j with a candidate ending at j+1 and a candidate
-/// starting after the previous kept word), Σ x <= 1 — equivalent to the pairwise rows of DESIGN.md on
+/// starting after the previous kept word), Σ x <= 1 — equivalent to the pairwise rows of docs/architecture.md on
 /// integer points, with far fewer rows and nonzeros; rows with a single nonzero are left out; with fill
 /// counts, a capacity row Σ_e y_e + Σ |t|·x[e,t] <= T.
 struct IlpModel {

@@ -1,6 +1,6 @@
 /// @file heuristic.hpp
 /// @brief Heuristic projection of source entities through word alignments: the thesis form of
-/// DESIGN.md and an exact reproduction of Easy-Label-Projection (García-Ferrero et al. 2022).
+/// docs/architecture.md and an exact reproduction of Easy-Label-Projection (García-Ferrero et al. 2022).
 ///
 /// Per source entity e = [a, b):
 ///  1. A(e): the sorted set of target words linked to any word of e; with `drop_punct`, target
@@ -50,7 +50,7 @@ enum class EntityOrder : int8_t { Source = 0, Shortest = 1 };
 /// How projections of different entities that touch the same words are resolved (step 6).
 enum class CollisionRule : int8_t { First = 0, Elp = 1 };
 
-/// Parameters of the heuristic. Defaults are the thesis form (DESIGN.md).
+/// Parameters of the heuristic. Defaults are the thesis form (docs/architecture.md).
 struct HeuristicOptions {
   int32_t merge_distance = 1;  ///< d >= 0 (0: never merge)
   MergeRule merge_rule = MergeRule::Gap;

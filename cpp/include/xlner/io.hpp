@@ -103,6 +103,13 @@ TokenCorpus parse_token_lines(std::string text, const std::string& path, bool ke
 /// Read and parse a one-sentence-per-line file.
 TokenCorpus read_token_lines(const std::string& path, bool keep_tokens = true);
 
+/// Build a corpus in memory from tokens (and IOB2 tag strings) per sentence; tags are encoded by the same
+/// encoder as the CoNLL reader (`labels`: initial label list, new names appended). Throws
+/// std::invalid_argument naming the sentence and field for an empty token, a token with a tab or line break,
+/// a tag that is not O / B-X / I-X (or contains whitespace), or a tag list whose length differs.
+TokenCorpus corpus_from_lists(const std::vector<std::vector<std::string>>& tokens,
+                              const std::vector<std::vector<std::string>>* tags, std::vector<std::string> labels);
+
 /// True when `head` (the start of a file) looks like CoNLL rather than one sentence per line: its first
 /// non-blank line contains a tab, or it contains a blank line between non-blank lines.
 bool looks_like_conll(std::string_view head);

@@ -1,7 +1,7 @@
 /// @file matching.hpp
 /// @brief Matching source entities to target candidates: the count constraint and greedy matching.
 ///
-/// Greedy (DESIGN.md): repeatedly take the highest positive score, assign that candidate to that
+/// Greedy (docs/architecture.md): repeatedly take the highest positive score, assign that candidate to that
 /// entity, zero every candidate overlapping it, and zero the entity's row once its projection count
 /// reaches the cap (`<n`: n − 1; `<=n`, `=n`: n; `>=n`, `>n`: no cap). Ties are broken
 /// deterministically: highest score, then lowest entity index, then candidate order (start

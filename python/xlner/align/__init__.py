@@ -18,7 +18,8 @@ from xlner.align.lexical import (LexicalAligner, LexicalConfig, add_name_links, 
 from xlner.align.statistical import EflomalConfig, StatisticalAlignment, align_eflomal, europarl_ner_alignments
 
 __all__ = [
-    "AERResult", "add_name_links", "looks_like_name", "BacktranslationAlignment", "BacktranslationConfig", "EXTRACTION_METHODS", "EflomalConfig",
+    "AERResult", "add_name_links", "looks_like_name", "BacktranslationAlignment", "BacktranslationConfig",
+    "EXTRACTION_METHODS", "EflomalConfig",
     "EmbeddingAligner", "EmbeddingAlignerConfig", "LexicalAligner", "LexicalConfig", "RecoveredEntity",
     "SYMMETRIZATION_METHODS", "StatisticalAlignment", "align_backtranslation", "align_backtranslations",
     "align_eflomal", "alignment_error_rate", "europarl_ner_alignments", "extract", "extract_batch",

@@ -196,7 +196,8 @@ def align_backtranslations(targets: Sequence[Sequence[str]], marked_bts: Sequenc
         if len(entity_bts[i]) != len(labels[i]):
             raise ValueError(f"sentence {i}, field entity_bts: {len(entity_bts[i])} entities but "
                              f"{len(labels[i])} labels")
-        toks = simple_tokenize(marked_bts[i]) if isinstance(marked_bts[i], str) else list(marked_bts[i])
+        marked = marked_bts[i]
+        toks = simple_tokenize(marked) if isinstance(marked, str) else list(marked)
         words, spans = parse_marked(toks, cfg.open_marker, cfg.close_marker)
         ents = [simple_tokenize(e) for e in entity_bts[i]]
         try:
@@ -235,8 +236,8 @@ def project_backtranslations(targets: Sequence[Sequence[str]], marked_bts: Seque
     cfg = config or BacktranslationConfig()
     alns = align_backtranslations(targets, marked_bts, entity_bts, labels, cfg)
     batch = to_projection_batch(alns, targets)
-    kw = {"tgt_tokens": [list(t) for t in targets]} if cfg.projection == "heuristic" else {}
-    return alns, project(batch, cfg.projection, threads=threads, **kw)
+    tgt_tokens = [list(t) for t in targets] if cfg.projection == "heuristic" else None
+    return alns, project(batch, cfg.projection, tgt_tokens=tgt_tokens, threads=threads)
 
 
 __all__ = ["BacktranslationAlignment", "BacktranslationConfig", "RecoveredEntity", "align_backtranslation",

@@ -241,13 +241,24 @@ class EmbeddingAligner:
                 for i in range(len(src))]
 
     def align_batch(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> List[Links]:
-        """Links (src, tgt) of every sentence pair."""
-        c = self.config
+        """Links (src, tgt) of every sentence pair, embedded and aligned ``batch_size`` pairs at a time, so that
+        memory stays bounded however many pairs are given (a pipeline passes a whole chunk)."""
         if len(src) != len(tgt):
             raise ValueError(f"src has {len(src)} sentences, tgt has {len(tgt)}")
-        opts = dict(max_count=c.max_count, alpha=c.alpha, threshold=c.threshold, threads=c.threads)
+        step = max(1, self.config.batch_size)
+        out: List[Links] = []
+        for a in range(0, len(src), step):
+            out.extend(self._align_block(src[a:a + step], tgt[a:a + step]))
+        return out
+
+    def _align_block(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> List[Links]:
+        c = self.config
+        def extract(mats: List[np.ndarray]) -> List[Links]:
+            return extract_batch(mats, c.method, max_count=c.max_count, alpha=c.alpha, threshold=c.threshold,
+                                 threads=c.threads)
+
         if c.pooling != "subword":
-            return extract_batch(self.similarity_matrices(src, tgt), c.method, **opts)
+            return extract(self.similarity_matrices(src, tgt))
         es, et = self.embed(src, "src"), self.embed(tgt, "tgt")
         # subword rows of real words only (special tokens dropped)
         rows_s = [[k for k, w in enumerate(e[1]) if w is not None] for e in es]
@@ -257,7 +268,7 @@ class EmbeddingAligner:
             a, b = es[i][0][rows_s[i]], et[i][0][rows_t[i]]
             mats.append(apply_distortion(_pairwise(a, b, c.similarity_kind), c.distortion) if len(a) and len(b)
                         else np.zeros((len(a), len(b)), dtype=np.float32))
-        sub_links = extract_batch(mats, c.method, **opts)
+        sub_links = extract(mats)
         return [subword_links_to_words(sub_links[i], [es[i][1][k] for k in rows_s[i]],
                                        [et[i][1][k] for k in rows_t[i]]) for i in range(len(src))]
 
@@ -266,5 +277,6 @@ class EmbeddingAligner:
         return self.align_batch([src], [tgt])[0]
 
 
-__all__ = ["EmbeddingAligner", "EmbeddingAlignerConfig", "POOLINGS", "apply_distortion", "SIMILARITIES", "subword_links_to_words",
+__all__ = ["EmbeddingAligner", "EmbeddingAlignerConfig", "POOLINGS", "apply_distortion", "SIMILARITIES",
+           "subword_links_to_words",
            "word_similarity"]

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import List, Optional, Sequence, Tuple
 
 from xlner.align.extraction import SYMMETRIZATION_METHODS, Links, symmetrize_batch
 from xlner.io.talp import parse_talp_line
 
 
-def _import_eflomal():
+def _import_eflomal() -> ModuleType:
     try:
         import eflomal  # noqa: PLC0415
     except ImportError as exc:

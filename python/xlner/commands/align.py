@@ -19,7 +19,8 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     src.add_argument("--input", help="sentence pairs, one per line: 'src tokens ||| tgt tokens'")
     src.add_argument("--europarl-ner", metavar="LANG", choices=("de", "es", "it"),
                      help="eflomal alignments of Europarl-NER en -> LANG (trained with conll2003-deepl)")
-    p.add_argument("--data-dir", default="../shared/data", help="data folder for --europarl-ner")
+    p.add_argument("--data-dir", default=None,
+                   help="data folder for --europarl-ner (default: $XLNER_SHARED_DATA, else ../shared/data)")
     p.add_argument("--no-conll-deepl", action="store_true", help="--europarl-ner: train on Europarl-NER only")
     p.add_argument("--output", "-o", required=True, help="talp output (0-based i-j per line)")
     p.add_argument("--aligner", choices=ALIGNERS, default="eflomal")
@@ -54,11 +55,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.europarl_ner:
         from xlner.align.statistical import EflomalConfig, europarl_ner_alignments  # noqa: PLC0415
+        from xlner.datasets import shared_data_dir  # noqa: PLC0415
 
         if args.aligner != "eflomal":
             print("xlner align: --europarl-ner uses eflomal", file=sys.stderr)
             return 2
-        _, _, aln = europarl_ner_alignments(args.europarl_ner, args.data_dir, use_conll_deepl=not args.no_conll_deepl,
+        _, _, aln = europarl_ner_alignments(args.europarl_ner, shared_data_dir(args.data_dir),
+                                            use_conll_deepl=not args.no_conll_deepl,
                                             config=EflomalConfig(symmetrization=args.symmetrization),
                                             threads=args.threads)
         out = {"sym": aln.symmetrized, "fwd": aln.forward, "rev": aln.reverse}[args.direction]

@@ -138,13 +138,13 @@ def run(args: argparse.Namespace) -> int:
     scores = None
     scores_name = "align"
     if weights is not None and weights != {"align": 1.0}:
-        from xlner.pipelines.common import _fused_scores
+        from xlner.pipelines.projecting import _fused_scores
         from xlner.pipelines.config import NMTScorerConfig, TaggerConfig, build_nmt_scorer, build_tagger
 
         tagger = build_tagger(TaggerConfig(kind=args.target_tagger_kind, path=args.target_tagger)) \
             if args.target_tagger else None
         nmt = build_nmt_scorer(NMTScorerConfig(model=args.nmt_model)) if args.nmt_model else None
-        _, scores, _ = _fused_scores(corpus.batch, src_tokens, tgt_tokens, corpus.batch.labels,
+        _, scores, _ = _fused_scores(corpus.batch, load_conll(resolve_path(args.source)), corpus.target,
                                      MatchingConfig(max_len=args.max_len), weights, "ngrams", tagger, nmt,
                                      args.src_lang, args.tgt_lang, args.threads)
         scores_name = args.fusion or " + ".join(f"{v:g}·{k}" for k, v in weights.items())

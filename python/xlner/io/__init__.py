@@ -7,8 +7,8 @@ Every malformed input raises :class:`FormatError` (a ``ValueError``) naming the 
 """
 from __future__ import annotations
 
-from xlner.io.conll import (Sentence, TokenCorpus, iter_conll, load_conll, load_tokens, parse_conll, read_conll,
-                            read_tokens, tags_or_o, write_conll, write_conll_tags)
+from xlner.io.conll import (Sentence, TokenCorpus, detect_format, iter_conll, load_conll, load_sentences, load_tokens,
+                            parse_conll, read_conll, read_tokens, tags_or_o, write_conll, write_conll_tags)
 from xlner.io.corpus import (ProjectionCorpus, build_batch, check_same_count, load_projection_corpus,
                              read_projection_files, result_tag_ids, write_projection)
 from xlner.io.errors import FormatError
@@ -17,7 +17,8 @@ from xlner.io.talp import Alignments, Links, load_talp, parse_talp, parse_talp_l
 
 __all__ = [
     "FormatError",
-    "Sentence", "TokenCorpus", "load_conll", "parse_conll", "load_tokens", "iter_conll", "read_conll",
+    "Sentence", "TokenCorpus", "detect_format", "load_conll", "load_sentences", "parse_conll", "load_tokens",
+    "iter_conll", "read_conll",
     "read_tokens", "write_conll", "write_conll_tags", "tags_or_o",
     "Alignments", "Links", "load_talp", "parse_talp", "parse_talp_line", "read_talp", "write_talp",
     "ProjectedSpan", "SentenceSpans", "spans_to_result", "read_spans_jsonl", "write_spans_jsonl",

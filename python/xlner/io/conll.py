@@ -41,7 +41,7 @@ class Sentence:
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector while millions of lists are created (they hold no cycles); without
     this, repeated collections make building a million sentences several times slower."""
     was_enabled = gc.isenabled()
@@ -51,6 +51,10 @@ def _no_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _as_list(seqs: Sequence[Sequence[str]]) -> List[Sequence[str]]:
+    return seqs if isinstance(seqs, list) else list(seqs)
 
 
 def _label_names(labels: Union[LabelVocab, Sequence[str], None]) -> List[str]:
@@ -138,12 +142,12 @@ class TokenCorpus:
 
     def token_lists(self) -> List[List[str]]:
         """Tokens of every sentence."""
-        with _no_gc():
+        with no_gc():
             return self.core.token_lists()
 
     def tag_lists(self) -> List[List[str]]:
         """IOB2 tags of every sentence (``ValueError`` when read without tags)."""
-        with _no_gc():
+        with no_gc():
             return self.core.tag_lists()
 
     def punctuation_mask(self) -> np.ndarray:
@@ -162,7 +166,7 @@ class TokenCorpus:
     def sentences(self) -> List[Sentence]:
         """All sentences as :class:`Sentence` objects (tags empty when read without tags)."""
         toks = self.token_lists()
-        with _no_gc():
+        with no_gc():
             if not self.has_tags:
                 return [Sentence(t, []) for t in toks]
             return [Sentence(t, g) for t, g in zip(toks, self.tag_lists())]
@@ -176,8 +180,9 @@ class TokenCorpus:
         Raises ``ValueError`` naming the sentence and field for empty tokens, tokens with a tab or line break,
         non-IOB2 tags, or tag lists whose length differs from the tokens'.
         """
-        core = _core.corpus_from_lists([list(t) for t in tokens], None if tags is None else [list(t) for t in tags],
-                                       labels=_label_names(labels))
+        with no_gc():  # the nested lists are converted as they are (any sequences of strings)
+            core = _core.corpus_from_lists(_as_list(tokens), None if tags is None else _as_list(tags),
+                                           labels=_label_names(labels))
         return cls(core)
 
     @classmethod
@@ -231,6 +236,36 @@ def load_tokens(path: PathLike, *, format: str = "auto", keep_tokens: bool = Tru
     return TokenCorpus(_core.read_tokens(os.fspath(path), format=format, keep_tokens=keep_tokens))
 
 
+def detect_format(path: PathLike) -> str:
+    """``'conll'`` or ``'lines'``: the format :func:`load_tokens` reads ``path`` as with ``format='auto'`` (the one
+    detection, in C++: CoNLL when the first non-blank line of the first 64 KiB contains a tab or a blank line
+    follows text)."""
+    with open(os.fspath(path), "rb") as fh:
+        head = fh.read(1 << 16)
+    return "conll" if _core.looks_like_conll(head) else "lines"
+
+
+def _first_line_has_tag(path: PathLike) -> bool:
+    """Whether the first non-blank line ends in a second field that is an IOB2 tag (``O``, ``B-X``, ``I-X``)."""
+    with open(os.fspath(path), encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            fields = line.split()
+            if fields:
+                last = fields[-1]
+                return len(fields) >= 2 and (last == "O" or (len(last) > 2 and last[0] in "BI" and last[1] == "-"))
+    return False
+
+
+def load_sentences(path: PathLike, *, with_tags: Optional[bool] = None, format: str = "auto") -> TokenCorpus:
+    """Read sentences that may carry IOB2 tags: CoNLL (tags read when ``with_tags``; ``None``: when the first line
+    ends in a second field that is an IOB2 tag) or one sentence of tokens per line (never tagged). ``format`` as in
+    :func:`load_tokens`, whose detection this shares."""
+    fmt = detect_format(path) if format == "auto" else format
+    if fmt == "conll" and (with_tags if with_tags is not None else _first_line_has_tag(path)):
+        return load_conll(path, with_tags=True)
+    return load_tokens(path, format=fmt)
+
+
 def iter_conll(path: PathLike, *, with_tags: bool = True) -> Iterator[Sentence]:
     """Sentences of a CoNLL file one by one (the file is parsed in C++ first; Python objects are made lazily)."""
     yield from load_conll(path, with_tags=with_tags)
@@ -281,5 +316,6 @@ def tags_or_o(sentences: Sequence[Sentence]) -> List[List[str]]:
     return [s.tags if s.tags else ["O"] * len(s.tokens) for s in sentences]
 
 
-__all__ = ["Sentence", "TokenCorpus", "load_conll", "parse_conll", "load_tokens", "iter_conll", "read_conll",
+__all__ = ["Sentence", "TokenCorpus", "detect_format", "load_conll", "load_sentences", "parse_conll", "load_tokens",
+           "iter_conll", "read_conll",
            "read_tokens", "write_conll", "write_conll_tags", "tags_or_o"]

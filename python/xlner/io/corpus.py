@@ -80,16 +80,14 @@ def read_projection_files(source: PathLike, target: PathLike, alignments: PathLi
 
     Returns (source with tags, without its tokens; target tokens; alignments). Errors are reported in file order.
     """
-    jobs = (lambda: load_conll(source, with_tags=True, keep_tokens=False),
-            lambda: load_tokens(target, format=target_format, keep_tokens=True),
-            lambda: load_talp(alignments))
     if threads == 1:
-        src, tgt, aln = (job() for job in jobs)
-    else:  # the readers release the GIL
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            futures = [pool.submit(job) for job in jobs]
-            src, tgt, aln = (f.result() for f in futures)
-    return src, tgt, aln
+        return (load_conll(source, with_tags=True, keep_tokens=False),
+                load_tokens(target, format=target_format, keep_tokens=True), load_talp(alignments))
+    with ThreadPoolExecutor(max_workers=3) as pool:  # the readers release the GIL
+        f_src = pool.submit(load_conll, source, with_tags=True, keep_tokens=False)
+        f_tgt = pool.submit(load_tokens, target, format=target_format, keep_tokens=True)
+        f_aln = pool.submit(load_talp, alignments)
+        return f_src.result(), f_tgt.result(), f_aln.result()
 
 
 def load_projection_corpus(source: PathLike, target: PathLike, alignments: PathLike, *,

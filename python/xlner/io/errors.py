@@ -1,7 +1,7 @@
 """The one error type of file parsing: names the file, the line, the sentence (0-based) and the field."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 
 class FormatError(ValueError):
@@ -24,7 +24,8 @@ class FormatError(ValueError):
         self.detail = message
         self.line = line
 
-    def __reduce__(self):  # keep the parts when pickled (multiprocessing)
+    def __reduce__(self) -> Tuple[type, Tuple[str, Optional[int], str, str, Optional[int]]]:
+        # keep the parts when pickled (multiprocessing)
         return (type(self), (self.path, self.sentence, self.field, self.detail, self.line))
 
 

@@ -9,6 +9,7 @@ non-UTF-8 bytes, an empty file.
 from __future__ import annotations
 
 import os
+from itertools import chain
 from dataclasses import dataclass
 from typing import Iterable, List, Sequence, Tuple, Union
 
@@ -48,7 +49,11 @@ class Alignments:
         """Sure links per sentence → arrays."""
         offsets = np.zeros(len(links) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(x) for x in links]) if len(links) else []
-        flat = np.array([p for x in links for p in x], dtype=np.int64).reshape(-1, 2)
+        try:
+            flat = np.fromiter(chain.from_iterable(chain.from_iterable(links)), dtype=np.int64,
+                               count=2 * int(offsets[-1])).reshape(-1, 2)
+        except (TypeError, ValueError):
+            raise ValueError("field alignments: every link must be a (src, tgt) pair of integers") from None
         if flat.size and (flat.min() < 0 or flat.max() > np.iinfo(np.int32).max):
             raise ValueError("field alignments: index out of int32 range or negative")
         return cls(offsets, np.ascontiguousarray(flat[:, 0], dtype=np.int32),
@@ -79,7 +84,8 @@ class Alignments:
         src, tgt, off = self.src.tolist(), self.tgt.tolist(), self.offsets.tolist()
         return [list(zip(src[off[i]:off[i + 1]], tgt[off[i]:off[i + 1]])) for i in range(len(self))]
 
-    def check(self, src_len: np.ndarray, tgt_len: np.ndarray, *, src_path: str = "source",
+    def check(self, src_len: Union[Sequence[int], np.ndarray], tgt_len: Union[Sequence[int], np.ndarray], *,
+              src_path: str = "source",
               tgt_path: str = "target") -> None:
         """Raise :class:`FormatError` unless there is one line per sentence and every index lies inside its
         sentence (the message names this file, the sentence, the pair and the file it overruns)."""

@@ -45,4 +45,5 @@ def load_model(model: Union[str, Path, "torch.nn.Module"], tokenizer: Optional[o
         name = str(getattr(getattr(model, "config", None), "_name_or_path", "") or type(model).__name__)
         if tokenizer is None:
             raise ValueError("tokenizer is required when model is a loaded module")
+    assert not isinstance(model, (str, Path))
     return LoadedModel(model.to(device=dev, dtype=dt).eval(), tokenizer, name, dev, dt)

@@ -8,7 +8,7 @@ sequence (``tgt_lang`` token, subwords, ``</s>``) shifted right behind the model
 ``</s>`` included (the NMTScore convention).
 
 :class:`NMTScorer` turns those into the direct NMTScore translation-probability score used as a
-projection score (DESIGN.md, "Translation score"). For an entity string ``a`` (language ``A``) and a
+projection score (docs/architecture.md, "Translation score"). For an entity string ``a`` (language ``A``) and a
 candidate string ``b`` (language ``B``), with ``P(y | x) = base ** mean_log_prob(y | x)`` (``base`` = 2
 as in the NMTScore package)::
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -94,7 +94,7 @@ class Seq2SeqScorer:
         loaded = load_model(model, tokenizer, AutoModelForSeq2SeqLM, device=device, dtype=dtype)
         self.device, self.dtype, self.name = loaded.device, loaded.dtype, loaded.name
         self.model = loaded.model
-        self.tokenizer = tokenizer = loaded.tokenizer
+        self.tokenizer: Any = loaded.tokenizer
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self.max_length = max_length
@@ -104,7 +104,7 @@ class Seq2SeqScorer:
         cfg = self.model.config
         self.decoder_start = int(cfg.decoder_start_token_id if cfg.decoder_start_token_id is not None
                                  else cfg.eos_token_id)
-        self.pad_id = int(tokenizer.pad_token_id)  # type: ignore[attr-defined]
+        self.pad_id = int(self.tokenizer.pad_token_id)
         self._lang_cache: Dict[str, Tuple[str, int]] = {}
         self._src_templates: Dict[str, _Template] = {}
         self._tgt_templates: Dict[str, _Template] = {}
@@ -131,20 +131,20 @@ class Seq2SeqScorer:
             return cache[code]
         tok = self.tokenizer
         probe = "a b"
-        plain = list(tok(probe, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
+        plain = list(tok(probe, add_special_tokens=False)["input_ids"])
         old = (getattr(tok, "src_lang", None), getattr(tok, "tgt_lang", None))
         try:
             if target:
-                tok.tgt_lang = code  # type: ignore[attr-defined]
-                full = list(tok(text_target=probe)["input_ids"])  # type: ignore[operator]
+                tok.tgt_lang = code
+                full = list(tok(text_target=probe)["input_ids"])
             else:
-                tok.src_lang = code  # type: ignore[attr-defined]
-                full = list(tok(probe)["input_ids"])  # type: ignore[operator]
+                tok.src_lang = code
+                full = list(tok(probe)["input_ids"])
         finally:
             if old[0] is not None:
-                tok.src_lang = old[0]  # type: ignore[attr-defined]
+                tok.src_lang = old[0]
             if old[1] is not None:
-                tok.tgt_lang = old[1]  # type: ignore[attr-defined]
+                tok.tgt_lang = old[1]
         n = len(plain)
         for i in range(len(full) - n + 1):
             if full[i:i + n] == plain:
@@ -155,7 +155,7 @@ class Seq2SeqScorer:
     def _text_ids(self, text: str) -> Tuple[int, ...]:
         ids = self._ids.get(text)
         if ids is None:
-            ids = tuple(int(i) for i in self.tokenizer(text, add_special_tokens=False)["input_ids"])  # type: ignore[operator]
+            ids = tuple(int(i) for i in self.tokenizer(text, add_special_tokens=False)["input_ids"])
             self._ids[text] = ids
         return ids
 
@@ -204,7 +204,7 @@ class Seq2SeqScorer:
     def _tokenize_all(self, texts: Iterable[str]) -> None:
         new = [t for t in dict.fromkeys(texts) if t not in self._ids]
         if new:
-            enc = self.tokenizer(new, add_special_tokens=False)["input_ids"]  # type: ignore[operator]
+            enc = self.tokenizer(new, add_special_tokens=False)["input_ids"]
             for t, ids in zip(new, enc):
                 self._ids[t] = tuple(int(i) for i in ids)
 

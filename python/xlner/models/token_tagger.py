@@ -168,6 +168,11 @@ class TokenTagger:
         self.tags, self._proj = self._label_projection(label_map or {})
         self.unk_id = int(getattr(tokenizer, "unk_token_id", None) or 0)
 
+    @property
+    def cache_key(self) -> str:
+        """The model folder or hub id (what the pipelines store with the labels it produced)."""
+        return self.name_or_path
+
     @classmethod
     def from_pretrained(cls, name_or_path: str, **kwargs: object) -> "TokenTagger":
         """Load model and tokenizer from a hub id or local directory (see the class for options)."""
@@ -177,8 +182,8 @@ class TokenTagger:
     def _special_template(self) -> Tuple[List[int], List[int]]:
         probe = [["a"]]
         tok = self.tokenizer
-        plain = list(tok(probe, is_split_into_words=True, add_special_tokens=False)["input_ids"][0])  # type: ignore
-        full = list(tok(probe, is_split_into_words=True, add_special_tokens=True)["input_ids"][0])  # type: ignore
+        plain = list(tok(probe, is_split_into_words=True, add_special_tokens=False)["input_ids"][0])
+        full = list(tok(probe, is_split_into_words=True, add_special_tokens=True)["input_ids"][0])
         n = len(plain)
         for i in range(len(full) - n + 1):
             if full[i:i + n] == plain:
@@ -213,7 +218,7 @@ class TokenTagger:
 
     # ---- windows ---------------------------------------------------------------------------------
     def _word_pieces(self, words: Sequence[str]) -> List[List[int]]:
-        enc = self.tokenizer([list(words)], is_split_into_words=True, add_special_tokens=False,  # type: ignore
+        enc = self.tokenizer([list(words)], is_split_into_words=True, add_special_tokens=False,
                              verbose=False)
         ids = enc["input_ids"][0]
         try:
@@ -258,17 +263,17 @@ class TokenTagger:
             chosen.append([base + w for w in choose_windows(len(words), wl)])
         win_probs: List[Optional[np.ndarray]] = [None] * len(wins)
         order = sorted(range(len(wins)), key=lambda k: len(wins[k].ids))
-        pad = int(self.tokenizer.pad_token_id)  # type: ignore[attr-defined]
+        pad = int(self.tokenizer.pad_token_id)
         batches = [order[i:i + self.batch_size] for i in range(0, len(order), self.batch_size)]
         for b in tqdm(batches, disable=not self.progress, desc="tag", unit="batch"):
             width = max(len(wins[k].ids) for k in b)
-            ids = torch.full((len(b), width), pad, dtype=torch.long)
+            ids_t = torch.full((len(b), width), pad, dtype=torch.long)
             mask = torch.zeros((len(b), width), dtype=torch.long)
             for r, k in enumerate(b):
-                ids[r, :len(wins[k].ids)] = torch.tensor(wins[k].ids)
+                ids_t[r, :len(wins[k].ids)] = torch.tensor(wins[k].ids)
                 mask[r, :len(wins[k].ids)] = 1
             with torch.inference_mode():
-                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                logits = self.model(input_ids=ids_t.to(self.device), attention_mask=mask.to(self.device)).logits
                 probs = torch.softmax(logits.float(), dim=-1).cpu().numpy()
             for r, k in enumerate(b):
                 win_probs[k] = probs[r, wins[k].first] @ self._proj
@@ -276,8 +281,9 @@ class TokenTagger:
         for si, words in enumerate(sentences):
             arr = np.zeros((len(words), len(self.tags)), dtype=np.float32)
             for j, k in enumerate(chosen[si]):
-                w = wins[k]
-                arr[j] = win_probs[k][j - w.start]  # type: ignore[index]
+                probs_k = win_probs[k]
+                assert probs_k is not None
+                arr[j] = probs_k[j - wins[k].start]
             out.append(arr)
         return out
 

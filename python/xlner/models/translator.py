@@ -335,9 +335,9 @@ class Translator:
     # ---- generation ---------------------------------------------------------------------------
     def _encode(self, todo: Dict[str, Tuple[int, str]], src_code: str) -> List[Tuple[str, str, List[int]]]:
         tok = self.tokenizer
-        tok.src_lang = src_code  # type: ignore[attr-defined]
+        tok.src_lang = src_code
         items = list(todo.items())
-        enc = tok([t for _, (_, t) in items], add_special_tokens=True)["input_ids"]  # type: ignore[operator]
+        enc = tok([t for _, (_, t) in items], add_special_tokens=True)["input_ids"]
         out = []
         lim = self.options.max_input_tokens
         for (k, (i, t)), ids in zip(items, enc):
@@ -370,7 +370,7 @@ class Translator:
 
         items = self._encode(todo, src_code)
         batches = self._batches(items)
-        pad = int(self.tokenizer.pad_token_id)  # type: ignore[attr-defined]
+        pad = int(self.tokenizer.pad_token_id)
         o = self.options
         results: Dict[str, str] = {}
         for batch in tqdm(batches, disable=not self.progress, desc=f"translate {src_code}->{tgt_code}", unit="batch"):
@@ -389,7 +389,7 @@ class Translator:
                     forced_bos_token_id=tgt_id, num_beams=o.num_beams, max_new_tokens=max_new, max_length=None,
                     do_sample=False, **o.extra,
                 )
-            texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)  # type: ignore[attr-defined]
+            texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)
             texts = [" ".join(t.split()) for t in texts]
             self.stats.batches += 1
             self.stats.translated += len(batch)

@@ -23,22 +23,26 @@ Example (translate-test on MasakhaNER Bambara from shipped NLLB translations and
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
-from xlner.pipelines.common import StreamingEvaluation, mark_entities, project_chunk
+from xlner.models.base import Aligner, AnyScorer, Tagger, Translator
 from xlner.pipelines.config import (AlignerConfig, FilterConfig, InputConfig, NMTScorerConfig, PipelineConfig,
                                     PrecomputedConfig, ProjectionConfig, TaggerConfig, TranslatorConfig, build_aligner,
                                     build_nmt_scorer, build_tagger, build_translator, config_from_dict, load_config,
                                     with_overrides)
-from xlner.pipelines.marker import marker_projection, recover_marked
+from xlner.pipelines.evaluation import StreamingEvaluation
+from xlner.pipelines.marker import mark_entities, marker_projection, recover_marked
 from xlner.pipelines.model_transfer import model_transfer
+from xlner.pipelines.projecting import ChunkProjection, project_chunk
 from xlner.pipelines.runner import PipelineOutput
 from xlner.pipelines.stages import PipelineSummary, StageFile, chunked, default_tokenize, iter_sentences
 from xlner.pipelines.translate_test import translate_test
 from xlner.pipelines.translate_train import keep_sentence, translate_train
 
 
-def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: object = None,
-                 aligner: object = None, target_tagger: object = None, nmt_scorer: object = None,
+def run_pipeline(config: PipelineConfig, *, translator: Optional[Translator] = None,
+                 tagger: Optional[Tagger] = None, aligner: Optional[Aligner] = None,
+                 target_tagger: Optional[Tagger] = None, nmt_scorer: Optional[AnyScorer] = None,
                  collect: bool = False) -> PipelineOutput:
     """Run the pipeline ``config.kind`` on ``config.input``; models not given are built from the config
     when a stage needs them (a stage fully precomputed or cached needs none)."""
@@ -53,9 +57,10 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
     needs_al = kind in ("translate-test", "translate-train") and pc.alignments is None \
         and config.projection.method != "backtranslation"
     if translator is None and needs_tr and config.translator.model:
-        cache = str(Path(config.output_dir) / "translation_cache.sqlite") if config.output_dir else None
-        if cache:
+        cache = None
+        if config.output_dir:
             Path(config.output_dir).mkdir(parents=True, exist_ok=True)
+            cache = str(Path(config.output_dir) / "translation_cache.sqlite")
         translator = build_translator(config.translator, cache=cache, progress=config.progress)
     if tagger is None and needs_tg and config.tagger.path:
         tagger = build_tagger(config.tagger)
@@ -73,19 +78,19 @@ def run_pipeline(config: PipelineConfig, *, translator: object = None, tagger: o
             target_tagger = build_tagger(config.target_tagger)
         if nmt_scorer is None and w.get("nmt"):
             nmt_scorer = build_nmt_scorer(config.nmt_scorer)
-    kw = dict(target_tagger=target_tagger, nmt_scorer=nmt_scorer)
     if kind == "translate-test":
         return translate_test(config.input, config, translator=translator, tagger=tagger, aligner=aligner,
-                              collect=collect, **kw)
+                              target_tagger=target_tagger, nmt_scorer=nmt_scorer, collect=collect)
     if kind == "translate-train":
         return translate_train(config.input, config, translator=translator, tagger=tagger, aligner=aligner,
-                               collect=collect, **kw)
+                               target_tagger=target_tagger, nmt_scorer=nmt_scorer, collect=collect)
     if kind == "model-transfer":
         return model_transfer(config.input, config, tagger=tagger, collect=collect)
     return marker_projection(config.input, config, translator=translator, collect=collect)
 
 
-__all__ = ["AlignerConfig", "FilterConfig", "InputConfig", "NMTScorerConfig", "PipelineConfig", "PipelineOutput",
+__all__ = ["AlignerConfig", "ChunkProjection", "FilterConfig", "InputConfig", "NMTScorerConfig", "PipelineConfig",
+           "PipelineOutput",
            "PipelineSummary", "PrecomputedConfig", "ProjectionConfig", "StageFile", "StreamingEvaluation",
            "TaggerConfig", "TranslatorConfig", "build_aligner", "build_nmt_scorer", "build_tagger",
            "build_translator", "chunked", "config_from_dict", "default_tokenize", "iter_sentences",

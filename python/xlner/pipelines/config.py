@@ -37,9 +37,24 @@ A configuration file looks like::
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Type, TypeVar, Union
+
+from xlner.models.base import Aligner, Links, Scorer, Tagger, Translator
+
+if TYPE_CHECKING:  # imported lazily at run time (the builders load torch only when a model is built)
+    from xlner.align.statistical import EflomalConfig
+    from xlner.heuristic import HeuristicConfig
+    from xlner.projection import MatchingConfig
+
+#: A TOML table (or any nested dict of options), as ``tomllib`` reads it.
+Table = Dict[str, Any]
+D = TypeVar("D")
+
+#: A fusion preset name or weights per score component.
+ScoresOption = Union[None, str, Dict[str, float]]
 
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
 PROJECTION_METHODS = ("heuristic", "greedy", "exact", "ilp", "backtranslation")
@@ -93,13 +108,14 @@ class NMTScorerConfig:
 
 @dataclass
 class AlignerConfig:
-    """Aligner: ``kind`` ``embedding`` (``model``: an encoder), ``lexical`` (string similarity, same
-    script) or ``eflomal`` (statistical, trained per chunk); ``options`` go to the aligner's config."""
+    """Aligner: ``kind`` ``embedding`` (``model``: an encoder; ``batch_size`` sentences per forward pass),
+    ``lexical`` (string similarity, same script) or ``eflomal`` (statistical, trained on each whole chunk);
+    ``options`` go to the aligner's config."""
 
     kind: str = "embedding"
     model: Optional[str] = None
     batch_size: int = 64
-    options: Dict[str, Any] = field(default_factory=dict)
+    options: Table = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in ("embedding", "lexical", "eflomal"):
@@ -121,8 +137,8 @@ class ProjectionConfig:
     constraint: str = "<=1"
     time_limit: Optional[float] = None
     heuristic: str = "thesis"
-    heuristic_options: Dict[str, Any] = field(default_factory=dict)
-    scores: Any = None
+    heuristic_options: Table = field(default_factory=dict)
+    scores: ScoresOption = None
     candidates: str = "ngrams"
     labels: Optional[List[str]] = None
     threads: int = -1
@@ -146,16 +162,16 @@ class ProjectionConfig:
         self.matching()
         self.heuristic_config()
 
-    def matching(self) -> Any:
+    def matching(self) -> MatchingConfig:
         """The :class:`xlner.projection.MatchingConfig` of these options."""
         from xlner.projection import MatchingConfig
 
-        kw: Dict[str, Any] = {"max_len": self.max_len, "constraint": self.constraint}
+        kw: Table = {"max_len": self.max_len, "constraint": self.constraint}
         if self.time_limit is not None:
             kw["time_limit"] = self.time_limit
         return MatchingConfig(**kw)
 
-    def heuristic_config(self) -> Any:
+    def heuristic_config(self) -> HeuristicConfig:
         """The :class:`xlner.heuristic.HeuristicConfig` of the preset and its overrides."""
         from xlner.heuristic import HeuristicConfig
 
@@ -235,14 +251,19 @@ class PipelineConfig:
             raise ValueError("projection method 'backtranslation' is a translate-test method")
 
 
-def _build(cls: Any, data: Dict[str, Any], where: str) -> Any:
+_SECTIONS = (TranslatorConfig, TaggerConfig, NMTScorerConfig, AlignerConfig, ProjectionConfig, FilterConfig,
+             PrecomputedConfig, InputConfig)
+
+
+def _build(cls: Type[D], data: Table, where: str) -> D:
+    assert is_dataclass(cls)
     if not isinstance(data, dict):
         raise ValueError(f"config {where}: expected a table, got {type(data).__name__}")
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ValueError(f"config {where}: unknown keys {unknown}; known: {sorted(known)}")
-    kw: Dict[str, Any] = {}
+    kw: Table = {}
     defaults = cls()
     for k, v in data.items():
         cur = getattr(defaults, k)
@@ -256,7 +277,7 @@ def _build(cls: Any, data: Dict[str, Any], where: str) -> Any:
         raise ValueError(f"config {where or 'top level'}: {exc}") from None
 
 
-def config_from_dict(data: Dict[str, Any]) -> PipelineConfig:
+def config_from_dict(data: Table) -> PipelineConfig:
     """A :class:`PipelineConfig` from nested dicts (unknown keys raise ``ValueError`` naming them)."""
     return _build(PipelineConfig, data, "")
 
@@ -264,10 +285,10 @@ def config_from_dict(data: Dict[str, Any]) -> PipelineConfig:
 def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     """Read a TOML configuration file; relative paths in it are resolved against the file's folder (model
     names only when such a path exists, so that hub ids stay as they are)."""
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:  # Python < 3.11
+        import tomli as tomllib
 
     p = Path(path)
     with open(p, "rb") as fh:
@@ -300,11 +321,11 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
     return config_from_dict(data)
 
 
-def with_overrides(cfg: PipelineConfig, overrides: Dict[str, Any]) -> PipelineConfig:
+def with_overrides(cfg: PipelineConfig, overrides: Table) -> PipelineConfig:
     """A copy of ``cfg`` with dotted-key overrides (``{"projection.method": "exact"}``); ``None`` values
     are skipped."""
-    groups: Dict[str, Dict[str, Any]] = {}
-    top: Dict[str, Any] = {}
+    groups: Dict[str, Table] = {}
+    top: Table = {}
     for key, value in overrides.items():
         if value is None:
             continue
@@ -313,10 +334,10 @@ def with_overrides(cfg: PipelineConfig, overrides: Dict[str, Any]) -> PipelineCo
             groups.setdefault(sect, {})[name] = value
         else:
             top[key] = value
-    kw: Dict[str, Any] = dict(top)
+    kw: Table = dict(top)
     for sect, vals in groups.items():
-        cur = getattr(cfg, sect, None)
-        if not is_dataclass(cur):
+        cur: object = getattr(cfg, sect, None)
+        if not isinstance(cur, _SECTIONS):
             raise ValueError(f"unknown config section {sect!r}")
         names = {f.name for f in fields(cur)}
         bad = sorted(set(vals) - names)
@@ -330,7 +351,7 @@ def with_overrides(cfg: PipelineConfig, overrides: Dict[str, Any]) -> PipelineCo
 # Builders (import the model modules lazily: torch/transformers only when a model is built)
 
 
-def build_translator(cfg: TranslatorConfig, *, cache: Optional[str] = None, progress: bool = False) -> Any:
+def build_translator(cfg: TranslatorConfig, *, cache: Optional[str] = None, progress: bool = False) -> Translator:
     """The :class:`xlner.models.translator.Translator` of ``cfg`` (``cache``: cache file when the config
     names none)."""
     if not cfg.model:
@@ -343,7 +364,7 @@ def build_translator(cfg: TranslatorConfig, *, cache: Optional[str] = None, prog
                       batch_size=cfg.batch_size, cache=cfg.cache or cache, progress=progress)
 
 
-def build_tagger(cfg: TaggerConfig) -> Any:
+def build_tagger(cfg: TaggerConfig) -> Tagger:
     """The tagger of ``cfg``: a loaded CRF model or a :class:`xlner.models.token_tagger.TokenTagger`."""
     if not cfg.path:
         raise ValueError("tagger: no model path given ([tagger] path = ... or --tagger)")
@@ -356,7 +377,7 @@ def build_tagger(cfg: TaggerConfig) -> Any:
     return TokenTagger(cfg.path, device=None if cfg.device == "auto" else cfg.device, batch_size=cfg.batch_size)
 
 
-def build_nmt_scorer(cfg: NMTScorerConfig) -> Any:
+def build_nmt_scorer(cfg: NMTScorerConfig) -> Scorer:
     """The :class:`xlner.models.nmt_scorer.NMTScorer` of ``cfg``."""
     if not cfg.model:
         raise ValueError("nmt_scorer: no model given ([nmt_scorer] model = ...)")
@@ -366,8 +387,9 @@ def build_nmt_scorer(cfg: NMTScorerConfig) -> Any:
                                      batch_size=cfg.batch_size)
 
 
-def build_aligner(cfg: AlignerConfig) -> Any:
-    """The aligner of ``cfg`` (an object with ``align_batch(src, tgt)``)."""
+def build_aligner(cfg: AlignerConfig) -> Aligner:
+    """The :class:`~xlner.models.base.Aligner` of ``cfg`` (``batch_size``: the embedding aligner's sentences per
+    forward pass unless its options set one)."""
     if cfg.kind == "lexical":
         from xlner.align.lexical import LexicalAligner, LexicalConfig
 
@@ -376,6 +398,7 @@ def build_aligner(cfg: AlignerConfig) -> Any:
         from xlner.align.embedding import EmbeddingAligner, EmbeddingAlignerConfig
 
         opts = dict(cfg.options)
+        opts.setdefault("batch_size", cfg.batch_size)
         if cfg.model:
             opts["model"] = cfg.model
         return EmbeddingAligner(EmbeddingAlignerConfig(**opts))
@@ -385,17 +408,17 @@ def build_aligner(cfg: AlignerConfig) -> Any:
 
 
 class EflomalChunkAligner:
-    """eflomal as an ``align_batch`` aligner: trained and applied on each batch it is given (a whole
-    pipeline chunk), so larger chunks give better statistics."""
+    """eflomal as an :class:`~xlner.models.base.Aligner`: trained and applied on each batch it is given — a
+    pipeline gives it a whole chunk in one call, so larger chunks give better statistics."""
 
-    def __init__(self, config: Any = None):
+    def __init__(self, config: Optional[EflomalConfig] = None):
         self.config = config
 
-    def align_batch(self, src: List[List[str]], tgt: List[List[str]]) -> List[Any]:
+    def align_batch(self, src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]]) -> List[Links]:
         """Links (src, tgt) of every pair, from eflomal trained on these pairs."""
-        from xlner.align.statistical import align_eflomal
+        from xlner.align import statistical
 
-        res = align_eflomal(src, tgt, config=self.config)
+        res = statistical.align_eflomal([list(s) for s in src], [list(t) for t in tgt], config=self.config)
         return list(res.symmetrized)
 
 

@@ -1,16 +1,19 @@
 """Model transfer (zero-shot baseline): the tagger applied to the target-language text directly.
 
 Stage file: ``target_predictions.jsonl`` (``{"id", "tokens", "tags"}``, resumable). Outputs:
-``predictions.conll`` (tokens, predicted tags, gold as a third column when the input has it) and
-``summary.json`` (with evaluation when gold is present).
+``predictions.conll`` (tokens and predicted tags, the C++ CoNLL writer) and ``summary.json`` (with the
+evaluation when the input has gold tags).
 """
 from __future__ import annotations
 
 import os
-from typing import Any, Optional
+from typing import Optional
 
-from xlner.pipelines import common
+from xlner.models.base import Tagger
+from xlner.pipelines.chunk_stages import label_stage
 from xlner.pipelines.config import PipelineConfig
+from xlner.pipelines.model_calls import stage_key
+from xlner.pipelines.outputs import PredictionWriter
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences
 
 
@@ -18,7 +21,7 @@ def model_transfer(
     sentences: SentencesLike,
     config: Optional[PipelineConfig] = None,
     *,
-    tagger: Any = None,
+    tagger: Optional[Tagger] = None,
     output_dir: Optional[str | os.PathLike[str]] = None,
     collect: bool = False,
 ) -> PipelineOutput:
@@ -28,24 +31,23 @@ def model_transfer(
     """
     cfg = config if config is not None else PipelineConfig(kind="model-transfer")
     run = Run("model-transfer", cfg, output_dir)
-    st = run.stage("target_predictions", common.stage_key(tagger, "tagger"))
-    out = PipelineOutput(run.summary)
-    writer = common.PredictionWriter(run, out, cfg.eval_labels, collect)
+    st = run.stage("target_predictions", stage_key(tagger, "tagger"))
+    writer = PredictionWriter(run.output("predictions.conll"), None, cfg.eval_labels, collect)
     s = run.summary
     try:
         for start, chunk in run.chunks(as_sentences(sentences, cfg)):
             with s.stage("tag"):
-                tags = common.label_stage(st, start, [x.tokens for x in chunk], None, tagger, cfg.tagger.batch_size,
-                                          cfg.projection.labels)
+                tags = label_stage(st, start, [x.tokens for x in chunk], None, tagger, cfg.tagger.batch_size,
+                                   cfg.projection.labels)
             s.kept_sentences += len(chunk)
             with s.stage("write"):
-                writer.write(start, chunk, tags)
-        writer.finish()
+                writer.write_tags(start, chunk, tags)
+        s.evaluation = writer.finish()
         run.close()
     except BaseException:
         run.abort()
         raise
-    return out
+    return PipelineOutput(s, writer.sentences)
 
 
 __all__ = ["model_transfer"]

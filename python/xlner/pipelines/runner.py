@@ -5,11 +5,17 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, IO, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import IO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
 from xlner.io.conll import Sentence
+from xlner.io.jsonl import SentenceSpans
 from xlner.pipelines.config import PipelineConfig
-from xlner.pipelines.stages import PipelineSummary, Precomputed, StageFile, chunked, iter_sentences, progress_bar
+from xlner.pipelines.outputs import AppendedFile
+from xlner.pipelines.stages import (PathLike, PipelineSummary, Precomputed, PrecomputedInput, Record, StageFile,
+                                    chunked,
+                                    iter_sentences, progress_bar)
+
+T = TypeVar("T")
 
 SentencesLike = Union[str, "os.PathLike[str]", Iterable[Sentence], Iterable[Sequence[str]]]
 
@@ -30,7 +36,8 @@ def as_sentences(data: SentencesLike, cfg: PipelineConfig) -> Iterator[Sentence]
             raise ValueError(f"sentence {i}: expected a Sentence or a list of tokens, got {type(s).__name__}")
 
 
-def precomputed(name: str, given: Any, from_file: Any) -> Optional[Precomputed]:
+def precomputed(name: str, given: Optional[PrecomputedInput[T]], from_file: Callable[[PathLike], Iterable[T]]
+                ) -> Optional[Precomputed[T]]:
     """Wrap an in-memory iterable or a file path (read with ``from_file``) as a :class:`Precomputed`."""
     if given is None:
         return None
@@ -42,11 +49,11 @@ def precomputed(name: str, given: Any, from_file: Any) -> Optional[Precomputed]:
 @dataclass
 class PipelineOutput:
     """What a pipeline returns: the summary and, with ``collect=True``, the labelled output sentences
-    and their spans (each span: ``start``, ``end``, ``label``, ``score``, ``source`` entity)."""
+    and their spans (:class:`~xlner.io.jsonl.SentenceSpans`, the schema of ``spans.jsonl``)."""
 
     summary: PipelineSummary
     sentences: List[Sentence] = field(default_factory=list)
-    spans: List[List[Dict[str, Any]]] = field(default_factory=list)
+    spans: List[SentenceSpans] = field(default_factory=list)
 
 
 class Run:
@@ -63,9 +70,10 @@ class Run:
         self.summary = PipelineSummary(name)
         self.stages: Dict[str, StageFile] = {}
         self.writers: Dict[str, IO[str]] = {}
+        self.outputs: Dict[str, AppendedFile] = {}
         self.bar = progress_bar(None, name, cfg.progress)
 
-    def stage(self, name: str, key: Dict[str, Any]) -> StageFile:
+    def stage(self, name: str, key: Optional[Record]) -> StageFile:
         """The resumable stage file ``<out>/<name>.jsonl``."""
         try:
             st = StageFile(self.out / f"{name}.jsonl", key, overwrite=self.cfg.overwrite)
@@ -83,20 +91,22 @@ class Run:
             self.summary.outputs[filename] = str(path)
         return self.writers[filename]
 
-    def write_conll(self, filename: str, tokens: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]) -> None:
-        """Append sentences to a CoNLL output (``token<TAB>tag``, blank line between sentences)."""
-        fh = self.writer(filename)
-        for toks, tg in zip(tokens, tags):
-            fh.write("".join(f"{a}\t{b}\n" for a, b in zip(toks, tg)))
-            fh.write("\n")
+    def output(self, filename: str) -> AppendedFile:
+        """An output file rewritten by this run (``<out>/<filename>``), appended chunk by chunk by the C++
+        writers (:class:`~xlner.pipelines.outputs.AppendedFile`)."""
+        if filename not in self.outputs:
+            path = self.out / filename
+            self.outputs[filename] = AppendedFile(path)
+            self.summary.outputs[filename] = str(path)
+        return self.outputs[filename]
 
-    def write_jsonl(self, filename: str, records: Iterable[Dict[str, Any]]) -> None:
+    def write_jsonl(self, filename: str, records: Iterable[Record]) -> None:
         """Append records to a JSON-lines output."""
         fh = self.writer(filename)
         for r in records:
             fh.write(json.dumps(r, ensure_ascii=False) + "\n")
 
-    def chunks(self, sentences: Iterable[Sentence]) -> Iterator[tuple]:
+    def chunks(self, sentences: Iterable[Sentence]) -> Iterator[Tuple[int, List[Sentence]]]:
         """``(start, chunk)`` pairs over the input, ``chunk_size`` sentences each; updates the progress bar."""
         start = 0
         it = iter(chunked(sentences, self.cfg.chunk_size))
@@ -121,8 +131,7 @@ class Run:
             for name, st in self.stages.items():
                 self.summary.reused[name] = st.reused
                 st.close()
-            for fh in self.writers.values():
-                fh.close()
+            self._close_files()
         path = self.out / "summary.json"
         self.summary.outputs["summary.json"] = str(path)
         path.write_text(json.dumps(self.summary.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -133,8 +142,13 @@ class Run:
         self.bar.close()
         for st in self.stages.values():
             st.close()
+        self._close_files()
+
+    def _close_files(self) -> None:
         for fh in self.writers.values():
             fh.close()
+        for out in self.outputs.values():
+            out.close()
 
 
 __all__ = ["PipelineOutput", "Run", "SentencesLike", "as_sentences", "precomputed"]

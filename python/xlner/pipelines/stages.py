@@ -17,12 +17,19 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from typing import (Any, Callable, Dict, Generic, Iterable, Iterator, List, Optional, Protocol, Sequence, Tuple,
+                    TypeVar, Union)
 
-from xlner.io.conll import Sentence, iter_conll
+from xlner.io.conll import Sentence, iter_conll, load_sentences
 
 T = TypeVar("T")
 Links = List[Tuple[int, int]]
+#: One JSON object of a stage file or a JSON-lines input (values as ``json`` reads them).
+Record = Dict[str, Any]
+#: A file path.
+PathLike = Union[str, "os.PathLike[str]"]
+#: Precomputed values given in memory (one per sentence) or as a file to read them from.
+PrecomputedInput = Union[str, "os.PathLike[str]", Iterable[T]]
 
 _TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]", re.UNICODE)
 
@@ -59,7 +66,7 @@ def _is_jsonl(path: Path) -> bool:
     return path.suffix in (".jsonl", ".json")
 
 
-def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[Dict[str, Any]]:
+def iter_jsonl(path: str | os.PathLike[str]) -> Iterator[Record]:
     """Stream the records of a JSON-lines file; raises ``ValueError`` naming file and line on bad JSON."""
     p = os.fspath(path)
     with open(p, encoding="utf-8") as fh:
@@ -79,9 +86,10 @@ def iter_sentences(path: str | os.PathLike[str], *, with_tags: Optional[bool] = 
                    tags_field: str = "tags", tag_names: Optional[Sequence[str]] = None) -> Iterator[Sentence]:
     """Stream sentences from a CoNLL file, a JSON-lines file or a one-sentence-per-line token file.
 
-    CoNLL: ``with_tags=None`` reads tags when the first line has two fields. JSON lines: ``tokens_field``
-    and the optional ``tags_field`` (tag strings, or integer ids translated through ``tag_names``).
-    Plain text (``.txt`` without a tab or a second column): whitespace-separated tokens per line.
+    JSON lines (``.jsonl``/``.json``): ``tokens_field`` and the optional ``tags_field`` (tag strings, or integer
+    ids translated through ``tag_names``). Any other file is read by :func:`xlner.io.conll.load_sentences`, with
+    the format detection of ``xlner project``: CoNLL (``with_tags=None`` reads tags when the first line ends in an
+    IOB2 tag) or one sentence of whitespace-separated tokens per line.
     """
     p = Path(path)
     if _is_jsonl(p):
@@ -106,30 +114,7 @@ def iter_sentences(path: str | os.PathLike[str], *, with_tags: Optional[bool] = 
                     tags = [str(t) for t in raw]
             yield Sentence(list(toks), tags)
         return
-    with open(p, encoding="utf-8", errors="replace") as fh:
-        first = ""
-        for line in fh:
-            if line.strip():
-                first = line.rstrip("\r\n")
-                break
-    conll = "\t" in first or p.suffix in (".conll", ".tsv", ".iob", ".iob2", ".bio")
-    if not conll and p.suffix == ".txt":
-        # MasakhaNER-style "token TAG" lines are CoNLL; a line of many words is a token file.
-        parts = first.split(" ")
-        last = parts[-1]
-        conll = len(parts) == 2 and (last == "O" or (len(last) > 2 and last[1] == "-" and last[0] in "BI"))
-    if conll:
-        if with_tags is None:
-            parts = first.split("\t") if "\t" in first else first.rsplit(" ", 1)
-            with_tags = len(parts) >= 2
-        yield from iter_conll(p, with_tags=bool(with_tags))
-        return
-    with open(p, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            toks = line.split()
-            if not toks:
-                raise ValueError(f"{p}:{lineno}: sentence {lineno - 1}, field tokens: empty line in a token file")
-            yield Sentence(toks, [])
+    yield from load_sentences(p, with_tags=with_tags)
 
 
 def iter_talp(path: str | os.PathLike[str]) -> Iterator[Links]:
@@ -182,17 +167,17 @@ def iter_precomputed_tags(path: str | os.PathLike[str]) -> Iterator[Sentence]:
     yield from iter_conll(p, with_tags=True)
 
 
-class Precomputed:
+class Precomputed(Generic[T]):
     """A stream of precomputed per-sentence values consumed chunk by chunk, checked for length."""
 
-    def __init__(self, name: str, values: Iterable[Any]):
+    def __init__(self, name: str, values: Iterable[T]):
         self.name = name
         self._it = iter(values)
         self._taken = 0
 
-    def take(self, n: int) -> List[Any]:
+    def take(self, n: int) -> List[T]:
         """The next ``n`` values; ``ValueError`` when the precomputed input runs out first."""
-        out = []
+        out: List[T] = []
         for _ in range(n):
             try:
                 out.append(next(self._it))
@@ -225,7 +210,7 @@ class StageFile:
     (no producer at hand) accepts whatever is cached; missing records then cannot be computed.
     """
 
-    def __init__(self, path: str | os.PathLike[str], key: Optional[Dict[str, Any]], *, overwrite: bool = False,
+    def __init__(self, path: str | os.PathLike[str], key: Optional[Record], *, overwrite: bool = False,
                  resume: bool = True):
         self.path = Path(path)
         self.meta_path = self.path.with_name(self.path.name + ".meta.json")
@@ -270,7 +255,7 @@ class StageFile:
             os.truncate(self.path, good)
         return n
 
-    def run(self, start: int, count: int, compute: Callable[[List[int]], List[Dict[str, Any]]]) -> List[Dict[str, Any]]:
+    def run(self, start: int, count: int, compute: Callable[[List[int]], List[Record]]) -> List[Record]:
         """Records of sentences ``start .. start+count-1``: cached ones read back, the others computed.
 
         ``compute(positions)`` gets the positions (0-based within this chunk) still missing and returns
@@ -280,7 +265,7 @@ class StageFile:
             raise ValueError(f"stage {self.path.name}: chunks must be processed in order "
                              f"(expected start {self._next}, got {start})")
         self._next = start + count
-        out: List[Dict[str, Any]] = []
+        out: List[Record] = []
         while len(out) < count and self._read < self.cached:
             rec = json.loads(self._reader.readline())
             self._read += 1
@@ -330,7 +315,7 @@ class PipelineSummary:
     kept_sentences: int = 0
     stage_seconds: Dict[str, float] = field(default_factory=dict)
     reused: Dict[str, int] = field(default_factory=dict)
-    evaluation: Optional[Dict[str, Any]] = None
+    evaluation: Optional[Record] = None
     outputs: Dict[str, str] = field(default_factory=dict)
 
     @property
@@ -347,7 +332,7 @@ class PipelineSummary:
         finally:
             self.stage_seconds[name] = self.stage_seconds.get(name, 0.0) + time.perf_counter() - t0
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> Record:
         """JSON-ready form (with ``projection_ratio``)."""
         d = asdict(self)
         d["projection_ratio"] = self.projection_ratio
@@ -373,7 +358,19 @@ class PipelineSummary:
         return "\n".join(lines)
 
 
-def progress_bar(total: Optional[int], desc: str, enabled: bool) -> Any:
+class ProgressBar(Protocol):
+    """What the pipelines use of a tqdm bar."""
+
+    def update(self, n: int = 1) -> object:
+        """Advance by ``n`` sentences."""
+        ...
+
+    def close(self) -> None:
+        """Close the bar."""
+        ...
+
+
+def progress_bar(total: Optional[int], desc: str, enabled: bool) -> ProgressBar:
     """A tqdm bar (or a silent stand-in when disabled or tqdm is missing)."""
     if enabled:
         try:
@@ -389,13 +386,11 @@ class _NoBar:
     def update(self, n: int = 1) -> None:
         pass
 
-    def set_postfix_str(self, s: str) -> None:
-        pass
-
     def close(self) -> None:
         pass
 
 
-__all__ = ["Links", "PipelineSummary", "Precomputed", "StageFile", "chunked", "default_tokenize", "detokenize",
+__all__ = ["Links", "PathLike", "PipelineSummary", "Precomputed", "PrecomputedInput", "ProgressBar", "Record",
+           "StageFile", "chunked", "default_tokenize", "detokenize",
            "iter_jsonl", "iter_precomputed_links", "iter_precomputed_tags", "iter_precomputed_tokens",
            "iter_sentences", "iter_talp", "progress_bar"]

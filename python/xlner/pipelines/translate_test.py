@@ -9,36 +9,47 @@ Stage files in the output folder (resumable, see :mod:`xlner.pipelines.stages`):
 * ``alignments.jsonl`` — ``{"id", "links"}`` with links ``[english_index, target_index]``;
 * ``backtranslations.jsonl`` (method ``backtranslation`` only) — ``{"id", "marked", "entities", "labels"}``.
 
-Outputs: ``spans.jsonl`` (projected spans with scores and their English entity), ``predictions.conll``
-(target tokens and predicted tags; gold as a third column when the input has it) and ``summary.json``.
+Outputs, written by the C++ writers of ``xlner project`` (:mod:`xlner.pipelines.outputs`): ``predictions.conll``
+(target tokens and predicted tags), ``spans.jsonl`` (the projected spans, scores and the index of their English
+entity, in the one spans schema of :mod:`xlner.io.jsonl`) and ``summary.json`` (with the evaluation when the
+input has gold tags). From precomputed translations, source labels and alignments, ``predictions.conll`` and
+``spans.jsonl`` equal those of ``xlner project`` on the same files, byte for byte.
 """
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
+
+import numpy as np
 
 from xlner.batch import LabelVocab
-from xlner.pipelines import common
+from xlner.io.conll import TokenCorpus
+from xlner.models.base import Aligner, AnyScorer, Links, Tagger, Translator
+from xlner.pipelines import chunk_stages as cs
+from xlner.pipelines.chunk_stages import LabelRecord
 from xlner.pipelines.config import PipelineConfig
+from xlner.pipelines.marker import mark_entities
+from xlner.pipelines.model_calls import stage_key, translate
+from xlner.pipelines.outputs import PredictionWriter
+from xlner.pipelines.projecting import ChunkProjection
 from xlner.pipelines.runner import PipelineOutput, Run, SentencesLike, as_sentences, precomputed
-from xlner.pipelines.stages import default_tokenize, iter_jsonl
-
+from xlner.pipelines.stages import PrecomputedInput, Record, default_tokenize, iter_jsonl
 
 def translate_test(
     sentences: SentencesLike,
     config: Optional[PipelineConfig] = None,
     *,
-    translator: Any = None,
-    tagger: Any = None,
-    aligner: Any = None,
-    target_tagger: Any = None,
-    nmt_scorer: Any = None,
-    translations: Any = None,
-    alignments: Any = None,
-    source_labels: Any = None,
-    backtranslations: Any = None,
+    translator: Optional[Translator] = None,
+    tagger: Optional[Tagger] = None,
+    aligner: Optional[Aligner] = None,
+    target_tagger: Optional[Tagger] = None,
+    nmt_scorer: Optional[AnyScorer] = None,
+    translations: Optional[PrecomputedInput[Sequence[str]]] = None,
+    alignments: Optional[PrecomputedInput[Links]] = None,
+    source_labels: Optional[PrecomputedInput[LabelRecord]] = None,
+    backtranslations: Optional[PrecomputedInput[Record]] = None,
     output_dir: Optional[str | os.PathLike[str]] = None,
-    tokenize: Any = default_tokenize,
+    tokenize: Callable[[str], List[str]] = default_tokenize,
     collect: bool = False,
 ) -> PipelineOutput:
     """Run translate-test over ``sentences`` (target language ``config.src_lang``, pivot ``config.tgt_lang``).
@@ -68,34 +79,34 @@ def translate_test(
     cfg = config if config is not None else PipelineConfig(kind="translate-test")
     run = Run("translate-test", cfg, output_dir)
     pc = cfg.precomputed
-    pre_tr, pre_al, pre_lb = common.precomputed_inputs(cfg, translations, alignments, source_labels)
+    pre_tr, pre_al, pre_lb = cs.precomputed_inputs(cfg, translations, alignments, source_labels)
     method = cfg.projection.method
     pre_bt = precomputed("backtranslations", backtranslations if backtranslations is not None
                          else pc.backtranslations, iter_jsonl)
-    st_tr = common.open_stage(run, "translations", pre_tr, common.stage_key(
+    st_tr = cs.open_stage(run, "translations", pre_tr, stage_key(
         translator, "translator", src_lang=cfg.src_lang, tgt_lang=cfg.tgt_lang))
-    st_lb = common.open_stage(run, "source_predictions", pre_lb, common.stage_key(tagger, "tagger"))
+    st_lb = cs.open_stage(run, "source_predictions", pre_lb, stage_key(tagger, "tagger"))
     if method == "backtranslation":
-        st_al = common.open_stage(run, "backtranslations", pre_bt, common.stage_key(
+        st_al = cs.open_stage(run, "backtranslations", pre_bt, stage_key(
             translator, "translator", src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang))
     else:
-        st_al = common.open_stage(run, "alignments", pre_al, common.stage_key(aligner, "aligner"))
+        st_al = cs.open_stage(run, "alignments", pre_al, stage_key(aligner, "aligner"))
     vocab = LabelVocab()
     heuristic = cfg.projection.heuristic_config()
-    out = PipelineOutput(run.summary)
-    writer = common.PredictionWriter(run, out, cfg.eval_labels, collect)
+    writer = PredictionWriter(run.output("predictions.conll"), run.output("spans.jsonl"), cfg.eval_labels, collect)
     s = run.summary
     try:
         for start, chunk in run.chunks(as_sentences(sentences, cfg)):
             tgt = [x.tokens for x in chunk]
+            target = TokenCorpus.from_lists(tgt)
             # 1. translation into the pivot language
             with s.stage("translate"):
-                eng = common.translate_stage(st_tr, start, tgt, pre_tr, translator, cfg.src_lang, cfg.tgt_lang,
-                                             tokenize)
+                eng = cs.translate_stage(st_tr, start, tgt, pre_tr, translator, cfg.src_lang, cfg.tgt_lang,
+                                         tokenize)
             # 2. tagging the pivot side
             with s.stage("tag source"):
-                src_tags = common.label_stage(st_lb, start, eng, pre_lb, tagger, cfg.tagger.batch_size,
-                                              cfg.projection.labels, what="translation tokens")
+                src_tags = cs.label_stage(st_lb, start, eng, pre_lb, tagger, cfg.tagger.batch_size,
+                                          cfg.projection.labels, what="translation tokens")
             # 3. alignment (or back-translation) and 4. projection
             if method == "backtranslation":
                 with s.stage("back-translate"):
@@ -104,43 +115,43 @@ def translate_test(
                         translator, [eng[p] for p in pos], [src_tags[p] for p in pos], cfg,
                         [given_bt[p] for p in pos] if given_bt is not None else None, start, pos))
                 with s.stage("project"):
-                    tags, spans, n_src = _project_backtranslations(tgt, bt, start)
+                    projection = _project_backtranslations(target, bt, start)
             else:
-                pr = common.align_and_project(s, st_al, start, cfg, eng, src_tags, tgt, pre_al, aligner, vocab=vocab,
-                                              heuristic=heuristic, target_tagger=target_tagger,
-                                              nmt_scorer=nmt_scorer, src_lang=cfg.tgt_lang, tgt_lang=cfg.src_lang)
-                tags, spans, n_src = pr.tags, pr.spans, pr.source_entities
-            common.count_projected(s, n_src, spans)
+                projection = cs.align_and_project(s, st_al, start, cfg, eng, src_tags, tgt, pre_al, aligner,
+                                                  vocab=vocab, heuristic=heuristic, target_tagger=target_tagger,
+                                                  nmt_scorer=nmt_scorer, src_lang=cfg.tgt_lang,
+                                                  tgt_lang=cfg.src_lang, target=target)
+            cs.count_projected(s, projection)
             s.kept_sentences += len(chunk)
             # 5. outputs and evaluation
             with s.stage("write"):
-                run.write_jsonl("spans.jsonl", ({"id": start + i, "tokens": tgt[i], "spans": spans[i]}
-                                                for i in range(len(chunk))))
-                writer.write(start, chunk, tags, spans)
-        writer.finish()
+                writer.write_projection(start, chunk, projection)
+        s.evaluation = writer.finish()
         run.close([pre_tr, pre_al, pre_lb, pre_bt])
     except BaseException:
         run.abort()
         raise
-    return out
+    return PipelineOutput(s, writer.sentences, writer.spans)
 
 
-def _backtranslate(translator: Any, eng: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
-                   cfg: PipelineConfig, given: Optional[Sequence[Dict[str, Any]]] = None, start: int = 0,
-                   pos: Sequence[int] = ()) -> List[Dict[str, Any]]:
+def _backtranslate(translator: Optional[Translator], eng: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+                   cfg: PipelineConfig, given: Optional[Sequence[Record]] = None, start: int = 0,
+                   pos: Sequence[int] = ()) -> List[Record]:
     """Translate the tagged English sentences (entities in markers) and each entity back into the
     target language (or take ``given`` precomputed back-translations, checked against the entities)."""
     from xlner.align.backtranslation import BacktranslationConfig
 
     bcfg = BacktranslationConfig()
-    marked, ents, labs = [], [], []
+    marked: List[str] = []
+    ents: List[List[str]] = []
+    labs: List[List[str]] = []
     for toks, tg in zip(eng, tags):
-        m, e, lb = common.mark_entities(toks, tg, bcfg.open_marker, bcfg.close_marker)
+        m, e, lb = mark_entities(toks, tg, bcfg.open_marker, bcfg.close_marker)
         marked.append(m)
         ents.append(e)
         labs.append(lb)
     if given is not None:
-        out = []
+        out: List[Record] = []
         for k, (g, lb) in enumerate(zip(given, labs)):
             if not isinstance(g, dict) or not isinstance(g.get("marked"), str) \
                     or not isinstance(g.get("entities"), list):
@@ -152,36 +163,25 @@ def _backtranslate(translator: Any, eng: Sequence[Sequence[str]], tags: Sequence
             out.append({"marked": g["marked"], "entities": list(g["entities"]), "labels": lb})
         return out
     flat = [e for es in ents for e in es]
-    hyp = common.translate(translator, marked, cfg.tgt_lang, cfg.src_lang)
-    ent_hyp = common.translate(translator, flat, cfg.tgt_lang, cfg.src_lang) if flat else []
-    out, k = [], 0
+    hyp = translate(translator, marked, cfg.tgt_lang, cfg.src_lang)
+    ent_hyp = translate(translator, flat, cfg.tgt_lang, cfg.src_lang) if flat else []
+    out = []
+    k = 0
     for h, es, lb in zip(hyp, ents, labs):
         out.append({"marked": h, "entities": ent_hyp[k:k + len(es)], "labels": lb})
         k += len(es)
     return out
 
 
-def _project_backtranslations(tgt: Sequence[Sequence[str]], bt: Sequence[Dict[str, Any]], start: int):
+def _project_backtranslations(target: TokenCorpus, bt: Sequence[Record], start: int) -> ChunkProjection:
     from xlner.align.backtranslation import project_backtranslations
-    from xlner.tagging import batch_spans_to_tags
-    import numpy as np
 
     try:
-        alns, res = project_backtranslations([list(t) for t in tgt], [r["marked"] for r in bt],
-                                             [r["entities"] for r in bt], [r["labels"] for r in bt])
+        _, res = project_backtranslations(target.token_lists(), [r["marked"] for r in bt],
+                                          [r["entities"] for r in bt], [r["labels"] for r in bt])
     except (ValueError, IndexError) as exc:
         raise type(exc)(f"chunk starting at sentence {start}: {exc}") from None
-    lens = np.asarray([len(t) for t in tgt], dtype=np.int32)
-    tags = batch_spans_to_tags(lens, res.offsets, res.start, res.end, res.label, res.labels, threads=1)
-    spans = []
-    for i, a in enumerate(alns):
-        row = []
-        for s_, e_, lab, ent, score in res.spans(i):
-            rec = a.entities[ent]
-            row.append({"start": s_, "end": e_, "label": res.labels.name(lab), "score": round(score, 6),
-                        "source": [rec.start, rec.end], "source_text": " ".join(a.bt_tokens[rec.start:rec.end])})
-        spans.append(row)
-    return tags, spans, [len(r["labels"]) for r in bt]
+    return ChunkProjection(target, res, np.array([len(r["labels"]) for r in bt], dtype=np.int64))
 
 
 __all__ = ["translate_test"]

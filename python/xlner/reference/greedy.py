@@ -1,4 +1,4 @@
-"""Pure-Python greedy matching written from the definition in DESIGN.md (not from the C++ code).
+"""Pure-Python greedy matching written from the definition in docs/architecture.md (not from the C++ code).
 
 Dense score matrix over all n-grams up to M; repeatedly take the highest positive score (ties: lowest
 entity, then candidate order), assign it, zero every candidate overlapping it, and zero the entity's row
@@ -41,7 +41,7 @@ def greedy(scores: List[List[float]], cands: Sequence[Span], op: str, n: int) ->
     mat = [list(r) for r in scores]
     cap = cap_of(op, n)
     counts = [0] * len(mat)
-    chosen = []
+    chosen: List[Tuple[int, int, float]] = []
     while True:
         best = None
         for e, row in enumerate(mat):

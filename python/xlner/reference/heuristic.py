@@ -1,5 +1,5 @@
 """Pure-Python reference of the heuristic projection, written from the definitions in
-``xlner.heuristic`` (thesis form of DESIGN.md and the rules of Easy-Label-Projection).
+``xlner.heuristic`` (thesis form of docs/architecture.md and the rules of Easy-Label-Projection).
 
 It works on one sentence at a time with plain lists and a tag array, favouring obviousness over
 speed. The C++ core must give exactly the same spans (tests) and the bench measures it as the
@@ -8,7 +8,12 @@ pure-Python baseline.
 from __future__ import annotations
 
 import string
-from typing import List, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    from xlner.batch import ProjectionBatch
+    from xlner.heuristic import HeuristicConfig
 
 # (start, end exclusive, label id, source entity index, score)
 SpanTuple = Tuple[int, int, int, int, float]
@@ -30,7 +35,7 @@ def _runs(words: Sequence[int]) -> List[List[int]]:
     return runs
 
 
-def _may_merge(prev: List[int], nxt: List[int], cfg) -> bool:
+def _may_merge(prev: List[int], nxt: List[int], cfg: HeuristicConfig) -> bool:
     if cfg.merge_rule == "gap":
         # at most d unaligned words between the two ranges
         return nxt[0] - prev[1] <= cfg.merge_distance
@@ -40,7 +45,7 @@ def _may_merge(prev: List[int], nxt: List[int], cfg) -> bool:
 
 
 def entity_ranges(s: int, e: int, links: Sequence[Tuple[int, int]], punct: Optional[Sequence[bool]],
-                  cfg) -> Tuple[List[int], List[List[int]]]:
+                  cfg: HeuristicConfig) -> Tuple[List[int], List[List[int]]]:
     """Aligned target words of the source entity [s, e) and the ranges kept for it.
 
     Returns (aligned words after the punctuation filter, kept ranges sorted by start).
@@ -73,13 +78,22 @@ def _entity_order(entities: Sequence[Tuple[int, int, int]], order: str) -> List[
     raise ValueError(f"unknown order {order!r}")
 
 
+@dataclass
+class _Item:
+    """Easy-Label-Projection's unit of collision handling: sorted target words, a label, member entities."""
+
+    words: List[int]
+    label: int
+    members: List[int]
+
+
 def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], links: Sequence[Tuple[int, int]],
-                     punct: Optional[Sequence[bool]], cfg) -> List[SpanTuple]:
+                     punct: Optional[Sequence[bool]], cfg: HeuristicConfig) -> List[SpanTuple]:
     """Project one sentence. ``entities``: (start, end, label id); ``links``: (src, tgt);
     ``punct``: per target word, True for punctuation (or None). Returns spans sorted by start."""
     order = _entity_order(entities, cfg.order)
-    aligned = {}
-    kept = {}
+    aligned: Dict[int, List[int]] = {}
+    kept: Dict[int, List[List[int]]] = {}
     for i in order:
         s, e, _ = entities[i]
         aligned[i], kept[i] = entity_ranges(s, e, links, punct, cfg)
@@ -96,18 +110,19 @@ def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], lin
     elif cfg.collisions == "elp":
         # every entity with at least one kept range becomes an item: its sorted kept words, its label
         # and its member entities (in visiting order)
-        items = []
+        items: List[_Item] = []
         for i in order:
             words = sorted(w for r in kept[i] for w in range(r[0], r[1]))
             if words:
-                items.append([words, entities[i][2], [i]])
+                items.append(_Item(words, entities[i][2], [i]))
         # pass 1: an item whose last word is at or after the first word of the next one "collides";
         # same label: the two become one item (union of words), compared again with the next
         k = 0
         while k < len(items) - 1:
-            if items[k][0][-1] >= items[k + 1][0][0] and items[k][1] == items[k + 1][1]:
-                items[k][0] = sorted(set(items[k][0]) | set(items[k + 1][0]))
-                items[k][2] = items[k][2] + items[k + 1][2]
+            a, b = items[k], items[k + 1]
+            if a.words[-1] >= b.words[0] and a.label == b.label:
+                a.words = sorted(set(a.words) | set(b.words))
+                a.members = a.members + b.members
                 del items[k + 1]
             else:
                 k += 1
@@ -115,8 +130,8 @@ def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], lin
         # else the second one
         k = 0
         while k < len(items) - 1:
-            if items[k][0][-1] >= items[k + 1][0][0]:
-                if len(items[k][0]) > len(items[k + 1][0]):
+            if items[k].words[-1] >= items[k + 1].words[0]:
+                if len(items[k].words) > len(items[k + 1].words):
                     del items[k + 1]
                 else:
                     del items[k]
@@ -124,10 +139,10 @@ def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], lin
                 k += 1
         # write in order; later items overwrite earlier ones; a word of an item belongs to the first
         # member entity whose kept ranges contain it
-        for words, lab, members in items:
-            for w in words:
-                owner = next(m for m in members if any(r[0] <= w < r[1] for r in kept[m]))
-                tags[w] = (lab, owner, w == words[0])
+        for item in items:
+            for w in item.words:
+                owner = next(m for m in item.members if any(r[0] <= w < r[1] for r in kept[m]))
+                tags[w] = (item.label, owner, w == item.words[0])
     else:
         raise ValueError(f"unknown collisions {cfg.collisions!r}")
 
@@ -135,12 +150,17 @@ def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], lin
     spans: List[SpanTuple] = []
     w = 0
     while w < tgt_len:
-        if tags[w] is None:
+        tag = tags[w]
+        if tag is None:
             w += 1
             continue
-        lab, ent, _ = tags[w]
+        lab, ent, _ = tag
+
+        def continues(t: Optional[Tuple[int, int, bool]]) -> bool:
+            return t is not None and not t[2] and t[0] == lab
+
         end = w + 1
-        while end < tgt_len and tags[end] is not None and not tags[end][2] and tags[end][0] == lab:
+        while end < tgt_len and continues(tags[end]):
             end += 1
         hits = sum(1 for t in aligned[ent] if w <= t < end)
         spans.append((w, end, lab, ent, hits / (end - w)))
@@ -148,9 +168,10 @@ def project_sentence(tgt_len: int, entities: Sequence[Tuple[int, int, int]], lin
     return spans
 
 
-def project_batch(batch, cfg, punct: Optional[Sequence[Sequence[bool]]] = None) -> List[List[SpanTuple]]:
+def project_batch(batch: ProjectionBatch, cfg: HeuristicConfig,
+                  punct: Optional[Sequence[Sequence[bool]]] = None) -> List[List[SpanTuple]]:
     """Project every sentence of a :class:`xlner.batch.ProjectionBatch` (``punct``: per sentence masks)."""
-    out = []
+    out: List[List[SpanTuple]] = []
     for i in range(len(batch)):
         out.append(project_sentence(int(batch.tgt_len[i]), batch.entities(i), batch.links(i),
                                     None if punct is None else punct[i], cfg))

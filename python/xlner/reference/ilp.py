@@ -1,4 +1,4 @@
-"""Brute-force optimum of the projection matching, written from the definition (DESIGN.md), for tests.
+"""Brute-force optimum of the projection matching, written from the definition (docs/architecture.md), for tests.
 
 Every assignment of pairwise disjoint candidates to entities is enumerated (left to right over the
 target words: leave the word, or start a candidate there and give it to an entity); the best one whose

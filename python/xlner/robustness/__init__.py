@@ -49,6 +49,7 @@ __all__ = [
     "Perturbation", "Perturbed", "TokenNoise", "UnknownEntityReplacement", "sentence_rng",
     "QWERTY_NEIGHBOURS", "STOPWORDS", "EmbeddingNeighbours", "NamePool", "build_vocabulary", "entity_spans",
     "is_context_word", "stopwords",
-    "RobustnessReport", "ScoreRow", "as_predictor", "carry_alignment", "entity_scores", "evaluate_robustness", "perturb_corpus",
+    "RobustnessReport", "ScoreRow", "as_predictor", "carry_alignment", "entity_scores", "evaluate_robustness",
+    "perturb_corpus",
     "perturb_sentences", "standard_suite", "write_perturbed",
 ]

@@ -101,7 +101,7 @@ def _edit_words(tokens: Sequence[str], tags: Optional[Sequence[str]], target: st
 
 
 def _rebuild(tokens: List[str], tags: Optional[List[str]],
-             edits: List[Tuple[int, int, List[str], Optional[List[str]], str, str]]) -> Perturbed:
+             edits: Sequence[Tuple[int, int, List[str], Optional[List[str]], str, str]]) -> Perturbed:
     """Apply sorted, non-overlapping edits ``(start, end, new_tokens, new_tags, kind, label)``."""
     out_t: List[str] = []
     out_g: Optional[List[str]] = [] if tags is not None else None
@@ -365,7 +365,9 @@ class TokenNoise(Perturbation):
         while i < n:
             t, g = toks[i], gold[i]
             if g != "O" or rng.random() >= self.rate:
-                out_t.append(t), out_g.append(g), origin.append(i)
+                out_t.append(t)
+                out_g.append(g)
+                origin.append(i)
                 i += 1
                 continue
             op = self.ops[rng.randrange(len(self.ops))]
@@ -389,7 +391,9 @@ class TokenNoise(Perturbation):
                 changes.append(Change("swap", i, i + 2, [t, toks[i + 1]], [toks[i + 1], t], "O"))
                 i += 2
             else:
-                out_t.append(t), out_g.append(g), origin.append(i)
+                out_t.append(t)
+                out_g.append(g)
+                origin.append(i)
                 i += 1
         return Perturbed(out_t, out_g if tags is not None else None, origin, changes)
 

@@ -231,7 +231,8 @@ class EmbeddingNeighbours:
     @staticmethod
     def _norm(m: np.ndarray, offset: int = 0) -> np.ndarray:
         if m.ndim != 2:
-            raise ValueError(f"embedding function returned shape {m.shape}, expected [n_words, dim] (batch at {offset})")
+            raise ValueError(f"embedding function returned shape {m.shape}, expected [n_words, dim] "
+                             f"(batch at {offset})")
         n = np.linalg.norm(m, axis=1, keepdims=True)
         return m / np.where(n == 0, 1.0, n)
 

@@ -83,6 +83,11 @@ def carry_alignment(
     return sorted(out)
 
 
+def _edits(log: Sequence[Dict[str, object]]) -> int:
+    """Number of edits in a perturbation log (the ``changes`` of every changed sentence)."""
+    return sum(len(c) for e in log if isinstance(c := e["changes"], list))
+
+
 def perturb_corpus(
     sentences: Sequence[Sentence], perturbation: Perturbation, *, seed: int = 0
 ) -> Tuple[List[Sentence], List[Dict[str, object]]]:
@@ -171,7 +176,7 @@ def write_perturbed(
             "file": fname,
             "params": pert.describe(),
             "sentences_changed": len(log),
-            "edits": sum(len(e["changes"]) for e in log),  # type: ignore[arg-type]
+            "edits": _edits(log),
             "changes": log,
         }
     with open(os.path.join(os.fspath(out_dir), "manifest.json"), "w", encoding="utf-8") as fh:
@@ -189,9 +194,9 @@ def as_predictor(model: object) -> Predictor:
     ``List[List[str]] -> List[List[str]]`` (e.g. a projection pipeline that closes over the source
     side and maps perturbed target sentences, in corpus order, to IOB2 tags)."""
     if hasattr(model, "predict") and callable(getattr(model, "predict")):
-        return model.predict  # type: ignore[no-any-return, attr-defined]
+        return model.predict
     if callable(model):
-        return model  # type: ignore[return-value]
+        return model
     raise TypeError(f"expected a Tagger (with predict) or a callable, got {type(model).__name__}")
 
 
@@ -343,15 +348,17 @@ def evaluate_robustness(
     keep = [i for i, s in enumerate(sentences) if not s.is_docstart and s.tokens]
     for i in keep:
         if len(sentences[i].tags) != len(sentences[i].tokens):
-            raise ValueError(f"sentence {i}, field tags: evaluation needs gold tags ({len(sentences[i].tokens)} tokens, "
+            raise ValueError(f"sentence {i}, field tags: evaluation needs gold tags "
+                             f"({len(sentences[i].tokens)} tokens, "
                              f"{len(sentences[i].tags)} tags)")
     clean = [sentences[i] for i in keep]
-    report = RobustnessReport(entity_scores([s.tags for s in clean], _predict_checked(predict, clean, "clean"), "clean"),
+    report = RobustnessReport(entity_scores([s.tags for s in clean], _predict_checked(predict, clean, "clean"),
+                                            "clean"),
                               title=title)
     items: List[Tuple[str, List[Sentence], int, int]] = []
     for name, pert in suite.items():
         pert_sents, log = perturb_corpus(sentences, pert, seed=seed)
-        items.append((name, pert_sents, len(log), sum(len(e["changes"]) for e in log)))  # type: ignore[arg-type]
+        items.append((name, pert_sents, len(log), _edits(log)))
     for name, sents in (perturbed or {}).items():
         if len(sents) != len(sentences):
             raise ValueError(f"perturbed set {name!r}: {len(sents)} sentences, clean set has {len(sentences)}")
@@ -371,6 +378,7 @@ def evaluate_robustness(
 
 
 __all__ = [
-    "Predictor", "perturb_sentences", "carry_alignment", "perturb_corpus", "standard_suite", "write_perturbed", "as_predictor",
+    "Predictor", "perturb_sentences", "carry_alignment", "perturb_corpus", "standard_suite", "write_perturbed",
+    "as_predictor",
     "ScoreRow", "entity_scores", "RobustnessReport", "evaluate_robustness",
 ]

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult
 from xlner.evaluate import evaluate
-from xlner.io.conll import Sentence
-from xlner.tagging import batch_spans_to_tags, batch_tags_to_spans
+from xlner.io.conll import Sentence, TokenCorpus
+from xlner.io.corpus import build_batch
+from xlner.io.talp import Alignments
+from xlner.tagging import batch_spans_to_tags
 
 
 @dataclass
@@ -17,7 +19,7 @@ class Table:
 
     title: str
     headers: List[str]
-    rows: List[List[object]]
+    rows: Sequence[Sequence[object]]
     note: str = ""
 
     def markdown(self) -> str:
@@ -45,13 +47,20 @@ class StudyResult:
     notes: List[str] = field(default_factory=list)
 
 
-def gold_batch(src: Sequence[Sentence], tgt_lens: Sequence[int], alignments: Sequence[Sequence[Tuple[int, int]]],
-               labels: Optional[LabelVocab] = None) -> ProjectionBatch:
-    """A batch whose entities are the gold entities of the source sentences."""
-    vocab = labels if labels is not None else LabelVocab()
-    off, s, e, l = batch_tags_to_spans([x.tags for x in src], vocab)
-    ents = [[(int(s[k]), int(e[k]), int(l[k])) for k in range(off[i], off[i + 1])] for i in range(len(src))]
-    return ProjectionBatch.from_lists([len(x.tokens) for x in src], list(tgt_lens), ents, alignments, labels=vocab)
+def gold_batch(src: Sequence[Sentence], tgt: Sequence[Union[Sentence, Sequence[str]]],
+               alignments: Sequence[Sequence[Tuple[int, int]]], labels: Optional[LabelVocab] = None
+               ) -> ProjectionBatch:
+    """The batch of ``xlner project`` whose entities are the gold entities of the source sentences: source and
+    target as :class:`~xlner.io.conll.TokenCorpus` (C++ tag encoder), links as :class:`~xlner.io.talp.Alignments`,
+    checked and built by :func:`~xlner.io.corpus.build_batch`. ``tgt``: sentences or token lists."""
+    source = TokenCorpus.from_lists([x.tokens for x in src], [x.tags for x in src],
+                                    labels=labels.names if labels is not None else None)
+    target = TokenCorpus.from_lists([t.tokens if isinstance(t, Sentence) else t for t in tgt])
+    batch = build_batch(source, target, Alignments.from_lists(alignments))
+    if labels is not None:
+        for name in batch.labels.names[len(labels):]:
+            labels.id(name)
+    return batch
 
 
 def result_tags(result: ProjectionResult, tgt_lens: Sequence[int]) -> List[List[str]]:

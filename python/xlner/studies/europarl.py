@@ -2,7 +2,8 @@
 
 Word alignments are computed here, offline: eflomal (``xlner.align.statistical``) trained on the 799
 Europarl-NER pairs plus the conll2003-deepl en/xx train+dev+test pairs, on words stemmed to their first
-5 characters, forward and reverse, then each symmetrisation; optionally united with the lexical aligner's links (identical or near-identical words:
+5 characters, forward and reverse, then each symmetrisation; optionally united with the lexical aligner's links
+(identical or near-identical words:
 names, numbers) as an extra signal. Alignments are cached as talp files (eflomal samples randomly, so
 the cache also makes a report reproducible).
 """
@@ -108,12 +109,12 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
         tl = [len(s.tokens) for s in xx]
         toks = [s.tokens for s in xx]
         for vname, links in variants.items():
-            b = gold_batch(en, tl, links)
+            b = gold_batch(en, xx, links)
             h = project(b, "heuristic", heuristic="thesis", tgt_tokens=toks, threads=threads)
             g = project(b, "greedy", matching=MatchingConfig(constraint="<=1"), threads=threads)
             align_rows.setdefault(vname, {})[lang] = (f1_pair(gold, result_tags(h, tl))[0],
                                                      f1_pair(gold, result_tags(g, tl))[0])
-        b = gold_batch(en, tl, variants[main_alignment])
+        b = gold_batch(en, xx, variants[main_alignment])
         for name, cfg in _heuristic_sweep():
             r, secs = timed(lambda: project(b, "heuristic", heuristic=cfg, tgt_tokens=toks, threads=threads))
             f_all, f_nomisc = f1_pair(gold, result_tags(r, tl))
@@ -127,14 +128,14 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
     # best sweep configuration (mean over languages) joins the main table
     best = max(sweep_rows, key=lambda k: sum(sweep_rows[k].values()))
     headers = ["method"] + [f"{l} F1" for l in langs] + [f"{l} F1 no MISC" for l in langs] + ["ms (all langs)"]
-    rows: List[List[object]] = []
+    rows: List[Sequence[object]] = []
     for name, per in main_rows.items():
         rows.append([name] + [per[l][0] for l in langs] + [per[l][1] for l in langs]
                     + [f"{1000 * sum(per[l][2] for l in langs):.1f}"])
     rows.append([f"heuristic best of sweep ({best})"] + [sweep_rows[best][l] for l in langs] + ["" for _ in langs]
                 + [""])
-    for name, per in THESIS_F1.items():
-        rows.append([f"published: {name} (awesome-align)"] + [per.get(l, "") for l in langs] + ["" for _ in langs]
+    for name, pub in THESIS_F1.items():
+        rows.append([f"published: {name} (awesome-align)"] + [pub.get(l, "") for l in langs] + ["" for _ in langs]
                     + [""])
     res.tables.append(Table(
         f"Europarl-NER: English gold projected onto {', '.join(langs)} ({main_alignment} alignments)", headers, rows,

@@ -21,7 +21,7 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, aligners: Se
         limit: Optional[int] = None, threads: int = -1) -> StudyResult:
     """Run the study; ``limit`` keeps the first sentences only (tests)."""
     res = StudyResult("four_aligners")
-    rows: List[List[object]] = []
+    rows: List[Sequence[object]] = []
     for lang in langs:
         for aligner in aligners:
             sp, tp, ap = conll_deepl_paths(root, lang, "test", aligner)
@@ -29,7 +29,7 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, aligners: Se
             if limit is not None:
                 src, tgt, aln = src[:limit], tgt[:limit], aln[:limit]
             tl = [len(s.tokens) for s in tgt]
-            b = gold_batch(src, tl, aln)
+            b = gold_batch(src, tgt, aln)
             silver = [s.tags for s in tgt]
             tags: Dict[str, List[List[str]]] = {}
             secs: Dict[str, float] = {}

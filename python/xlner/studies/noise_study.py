@@ -33,7 +33,7 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
         for kind in KINDS:
             for rate in rates:
                 links = corrupt_alignments(base, sl, tl, kind, rate, seed=seed)
-                b = gold_batch(en, tl, links)
+                b = gold_batch(en, xx, links)
                 for m in METHODS:
                     if m == "heuristic":
                         r = project(b, m, heuristic="thesis", threads=threads)
