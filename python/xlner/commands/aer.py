@@ -6,6 +6,8 @@ import json
 import sys
 from typing import Optional, Sequence
 
+from xlner.commands._stdio import file_args
+
 
 def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
     """Register ``aer`` on the CLI's subparsers."""
@@ -16,6 +18,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("--pairs", help="'src ||| tgt' file: check that every link lies inside its sentence")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run)
+    file_args(p, inputs=("hyp", "gold", "pairs"))
     return p
 
 
