@@ -123,18 +123,19 @@ def training_pairs(root: Path, lang: str, *, limit: Optional[int] = None,
 
 def alignment_directions(root: Path, lang: str, *, prefix_len: int = EFLOMAL_PREFIX_LEN,
                          aligner: Optional[StudyAligner] = None, cache_dir: Optional[Path] = None,
-                         limit: Optional[int] = None, threads: int = -1) -> Directions:
+                         limit: Optional[int] = None, extra: bool = True, threads: int = -1) -> Directions:
     """Forward and reverse links for Europarl-NER en→``lang`` (the first ``limit`` sentences), computed by
-    ``aligner`` (default :func:`eflomal_aligner`) on :func:`training_pairs`; with ``cache_dir``, read from /
-    written to talp files there."""
+    ``aligner`` (default :func:`eflomal_aligner`) on :func:`training_pairs` (``extra``: with the
+    conll2003-deepl pairs); with ``cache_dir``, read from / written to talp files there."""
     fn = aligner or eflomal_aligner
     name = "" if fn is eflomal_aligner else f".{getattr(fn, '__name__', 'aligner')}"
-    stem = f"europarl.en-{lang}{name}.p{prefix_len}" + (f".n{limit}" if limit is not None else "")
+    stem = (f"europarl.en-{lang}{name}.p{prefix_len}" + (f".n{limit}" if limit is not None else "")
+            + ("" if extra else ".noextra"))
     if cache_dir is not None:
         fwd_p, rev_p = cache_dir / f"{stem}.fwd.talp", cache_dir / f"{stem}.rev.talp"
         if fwd_p.exists() and rev_p.exists():
             return read_talp(fwd_p), read_talp(rev_p)
-    en, xx, ex_en, ex_xx = training_pairs(root, lang, limit=limit)
+    en, xx, ex_en, ex_xx = training_pairs(root, lang, limit=limit, extra=extra)
     fwd, rev = fn(en, xx, ex_en or None, ex_xx or None, prefix_len=prefix_len, threads=threads)
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -179,12 +180,13 @@ def _pick(items: Sequence[Sentence], idx: Sequence[int]) -> List[Sentence]:
 
 def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: Optional[Path] = None,
         aligner: Optional[StudyAligner] = None, prefix_lens: Sequence[int] = PREFIX_LENS,
-        limit: Optional[int] = None, threads: int = -1) -> StudyResult:
+        limit: Optional[int] = None, extra_text: bool = True, threads: int = -1) -> StudyResult:
     """Run the benchmark: choose the alignment (variant × stem length) and the heuristic configuration on
     the selection half, report every method on the other half (:func:`split_halves`).
 
-    ``aligner``: the :data:`StudyAligner` (default eflomal); ``limit`` keeps the first sentences only, for
-    the aligner's training too (smoke runs); ``cache_dir`` keeps the links for a later run."""
+    ``aligner``: the :data:`StudyAligner` (default eflomal); ``extra_text``: train it on the conll2003-deepl
+    pairs too; ``limit`` keeps the first sentences only, for the aligner's training too (smoke runs, no
+    extra text); ``cache_dir`` keeps the links for a later run."""
     from xlner.log import progress, working
 
     res = StudyResult("europarl")
@@ -205,7 +207,7 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
         for p in prefix_lens:
             with working(f"europarl: aligning en-{lang}, stem {p}"):
                 fwd, rev = alignment_directions(root, lang, prefix_len=p, aligner=aligner, cache_dir=cache_dir,
-                                                limit=limit, threads=threads)
+                                                limit=limit, extra=extra_text, threads=threads)
             variants = alignment_variants(en_all[:n], xx_all[:n], fwd[:n], rev[:n])
             for vname, links in variants.items():
                 links_of[(vname, p, lang)] = links
@@ -269,7 +271,7 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
         headers, rows,
         "F1: entity-level micro F1 against the target gold (seqeval semantics); 'no MISC': MISC mapped to O on both "
         f"sides. Alignments: {'eflomal' if aligner is None else getattr(aligner, '__name__', 'aligner')} trained "
-        f"on Europarl-NER{' + conll2003-deepl en-xx' if limit is None else f' (first {n} sentences only)'}, "
+        f"on Europarl-NER{' + conll2003-deepl en-xx' if limit is None and extra_text else f' ({n} sentences)'}, "
         f"symmetrised; {main_name} chosen on the selection half (best mean greedy <=1 F1; every alignment is in "
         "the table below). The heuristic row's configuration was chosen the same way from the sweep. "
         "Matching: alignment score, n-gram candidates up to M=10. " + split_note))
