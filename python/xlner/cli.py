@@ -42,12 +42,18 @@ def plain_text(text: Optional[str]) -> Optional[str]:
     return text.replace("``", "").replace("::\n", ":\n")
 
 
+def _trivial_default(value: Any) -> bool:
+    """Defaults not worth showing: none, a switch that is off, an empty list."""
+    return value is None or value is False or value is argparse.SUPPRESS or (isinstance(value, (list, tuple))
+                                                                            and not value)
+
+
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows ``(default: X)`` after every option that has a meaningful default and does not state it."""
 
     def _get_help_string(self, action: argparse.Action) -> str:
         help = action.help or ""
-        if action.default in (None, False, argparse.SUPPRESS, [], ()) or "default" in help:
+        if _trivial_default(action.default) or "default" in help:
             return help
         return super()._get_help_string(action) or help
 
@@ -67,6 +73,8 @@ class ArgumentParser(argparse.ArgumentParser):
     def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # noqa: D102 - argparse API
         if "help" in kwargs:
             kwargs["help"] = plain_text(kwargs["help"])
+        elif not _trivial_default(kwargs.get("default")):
+            kwargs["help"] = "(default: %(default)s)"  # an option without help still shows its default
         return super().add_argument(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse API
