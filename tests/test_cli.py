@@ -360,3 +360,14 @@ def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
                 pass
         assert ("step" in stream.getvalue()) == shown
     assert level_for(1, 0) == logging.DEBUG and level_for(0, 2) == logging.ERROR
+
+
+def test_crf_training_reports_each_iteration():
+    """The train-tagger progress bar advances on crfsuite's iterations (callback 1..max_iterations)."""
+    pytest.importorskip("pycrfsuite")
+    from xlner.models.crf import CRFConfig, CRFTagger
+
+    seen = []
+    CRFTagger.train([["John", "sleeps"], ["Mary", "runs"]], [["B-PER", "O"], ["B-PER", "O"]],
+                    CRFConfig(max_iterations=4), on_iteration=seen.append)
+    assert seen == [1, 2, 3, 4]

@@ -259,10 +259,10 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
     headers = ["method"] + [f"{l} F1" for l in langs] + [f"{l} F1 no MISC" for l in langs]
     rows: List[List[object]] = []
     for name, per in main_rows.items():
-        rows.append([name] + [per[l][0] for l in langs] + [per[l][1] for l in langs])
-    for name, per in THESIS_F1.items():
-        rows.append([f"published: {name} (awesome-align, all sentences)"] + [per.get(l, "") for l in langs]
-                    + ["" for _ in langs])
+        rows.append([name, *(per[l][0] for l in langs), *(per[l][1] for l in langs)])
+    for name, published in THESIS_F1.items():
+        rows.append([f"published: {name} (awesome-align, all sentences)", *(published.get(l, "") for l in langs),
+                     *("" for _ in langs)])
     split_note = (f"Split: the {len(sel)} sentences with an even 0-based index choose every swept parameter "
                   f"(selection half); all figures above are on the other {len(rep)} sentences (reported half), "
                   "which took no part in any choice.")
@@ -279,14 +279,14 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
         "Europarl-NER: F1 by alignment (greedy <=1 on the selection half; heuristic thesis preset / greedy <=1 on "
         "the reported half)",
         ["alignment", "stem"] + [f"{l} sel. greedy" for l in langs] + [f"{l} rep. heur / greedy" for l in langs],
-        [[v, p or "off"] + [align_sel[(v, p)][l] for l in langs]
-         + [f"{align_rep[(v, p)][l][0]:.3f} / {align_rep[(v, p)][l][1]:.3f}" for l in langs]
+        [[v, p or "off", *(align_sel[(v, p)][l] for l in langs),
+          *(f"{align_rep[(v, p)][l][0]:.3f} / {align_rep[(v, p)][l][1]:.3f}" for l in langs)]
          for (v, p) in align_sel],
         f"Chosen: {main_name}."))
     top = sorted(sweep_sel, key=lambda k: -sum(sweep_sel[k].values()))[:8]
     res.tables.append(Table("Europarl-NER: heuristic parameter sweep (top 8 by mean F1 on the selection half)",
                             ["configuration", "mean (selection)"] + [f"{l} F1 (reported)" for l in langs],
-                            [[k, sum(sweep_sel[k].values()) / len(langs)] + [sweep_rep[k][l][0] for l in langs]
+                            [[k, sum(sweep_sel[k].values()) / len(langs), *(sweep_rep[k][l][0] for l in langs)]
                              for k in top], f"Chosen: {best}."))
     res.tables.append(Table("Europarl-NER: projection time on the reported half (machine-dependent)",
                             ["method", "ms (all langs)"],
