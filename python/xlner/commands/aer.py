@@ -45,11 +45,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Stand-alone entry point (``python -m xlner.commands.aer``)."""
-    parser = argparse.ArgumentParser(prog="xlner")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    return run(parser.parse_args(["aer", *(sys.argv[1:] if argv is None else argv)]))
+    """Stand-alone entry point (``python -m xlner.commands.aer``): ``xlner aer`` with the CLI's options."""
+    from xlner.cli import main as cli_main  # noqa: PLC0415
+
+    return cli_main(["aer", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -106,12 +106,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Stand-alone entry point (``python -m xlner.commands.align``)."""
-    parser = argparse.ArgumentParser(prog="xlner")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    args = parser.parse_args(["align", *(sys.argv[1:] if argv is None else argv)])
-    return run(args)
+    """Stand-alone entry point (``python -m xlner.commands.align``): ``xlner align`` with the CLI's options."""
+    from xlner.cli import main as cli_main  # noqa: PLC0415
+
+    return cli_main(["align", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover

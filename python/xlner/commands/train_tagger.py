@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     with progress(total=cfg.max_iterations, desc="train-tagger (L-BFGS iterations)", unit="it") as bar:
         tagger = CRFTagger.train([s.tokens for s in train], [s.tags for s in train], cfg,
-                                 verbose=args.verbose > 0, on_iteration=lambda i: bar.update(1))
+                                 verbose=getattr(args, "verbose", 0) > 0, on_iteration=lambda i: bar.update(1))
     tagger.save(args.out)
     log.info("trained on %d sentences in %.1fs; tags %s; wrote %s", len(train), time.perf_counter() - t0,
              tagger.tags, args.out)
