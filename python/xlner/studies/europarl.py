@@ -98,7 +98,7 @@ def training_pairs(root: Path, lang: str, *, limit: Optional[int] = None,
     """(en, xx) tokens of Europarl-NER (first ``limit`` sentences) and the extra training pairs: the
     conll2003-deepl en/``lang`` train, dev and test pairs (none with ``limit`` or without ``extra``, so that a
     limited smoke run also trains the aligner on little text)."""
-    from xlner.align.statistical import read_conll_tokens
+    from xlner.align.statistical import conll_deepl_parallel, read_conll_tokens
 
     en = read_conll_tokens(root / "europarl-ner" / "en.conll")
     xx = read_conll_tokens(root / "europarl-ner" / f"{lang}.conll")
@@ -109,15 +109,7 @@ def training_pairs(root: Path, lang: str, *, limit: Optional[int] = None,
     ex_en: List[List[str]] = []
     ex_xx: List[List[str]] = []
     if extra and limit is None:
-        for split in ("train", "dev", "test"):
-            es = read_conll_tokens(root / "conll2003-deepl" / "en" / f"{split}.tsv")
-            ts = read_conll_tokens(root / "conll2003-deepl" / lang / f"{split}.awesome.tsv")
-            if len(es) != len(ts):
-                raise ValueError(f"conll2003-deepl {split}: en has {len(es)} sentences, {lang} has {len(ts)}")
-            for a, b in zip(es, ts):
-                if a and b and a != ["-DOCSTART-"] and b != ["-DOCSTART-"]:
-                    ex_en.append(a)
-                    ex_xx.append(b)
+        ex_en, ex_xx = conll_deepl_parallel(root, lang)
     return en, xx, ex_en, ex_xx
 
 
