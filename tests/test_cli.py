@@ -312,7 +312,7 @@ def test_one_spelling_for_outputs_old_ones_hidden():
         assert getattr(parser.parse_args(argv), dest) == value, argv
     assert "--output " not in _help("align") and "-o OUT.talp, --out OUT.talp" in _help("align")
     assert "--out-dir DIR" in _help("report") and "--out " not in _help("report")
-    assert "--out-dir OUTPUT_DIR" in _help("pipeline", "marker") and "--output-dir" not in _help("pipeline", "marker")
+    assert "--out-dir DIR" in _help("pipeline", "marker") and "--output-dir" not in _help("pipeline", "marker")
 
 
 def test_help_shows_defaults_and_no_markup():

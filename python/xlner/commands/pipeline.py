@@ -44,7 +44,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="TOML configuration file (flags override it)")
     g = p.add_argument_group("data")
     g.add_argument("--input", help="input: CoNLL, JSON lines or one sentence per line")
-    g.add_argument("--out-dir", dest="output_dir", help="folder for intermediate files and outputs")
+    g.add_argument("--out-dir", dest="output_dir", metavar="DIR", help="folder for intermediate files and outputs")
     g.add_argument("--output-dir", dest="output_dir", help=argparse.SUPPRESS)
     g.add_argument("--src-lang", help="language of the input (ISO 639 or FLORES-200 code)")
     g.add_argument("--tgt-lang", help="language the input is translated into")
@@ -104,7 +104,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     for kind in KINDS:
         kp = sub.add_parser(kind, help=helps[kind])
         _add_common(kp)
-        file_args(kp, inputs=("input",))
+        file_args(kp, inputs=("input", "translations", "alignments", "source_labels", "backtranslations"))
     return p
 
 
