@@ -371,3 +371,23 @@ def test_crf_training_reports_each_iteration():
     CRFTagger.train([["John", "sleeps"], ["Mary", "runs"]], [["B-PER", "O"], ["B-PER", "O"]],
                     CRFConfig(max_iterations=4), on_iteration=seen.append)
     assert seen == [1, 2, 3, 4]
+
+
+def test_a_command_may_keep_its_own_quiet_switch():
+    """A command that still defines ``--quiet`` itself (store_true) keeps it; ``-q`` and ``-v`` stay global."""
+    import argparse
+    import types
+
+    from xlner.cli import build_parser
+
+    def add_parser(sub):
+        p = sub.add_parser("own")
+        p.add_argument("--quiet", action="store_true")
+        return p
+
+    mod = types.SimpleNamespace(add_parser=add_parser, run=lambda args: 0)
+    parser = build_parser({"own": mod})  # type: ignore[dict-item]
+    assert parser.parse_args(["own", "--quiet"]).quiet is True
+    assert parser.parse_args(["own", "-v"]).verbose == 1
+    assert parser.parse_args(["-q", "own"]).quiet == 1
+    assert isinstance(parser, argparse.ArgumentParser)

@@ -86,12 +86,22 @@ def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     with ``SUPPRESS`` defaults, so that a global option given before the command is kept)."""
     default: Any = 0 if top else argparse.SUPPRESS
     g = parser.add_argument_group("global options")
-    g.add_argument("-v", "--verbose", action="count", default=default,
-                   help="more log lines on stderr (DEBUG); with train-tagger also crfsuite's log")
-    g.add_argument("-q", "--quiet", action="count", default=default,
-                   help="only warnings on stderr (-qq: only errors); no progress bars")
-    g.add_argument("--traceback", action="store_true", default=False if top else argparse.SUPPRESS,
-                   help="show the full traceback of a failing command")
+    taken = parser._option_string_actions  # a command's own spelling (e.g. a store_true --quiet) wins
+
+    def add(*names: str, **kwargs: Any) -> None:
+        free = [n for n in names if n not in taken]
+        if free:
+            g.add_argument(*free, **kwargs)
+        for n in names:
+            if n in taken and not top and taken[n].dest == names[-1].lstrip("-"):
+                taken[n].default = argparse.SUPPRESS  # so that the global value given before the command stays
+
+    add("-v", "--verbose", action="count", default=default,
+        help="more log lines on stderr (DEBUG); with train-tagger also crfsuite's log")
+    add("-q", "--quiet", action="count", default=default,
+        help="only warnings on stderr (-qq: only errors); no progress bars")
+    add("--traceback", action="store_true", default=False if top else argparse.SUPPRESS,
+        help="show the full traceback of a failing command")
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in dict.fromkeys(action.choices.values()):  # aliases map to the same parser
@@ -177,7 +187,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     _check_threads(parser, args)
     try:
-        with cli_logging(args._command, level_for(args.verbose, args.quiet)), stdio_files(args):
+        level = level_for(int(getattr(args, "verbose", 0)), int(getattr(args, "quiet", 0)))
+        with cli_logging(args._command, level), stdio_files(args):
             rc = int(args._run(args) or 0)
         sys.stdout.flush()
         return rc
