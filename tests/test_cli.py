@@ -9,7 +9,8 @@ import pytest
 
 from xlner.cli import command_modules, main
 from xlner.evaluate import evaluate_files
-from xlner.io import read_conll, read_spans_jsonl
+from xlner.datasets import resolve_path
+from xlner.io import read_conll, read_spans_jsonl, read_talp
 
 SRC = ("-DOCSTART- O\n\n"
        "John B-PER\nSmith I-PER\nvisited O\nNew I-LOC\nYork I-LOC\n\n"
@@ -391,3 +392,19 @@ def test_a_command_may_keep_its_own_quiet_switch():
     assert parser.parse_args(["own", "-v"]).verbose == 1
     assert parser.parse_args(["-q", "own"]).quiet == 1
     assert isinstance(parser, argparse.ArgumentParser)
+
+
+def test_every_declared_input_takes_sample_names(tmp_path, capsys):
+    """`sample:NAME` works beyond project/evaluate, e.g. for train-tagger's --train and aer's --hyp."""
+    pytest.importorskip("pycrfsuite")
+    from xlner.models.crf import CRFTagger
+
+    assert main(["-q", "train-tagger", "--train", "sample:de.conll", "-o", str(tmp_path / "m.crf"),
+                 "--max-iterations", "2"]) == 0
+    assert "B-PER" in CRFTagger.load(tmp_path / "m.crf").tags
+    one_based = tmp_path / "gold.talp"
+    one_based.write_text("".join(" ".join(f"{s + 1}-{t + 1}" for s, t in links) + "\n"
+                                 for links in read_talp(resolve_path("sample:en-de.talp"))), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["aer", "--hyp", "sample:en-de.talp", "--gold", str(one_based), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["aer"] == 0.0  # the sample's links against themselves

@@ -1,4 +1,5 @@
-"""Shared option helpers of the subcommands: ``-`` for stdin/stdout, one spelling of the output options.
+"""Shared option helpers of the subcommands: ``-`` for stdin/stdout, ``sample:NAME`` for the bundled sample,
+one spelling of the output options.
 
 A command declares which of its arguments are input and output files with :func:`file_args`; while it
 runs (:func:`stdio_files`, called by :func:`xlner.cli.main`), an input given as ``-`` is read from stdin
@@ -67,7 +68,14 @@ def _copy_stdout(path: str) -> None:
 @contextlib.contextmanager
 def stdio_files(args: argparse.Namespace) -> Iterator[None]:
     """Replace ``-`` in the declared file arguments of ``args`` by temporary files for the block; on success
-    copy the output written there to stdout. At most one input and one output can be ``-``."""
+    copy the output written there to stdout. At most one input and one output can be ``-``. Declared inputs
+    also take ``sample:NAME`` (a file of the bundled sample, :func:`xlner.datasets.resolve_path`)."""
+    from xlner.datasets import SAMPLE_PREFIX, resolve_path
+
+    for k in getattr(args, "_stdio_inputs", ()):
+        value = getattr(args, k, None)
+        if isinstance(value, str) and value.startswith(SAMPLE_PREFIX):
+            setattr(args, k, resolve_path(value))
     ins = [k for k in getattr(args, "_stdio_inputs", ()) if getattr(args, k, None) == STDIO]
     outs = [k for k in getattr(args, "_stdio_outputs", ()) if getattr(args, k, None) == STDIO]
     if not ins and not outs:
