@@ -9,7 +9,8 @@ import pytest
 
 from xlner.cli import command_modules, main
 from xlner.evaluate import evaluate_files
-from xlner.io import read_conll, read_spans_jsonl
+from xlner.datasets import resolve_path
+from xlner.io import read_conll, read_spans_jsonl, read_talp
 
 SRC = ("-DOCSTART- O\n\n"
        "John B-PER\nSmith I-PER\nvisited O\nNew I-LOC\nYork I-LOC\n\n"
@@ -188,3 +189,222 @@ def test_command_table_and_broken_module(tmp_path, monkeypatch, capsys):
     rc = main(["zz-broken"])
     _one_error_line(capsys, rc, "xlner zz-broken: error: ImportError", "not_a_module_xyz")
     sys.modules.pop("xlner.commands.zz_broken", None)
+
+
+# --- behaviour as a Unix tool: stdout, stderr, '-', pipes, flags (real processes) ------------------------------
+
+EXPECTED_GREEDY = ("-DOCSTART-\tO\n\n"
+                   "John\tB-PER\nSmith\tI-PER\nbesuchte\tO\nNew\tB-LOC\nYork\tI-LOC\n\n"
+                   "EU\tB-ORG\nlehnt\tO\ndeutschen\tB-MISC\nAufruf\tB-LOC\nab\tO\n\n")
+
+
+def _xlner(*args, stdin=None, cwd=None):
+    return subprocess.run([sys.executable, "-m", "xlner", *map(str, args)], input=stdin, capture_output=True,
+                          text=True, cwd=cwd)
+
+
+@pytest.mark.parametrize("method", ["ilp", "exact", "greedy"])
+@pytest.mark.parametrize("out", ["/dev/stdout", "-"])
+def test_stdout_is_exactly_the_conll(job, method, out):
+    """HiGHS prints a banner on its first construction in a process: it must not reach stdout."""
+    tmp, paths = job
+    proc = _xlner(*_project_args(paths, out, "--method", method, "--threads", "1"), cwd=tmp)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == EXPECTED_GREEDY  # every method agrees on this hand-worked case
+    assert "HiGHS" not in proc.stderr and "Traceback" not in proc.stderr
+    assert f"3 sentences, 5 spans projected from 5 source entities ({method})" in proc.stderr
+    assert not (tmp / "-").exists()
+
+
+def test_dash_reads_stdin(job):
+    tmp, paths = job
+    args = _project_args(paths, "-", "--method", "greedy")
+    args[args.index(str(paths["src"]))] = "-"
+    proc = _xlner(*args, stdin=SRC, cwd=tmp)
+    assert proc.returncode == 0 and proc.stdout == EXPECTED_GREEDY, proc.stderr
+    two = _project_args(paths, "-", "--method", "greedy")
+    two[two.index(str(paths["src"]))] = two[two.index(str(paths["tgt"]))] = "-"
+    proc = _xlner(*two, stdin=SRC)
+    assert proc.returncode == 1 and "only one input can be '-'" in proc.stderr
+
+
+def test_spans_to_stdout_and_evaluate_from_stdin(job):
+    tmp, paths = job
+    proc = _xlner(*_project_args(paths, tmp / "o.conll", "--method", "greedy", "--spans-out", "-"))
+    assert proc.returncode == 0
+    assert [json.loads(x)["objective"] for x in proc.stdout.splitlines()] == [0.0, 2.0, 3.0]
+    proc = _xlner("evaluate", "--gold", tmp / "o.conll", "--pred", "-", "--json", stdin=EXPECTED_GREEDY)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["micro"]["f1"] == 1.0
+
+
+def test_closed_pipe_ends_quietly(tmp_path):
+    """`xlner project ... -o - | head -n 1`: the reader leaves long before the output ends."""
+    n = 20000
+    (tmp_path / "s.conll").write_text("John B-PER\nsleeps O\n\n" * n, encoding="utf-8")
+    (tmp_path / "t.txt").write_text("John schläft\n" * n, encoding="utf-8")
+    (tmp_path / "a.talp").write_text("0-0 1-1\n" * n, encoding="utf-8")
+    for out in ("-", "/dev/stdout"):
+        with subprocess.Popen([sys.executable, "-m", "xlner", "project", "--source", str(tmp_path / "s.conll"),
+                               "--target", str(tmp_path / "t.txt"), "--alignments", str(tmp_path / "a.talp"),
+                               "--method", "greedy", "-o", out], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE) as proc:
+            assert proc.stdout.readline() == "John\tB-PER\n".encode()
+            proc.stdout.close()  # like `head -n 1` exiting
+            err = proc.stderr.read().decode()
+            proc.wait()
+        assert "Traceback" not in err and "error" not in err, err
+        assert proc.returncode in (0, 141)
+
+
+def test_verbosity_flags_before_or_after_the_command(job):
+    tmp, paths = job
+    base = _project_args(paths, tmp / "o.conll", "--method", "greedy")
+    loud = _xlner(*base)
+    assert loud.returncode == 0 and loud.stderr.startswith("xlner project: 3 sentences")
+    for args in (["-q", *base], [*base, "-q"], [*base, "--quiet"]):
+        proc = _xlner(*args)
+        assert proc.returncode == 0 and proc.stderr == "" and proc.stdout == "", args
+    proc = _xlner("-v", *base)
+    assert proc.returncode == 0 and "3 sentences" in proc.stderr
+
+
+def test_threads_zero_is_rejected(job):
+    tmp, paths = job
+    for bad in ("0", "-2"):
+        proc = _xlner(*_project_args(paths, tmp / "o.conll", "--method", "greedy", "--threads", bad))
+        assert proc.returncode == 2
+        assert f"--threads {bad}: give a positive number of threads, or -1 for all cores" in proc.stderr
+        assert not (tmp / "o.conll").exists()
+
+
+def test_python_dash_m_xlner():
+    proc = _xlner("--version")
+    assert proc.returncode == 0 and proc.stdout.startswith("xlner ")
+    proc = _xlner()
+    assert proc.returncode == 2 and "usage: xlner" in proc.stderr
+
+
+def _help(*cmd):
+    from xlner.cli import build_parser
+
+    parser = build_parser()
+    for name in cmd:
+        parser = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction)
+                      ).choices[name]
+    return parser.format_help()
+
+
+def test_one_spelling_for_outputs_old_ones_hidden():
+    from xlner.cli import build_parser
+
+    parser = build_parser()
+    cases = [
+        (["align", "--input", "p.txt", "--output", "x.talp"], "out", "x.talp"),
+        (["align", "--input", "p.txt", "-o", "x.talp"], "out", "x.talp"),
+        (["report", "--out", "r"], "out", "r"),
+        (["report", "--out-dir", "r"], "out", "r"),
+        (["pipeline", "marker", "--output-dir", "d"], "output_dir", "d"),
+        (["pipeline", "marker", "--out-dir", "d"], "output_dir", "d"),
+        (["train-tagger", "--train", "t", "-o", "m"], "out", "m"),
+        (["project", "--source", "s", "--target", "t", "--alignments", "a", "--method", "greedy", "-o", "x"],
+         "out", "x"),
+    ]
+    for argv, dest, value in cases:
+        assert getattr(parser.parse_args(argv), dest) == value, argv
+    assert "--output " not in _help("align") and "-o OUT.talp, --out OUT.talp" in _help("align")
+    assert "--out-dir DIR" in _help("report") and "--out " not in _help("report")
+    assert "--out-dir DIR" in _help("pipeline", "marker") and "--output-dir" not in _help("pipeline", "marker")
+
+
+def test_help_shows_defaults_and_no_markup():
+    from xlner.cli import command_modules
+
+    assert "(default: grow-diag-final-and)" in _help("align")
+    assert "(default: -1)" in _help("project")
+    assert "(default: None)" not in _help("project")
+    for name in command_modules():
+        if name == "pipeline":
+            texts = [_help("pipeline", k) for k in ("translate-test", "marker")] + [_help("pipeline")]
+        else:
+            texts = [_help(name)]
+        for text in texts:
+            assert "``" not in text and ":class:" not in text and ":mod:" not in text, name
+
+
+def test_train_tagger_keeps_stdout_clean(tmp_path):
+    """crfsuite's training log went to stdout; now only with -v, on stderr. No bar when stderr is a pipe."""
+    pytest.importorskip("pycrfsuite")
+    (tmp_path / "t.conll").write_text("John B-PER\nsleeps O\n\nMary B-PER\nruns O\n\n", encoding="utf-8")
+    args = ["train-tagger", "--train", tmp_path / "t.conll", "-o", tmp_path / "m.crf", "--max-iterations", "5"]
+    proc = _xlner(*args)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert proc.stderr.startswith("xlner train-tagger: trained on 2 sentences") and "\r" not in proc.stderr
+    proc = _xlner("-v", *args)
+    assert proc.returncode == 0 and proc.stdout == "" and "Iteration" in proc.stderr
+
+
+def test_progress_bar_only_on_a_terminal_and_not_quiet(monkeypatch):
+    import io
+    import logging
+
+    from xlner.log import cli_logging, level_for, progress
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    for stream, level, shown in ((Tty(), level_for(0, 0), True), (Tty(), level_for(0, 1), False),
+                                 (io.StringIO(), level_for(0, 0), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        with cli_logging("x", level):
+            for _ in progress(range(3), desc="step"):
+                pass
+        assert ("step" in stream.getvalue()) == shown
+    assert level_for(1, 0) == logging.DEBUG and level_for(0, 2) == logging.ERROR
+
+
+def test_crf_training_reports_each_iteration():
+    """The train-tagger progress bar advances on crfsuite's iterations (callback 1..max_iterations)."""
+    pytest.importorskip("pycrfsuite")
+    from xlner.models.crf import CRFConfig, CRFTagger
+
+    seen = []
+    CRFTagger.train([["John", "sleeps"], ["Mary", "runs"]], [["B-PER", "O"], ["B-PER", "O"]],
+                    CRFConfig(max_iterations=4), on_iteration=seen.append)
+    assert seen == [1, 2, 3, 4]
+
+
+def test_a_command_may_keep_its_own_quiet_switch():
+    """A command that still defines ``--quiet`` itself (store_true) keeps it; ``-q`` and ``-v`` stay global."""
+    import argparse
+    import types
+
+    from xlner.cli import build_parser
+
+    def add_parser(sub):
+        p = sub.add_parser("own")
+        p.add_argument("--quiet", action="store_true")
+        return p
+
+    mod = types.SimpleNamespace(add_parser=add_parser, run=lambda args: 0)
+    parser = build_parser({"own": mod})  # type: ignore[dict-item]
+    assert parser.parse_args(["own", "--quiet"]).quiet is True
+    assert parser.parse_args(["own", "-v"]).verbose == 1
+    assert parser.parse_args(["-q", "own"]).quiet == 1
+    assert isinstance(parser, argparse.ArgumentParser)
+
+
+def test_every_declared_input_takes_sample_names(tmp_path, capsys):
+    """`sample:NAME` works beyond project/evaluate, e.g. for train-tagger's --train and aer's --hyp."""
+    pytest.importorskip("pycrfsuite")
+    from xlner.models.crf import CRFTagger
+
+    assert main(["-q", "train-tagger", "--train", "sample:de.conll", "-o", str(tmp_path / "m.crf"),
+                 "--max-iterations", "2"]) == 0
+    assert "B-PER" in CRFTagger.load(tmp_path / "m.crf").tags
+    one_based = tmp_path / "gold.talp"
+    one_based.write_text("".join(" ".join(f"{s + 1}-{t + 1}" for s, t in links) + "\n"
+                                 for links in read_talp(resolve_path("sample:en-de.talp"))), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["aer", "--hyp", "sample:en-de.talp", "--gold", str(one_based), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["aer"] == 0.0  # the sample's links against themselves

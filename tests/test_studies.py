@@ -1,5 +1,5 @@
 """Studies and `xlner report` on small slices of the real data: structure, determinism, numbers equal
-to seqeval's. eflomal is not run here: the alignment cache is filled with lexical-aligner links."""
+to seqeval's. eflomal is not run here: the studies' aligner is the lexical aligner."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,7 @@ import pytest
 from seqeval.metrics import f1_score
 
 from xlner.align.lexical import LexicalAligner
-from xlner.io import read_conll, write_talp
+from xlner.io import read_conll
 from xlner.projection import MatchingConfig, project
 from xlner.studies import europarl, four_aligners, noise_study
 from xlner.studies.common import gold_batch, result_tags
@@ -17,28 +17,32 @@ from xlner.studies.report import run_report
 N = 40
 
 
+def lexical(src, tgt, extra_src, extra_tgt, *, prefix_len, threads=-1):
+    """The studies' aligner interface, served by the lexical aligner (both directions the same)."""
+    links = LexicalAligner().align_batch(src, tgt)
+    return links, links
+
+
 @pytest.fixture(scope="module")
-def cache(shared_data, tmp_path_factory):
-    d = tmp_path_factory.mktemp("cache")
-    en = read_conll(shared_data / "europarl-ner" / "en.conll")[:N]
-    for lang in ("de", "es"):
-        xx = read_conll(shared_data / "europarl-ner" / f"{lang}.conll")[:N]
-        links = LexicalAligner().align_batch([s.tokens for s in en], [s.tokens for s in xx])
-        write_talp(d / f"europarl.en-{lang}.p5.fwd.talp", links)
-        write_talp(d / f"europarl.en-{lang}.p5.rev.talp", links)
-    return d
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("cache")
 
 
 def test_europarl_study_numbers_equal_seqeval(shared_data, cache, tmp_path):
-    res = europarl.run(shared_data, tmp_path, langs=("de",), cache_dir=cache, limit=N, threads=1)
+    res = europarl.run(shared_data, tmp_path, langs=("de",), aligner=lexical, prefix_lens=(5,), cache_dir=cache,
+                       limit=N, threads=1)
     main = res.tables[0]
     assert main.headers[:2] == ["method", "de F1"]
     row = next(r for r in main.rows if r[0] == "greedy <=1")
-    # recompute independently with seqeval
+    chosen = res.tables[1].note[len("Chosen: "):-len(", stem 5.")]
+    assert (cache / f"europarl.en-de.lexical.p5.n{N}.fwd.talp").exists()
+    # recompute independently with seqeval, on the reported half (odd sentences)
     en = read_conll(shared_data / "europarl-ner" / "en.conll")[:N]
     de = read_conll(shared_data / "europarl-ner" / "de.conll")[:N]
-    fwd = europarl.read_talp(cache / "europarl.en-de.p5.fwd.talp")
-    links = europarl.alignment_variants(en, de, fwd, fwd)["gdfa+names"]
+    links = lexical([s.tokens for s in en], [s.tokens for s in de], None, None, prefix_len=5)[0]
+    links = europarl.alignment_variants(en, de, links, links)[chosen]
+    odd = list(range(1, N, 2))
+    en, de, links = [en[i] for i in odd], [de[i] for i in odd], [links[i] for i in odd]
     tl = [len(s.tokens) for s in de]
     r = project(gold_batch(en, de, links), "greedy", matching=MatchingConfig(constraint="<=1"))
     assert row[1] == pytest.approx(f1_score([s.tags for s in de], result_tags(r, tl)))
@@ -58,7 +62,7 @@ def test_four_aligner_study_structure(shared_data, tmp_path):
 
 
 def test_noise_study_deterministic_and_rate_zero_matches_clean(shared_data, cache, tmp_path):
-    kw = dict(langs=("de",), cache_dir=cache, limit=N, rates=(0.0, 0.3), seed=3, threads=1, plot=False,
+    kw = dict(langs=("de",), aligner=lexical, limit=N, rates=(0.0, 0.3), seed=3, threads=1, plot=False,
               alignment="union")
     a = noise_study.run(shared_data, tmp_path, **kw)
     b = noise_study.run(shared_data, tmp_path, **kw)
@@ -70,7 +74,7 @@ def test_noise_study_deterministic_and_rate_zero_matches_clean(shared_data, cach
 
 def test_report_command_writes_folder(shared_data, cache, tmp_path):
     path = run_report(["four-aligners"], shared_data, tmp_path / "rep", argv=["xlner", "report"], limit=20,
-                      threads=1, cache_dir=cache)
+                      threads=1, aligner=lexical)
     text = path.read_text()
     assert "Command: `xlner report`" in text and "four_aligners" in text
     data = json.loads((tmp_path / "rep" / "results.json").read_text())

@@ -7,15 +7,23 @@ inside ``run``, so that ``xlner --help`` stays fast.
 
 A failing command exits with status 1 and one readable line on stderr (``xlner <command>: error: ...``);
 ``--traceback`` shows the full traceback instead. Usage errors exit with status 2, also in one line.
+
+Global options, accepted before or after the command name: ``-v/--verbose`` (more log lines, DEBUG),
+``-q/--quiet`` (warnings only; ``-qq``: errors only), ``--traceback``. Logs and progress bars go to stderr
+(:mod:`xlner.log`); stdout carries only the requested output. ``-`` as an input or output file means
+stdin / stdout (:mod:`xlner.commands._stdio`); a closed pipe (``xlner ... -o - | head``) ends quietly.
 """
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import pkgutil
+import re
 import sys
 from types import ModuleType
-from typing import Dict, List, NoReturn, Optional
+from typing import Any, Dict, List, NoReturn, Optional
 
 from xlner._version import __version__
 
@@ -23,11 +31,89 @@ from xlner._version import __version__
 USER_ERRORS = (ValueError, IndexError, KeyError, OSError, RuntimeError, NotImplementedError, ImportError)
 
 
+_RST_ROLE = re.compile(r":[a-z]+:`~?([^`]+)`")
+
+
+def plain_text(text: Optional[str]) -> Optional[str]:
+    """Help text without reStructuredText markup (roles such as ``:class:`X``` and double back-quotes)."""
+    if text is None or text is argparse.SUPPRESS:
+        return text
+    text = _RST_ROLE.sub(lambda m: m.group(1).rsplit(".", 1)[-1], text)
+    return text.replace("``", "").replace("::\n", ":\n")
+
+
+def _trivial_default(value: Any) -> bool:
+    """Defaults not worth showing: none, a switch that is off, an empty list."""
+    return value is None or value is False or value is argparse.SUPPRESS or (isinstance(value, (list, tuple))
+                                                                            and not value)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows ``(default: X)`` after every option that has a meaningful default and does not state it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        help = action.help or ""
+        if _trivial_default(action.default) or "default" in help:
+            return help
+        return super()._get_help_string(action) or help
+
+
 class ArgumentParser(argparse.ArgumentParser):
-    """argparse with usage errors on one line (``xlner project: error: ... (see --help)``)."""
+    """argparse with usage errors on one line (``xlner project: error: ... (see --help)``), defaults shown
+    in the help and no reStructuredText markup in it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        for key in ("description", "epilog", "help"):
+            if key in kwargs:
+                kwargs[key] = plain_text(kwargs[key])
+        kwargs.pop("help", None)  # only add_parser takes it; argparse strips it before calling us anyway
+        super().__init__(*args, **kwargs)
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:  # noqa: D102 - argparse API
+        if "help" in kwargs:
+            kwargs["help"] = plain_text(kwargs["help"])
+        elif not _trivial_default(kwargs.get("default")):
+            kwargs["help"] = "(default: %(default)s)"  # an option without help still shows its default
+        return super().add_argument(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:  # noqa: D102 - argparse API
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """``-v``, ``-q`` and ``--traceback`` on ``parser`` and, recursively, on its subcommands' parsers (there
+    with ``SUPPRESS`` defaults, so that a global option given before the command is kept)."""
+    default: Any = 0 if top else argparse.SUPPRESS
+    g = parser.add_argument_group("global options")
+    taken = parser._option_string_actions  # a command's own spelling (e.g. a store_true --quiet) wins
+
+    def add(*names: str, **kwargs: Any) -> None:
+        free = [n for n in names if n not in taken]
+        if free:
+            g.add_argument(*free, **kwargs)
+        for n in names:
+            if n in taken and not top and taken[n].dest == names[-1].lstrip("-"):
+                taken[n].default = argparse.SUPPRESS  # so that the global value given before the command stays
+
+    add("-v", "--verbose", action="count", default=default,
+        help="more log lines on stderr (DEBUG); with train-tagger also crfsuite's log")
+    add("-q", "--quiet", action="count", default=default,
+        help="only warnings on stderr (-qq: only errors); no progress bars")
+    add("--traceback", action="store_true", default=False if top else argparse.SUPPRESS,
+        help="show the full traceback of a failing command")
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # aliases map to the same parser
+                _add_global_options(sub, top=False)
+
+
+def _check_threads(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    threads = getattr(args, "threads", None)
+    if threads is not None and (threads == 0 or threads < -1):
+        sub = f"xlner {args._command}" if getattr(args, "_command", None) else parser.prog
+        parser.exit(2, f"{sub}: error: --threads {threads}: give a positive number of threads, or -1 for all "
+                       f"cores (see {sub} --help)\n")
 
 
 def command_modules() -> Dict[str, ModuleType]:
@@ -70,27 +156,50 @@ def build_parser(table: Optional[Dict[str, ModuleType]] = None) -> ArgumentParse
     table = command_modules() if table is None else table
     parser = ArgumentParser(prog="xlner", description="Cross-lingual NER by annotation projection.")
     parser.add_argument("--version", action="version", version=f"xlner {__version__}")
-    parser.add_argument("--traceback", action="store_true", help="show the full traceback of a failing command")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgumentParser)
     for name, mod in table.items():
         p = mod.add_parser(sub)
         p.set_defaults(_command=name, _run=mod.run)
+    _add_global_options(parser, top=True)
     return parser
+
+
+def _quiet_broken_pipe() -> int:
+    """After stdout's reader went away (``| head``): point stdout at /dev/null so that the interpreter's
+    final flush does not fail again, and return the shell's status of a process ended by SIGPIPE."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests)
+        pass
+    return 141
 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Entry point of ``xlner``: returns the exit status."""
+    from xlner.commands._stdio import stdio_files
+    from xlner.log import cli_logging, level_for
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return 2
+    _check_threads(parser, args)
     try:
-        return int(args._run(args) or 0)
+        level = level_for(int(getattr(args, "verbose", 0)), int(getattr(args, "quiet", 0)))
+        with cli_logging(args._command, level), stdio_files(args):
+            rc = int(args._run(args) or 0)
+        sys.stdout.flush()
+        return rc
     except KeyboardInterrupt:
         print(f"xlner {args._command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except USER_ERRORS as exc:
+        if isinstance(exc, OSError) and (exc.errno == errno.EPIPE or "(Broken pipe)" in str(exc)):
+            return _quiet_broken_pipe()  # e.g. the C++ writers writing to /dev/stdout
         if args.traceback:
             raise
         msg = " ".join(str(exc).split()) or type(exc).__name__

@@ -91,6 +91,33 @@ class _Interrupted(Exception):
     pass
 
 
+_NEW_HIGHS_LOCK = threading.Lock()
+
+
+def _new_highs() -> "highspy.Highs":  # noqa: F821
+    """A silent ``highspy.Highs``: its first construction in a process prints a banner to the C stdout
+    (before any option can be set), which would land inside output written to stdout; it is discarded."""
+    import os
+
+    import highspy
+
+    with _NEW_HIGHS_LOCK:
+        try:
+            saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        except OSError:  # no fd 1: nothing to protect
+            h = highspy.Highs()
+        else:
+            try:
+                os.dup2(devnull, 1)
+                h = highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(saved)
+                os.close(devnull)
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, stop: threading.Event,
                  ) -> Tuple[np.ndarray, np.ndarray]:
     """Solve sentences [lo, hi) of ``model``; returns (x over their columns, status per sentence)."""
@@ -105,8 +132,7 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
         return np.full(c1 - c0, np.nan), np.full(n_sent, STATUS_TIME_LIMIT, dtype=np.int8)
     a_start = model.a_start
     a0, a1 = int(a_start[c0]), int(a_start[c1])
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = _new_highs()
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 0.0)
     h.setOptionValue("threads", 1)

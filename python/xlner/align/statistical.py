@@ -139,6 +139,24 @@ def read_conll_tokens(path: str | os.PathLike[str]) -> List[List[str]]:
     return [list(s.tokens) for s in read_conll(path)]
 
 
+def conll_deepl_parallel(root: str | os.PathLike[str], lang: str) -> Tuple[List[List[str]], List[List[str]]]:
+    """English and ``lang`` tokens of the conll2003-deepl train, dev and test pairs (``{split}.awesome.tsv``
+    pairs line for line with ``en``), without empty sentences and ``-DOCSTART-`` lines: extra text for
+    training an aligner."""
+    src: List[List[str]] = []
+    tgt: List[List[str]] = []
+    for split in ("train", "dev", "test"):
+        es = read_conll_tokens(os.path.join(root, "conll2003-deepl", "en", f"{split}.tsv"))
+        ts = read_conll_tokens(os.path.join(root, "conll2003-deepl", lang, f"{split}.awesome.tsv"))
+        if len(es) != len(ts):
+            raise ValueError(f"conll2003-deepl {split}: en has {len(es)} sentences, {lang} has {len(ts)}")
+        for a, b in zip(es, ts):
+            if a and b and a != ["-DOCSTART-"] and b != ["-DOCSTART-"]:
+                src.append(a)
+                tgt.append(b)
+    return src, tgt
+
+
 def europarl_ner_alignments(lang: str, data_dir: str | os.PathLike[str], *, use_conll_deepl: bool = True,
                             config: Optional[EflomalConfig] = None,
                             threads: int = -1) -> Tuple[List[List[str]], List[List[str]], StatisticalAlignment]:
@@ -158,19 +176,11 @@ def europarl_ner_alignments(lang: str, data_dir: str | os.PathLike[str], *, use_
     extra_src: List[List[str]] = []
     extra_tgt: List[List[str]] = []
     if use_conll_deepl:
-        for split in ("train", "dev", "test"):
-            tgt_name = f"{split}.awesome.tsv"
-            es = read_conll_tokens(os.path.join(root, "conll2003-deepl", "en", f"{split}.tsv"))
-            ts = read_conll_tokens(os.path.join(root, "conll2003-deepl", lang, tgt_name))
-            if len(es) != len(ts):
-                raise ValueError(f"conll2003-deepl {split}: en has {len(es)} sentences, {lang} has {len(ts)}")
-            for a, b in zip(es, ts):
-                if a and b and a != ["-DOCSTART-"] and b != ["-DOCSTART-"]:
-                    extra_src.append(a)
-                    extra_tgt.append(b)
+        extra_src, extra_tgt = conll_deepl_parallel(root, lang)
     aln = align_eflomal(en, xx, extra_src=extra_src or None, extra_tgt=extra_tgt or None, config=config,
                         threads=threads)
     return en, xx, aln
 
 
-__all__ = ["EflomalConfig", "StatisticalAlignment", "align_eflomal", "europarl_ner_alignments", "read_conll_tokens"]
+__all__ = ["EflomalConfig", "StatisticalAlignment", "align_eflomal", "conll_deepl_parallel", "europarl_ner_alignments",
+           "read_conll_tokens"]

@@ -6,6 +6,8 @@ import json
 import sys
 from typing import Optional, Sequence
 
+from xlner.commands._stdio import file_args
+
 
 def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
     """Register ``aer`` on the CLI's subparsers."""
@@ -16,6 +18,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("--pairs", help="'src ||| tgt' file: check that every link lies inside its sentence")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=run)
+    file_args(p, inputs=("hyp", "gold", "pairs"))
     return p
 
 
@@ -42,11 +45,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Stand-alone entry point (``python -m xlner.commands.aer``)."""
-    parser = argparse.ArgumentParser(prog="xlner")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    return run(parser.parse_args(["aer", *(sys.argv[1:] if argv is None else argv)]))
+    """Stand-alone entry point (``python -m xlner.commands.aer``): ``xlner aer`` with the CLI's options."""
+    from xlner.cli import main as cli_main  # noqa: PLC0415
+
+    return cli_main(["aer", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover

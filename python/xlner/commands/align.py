@@ -3,10 +3,14 @@ or compute the eflomal alignments of Europarl-NER en -> de/es/it; writes 0-based
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import List, Optional, Sequence
 
 from xlner.align.extraction import EXTRACTION_METHODS, SYMMETRIZATION_METHODS, Links
+from xlner.commands._stdio import file_args, out_option
+
+log = logging.getLogger(__name__)
 
 ALIGNERS = ("eflomal", "lexical", "embedding")
 
@@ -22,7 +26,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("--data-dir", default=None,
                    help="data folder for --europarl-ner (default: $XLNER_SHARED_DATA, else ../shared/data)")
     p.add_argument("--no-conll-deepl", action="store_true", help="--europarl-ner: train on Europarl-NER only")
-    p.add_argument("--output", "-o", required=True, help="talp output (0-based i-j per line)")
+    out_option(p, "--output", help="talp output (0-based i-j per line)", metavar="OUT.talp")
     p.add_argument("--aligner", choices=ALIGNERS, default="eflomal")
     p.add_argument("--extra-parallel", help="eflomal: extra training pairs ('src ||| tgt' lines)")
     p.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default="grow-diag-final-and")
@@ -37,9 +41,9 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("--threshold", type=float, default=0.7, help="lexical threshold")
     p.add_argument("--name-links", action="store_true",
                    help="eflomal/embedding: add lexical links between identical or near-identical names")
-    p.add_argument("--threads", type=int, default=-1)
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--threads", type=int, default=-1, help="worker threads (-1: all cores)")
     p.set_defaults(func=run)
+    file_args(p, inputs=("input", "extra_parallel"), outputs=("out",))
     return p
 
 
@@ -52,6 +56,7 @@ def _write(path: str, links: Sequence[Links]) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``xlner align``; returns the exit status."""
     from xlner.align.aer import read_parallel  # noqa: PLC0415
+    from xlner.log import progress_enabled, working  # noqa: PLC0415
 
     if args.europarl_ner:
         from xlner.align.statistical import EflomalConfig, europarl_ner_alignments  # noqa: PLC0415
@@ -60,14 +65,14 @@ def run(args: argparse.Namespace) -> int:
         if args.aligner != "eflomal":
             print("xlner align: --europarl-ner uses eflomal", file=sys.stderr)
             return 2
-        _, _, aln = europarl_ner_alignments(args.europarl_ner, shared_data_dir(args.data_dir),
-                                            use_conll_deepl=not args.no_conll_deepl,
-                                            config=EflomalConfig(symmetrization=args.symmetrization),
-                                            threads=args.threads)
+        with working(f"eflomal: Europarl-NER en-{args.europarl_ner}"):
+            _, _, aln = europarl_ner_alignments(args.europarl_ner, shared_data_dir(args.data_dir),
+                                                use_conll_deepl=not args.no_conll_deepl,
+                                                config=EflomalConfig(symmetrization=args.symmetrization),
+                                                threads=args.threads)
         out = {"sym": aln.symmetrized, "fwd": aln.forward, "rev": aln.reverse}[args.direction]
-        _write(args.output, out)
-        if not args.quiet:
-            print(f"wrote {len(out)} alignment lines to {args.output}", file=sys.stderr)
+        _write(args.out, out)
+        log.info("wrote %d alignment lines to %s", len(out), args.out)
         return 0
     src, tgt = read_parallel(args.input)
     links: List[Links]
@@ -77,8 +82,9 @@ def run(args: argparse.Namespace) -> int:
         xs = xt = None
         if args.extra_parallel:
             xs, xt = read_parallel(args.extra_parallel)
-        res = align_eflomal(src, tgt, extra_src=xs, extra_tgt=xt,
-                            config=EflomalConfig(symmetrization=args.symmetrization), threads=args.threads)
+        with working(f"eflomal: {len(src)} pairs"):
+            res = align_eflomal(src, tgt, extra_src=xs, extra_tgt=xt,
+                                config=EflomalConfig(symmetrization=args.symmetrization), threads=args.threads)
         links = {"sym": res.symmetrized, "fwd": res.forward, "rev": res.reverse}[args.direction]
     elif args.aligner == "lexical":
         from xlner.align.lexical import LexicalAligner, LexicalConfig  # noqa: PLC0415
@@ -90,25 +96,22 @@ def run(args: argparse.Namespace) -> int:
 
         cfg = EmbeddingAlignerConfig(model=args.model, layer=args.layer, method=args.method, pooling=args.pooling,
                                      batch_size=args.batch_size, device=args.device, threads=args.threads,
-                                     show_progress=not args.quiet)
+                                     show_progress=progress_enabled())
         links = EmbeddingAligner(cfg).align_batch(src, tgt)
     if args.name_links and args.aligner != "lexical":
         from xlner.align.lexical import add_name_links  # noqa: PLC0415
 
         links = add_name_links(links, src, tgt)
-    _write(args.output, links)
-    if not args.quiet:
-        print(f"wrote {len(links)} alignment lines to {args.output}", file=sys.stderr)
+    _write(args.out, links)
+    log.info("wrote %d alignment lines to %s", len(links), args.out)
     return 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Stand-alone entry point (``python -m xlner.commands.align``)."""
-    parser = argparse.ArgumentParser(prog="xlner")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    args = parser.parse_args(["align", *(sys.argv[1:] if argv is None else argv)])
-    return run(args)
+    """Stand-alone entry point (``python -m xlner.commands.align``): ``xlner align`` with the CLI's options."""
+    from xlner.cli import main as cli_main  # noqa: PLC0415
+
+    return cli_main(["align", *(sys.argv[1:] if argv is None else argv)])
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from xlner.commands._stdio import file_args
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     """Register ``evaluate``."""
@@ -29,6 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="source CoNLL the prediction was projected from: also report the projection ratio "
                         "(projected / source entities, corpus-wide, per sentence and per class)")
     p.add_argument("--digits", type=int, default=4, help="digits in the table (default 4)")
+    file_args(p, inputs=("gold", "pred", "compare", "source"))
     return p
 
 

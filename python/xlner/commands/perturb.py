@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 from typing import Any, Dict, List, Optional
 
+from xlner.commands._stdio import file_args
+
 from xlner.robustness.perturbations import Perturbation
+
+log = logging.getLogger(__name__)
 
 SUITE_HELP = ("entity, unknown_entity, context, entity+context, mask_entity, mask_context, token_noise, "
               "char_noise, char_noise_entity, lowercase, casing_random")
@@ -51,6 +56,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True, help="output folder")
     add_common(p)
     p.set_defaults(func=run)
+    file_args(p, inputs=("input",))
     return p
 
 
@@ -63,6 +69,6 @@ def run(args: argparse.Namespace) -> int:
     suite = build_suite(args, [args.input])
     man = write_perturbed(args.out_dir, sents, suite, seed=args.seed, source=args.input)
     for name, m in man["perturbations"].items():  # type: ignore[union-attr]
-        print(f"{name:20s} {m['sentences_changed']:6d} sentences changed, {m['edits']:6d} edits -> {m['file']}")
-    print(f"wrote {len(suite)} files and manifest.json to {args.out_dir}")
+        log.info("%-20s %6d sentences changed, %6d edits -> %s", name, m["sentences_changed"], m["edits"], m["file"])
+    log.info("wrote %d files and manifest.json to %s", len(suite), args.out_dir)
     return 0

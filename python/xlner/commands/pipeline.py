@@ -6,12 +6,14 @@ Example::
 
     xlner pipeline translate-test --input bam.jsonl --tag-names O B-PER I-PER B-ORG I-ORG B-LOC I-LOC B-DATE I-DATE \\
         --tokens-field org_tokens --tags-field org_ner_tags --translations bam.jsonl --alignments bam.jsonl \\
-        --tagger en.crf --method greedy --eval-labels PER ORG LOC --output-dir runs/bam
+        --tagger en.crf --method greedy --eval-labels PER ORG LOC --out-dir runs/bam
 """
 from __future__ import annotations
 
 import argparse
 from typing import Any, Dict
+
+from xlner.commands._stdio import file_args
 
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
 
@@ -42,13 +44,13 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="TOML configuration file (flags override it)")
     g = p.add_argument_group("data")
     g.add_argument("--input", help="input: CoNLL, JSON lines or one sentence per line")
-    g.add_argument("--output-dir", help="folder for intermediate files and outputs")
+    g.add_argument("--out-dir", dest="output_dir", metavar="DIR", help="folder for intermediate files and outputs")
+    g.add_argument("--output-dir", dest="output_dir", help=argparse.SUPPRESS)
     g.add_argument("--src-lang", help="language of the input (ISO 639 or FLORES-200 code)")
     g.add_argument("--tgt-lang", help="language the input is translated into")
     g.add_argument("--chunk-size", type=int, help="sentences per streamed chunk (default 10000)")
     g.add_argument("--overwrite", action="store_true", default=None,
                    help="recompute stage files written with other models instead of failing")
-    g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument("--eval-labels", nargs="+", help="evaluate only these classes (others mapped to O)")
     g.add_argument("--tokens-field", help="JSON-lines input: field of the tokens")
     g.add_argument("--tags-field", help="JSON-lines input: field of the tags")
@@ -100,7 +102,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
              "model-transfer": "apply a tagger to the target text directly",
              "marker": "EasyProject-style translation with entity markers"}
     for kind in KINDS:
-        _add_common(sub.add_parser(kind, help=helps[kind]))
+        kp = sub.add_parser(kind, help=helps[kind])
+        _add_common(kp)
+        file_args(kp, inputs=("input", "translations", "alignments", "source_labels", "backtranslations"))
     return p
 
 
@@ -112,7 +116,9 @@ def config_from_args(args: argparse.Namespace) -> Any:
     over: Dict[str, Any] = {"kind": args.pipeline_kind}
     for dest, key in _FLAGS.items():
         over[key] = getattr(args, dest, None)
-    if getattr(args, "quiet", False):
+    from xlner.log import progress_enabled
+
+    if getattr(args, "quiet", 0) or not progress_enabled():
         over["progress"] = False
     return with_overrides(cfg, over)
 

@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 import time
+
+from xlner.commands._stdio import file_args
+
+log = logging.getLogger(__name__)
 
 METHODS = ("heuristic", "greedy", "exact", "ilp")
 
@@ -28,12 +32,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--constraint", default="<=1",
                    help="projections per entity for matching methods: <n, <=n, =n, >=n, >n (default '<=1')")
     p.add_argument("--threads", type=int, default=-1, help="worker threads (-1: all cores)")
-    p.add_argument("--out", required=True, metavar="OUT", help="output CoNLL: target tokens with projected labels")
+    p.add_argument("-o", "--out", required=True, metavar="OUT",
+                   help="output CoNLL: target tokens with projected labels ('-': stdout)")
     p.add_argument("--spans-out", default=None, metavar="SPANS.jsonl",
                    help="also write the spans, scores and source entity per sentence as JSON lines")
     p.add_argument("--target-format", choices=("auto", "conll", "lines"), default="auto",
                    help="format of TGT (default: detected)")
-    p.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    file_args(p, inputs=("source", "target", "alignments"), outputs=("out", "spans_out"))
     return p
 
 
@@ -60,8 +65,7 @@ def run(args: argparse.Namespace) -> int:
             kwargs["tgt_tokens"] = corpus.target  # TokenCorpus: punctuation flags computed in C++
     result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
     write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
-    if not args.quiet:
-        n_ent = int(corpus.batch.ent_offsets[-1])
-        print(f"xlner project: {len(result)} sentences, {len(result.start)} spans projected from {n_ent} source "
-              f"entities ({args.method}) in {time.perf_counter() - t0:.2f} s -> {args.out}", file=sys.stderr)
+    n_ent = int(corpus.batch.ent_offsets[-1])
+    log.info("%d sentences, %d spans projected from %d source entities (%s) in %.2f s -> %s", len(result),
+             len(result.start), n_ent, args.method, time.perf_counter() - t0, args.out)
     return 0

@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 from typing import Any
 
+from xlner.commands._stdio import file_args
 from xlner.commands.perturb import add_common, build_suite
+
+log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -28,6 +32,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--no-plot", action="store_true", help="skip the matplotlib plot")
     add_common(p)
     p.set_defaults(func=run)
+    file_args(p, inputs=("test",))
     return p
 
 
@@ -78,5 +83,5 @@ def run(args: argparse.Namespace) -> int:
                                  title=args.title or os.path.basename(args.test))
     paths = report.write(args.out_dir, plot=not args.no_plot)
     print(report.to_markdown())
-    print("wrote " + ", ".join(paths.values()))
+    log.info("wrote %s", ", ".join(paths.values()))
     return 0

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from typing import Any
+
+from xlner.commands._stdio import file_args
+
+log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -17,20 +22,21 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--train", required=True, help="training CoNLL file")
     p.add_argument("--dev", help="optional CoNLL file scored after training")
-    p.add_argument("--out", required=True, help="model file to write")
+    p.add_argument("-o", "--out", required=True, help="model file to write")
     p.add_argument("--c1", type=float, default=0.1, help="L1 regularisation (default 0.1)")
     p.add_argument("--c2", type=float, default=0.05, help="L2 regularisation (default 0.05)")
     p.add_argument("--max-iterations", type=int, default=100, help="L-BFGS iterations (default 100)")
     p.add_argument("--window", type=int, default=2, help="neighbour words on each side (default 2)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N training sentences (0: all)")
-    p.add_argument("--verbose", action="store_true", help="print crfsuite's training log")
     p.set_defaults(func=run)
+    file_args(p, inputs=("train", "dev"), outputs=("out",))
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Train, save and (with --dev) evaluate; returns the exit status."""
     from xlner.io import read_conll
+    from xlner.log import progress
     from xlner.models.crf import CRFConfig, CRFTagger
     from xlner.robustness.runner import entity_scores
 
@@ -39,9 +45,12 @@ def run(args: argparse.Namespace) -> int:
         train = train[: args.limit]
     cfg = CRFConfig(c1=args.c1, c2=args.c2, max_iterations=args.max_iterations, window=args.window)
     t0 = time.perf_counter()
-    tagger = CRFTagger.train([s.tokens for s in train], [s.tags for s in train], cfg, verbose=args.verbose)
+    with progress(total=cfg.max_iterations, desc="train-tagger (L-BFGS iterations)", unit="it") as bar:
+        tagger = CRFTagger.train([s.tokens for s in train], [s.tags for s in train], cfg,
+                                 verbose=getattr(args, "verbose", 0) > 0, on_iteration=lambda i: bar.update(1))
     tagger.save(args.out)
-    print(f"trained on {len(train)} sentences in {time.perf_counter() - t0:.1f}s; tags {tagger.tags}; wrote {args.out}")
+    log.info("trained on %d sentences in %.1fs; tags %s; wrote %s", len(train), time.perf_counter() - t0,
+             tagger.tags, args.out)
     if args.dev:
         dev = [s for s in read_conll(args.dev) if not s.is_docstart]
         row = entity_scores([s.tags for s in dev], tagger.predict([s.tokens for s in dev]), "dev")

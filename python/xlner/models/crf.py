@@ -16,11 +16,12 @@ Example::
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import tempfile
 from dataclasses import asdict, dataclass, fields
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -181,19 +182,37 @@ class CRFTagger:
         *,
         dev: tuple[Sequence[Sequence[str]], Sequence[Sequence[str]]] | None = None,
         verbose: bool = False,
+        on_iteration: Optional[Callable[[int], None]] = None,
     ) -> "CRFTagger":
         """Train a CRF on tokenised sentences and their IOB2 tags (L-BFGS, elastic net).
 
         ``dev``: optional held-out (sentences, tags) that crfsuite evaluates after each iteration
-        (reported only with ``verbose``; it does not change the model).
+        (reported only with ``verbose``; it does not change the model). crfsuite's training log goes to
+        the ``xlner.models.crf`` logger (INFO with ``verbose``, else DEBUG), never to stdout;
+        ``on_iteration(k)`` is called after each L-BFGS iteration k (1-based), e.g. for a progress bar.
         """
         import pycrfsuite
+
+        log = logging.getLogger(__name__)
+        level = logging.INFO if verbose else logging.DEBUG
+
+        class _Trainer(pycrfsuite.Trainer):  # type: ignore[misc,name-defined]
+            """crfsuite's events to the logger and the iteration callback (events need verbose=True)."""
+
+            def on_iteration(self, text: str, info: Dict[str, Any]) -> None:
+                log.log(level, "%s", text.rstrip())
+                if on_iteration is not None:
+                    on_iteration(int(info.get("num", 0)))
+
+        for event in ("start", "featgen_progress", "featgen_end", "prepared", "prepare_error",
+                      "optimization_end", "end"):
+            setattr(_Trainer, f"on_{event}", lambda self, text, *rest: log.log(level, "%s", text.rstrip()))
 
         cfg = config or CRFConfig()
         _check(sentences, tags)
         if not any(len(s) for s in sentences):
             raise ValueError("no training sentences (all empty)")
-        trainer = pycrfsuite.Trainer(verbose=verbose)
+        trainer = _Trainer(verbose=True)
         for toks, tg in zip(sentences, tags):
             if len(toks):
                 trainer.append(sentence_features(toks, cfg), list(tg), 0)

@@ -7,7 +7,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from xlner.projection import MatchingConfig, project
 from xlner.studies.common import StudyResult, Table, f1_pair, gold_batch, result_tags
-from xlner.studies.europarl import LANGS, alignment_variants, eflomal_directions, load_gold
+from xlner.studies.europarl import (EFLOMAL_PREFIX_LEN, LANGS, StudyAligner, aligner_label, alignment_directions,
+                                    alignment_variants, default_aligner, load_gold)
 from xlner.studies.noise import KINDS, corrupt_alignments
 
 RATES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -15,16 +16,20 @@ METHODS = ("heuristic", "greedy", "exact")
 
 
 def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: Optional[Path] = None,
-        alignment: str = "grow-diag-final-and", rates: Sequence[float] = RATES, seed: int = 0,
-        limit: Optional[int] = None, threads: int = -1, plot: bool = True) -> StudyResult:
-    """Run the study; mean F1 over ``langs`` per (kind, rate, method), plus a PNG plot."""
+        aligner: Optional[StudyAligner] = None, alignment: str = "grow-diag-final-and",
+        rates: Sequence[float] = RATES, seed: int = 0, limit: Optional[int] = None, threads: int = -1,
+        plot: bool = True) -> StudyResult:
+    """Run the study; mean F1 over ``langs`` per (kind, rate, method), plus a PNG plot. The base alignment
+    comes from :func:`~xlner.studies.europarl.alignment_directions` (``aligner``, ``cache_dir``, ``limit``)."""
     res = StudyResult("noise")
+    aligner = aligner or default_aligner()
     en_all = load_gold(root, "en")
     # (kind, rate, method) -> list of F1 per language
     f1: Dict[Tuple[str, float, str], List[float]] = {}
     for lang in langs:
         xx_all = load_gold(root, lang)
-        fwd, rev = eflomal_directions(root, lang, cache_dir or out_dir / "cache")
+        fwd, rev = alignment_directions(root, lang, prefix_len=EFLOMAL_PREFIX_LEN, aligner=aligner,
+                                        cache_dir=cache_dir, limit=limit, threads=threads)
         n = len(en_all) if limit is None else min(limit, len(en_all))
         en, xx = en_all[:n], xx_all[:n]
         base = alignment_variants(en, xx, fwd[:n], rev[:n], lexical=alignment.endswith("lexical"))[alignment]
@@ -41,12 +46,13 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
                         r = project(b, m, matching=MatchingConfig(constraint="<=1"), threads=threads)
                     f1.setdefault((kind, rate, m), []).append(f1_pair(gold, result_tags(r, tl))[0])
     mean = {k: sum(v) / len(v) for k, v in f1.items()}
-    rows = [[kind, f"{int(round(rate * 100))}%"] + [mean[(kind, rate, m)] for m in METHODS]
-            for kind in KINDS for rate in rates]
+    rows: List[List[object]] = [[kind, f"{int(round(rate * 100))}%", *(mean[(kind, rate, m)] for m in METHODS)]
+                                for kind in KINDS for rate in rates]
     res.tables.append(Table(
         f"Alignment noise on Europarl-NER (mean F1 over {', '.join(langs)}; seed {seed})",
         ["noise", "rate"] + list(METHODS), rows,
-        f"Base alignment: eflomal {alignment}. drop: remove a fraction of links; add: add that many random links; "
+        f"Base alignment: {aligner_label(aligner)}, {alignment}. drop: remove a fraction of links; add: add that "
+        "many random links; "
         "shift: move that many links one target word. Heuristic: thesis preset; greedy/exact: alignment score, "
         "M=10, <=1."))
     if plot:

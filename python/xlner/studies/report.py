@@ -65,7 +65,13 @@ def run_report(names: Sequence[str], root: Path, out_dir: Path, *, argv: Optiona
                **options: object) -> Path:
     """Run the named studies (``'all'`` for every one) and write the report folder.
 
-    ``options`` go to every study that takes them (e.g. ``limit``, ``threads``, ``cache_dir``)."""
+    ``options`` go to every study that takes them (e.g. ``limit``, ``threads``, ``cache_dir``, ``aligner``).
+    Without ``cache_dir``, the word alignments are computed in this run and shared between its studies
+    through a temporary folder removed at the end (nothing outside the report is read)."""
+    import tempfile
+
+    from xlner.log import progress
+
     table = studies()
     chosen = list(table) if "all" in names else list(names)
     unknown = [n for n in chosen if n not in table]
@@ -74,12 +80,16 @@ def run_report(names: Sequence[str], root: Path, out_dir: Path, *, argv: Optiona
     if not root.is_dir():
         raise FileNotFoundError(f"data folder {root} not found (the studies read ../shared/data; see --data)")
     results, secs = [], {}
-    for n in chosen:
-        t = time.perf_counter()
-        fn = table[n]
-        accepted = inspect.signature(fn).parameters
-        results.append(fn(root, out_dir, **{k: v for k, v in options.items() if k in accepted}))
-        secs[results[-1].name] = time.perf_counter() - t
+    with tempfile.TemporaryDirectory(prefix="xlner-report-") as tmp:
+        opts = dict(options)
+        if opts.get("cache_dir") is None:
+            opts["cache_dir"] = Path(tmp)
+        for n in progress(chosen, desc="report", unit="study"):
+            t = time.perf_counter()
+            fn = table[n]
+            accepted = inspect.signature(fn).parameters
+            results.append(fn(root, out_dir, **{k: v for k, v in opts.items() if k in accepted}))
+            secs[results[-1].name] = time.perf_counter() - t
     return write_report(out_dir, results, argv=argv, seconds=secs)
 
 
