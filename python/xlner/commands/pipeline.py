@@ -27,6 +27,8 @@ _FLAGS: Dict[str, str] = {
     "translator_model": "translator.model", "beam_size": "translator.beam_size",
     "translator_batch_size": "translator.batch_size", "max_length": "translator.max_length",
     "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache",
+    "translator_backend": "translator.backend", "compute_type": "translator.compute_type",
+    "ct2_dir": "translator.ct2_dir",
     "tagger": "tagger.path", "tagger_kind": "tagger.kind", "tagger_batch_size": "tagger.batch_size",
     "aligner": "aligner.kind", "aligner_model": "aligner.model",
     "method": "projection.method", "constraint": "projection.constraint", "max_len": "projection.max_len",
@@ -41,7 +43,7 @@ _FLAGS: Dict[str, str] = {
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="TOML configuration file (flags override it)")
     g = p.add_argument_group("data")
-    g.add_argument("--input", help="input: CoNLL, JSON lines or one sentence per line")
+    g.add_argument("--input", help="input: CoNLL, JSON lines, one sentence per line, Parquet or a datasets folder")
     g.add_argument("--output-dir", help="folder for intermediate files and outputs")
     g.add_argument("--src-lang", help="language of the input (ISO 639 or FLORES-200 code)")
     g.add_argument("--tgt-lang", help="language the input is translated into")
@@ -67,6 +69,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", help="auto, cpu or cuda")
     g.add_argument("--dtype", help="auto, float32, bfloat16 or float16")
     g.add_argument("--translation-cache", help="translation cache file (SQLite; default: in the output folder)")
+    g.add_argument("--translator-backend", choices=("transformers", "ctranslate2"),
+                   help="translation engine (ctranslate2: the checkpoint is converted with CTranslate2's converter)")
+    g.add_argument("--compute-type", help="ctranslate2: default, int8, int8_float16, float16, bfloat16 or float32")
+    g.add_argument("--ct2-dir", help="ctranslate2: folder of the converted model (converted there when missing)")
     g.add_argument("--tagger", help="tagger model (CRF file or transformers folder)")
     g.add_argument("--tagger-kind", choices=("crf", "transformers"))
     g.add_argument("--tagger-batch-size", type=int)

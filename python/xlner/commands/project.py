@@ -15,10 +15,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description="Project the source IOB2 entities onto the target sentences through word alignments and write "
                     "the target tokens with the projected labels (sentence for sentence, -DOCSTART- lines kept).")
     p.add_argument("--source", required=True, metavar="SRC",
-                   help="CoNLL file with the source IOB2 labels (sample:NAME: a file of the bundled sample, also for "
-                        "TGT and ALN)")
+                   help="CoNLL file with the source IOB2 labels, or a Parquet file/folder or datasets folder with "
+                        "tokens and tags columns (sample:NAME: a file of the bundled sample, also for TGT and ALN)")
     p.add_argument("--target", required=True, metavar="TGT",
-                   help="target sentences: CoNLL (labels ignored) or one sentence of space-separated tokens per line")
+                   help="target sentences: CoNLL (labels ignored), one sentence of space-separated tokens per line, or "
+                        "a Parquet file/folder or datasets folder with a tokens column")
     p.add_argument("--alignments", required=True, metavar="ALN",
                    help="talp alignments, one line per sentence, 0-based, source index first")
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
@@ -33,6 +34,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="also write the spans, scores and source entity per sentence as JSON lines")
     p.add_argument("--target-format", choices=("auto", "conll", "lines"), default="auto",
                    help="format of TGT (default: detected)")
+    p.add_argument("--out-format", choices=("auto", "conll", "parquet", "hf"), default="auto",
+                   help="format of OUT: CoNLL, Parquet or a datasets folder (default: parquet for .parquet, else "
+                        "CoNLL)")
+    p.add_argument("--tokens-field", default="tokens",
+                   help="Parquet / datasets inputs and outputs: column of the tokens (default 'tokens')")
+    p.add_argument("--tags-field", default="tags",
+                   help="Parquet / datasets inputs and outputs: column of the IOB2 tags (default 'tags')")
     p.add_argument("--quiet", action="store_true", help="no summary line on stderr")
     return p
 
@@ -49,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
     corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
                                     resolve_path(args.alignments), target_format=args.target_format,
-                                    threads=args.threads)
+                                    threads=args.threads, columns=(args.tokens_field, args.tags_field))
     kwargs = {}
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig
@@ -59,7 +67,23 @@ def run(args: argparse.Namespace) -> int:
         if config.drop_punct:  # the punctuation filter looks at the target words
             kwargs["tgt_tokens"] = corpus.target  # TokenCorpus: punctuation flags computed in C++
     result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
-    write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
+    out_format = args.out_format
+    if out_format == "auto":
+        from xlner.io.tables import table_format
+
+        out_format = table_format(args.out) or "conll"
+    if out_format == "conll":
+        write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
+    else:
+        from xlner import _core
+        from xlner.io import result_tag_ids, write_spans_jsonl
+        from xlner.io.tables import write_table
+
+        write_table(args.out, corpus.target, format=out_format, tokens_field=args.tokens_field,
+                    tags_field=args.tags_field, tag_ids=result_tag_ids(corpus.target, result, threads=args.threads),
+                    tag_names=_core.iob2_tag_names(result.labels.names))
+        if args.spans_out is not None:
+            write_spans_jsonl(args.spans_out, result, threads=args.threads)
     if not args.quiet:
         n_ent = int(corpus.batch.ent_offsets[-1])
         print(f"xlner project: {len(result)} sentences, {len(result.start)} spans projected from {n_ent} source "
