@@ -21,6 +21,7 @@ Needs ``pip install 'xlner[ct2]'`` (``ctranslate2``); the conversion also needs 
 """
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -84,6 +85,22 @@ def convert_checkpoint(model: PathLike, output_dir: PathLike, *, quantization: O
     except Exception as exc:  # the converter raises bare errors from deep inside transformers/torch
         raise RuntimeError(f"CTranslate2 conversion of {os.fspath(model)} failed: {type(exc).__name__}: {exc}") from exc
     return Path(out)
+
+
+def target_vocabulary(path: PathLike) -> Dict[str, int]:
+    """Token → id of the target vocabulary of a CTranslate2 model folder (``shared_vocabulary`` or
+    ``target_vocabulary``, ``.json`` or ``.txt``). Generated tokens are mapped back to ids with it, not with
+    the tokenizer: the model's vocabulary may hold more entries than the tokenizer (M2M100's ``madeupword``
+    fillers, which a tokenizer maps to ``<unk>`` and transformers decodes as ``<unk>``)."""
+    p = Path(path)
+    for stem in ("shared_vocabulary", "target_vocabulary"):
+        if (p / f"{stem}.json").is_file():
+            tokens = json.loads((p / f"{stem}.json").read_text(encoding="utf-8"))
+            return {t: i for i, t in reversed(list(enumerate(tokens)))}
+        if (p / f"{stem}.txt").is_file():
+            lines = (p / f"{stem}.txt").read_text(encoding="utf-8").split("\n")
+            return {t: i for i, t in reversed(list(enumerate(lines[:-1] if lines[-1] == "" else lines)))}
+    raise FileNotFoundError(f"{p}: no shared_vocabulary or target_vocabulary file (not a CTranslate2 model?)")
 
 
 class _M2M100TokenizerView:
@@ -190,6 +207,7 @@ class CT2Backend:
         self.device = resolve_ct2_device(device)
         kind, _, index = self.device.partition(":")
         self.compute_type = compute_type
+        self.target_index = target_vocabulary(path)
         self.translator = ctranslate2.Translator(os.fspath(path), device=kind, device_index=int(index or 0),
                                                  compute_type=compute_type, intra_threads=threads)
 
@@ -228,9 +246,9 @@ class CT2Backend:
         prefix = self._tokens([tgt_id])
         res = self.translator.translate_batch(
             [self._tokens(s) for s in sources], target_prefix=[prefix] * len(sources), beam_size=beam_size,
-            max_decoding_length=max_new_tokens, max_batch_size=len(sources), **opts)
-        tok = self.tokenizer
-        return [list(tok.convert_tokens_to_ids(r.hypotheses[0])) for r in res]
+            max_decoding_length=max_new_tokens, max_batch_size=len(sources), max_input_length=0, **opts)
+        index = self.target_index
+        return [[index[t] for t in r.hypotheses[0]] for r in res]
 
     def score_ids(self, sources: Sequence[Sequence[int]], targets: Sequence[Sequence[int]]) -> List[np.ndarray]:
         """Teacher-forced log-probabilities (nats) of target token ids given source token ids.
