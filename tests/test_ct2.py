@@ -67,6 +67,10 @@ def test_greedy_translations_identical_to_transformers(converted, max_new):
         expected = hf.translate(TEXTS, src_lang="en", tgt_lang=tgt)
         assert ct.translate(TEXTS, src_lang="en", tgt_lang=tgt) == expected
     assert ct.stats.translated == 2 * len(set(TEXTS)) and ct.stats.batches == hf.stats.batches
+    # a minimum length (both count the forced language token)
+    at_least = GenerationOptions(num_beams=1, max_new_tokens=max_new, extra={"min_new_tokens": 5})
+    assert (Translator(str(out), device="cpu", options=at_least, backend="ctranslate2").translate(TEXTS, "en", "de")
+            == Translator(str(src), device="cpu", options=at_least).translate(TEXTS, "en", "de"))
     # batching by tokens gives the same outputs (padding does not change a greedy translation; the length cap
     # must not depend on the batch's longest source for that, hence no max_length_ratio)
     fixed = GenerationOptions(num_beams=1, max_new_tokens=max_new, max_length_ratio=None)

@@ -239,3 +239,27 @@ def test_pipeline_input_from_parquet_equals_conll(tmp_path):
     write_table(tmp_path / "en.parquet", src, tags_field="ner")
     got = list(iter_sentences(tmp_path / "en.parquet", tags_field="ner"))
     assert as_pairs(got) == as_pairs(iter_sentences(sample("en.conll")))
+
+
+def test_evaluate_and_train_tagger_read_tables(tmp_path, capsys):
+    import json
+
+    pred_conll = tmp_path / "pred.conll"
+    assert main(["project", "--source", "sample:en.conll", "--target", "sample:de.conll", "--alignments",
+                 "sample:en-de.talp", "--method", "greedy", "--out", str(pred_conll), "--threads", "1", "--quiet"]) == 0
+    write_table(tmp_path / "gold.parquet", read_conll(sample("de.conll")), tags_field="ner_tags")
+    write_table(tmp_path / "pred_ds", read_conll(pred_conll), format="hf", tags_field="ner_tags")
+    capsys.readouterr()
+    assert main(["evaluate", "--gold", "sample:de.conll", "--pred", str(pred_conll), "--json"]) == 0
+    expected = json.loads(capsys.readouterr().out)
+    assert main(["evaluate", "--gold", str(tmp_path / "gold.parquet"), "--pred", str(tmp_path / "pred_ds"),
+                 "--tags-field", "ner_tags", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == expected
+    assert 0 < expected["micro"]["f1"] < 1
+    # a CRF trained from a datasets folder equals one trained from the same sentences in CoNLL
+    for name, train in (("conll", sample("en.conll")), ("table", str(tmp_path / "en_ds"))):
+        if name == "table":
+            write_table(tmp_path / "en_ds", read_conll(sample("en.conll")), format="hf", tags_field="ner_tags")
+        assert main(["train-tagger", "--train", train, "--tags-field", "ner_tags", "--out", str(tmp_path / f"{name}.crf"),
+                     "--max-iterations", "5"]) == 0
+    assert (tmp_path / "conll.crf").read_bytes() == (tmp_path / "table.crf").read_bytes()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from xlner.io.errors import FormatError
-from xlner.io.tables import TableColumns, _check_columns, class_label_names
+from xlner.io.tables import TableColumns, check_columns, class_label_names
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -47,7 +47,7 @@ def iter_dataset_batches(ds: Any, cols: TableColumns, *, with_tags: Optional[boo
 
     Tag names: ``cols.tag_names``, else the ``ClassLabel`` names of the tags column.
     """
-    read_tags = _check_columns(name, list(ds.column_names), cols, with_tags)
+    read_tags = check_columns(name, list(ds.column_names), cols, with_tags)
     names = cols.tag_names
     if read_tags and names is None:
         names = tag_names_of(ds, str(cols.tags))
@@ -76,19 +76,5 @@ def save_dataset_columns(path: PathLike, columns: Mapping[str, List[Any]], featu
     dataset_from_columns(columns, features).save_to_disk(str(p))
 
 
-def read_dataset_dir(path: PathLike, *, split: Optional[str] = None, tokens_field: str = "tokens",
-                     tags_field: Optional[str] = "tags", tag_names: Optional[Sequence[str]] = None,
-                     with_tags: Optional[bool] = None) -> list:
-    """All sentences of a ``datasets`` folder as :class:`~xlner.io.conll.Sentence` objects."""
-    from xlner.io.tables import rows_to_sentences
-
-    ds = load_dataset_dir(path, split=split)
-    cols = TableColumns(tokens_field, tags_field, tag_names)
-    out: list = []
-    for name, start, (toks, tags), names in iter_dataset_batches(ds, cols, with_tags=with_tags, name=os.fspath(path)):
-        out.extend(rows_to_sentences(name, start, toks, tags, cols, names))
-    return out
-
-
-__all__ = ["dataset_from_columns", "iter_dataset_batches", "load_dataset_dir", "read_dataset_dir",
+__all__ = ["dataset_from_columns", "iter_dataset_batches", "load_dataset_dir",
            "save_dataset_columns", "tag_names_of"]

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from xlner.io.errors import FormatError
-from xlner.io.tables import PARQUET_SUFFIXES, TableColumns, _check_columns, class_label_names, features_from_metadata
+from xlner.io.tables import PARQUET_SUFFIXES, TableColumns, check_columns, class_label_names, features_from_metadata
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -44,7 +44,7 @@ def iter_parquet_batches(path: PathLike, cols: TableColumns, *, with_tags: Optio
         except Exception as exc:  # pyarrow raises ArrowInvalid/OSError for non-Parquet bytes
             raise FormatError(name, None, "file", f"not a readable Parquet file ({exc})") from None
         schema = pf.schema_arrow
-        read_tags = _check_columns(name, schema.names, cols, with_tags)
+        read_tags = check_columns(name, schema.names, cols, with_tags)
         names = cols.tag_names
         if read_tags and names is None:
             names = class_label_names(features_from_metadata(schema.metadata).get(str(cols.tags)))
@@ -71,15 +71,4 @@ def write_parquet_columns(path: PathLike, columns: Mapping[str, List[Any]], feat
     pq.write_table(table, os.fspath(path), row_group_size=row_group_size)
 
 
-def read_parquet(path: PathLike, *, tokens_field: str = "tokens", tags_field: Optional[str] = "tags",
-                 tag_names: Optional[Sequence[str]] = None, with_tags: Optional[bool] = None) -> list:
-    """All sentences of a Parquet file or folder as :class:`~xlner.io.conll.Sentence` objects."""
-    from xlner.io.tables import iter_table_sentences
-
-    if Path(path).suffix.lower() not in PARQUET_SUFFIXES and not Path(path).is_dir():
-        raise ValueError(f"{os.fspath(path)}: not a .parquet file or folder")
-    return list(iter_table_sentences(path, with_tags=with_tags, tokens_field=tokens_field, tags_field=tags_field,
-                                     tag_names=tag_names))
-
-
-__all__ = ["iter_parquet_batches", "parquet_files", "read_parquet", "write_parquet_columns"]
+__all__ = ["iter_parquet_batches", "parquet_files", "write_parquet_columns"]

@@ -77,8 +77,9 @@ class TableColumns:
     tag_names: Optional[Sequence[str]] = None
 
 
-def _check_columns(path: str, available: Sequence[str], cols: TableColumns, with_tags: Optional[bool]) -> bool:
-    """Raise when a needed column is missing; returns whether tags are read."""
+def check_columns(path: str, available: Sequence[str], cols: TableColumns, with_tags: Optional[bool]) -> bool:
+    """Raise :class:`FormatError` (naming the table, the column and the columns there are) when a needed column
+    is missing; returns whether tags are read (``with_tags`` None: when the tags column exists)."""
     if cols.tokens not in available:
         raise FormatError(path, None, cols.tokens, f"no such column; the table has {list(available)} "
                           f"(set the tokens column name)")
@@ -166,6 +167,11 @@ def _iter_batches(path: PathLike, fmt: str, cols: TableColumns, with_tags: Optio
         raise ValueError(f"unknown table format {fmt!r}; choose one of {FORMATS}")
 
 
+def read_table(path: PathLike, **kwargs: Any) -> List[Sentence]:
+    """All sentences of a table as a list (see :func:`iter_table_sentences` for the arguments)."""
+    return list(iter_table_sentences(path, **kwargs))
+
+
 class TableCorpus(TokenCorpus):
     """A :class:`TokenCorpus` built from a table; :attr:`path` names the table (for error messages)."""
 
@@ -197,6 +203,18 @@ def load_table_corpus(path: PathLike, *, with_tags: bool = True, tokens_field: s
     except ValueError as exc:
         raise ValueError(f"{p}: {exc}") from None
     return TableCorpus(corpus, p)
+
+
+def load_labelled(path: PathLike, *, tokens_field: str = "tokens", tags_field: str = "tags",
+                  keep_tokens: bool = False) -> TokenCorpus:
+    """Sentences with IOB2 tags from a CoNLL file (C++ reader; ``keep_tokens`` as in
+    :func:`~xlner.io.conll.load_conll`) or from a table (tokens always kept): the reader of the commands that
+    take labelled data (``evaluate``, ``train-tagger``)."""
+    from xlner.io.conll import load_conll
+
+    if table_format(path) is not None:
+        return load_table_corpus(path, with_tags=True, tokens_field=tokens_field, tags_field=tags_field)
+    return load_conll(path, with_tags=True, keep_tokens=keep_tokens)
 
 
 def _as_rows(sentences: Union[TokenCorpus, Iterable[Sentence]], tag_ids: Optional[np.ndarray],
@@ -304,6 +322,6 @@ def features_from_metadata(metadata: Optional[Mapping[bytes, bytes]]) -> Dict[st
     return feats if isinstance(feats, dict) else {}
 
 
-__all__ = ["FORMATS", "TableColumns", "TableCorpus", "class_label_names", "default_tag_names", "features_json",
-           "features_from_metadata", "iter_table_sentences", "load_table_corpus", "rows_to_sentences",
-           "table_format", "write_table"]
+__all__ = ["FORMATS", "TableColumns", "TableCorpus", "check_columns", "class_label_names", "default_tag_names",
+           "features_from_metadata", "features_json", "iter_table_sentences", "load_labelled", "load_table_corpus",
+           "read_table", "rows_to_sentences", "table_format", "write_table"]

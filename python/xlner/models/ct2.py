@@ -39,8 +39,9 @@ COMPUTE_TYPES = ("default", "auto", "int8", "int8_float32", "int8_float16", "int
                  "bfloat16", "float32")
 #: Quantizations accepted by the converter (None keeps the checkpoint's float32 weights).
 QUANTIZATIONS = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
-#: ``GenerationOptions.extra`` keys passed on to ``translate_batch`` (same meaning as in ``generate``).
-_EXTRA_KEYS = ("length_penalty", "no_repeat_ngram_size", "repetition_penalty")
+#: ``GenerationOptions.extra`` keys (``generate`` names) → ``translate_batch`` arguments of the same meaning.
+_EXTRA_KEYS = {"length_penalty": "length_penalty", "no_repeat_ngram_size": "no_repeat_ngram_size",
+               "repetition_penalty": "repetition_penalty", "min_new_tokens": "min_decoding_length"}
 # files of a transformers checkpoint that are weights or model configuration (not copied next to the
 # converted model, whose config.json is CTranslate2's own)
 _MODEL_FILES = ("config.json", "generation_config.json", "model.safetensors", "model.safetensors.index.json",
@@ -236,13 +237,14 @@ class CT2Backend:
         first).
 
         ``max_new_tokens`` counts the language token, as ``generate(max_new_tokens=...)`` does.
-        ``extra``: ``length_penalty``, ``no_repeat_ngram_size``, ``repetition_penalty`` (``ValueError`` for
-        other keys).
+        ``extra``: ``length_penalty``, ``no_repeat_ngram_size``, ``repetition_penalty``, ``min_new_tokens``
+        (``ValueError`` for other keys).
         """
-        opts = dict(extra or {})
-        bad = sorted(set(opts) - set(_EXTRA_KEYS))
+        bad = sorted(set(extra or {}) - set(_EXTRA_KEYS))
         if bad:
-            raise ValueError(f"generation options {bad} have no CTranslate2 equivalent (supported: {_EXTRA_KEYS})")
+            raise ValueError(f"generation options {bad} have no CTranslate2 equivalent (supported: "
+                             f"{sorted(_EXTRA_KEYS)})")
+        opts = {_EXTRA_KEYS[k]: v for k, v in (extra or {}).items()}
         prefix = self._tokens([tgt_id])
         res = self.translator.translate_batch(
             [self._tokens(s) for s in sources], target_prefix=[prefix] * len(sources), beam_size=beam_size,
