@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Any, Dict
 
 METHODS = ("heuristic", "greedy", "exact", "ilp")
 
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
                                     resolve_path(args.alignments), target_format=args.target_format,
                                     threads=args.threads, columns=(args.tokens_field, args.tags_field))
-    kwargs = {}
+    kwargs: Dict[str, Any] = {}
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig
 

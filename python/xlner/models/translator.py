@@ -255,6 +255,8 @@ class Translator:
             raise ValueError(f"unknown translator backend {backend!r}; choose one of {BACKENDS}")
         self.backend = backend
         self.ct2: Optional[Any] = None
+        self.device: Any  # torch.device, or the CTranslate2 device name
+        self.dtype: Any  # torch.dtype, or the CTranslate2 compute type
         if backend == "ctranslate2":
             from xlner.models.ct2 import CT2Backend
 
