@@ -172,3 +172,29 @@ def test_pipeline_config_and_flag_select_the_backend(tmp_path):
     assert tr.backend == "ctranslate2" and tr.ct2 is not None and tr.ct2.compute_type == "default"
     with pytest.raises(ValueError, match="backend must be 'transformers' or 'ctranslate2'"):
         TranslatorConfig(backend="vllm")
+
+
+def test_pipeline_cli_backends_give_identical_outputs(tmp_path):
+    """``xlner pipeline translate-train --translator-backend ctranslate2`` on a Parquet input writes the same
+    translations and projected training file as the transformers backend."""
+    pytest.importorskip("pyarrow")
+    from xlner.cli import main
+    from xlner.datasets import resolve_path
+    from xlner.io import read_conll
+    from xlner.io.tables import write_table
+
+    write_table(tmp_path / "en.parquet", read_conll(resolve_path("sample:en.conll"))[:8], tags_field="ner_tags")
+    model = str(tinymodels.tiny_nllb_dir())
+    for backend in ("transformers", "ctranslate2"):
+        assert main(["pipeline", "translate-train", "--input", str(tmp_path / "en.parquet"), "--tags-field", "ner_tags",
+                     "--src-lang", "en", "--tgt-lang", "de", "--translator-model", model, "--beam-size", "1",
+                     "--max-length", "12", "--aligner", "lexical", "--method", "greedy", "--device", "cpu",
+                     "--output-dir", str(tmp_path / backend), "--quiet", "--translator-backend", backend]) == 0
+
+    def translations(backend):
+        rows = (json.loads(x) for x in (tmp_path / backend / "translations.jsonl").read_text().splitlines())
+        return [r["tokens"] for r in rows]
+
+    assert translations("ctranslate2") == translations("transformers")
+    assert len(translations("transformers")) == 8 and all(translations("transformers"))
+    assert (tmp_path / "ctranslate2" / "train.conll").read_text() == (tmp_path / "transformers" / "train.conll").read_text()

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
@@ -185,7 +187,7 @@ class CT2Backend:
             raise ValueError(f"unknown compute_type {compute_type!r}; choose one of {COMPUTE_TYPES}")
         if threads < 0:
             raise ValueError(f"threads must be >= 0, got {threads}")
-        self._tmp: Optional[tempfile.TemporaryDirectory[str]] = None
+        self._tmp: Optional[weakref.finalize] = None  # removes a temporary conversion folder
         if isinstance(model, (str, Path)):
             self.name = os.fspath(model)
             path = Path(model)
@@ -216,15 +218,16 @@ class CT2Backend:
         if ct2_dir is not None and is_ct2_model(ct2_dir):
             return Path(ct2_dir)
         if ct2_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="xlner-ct2-")
-            ct2_dir = Path(self._tmp.name) / "model"
+            tmp = tempfile.mkdtemp(prefix="xlner-ct2-")
+            self._tmp = weakref.finalize(self, shutil.rmtree, tmp, True)
+            ct2_dir = Path(tmp) / "model"
         return convert_checkpoint(model, ct2_dir, quantization=quantization)
 
     def close(self) -> None:
         """Unload the model and remove a temporary conversion folder."""
         self.translator = None  # type: ignore[assignment]
         if self._tmp is not None:
-            self._tmp.cleanup()
+            self._tmp()
             self._tmp = None
 
     def _tokens(self, ids: Sequence[int]) -> List[str]:
