@@ -413,7 +413,10 @@ class Translator:
                 gen: Any = self.ct2.translate_ids(sources, tgt_id, beam_size=o.num_beams, max_new_tokens=max_new,
                                                   extra=o.extra)
             else:
-                gen = self._generate_transformers(sources, width, tgt_id, max_new)
+                gen = self._generate_transformers(sources, width, tgt_id, max_new).tolist()
+            # the forced target-language token is not text: NLLB tokenizers skip it as a special token, but
+            # transformers 5's M2M100Tokenizer would decode it ("__de__ ..."), so it is dropped by id
+            gen = [[i for i in seq if i != tgt_id] for seq in gen]
             texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)  # type: ignore[attr-defined]
             texts = [" ".join(t.split()) for t in texts]
             self.stats.batches += 1
