@@ -172,6 +172,17 @@ def test_pipeline_config_and_flag_select_the_backend(tmp_path):
     assert tr.backend == "ctranslate2" and tr.ct2 is not None and tr.ct2.compute_type == "default"
     with pytest.raises(ValueError, match="backend must be 'transformers' or 'ctranslate2'"):
         TranslatorConfig(backend="vllm")
+    # the NMT scorer of the score fusion
+    from xlner.pipelines.config import NMTScorerConfig, build_nmt_scorer
+
+    args = parser.parse_args(["pipeline", "translate-test", "--nmt-scorer", "m", "--nmt-scorer-backend", "ctranslate2"])
+    assert config_from_args(args).nmt_scorer.backend == "ctranslate2"
+    scorer = build_nmt_scorer(NMTScorerConfig(model=str(tmp_path / "m"), device="cpu", backend="ctranslate2"))
+    assert isinstance(scorer.scorer, CT2Seq2SeqScorer)
+    pairs = (["Berlin", "Angela Merkel"], ["Berlin", "Paris"])
+    np.testing.assert_allclose(scorer.score_pairs(*pairs, a_lang="en", b_lang="de"),
+                               build_nmt_scorer(NMTScorerConfig(model=str(tinymodels.tiny_nllb_dir()), device="cpu"))
+                               .score_pairs(*pairs, a_lang="en", b_lang="de"), rtol=0, atol=1e-5)
 
 
 def test_pipeline_cli_backends_give_identical_outputs(tmp_path):

@@ -35,7 +35,7 @@ _FLAGS: Dict[str, str] = {
     "heuristic": "projection.heuristic", "labels": "projection.labels", "threads": "projection.threads",
     "scores": "projection.scores", "candidates": "projection.candidates", "time_limit": "projection.time_limit",
     "target_tagger": "target_tagger.path", "target_tagger_kind": "target_tagger.kind",
-    "nmt_scorer": "nmt_scorer.model",
+    "nmt_scorer": "nmt_scorer.model", "nmt_scorer_backend": "nmt_scorer.backend",
     "min_ratio": "filter.min_ratio", "min_score": "filter.min_score",
 }
 
@@ -89,6 +89,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--target-tagger", help="tagger on the target words (ner scores / candidates)")
     g.add_argument("--target-tagger-kind", choices=("crf", "transformers"))
     g.add_argument("--nmt-scorer", help="seq2seq model of the nmt score component")
+    g.add_argument("--nmt-scorer-backend", choices=("transformers", "ctranslate2"),
+                   help="engine of the nmt scorer (ctranslate2: Translator.score_batch)")
     g.add_argument("--labels", nargs="+", help="source labels to project (others dropped)")
     g.add_argument("--threads", type=int, help="core threads (-1: all)")
     g.add_argument("--min-ratio", type=float, help="translate-train: drop sentences below this projection ratio")

@@ -201,10 +201,11 @@ class CT2Backend:
                 model.save_pretrained(saved)
                 tokenizer.save_pretrained(saved)
                 path = self._convert(saved, ct2_dir, quantization)
-        if tokenizer is None:
+        if tokenizer is None:  # copied next to the weights by convert_checkpoint; else (hub id) from the source
             from transformers import AutoTokenizer
 
-            tokenizer = AutoTokenizer.from_pretrained(os.fspath(path))
+            has_tok = (path / "tokenizer_config.json").is_file()
+            tokenizer = AutoTokenizer.from_pretrained(os.fspath(path) if has_tok else self.name)
         self.path = path
         self.tokenizer = tokenizer
         self.device = resolve_ct2_device(device)

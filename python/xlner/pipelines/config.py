@@ -90,11 +90,18 @@ class TaggerConfig:
 
 @dataclass
 class NMTScorerConfig:
-    """The NMT scorer of the ``nmt`` score component (:class:`xlner.models.nmt_scorer.NMTScorer`)."""
+    """The NMT scorer of the ``nmt`` score component (:class:`xlner.models.nmt_scorer.NMTScorer`); ``backend``
+    ``ctranslate2`` scores with :class:`xlner.models.ct2.CT2Seq2SeqScorer` (``compute_type``)."""
 
     model: Optional[str] = None
     batch_size: int = 64
     device: str = "auto"
+    backend: str = "transformers"
+    compute_type: str = "default"
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("transformers", "ctranslate2"):
+            raise ValueError(f"nmt_scorer: backend must be 'transformers' or 'ctranslate2', got {self.backend!r}")
 
 
 @dataclass
@@ -369,6 +376,11 @@ def build_nmt_scorer(cfg: NMTScorerConfig) -> Any:
         raise ValueError("nmt_scorer: no model given ([nmt_scorer] model = ...)")
     from xlner.models.nmt_scorer import NMTScorer
 
+    if cfg.backend == "ctranslate2":
+        from xlner.models.ct2 import CT2Seq2SeqScorer
+
+        return NMTScorer(CT2Seq2SeqScorer(cfg.model, device=None if cfg.device == "auto" else cfg.device,
+                                          compute_type=cfg.compute_type, batch_size=cfg.batch_size))
     return NMTScorer.from_pretrained(cfg.model, device=None if cfg.device == "auto" else cfg.device,
                                      batch_size=cfg.batch_size)
 
