@@ -15,13 +15,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "project", help="project source entities onto the target sentences",
         description="Project the source IOB2 entities onto the target sentences through word alignments and write "
                     "the target tokens with the projected labels (sentence for sentence, -DOCSTART- lines kept).")
-    p.add_argument("--source", required=True, metavar="SRC",
+    p.add_argument("--source", metavar="SRC",
                    help="CoNLL file with the source IOB2 labels, or a Parquet file/folder or datasets folder with "
                         "tokens and tags columns (sample:NAME: a file of the bundled sample, also for TGT and ALN)")
-    p.add_argument("--target", required=True, metavar="TGT",
+    p.add_argument("--target", metavar="TGT",
                    help="target sentences: CoNLL (labels ignored), one sentence of space-separated tokens per line, or "
                         "a Parquet file/folder or datasets folder with a tokens column")
-    p.add_argument("--alignments", required=True, metavar="ALN",
+    p.add_argument("--alignments", metavar="ALN",
                    help="talp alignments, one line per sentence, 0-based, source index first")
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
@@ -30,7 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--constraint", default="<=1",
                    help="projections per entity for matching methods: <n, <=n, =n, >=n, >n (default '<=1')")
     p.add_argument("--threads", type=int, default=-1, help="worker threads (-1: all cores)")
-    p.add_argument("--out", required=True, metavar="OUT", help="output CoNLL: target tokens with projected labels")
+    p.add_argument("--out", required=True, metavar="OUT",
+                   help="output CoNLL: target tokens with projected labels (with --input: the output shard folder)")
     p.add_argument("--spans-out", default=None, metavar="SPANS.jsonl",
                    help="also write the spans, scores and source entity per sentence as JSON lines")
     p.add_argument("--target-format", choices=("auto", "conll", "lines"), default="auto",
@@ -43,6 +44,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--tags-field", default="tags",
                    help="Parquet / datasets inputs and outputs: column of the IOB2 tags (default 'tags')")
     p.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    g = p.add_argument_group("a folder of Parquet shards (instead of SRC/TGT/ALN)")
+    g.add_argument("--input", metavar="SHARDS",
+                   help="folder of .parquet shards with source tokens and tags, target tokens and alignments columns "
+                        "(--tokens-field, --tags-field, --target-field, --alignments-field); OUT gets one shard each "
+                        "with the projected tags column added; finished shards are skipped (resume)")
+    g.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="run the shards here one by one, or as Ray tasks (pip install 'xlner[ray]')")
+    g.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local instance)")
+    g.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local Ray instance (default: all)")
+    g.add_argument("--target-field", default="target_tokens", help="shards: target tokens column")
+    g.add_argument("--alignments-field", default="alignments",
+                   help="shards: alignments column ([source, target] pairs or talp strings)")
+    g.add_argument("--output-field", default="projected_tags", help="shards: column of the projected tags")
     return p
 
 
@@ -54,6 +68,13 @@ def run(args: argparse.Namespace) -> int:
 
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
+    if args.input is not None:
+        return _run_shards(args)
+    missing = [f"--{n}" for n in ("source", "target", "alignments") if getattr(args, n) is None]
+    if missing:
+        raise ValueError(f"xlner project needs {', '.join(missing)} (or --input SHARDS)")
+    if args.engine != "local":
+        raise ValueError("--engine ray projects a folder of shards: give --input SHARDS")
     t0 = time.perf_counter()
     matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
     corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
@@ -89,4 +110,20 @@ def run(args: argparse.Namespace) -> int:
         n_ent = int(corpus.batch.ent_offsets[-1])
         print(f"xlner project: {len(result)} sentences, {len(result.start)} spans projected from {n_ent} source "
               f"entities ({args.method}) in {time.perf_counter() - t0:.2f} s -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _run_shards(args: argparse.Namespace) -> int:
+    """``--input SHARDS``: project a folder of Parquet shards with the local or the Ray engine."""
+    from xlner.engines.shards import ShardColumns, project_shards
+
+    cols = ShardColumns(source_tokens=args.tokens_field, source_tags=args.tags_field, target_tokens=args.target_field,
+                        alignments=args.alignments_field, output=args.output_field, method=args.method,
+                        max_len=args.max_len, constraint=args.constraint, heuristic=args.preset)
+    summary = project_shards(args.input, args.out, cols, engine=args.engine, address=args.ray_address,
+                             num_cpus=args.num_cpus)
+    if not args.quiet:
+        print(f"xlner project ({summary.engine}): {summary.shards} shards, {len(summary.projected)} projected "
+              f"({summary.sentences} sentences), {len(summary.skipped)} already done, in {summary.seconds:.2f} s "
+              f"-> {args.out}", file=sys.stderr)
     return 0
