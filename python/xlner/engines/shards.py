@@ -21,7 +21,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 ENGINES = ("local", "ray")
@@ -123,7 +123,7 @@ def project_shards(input_dir: PathLike, output_dir: PathLike, cols: Optional[Sha
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     summary = ShardSummary(engine=engine, shards=len(shards))
-    todo = []
+    todo: List[str] = []
     for s in shards:
         (summary.skipped if (out / s.name).is_file() else todo).append(s.name)
     t0 = time.perf_counter()
@@ -140,7 +140,7 @@ def project_shards(input_dir: PathLike, output_dir: PathLike, cols: Optional[Sha
 
 
 def _run_ray(input_dir: Path, out: Path, todo: List[str], cols: ShardColumns, *, address: Optional[str],
-             num_cpus: Optional[int], max_in_flight: int, retries: int) -> "tuple[int, List[str]]":
+             num_cpus: Optional[int], max_in_flight: int, retries: int) -> Tuple[int, List[str]]:
     """One Ray task per shard, at most ``max_in_flight`` pending; returns (rows, shards done in order)."""
     import ray
 
