@@ -207,6 +207,16 @@ def test_project_dataset_errors_name_column_and_row():
     with pytest.raises(FormatError, match=r"sentence 3 \(0-based\), field links"):
         project_dataset(bad, source_tokens="en_tokens", source_tags="en_tags", target_tokens="de_tokens",
                         alignments="links")
+    bad_tag = ds.select(range(5)).map(lambda r, i: {"en_tags": ["Q"] + r["en_tags"][1:] if i == 2 else r["en_tags"]},
+                                      with_indices=True)
+    with pytest.raises(FormatError, match=r"sentence 2 \(0-based\), field en_tags: .*Q"):
+        project_dataset(bad_tag, source_tokens="en_tokens", source_tags="en_tags", target_tokens="de_tokens",
+                        alignments="links", batch_size=2)
+    bad_tok = ds.select(range(5)).map(lambda r, i: {"de_tokens": [""] + r["de_tokens"][1:] if i == 4 else r["de_tokens"]},
+                                      with_indices=True)
+    with pytest.raises(FormatError, match=r"sentence 4 \(0-based\), field de_tokens: expected a list of non-empty"):
+        project_dataset(bad_tok, source_tokens="en_tokens", source_tags="en_tags", target_tokens="de_tokens",
+                        alignments="links", batch_size=3)
     with pytest.raises(ValueError, match="unknown projection method"):
         project_dataset(ds, source_tokens="en_tokens", source_tags="en_tags", target_tokens="de_tokens",
                         alignments="links", method="magic")

@@ -86,31 +86,29 @@ class Projector:
             self._out_index = {n: i for i, n in enumerate(self.output_names)}
 
     def __call__(self, batch: Dict[str, List[Any]], indices: Optional[Sequence[int]] = None) -> Dict[str, List[Any]]:
+        import numpy as np
+
+        from xlner import _core
         from xlner.io.conll import TokenCorpus
         from xlner.io.corpus import build_batch, result_tag_ids
-        from xlner.io.tables import TableColumns, rows_to_sentences
-        from xlner.io.talp import Alignments
         from xlner.projection import project
 
         for col in (self.source_tokens, self.source_tags, self.target_tokens, self.alignments):
             if col not in batch:
                 raise FormatError(_NAME, None, col, f"no such column; the dataset has {sorted(batch)}")
         n = len(batch[self.source_tokens])
-        rows = list(indices) if indices is not None else list(range(n))
-        start = rows[0] if rows else 0
-        src = rows_to_sentences(_NAME, start, batch[self.source_tokens], batch[self.source_tags],
-                                TableColumns(self.source_tokens, self.source_tags), self.tag_names)
-        tgt = rows_to_sentences(_NAME, start, batch[self.target_tokens], None, TableColumns(self.target_tokens, None),
-                                None)
-        links = [_links(raw, r, self.alignments) for raw, r in zip(batch[self.alignments], rows)]
+        start = int(indices[0]) if indices is not None and len(indices) else 0
         if n == 0:
             return {self.output: []}
-        try:
-            src_c = TokenCorpus.from_lists([s.tokens for s in src], [s.tags for s in src])
-        except ValueError as exc:
+        src_tokens, tgt_tokens = batch[self.source_tokens], batch[self.target_tokens]
+        try:  # fast path: the C++ constructors validate tokens, tags and lengths
+            tags = self._tag_strings(batch[self.source_tags])
+            src_c = TokenCorpus(_core.corpus_from_lists(src_tokens, tags, labels=[]))
+            tgt_c = TokenCorpus(_core.corpus_from_lists(tgt_tokens, None, labels=[]))
+        except (ValueError, TypeError, IndexError) as exc:
+            self._explain(batch, start)  # raises a FormatError naming the row and column
             raise FormatError(_NAME, None, self.source_tags, f"{exc} (sentence counted from row {start})") from None
-        tgt_c = TokenCorpus.from_lists([s.tokens for s in tgt])
-        aln = Alignments.from_lists(links, path=f"{_NAME} column {self.alignments}")
+        aln = _alignments(batch[self.alignments], start, self.alignments)
         try:
             pb = build_batch(src_c, tgt_c, aln, threads=self.threads)
         except FormatError as exc:
@@ -119,17 +117,70 @@ class Projector:
         if self.method == "heuristic":
             kw = {"heuristic": self.heuristic, "tgt_tokens": tgt_c}
         result = project(pb, self.method, matching=self.matching, threads=self.threads, **kw)
-        ids = result_tag_ids(tgt_c, result, threads=self.threads).tolist()
+        ids = result_tag_ids(tgt_c, result, threads=self.threads)
         names = _iob2_names(result.labels.names)
-        off = tgt_c.offsets.tolist()
-        tags = [[names[t] for t in ids[off[i]:off[i + 1]]] for i in range(n)]
         if self.output_names is not None:
-            missing = sorted({t for sent in tags for t in sent} - set(self._out_index))
+            missing = sorted(names[t] for t in np.unique(ids).tolist() if names[t] not in self._out_index)
             if missing:
                 raise FormatError(_NAME, None, self.output, f"projected tags {missing} are not in the output "
                                   f"names {list(self.output_names)}")
-            return {self.output: [[self._out_index[t] for t in sent] for sent in tags]}
-        return {self.output: tags}
+            lookup: List[Any] = [self._out_index.get(t, -1) for t in names]
+        else:
+            lookup = names
+        flat = [lookup[t] for t in ids.tolist()]
+        off = tgt_c.offsets.tolist()
+        return {self.output: [flat[off[i]:off[i + 1]] for i in range(n)]}
+
+    def _tag_strings(self, raw: Sequence[Any]) -> List[List[str]]:
+        """Source tags as strings (integer ids through ``tag_names``); IndexError/TypeError on bad ids."""
+        if self.tag_names is not None and any(len(r) for r in raw):
+            first = next(r for r in raw if len(r))
+            if not isinstance(first[0], str):
+                index = dict(enumerate(self.tag_names))  # KeyError for negative or too large ids
+                try:
+                    return [[index[t] for t in row] for row in raw]
+                except KeyError as exc:
+                    raise IndexError(f"tag id {exc.args[0]} out of range") from None
+        return [list(r) for r in raw]
+
+    def _explain(self, batch: Dict[str, List[Any]], start: int) -> None:
+        """Validate the rows in Python to name the first bad row and column (raises :class:`FormatError`)."""
+        from xlner.io.tables import TableColumns, rows_to_sentences
+
+        src = rows_to_sentences(_NAME, start, batch[self.source_tokens], batch[self.source_tags],
+                                TableColumns(self.source_tokens, self.source_tags), self.tag_names)
+        rows_to_sentences(_NAME, start, batch[self.target_tokens], None, TableColumns(self.target_tokens, None), None)
+        from xlner.io.conll import TokenCorpus
+
+        for k, sent in enumerate(src):
+            try:
+                TokenCorpus.from_lists([sent.tokens], [sent.tags])
+            except ValueError as exc:
+                raise FormatError(_NAME, start + k, self.source_tags, str(exc)) from None
+
+
+def _alignments(raw: Sequence[Any], start: int, column: str) -> Any:
+    """:class:`~xlner.io.talp.Alignments` of a column of ``[[source, target], ...]`` lists (vectorised) or talp
+    strings; bad rows raise :class:`FormatError` naming the row."""
+    import numpy as np
+
+    from xlner.io.talp import Alignments
+
+    path = f"{_NAME} column {column}"
+    if all(isinstance(r, (list, tuple)) for r in raw):
+        lens = [len(r) for r in raw]
+        flat = [p for r in raw for p in r]
+        try:
+            arr = np.asarray(flat, dtype=np.int64).reshape(len(flat), 2) if flat else np.zeros((0, 2), np.int64)
+            ok = bool((arr >= 0).all()) and all(len(p) == 2 for p in flat)
+        except (ValueError, TypeError):
+            ok = False
+        if ok:
+            offsets = np.zeros(len(raw) + 1, dtype=np.int64)
+            offsets[1:] = np.cumsum(lens)
+            return Alignments(offsets, np.ascontiguousarray(arr[:, 0], dtype=np.int32),
+                              np.ascontiguousarray(arr[:, 1], dtype=np.int32), np.zeros(len(arr), dtype=np.uint8), path)
+    return Alignments.from_lists([_links(r, start + k, column) for k, r in enumerate(raw)], path=path)
 
 
 def _iob2_names(labels: Sequence[str]) -> List[str]:
