@@ -9,7 +9,8 @@ by itself in a meaningful place, so every output is exactly ``--out-len`` tokens
 sentences of the bundled Europarl-NER sample, translated en → de greedily (``--beams`` 1) with no cache.
 
 Prints sentences/s of: transformers float32, CTranslate2 float32 (``compute_type=default``), CTranslate2
-int8, and the ratios to transformers; also checks that the float32 outputs of both backends are identical.
+int8, and the ratios to transformers, plus sentences per CPU-second of the process (robust to other load on a
+shared machine: the figure for sizing); also checks that the float32 outputs of both backends are identical.
 
     python bench/bench_translate.py [--sentences 200] [--out-len 32] [--threads 1] [--batch-size 16]
 """
@@ -105,11 +106,12 @@ def main() -> None:
             tr = Translator(model, device="cpu", options=opts, batch_size=args.batch_size, **kw)  # type: ignore[arg-type]
             tr.translate(texts[:args.batch_size], src_lang="en", tgt_lang="de")  # warm-up (not timed)
             tr.stats.translated = 0
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             outputs[name] = tr.translate(texts, src_lang="en", tgt_lang="de")
-            dt = time.perf_counter() - t
+            dt, dc = time.perf_counter() - t, time.process_time() - c
             rates[name] = len(texts) / dt
-            print(f"{name:24s} {dt:7.2f} s  {rates[name]:8.1f} sentences/s")
+            print(f"{name:24s} {dt:7.2f} s  {rates[name]:8.1f} sentences/s   CPU {dc:7.2f} s: "
+                  f"{len(texts) / dc:8.1f} sentences per CPU-second")
         base = rates["transformers float32"]
         for name in ("ctranslate2 float32", "ctranslate2 int8"):
             print(f"ratio {name} / transformers float32: {rates[name] / base:.2f}x")
