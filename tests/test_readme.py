@@ -20,7 +20,6 @@ RUN_MARK = "<!-- readme-test: run -->"
 #: without --alignments aligns on the fly; `xlner align --source/--target`). They must not parse yet; once
 #: they do, the entry is stale and this test asks for its removal.
 PENDING = (
-    "xlner project --source en.conll --target it.conll --method greedy -o it.projected.conll",
     "xlner align --source en.conll --target it.conll -o en-it.talp",
 )
 

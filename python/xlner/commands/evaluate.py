@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from xlner.commands._stdio import file_args
 
@@ -16,7 +17,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "a paired bootstrap comparison with a second prediction.")
     p.add_argument("--gold", required=True, metavar="GOLD",
                    help="CoNLL file with the gold IOB2 tags (sample:NAME: a file of the bundled sample)")
-    p.add_argument("--pred", required=True, metavar="PRED", help="CoNLL file with the predicted IOB2 tags")
+    p.add_argument("--pred", required=True, metavar="PRED", help="CoNLL file with the predicted IOB2 tags (or a Parquet file / datasets folder, also for GOLD)")
     p.add_argument("--map", nargs="+", action="extend", default=[], metavar="TYPE=NEW",
                    help="map an entity type on both sides first, e.g. MISC=O (drop) or PERSON=PER")
     p.add_argument("--json", action="store_true",
@@ -32,6 +33,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "(projected / source entities, corpus-wide, per sentence and per class)")
     p.add_argument("--digits", type=int, default=4, help="digits in the table (default 4)")
     file_args(p, inputs=("gold", "pred", "compare", "source"))
+    p.add_argument("--tokens-field", default="tokens", help="Parquet / datasets inputs: tokens column (default tokens)")
+    p.add_argument("--tags-field", default="tags", help="Parquet / datasets inputs: tags column (default tags)")
     return p
 
 
@@ -39,7 +42,10 @@ def run(args: argparse.Namespace) -> int:
     """Read the files, score, print."""
     from xlner.datasets import resolve_path
     from xlner.evaluate import bootstrap, evaluate, paired_bootstrap, parse_mapping, projection_ratio
-    from xlner.io import load_conll
+    from xlner.io.tables import load_labelled
+
+    def load_conll(path: str, keep_tokens: bool = False) -> Any:  # CoNLL or a Parquet / datasets table
+        return load_labelled(path, tokens_field=args.tokens_field, tags_field=args.tags_field, keep_tokens=keep_tokens)
 
     mapping = parse_mapping(args.map)
     gold = load_conll(resolve_path(args.gold), keep_tokens=False)

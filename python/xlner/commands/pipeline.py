@@ -29,13 +29,15 @@ _FLAGS: Dict[str, str] = {
     "translator_model": "translator.model", "beam_size": "translator.beam_size",
     "translator_batch_size": "translator.batch_size", "max_length": "translator.max_length",
     "device": "translator.device", "dtype": "translator.dtype", "translation_cache": "translator.cache",
+    "translator_backend": "translator.backend", "compute_type": "translator.compute_type",
+    "ct2_dir": "translator.ct2_dir",
     "tagger": "tagger.path", "tagger_kind": "tagger.kind", "tagger_batch_size": "tagger.batch_size",
     "aligner": "aligner.kind", "aligner_model": "aligner.model",
     "method": "projection.method", "constraint": "projection.constraint", "max_len": "projection.max_len",
     "heuristic": "projection.heuristic", "labels": "projection.labels", "threads": "projection.threads",
     "scores": "projection.scores", "candidates": "projection.candidates", "time_limit": "projection.time_limit",
     "target_tagger": "target_tagger.path", "target_tagger_kind": "target_tagger.kind",
-    "nmt_scorer": "nmt_scorer.model",
+    "nmt_scorer": "nmt_scorer.model", "nmt_scorer_backend": "nmt_scorer.backend",
     "min_ratio": "filter.min_ratio", "min_score": "filter.min_score",
 }
 
@@ -43,7 +45,7 @@ _FLAGS: Dict[str, str] = {
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", help="TOML configuration file (flags override it)")
     g = p.add_argument_group("data")
-    g.add_argument("--input", help="input: CoNLL, JSON lines or one sentence per line")
+    g.add_argument("--input", help="input: CoNLL, JSON lines, one sentence per line, Parquet or a datasets folder")
     g.add_argument("--out-dir", dest="output_dir", metavar="DIR", help="folder for intermediate files and outputs")
     g.add_argument("--output-dir", dest="output_dir", help=argparse.SUPPRESS)
     g.add_argument("--src-lang", help="language of the input (ISO 639 or FLORES-200 code)")
@@ -69,6 +71,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", help="auto, cpu or cuda")
     g.add_argument("--dtype", help="auto, float32, bfloat16 or float16")
     g.add_argument("--translation-cache", help="translation cache file (SQLite; default: in the output folder)")
+    g.add_argument("--translator-backend", choices=("transformers", "ctranslate2"),
+                   help="translation engine (ctranslate2: the checkpoint is converted with CTranslate2's converter)")
+    g.add_argument("--compute-type", help="ctranslate2: default, int8, int8_float16, float16, bfloat16 or float32")
+    g.add_argument("--ct2-dir", help="ctranslate2: folder of the converted model (converted there when missing)")
     g.add_argument("--tagger", help="tagger model (CRF file or transformers folder)")
     g.add_argument("--tagger-kind", choices=("crf", "transformers"))
     g.add_argument("--tagger-batch-size", type=int)
@@ -85,6 +91,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--target-tagger", help="tagger on the target words (ner scores / candidates)")
     g.add_argument("--target-tagger-kind", choices=("crf", "transformers"))
     g.add_argument("--nmt-scorer", help="seq2seq model of the nmt score component")
+    g.add_argument("--nmt-scorer-backend", choices=("transformers", "ctranslate2"),
+                   help="engine of the nmt scorer (ctranslate2: Translator.score_batch)")
     g.add_argument("--labels", nargs="+", help="source labels to project (others dropped)")
     g.add_argument("--threads", type=int, help="core threads (-1: all)")
     g.add_argument("--min-ratio", type=float, help="translate-train: drop sentences below this projection ratio")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
+from typing import Any, Dict
 
 from xlner.commands._stdio import file_args
 
@@ -18,12 +19,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "project", help="project source entities onto the target sentences",
         description="Project the source IOB2 entities onto the target sentences through word alignments and write "
                     "the target tokens with the projected labels (sentence for sentence, -DOCSTART- lines kept).")
-    p.add_argument("--source", required=True, metavar="SRC",
-                   help="CoNLL file with the source IOB2 labels (sample:NAME: a file of the bundled sample, also for "
-                        "TGT and ALN)")
-    p.add_argument("--target", required=True, metavar="TGT",
-                   help="target sentences: CoNLL (labels ignored) or one sentence of space-separated tokens per line")
-    p.add_argument("--alignments", required=True, metavar="ALN",
+    p.add_argument("--source", metavar="SRC",
+                   help="CoNLL file with the source IOB2 labels, or a Parquet file/folder or datasets folder with "
+                        "tokens and tags columns (sample:NAME: a file of the bundled sample, also for TGT and ALN)")
+    p.add_argument("--target", metavar="TGT",
+                   help="target sentences: CoNLL (labels ignored), one sentence of space-separated tokens per line, or "
+                        "a Parquet file/folder or datasets folder with a tokens column")
+    p.add_argument("--alignments", metavar="ALN",
                    help="talp alignments, one line per sentence, 0-based, source index first")
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
@@ -33,12 +35,32 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="projections per entity for matching methods: <n, <=n, =n, >=n, >n (default '<=1')")
     p.add_argument("--threads", type=int, default=-1, help="worker threads (-1: all cores)")
     p.add_argument("-o", "--out", required=True, metavar="OUT",
-                   help="output CoNLL: target tokens with projected labels ('-': stdout)")
+                   help="output CoNLL: target tokens with projected labels ('-': stdout; with --input: the output shard folder)")
     p.add_argument("--spans-out", default=None, metavar="SPANS.jsonl",
                    help="also write the spans, scores and source entity per sentence as JSON lines")
     p.add_argument("--target-format", choices=("auto", "conll", "lines"), default="auto",
                    help="format of TGT (default: detected)")
     file_args(p, inputs=("source", "target", "alignments"), outputs=("out", "spans_out"))
+    p.add_argument("--out-format", choices=("auto", "conll", "parquet", "hf"), default="auto",
+                   help="format of OUT: CoNLL, Parquet or a datasets folder (default: parquet for .parquet, else "
+                        "CoNLL)")
+    p.add_argument("--tokens-field", default="tokens",
+                   help="Parquet / datasets inputs and outputs: column of the tokens (default 'tokens')")
+    p.add_argument("--tags-field", default="tags",
+                   help="Parquet / datasets inputs and outputs: column of the IOB2 tags (default 'tags')")
+    g = p.add_argument_group("a folder of Parquet shards (instead of SRC/TGT/ALN)")
+    g.add_argument("--input", metavar="SHARDS",
+                   help="folder of .parquet shards with source tokens and tags, target tokens and alignments columns "
+                        "(--tokens-field, --tags-field, --target-field, --alignments-field); OUT gets one shard each "
+                        "with the projected tags column added; finished shards are skipped (resume)")
+    g.add_argument("--engine", choices=("local", "ray"), default="local",
+                   help="run the shards here one by one, or as Ray tasks (pip install 'xlner[ray]')")
+    g.add_argument("--ray-address", default=None, help="Ray cluster address (default: start a local instance)")
+    g.add_argument("--num-cpus", type=int, default=None, help="CPUs of a local Ray instance (default: all)")
+    g.add_argument("--target-field", default="target_tokens", help="shards: target tokens column")
+    g.add_argument("--alignments-field", default="alignments",
+                   help="shards: alignments column ([source, target] pairs or talp strings)")
+    g.add_argument("--output-field", default="projected_tags", help="shards: column of the projected tags")
     return p
 
 
@@ -50,12 +72,19 @@ def run(args: argparse.Namespace) -> int:
 
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
+    if args.input is not None:
+        return _run_shards(args)
+    missing = [f"--{n}" for n in ("source", "target", "alignments") if getattr(args, n) is None]
+    if missing:
+        raise ValueError(f"xlner project needs {', '.join(missing)} (or --input SHARDS)")
+    if args.engine != "local":
+        raise ValueError("--engine ray projects a folder of shards: give --input SHARDS")
     t0 = time.perf_counter()
     matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
     corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
                                     resolve_path(args.alignments), target_format=args.target_format,
-                                    threads=args.threads)
-    kwargs = {}
+                                    threads=args.threads, columns=(args.tokens_field, args.tags_field))
+    kwargs: Dict[str, Any] = {}
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig
 
@@ -64,8 +93,39 @@ def run(args: argparse.Namespace) -> int:
         if config.drop_punct:  # the punctuation filter looks at the target words
             kwargs["tgt_tokens"] = corpus.target  # TokenCorpus: punctuation flags computed in C++
     result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
-    write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
+    out_format = args.out_format
+    if out_format == "auto":
+        from xlner.io.tables import table_format
+
+        out_format = table_format(args.out) or "conll"
+    if out_format == "conll":
+        write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
+    else:
+        from xlner import _core
+        from xlner.io import result_tag_ids, write_spans_jsonl
+        from xlner.io.tables import write_table
+
+        write_table(args.out, corpus.target, format=out_format, tokens_field=args.tokens_field,
+                    tags_field=args.tags_field, tag_ids=result_tag_ids(corpus.target, result, threads=args.threads),
+                    tag_names=_core.iob2_tag_names(result.labels.names))
+        if args.spans_out is not None:
+            write_spans_jsonl(args.spans_out, result, threads=args.threads)
     n_ent = int(corpus.batch.ent_offsets[-1])
     log.info("%d sentences, %d spans projected from %d source entities (%s) in %.2f s -> %s", len(result),
              len(result.start), n_ent, args.method, time.perf_counter() - t0, args.out)
+    return 0
+
+
+def _run_shards(args: argparse.Namespace) -> int:
+    """``--input SHARDS``: project a folder of Parquet shards with the local or the Ray engine."""
+    from xlner.engines.shards import ShardColumns, project_shards
+
+    cols = ShardColumns(source_tokens=args.tokens_field, source_tags=args.tags_field, target_tokens=args.target_field,
+                        alignments=args.alignments_field, output=args.output_field, method=args.method,
+                        max_len=args.max_len, constraint=args.constraint, heuristic=args.preset)
+    summary = project_shards(args.input, args.out, cols, engine=args.engine, address=args.ray_address,
+                             num_cpus=args.num_cpus)
+    log.info("(%s): %d shards, %d projected (%d sentences), %d already done, in %.2f s -> %s", summary.engine,
+             summary.shards, len(summary.projected), summary.sentences, len(summary.skipped), summary.seconds,
+             args.out)
     return 0

@@ -20,7 +20,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Train a linear-chain CRF with lexical and shape features on a CoNLL file "
         "(token and IOB2 tag per line). Prints entity F1 on --dev when given.",
     )
-    p.add_argument("--train", required=True, help="training CoNLL file")
+    p.add_argument("--train", required=True, help="training CoNLL file (or a Parquet file / datasets folder)")
     p.add_argument("--dev", help="optional CoNLL file scored after training")
     p.add_argument("-o", "--out", required=True, help="model file to write")
     p.add_argument("--c1", type=float, default=0.1, help="L1 regularisation (default 0.1)")
@@ -28,6 +28,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--max-iterations", type=int, default=100, help="L-BFGS iterations (default 100)")
     p.add_argument("--window", type=int, default=2, help="neighbour words on each side (default 2)")
     p.add_argument("--limit", type=int, default=0, help="use only the first N training sentences (0: all)")
+    p.add_argument("--tokens-field", default="tokens", help="Parquet / datasets inputs: tokens column (default tokens)")
+    p.add_argument("--tags-field", default="tags", help="Parquet / datasets inputs: tags column (default tags)")
     p.set_defaults(func=run)
     file_args(p, inputs=("train", "dev"), outputs=("out",))
     return p
@@ -37,8 +39,13 @@ def run(args: argparse.Namespace) -> int:
     """Train, save and (with --dev) evaluate; returns the exit status."""
     from xlner.io import read_conll
     from xlner.log import progress
+    from xlner.io.tables import load_labelled
     from xlner.models.crf import CRFConfig, CRFTagger
     from xlner.robustness.runner import entity_scores
+
+    def read_conll(path: str) -> list:  # CoNLL or a Parquet / datasets table
+        return load_labelled(path, tokens_field=args.tokens_field, tags_field=args.tags_field,
+                             keep_tokens=True).sentences()
 
     train = [s for s in read_conll(args.train) if not s.is_docstart]
     if args.limit:

@@ -75,23 +75,32 @@ def build_batch(source: TokenCorpus, target: TokenCorpus, alignments: Alignments
 
 
 def read_projection_files(source: PathLike, target: PathLike, alignments: PathLike, *, target_format: str = "auto",
-                          threads: int = -1) -> Tuple[TokenCorpus, TokenCorpus, Alignments]:
+                          threads: int = -1, columns: Optional[Tuple[str, str]] = None
+                          ) -> Tuple[TokenCorpus, TokenCorpus, Alignments]:
     """Read the three files of a projection job with the C++ readers, concurrently unless ``threads == 1``.
 
     Returns (source with tags, without its tokens; target tokens; alignments). Errors are reported in file order.
+    Source and target may also be Parquet files/folders or ``datasets`` folders (:mod:`xlner.io.tables`;
+    ``columns``: the (tokens, tags) column names, default ``("tokens", "tags")``).
     """
+    from xlner.io.tables import load_table_corpus, table_format
+
+    tok_col, tag_col = columns or ("tokens", "tags")
+    jobs = (lambda: (load_table_corpus(source, with_tags=True, tokens_field=tok_col, tags_field=tag_col)
+                     if table_format(source) else load_conll(source, with_tags=True, keep_tokens=False)),
+            lambda: (load_table_corpus(target, with_tags=False, tokens_field=tok_col) if table_format(target)
+                     else load_tokens(target, format=target_format, keep_tokens=True)),
+            lambda: load_talp(alignments))
     if threads == 1:
-        return (load_conll(source, with_tags=True, keep_tokens=False),
-                load_tokens(target, format=target_format, keep_tokens=True), load_talp(alignments))
+        return jobs[0](), jobs[1](), jobs[2]()
     with ThreadPoolExecutor(max_workers=3) as pool:  # the readers release the GIL
-        f_src = pool.submit(load_conll, source, with_tags=True, keep_tokens=False)
-        f_tgt = pool.submit(load_tokens, target, format=target_format, keep_tokens=True)
-        f_aln = pool.submit(load_talp, alignments)
-        return f_src.result(), f_tgt.result(), f_aln.result()
+        futures = [pool.submit(job) for job in jobs]
+        return futures[0].result(), futures[1].result(), futures[2].result()
 
 
 def load_projection_corpus(source: PathLike, target: PathLike, alignments: PathLike, *,
-                           target_format: str = "auto", threads: int = -1) -> ProjectionCorpus:
+                           target_format: str = "auto", threads: int = -1,
+                           columns: Optional[Tuple[str, str]] = None) -> ProjectionCorpus:
     """Read the three files of a projection job (C++ readers) and build its batch.
 
     Arguments:
@@ -100,8 +109,10 @@ def load_projection_corpus(source: PathLike, target: PathLike, alignments: PathL
             ``'auto'``, ``'conll'`` or ``'lines'``).
         alignments: one talp line per sentence, 0-based, source index first.
         threads: threads for reading (the three files at once) and entity extraction; 1 = sequential.
+        columns: (tokens, tags) column names of Parquet / ``datasets`` inputs (see :func:`read_projection_files`).
     """
-    src, tgt, aln = read_projection_files(source, target, alignments, target_format=target_format, threads=threads)
+    src, tgt, aln = read_projection_files(source, target, alignments, target_format=target_format, threads=threads,
+                                          columns=columns)
     return ProjectionCorpus(src, tgt, aln, build_batch(src, tgt, aln, threads=threads))
 
 

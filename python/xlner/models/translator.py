@@ -4,7 +4,9 @@ marker-preserving translation (EasyProject style).
 :class:`Translator` loads any ``AutoModelForSeq2SeqLM`` + ``AutoTokenizer`` (hub id or local dir),
 takes ISO 639-1/639-3 or FLORES-200 language codes, sorts inputs by length into batches bounded by
 ``batch_size`` and ``max_batch_tokens``, generates with beam search under length limits, and runs in
-bf16/fp16 on GPU (fp32 on CPU) unless told otherwise.
+bf16/fp16 on GPU (fp32 on CPU) unless told otherwise. ``backend="ctranslate2"`` runs the same batches
+with CTranslate2 (:mod:`xlner.models.ct2`: the checkpoint is converted with CTranslate2's converter; int8 /
+float16 compute types); tokenisation, batching, cache and marker handling are shared.
 
 :class:`TranslationCache` is an SQLite file (WAL mode: concurrent readers, serialised writers) keyed
 by a SHA-256 of (model id, source language, target language, generation options, text). Every batch
@@ -33,6 +35,8 @@ if TYPE_CHECKING:  # torch/transformers load with the model; the cache and marke
     import torch
 
 Span = Tuple[int, int]
+#: Translation backends of :class:`Translator`.
+BACKENDS = ("transformers", "ctranslate2")
 
 
 @dataclass
@@ -215,6 +219,14 @@ class Translator:
         model_id: the model's name in cache keys (default: the path or hub id given).
         progress: show a tqdm bar over batches.
         lang_overrides / allow_stand_in: see :func:`xlner.models.languages.to_flores`.
+        backend: ``"transformers"`` (``model.generate``) or ``"ctranslate2"`` (:class:`xlner.models.ct2.CT2Backend`:
+            ``model`` may also be a converted CTranslate2 folder; ``dtype`` is then ignored).
+        compute_type / ct2_dir / ct2_threads: CTranslate2 compute type (``default``, ``int8``, ``float16``,
+            ``int8_float16`` ...), folder the checkpoint is converted into (default: a temporary one) and CPU
+            threads (0: CTranslate2's default).
+
+    Both backends share the cache: a translation is keyed by ``model_id`` and the decoding options, not by
+    the backend or numeric precision (as for dtypes).
     """
 
     def __init__(
@@ -232,16 +244,36 @@ class Translator:
         progress: bool = False,
         lang_overrides: Optional[Mapping[str, str]] = None,
         allow_stand_in: bool = False,
+        backend: str = "transformers",
+        compute_type: str = "default",
+        ct2_dir: Union[str, Path, None] = None,
+        ct2_threads: int = 0,
     ) -> None:
-        from transformers import AutoModelForSeq2SeqLM
-
         if batch_size < 1 or max_batch_tokens < 1:
             raise ValueError(f"batch_size and max_batch_tokens must be >= 1, got {batch_size}, {max_batch_tokens}")
-        loaded = load_model(model, tokenizer, AutoModelForSeq2SeqLM, device=device, dtype=dtype)
-        self.device, self.dtype = loaded.device, loaded.dtype
-        self.model_id = model_id or loaded.name
-        self.model = loaded.model
-        self.tokenizer = loaded.tokenizer
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown translator backend {backend!r}; choose one of {BACKENDS}")
+        self.backend = backend
+        self.ct2: Optional[Any] = None
+        self.device: Any  # torch.device, or the CTranslate2 device name
+        self.dtype: Any  # torch.dtype, or the CTranslate2 compute type
+        if backend == "ctranslate2":
+            from xlner.models.ct2 import CT2Backend
+
+            self.ct2 = CT2Backend(model, tokenizer, device=None if device is None else str(device),
+                                  compute_type=compute_type, ct2_dir=ct2_dir, threads=ct2_threads)
+            self.device, self.dtype = self.ct2.device, compute_type
+            self.model_id = model_id or self.ct2.name
+            self.model = self.ct2.translator
+            self.tokenizer = self.ct2.tokenizer
+        else:
+            from transformers import AutoModelForSeq2SeqLM
+
+            loaded = load_model(model, tokenizer, AutoModelForSeq2SeqLM, device=device, dtype=dtype)
+            self.device, self.dtype = loaded.device, loaded.dtype
+            self.model_id = model_id or loaded.name
+            self.model = loaded.model
+            self.tokenizer = loaded.tokenizer
         self.options = options if options is not None else GenerationOptions()
         self.batch_size = batch_size
         self.max_batch_tokens = max_batch_tokens
@@ -365,31 +397,27 @@ class Translator:
         return batches
 
     def _generate(self, todo: Dict[str, Tuple[int, str]], src_code: str, tgt_code: str, tgt_id: int) -> Dict[str, str]:
-        import torch
         from tqdm.auto import tqdm
 
         items = self._encode(todo, src_code)
         batches = self._batches(items)
-        pad = int(self.tokenizer.pad_token_id)
         o = self.options
         results: Dict[str, str] = {}
         for batch in tqdm(batches, disable=not self.progress, desc=f"translate {src_code}->{tgt_code}", unit="batch"):
             width = max(len(ids) for _, _, ids in batch)
-            input_ids = torch.full((len(batch), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, (_, _, ids) in enumerate(batch):
-                input_ids[r, :len(ids)] = torch.tensor(ids)
-                mask[r, :len(ids)] = 1
             max_new = o.max_new_tokens
             if o.max_length_ratio is not None:
                 max_new = max(1, min(max_new, math.ceil(o.max_length_ratio * width + o.max_length_offset)))
-            with torch.inference_mode():
-                gen = self.model.generate(
-                    input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device),
-                    forced_bos_token_id=tgt_id, num_beams=o.num_beams, max_new_tokens=max_new, max_length=None,
-                    do_sample=False, **o.extra,
-                )
-            texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)
+            sources = [ids for _, _, ids in batch]
+            if self.ct2 is not None:
+                gen: Any = self.ct2.translate_ids(sources, tgt_id, beam_size=o.num_beams, max_new_tokens=max_new,
+                                                  extra=o.extra)
+            else:
+                gen = self._generate_transformers(sources, width, tgt_id, max_new).tolist()
+            # the forced target-language token is not text: NLLB tokenizers skip it as a special token, but
+            # transformers 5's M2M100Tokenizer would decode it ("__de__ ..."), so it is dropped by id
+            gen = [[i for i in seq if i != tgt_id] for seq in gen]
+            texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)  # type: ignore[attr-defined]
             texts = [" ".join(t.split()) for t in texts]
             self.stats.batches += 1
             self.stats.translated += len(batch)
@@ -400,3 +428,20 @@ class Translator:
             if self.cache is not None:
                 self.cache.put_many(rows)
         return results
+
+    def _generate_transformers(self, sources: List[List[int]], width: int, tgt_id: int, max_new: int) -> "torch.Tensor":
+        """``model.generate`` on one padded batch of source ids (the transformers backend)."""
+        import torch
+
+        pad = int(self.tokenizer.pad_token_id)  # type: ignore[attr-defined]
+        input_ids = torch.full((len(sources), width), pad, dtype=torch.long)
+        mask = torch.zeros((len(sources), width), dtype=torch.long)
+        for r, ids in enumerate(sources):
+            input_ids[r, :len(ids)] = torch.tensor(ids)
+            mask[r, :len(ids)] = 1
+        with torch.inference_mode():
+            return self.model.generate(
+                input_ids=input_ids.to(self.device), attention_mask=mask.to(self.device),
+                forced_bos_token_id=tgt_id, num_beams=self.options.num_beams, max_new_tokens=max_new,
+                max_length=None, do_sample=False, **self.options.extra,
+            )

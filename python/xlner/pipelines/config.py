@@ -65,7 +65,8 @@ class TranslatorConfig:
     """Translator options (:class:`xlner.models.translator.Translator`): model folder or hub id, sentences
     per batch, beam size, most generated tokens, device (``auto``/``cpu``/``cuda``), dtype
     (``auto``/``float32``/``bfloat16``/``float16``) and the on-disk translation cache (an SQLite file;
-    default ``<output_dir>/translation_cache.sqlite``)."""
+    default ``<output_dir>/translation_cache.sqlite``); ``backend`` ``transformers`` or ``ctranslate2``
+    (then ``compute_type``, e.g. ``int8`` / ``float16``, and ``ct2_dir``, where the checkpoint is converted)."""
 
     model: Optional[str] = None
     batch_size: int = 16
@@ -74,10 +75,15 @@ class TranslatorConfig:
     device: str = "auto"
     dtype: str = "auto"
     cache: Optional[str] = None
+    backend: str = "transformers"
+    compute_type: str = "default"
+    ct2_dir: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.batch_size < 1 or self.beam_size < 1 or self.max_length < 1:
             raise ValueError("translator: batch_size, beam_size and max_length must be >= 1")
+        if self.backend not in ("transformers", "ctranslate2"):
+            raise ValueError(f"translator: backend must be 'transformers' or 'ctranslate2', got {self.backend!r}")
 
 
 @dataclass
@@ -99,11 +105,18 @@ class TaggerConfig:
 
 @dataclass
 class NMTScorerConfig:
-    """The NMT scorer of the ``nmt`` score component (:class:`xlner.models.nmt_scorer.NMTScorer`)."""
+    """The NMT scorer of the ``nmt`` score component (:class:`xlner.models.nmt_scorer.NMTScorer`); ``backend``
+    ``ctranslate2`` scores with :class:`xlner.models.ct2.CT2Seq2SeqScorer` (``compute_type``)."""
 
     model: Optional[str] = None
     batch_size: int = 64
     device: str = "auto"
+    backend: str = "transformers"
+    compute_type: str = "default"
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("transformers", "ctranslate2"):
+            raise ValueError(f"nmt_scorer: backend must be 'transformers' or 'ctranslate2', got {self.backend!r}")
 
 
 @dataclass
@@ -312,7 +325,7 @@ def load_config(path: str | os.PathLike[str]) -> PipelineConfig:
         if isinstance(data.get(key), str):
             data[key] = rel(data[key])
     for sect, keys in (("precomputed", ("translations", "alignments", "source_labels", "backtranslations")),
-                       ("translator", ("cache",))):
+                       ("translator", ("cache", "ct2_dir"))):
         tab = data.get(sect)
         if isinstance(tab, dict):
             for k in keys:
@@ -361,7 +374,8 @@ def build_translator(cfg: TranslatorConfig, *, cache: Optional[str] = None, prog
     return Translator(cfg.model, device=None if cfg.device == "auto" else cfg.device,
                       dtype=None if cfg.dtype == "auto" else cfg.dtype,
                       options=GenerationOptions(num_beams=cfg.beam_size, max_new_tokens=cfg.max_length),
-                      batch_size=cfg.batch_size, cache=cfg.cache or cache, progress=progress)
+                      batch_size=cfg.batch_size, cache=cfg.cache or cache, progress=progress, backend=cfg.backend,
+                      compute_type=cfg.compute_type, ct2_dir=cfg.ct2_dir)
 
 
 def build_tagger(cfg: TaggerConfig) -> Tagger:
@@ -383,6 +397,11 @@ def build_nmt_scorer(cfg: NMTScorerConfig) -> Scorer:
         raise ValueError("nmt_scorer: no model given ([nmt_scorer] model = ...)")
     from xlner.models.nmt_scorer import NMTScorer
 
+    if cfg.backend == "ctranslate2":
+        from xlner.models.ct2 import CT2Seq2SeqScorer
+
+        return NMTScorer(CT2Seq2SeqScorer(cfg.model, device=None if cfg.device == "auto" else cfg.device,
+                                          compute_type=cfg.compute_type, batch_size=cfg.batch_size))
     return NMTScorer.from_pretrained(cfg.model, device=None if cfg.device == "auto" else cfg.device,
                                      batch_size=cfg.batch_size)
 

@@ -86,12 +86,18 @@ def iter_sentences(path: str | os.PathLike[str], *, with_tags: Optional[bool] = 
                    tags_field: str = "tags", tag_names: Optional[Sequence[str]] = None) -> Iterator[Sentence]:
     """Stream sentences from a CoNLL file, a JSON-lines file or a one-sentence-per-line token file.
 
-    JSON lines (``.jsonl``/``.json``): ``tokens_field`` and the optional ``tags_field`` (tag strings, or integer
-    ids translated through ``tag_names``). Any other file is read by :func:`xlner.io.conll.load_sentences`, with
-    the format detection of ``xlner project``: CoNLL (``with_tags=None`` reads tags when the first line ends in an
-    IOB2 tag) or one sentence of whitespace-separated tokens per line.
+    CoNLL: ``with_tags=None`` reads tags when the first line has two fields. JSON lines: ``tokens_field``
+    and the optional ``tags_field`` (tag strings, or integer ids translated through ``tag_names``).
+    Plain text (``.txt`` without a tab or a second column): whitespace-separated tokens per line.
+    Parquet files/folders and ``datasets`` folders: the same fields as list columns (:mod:`xlner.io.tables`).
     """
     p = Path(path)
+    from xlner.io.tables import iter_table_sentences, table_format
+
+    if table_format(p) is not None:
+        yield from iter_table_sentences(p, with_tags=with_tags, tokens_field=tokens_field, tags_field=tags_field,
+                                        tag_names=tag_names)
+        return
     if _is_jsonl(p):
         for i, rec in enumerate(iter_jsonl(p)):
             toks = rec.get(tokens_field)
@@ -159,9 +165,12 @@ def iter_precomputed_links(path: str | os.PathLike[str], *, field_name: str = "l
 
 
 def iter_precomputed_tags(path: str | os.PathLike[str]) -> Iterator[Sentence]:
-    """Precomputed source labels: a stage file / JSON lines (``tokens`` + ``tags``) or a CoNLL file."""
+    """Precomputed source labels: a stage file / JSON lines (``tokens`` + ``tags``), a table (Parquet,
+    ``datasets``) or a CoNLL file."""
+    from xlner.io.tables import table_format
+
     p = Path(path)
-    if _is_jsonl(p):
+    if _is_jsonl(p) or table_format(p) is not None:
         yield from iter_sentences(p, with_tags=True)
         return
     yield from iter_conll(p, with_tags=True)

@@ -1,0 +1,1 @@
+"""Bridges to other libraries' data structures (Hugging Face ``datasets``: :mod:`xlner.integrations.hf`)."""
