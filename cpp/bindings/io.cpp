@@ -10,12 +10,6 @@ namespace {
 
 using xlner::TokenCorpus;
 
-/// A numpy view of a vector owned by `owner` (kept alive by the array).
-template <class T>
-py::array_t<T> view_of(const std::vector<T>& v, py::handle owner) {
-  return py::array_t<T>({static_cast<py::ssize_t>(v.size())}, {sizeof(T)}, v.data(), owner);
-}
-
 py::dict alignments_to_dict(xlner::Alignments&& a) {
   py::dict d;
   d["offsets"] = to_numpy(std::move(a.offsets));
@@ -87,10 +81,10 @@ Tag ids: 0 = O, 2l+1 = B-<labels[l]>, 2l+2 = I-<labels[l]>.
       .def_readonly("labels", &TokenCorpus::labels, "Label names; tag id 2l+1 is B-labels[l].")
       .def_property_readonly("n_tokens", &TokenCorpus::n_tokens)
       .def_property_readonly(
-          "offsets", [](py::object self) { return view_of(self.cast<const TokenCorpus&>().sent_offsets, self); },
+          "offsets", [](py::object self) { return readonly_view(self.cast<const TokenCorpus&>().sent_offsets, self); },
           "int64[N+1] token offsets of the sentences (read-only view).")
       .def_property_readonly(
-          "tags", [](py::object self) { return view_of(self.cast<const TokenCorpus&>().tags, self); },
+          "tags", [](py::object self) { return readonly_view(self.cast<const TokenCorpus&>().tags, self); },
           "int32[n_tokens] tag ids (empty when read without tags; read-only view).")
       .def(
           "lengths", [](const TokenCorpus& c) { return to_numpy(c.lengths()); },
@@ -210,20 +204,6 @@ Arguments:
 Returns:
     TokenCorpus without tags.
 )doc");
-
-  m.def(
-      "parse_token_lines",
-      [](const py::object& text, const std::string& path, bool keep_tokens) {
-        std::string s = bytes_or_str(text);
-        py::gil_scoped_release release;
-        return std::make_shared<TokenCorpus>(xlner::parse_token_lines(std::move(s), path, keep_tokens));
-      },
-      py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("keep_tokens") = true,
-      "Parse one-sentence-per-line text held in memory.");
-
-  m.def(
-      "looks_like_conll", [](const py::object& head) { return xlner::looks_like_conll(bytes_or_str(head)); },
-      py::arg("head"), "True when the start of a file looks like CoNLL rather than one sentence per line.");
 
   m.def(
       "corpus_from_lists",

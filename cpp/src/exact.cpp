@@ -161,16 +161,6 @@ bool greedy_certificate(const std::vector<ScoreEntry>& cols, int32_t n_ent, int3
 
 }  // namespace
 
-Constraint relaxed(const Constraint& c) {
-  Constraint r = c;
-  if (c.op == ConstraintOp::Eq) r.op = ConstraintOp::LessEq;
-  if (c.op == ConstraintOp::GreaterEq || c.op == ConstraintOp::Greater) {
-    r.op = ConstraintOp::GreaterEq;
-    r.n = 0;
-  }
-  return r;
-}
-
 bool alignment_columns(const SentenceView& s, CandidateMode mode, int32_t max_len, const Constraint& c,
                        ScoreScratch& sc, std::vector<ScoreEntry>& out) {
   if (c.cap() == 0 || s.n_ent == 0) return false;

@@ -11,14 +11,18 @@ whose optimal slack is positive is reported with ``status == 1`` and left unproj
 (``infeasible="skip"``, the default), or solved again without the lower bound and reported with
 ``status == 3`` (``infeasible="relax"``: ``=n`` → ``<=n``, ``>=n``/``>n`` → unconstrained).
 
-Status codes per sentence: 0 optimal, 1 infeasible (nothing projected), 2 stopped by the time limit
-(best assignment found so far, possibly none), 3 optimal after relaxing the lower bound.
+Status per sentence (:class:`xlner._core.Status`, defined once in C++ ``xlner::Status``): ``SOLVED``
+optimal, ``INFEASIBLE`` (nothing projected), ``TIME_LIMIT`` (best assignment found so far, possibly none),
+``RELAXED`` (optimal after relaxing the lower bound); ``TOO_LARGE`` is internal to the dynamic program.
 
 Ctrl-C: solves run in a worker thread; a ``KeyboardInterrupt`` in the caller cancels HiGHS through its
 interrupt callback, waits for it to stop and propagates.
 """
 from __future__ import annotations
 
+import functools
+import os
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,16 +35,17 @@ import numpy as np
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
 
-STATUS_SOLVED = 0
-STATUS_INFEASIBLE = 1
-STATUS_TIME_LIMIT = 2
-STATUS_RELAXED = 3
-STATUS_TOO_LARGE = 4  # internal to the dynamic program: handed to HiGHS
+Status = _core.Status
+STATUS_SOLVED = int(Status.SOLVED)
+STATUS_INFEASIBLE = int(Status.INFEASIBLE)
+STATUS_TIME_LIMIT = int(Status.TIME_LIMIT)
+STATUS_RELAXED = int(Status.RELAXED)
+STATUS_TOO_LARGE = int(Status.TOO_LARGE)  # internal to the dynamic program: handed to HiGHS
 
 INFEASIBLE_POLICIES = ("skip", "relax")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SolverOptions:
     """Options of the exact solvers.
 
@@ -78,17 +83,36 @@ class SolverOptions:
 
 
 def relaxed_constraint(constraint: str) -> str:
-    """The constraint without its lower bound: ``=n`` → ``<=n``, ``>=n``/``>n`` → ``>=0``."""
-    op, n, _, _ = _core.parse_constraint(constraint)
-    if op == 2:
-        return f"<={n}"
-    if op in (3, 4):
-        return ">=0"
-    return constraint
+    """The constraint without its lower bound: ``=n`` → ``<=n``, ``>=n``/``>n`` → ``>=0`` (C++
+    ``Constraint::relaxed``), as canonical text."""
+    return str(_core.Constraint(constraint).relaxed())
 
 
 class _Interrupted(Exception):
     pass
+
+
+@functools.lru_cache(maxsize=None)
+def _highs_banner_swallowed() -> bool:
+    """HiGHS prints its banner to the C-level stdout when the first ``Highs`` object of a process is
+    created, before any option (``output_flag``) can be set. Create that first object with file
+    descriptor 1 pointed at ``/dev/null`` (flushing C's buffer before restoring it), once per process."""
+    import ctypes
+
+    import highspy
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+        highspy.Highs()
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return True
 
 
 def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, stop: threading.Event,
@@ -106,7 +130,8 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
     a_start = model.a_start
     a0, a1 = int(a_start[c0]), int(a_start[c1])
     h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h.setOptionValue("output_flag", False)  # first, before anything can print the banner
+    h.setOptionValue("log_to_console", False)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 0.0)
     h.setOptionValue("threads", 1)
@@ -114,7 +139,7 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
         h.setOptionValue("time_limit", float(time_left))
     h.HandleUserInterrupt = True
     status = h.passModel(
-        c1 - c0, r1 - r0, a1 - a0, 1, -1, 0.0,  # column-wise, maximise, no offset
+        c1 - c0, r1 - r0, a1 - a0, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMaximize), 0.0,
         model.cost[c0:c1], np.zeros(c1 - c0), model.col_upper[c0:c1],
         model.row_lower[r0:r1], model.row_upper[r0:r1],
         (a_start[c0:c1 + 1] - a0).astype(np.int32), (model.a_index[a0:a1] - r0).astype(np.int32),
@@ -133,7 +158,7 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        highspy._core._Highs.run(h)
+        h.solve()
     finally:
         watcher_done.set()
         watcher.join()
@@ -164,6 +189,7 @@ def _solve_model(batch: ProjectionBatch, model: "_core.IlpModel", opts: SolverOp
         lo, hi = blocks[k]
         xs[k], sts[k] = _solve_block(model, lo, hi, deadline - time.monotonic(), stop)
 
+    _highs_banner_swallowed()  # before the workers create their Highs objects
     pool = ThreadPoolExecutor(max_workers=workers)
     futures = [pool.submit(run, k) for k in range(len(blocks))]
     try:
@@ -189,8 +215,6 @@ def _solve_model(batch: ProjectionBatch, model: "_core.IlpModel", opts: SolverOp
 
 
 def _resolve_threads(threads: int) -> int:
-    import os
-
     return (os.cpu_count() or 1) if threads <= 0 else threads
 
 
@@ -287,5 +311,5 @@ def project_exact(batch: ProjectionBatch, constraint: str = "<=1", *, candidates
     return ProjectionResult.from_core(d, batch.labels)
 
 
-__all__ = ["SolverOptions", "project_ilp", "project_exact", "ilp_arrays", "relaxed_constraint",
+__all__ = ["SolverOptions", "Status", "project_ilp", "project_exact", "ilp_arrays", "relaxed_constraint",
            "INFEASIBLE_POLICIES", "STATUS_SOLVED", "STATUS_INFEASIBLE", "STATUS_TIME_LIMIT", "STATUS_RELAXED"]

@@ -104,8 +104,8 @@ struct ExactOptions {
   bool certificate = true;                ///< try greedy's optimality certificate before the DP (false: always DP)
 };
 
-/// The constraint without its lower bound (`=n` → `<=n`, `>=n` and `>n` → `>=0`); others unchanged.
-Constraint relaxed(const Constraint& c);
+/// The constraint without its lower bound (see Constraint::relaxed).
+inline Constraint relaxed(const Constraint& c) { return c.relaxed(); }
 
 /// Columns of one sentence for the alignment score (see the file comment). `mode` Ngrams and
 /// AlignedRanges both use the aligned-range reduction; under a lower bound the zero-score unigrams are

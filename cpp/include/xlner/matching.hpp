@@ -21,15 +21,27 @@ namespace xlner {
 /// Comparison of the per-entity projection count with n.
 enum class ConstraintOp : int { Less = 0, LessEq = 1, Eq = 2, GreaterEq = 3, Greater = 4 };
 
-/// Per-entity projection count constraint, e.g. `<= 1`.
+/// Per-entity projection count constraint, e.g. `<=1`.
 struct Constraint {
+  /// Largest n accepted by parse(): a million (no sentence has that many words for one entity, and
+  /// `>n` stays far from int32 overflow).
+  static constexpr int32_t kMaxCount = 1000000;
   ConstraintOp op = ConstraintOp::LessEq;
   int32_t n = 1;
   /// Largest admissible count, or -1 when unbounded.
   int32_t cap() const;
   /// Smallest admissible count.
   int32_t floor() const;
-  /// Parse "<=1", "<2", "=1", ">=1", ">0" (throws std::invalid_argument).
+  /// The operator as text: "<", "<=", "=", ">=" or ">".
+  const char* symbol() const;
+  /// Canonical text, e.g. "<=1" (parse(str()) == *this).
+  std::string str() const;
+  /// The constraint without its lower bound (`=n` → `<=n`, `>=n` and `>n` → `>=0`); others unchanged.
+  Constraint relaxed() const;
+  bool operator==(const Constraint& o) const { return op == o.op && n == o.n; }
+  /// The one constraint parser (every caller, C++ and Python, goes through it). Grammar, nothing else
+  /// (no spaces, no sign): `<n`, `<=n`, `=n`, `==n` (same as `=n`), `>=n`, `>n`, with n decimal digits,
+  /// 0 <= n <= kMaxCount, and n >= 1 for `<`. Throws std::invalid_argument naming the text.
   static Constraint parse(const std::string& text);
 };
 
