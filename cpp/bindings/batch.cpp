@@ -100,8 +100,13 @@ std::vector<int32_t> lengths_from_list(const py::handle lens, const char* field)
 
 template <class T>
 carray<T> IntArray::get(const char* field) const {
-  const py::array a = py::array::ensure(obj);
+  py::array a = py::array::ensure(obj);
   if (!a) throw py::type_error(std::string("field ") + field + ": expected an array of integers");
+  if (a.dtype().kind() == 'O') {  // Python objects: let numpy pick a numeric dtype from the values, once
+    a = py::array::ensure(py::module_::import("numpy").attr("array")(a.attr("tolist")()));
+    if (!a || a.dtype().kind() == 'O')
+      throw py::type_error(std::string("field ") + field + ": expected integers that fit 64 bits");
+  }
   const char kind = a.dtype().kind();
   const auto size = static_cast<size_t>(a.dtype().itemsize());
   if (kind == 'f') {
