@@ -268,35 +268,24 @@ def ilp_arrays(batch: ProjectionBatch, constraint: str = "<=1", *, sentences: Op
     return out
 
 
-def project_ilp(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: str = "ngrams", max_len: int = 10,
-                scores: Optional[ScoreMatrix] = None, options: Optional[SolverOptions] = None,
-                threads: int = -1) -> ProjectionResult:
-    """Exact projection by HiGHS for every sentence (method ``'ilp'``).
-
-    Arguments:
-        batch: the sentence pairs.
-        constraint: per-entity projection count (``'<=1'``, ``'=1'``, ``'>=1'``, ``'<2'`` …).
-        candidates: ``'ngrams'`` (all n-grams up to ``max_len``) or ``'external'``.
-        max_len: longest candidate M.
-        scores: external score matrices instead of the alignment score.
-        options: time limit, block size, infeasibility policy.
-        threads: model building threads and concurrent HiGHS solves (one block each); -1 = all cores.
-    """
-    d = ilp_arrays(batch, constraint, candidates=candidates, max_len=max_len, scores=scores, options=options,
-                   threads=threads)
-    return ProjectionResult.from_core(d, batch.labels)
+def _select(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray], use_b: np.ndarray) -> Dict[str, np.ndarray]:
+    """Per sentence, the projection of ``b`` where ``use_b`` is true, else that of ``a`` (same sentences)."""
+    idx = np.nonzero(use_b)[0].astype(np.int64)
+    if idx.size == 0:
+        return a
+    rows = np.concatenate([np.arange(b["offsets"][i], b["offsets"][i + 1]) for i in idx]).astype(np.int64)
+    part = {f: b[f][rows] for f in ("start", "end", "label", "entity", "score")}
+    part["offsets"] = np.concatenate([[0], np.cumsum(np.diff(b["offsets"])[idx])]).astype(np.int64)
+    part["objective"] = b["objective"][idx]
+    part["status"] = b["status"][idx]
+    return _splice(a, idx, part)
 
 
-def project_exact(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: str = "ngrams",
-                  max_len: int = 10, scores: Optional[ScoreMatrix] = None, options: Optional[SolverOptions] = None,
-                  threads: int = -1) -> ProjectionResult:
-    """Exact projection by the C++ dynamic program, HiGHS for sentences above its size limit (method ``'exact'``).
-
-    Same arguments as :func:`project_ilp`. Both methods reach the same optimum; assignments can differ
-    only between tied optima. Where greedy's optimality certificate holds (see ``SolverOptions.certificate``)
-    greedy's assignment is returned as is, so among tied optima ``exact`` then agrees with ``greedy``.
-    """
-    opts = options if options is not None else SolverOptions()
+def _exact_arrays(batch: ProjectionBatch, constraint: str, candidates: str, max_len: int,
+                  scores: Optional[ScoreMatrix], opts: SolverOptions, threads: int) -> Dict[str, np.ndarray]:
+    """The canonical optimum: C++ ``exact_select`` per sentence (greedy's certificate, else the dynamic
+    program), and HiGHS, on a model of those sentences alone, for the sentences above the program's size
+    limits."""
     kw = dict(constraint=constraint, threads=threads, max_states=opts.max_states, max_cells=opts.max_cells,
               relax=opts.infeasible == "relax", certificate=opts.certificate)
     if scores is not None:
@@ -308,6 +297,57 @@ def project_exact(batch: ProjectionBatch, constraint: str = "<=1", *, candidates
         part = ilp_arrays(batch, constraint, sentences=big, candidates=candidates, max_len=max_len, scores=scores,
                           options=opts, threads=threads)
         d = _splice(d, big, part)
+    return d
+
+
+def project_ilp(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: str = "ngrams", max_len: int = 10,
+                scores: Optional[ScoreMatrix] = None, options: Optional[SolverOptions] = None,
+                threads: int = -1) -> ProjectionResult:
+    """Exact projection by HiGHS for every sentence (method ``'ilp'``).
+
+    HiGHS solves the program of every sentence (:func:`ilp_arrays`). Among tied optima the spans returned
+    are the canonical ones, the same as :func:`project_exact` returns (see there): wherever HiGHS and the
+    canonical solver both solved a sentence (same status, ``SOLVED`` or ``RELAXED``) the canonical spans
+    are returned, after checking that HiGHS's optimum equals theirs (``RuntimeError`` otherwise: one of
+    the two solvers is wrong). Sentences HiGHS stopped at the time limit keep HiGHS's best assignment.
+
+    Arguments:
+        batch: the sentence pairs.
+        constraint: per-entity projection count (``'<=1'``, ``'=1'``, ``'>=1'``, ``'<2'`` …).
+        candidates: ``'ngrams'`` (all n-grams up to ``max_len``) or ``'external'``.
+        max_len: longest candidate M.
+        scores: external score matrices instead of the alignment score.
+        options: time limit, block size, infeasibility policy.
+        threads: model building threads and concurrent HiGHS solves (one block each); -1 = all cores.
+    """
+    opts = options if options is not None else SolverOptions()
+    h = ilp_arrays(batch, constraint, candidates=candidates, max_len=max_len, scores=scores, options=opts,
+                   threads=threads)
+    c = _exact_arrays(batch, constraint, candidates, max_len, scores, opts, threads)
+    both = (h["status"] == c["status"]) & np.isin(h["status"], (STATUS_SOLVED, STATUS_RELAXED))
+    gap = h["objective"] - c["objective"]
+    tol = 1e-9 * np.maximum(1.0, np.abs(c["objective"]))
+    wrong = np.nonzero(both & (np.abs(gap) > tol))[0]
+    if wrong.size:
+        i = int(wrong[0])
+        raise RuntimeError(f"sentence {i}: HiGHS's optimum {h['objective'][i]!r} differs from the exact solver's "
+                           f"{c['objective'][i]!r} (internal error)")
+    return ProjectionResult.from_core(_select(h, c, both), batch.labels)
+
+
+def project_exact(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: str = "ngrams",
+                  max_len: int = 10, scores: Optional[ScoreMatrix] = None, options: Optional[SolverOptions] = None,
+                  threads: int = -1) -> ProjectionResult:
+    """Exact projection by the C++ dynamic program, HiGHS for sentences above its size limit (method ``'exact'``).
+
+    Same arguments as :func:`project_ilp`. Both methods return the same optimum and, among tied optima,
+    the same spans, chosen by one documented rule (``cpp/include/xlner/exact.hpp``, "Tie-breaking"):
+    where greedy's optimality certificate holds (see ``SolverOptions.certificate``) greedy's assignment
+    (greedy's order: score, entity, start, end), else the dynamic program's order; for sentences above
+    the program's size limits, HiGHS's solution of a model of those sentences alone.
+    """
+    opts = options if options is not None else SolverOptions()
+    d = _exact_arrays(batch, constraint, candidates, max_len, scores, opts, threads)
     return ProjectionResult.from_core(d, batch.labels)
 
 
