@@ -56,33 +56,59 @@ int32_t as_int32(PyObject* o, int64_t sentence, const char* field) {
   return static_cast<int32_t>(v);
 }
 
+/// A list or tuple (or any sequence, converted once) with direct access to its items.
+struct FastSeq {
+  py::object obj;
+  Py_ssize_t size = 0;
+  PyObject** items = nullptr;
+  /// False (error cleared) when `o` is not a sequence.
+  bool open(PyObject* o) {
+    obj = py::reinterpret_steal<py::object>(PySequence_Fast(o, "not a sequence"));
+    if (!obj) {
+      PyErr_Clear();
+      return false;
+    }
+    size = PySequence_Fast_GET_SIZE(obj.ptr());
+    items = PySequence_Fast_ITEMS(obj.ptr());
+    return true;
+  }
+};
+
 /// Per-sentence lists of `width`-tuples into CSR: offsets and one vector per tuple position.
 void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char* field,
                     std::vector<int64_t>& offsets, std::vector<std::vector<int32_t>*> cols) {
-  const py::sequence seq = py::reinterpret_borrow<py::sequence>(lists);
-  if (static_cast<int64_t>(py::len(seq)) != n)
-    throw std::invalid_argument(std::string("field ") + field + ": " + std::to_string(py::len(seq)) +
+  FastSeq outer;
+  if (!outer.open(lists.ptr())) throw py::type_error(std::string("field ") + field + ": expected a sequence");
+  if (outer.size != n)
+    throw std::invalid_argument(std::string("field ") + field + ": " + std::to_string(outer.size) +
                                 " sentences, but src_len has " + std::to_string(n));
+  std::vector<FastSeq> sents(static_cast<size_t>(n));
+  size_t total = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (!sents[static_cast<size_t>(i)].open(outer.items[i]))
+      throw py::type_error(xlner::where(i, field) + "expected a sequence of tuples");
+    total += static_cast<size_t>(sents[static_cast<size_t>(i)].size);
+  }
+  for (auto* c : cols) c->reserve(total);
   offsets.assign(1, 0);
   offsets.reserve(static_cast<size_t>(n) + 1);
   for (int64_t i = 0; i < n; ++i) {
-    const py::object sent = seq[static_cast<size_t>(i)];
-    const py::object fast = py::reinterpret_steal<py::object>(PySequence_Fast(sent.ptr(), "not a sequence"));
-    if (!fast) {
-      PyErr_Clear();
-      throw py::type_error(xlner::where(i, field) + "expected a sequence of tuples");
-    }
-    const py::ssize_t k = PySequence_Fast_GET_SIZE(fast.ptr());
-    PyObject** items = PySequence_Fast_ITEMS(fast.ptr());
-    for (py::ssize_t j = 0; j < k; ++j) {
-      const py::object item =
-          py::reinterpret_steal<py::object>(PySequence_Fast(items[j], "not a sequence"));
-      if (!item || static_cast<size_t>(PySequence_Fast_GET_SIZE(item.ptr())) != width) {
-        PyErr_Clear();
+    const FastSeq& sent = sents[static_cast<size_t>(i)];
+    if (i + 1 < n && sents[static_cast<size_t>(i) + 1].size > 0)
+      __builtin_prefetch(sents[static_cast<size_t>(i) + 1].items[0]);
+    for (Py_ssize_t j = 0; j < sent.size; ++j) {
+      if (j + 8 < sent.size) __builtin_prefetch(sent.items[j + 8]);  // tuples lie scattered over the heap
+      PyObject* item = sent.items[j];
+      FastSeq slow;
+      PyObject** vals = nullptr;
+      if (PyTuple_CheckExact(item) && static_cast<size_t>(PyTuple_GET_SIZE(item)) == width) {
+        vals = &PyTuple_GET_ITEM(item, 0);
+      } else if (slow.open(item) && static_cast<size_t>(slow.size) == width) {
+        vals = slow.items;
+      } else {
         throw std::invalid_argument(xlner::where(i, field) + "expected " + std::to_string(width) +
-                                    " values per item, got " + std::string(py::repr(py::handle(items[j]))));
+                                    " values per item, got " + std::string(py::repr(py::handle(item))));
       }
-      PyObject** vals = PySequence_Fast_ITEMS(item.ptr());
       for (size_t c = 0; c < width; ++c) cols[c]->push_back(as_int32(vals[c], i, field));
     }
     offsets.push_back(static_cast<int64_t>(cols[0]->size()));
@@ -90,9 +116,10 @@ void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char*
 }
 
 std::vector<int32_t> lengths_from_list(const py::handle lens, const char* field) {
-  const py::sequence seq = py::reinterpret_borrow<py::sequence>(lens);
-  std::vector<int32_t> out(py::len(seq));
-  for (size_t i = 0; i < out.size(); ++i) out[i] = as_int32(py::object(seq[i]).ptr(), static_cast<int64_t>(i), field);
+  FastSeq seq;
+  if (!seq.open(lens.ptr())) throw py::type_error(std::string("field ") + field + ": expected a sequence");
+  std::vector<int32_t> out(static_cast<size_t>(seq.size));
+  for (Py_ssize_t i = 0; i < seq.size; ++i) out[static_cast<size_t>(i)] = as_int32(seq.items[i], i, field);
   return out;
 }
 
