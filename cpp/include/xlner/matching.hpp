@@ -14,6 +14,7 @@
 
 #include "xlner/batch.hpp"
 #include "xlner/candidates.hpp"
+#include "xlner/score_matrix.hpp"
 #include "xlner/scores.hpp"
 
 namespace xlner {
@@ -61,13 +62,6 @@ double greedy_select(std::vector<ScoreEntry>& entries, int32_t n_ent, int32_t tg
 /// Sort entries into greedy order: score descending, entity ascending, span start, span end ascending.
 void sort_greedy_order(std::vector<ScoreEntry>& entries);
 
-/// Sparse score matrices of a batch in CSR form over sentences.
-struct ScoreBatch {
-  std::vector<int64_t> offsets{0};
-  std::vector<int32_t> ent, start, end;
-  std::vector<double> score;
-};
-
 /// Alignment-score matrices of every sentence of a validated batch (positive entries only).
 ScoreBatch alignment_scores_batch(const BatchView& b, CandidateMode mode, int32_t max_len, int threads);
 
@@ -75,20 +69,6 @@ ScoreBatch alignment_scores_batch(const BatchView& b, CandidateMode mode, int32_
 /// internally (it provably gives the same assignment, see candidates.hpp).
 ProjectionOutput greedy_alignment_batch(const BatchView& b, CandidateMode mode, int32_t max_len,
                                         const Constraint& c, int threads);
-
-/// Non-owning view of externally computed score matrices (CSR over the batch's sentences).
-struct ScoreView {
-  const int64_t* offsets = nullptr;
-  const int32_t* ent = nullptr;
-  const int32_t* start = nullptr;
-  const int32_t* end = nullptr;
-  const double* score = nullptr;
-  int64_t total = 0;
-};
-
-/// Check a score view against its batch (entity indices, spans inside the target, finite scores);
-/// throws naming the sentence and field.
-void validate_scores(const BatchView& b, const ScoreView& s);
 
 /// Greedy projection from arbitrary (e.g. fused) score matrices.
 ProjectionOutput greedy_scored_batch(const BatchView& b, const ScoreView& s, const Constraint& c, int threads);
