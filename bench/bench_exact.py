@@ -192,7 +192,7 @@ def main() -> None:
         opt = res["exact"].objective
         assert np.allclose(opt, res["ilp"].objective, rtol=0, atol=1e-9), "exact and HiGHS disagree"
         g = res["greedy"].objective
-        floor = int(_core.parse_constraint(c)[3])
+        floor = int(_core.Constraint(c).floor)
         comparable = res["exact"].status == 0
         if floor > 0:
             comparable &= greedy_meets_floor(batch, res["greedy"], floor)

@@ -12,9 +12,7 @@ from typing import Optional, Sequence, Tuple
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
 from xlner.ilp import SolverOptions
-
-METHODS = ("heuristic", "greedy", "exact", "ilp")
-"""The projection methods of :func:`project` (the one list; the CLI and the pipelines use it)."""
+from xlner.methods import METHODS
 
 CANDIDATE_MODES = ("ngrams", "external")
 """Candidate spans of the matching methods."""

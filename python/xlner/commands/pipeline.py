@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 from typing import Any, Dict
 
+from xlner.methods import METHODS
+
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
 
 # flag dest -> dotted config key
@@ -73,7 +75,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--aligner", choices=("embedding", "lexical", "eflomal"))
     g.add_argument("--aligner-model", help="encoder of the embedding aligner")
     g = p.add_argument_group("projection")
-    g.add_argument("--method", choices=("heuristic", "greedy", "exact", "ilp", "backtranslation"))
+    g.add_argument("--method", choices=METHODS + ("backtranslation",))
     g.add_argument("--constraint", help="per-entity projection count, e.g. '<=1'")
     g.add_argument("--max-len", type=int, help="longest candidate span")
     g.add_argument("--heuristic", choices=("thesis", "elp"), help="heuristic preset")

@@ -5,7 +5,7 @@ import argparse
 import sys
 import time
 
-METHODS = ("heuristic", "greedy", "exact", "ilp")
+from xlner.methods import METHODS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -41,8 +41,10 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from xlner.methods import METHODS
+
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
-PROJECTION_METHODS = ("heuristic", "greedy", "exact", "ilp", "backtranslation")
+PROJECTION_METHODS = METHODS + ("backtranslation",)
 
 
 @dataclass
