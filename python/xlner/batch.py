@@ -162,8 +162,8 @@ class ProjectionResult:
     @classmethod
     def from_core(cls, d: Dict[str, np.ndarray], labels: LabelVocab) -> "ProjectionResult":
         """Wrap the dict of arrays returned by the C++ core."""
-        return cls(*(_sealed(d[k]) for k in ("offsets", "start", "end", "label", "entity", "score", "objective",
-                                              "status")), labels)
+        return cls(_sealed(d["offsets"]), _sealed(d["start"]), _sealed(d["end"]), _sealed(d["label"]),
+                   _sealed(d["entity"]), _sealed(d["score"]), _sealed(d["objective"]), _sealed(d["status"]), labels)
 
     def __len__(self) -> int:
         return int(self.offsets.shape[0]) - 1

@@ -28,7 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -164,7 +164,7 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
         watcher.join()
     ms = h.getModelStatus()
     MS = highspy.HighsModelStatus
-    if ms in (MS.kInterrupt, MS.kHighsInterrupt) or stop.is_set():
+    if ms in (MS.kInterrupt, getattr(MS, "kHighsInterrupt", MS.kInterrupt)) or stop.is_set():
         raise _Interrupted()
     if ms == MS.kOptimal:
         return np.asarray(h.getSolution().col_value, dtype=np.float64), np.zeros(n_sent, dtype=np.int8)
@@ -249,7 +249,8 @@ def _splice(full: Dict[str, np.ndarray], idx: np.ndarray, part: Dict[str, np.nda
     return out
 
 
-def ilp_arrays(batch: ProjectionBatch, constraint: str = "<=1", *, sentences: Optional[Sequence[int]] = None,
+def ilp_arrays(batch: ProjectionBatch, constraint: str = "<=1", *,
+               sentences: Optional[Union[Sequence[int], np.ndarray]] = None,
                candidates: str = "ngrams", max_len: int = 10, scores: Optional[ScoreMatrix] = None,
                options: Optional[SolverOptions] = None, threads: int = -1) -> Dict[str, np.ndarray]:
     """Solve the ILP of ``sentences`` (default: all) with HiGHS; dict of projection arrays over them."""
@@ -286,12 +287,15 @@ def _exact_arrays(batch: ProjectionBatch, constraint: str, candidates: str, max_
     """The canonical optimum: C++ ``exact_select`` per sentence (greedy's certificate, else the dynamic
     program), and HiGHS, on a model of those sentences alone, for the sentences above the program's size
     limits."""
-    kw = dict(constraint=constraint, threads=threads, max_states=opts.max_states, max_cells=opts.max_cells,
-              relax=opts.infeasible == "relax", certificate=opts.certificate)
+    relax = opts.infeasible == "relax"
     if scores is not None:
-        d = _core.exact_scored(batch.core, scores.offsets, scores.ent, scores.start, scores.end, scores.score, **kw)
+        d = _core.exact_scored(batch.core, scores.offsets, scores.ent, scores.start, scores.end, scores.score,
+                               constraint=constraint, threads=threads, max_states=opts.max_states,
+                               max_cells=opts.max_cells, relax=relax, certificate=opts.certificate)
     else:
-        d = _core.exact_alignment(batch.core, candidates=candidates, max_len=max_len, **kw)
+        d = _core.exact_alignment(batch.core, constraint=constraint, candidates=candidates, max_len=max_len,
+                                  threads=threads, max_states=opts.max_states, max_cells=opts.max_cells, relax=relax,
+                                  certificate=opts.certificate)
     big = np.nonzero(d["status"] == STATUS_TOO_LARGE)[0]
     if big.size:
         part = ilp_arrays(batch, constraint, sentences=big, candidates=candidates, max_len=max_len, scores=scores,
