@@ -10,7 +10,7 @@ namespace xlner_py {
 
 namespace {
 
-py::dict project_heuristic_py(const PyBatch& batch, std::optional<carray<uint8_t>> punct, int merge_distance,
+py::dict project_heuristic_py(const PyBatch& batch, const std::optional<IntArray>& punct_arg, int merge_distance,
                               const std::string& merge_rule, int top_k, bool only_i, std::optional<double> thr,
                               bool drop_punct, const std::string& order, const std::string& collisions,
                               int threads) {
@@ -28,7 +28,9 @@ py::dict project_heuristic_py(const PyBatch& batch, std::optional<carray<uint8_t
   opt.validate();
   const uint8_t* mask = nullptr;
   int64_t n_mask = 0;
-  if (punct.has_value()) {
+  std::optional<carray<uint8_t>> punct;
+  if (punct_arg.has_value()) {
+    punct = punct_arg->get<uint8_t>("punct");
     check_1d(*punct, -1, "punct");
     mask = punct->data();
     n_mask = punct->shape(0);

@@ -262,8 +262,9 @@ Raises:
 
   m.def(
       "write_conll",
-      [](const std::string& path, const TokenCorpus& tokens, const carray<int32_t>& tags,
+      [](const std::string& path, const TokenCorpus& tokens, const IntArray& tags_arg,
          const std::vector<std::string>& tag_names, const std::string& sep, int threads) {
+        const auto tags = tags_arg.get<int32_t>("tags");
         check_1d(tags, -1, "tags");
         if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
         py::gil_scoped_release release;
@@ -329,9 +330,14 @@ Raises:
 
   m.def(
       "check_alignments",
-      [](const carray<int64_t>& offsets, const carray<int32_t>& src, const carray<int32_t>& tgt,
-         const carray<int32_t>& src_len, const carray<int32_t>& tgt_len, const std::string& path,
+      [](const IntArray& offsets_arg, const IntArray& src_arg, const IntArray& tgt_arg,
+         const IntArray& src_len_arg, const IntArray& tgt_len_arg, const std::string& path,
          const std::string& src_path, const std::string& tgt_path) {
+        const auto tgt_len = tgt_len_arg.get<int32_t>("tgt_len");
+        const auto src_len = src_len_arg.get<int32_t>("src_len");
+        const auto tgt = tgt_arg.get<int32_t>("tgt");
+        const auto src = src_arg.get<int32_t>("src");
+        const auto offsets = offsets_arg.get<int64_t>("offsets");
         check_1d(offsets, -1, "offsets");
         check_1d(src, -1, "src");
         check_1d(tgt, src.shape(0), "tgt");
@@ -356,10 +362,15 @@ Raises:
 
   m.def(
       "write_spans_jsonl",
-      [](const std::string& path, const carray<int64_t>& offsets, const carray<int32_t>& start,
-         const carray<int32_t>& end, const carray<int32_t>& label, const carray<int32_t>& entity,
+      [](const std::string& path, const IntArray& offsets_arg, const IntArray& start_arg,
+         const IntArray& end_arg, const IntArray& label_arg, const IntArray& entity_arg,
          const carray<double>& score, const carray<double>& objective, const std::vector<std::string>& labels,
          int threads) {
+        const auto entity = entity_arg.get<int32_t>("entity");
+        const auto label = label_arg.get<int32_t>("label");
+        const auto end = end_arg.get<int32_t>("end");
+        const auto start = start_arg.get<int32_t>("start");
+        const auto offsets = offsets_arg.get<int64_t>("offsets");
         check_1d(objective, -1, "objective");
         const py::ssize_t n = objective.shape(0);
         check_1d(offsets, n + 1, "offsets");

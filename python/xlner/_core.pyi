@@ -388,7 +388,7 @@ def alignment_scores(batch: Batch, *, candidates: str = 'ngrams', max_len: typin
     Returns:
         dict of arrays: offsets[N+1], ent, start, end, score (CSR over sentences).
     """
-def check_alignments(offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], src: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], tgt: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], src_len: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], tgt_len: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], *, path: str, src_path: str, tgt_path: str) -> None:
+def check_alignments(offsets: numpy.typing.ArrayLike, src: numpy.typing.ArrayLike, tgt: numpy.typing.ArrayLike, src_len: numpy.typing.ArrayLike, tgt_len: numpy.typing.ArrayLike, *, path: str, src_path: str, tgt_path: str) -> None:
     """
     Check alignments against the sentence lengths of both sides: same number of sentences, every index inside
     its sentence.
@@ -455,7 +455,7 @@ def extract_alignment(sim: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], *
     Example:
         >>> extract_alignment(np.eye(3), method="argmax")
     """
-def extract_alignments(sim_data: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sim_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rows: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], cols: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], *, method: str = 'argmax', max_count: typing.SupportsInt | typing.SupportsIndex = 2, alpha: typing.SupportsFloat | typing.SupportsIndex = 0.9, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.001, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple:
+def extract_alignments(sim_data: numpy.ndarray[typing.Any, numpy.dtype[typing.Any]], sim_offsets: numpy.typing.ArrayLike, rows: numpy.typing.ArrayLike, cols: numpy.typing.ArrayLike, *, method: str = 'argmax', max_count: typing.SupportsInt | typing.SupportsIndex = 2, alpha: typing.SupportsFloat | typing.SupportsIndex = 0.9, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.001, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple:
     """
     Batch extraction over many flat row-major similarity matrices (GIL released, threads=-1: all cores).
     
@@ -582,7 +582,7 @@ def parse_talp(text: typing.Any, *, path: str = '<string>', one_based: bool = Fa
     """
     Parse talp text held in memory; see read_talp.
     """
-def project_heuristic(batch: Batch, *, punct: typing.Annotated[numpy.typing.ArrayLike, numpy.uint8] | None = None, merge_distance: typing.SupportsInt | typing.SupportsIndex = 1, merge_rule: str = 'gap', top_k: typing.SupportsInt | typing.SupportsIndex = 0, only_i: bool = False, thr: typing.SupportsFloat | typing.SupportsIndex | None = 0.8, drop_punct: bool = False, order: str = 'shortest', collisions: str = 'first', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
+def project_heuristic(batch: Batch, *, punct: numpy.typing.ArrayLike | None = None, merge_distance: typing.SupportsInt | typing.SupportsIndex = 1, merge_rule: str = 'gap', top_k: typing.SupportsInt | typing.SupportsIndex = 0, only_i: bool = False, thr: typing.SupportsFloat | typing.SupportsIndex | None = 0.8, drop_punct: bool = False, order: str = 'shortest', collisions: str = 'first', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """
     Heuristic projection of a batch through its word alignments (thesis form or Easy-Label-Projection).
     Prefer xlner.heuristic.project_heuristic, which builds the punctuation mask and the options.
@@ -680,7 +680,7 @@ def spans_to_tags(lengths: numpy.typing.ArrayLike, offsets: numpy.typing.ArrayLi
     Returns:
         int32 tag ids, sentence after sentence (sum(lengths) values).
     """
-def symmetrize_alignments(src_len: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], tgt_len: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], fwd_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], fwd_src: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], fwd_tgt: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], rev_offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], rev_src: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], rev_tgt: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], *, method: str = 'grow-diag-final-and', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple:
+def symmetrize_alignments(src_len: numpy.typing.ArrayLike, tgt_len: numpy.typing.ArrayLike, fwd_offsets: numpy.typing.ArrayLike, fwd_src: numpy.typing.ArrayLike, fwd_tgt: numpy.typing.ArrayLike, rev_offsets: numpy.typing.ArrayLike, rev_src: numpy.typing.ArrayLike, rev_tgt: numpy.typing.ArrayLike, *, method: str = 'grow-diag-final-and', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple:
     """
     Symmetrise forward and reverse alignments of a batch (both in (src, tgt) coordinates, CSR form).
     
@@ -704,7 +704,7 @@ def tags_to_spans(offsets: numpy.typing.ArrayLike, tags: numpy.typing.ArrayLike,
     Returns:
         dict: offsets[N+1], start, end (exclusive), label.
     """
-def write_conll(path: str, tokens: TokenCorpus, tags: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], tag_names: collections.abc.Sequence[str], *, sep: str = '\t', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> None:
+def write_conll(path: str, tokens: TokenCorpus, tags: numpy.typing.ArrayLike, tag_names: collections.abc.Sequence[str], *, sep: str = '\t', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> None:
     """
     Write CoNLL: `token<sep>tag_names[tags[t]]` per token, a blank line after each sentence.
     
@@ -716,7 +716,7 @@ def write_conll(path: str, tokens: TokenCorpus, tags: typing.Annotated[numpy.typ
         sep: separator between token and tag.
         threads: formatting threads (-1: all cores).
     """
-def write_spans_jsonl(path: str, offsets: typing.Annotated[numpy.typing.ArrayLike, numpy.int64], start: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], end: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], label: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], entity: typing.Annotated[numpy.typing.ArrayLike, numpy.int32], score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], objective: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], labels: collections.abc.Sequence[str], *, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> None:
+def write_spans_jsonl(path: str, offsets: numpy.typing.ArrayLike, start: numpy.typing.ArrayLike, end: numpy.typing.ArrayLike, label: numpy.typing.ArrayLike, entity: numpy.typing.ArrayLike, score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], objective: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], labels: collections.abc.Sequence[str], *, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> None:
     """
     Write projected spans as JSON lines, one object per sentence:
     {"objective": float, "spans": [{"start", "end", "label", "entity", "score"}]} (end exclusive).
