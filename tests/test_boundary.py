@@ -283,3 +283,66 @@ def test_ilp_prints_nothing_on_stdout():
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout == "" and p.stderr == "[(1, 3, 0, 0, 1.0)]"
+
+
+# ----------------------------------------------------------------------- ProjectionBatch.from_lists in C++
+
+
+@st.composite
+def list_batches(draw):
+    n = draw(st.integers(0, 6))
+    src, tgt, ents, links, cands = [], [], [], [], []
+    for _ in range(n):
+        s, t = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+        src.append(s)
+        tgt.append(t)
+        es = draw(st.lists(st.tuples(st.integers(0, s - 1), st.integers(1, 3), st.integers(0, 4)), max_size=3))
+        ents.append([(a, min(s, a + ln), lab) for a, ln, lab in es])
+        links.append(draw(st.lists(st.tuples(st.integers(0, s - 1), st.integers(0, t - 1)), max_size=6)))
+        cs = draw(st.lists(st.tuples(st.integers(0, t - 1), st.integers(1, 3)), max_size=3))
+        cands.append([(a, min(t, a + ln)) for a, ln in cs])
+    return src, tgt, ents, links, cands
+
+
+def csr(lists, width):
+    """Reference CSR of per-sentence tuples, written out with numpy."""
+    offsets = np.concatenate([[0], np.cumsum([len(x) for x in lists])]).astype(np.int64)
+    flat = np.array([v for x in lists for v in x], dtype=np.int32).reshape(-1, width)
+    return offsets, [np.ascontiguousarray(flat[:, k]) for k in range(width)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(list_batches(), st.booleans())
+def test_from_lists_equals_the_array_constructor(data, with_cands):
+    src, tgt, ents, links, cands = data
+    b = ProjectionBatch.from_lists(src, tgt, ents, links, candidates=cands if with_cands else None)
+    eo, (es, ee, el) = csr(ents, 3)
+    ao, (asrc, atgt) = csr(links, 2)
+    kw = {}
+    if with_cands:
+        co, (cs, ce) = csr(cands, 2)
+        kw = dict(cand_offsets=co, cand_start=cs, cand_end=ce)
+    a = ProjectionBatch(np.array(src, np.int32), np.array(tgt, np.int32), eo, es, ee, el, ao, asrc, atgt, **kw)
+    for f in ("src_len", "tgt_len", "ent_offsets", "ent_start", "ent_end", "ent_label", "aln_offsets", "aln_src",
+              "aln_tgt") + (("cand_offsets", "cand_start", "cand_end") if with_cands else ()):
+        x, y = getattr(a, f), getattr(b, f)
+        assert x.dtype == y.dtype and np.array_equal(x, y), f
+        assert not y.flags.writeable
+    assert (b.cand_offsets is None) == (not with_cands)
+    assert [b.entities(i) for i in range(len(b))] == [list(e) for e in ents]
+
+
+def test_from_lists_errors_name_sentence_and_field():
+    with pytest.raises(ValueError, match="sentence 1, field entities: expected 3 values per item"):
+        ProjectionBatch.from_lists([2, 2], [2, 2], [[], [(0, 1)]], [[], []])
+    with pytest.raises(TypeError, match="sentence 0, field alignments: expected an integer"):
+        ProjectionBatch.from_lists([2], [2], [[]], [[(0, "1")]])
+    with pytest.raises(TypeError, match="sentence 0, field alignments: expected a sequence"):
+        ProjectionBatch.from_lists([2], [2], [[]], [5])
+    with pytest.raises(ValueError, match="field alignments: 1 sentences, but src_len has 2"):
+        ProjectionBatch.from_lists([2, 2], [2, 2], [[], []], [[]])
+    with pytest.raises(IndexError, match="sentence 0, field aln_tgt"):
+        ProjectionBatch.from_lists([2], [2], [[]], [[(0, 2)]])
+    # lists as items are read like tuples
+    b = ProjectionBatch.from_lists([2], [2], [[[0, 1, 0]]], [[[0, 1]]])
+    assert b.entities(0) == [(0, 1, 0)] and b.links(0) == [(0, 1)]
