@@ -53,6 +53,32 @@ void interval_schedule(const std::vector<ScoreEntry>& cols, int64_t T, ExactScra
   std::reverse(sc.chosen.begin(), sc.chosen.end());
 }
 
+/// Stage layouts of the count-state DP: per stage j, the stride of each of the K tracked entities
+/// (0 = not live at j) and of the g digit (G values), the stage size and its first cell. False when a
+/// stage exceeds opt.max_states states or the table opt.max_cells cells.
+bool plan_stages(int64_t T, size_t K, int64_t G, const ExactOptions& opt, ExactScratch& sc) {
+  sc.stage_base.assign(static_cast<size_t>(T) + 2, 0);
+  sc.stage_size.assign(static_cast<size_t>(T) + 1, 0);
+  sc.stage_stride.assign((static_cast<size_t>(T) + 1) * (K + 1), 0);
+  for (int64_t j = 0; j <= T; ++j) {
+    int64_t st = 1;
+    int64_t* strides = &sc.stage_stride[static_cast<size_t>(j) * (K + 1)];
+    for (size_t k = 0; k < K; ++k)
+      if (sc.lo[k] < j && j < sc.hi[k]) {
+        strides[k] = st;
+        st *= sc.radix[k];
+        if (st > opt.max_states) return false;
+      }
+    strides[K] = st;  // g digit
+    st *= G;
+    if (st > opt.max_states) return false;
+    sc.stage_size[static_cast<size_t>(j)] = st;
+    sc.stage_base[static_cast<size_t>(j) + 1] = sc.stage_base[static_cast<size_t>(j)] + st;
+    if (sc.stage_base[static_cast<size_t>(j) + 1] > opt.max_cells) return false;
+  }
+  return true;
+}
+
 /// The count-state DP over `cols` (sorted by end) and the tracked entities of `sc` (tracked, radix,
 /// windows lo/hi, ent_slot). Solved with the chosen columns, in span order, in `sc.chosen`; or Infeasible,
 /// or TooLarge above the size limits.
@@ -65,25 +91,7 @@ Status count_dp(const std::vector<ScoreEntry>& cols, int64_t T, const DpSetup& d
   // stage layouts: stride of live entity k at stage j (0 = not live), then the g digit on top
   const int64_t D = free_fill ? static_cast<int64_t>(n_ent) * floor : 0;
   const int64_t G = free_fill ? 2 * D + 1 : 1;
-  sc.stage_base.assign(static_cast<size_t>(T) + 2, 0);
-  sc.stage_size.assign(static_cast<size_t>(T) + 1, 0);
-  sc.stage_stride.assign((static_cast<size_t>(T) + 1) * (K + 1), 0);
-  for (int64_t j = 0; j <= T; ++j) {
-    int64_t st = 1;
-    int64_t* strides = &sc.stage_stride[static_cast<size_t>(j) * (K + 1)];
-    for (size_t k = 0; k < K; ++k)
-      if (sc.lo[k] < j && j < sc.hi[k]) {
-        strides[k] = st;
-        st *= sc.radix[k];
-        if (st > opt.max_states) return Status::TooLarge;
-      }
-    strides[K] = st;  // g digit
-    st *= G;
-    if (st > opt.max_states) return Status::TooLarge;
-    sc.stage_size[static_cast<size_t>(j)] = st;
-    sc.stage_base[static_cast<size_t>(j) + 1] = sc.stage_base[static_cast<size_t>(j)] + st;
-    if (sc.stage_base[static_cast<size_t>(j) + 1] > opt.max_cells) return Status::TooLarge;
-  }
+  if (!plan_stages(T, K, G, opt, sc)) return Status::TooLarge;
   const size_t total = static_cast<size_t>(sc.stage_base[static_cast<size_t>(T) + 1]);
   sc.value.assign(total, kNegInf);
   sc.choice.assign(total, -1);
