@@ -78,6 +78,18 @@ def test_reproducer_corpus_and_model_views_are_read_only():
                 arr[0] = arr[0]
 
 
+def test_a_model_decodes_only_with_its_own_batch():
+    b = small_batch()
+    m = _core.ilp_model_alignment(b.core, constraint="=1")
+    other = ProjectionBatch.from_lists([3, 1], [4, 1], [[(0, 2, 0)], [(0, 1, 1)]], [[(0, 1), (1, 2)], [(0, 0)]])
+    x, st = np.zeros(m.n_cols), np.zeros(len(m.sentences), np.int8)
+    with pytest.raises(IndexError, match="sentence 1, field model"):
+        _core.ilp_decode(other.core, m, x, st)
+    with pytest.raises(IndexError, match="field sentences"):
+        _core.ilp_decode(ProjectionBatch.from_lists([1], [1], [[]], [[]]).core, m, x, st)
+    assert len(_core.ilp_decode(b.core, m, x, st)["status"]) == 2
+
+
 def public_objects():
     """Every public object of the projection API, built on the small batch."""
     b = small_batch()

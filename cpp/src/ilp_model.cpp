@@ -239,6 +239,10 @@ ProjectionOutput decode_ilp(const BatchView& b, const IlpModel& m, const double*
     const auto st = static_cast<Status>(status[k]);
     bool has_solution = true, slack = false;
     for (int64_t j = lo; j < hi; ++j) {
+      const size_t u = static_cast<size_t>(j);
+      if (m.col_ent[u] < 0 || m.col_ent[u] >= s.n_ent || m.col_end[u] > s.tgt_len)
+        throw std::out_of_range(where(s.index, "model") + "column " + std::to_string(j) +
+                                " does not fit the sentence: the model belongs to another batch");
       if (std::isnan(x[j])) has_solution = false;
       else if (m.col_start[static_cast<size_t>(j)] == -1 && x[j] > 0.5) slack = true;
     }
