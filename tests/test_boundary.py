@@ -189,6 +189,8 @@ def test_reproducer_integers_do_not_wrap_at_the_boundary():
         _core.Batch(one, one, [0, 0], [], [], [], [0, 1], np.array([0.5]), [0])
     with pytest.raises(TypeError, match="field sentences"):
         _core.ilp_model_alignment(b.core, np.array(["a"]))
+    with pytest.raises(ValueError, match="sentence 0, field ent_label: label id 2147483647 out of range"):
+        ProjectionBatch.from_lists([3], [3], [[(0, 2, 2**31 - 1)]], [[]])
     # the largest label that still has tag ids in int32 is fine
     top = (2**31 - 1 - 2) // 2
     assert _core.spans_to_tags([2], [0, 1], [0], [2], [top]).tolist() == [2 * top + 1, 2 * top + 2]

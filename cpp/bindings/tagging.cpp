@@ -6,10 +6,7 @@
 
 namespace xlner_py {
 
-namespace {
-/// Largest label id whose tag ids 2l+1, 2l+2 fit int32.
-constexpr int32_t kMaxLabel = (std::numeric_limits<int32_t>::max() - 2) / 2;
-}  // namespace
+using xlner::kMaxLabel;
 
 void register_tagging(py::module_& m) {
   m.def(

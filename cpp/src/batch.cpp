@@ -79,8 +79,9 @@ void validate(const BatchView& b, int64_t n_ent_total, int64_t n_aln_total, int6
       if (e <= s)
         throw std::invalid_argument(where(i, "ent_start/ent_end") + "empty entity span [" + std::to_string(s) +
                                     ", " + std::to_string(e) + ")");
-      if (b.ent_label[k] < 0)
-        throw std::invalid_argument(where(i, "ent_label") + "negative label id " + std::to_string(b.ent_label[k]));
+      if (b.ent_label[k] < 0 || b.ent_label[k] > kMaxLabel)
+        throw std::invalid_argument(where(i, "ent_label") + "label id " + std::to_string(b.ent_label[k]) +
+                                    " out of range 0.." + std::to_string(kMaxLabel));
     }
     for (int64_t k = b.aln_offsets[i]; k < b.aln_offsets[i + 1]; ++k) {
       if (b.aln_src[k] < 0 || b.aln_src[k] >= sl)

@@ -3,12 +3,16 @@
 /// and the flat result arrays that come back.
 #pragma once
 #include <cstdint>
+#include <climits>
 #include <string>
 #include <vector>
 
 #include "xlner/span.hpp"
 
 namespace xlner {
+
+/// Largest label id: its IOB2 tag ids 2l + 1 and 2l + 2 (tagging.hpp) must fit int32.
+constexpr int32_t kMaxLabel = (INT32_MAX - 2) / 2;
 
 /// One source entity: its token span in the source sentence and its label id.
 struct Entity {
