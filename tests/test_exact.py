@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from xlner.batch import LabelVocab, ProjectionBatch, ScoreMatrix
 from xlner.datasets import conll_deepl_paths
-from xlner.ilp import SolverOptions, project_exact, project_ilp, relaxed_constraint
+from xlner.ilp import SolverOptions, ilp_arrays, project_exact, project_ilp, relaxed_constraint
 from xlner.io import read_conll, read_talp
 from xlner.projection import METHODS, MatchingConfig, project
 from xlner.reference.ilp import bounds, brute_force, brute_force_alignment
@@ -292,6 +292,28 @@ def test_exact_and_ilp_equal_brute_force_scored(inst):
         check_against(run(b, method, f"{op}{n}", scores=m, threads=1), 0, expected)
 
 
+@given(scored_instances(), st.booleans(), st.sampled_from(["skip", "relax"]))
+@settings(max_examples=150, deadline=None)
+def test_exact_and_ilp_return_the_same_spans_on_ties(inst, certificate, infeasible):
+    """Tie-heavy instances (scores from {0, 0.5, 1, -0.25}): ``exact`` and ``ilp`` return the very same
+    spans, not only the same objective; the canonical choice is optimal by brute force, and HiGHS alone
+    (``ilp_arrays``, before the canonical choice) reaches the same optimum."""
+    tgt_len, n_ent, entries, op, n = inst
+    b, m = scored_batch(tgt_len, n_ent, entries)
+    c = f"{op}{n}"
+    opts = SolverOptions(certificate=certificate, infeasible=infeasible)
+    ex = project_exact(b, c, scores=m, options=opts, threads=1)
+    il = project_ilp(b, c, scores=m, options=opts, threads=1)
+    assert spans_of(ex, 0) == spans_of(il, 0)
+    assert ex.status[0] == il.status[0] and ex.objective[0] == il.objective[0]
+    raw = ilp_arrays(b, c, scores=m, options=opts, threads=1)
+    assert raw["status"][0] == ex.status[0]
+    assert raw["objective"][0] == pytest.approx(ex.objective[0], abs=1e-9)
+    expected = brute_force(entries, n_ent, sorted({k[1] for k in entries}), tgt_len, op, n)
+    if ex.status[0] == 0:
+        assert expected is not None and ex.objective[0] == pytest.approx(expected, abs=1e-9)
+
+
 @st.composite
 def big_instances(draw):
     """Many entities and heavy overlap: the DP (and its HiGHS fallback) against HiGHS."""
@@ -459,9 +481,10 @@ def greedy_feasible(g, b, floor):
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("aligner", ALIGNERS)
 def test_exact_equals_highs_on_conll_deepl(shared_data, lang, aligner):
-    """Every sentence, alignment score, M=10: exact == HiGHS (1e-9) for `<=1`, `=1`, `>=1`, `<=2`;
-    greedy never above the optimum for `<=`; for `=`/`>=` greedy ignores the lower bound, so it is
-    compared only on sentences where its assignment happens to meet it."""
+    """Every sentence, alignment score, M=10: exact == HiGHS alone (1e-9) for `<=1`, `=1`, `>=1`, `<=2`;
+    `exact` and `ilp` return identical spans (the one tie-break); greedy never above the optimum for `<=`;
+    for `=`/`>=` greedy ignores the lower bound, so it is compared only on sentences where its assignment
+    happens to meet it."""
     b = load(shared_data, lang, aligner)
     for c, floor in (("<=1", 0), ("<=2", 0), ("=1", 1), (">=1", 1)):
         cfg = MatchingConfig(constraint=c, max_len=10)
@@ -469,7 +492,11 @@ def test_exact_equals_highs_on_conll_deepl(shared_data, lang, aligner):
         il = project(b, "ilp", matching=cfg)
         g = project(b, "greedy", matching=cfg)
         assert np.array_equal(ex.status, il.status)
-        np.testing.assert_allclose(ex.objective, il.objective, rtol=0, atol=1e-9)
+        for f in ("offsets", "start", "end", "label", "entity", "score", "objective"):
+            assert np.array_equal(getattr(ex, f), getattr(il, f)), (c, f)
+        raw = ilp_arrays(b, c, max_len=10)  # HiGHS alone, before the canonical choice among ties
+        assert np.array_equal(raw["status"], ex.status)
+        np.testing.assert_allclose(raw["objective"], ex.objective, rtol=0, atol=1e-9)
         if floor == 0:
             assert np.all(ex.status == 0)
             assert np.all(g.objective <= ex.objective + 1e-9)

@@ -331,7 +331,7 @@ def test_ner_candidates_hand_worked():
                                    candidates=[[(0, 1)], []])
     nb = ner_candidates(b, probs)
     assert candidate_spans(nb, candidates="external") == [[(1, 3), (4, 5)], [(0, 1)]]
-    assert nb.labels is b.labels and nb.ent_start is b.ent_start
+    assert nb.labels is b.labels and np.array_equal(nb.ent_start, b.ent_start)
     nb = ner_candidates(b, probs, subranges=True)
     assert candidate_spans(nb, candidates="external") == [[(1, 2), (1, 3), (2, 3), (4, 5)], [(0, 1)]]
     nb = ner_candidates(b, probs, subranges=True, max_len=1, keep_existing=True)

@@ -88,9 +88,12 @@ Example:
 
   m.def(
       "extract_alignments",
-      [](const py::array& sim_data, const carray<int64_t>& sim_offsets, const carray<int32_t>& rows,
-         const carray<int32_t>& cols, const std::string& method, int max_count, double alpha, double threshold,
+      [](const py::array& sim_data, const IntArray& sim_offsets_arg, const IntArray& rows_arg,
+         const IntArray& cols_arg, const std::string& method, int max_count, double alpha, double threshold,
          int threads) {
+        const auto sim_offsets = sim_offsets_arg.get<int64_t>("sim_offsets");
+        const auto rows = rows_arg.get<int32_t>("rows");
+        const auto cols = cols_arg.get<int32_t>("cols");
         auto opt = make_options(method, max_count, alpha, threshold);
         return is_float32(sim_data) ? extract_batch_typed<float>(sim_data, sim_offsets, rows, cols, opt, threads)
                                     : extract_batch_typed<double>(sim_data, sim_offsets, rows, cols, opt, threads);
@@ -134,9 +137,17 @@ Returns:
 
   m.def(
       "symmetrize_alignments",
-      [](const carray<int32_t>& src_len, const carray<int32_t>& tgt_len, const carray<int64_t>& fwd_offsets,
-         const carray<int32_t>& fwd_src, const carray<int32_t>& fwd_tgt, const carray<int64_t>& rev_offsets,
-         const carray<int32_t>& rev_src, const carray<int32_t>& rev_tgt, const std::string& method, int threads) {
+      [](const IntArray& src_len_arg, const IntArray& tgt_len_arg, const IntArray& fwd_offsets_arg,
+         const IntArray& fwd_src_arg, const IntArray& fwd_tgt_arg, const IntArray& rev_offsets_arg,
+         const IntArray& rev_src_arg, const IntArray& rev_tgt_arg, const std::string& method, int threads) {
+        const auto rev_tgt = rev_tgt_arg.get<int32_t>("rev_tgt");
+        const auto rev_src = rev_src_arg.get<int32_t>("rev_src");
+        const auto rev_offsets = rev_offsets_arg.get<int64_t>("rev_offsets");
+        const auto fwd_tgt = fwd_tgt_arg.get<int32_t>("fwd_tgt");
+        const auto fwd_src = fwd_src_arg.get<int32_t>("fwd_src");
+        const auto fwd_offsets = fwd_offsets_arg.get<int64_t>("fwd_offsets");
+        const auto tgt_len = tgt_len_arg.get<int32_t>("tgt_len");
+        const auto src_len = src_len_arg.get<int32_t>("src_len");
         check_1d(src_len, -1, "src_len");
         const py::ssize_t n = src_len.shape(0);
         check_1d(tgt_len, n, "tgt_len");

@@ -39,30 +39,54 @@ void check_1d(const carray<T>& a, py::ssize_t n, const char* field) {
                                 " elements, got " + std::to_string(a.shape(0)));
 }
 
-/// A validated batch that keeps its numpy arrays alive.
+/// An integer array argument as given (any array-like): converted by IntArray::get, which refuses
+/// values that do not fit the C++ type instead of wrapping them (numpy's forcecast would turn 2**32 + 3
+/// into 3).
+struct IntArray {
+  py::object obj;
+  /// The values as a C-contiguous T array; OverflowError for values outside T's range, TypeError for
+  /// non-integral values, both naming the field.
+  template <class T>
+  carray<T> get(const char* field) const;
+};
+
+/// A constraint argument: a str ('<=1') or an xlner._core.Constraint; get() parses the text with the
+/// one parser, Constraint::parse (ValueError naming the text).
+struct ConstraintArg {
+  py::object obj;
+  xlner::Constraint get() const;
+};
+
+/// A numpy view of `v`, owned by `owner` (kept alive by the array), read-only: the arrays of validated
+/// objects cannot be changed behind the validation's back.
+template <class T>
+py::array_t<T> readonly_view(const std::vector<T>& v, py::handle owner) {
+  py::array_t<T> a({static_cast<py::ssize_t>(v.size())}, {sizeof(T)}, v.data(), owner);
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+/// A validated batch that owns its arrays (copies of the caller's, so later changes to those cannot
+/// reach the validated view); Python sees them as read-only views.
 struct PyBatch {
-  carray<int32_t> src_len, tgt_len;
-  carray<int64_t> ent_offsets;
-  carray<int32_t> ent_start, ent_end, ent_label;
-  carray<int64_t> aln_offsets;
-  carray<int32_t> aln_src, aln_tgt;
-  std::optional<carray<int64_t>> cand_offsets;
-  std::optional<carray<int32_t>> cand_start, cand_end;
+  xlner::BatchData data;
   xlner::BatchView view;
 
-  PyBatch(carray<int32_t> src_len_, carray<int32_t> tgt_len_, carray<int64_t> ent_offsets_,
-          carray<int32_t> ent_start_, carray<int32_t> ent_end_, carray<int32_t> ent_label_,
-          carray<int64_t> aln_offsets_, carray<int32_t> aln_src_, carray<int32_t> aln_tgt_,
-          std::optional<carray<int64_t>> cand_offsets_, std::optional<carray<int32_t>> cand_start_,
-          std::optional<carray<int32_t>> cand_end_);
-
+  explicit PyBatch(xlner::BatchData&& d);
   int64_t size() const { return view.n; }
 };
 
 /// Check the shapes of sparse score arrays (CSR over the batch's sentences) and view them; the values
 /// are validated by xlner::validate_scores.
-xlner::ScoreView score_view(const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent,
-                            const carray<int32_t>& start, const carray<int32_t>& end, const carray<double>& score);
+/// The arrays (converted with IntArray::get) are kept alive by the returned holder.
+struct ScoreArrays {
+  carray<int64_t> offsets;
+  carray<int32_t> ent, start, end;
+  carray<double> score;
+  xlner::ScoreView view;
+};
+ScoreArrays score_view(const PyBatch& b, const IntArray& offsets, const IntArray& ent, const IntArray& start,
+                       const IntArray& end, const carray<double>& score);
 
 /// Convert sparse score matrices (CSR) into a dict of numpy arrays: offsets, ent, start, end, score.
 py::dict score_batch_to_dict(xlner::ScoreBatch&& out);
@@ -71,3 +95,29 @@ py::dict score_batch_to_dict(xlner::ScoreBatch&& out);
 py::dict output_to_dict(xlner::ProjectionOutput&& out);
 
 }  // namespace xlner_py
+
+namespace pybind11 {
+namespace detail {
+/// Any object is accepted as an IntArray; the conversion (and its range check) happens in get().
+template <>
+struct type_caster<xlner_py::IntArray> {
+  PYBIND11_TYPE_CASTER(xlner_py::IntArray, const_name("numpy.typing.ArrayLike"));
+  bool load(handle src, bool) {
+    if (!src) return false;
+    value.obj = reinterpret_borrow<object>(src);
+    return true;
+  }
+  static handle cast(const xlner_py::IntArray& v, return_value_policy, handle) { return v.obj.inc_ref(); }
+};
+template <>
+struct type_caster<xlner_py::ConstraintArg> {
+  PYBIND11_TYPE_CASTER(xlner_py::ConstraintArg, const_name("xlner._core.Constraint | str"));
+  bool load(handle src, bool) {
+    if (!src) return false;
+    value.obj = reinterpret_borrow<object>(src);
+    return true;
+  }
+  static handle cast(const xlner_py::ConstraintArg& v, return_value_policy, handle) { return v.obj.inc_ref(); }
+};
+}  // namespace detail
+}  // namespace pybind11

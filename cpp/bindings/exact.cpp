@@ -6,15 +6,16 @@ namespace xlner_py {
 
 namespace {
 
-std::vector<int64_t> sentence_list(const PyBatch& b, const std::optional<carray<int64_t>>& sentences) {
+std::vector<int64_t> sentence_list(const PyBatch& b, const std::optional<IntArray>& sentences_arg) {
   std::vector<int64_t> out;
-  if (!sentences) {
+  if (!sentences_arg) {
     out.resize(static_cast<size_t>(b.view.n));
     for (int64_t i = 0; i < b.view.n; ++i) out[static_cast<size_t>(i)] = i;
     return out;
   }
-  check_1d(*sentences, -1, "sentences");
-  out.assign(sentences->data(), sentences->data() + sentences->shape(0));
+  const auto sentences = sentences_arg->get<int64_t>("sentences");
+  check_1d(sentences, -1, "sentences");
+  out.assign(sentences.data(), sentences.data() + sentences.shape(0));
   return out;
 }
 
@@ -27,11 +28,6 @@ xlner::ExactOptions exact_options(int64_t max_states, int64_t max_cells, bool re
   o.relax = relax;
   o.certificate = certificate;
   return o;
-}
-
-template <class T>
-py::array_t<T> view_of(const std::vector<T>& v, const py::object& owner) {
-  return py::array_t<T>({static_cast<py::ssize_t>(v.size())}, {sizeof(T)}, v.data(), owner);
 }
 
 }  // namespace
@@ -48,7 +44,7 @@ Columns: binary x[e,t] (cost = score) and, under a lower bound, one continuous s
 integrality, row_lower, row_upper, a_start, a_index, a_value.
 )doc");
 #define XLNER_MODEL_ARRAY(name)                                                                                    \
-  model.def_property_readonly(#name, [](py::object self) { return view_of(self.cast<const Model&>().name, self); })
+  model.def_property_readonly(#name, [](py::object self) { return readonly_view(self.cast<const Model&>().name, self); })
   XLNER_MODEL_ARRAY(sentences);
   XLNER_MODEL_ARRAY(fill);
   XLNER_MODEL_ARRAY(col_offsets);
@@ -71,9 +67,9 @@ integrality, row_lower, row_upper, a_start, a_index, a_value.
 
   m.def(
       "exact_alignment",
-      [](const PyBatch& b, const std::string& constraint, const std::string& candidates, int32_t max_len,
+      [](const PyBatch& b, const ConstraintArg& constraint, const std::string& candidates, int32_t max_len,
          int threads, int64_t max_states, int64_t max_cells, bool relax, bool certificate) {
-        const auto c = xlner::Constraint::parse(constraint);
+        const auto c = constraint.get();
         const auto mode = xlner::parse_candidate_mode(candidates);
         const auto opt = exact_options(max_states, max_cells, relax, certificate);
         xlner::ProjectionOutput out;
@@ -109,11 +105,12 @@ Example:
 
   m.def(
       "exact_scored",
-      [](const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent, const carray<int32_t>& start,
-         const carray<int32_t>& end, const carray<double>& score, const std::string& constraint, int threads,
+      [](const PyBatch& b, const IntArray& offsets, const IntArray& ent, const IntArray& start,
+         const IntArray& end, const carray<double>& score, const ConstraintArg& constraint, int threads,
          int64_t max_states, int64_t max_cells, bool relax, bool certificate) {
-        const auto v = score_view(b, offsets, ent, start, end, score);
-        const auto c = xlner::Constraint::parse(constraint);
+        const ScoreArrays sa = score_view(b, offsets, ent, start, end, score);
+        const xlner::ScoreView& v = sa.view;
+        const auto c = constraint.get();
         const auto opt = exact_options(max_states, max_cells, relax, certificate);
         xlner::ProjectionOutput out;
         {
@@ -135,9 +132,9 @@ Returns the same dict as exact_alignment.
 
   m.def(
       "ilp_model_alignment",
-      [](const PyBatch& b, const std::optional<carray<int64_t>>& sentences, const std::string& constraint,
+      [](const PyBatch& b, const std::optional<IntArray>& sentences, const ConstraintArg& constraint,
          const std::string& candidates, int32_t max_len, int threads) {
-        const auto c = xlner::Constraint::parse(constraint);
+        const auto c = constraint.get();
         const auto mode = xlner::parse_candidate_mode(candidates);
         auto idx = sentence_list(b, sentences);
         auto out = std::make_shared<Model>();
@@ -154,11 +151,12 @@ Build the ILP (alignment score) of the given sentences (int64 indices; None = al
 
   m.def(
       "ilp_model_scored",
-      [](const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent, const carray<int32_t>& start,
-         const carray<int32_t>& end, const carray<double>& score, const std::optional<carray<int64_t>>& sentences,
-         const std::string& constraint, int threads) {
-        const auto v = score_view(b, offsets, ent, start, end, score);
-        const auto c = xlner::Constraint::parse(constraint);
+      [](const PyBatch& b, const IntArray& offsets, const IntArray& ent, const IntArray& start,
+         const IntArray& end, const carray<double>& score, const std::optional<IntArray>& sentences,
+         const ConstraintArg& constraint, int threads) {
+        const ScoreArrays sa = score_view(b, offsets, ent, start, end, score);
+        const xlner::ScoreView& v = sa.view;
+        const auto c = constraint.get();
         auto idx = sentence_list(b, sentences);
         auto out = std::make_shared<Model>();
         {
@@ -176,7 +174,8 @@ Build the ILP of the given sentences from sparse score matrices as one IlpModel.
 
   m.def(
       "ilp_decode",
-      [](const PyBatch& b, const Model& model, const carray<double>& x, const carray<int8_t>& status) {
+      [](const PyBatch& b, const Model& model, const carray<double>& x, const IntArray& status_arg) {
+        const auto status = status_arg.get<int8_t>("status");
         check_1d(x, model.n_cols(), "x");
         check_1d(status, static_cast<py::ssize_t>(model.sentences.size()), "status");
         for (int64_t s : model.sentences)

@@ -10,7 +10,7 @@ namespace xlner_py {
 
 namespace {
 
-py::dict project_heuristic_py(const PyBatch& batch, std::optional<carray<uint8_t>> punct, int merge_distance,
+py::dict project_heuristic_py(const PyBatch& batch, const std::optional<IntArray>& punct_arg, int merge_distance,
                               const std::string& merge_rule, int top_k, bool only_i, std::optional<double> thr,
                               bool drop_punct, const std::string& order, const std::string& collisions,
                               int threads) {
@@ -28,7 +28,9 @@ py::dict project_heuristic_py(const PyBatch& batch, std::optional<carray<uint8_t
   opt.validate();
   const uint8_t* mask = nullptr;
   int64_t n_mask = 0;
-  if (punct.has_value()) {
+  std::optional<carray<uint8_t>> punct;
+  if (punct_arg.has_value()) {
+    punct = punct_arg->get<uint8_t>("punct");
     check_1d(*punct, -1, "punct");
     mask = punct->data();
     n_mask = punct->shape(0);
@@ -44,10 +46,23 @@ py::dict project_heuristic_py(const PyBatch& batch, std::optional<carray<uint8_t
 // Easy-Label-Projection's test (xlner::is_punctuation, shared with the file readers) on the UTF-8 form
 // of a str; CPython caches that form, so ASCII tokens are read in place.
 bool token_is_punctuation(PyObject* tok) {
+  // fast path: an ASCII token starting with a letter or digit is not punctuation (no space to strip)
+  if (PyUnicode_IS_ASCII(tok) && PyUnicode_GET_LENGTH(tok) > 0) {
+    const unsigned char c0 = static_cast<const unsigned char*>(PyUnicode_DATA(tok))[0];
+    if ((c0 >= '0' && c0 <= '9') || (c0 >= 'A' && c0 <= 'Z') || (c0 >= 'a' && c0 <= 'z')) return false;
+  }
   Py_ssize_t size = 0;
   const char* utf8 = PyUnicode_AsUTF8AndSize(tok, &size);
   if (utf8 == nullptr) throw py::error_already_set();
   return xlner::is_punctuation(std::string_view(utf8, static_cast<size_t>(size)));
+}
+
+// Reading a million small str objects scattered over the heap is bound by memory latency: fetch the
+// object (header and, for compact ASCII strings, the characters after it) a few tokens ahead.
+constexpr Py_ssize_t kPrefetch = 8;
+inline void prefetch_object(PyObject* o) {
+  __builtin_prefetch(o);
+  __builtin_prefetch(reinterpret_cast<const char*>(o) + 64);
 }
 
 // Flags of every token of every sentence, and the number of tokens per sentence.
@@ -61,21 +76,25 @@ py::tuple punctuation_mask_py(py::handle sentences) {
   PyObject** sents = PySequence_Fast_ITEMS(outer.ptr());
   std::vector<uint8_t> mask;
   std::vector<int32_t> lengths(static_cast<size_t>(n));
+  Py_ssize_t total = 0;
+  for (Py_ssize_t i = 0; i < n; ++i) total += PyList_Check(sents[i]) ? PyList_GET_SIZE(sents[i]) : 0;
+  mask.reserve(static_cast<size_t>(total));
   for (Py_ssize_t i = 0; i < n; ++i) {
     PyObject* s = sents[i];
-    const std::string where = "sentence " + std::to_string(i) + ", field tgt_tokens: ";
-    if (PyUnicode_Check(s)) throw py::type_error(where + "expected a sequence of tokens, got a str");
+    const auto where = [i] { return xlner::where(i, "tgt_tokens"); };
+    if (PyUnicode_Check(s)) throw py::type_error(where() + "expected a sequence of tokens, got a str");
     py::object inner = py::reinterpret_steal<py::object>(PySequence_Fast(s, "not a sequence"));
     if (!inner) {
       PyErr_Clear();
-      throw py::type_error(where + "expected a sequence of tokens");
+      throw py::type_error(where() + "expected a sequence of tokens");
     }
     const Py_ssize_t m = PySequence_Fast_GET_SIZE(inner.ptr());
     PyObject** toks = PySequence_Fast_ITEMS(inner.ptr());
     lengths[static_cast<size_t>(i)] = static_cast<int32_t>(m);
     for (Py_ssize_t j = 0; j < m; ++j) {
+      if (j + kPrefetch < m) prefetch_object(toks[j + kPrefetch]);  // the tokens lie scattered in memory
       if (!PyUnicode_Check(toks[j]))
-        throw py::type_error(where + "token " + std::to_string(j) + " is not a str");
+        throw py::type_error(where() + "token " + std::to_string(j) + " is not a str");
       mask.push_back(token_is_punctuation(toks[j]) ? 1 : 0);
     }
   }

@@ -10,12 +10,6 @@ namespace {
 
 using xlner::TokenCorpus;
 
-/// A numpy view of a vector owned by `owner` (kept alive by the array).
-template <class T>
-py::array_t<T> view_of(const std::vector<T>& v, py::handle owner) {
-  return py::array_t<T>({static_cast<py::ssize_t>(v.size())}, {sizeof(T)}, v.data(), owner);
-}
-
 py::dict alignments_to_dict(xlner::Alignments&& a) {
   py::dict d;
   d["offsets"] = to_numpy(std::move(a.offsets));
@@ -87,10 +81,10 @@ Tag ids: 0 = O, 2l+1 = B-<labels[l]>, 2l+2 = I-<labels[l]>.
       .def_readonly("labels", &TokenCorpus::labels, "Label names; tag id 2l+1 is B-labels[l].")
       .def_property_readonly("n_tokens", &TokenCorpus::n_tokens)
       .def_property_readonly(
-          "offsets", [](py::object self) { return view_of(self.cast<const TokenCorpus&>().sent_offsets, self); },
+          "offsets", [](py::object self) { return readonly_view(self.cast<const TokenCorpus&>().sent_offsets, self); },
           "int64[N+1] token offsets of the sentences (read-only view).")
       .def_property_readonly(
-          "tags", [](py::object self) { return view_of(self.cast<const TokenCorpus&>().tags, self); },
+          "tags", [](py::object self) { return readonly_view(self.cast<const TokenCorpus&>().tags, self); },
           "int32[n_tokens] tag ids (empty when read without tags; read-only view).")
       .def(
           "lengths", [](const TokenCorpus& c) { return to_numpy(c.lengths()); },
@@ -212,16 +206,6 @@ Returns:
 )doc");
 
   m.def(
-      "parse_token_lines",
-      [](const py::object& text, const std::string& path, bool keep_tokens) {
-        std::string s = bytes_or_str(text);
-        py::gil_scoped_release release;
-        return std::make_shared<TokenCorpus>(xlner::parse_token_lines(std::move(s), path, keep_tokens));
-      },
-      py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("keep_tokens") = true,
-      "Parse one-sentence-per-line text held in memory.");
-
-  m.def(
       "looks_like_conll", [](const py::object& head) { return xlner::looks_like_conll(bytes_or_str(head)); },
       py::arg("head"), "True when the start of a file looks like CoNLL rather than one sentence per line.");
 
@@ -245,8 +229,9 @@ Raises:
 
   m.def(
       "write_conll",
-      [](const std::string& path, const TokenCorpus& tokens, const carray<int32_t>& tags,
+      [](const std::string& path, const TokenCorpus& tokens, const IntArray& tags_arg,
          const std::vector<std::string>& tag_names, const std::string& sep, int threads) {
+        const auto tags = tags_arg.get<int32_t>("tags");
         check_1d(tags, -1, "tags");
         if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
         py::gil_scoped_release release;
@@ -312,20 +297,23 @@ Raises:
 
   m.def(
       "check_alignments",
-      [](const carray<int64_t>& offsets, const carray<int32_t>& src, const carray<int32_t>& tgt,
-         const carray<int32_t>& src_len, const carray<int32_t>& tgt_len, const std::string& path,
+      [](const IntArray& offsets_arg, const IntArray& src_arg, const IntArray& tgt_arg,
+         const IntArray& src_len_arg, const IntArray& tgt_len_arg, const std::string& path,
          const std::string& src_path, const std::string& tgt_path) {
+        const auto tgt_len = tgt_len_arg.get<int32_t>("tgt_len");
+        const auto src_len = src_len_arg.get<int32_t>("src_len");
+        const auto tgt = tgt_arg.get<int32_t>("tgt");
+        const auto src = src_arg.get<int32_t>("src");
+        const auto offsets = offsets_arg.get<int64_t>("offsets");
         check_1d(offsets, -1, "offsets");
         check_1d(src, -1, "src");
         check_1d(tgt, src.shape(0), "tgt");
         check_1d(src_len, -1, "src_len");
         check_1d(tgt_len, src_len.shape(0), "tgt_len");
         const int64_t n_aln = offsets.shape(0) - 1;
-        if (n_aln < 0 || offsets.data()[0] != 0 || offsets.data()[n_aln] != src.shape(0))
-          throw std::invalid_argument("field offsets: must start at 0 and end at len(src)");
+        if (n_aln < 0) throw std::invalid_argument("field offsets: needs at least one element");
         const int64_t* off = offsets.data();
-        for (int64_t i = 0; i < n_aln; ++i)
-          if (off[i + 1] < off[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
+        xlner::check_offsets(off, n_aln, src.shape(0), "offsets");
         py::gil_scoped_release release;
         xlner::check_alignments(path, off, n_aln, src.data(), tgt.data(), src_len.data(), tgt_len.data(),
                                 src_len.shape(0), src_path, tgt_path);
@@ -341,10 +329,15 @@ Raises:
 
   m.def(
       "write_spans_jsonl",
-      [](const std::string& path, const carray<int64_t>& offsets, const carray<int32_t>& start,
-         const carray<int32_t>& end, const carray<int32_t>& label, const carray<int32_t>& entity,
+      [](const std::string& path, const IntArray& offsets_arg, const IntArray& start_arg,
+         const IntArray& end_arg, const IntArray& label_arg, const IntArray& entity_arg,
          const carray<double>& score, const carray<double>& objective, const std::vector<std::string>& labels,
          int threads) {
+        const auto entity = entity_arg.get<int32_t>("entity");
+        const auto label = label_arg.get<int32_t>("label");
+        const auto end = end_arg.get<int32_t>("end");
+        const auto start = start_arg.get<int32_t>("start");
+        const auto offsets = offsets_arg.get<int64_t>("offsets");
         check_1d(objective, -1, "objective");
         const py::ssize_t n = objective.shape(0);
         check_1d(offsets, n + 1, "offsets");
@@ -354,9 +347,7 @@ Raises:
         check_1d(label, k, "label");
         check_1d(entity, k, "entity");
         check_1d(score, k, "score");
-        if (offsets.data()[n] != k)
-          throw std::invalid_argument("field offsets: last offset " + std::to_string(offsets.data()[n]) +
-                                      " does not match the number of spans " + std::to_string(k));
+        xlner::check_offsets(offsets.data(), n, k, "offsets");
         xlner::SpanArrays s;
         s.n = n;
         s.offsets = offsets.data();

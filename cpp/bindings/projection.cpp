@@ -1,22 +1,52 @@
 #include "common.hpp"
+#include "xlner/exact.hpp"
 #include "xlner/matching.hpp"
 
 namespace xlner_py {
 
-namespace {
-
-
-}  // namespace
+xlner::Constraint ConstraintArg::get() const {
+  if (py::isinstance<xlner::Constraint>(obj)) return obj.cast<xlner::Constraint>();
+  if (py::isinstance<py::str>(obj)) return xlner::Constraint::parse(obj.cast<std::string>());
+  throw py::type_error("field constraint: expected a str such as '<=1' or a Constraint, got " +
+                       std::string(py::str(obj.get_type().attr("__name__"))));
+}
 
 void register_projection(py::module_& m) {
-  m.def(
-      "parse_constraint",
-      [](const std::string& text) {
-        auto c = xlner::Constraint::parse(text);
-        return py::make_tuple(static_cast<int>(c.op), c.n, c.cap(), c.floor());
-      },
-      py::arg("text"),
-      "Parse a count constraint such as '<=1' into (op id, n, cap (-1 = none), floor).");
+  py::enum_<xlner::ConstraintOp>(m, "ConstraintOp", "Comparison of the per-entity projection count with n.")
+      .value("LESS", xlner::ConstraintOp::Less)
+      .value("LESS_EQUAL", xlner::ConstraintOp::LessEq)
+      .value("EQUAL", xlner::ConstraintOp::Eq)
+      .value("GREATER_EQUAL", xlner::ConstraintOp::GreaterEq)
+      .value("GREATER", xlner::ConstraintOp::Greater);
+
+  py::enum_<xlner::Status>(m, "Status", "Per-sentence status of a projection (ProjectionResult.status).")
+      .value("SOLVED", xlner::Status::Solved, "optimal (or, for greedy and the heuristic, done)")
+      .value("INFEASIBLE", xlner::Status::Infeasible, "the constraint admits no assignment; nothing projected")
+      .value("TIME_LIMIT", xlner::Status::TimeLimit, "stopped by the time limit (best assignment found, possibly none)")
+      .value("RELAXED", xlner::Status::Relaxed, "infeasible as asked; solved optimally without the lower bound")
+      .value("TOO_LARGE", xlner::Status::TooLarge, "above the dynamic program's size limit (internal: handed to HiGHS)");
+
+  py::class_<xlner::Constraint>(m, "Constraint", R"doc(
+Per-entity projection count constraint, parsed by the one strict parser of the project.
+
+Grammar (nothing else, no spaces or signs): '<n', '<=n', '=n', '==n' (same as '=n'), '>=n', '>n' with n
+decimal digits, 0 <= n <= Constraint.MAX_COUNT (a million), n >= 1 for '<'. ValueError otherwise.
+Every function that takes a constraint accepts this object or its text.
+)doc")
+      .def(py::init(&xlner::Constraint::parse), py::arg("text"))
+      .def_readonly_static("MAX_COUNT", &xlner::Constraint::kMaxCount)
+      .def_readonly("op", &xlner::Constraint::op, "The comparison.")
+      .def_readonly("n", &xlner::Constraint::n, "The count it compares with.")
+      .def_property_readonly("symbol", [](const xlner::Constraint& c) { return std::string(c.symbol()); },
+                             "The operator as text: '<', '<=', '=', '>=' or '>'.")
+      .def_property_readonly("cap", &xlner::Constraint::cap, "Largest admissible count, -1 when unbounded.")
+      .def_property_readonly("floor", &xlner::Constraint::floor, "Smallest admissible count.")
+      .def("relaxed", &xlner::Constraint::relaxed,
+           "The constraint without its lower bound: '=n' -> '<=n', '>=n' and '>n' -> '>=0'; others unchanged.")
+      .def("__str__", &xlner::Constraint::str)
+      .def("__repr__", [](const xlner::Constraint& c) { return "Constraint('" + c.str() + "')"; })
+      .def("__eq__", [](const xlner::Constraint& a, const xlner::Constraint& b) { return a == b; })
+      .def("__hash__", [](const xlner::Constraint& c) { return py::hash(py::make_tuple(static_cast<int>(c.op), c.n)); });
 
   m.def(
       "alignment_scores",
@@ -44,9 +74,9 @@ Returns:
 
   m.def(
       "greedy_alignment",
-      [](const PyBatch& b, const std::string& constraint, const std::string& candidates, int32_t max_len,
+      [](const PyBatch& b, const ConstraintArg& constraint, const std::string& candidates, int32_t max_len,
          int threads) {
-        const auto c = xlner::Constraint::parse(constraint);
+        const auto c = constraint.get();
         const auto mode = xlner::parse_candidate_mode(candidates);
         xlner::ProjectionOutput out;
         {
@@ -63,7 +93,7 @@ Ties: highest score, then lowest entity index, then candidate order (start, then
 
 Arguments:
     batch: a validated Batch.
-    constraint: per-entity count, e.g. '<=1', '<2', '=1', '>=1'.
+    constraint: per-entity count, e.g. '<=1', '<2', '=1', '>=1' (or a Constraint).
     candidates: 'ngrams' or 'external' ('aligned' gives the same result as 'ngrams').
     max_len: longest n-gram candidate M.
     threads: worker threads, -1 = all cores.
@@ -73,15 +103,15 @@ Returns:
 
   m.def(
       "greedy_scored",
-      [](const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent, const carray<int32_t>& start,
-         const carray<int32_t>& end, const carray<double>& score, const std::string& constraint, int threads) {
-        const xlner::ScoreView v = score_view(b, offsets, ent, start, end, score);
-        const auto c = xlner::Constraint::parse(constraint);
+      [](const PyBatch& b, const IntArray& offsets, const IntArray& ent, const IntArray& start, const IntArray& end,
+         const carray<double>& score, const ConstraintArg& constraint, int threads) {
+        const ScoreArrays v = score_view(b, offsets, ent, start, end, score);
+        const auto c = constraint.get();
         xlner::ProjectionOutput out;
         {
           py::gil_scoped_release release;
-          xlner::validate_scores(b.view, v);
-          out = xlner::greedy_scored_batch(b.view, v, c, threads);
+          xlner::validate_scores(b.view, v.view);
+          out = xlner::greedy_scored_batch(b.view, v.view, c, threads);
         }
         return output_to_dict(std::move(out));
       },

@@ -28,9 +28,10 @@ py::dict weights_to_dict(const xlner::FusionWeights& w) {
 void register_scores(py::module_& m) {
   m.def(
       "ner_scores",
-      [](const PyBatch& b, const carray<int64_t>& prob_offsets, const carray<double>& probs, const std::string& variant,
+      [](const PyBatch& b, const IntArray& prob_offsets_arg, const carray<double>& probs, const std::string& variant,
          const std::string& candidates, int32_t max_len, double alpha, double threshold, const std::string& alpha_scope,
          int threads) {
+        const auto prob_offsets = prob_offsets_arg.get<int64_t>("prob_offsets");
         check_1d(prob_offsets, b.view.n + 1, "prob_offsets");
         if (probs.ndim() != 2)
           throw std::invalid_argument("field probs: expected a 2-D array [words, tags], got " +
@@ -84,8 +85,9 @@ Example:
 
   m.def(
       "similarity_scores",
-      [](const PyBatch& b, const carray<int64_t>& sim_offsets, const carray<double>& sim, const std::string& candidates,
+      [](const PyBatch& b, const IntArray& sim_offsets_arg, const carray<double>& sim, const std::string& candidates,
          int32_t max_len, double threshold, const std::string& reduction, int threads) {
+        const auto sim_offsets = sim_offsets_arg.get<int64_t>("sim_offsets");
         check_1d(sim_offsets, b.view.n + 1, "sim_offsets");
         check_1d(sim, -1, "sim");
         xlner::SimilarityOptions o;
@@ -128,11 +130,21 @@ Returns:
 
   m.def(
       "fuse_scores",
-      [](int64_t n, const std::vector<carray<int64_t>>& offsets, const std::vector<carray<int32_t>>& ent,
-         const std::vector<carray<int32_t>>& start, const std::vector<carray<int32_t>>& end,
+      [](int64_t n, const std::vector<IntArray>& offsets_arg, const std::vector<IntArray>& ent_arg,
+         const std::vector<IntArray>& start_arg, const std::vector<IntArray>& end_arg,
          const std::vector<carray<double>>& score, const std::vector<double>& weights,
          const std::vector<std::string>& names, int threads) {
-        const size_t k = offsets.size();
+        const size_t k = offsets_arg.size();
+        if (ent_arg.size() != k || start_arg.size() != k || end_arg.size() != k || names.size() != k)
+          throw std::invalid_argument("fuse_scores: the lists of arrays and names must have the same length");
+        std::vector<carray<int64_t>> offsets;
+        std::vector<carray<int32_t>> ent, start, end;
+        for (size_t j = 0; j < k; ++j) {
+          offsets.push_back(offsets_arg[j].get<int64_t>((names[j] + ".offsets").c_str()));
+          ent.push_back(ent_arg[j].get<int32_t>((names[j] + ".ent").c_str()));
+          start.push_back(start_arg[j].get<int32_t>((names[j] + ".start").c_str()));
+          end.push_back(end_arg[j].get<int32_t>((names[j] + ".end").c_str()));
+        }
         if (ent.size() != k || start.size() != k || end.size() != k || score.size() != k || names.size() != k)
           throw std::invalid_argument("fuse_scores: the lists of arrays and names must have the same length");
         std::vector<xlner::ScoreView> views(k);
@@ -174,11 +186,11 @@ Returns:
 
   m.def(
       "check_scores",
-      [](const PyBatch& b, const carray<int64_t>& offsets, const carray<int32_t>& ent, const carray<int32_t>& start,
-         const carray<int32_t>& end, const carray<double>& score) {
-        const xlner::ScoreView v = score_view(b, offsets, ent, start, end, score);
+      [](const PyBatch& b, const IntArray& offsets, const IntArray& ent, const IntArray& start, const IntArray& end,
+         const carray<double>& score) {
+        const ScoreArrays v = score_view(b, offsets, ent, start, end, score);
         py::gil_scoped_release release;
-        xlner::validate_scores(b.view, v);
+        xlner::validate_scores(b.view, v.view);
       },
       py::arg("batch"), py::arg("offsets"), py::arg("ent"), py::arg("start"), py::arg("end"), py::arg("score"),
       R"doc(

@@ -1,22 +1,25 @@
+#include <limits>
+
 #include "common.hpp"
 #include "xlner/parallel.hpp"
 #include "xlner/tagging.hpp"
 
 namespace xlner_py {
 
+using xlner::kMaxLabel;
+
 void register_tagging(py::module_& m) {
   m.def(
       "tags_to_spans",
-      [](const carray<int64_t>& offsets, const carray<int32_t>& tags, int threads) {
+      [](const IntArray& offsets_arg, const IntArray& tags_arg, int threads) {
+        const auto offsets = offsets_arg.get<int64_t>("offsets");
+        const auto tags = tags_arg.get<int32_t>("tags");
         check_1d(offsets, -1, "offsets");
         check_1d(tags, -1, "tags");
         const int64_t n = offsets.shape(0) - 1;
         if (n < 0) throw std::invalid_argument("field offsets: needs at least one element");
         const int64_t* off = offsets.data();
-        if (off[0] != 0 || off[n] != tags.shape(0))
-          throw std::invalid_argument("field offsets: must start at 0 and end at len(tags)");
-        for (int64_t i = 0; i < n; ++i)
-          if (off[i + 1] < off[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
+        xlner::check_offsets(off, n, tags.shape(0), "offsets");
         const int32_t* t = tags.data();
         std::vector<std::vector<xlner::Entity>> per(static_cast<size_t>(n));
         {
@@ -60,8 +63,13 @@ Returns:
 
   m.def(
       "spans_to_tags",
-      [](const carray<int32_t>& lengths, const carray<int64_t>& offsets, const carray<int32_t>& start,
-         const carray<int32_t>& end, const carray<int32_t>& label, int threads) {
+      [](const IntArray& lengths_arg, const IntArray& offsets_arg, const IntArray& start_arg, const IntArray& end_arg,
+         const IntArray& label_arg, int threads) {
+        const auto lengths = lengths_arg.get<int32_t>("lengths");
+        const auto offsets = offsets_arg.get<int64_t>("offsets");
+        const auto start = start_arg.get<int32_t>("start");
+        const auto end = end_arg.get<int32_t>("end");
+        const auto label = label_arg.get<int32_t>("label");
         check_1d(lengths, -1, "lengths");
         const int64_t n = lengths.shape(0);
         check_1d(offsets, n + 1, "offsets");
@@ -69,13 +77,16 @@ Returns:
         check_1d(end, start.shape(0), "end");
         check_1d(label, start.shape(0), "label");
         const int64_t* off = offsets.data();
-        if (off[0] != 0 || off[n] != start.shape(0))
-          throw std::invalid_argument("field offsets: must start at 0 and end at len(start)");
+        xlner::check_offsets(off, n, start.shape(0), "offsets");
         std::vector<int64_t> tok_off(static_cast<size_t>(n) + 1, 0);
         for (int64_t i = 0; i < n; ++i) {
           if (lengths.data()[i] < 0) throw std::invalid_argument(xlner::where(i, "lengths") + "negative length");
-          if (off[i + 1] < off[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
           tok_off[i + 1] = tok_off[i] + lengths.data()[i];
+          // tag ids are 2l+1 and 2l+2: the label must leave room for them in int32
+          for (int64_t k = off[i]; k < off[i + 1]; ++k)
+            if (label.data()[k] < 0 || label.data()[k] > kMaxLabel)
+              throw std::overflow_error(xlner::where(i, "label") + "label id " + std::to_string(label.data()[k]) +
+                                        " out of range 0.." + std::to_string(kMaxLabel));
         }
         std::vector<int32_t> tags(static_cast<size_t>(tok_off[n]));
         const int32_t *s = start.data(), *e = end.data(), *l = label.data();

@@ -8,7 +8,6 @@ std::string where(int64_t sentence, const char* field) {
   return "sentence " + std::to_string(sentence) + ", field " + field + ": ";
 }
 
-namespace {
 void check_offsets(const int64_t* off, int64_t n, int64_t total, const char* field) {
   if (off == nullptr) throw std::invalid_argument(std::string("field ") + field + ": missing");
   if (off[0] != 0)
@@ -23,7 +22,44 @@ void check_offsets(const int64_t* off, int64_t n, int64_t total, const char* fie
     throw std::invalid_argument(std::string("field ") + field + ": last offset " + std::to_string(off[n]) +
                                 " does not match the array size " + std::to_string(total));
 }
-}  // namespace
+
+BatchView BatchData::view() const {
+  BatchView b;
+  b.n = static_cast<int64_t>(src_len.size());
+  b.src_len = src_len.data();
+  b.tgt_len = tgt_len.data();
+  b.ent_offsets = ent_offsets.data();
+  b.ent_start = ent_start.data();
+  b.ent_end = ent_end.data();
+  b.ent_label = ent_label.data();
+  b.aln_offsets = aln_offsets.data();
+  b.aln_src = aln_src.data();
+  b.aln_tgt = aln_tgt.data();
+  if (!cand_offsets.empty()) {
+    b.cand_offsets = cand_offsets.data();
+    b.cand_start = cand_start.data();
+    b.cand_end = cand_end.data();
+  }
+  return b;
+}
+
+BatchView BatchData::validated() const {
+  const BatchView b = view();
+  const auto sz = [](const auto& v) { return static_cast<int64_t>(v.size()); };
+  if (sz(tgt_len) != b.n) throw std::invalid_argument("field tgt_len: " + std::to_string(sz(tgt_len)) +
+                                                      " sentences, but src_len has " + std::to_string(b.n));
+  if (sz(ent_offsets) != b.n + 1) throw std::invalid_argument("field ent_offsets: expected n + 1 entries");
+  if (sz(aln_offsets) != b.n + 1) throw std::invalid_argument("field aln_offsets: expected n + 1 entries");
+  if (sz(ent_end) != sz(ent_start) || sz(ent_label) != sz(ent_start))
+    throw std::invalid_argument("fields ent_start, ent_end, ent_label: different lengths");
+  if (sz(aln_tgt) != sz(aln_src)) throw std::invalid_argument("fields aln_src, aln_tgt: different lengths");
+  if (!cand_offsets.empty()) {
+    if (sz(cand_offsets) != b.n + 1) throw std::invalid_argument("field cand_offsets: expected n + 1 entries");
+    if (sz(cand_end) != sz(cand_start)) throw std::invalid_argument("fields cand_start, cand_end: different lengths");
+  }
+  validate(b, sz(ent_start), sz(aln_src), sz(cand_start));
+  return b;
+}
 
 void validate(const BatchView& b, int64_t n_ent_total, int64_t n_aln_total, int64_t n_cand_total) {
   if (b.n < 0) throw std::invalid_argument("batch size is negative");
@@ -43,8 +79,9 @@ void validate(const BatchView& b, int64_t n_ent_total, int64_t n_aln_total, int6
       if (e <= s)
         throw std::invalid_argument(where(i, "ent_start/ent_end") + "empty entity span [" + std::to_string(s) +
                                     ", " + std::to_string(e) + ")");
-      if (b.ent_label[k] < 0)
-        throw std::invalid_argument(where(i, "ent_label") + "negative label id " + std::to_string(b.ent_label[k]));
+      if (b.ent_label[k] < 0 || b.ent_label[k] > kMaxLabel)
+        throw std::invalid_argument(where(i, "ent_label") + "label id " + std::to_string(b.ent_label[k]) +
+                                    " out of range 0.." + std::to_string(kMaxLabel));
     }
     for (int64_t k = b.aln_offsets[i]; k < b.aln_offsets[i + 1]; ++k) {
       if (b.aln_src[k] < 0 || b.aln_src[k] >= sl)

@@ -32,15 +32,9 @@ ScoreBatch concat_score_batches(std::vector<ScoreBatch>& parts) {
 
 void validate_score_structure(int64_t n, const ScoreView& v, const std::string& name) {
   const std::string off_field = name + ".offsets";
-  if (v.offsets == nullptr) throw std::invalid_argument("field " + off_field + ": missing");
-  if (v.offsets[0] != 0)
-    throw std::invalid_argument("field " + off_field + ": first offset must be 0, got " + std::to_string(v.offsets[0]));
+  check_offsets(v.offsets, n, v.total, off_field.c_str());
   const std::string ent_field = name + ".ent", span_field = name + ".start/end", score_field = name + ".score";
   for (int64_t i = 0; i < n; ++i) {
-    if (v.offsets[i + 1] < v.offsets[i]) throw std::invalid_argument(where(i, off_field.c_str()) + "offsets decrease");
-    if (v.offsets[i + 1] > v.total)
-      throw std::invalid_argument(where(i, off_field.c_str()) + "offset " + std::to_string(v.offsets[i + 1]) +
-                                  " past the array size " + std::to_string(v.total));
     for (int64_t k = v.offsets[i]; k < v.offsets[i + 1]; ++k) {
       if (v.ent[k] < 0)
         throw std::out_of_range(where(i, ent_field.c_str()) + "negative entity index " + std::to_string(v.ent[k]));
@@ -53,9 +47,6 @@ void validate_score_structure(int64_t n, const ScoreView& v, const std::string& 
                                     ") is not finite");
     }
   }
-  if (v.offsets[n] != v.total)
-    throw std::invalid_argument("field " + off_field + ": last offset " + std::to_string(v.offsets[n]) +
-                                " does not match the array size " + std::to_string(v.total));
 }
 
 namespace {

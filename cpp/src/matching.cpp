@@ -29,28 +29,54 @@ int32_t Constraint::floor() const {
 }
 
 Constraint Constraint::parse(const std::string& text) {
-  size_t i = 0;
-  while (i < text.size() && text[i] == ' ') ++i;
+  const auto bad = [&](const std::string& why) {
+    return std::invalid_argument("constraint '" + text + "' " + why +
+                                 " (expected <n, <=n, =n, ==n, >=n or >n with n a decimal count in 0.." +
+                                 std::to_string(kMaxCount) + ", no spaces)");
+  };
   Constraint c;
-  auto starts = [&](const char* p) { return text.compare(i, std::char_traits<char>::length(p), p) == 0; };
-  if (starts("<=")) { c.op = ConstraintOp::LessEq; i += 2; }
-  else if (starts(">=")) { c.op = ConstraintOp::GreaterEq; i += 2; }
-  else if (starts("==")) { c.op = ConstraintOp::Eq; i += 2; }
-  else if (starts("<")) { c.op = ConstraintOp::Less; i += 1; }
-  else if (starts(">")) { c.op = ConstraintOp::Greater; i += 1; }
-  else if (starts("=")) { c.op = ConstraintOp::Eq; i += 1; }
-  else throw std::invalid_argument("constraint '" + text + "' must start with <, <=, =, >= or >");
-  size_t used = 0;
-  long v = 0;
-  try {
-    v = std::stol(text.substr(i), &used);
-  } catch (const std::exception&) {
-    throw std::invalid_argument("constraint '" + text + "' has no count n");
+  size_t i = 0;
+  auto starts = [&](const char* p) { return text.compare(0, std::char_traits<char>::length(p), p) == 0; };
+  if (starts("<=")) { c.op = ConstraintOp::LessEq; i = 2; }
+  else if (starts(">=")) { c.op = ConstraintOp::GreaterEq; i = 2; }
+  else if (starts("==")) { c.op = ConstraintOp::Eq; i = 2; }
+  else if (starts("<")) { c.op = ConstraintOp::Less; i = 1; }
+  else if (starts(">")) { c.op = ConstraintOp::Greater; i = 1; }
+  else if (starts("=")) { c.op = ConstraintOp::Eq; i = 1; }
+  else throw bad("does not start with an operator");
+  if (i == text.size()) throw bad("has no count n");
+  int64_t v = 0;
+  for (size_t k = i; k < text.size(); ++k) {
+    const char ch = text[k];
+    if (ch < '0' || ch > '9') throw bad("has a character other than a digit after the operator");
+    v = v * 10 + (ch - '0');
+    if (v > kMaxCount) throw bad("has n out of range");
   }
-  if (v < 0 || v > 1000000) throw std::invalid_argument("constraint '" + text + "': n out of range");
   c.n = static_cast<int32_t>(v);
-  if (c.op == ConstraintOp::Less && c.n < 1) throw std::invalid_argument("constraint '" + text + "' admits no count");
+  if (c.op == ConstraintOp::Less && c.n < 1) throw bad("admits no projection count");
   return c;
+}
+
+const char* Constraint::symbol() const {
+  switch (op) {
+    case ConstraintOp::Less: return "<";
+    case ConstraintOp::LessEq: return "<=";
+    case ConstraintOp::Eq: return "=";
+    case ConstraintOp::GreaterEq: return ">=";
+    default: return ">";
+  }
+}
+
+std::string Constraint::str() const { return symbol() + std::to_string(n); }
+
+Constraint Constraint::relaxed() const {
+  Constraint r = *this;
+  if (op == ConstraintOp::Eq) r.op = ConstraintOp::LessEq;
+  if (op == ConstraintOp::GreaterEq || op == ConstraintOp::Greater) {
+    r.op = ConstraintOp::GreaterEq;
+    r.n = 0;
+  }
+  return r;
 }
 
 void sort_greedy_order(std::vector<ScoreEntry>& entries) {
@@ -142,30 +168,6 @@ ProjectionOutput greedy_alignment_batch(const BatchView& b, CandidateMode mode, 
     const double obj = greedy_select(w.entries, s.n_ent, s.tgt_len, c, w.greedy);
     emit(s, w.greedy, obj, out);
   });
-}
-
-void validate_scores(const BatchView& b, const ScoreView& v) {
-  if (v.offsets == nullptr) throw std::invalid_argument("field score_offsets: missing");
-  if (v.offsets[0] != 0) throw std::invalid_argument("field score_offsets: first offset must be 0");
-  for (int64_t i = 0; i < b.n; ++i) {
-    if (v.offsets[i + 1] < v.offsets[i]) throw std::invalid_argument(where(i, "score_offsets") + "offsets decrease");
-    const int64_t n_ent = b.ent_offsets[i + 1] - b.ent_offsets[i];
-    for (int64_t k = v.offsets[i]; k < v.offsets[i + 1] && k < v.total; ++k) {
-      if (v.ent[k] < 0 || v.ent[k] >= n_ent)
-        throw std::out_of_range(where(i, "score_ent") + "entity index " + std::to_string(v.ent[k]) +
-                                " out of range for " + std::to_string(n_ent) + " entities");
-      if (v.start[k] < 0 || v.end[k] > b.tgt_len[i])
-        throw std::out_of_range(where(i, "score_start/score_end") + "candidate [" + std::to_string(v.start[k]) +
-                                ", " + std::to_string(v.end[k]) + ") lies past the target sentence of length " +
-                                std::to_string(b.tgt_len[i]));
-      if (v.end[k] <= v.start[k])
-        throw std::invalid_argument(where(i, "score_start/score_end") + "empty candidate span");
-      if (!std::isfinite(v.score[k])) throw std::invalid_argument(where(i, "score") + "score is not finite");
-    }
-  }
-  if (v.offsets[b.n] != v.total)
-    throw std::invalid_argument("field score_offsets: last offset " + std::to_string(v.offsets[b.n]) +
-                                " does not match the array size " + std::to_string(v.total));
 }
 
 ProjectionOutput greedy_scored_batch(const BatchView& b, const ScoreView& v, const Constraint& c, int threads) {

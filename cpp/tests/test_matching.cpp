@@ -28,6 +28,13 @@ TEST(constraint_parse_caps_and_floors) {
   CHECK_EQ(Constraint::parse(">1").floor(), 2);
   CHECK_THROWS(Constraint::parse("<0"), std::invalid_argument);
   CHECK_THROWS(Constraint::parse("!1"), std::invalid_argument);
+  // strict grammar: no whitespace, sign, trailing junk, or n above kMaxCount
+  for (const char* bad : {"<=1x", "\t<=1", " <=1", "<= 1", "<=1 ", "=+1", "=-1", "<=", "", "<=2000000", "<=1.0"})
+    CHECK_THROWS(Constraint::parse(bad), std::invalid_argument);
+  CHECK_EQ(Constraint::parse("<=1000000").n, Constraint::kMaxCount);
+  CHECK(Constraint::parse("==2") == Constraint::parse("=2"));
+  CHECK_EQ(Constraint::parse("==2").str(), std::string("=2"));
+  for (const char* good : {"<1", "<=0", "=3", ">=0", ">5"}) CHECK_EQ(Constraint::parse(good).str(), std::string(good));
 }
 
 TEST(alignment_score_hand_worked) {

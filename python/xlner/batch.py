@@ -16,23 +16,6 @@ EntityTuple = Tuple[int, int, int]  # (start, end exclusive, label id)
 LinkTuple = Tuple[int, int]  # (source index, target index)
 
 
-def _csr(lists: Sequence[Sequence[Tuple[int, ...]]], width: int, name: str) -> Tuple[np.ndarray, np.ndarray]:
-    offsets = np.zeros(len(lists) + 1, dtype=np.int64)
-    for i, items in enumerate(lists):
-        offsets[i + 1] = offsets[i] + len(items)
-    flat = np.zeros((int(offsets[-1]), width), dtype=np.int64)
-    k = 0
-    for i, items in enumerate(lists):
-        for item in items:
-            if len(item) != width:
-                raise ValueError(f"sentence {i}, field {name}: expected {width} values per item, got {tuple(item)!r}")
-            flat[k] = item
-            k += 1
-    if flat.size and (flat.max() > np.iinfo(np.int32).max or flat.min() < np.iinfo(np.int32).min):
-        raise ValueError(f"field {name}: value out of int32 range")
-    return offsets, flat.astype(np.int32)
-
-
 @dataclass
 class LabelVocab:
     """Label names (``PER``, ``LOC`` …) ⇄ integer ids, kept in Python; the core sees ids only."""
@@ -63,14 +46,23 @@ class LabelVocab:
         return len(self.names)
 
 
-@dataclass
+_BATCH_ARRAYS = ("src_len", "tgt_len", "ent_offsets", "ent_start", "ent_end", "ent_label", "aln_offsets", "aln_src",
+                 "aln_tgt")
+_CAND_ARRAYS = ("cand_offsets", "cand_start", "cand_end")
+
+
+@dataclass(frozen=True, eq=False)
 class ProjectionBatch:
     """Sentence pairs with source entities, word alignments and optional external candidates.
 
-    Build it with :meth:`from_lists` (or the file readers); the arrays follow docs/architecture.md:
+    Build it with :meth:`from_lists` (or the file readers); the arrays (see ``docs/architecture.md``):
     ``src_len[N]``, ``tgt_len[N]``; entities in CSR ``ent_offsets[N+1]``, ``ent_start``, ``ent_end``
     (exclusive), ``ent_label``; alignments ``aln_offsets[N+1]``, ``aln_src``, ``aln_tgt``; optional
     candidates ``cand_offsets[N+1]``, ``cand_start``, ``cand_end``.
+
+    Sealed: the batch is validated once, in C++, and keeps its own copy of the arrays; the attributes are
+    read-only views of that copy (``writeable=False``) and the object is frozen, so nothing can change
+    what was validated. Derive a changed batch by building a new one.
     """
 
     src_len: np.ndarray
@@ -86,13 +78,29 @@ class ProjectionBatch:
     cand_offsets: Optional[np.ndarray] = None
     cand_start: Optional[np.ndarray] = None
     cand_end: Optional[np.ndarray] = None
+    core: "_core.Batch" = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.core = _core.Batch(
+        core = _core.Batch(
             self.src_len, self.tgt_len, self.ent_offsets, self.ent_start, self.ent_end, self.ent_label,
             self.aln_offsets, self.aln_src, self.aln_tgt,
             cand_offsets=self.cand_offsets, cand_start=self.cand_start, cand_end=self.cand_end,
         )
+        self._adopt(core)
+
+    def _adopt(self, core: "_core.Batch") -> None:
+        """Point every array attribute at the validated core's read-only copy."""
+        object.__setattr__(self, "core", core)
+        for name in _BATCH_ARRAYS + _CAND_ARRAYS:
+            object.__setattr__(self, name, getattr(core, name))
+
+    @classmethod
+    def from_core(cls, core: "_core.Batch", labels: Optional[LabelVocab] = None) -> "ProjectionBatch":
+        """Wrap an already validated core batch (no copy, no second validation)."""
+        self = cls.__new__(cls)
+        object.__setattr__(self, "labels", labels if labels is not None else LabelVocab())
+        self._adopt(core)
+        return self
 
     def __len__(self) -> int:
         return int(self.src_len.shape[0])
@@ -108,25 +116,12 @@ class ProjectionBatch:
         labels: Optional[LabelVocab] = None,
         candidates: Optional[Sequence[Sequence[Tuple[int, int]]]] = None,
     ) -> "ProjectionBatch":
-        """Build a batch from per-sentence Python lists (entities as (start, end, label_id))."""
-        n = len(src_lens)
-        for name, seq in (("tgt_len", tgt_lens), ("entities", entities), ("alignments", alignments)):
-            if len(seq) != n:
-                raise ValueError(f"field {name}: {len(seq)} sentences, but src_len has {n}")
-        eo, ef = _csr(entities, 3, "entities")
-        ao, af = _csr(alignments, 2, "alignments")
-        kw = {}
-        if candidates is not None:
-            if len(candidates) != n:
-                raise ValueError(f"field candidates: {len(candidates)} sentences, but src_len has {n}")
-            co, cf = _csr(candidates, 2, "candidates")
-            kw = dict(cand_offsets=co, cand_start=np.ascontiguousarray(cf[:, 0]), cand_end=np.ascontiguousarray(cf[:, 1]))
-        return cls(
-            np.asarray(src_lens, dtype=np.int32), np.asarray(tgt_lens, dtype=np.int32),
-            eo, np.ascontiguousarray(ef[:, 0]), np.ascontiguousarray(ef[:, 1]), np.ascontiguousarray(ef[:, 2]),
-            ao, np.ascontiguousarray(af[:, 0]), np.ascontiguousarray(af[:, 1]),
-            labels=labels if labels is not None else LabelVocab(), **kw,
-        )
+        """Build a batch from per-sentence Python lists (entities as (start, end, label_id)).
+
+        The lists are read and validated in C++ (no Python loop); errors name the sentence and field.
+        """
+        core = _core.Batch.from_lists(src_lens, tgt_lens, entities, alignments, candidates)
+        return cls.from_core(core, labels)
 
     def entities(self, i: int) -> List[EntityTuple]:
         """Entities of sentence ``i`` as (start, end, label id)."""
@@ -139,12 +134,20 @@ class ProjectionBatch:
         return [(int(s), int(t)) for s, t in zip(self.aln_src[a:b], self.aln_tgt[a:b])]
 
 
-@dataclass
+def _sealed(a: np.ndarray) -> np.ndarray:
+    """``a`` as a read-only array (a read-only view when ``a`` is writable and shared)."""
+    if a.flags.writeable:
+        a = a.view()
+        a.flags.writeable = False
+    return a
+
+
+@dataclass(frozen=True, eq=False)
 class ProjectionResult:
     """Projected spans as flat CSR arrays (``offsets[N+1]``, ``start``, ``end``, ``label``, ``entity``,
-    ``score``) plus per-sentence ``objective`` and ``status`` (0 solved, 1 infeasible and left
-    unprojected, 2 stopped by the time limit, 3 solved after relaxing the lower bound
-    (``infeasible='relax'``))."""
+    ``score``) plus per-sentence ``objective`` and ``status`` (:class:`xlner._core.Status`: 0 solved,
+    1 infeasible and left unprojected, 2 stopped by the time limit, 3 solved after relaxing the lower
+    bound (``infeasible='relax'``)). Frozen, with read-only arrays."""
 
     offsets: np.ndarray
     start: np.ndarray
@@ -159,8 +162,8 @@ class ProjectionResult:
     @classmethod
     def from_core(cls, d: Dict[str, np.ndarray], labels: LabelVocab) -> "ProjectionResult":
         """Wrap the dict of arrays returned by the C++ core."""
-        return cls(d["offsets"], d["start"], d["end"], d["label"], d["entity"], d["score"], d["objective"],
-                   d["status"], labels)
+        return cls(_sealed(d["offsets"]), _sealed(d["start"]), _sealed(d["end"]), _sealed(d["label"]),
+                   _sealed(d["entity"]), _sealed(d["score"]), _sealed(d["objective"]), _sealed(d["status"]), labels)
 
     def __len__(self) -> int:
         return int(self.offsets.shape[0]) - 1
@@ -175,12 +178,13 @@ class ProjectionResult:
 __all__ = ["LabelVocab", "ProjectionBatch", "ProjectionResult", "EntityTuple", "LinkTuple"]
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class ScoreMatrix:
     """Sparse entity × candidate score matrices of a batch, CSR over sentences.
 
     Entry k of sentence i (``offsets[i] <= k < offsets[i+1]``) scores source entity ``ent[k]``
     (index within the sentence) against target span ``[start[k], end[k])``. Absent pairs score 0.
+    Frozen; the arrays are checked against the batch by every function that uses them.
     """
 
     offsets: np.ndarray

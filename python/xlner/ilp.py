@@ -11,36 +11,41 @@ whose optimal slack is positive is reported with ``status == 1`` and left unproj
 (``infeasible="skip"``, the default), or solved again without the lower bound and reported with
 ``status == 3`` (``infeasible="relax"``: ``=n`` → ``<=n``, ``>=n``/``>n`` → unconstrained).
 
-Status codes per sentence: 0 optimal, 1 infeasible (nothing projected), 2 stopped by the time limit
-(best assignment found so far, possibly none), 3 optimal after relaxing the lower bound.
+Status per sentence (:class:`xlner._core.Status`, defined once in C++ ``xlner::Status``): ``SOLVED``
+optimal, ``INFEASIBLE`` (nothing projected), ``TIME_LIMIT`` (best assignment found so far, possibly none),
+``RELAXED`` (optimal after relaxing the lower bound); ``TOO_LARGE`` is internal to the dynamic program.
 
 Ctrl-C: solves run in a worker thread; a ``KeyboardInterrupt`` in the caller cancels HiGHS through its
 interrupt callback, waits for it to stop and propagates.
 """
 from __future__ import annotations
 
+import functools
+import os
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
 
-STATUS_SOLVED = 0
-STATUS_INFEASIBLE = 1
-STATUS_TIME_LIMIT = 2
-STATUS_RELAXED = 3
-STATUS_TOO_LARGE = 4  # internal to the dynamic program: handed to HiGHS
+Status = _core.Status
+STATUS_SOLVED = int(Status.SOLVED)
+STATUS_INFEASIBLE = int(Status.INFEASIBLE)
+STATUS_TIME_LIMIT = int(Status.TIME_LIMIT)
+STATUS_RELAXED = int(Status.RELAXED)
+STATUS_TOO_LARGE = int(Status.TOO_LARGE)  # internal to the dynamic program: handed to HiGHS
 
 INFEASIBLE_POLICIES = ("skip", "relax")
 
 
-@dataclass
+@dataclass(frozen=True)
 class SolverOptions:
     """Options of the exact solvers.
 
@@ -78,44 +83,36 @@ class SolverOptions:
 
 
 def relaxed_constraint(constraint: str) -> str:
-    """The constraint without its lower bound: ``=n`` → ``<=n``, ``>=n``/``>n`` → ``>=0``."""
-    op, n, _, _ = _core.parse_constraint(constraint)
-    if op == 2:
-        return f"<={n}"
-    if op in (3, 4):
-        return ">=0"
-    return constraint
+    """The constraint without its lower bound: ``=n`` → ``<=n``, ``>=n``/``>n`` → ``>=0`` (C++
+    ``Constraint::relaxed``), as canonical text."""
+    return str(_core.Constraint(constraint).relaxed())
 
 
 class _Interrupted(Exception):
     pass
 
 
-_NEW_HIGHS_LOCK = threading.Lock()
-
-
-def _new_highs() -> "highspy.Highs":  # noqa: F821
-    """A silent ``highspy.Highs``: its first construction in a process prints a banner to the C stdout
-    (before any option can be set), which would land inside output written to stdout; it is discarded."""
-    import os
+@functools.lru_cache(maxsize=None)
+def _highs_banner_swallowed() -> bool:
+    """HiGHS prints its banner to the C-level stdout when the first ``Highs`` object of a process is
+    created, before any option (``output_flag``) can be set. Create that first object with file
+    descriptor 1 pointed at ``/dev/null`` (flushing C's buffer before restoring it), once per process."""
+    import ctypes
 
     import highspy
 
-    with _NEW_HIGHS_LOCK:
-        try:
-            saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-        except OSError:  # no fd 1: nothing to protect
-            h = highspy.Highs()
-        else:
-            try:
-                os.dup2(devnull, 1)
-                h = highspy.Highs()
-            finally:
-                os.dup2(saved, 1)
-                os.close(saved)
-                os.close(devnull)
-    h.setOptionValue("output_flag", False)
-    return h
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+        highspy.Highs()
+        ctypes.CDLL(None).fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return True
 
 
 def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, stop: threading.Event,
@@ -132,7 +129,9 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
         return np.full(c1 - c0, np.nan), np.full(n_sent, STATUS_TIME_LIMIT, dtype=np.int8)
     a_start = model.a_start
     a0, a1 = int(a_start[c0]), int(a_start[c1])
-    h = _new_highs()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)  # first, before anything can print the banner
+    h.setOptionValue("log_to_console", False)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 0.0)
     h.setOptionValue("threads", 1)
@@ -140,7 +139,7 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
         h.setOptionValue("time_limit", float(time_left))
     h.HandleUserInterrupt = True
     status = h.passModel(
-        c1 - c0, r1 - r0, a1 - a0, 1, -1, 0.0,  # column-wise, maximise, no offset
+        c1 - c0, r1 - r0, a1 - a0, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMaximize), 0.0,
         model.cost[c0:c1], np.zeros(c1 - c0), model.col_upper[c0:c1],
         model.row_lower[r0:r1], model.row_upper[r0:r1],
         (a_start[c0:c1 + 1] - a0).astype(np.int32), (model.a_index[a0:a1] - r0).astype(np.int32),
@@ -159,13 +158,13 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     try:
-        highspy._core._Highs.run(h)
+        h.solve()
     finally:
         watcher_done.set()
         watcher.join()
     ms = h.getModelStatus()
     MS = highspy.HighsModelStatus
-    if ms in (MS.kInterrupt, MS.kHighsInterrupt) or stop.is_set():
+    if ms in (MS.kInterrupt, getattr(MS, "kHighsInterrupt", MS.kInterrupt)) or stop.is_set():
         raise _Interrupted()
     if ms == MS.kOptimal:
         return np.asarray(h.getSolution().col_value, dtype=np.float64), np.zeros(n_sent, dtype=np.int8)
@@ -190,6 +189,7 @@ def _solve_model(batch: ProjectionBatch, model: "_core.IlpModel", opts: SolverOp
         lo, hi = blocks[k]
         xs[k], sts[k] = _solve_block(model, lo, hi, deadline - time.monotonic(), stop)
 
+    _highs_banner_swallowed()  # before the workers create their Highs objects
     pool = ThreadPoolExecutor(max_workers=workers)
     futures = [pool.submit(run, k) for k in range(len(blocks))]
     try:
@@ -215,8 +215,6 @@ def _solve_model(batch: ProjectionBatch, model: "_core.IlpModel", opts: SolverOp
 
 
 def _resolve_threads(threads: int) -> int:
-    import os
-
     return (os.cpu_count() or 1) if threads <= 0 else threads
 
 
@@ -251,7 +249,8 @@ def _splice(full: Dict[str, np.ndarray], idx: np.ndarray, part: Dict[str, np.nda
     return out
 
 
-def ilp_arrays(batch: ProjectionBatch, constraint: str = "<=1", *, sentences: Optional[Sequence[int]] = None,
+def ilp_arrays(batch: ProjectionBatch, constraint: str = "<=1", *,
+               sentences: Optional[Union[Sequence[int], np.ndarray]] = None,
                candidates: str = "ngrams", max_len: int = 10, scores: Optional[ScoreMatrix] = None,
                options: Optional[SolverOptions] = None, threads: int = -1) -> Dict[str, np.ndarray]:
     """Solve the ILP of ``sentences`` (default: all) with HiGHS; dict of projection arrays over them."""
@@ -270,10 +269,51 @@ def ilp_arrays(batch: ProjectionBatch, constraint: str = "<=1", *, sentences: Op
     return out
 
 
+def _select(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray], use_b: np.ndarray) -> Dict[str, np.ndarray]:
+    """Per sentence, the projection of ``b`` where ``use_b`` is true, else that of ``a`` (same sentences)."""
+    idx = np.nonzero(use_b)[0].astype(np.int64)
+    if idx.size == 0:
+        return a
+    rows = np.concatenate([np.arange(b["offsets"][i], b["offsets"][i + 1]) for i in idx]).astype(np.int64)
+    part = {f: b[f][rows] for f in ("start", "end", "label", "entity", "score")}
+    part["offsets"] = np.concatenate([[0], np.cumsum(np.diff(b["offsets"])[idx])]).astype(np.int64)
+    part["objective"] = b["objective"][idx]
+    part["status"] = b["status"][idx]
+    return _splice(a, idx, part)
+
+
+def _exact_arrays(batch: ProjectionBatch, constraint: str, candidates: str, max_len: int,
+                  scores: Optional[ScoreMatrix], opts: SolverOptions, threads: int) -> Dict[str, np.ndarray]:
+    """The canonical optimum: C++ ``exact_select`` per sentence (greedy's certificate, else the dynamic
+    program), and HiGHS, on a model of those sentences alone, for the sentences above the program's size
+    limits."""
+    relax = opts.infeasible == "relax"
+    if scores is not None:
+        d = _core.exact_scored(batch.core, scores.offsets, scores.ent, scores.start, scores.end, scores.score,
+                               constraint=constraint, threads=threads, max_states=opts.max_states,
+                               max_cells=opts.max_cells, relax=relax, certificate=opts.certificate)
+    else:
+        d = _core.exact_alignment(batch.core, constraint=constraint, candidates=candidates, max_len=max_len,
+                                  threads=threads, max_states=opts.max_states, max_cells=opts.max_cells, relax=relax,
+                                  certificate=opts.certificate)
+    big = np.nonzero(d["status"] == STATUS_TOO_LARGE)[0]
+    if big.size:
+        part = ilp_arrays(batch, constraint, sentences=big, candidates=candidates, max_len=max_len, scores=scores,
+                          options=opts, threads=threads)
+        d = _splice(d, big, part)
+    return d
+
+
 def project_ilp(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: str = "ngrams", max_len: int = 10,
                 scores: Optional[ScoreMatrix] = None, options: Optional[SolverOptions] = None,
                 threads: int = -1) -> ProjectionResult:
     """Exact projection by HiGHS for every sentence (method ``'ilp'``).
+
+    HiGHS solves the program of every sentence (:func:`ilp_arrays`). Among tied optima the spans returned
+    are the canonical ones, the same as :func:`project_exact` returns (see there): wherever HiGHS and the
+    canonical solver both solved a sentence (same status, ``SOLVED`` or ``RELAXED``) the canonical spans
+    are returned, after checking that HiGHS's optimum equals theirs (``RuntimeError`` otherwise: one of
+    the two solvers is wrong). Sentences HiGHS stopped at the time limit keep HiGHS's best assignment.
 
     Arguments:
         batch: the sentence pairs.
@@ -284,9 +324,19 @@ def project_ilp(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: 
         options: time limit, block size, infeasibility policy.
         threads: model building threads and concurrent HiGHS solves (one block each); -1 = all cores.
     """
-    d = ilp_arrays(batch, constraint, candidates=candidates, max_len=max_len, scores=scores, options=options,
+    opts = options if options is not None else SolverOptions()
+    h = ilp_arrays(batch, constraint, candidates=candidates, max_len=max_len, scores=scores, options=opts,
                    threads=threads)
-    return ProjectionResult.from_core(d, batch.labels)
+    c = _exact_arrays(batch, constraint, candidates, max_len, scores, opts, threads)
+    both = (h["status"] == c["status"]) & np.isin(h["status"], (STATUS_SOLVED, STATUS_RELAXED))
+    gap = h["objective"] - c["objective"]
+    tol = 1e-9 * np.maximum(1.0, np.abs(c["objective"]))
+    wrong = np.nonzero(both & (np.abs(gap) > tol))[0]
+    if wrong.size:
+        i = int(wrong[0])
+        raise RuntimeError(f"sentence {i}: HiGHS's optimum {h['objective'][i]!r} differs from the exact solver's "
+                           f"{c['objective'][i]!r} (internal error)")
+    return ProjectionResult.from_core(_select(h, c, both), batch.labels)
 
 
 def project_exact(batch: ProjectionBatch, constraint: str = "<=1", *, candidates: str = "ngrams",
@@ -294,24 +344,16 @@ def project_exact(batch: ProjectionBatch, constraint: str = "<=1", *, candidates
                   threads: int = -1) -> ProjectionResult:
     """Exact projection by the C++ dynamic program, HiGHS for sentences above its size limit (method ``'exact'``).
 
-    Same arguments as :func:`project_ilp`. Both methods reach the same optimum; assignments can differ
-    only between tied optima. Where greedy's optimality certificate holds (see ``SolverOptions.certificate``)
-    greedy's assignment is returned as is, so among tied optima ``exact`` then agrees with ``greedy``.
+    Same arguments as :func:`project_ilp`. Both methods return the same optimum and, among tied optima,
+    the same spans, chosen by one documented rule (``cpp/include/xlner/exact.hpp``, "Tie-breaking"):
+    where greedy's optimality certificate holds (see ``SolverOptions.certificate``) greedy's assignment
+    (greedy's order: score, entity, start, end), else the dynamic program's order; for sentences above
+    the program's size limits, HiGHS's solution of a model of those sentences alone.
     """
     opts = options if options is not None else SolverOptions()
-    kw = dict(constraint=constraint, threads=threads, max_states=opts.max_states, max_cells=opts.max_cells,
-              relax=opts.infeasible == "relax", certificate=opts.certificate)
-    if scores is not None:
-        d = _core.exact_scored(batch.core, scores.offsets, scores.ent, scores.start, scores.end, scores.score, **kw)
-    else:
-        d = _core.exact_alignment(batch.core, candidates=candidates, max_len=max_len, **kw)
-    big = np.nonzero(d["status"] == STATUS_TOO_LARGE)[0]
-    if big.size:
-        part = ilp_arrays(batch, constraint, sentences=big, candidates=candidates, max_len=max_len, scores=scores,
-                          options=opts, threads=threads)
-        d = _splice(d, big, part)
+    d = _exact_arrays(batch, constraint, candidates, max_len, scores, opts, threads)
     return ProjectionResult.from_core(d, batch.labels)
 
 
-__all__ = ["SolverOptions", "project_ilp", "project_exact", "ilp_arrays", "relaxed_constraint",
+__all__ = ["SolverOptions", "Status", "project_ilp", "project_exact", "ilp_arrays", "relaxed_constraint",
            "INFEASIBLE_POLICIES", "STATUS_SOLVED", "STATUS_INFEASIBLE", "STATUS_TIME_LIMIT", "STATUS_RELAXED"]

@@ -6,73 +6,58 @@ candidates to entities), ``exact`` and ``ilp`` (optimal matching, see :mod:`xlne
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Union
 
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
+from xlner.ilp import SolverOptions
+from xlner.methods import METHODS
 
 if TYPE_CHECKING:
     from xlner.io.conll import TokenCorpus
 
-_CONSTRAINT = re.compile(r"^\s*(<=|>=|<|>|=|==)\s*(\d+)\s*$")
-CONSTRAINT_OPS = ("<", "<=", "=", ">=", ">")
+CANDIDATE_MODES = ("ngrams", "external")
+"""Candidate spans of the matching methods."""
 
 
 def parse_constraint(text: str) -> Tuple[str, int]:
     """Parse a projection-count constraint such as ``'<=1'`` into ``('<=', 1)``.
 
-    Raises ``ValueError`` for anything else, and for constraints no assignment can meet
-    (``<0``) .
+    The one parser is C++ ``Constraint::parse`` (:class:`xlner._core.Constraint`): ``<n``, ``<=n``, ``=n``,
+    ``==n`` (as ``=n``), ``>=n``, ``>n`` with n decimal digits, ``0 <= n <= Constraint.MAX_COUNT`` (a
+    million), ``n >= 1`` for ``<``; no spaces, signs or trailing characters. ``ValueError`` otherwise.
     """
-    m = _CONSTRAINT.match(text)
-    if not m:
-        raise ValueError(f"constraint {text!r} is not of the form <n, <=n, =n, >=n or >n")
-    op = "=" if m.group(1) == "==" else m.group(1)
-    n = int(m.group(2))
-    if op == "<" and n < 1:
-        raise ValueError(f"constraint {text!r} admits no projection count")
-    return op, n
+    c = _core.Constraint(text)
+    return c.symbol, int(c.n)
 
 
-@dataclass
-class MatchingConfig:
-    """Options of candidate matching (greedy, exact, ilp).
+@dataclass(frozen=True)
+class MatchingConfig(SolverOptions):
+    """Options of candidate matching (greedy, exact, ilp): the solver options of
+    :class:`xlner.ilp.SolverOptions` (``time_limit``, ``block_size``, ``infeasible``, ``max_states``,
+    ``max_cells``, ``certificate``; used by ``exact`` and ``ilp``) plus:
 
     Attributes:
         max_len: longest n-gram candidate M.
-        constraint: per-entity projection count, e.g. ``'<=1'``, ``'=1'``, ``'>=1'``, ``'<2'``.
+        constraint: per-entity projection count, e.g. ``'<=1'``, ``'=1'``, ``'>=1'``, ``'<2'`` (see
+            :func:`parse_constraint`).
         candidates: ``'ngrams'`` (all n-grams up to M; with the alignment score the solver internally
             restricts itself to aligned ranges when that cannot change the result) or ``'external'``
             (the batch's candidate spans).
-        time_limit: ``exact``/``ilp``: seconds for all HiGHS solves of one call; sentences not solved in
-            time get status 2.
-        infeasible: ``exact``/``ilp``: what happens to a sentence whose lower bound (``=``, ``>=``, ``>``)
-            cannot be met: ``'skip'`` (status 1, nothing projected) or ``'relax'`` (solved without the
-            lower bound, status 3).
-        block_size: ``exact``/``ilp``: sentences per HiGHS model.
     """
 
     max_len: int = 10
     constraint: str = "<=1"
     candidates: str = "ngrams"
-    time_limit: float = float("inf")
-    infeasible: str = "skip"
-    block_size: int = 256
 
     def __post_init__(self) -> None:
-        if not self.time_limit > 0:
-            raise ValueError(f"time_limit must be > 0 seconds, got {self.time_limit}")
-        if self.infeasible not in ("skip", "relax"):
-            raise ValueError(f"infeasible must be 'skip' or 'relax', got {self.infeasible!r}")
-        if self.block_size < 1:
-            raise ValueError(f"block_size must be >= 1, got {self.block_size}")
+        super().__post_init__()
         if self.max_len < 1:
             raise ValueError(f"max_len must be >= 1, got {self.max_len}")
-        parse_constraint(self.constraint)
-        if self.candidates not in ("ngrams", "external"):
-            raise ValueError(f"candidates must be 'ngrams' or 'external', got {self.candidates!r}")
+        _core.Constraint(self.constraint)
+        if self.candidates not in CANDIDATE_MODES:
+            raise ValueError(f"candidates must be one of {CANDIDATE_MODES}, got {self.candidates!r}")
 
 
 def project(
@@ -111,12 +96,11 @@ def project(
                                        max_len=cfg.max_len, threads=threads)
         return ProjectionResult.from_core(d, batch.labels)
     if method in ("exact", "ilp"):
-        from xlner.ilp import SolverOptions, project_exact, project_ilp
+        from xlner.ilp import project_exact, project_ilp
 
-        opts = SolverOptions(time_limit=cfg.time_limit, block_size=cfg.block_size, infeasible=cfg.infeasible)
         solve = project_exact if method == "exact" else project_ilp
         return solve(batch, cfg.constraint, candidates=cfg.candidates, max_len=cfg.max_len, scores=scores,
-                     options=opts, threads=threads)
+                     options=cfg, threads=threads)
     if method == "heuristic":
         from xlner.heuristic import HeuristicConfig, project_heuristic
 
@@ -124,6 +108,3 @@ def project(
             heuristic if isinstance(heuristic, str) else "thesis")
         return project_heuristic(batch, hcfg, tgt_tokens=tgt_tokens, threads=threads)
     raise ValueError(f"unknown projection method {method!r}; choose one of {METHODS}")
-
-
-METHODS = ("heuristic", "greedy", "exact", "ilp")

@@ -3,12 +3,16 @@
 /// and the flat result arrays that come back.
 #pragma once
 #include <cstdint>
+#include <climits>
 #include <string>
 #include <vector>
 
 #include "xlner/span.hpp"
 
 namespace xlner {
+
+/// Largest label id: its IOB2 tag ids 2l + 1 and 2l + 2 (tagging.hpp) must fit int32.
+constexpr int32_t kMaxLabel = (INT32_MAX - 2) / 2;
 
 /// One source entity: its token span in the source sentence and its label id.
 struct Entity {
@@ -83,10 +87,26 @@ struct BatchView {
   }
 };
 
+/// Check CSR offsets over `n` sentences into a flat array of `total` items: `off[0] == 0`, non-decreasing,
+/// `off[n] == total`. The one offsets check of the core; throws std::invalid_argument naming the field
+/// (and the sentence where the offsets decrease).
+void check_offsets(const int64_t* off, int64_t n, int64_t total, const char* field);
+
 /// Check every invariant of a batch; throws std::invalid_argument (offsets, lengths, empty spans)
 /// or std::out_of_range (indices past a sentence) with a message naming the sentence and field.
 /// `n_ent_total`, `n_aln_total`, `n_cand_total` are the sizes of the flat arrays.
 void validate(const BatchView& b, int64_t n_ent_total, int64_t n_aln_total, int64_t n_cand_total = 0);
+
+/// Owning storage of a batch: the arrays of a BatchView as vectors (candidates absent when
+/// `cand_offsets` is empty).
+struct BatchData {
+  std::vector<int32_t> src_len, tgt_len, ent_start, ent_end, ent_label, aln_src, aln_tgt, cand_start, cand_end;
+  std::vector<int64_t> ent_offsets{0}, aln_offsets{0}, cand_offsets;
+  /// The arrays as a view (not validated; valid while the vectors are not resized).
+  BatchView view() const;
+  /// view() after validate() (throws what validate throws).
+  BatchView validated() const;
+};
 
 /// Flat results of projecting a batch: CSR over sentences of projected target spans.
 struct ProjectionOutput {

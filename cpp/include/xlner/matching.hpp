@@ -14,6 +14,7 @@
 
 #include "xlner/batch.hpp"
 #include "xlner/candidates.hpp"
+#include "xlner/score_matrix.hpp"
 #include "xlner/scores.hpp"
 
 namespace xlner {
@@ -21,15 +22,27 @@ namespace xlner {
 /// Comparison of the per-entity projection count with n.
 enum class ConstraintOp : int { Less = 0, LessEq = 1, Eq = 2, GreaterEq = 3, Greater = 4 };
 
-/// Per-entity projection count constraint, e.g. `<= 1`.
+/// Per-entity projection count constraint, e.g. `<=1`.
 struct Constraint {
+  /// Largest n accepted by parse(): a million (no sentence has that many words for one entity, and
+  /// `>n` stays far from int32 overflow).
+  static constexpr int32_t kMaxCount = 1000000;
   ConstraintOp op = ConstraintOp::LessEq;
   int32_t n = 1;
   /// Largest admissible count, or -1 when unbounded.
   int32_t cap() const;
   /// Smallest admissible count.
   int32_t floor() const;
-  /// Parse "<=1", "<2", "=1", ">=1", ">0" (throws std::invalid_argument).
+  /// The operator as text: "<", "<=", "=", ">=" or ">".
+  const char* symbol() const;
+  /// Canonical text, e.g. "<=1" (parse(str()) == *this).
+  std::string str() const;
+  /// The constraint without its lower bound (`=n` → `<=n`, `>=n` and `>n` → `>=0`); others unchanged.
+  Constraint relaxed() const;
+  bool operator==(const Constraint& o) const { return op == o.op && n == o.n; }
+  /// The one constraint parser (every caller, C++ and Python, goes through it). Grammar, nothing else
+  /// (no spaces, no sign): `<n`, `<=n`, `=n`, `==n` (same as `=n`), `>=n`, `>n`, with n decimal digits,
+  /// 0 <= n <= kMaxCount, and n >= 1 for `<`. Throws std::invalid_argument naming the text.
   static Constraint parse(const std::string& text);
 };
 
@@ -49,13 +62,6 @@ double greedy_select(std::vector<ScoreEntry>& entries, int32_t n_ent, int32_t tg
 /// Sort entries into greedy order: score descending, entity ascending, span start, span end ascending.
 void sort_greedy_order(std::vector<ScoreEntry>& entries);
 
-/// Sparse score matrices of a batch in CSR form over sentences.
-struct ScoreBatch {
-  std::vector<int64_t> offsets{0};
-  std::vector<int32_t> ent, start, end;
-  std::vector<double> score;
-};
-
 /// Alignment-score matrices of every sentence of a validated batch (positive entries only).
 ScoreBatch alignment_scores_batch(const BatchView& b, CandidateMode mode, int32_t max_len, int threads);
 
@@ -63,20 +69,6 @@ ScoreBatch alignment_scores_batch(const BatchView& b, CandidateMode mode, int32_
 /// internally (it provably gives the same assignment, see candidates.hpp).
 ProjectionOutput greedy_alignment_batch(const BatchView& b, CandidateMode mode, int32_t max_len,
                                         const Constraint& c, int threads);
-
-/// Non-owning view of externally computed score matrices (CSR over the batch's sentences).
-struct ScoreView {
-  const int64_t* offsets = nullptr;
-  const int32_t* ent = nullptr;
-  const int32_t* start = nullptr;
-  const int32_t* end = nullptr;
-  const double* score = nullptr;
-  int64_t total = 0;
-};
-
-/// Check a score view against its batch (entity indices, spans inside the target, finite scores);
-/// throws naming the sentence and field.
-void validate_scores(const BatchView& b, const ScoreView& s);
 
 /// Greedy projection from arbitrary (e.g. fused) score matrices.
 ProjectionOutput greedy_scored_batch(const BatchView& b, const ScoreView& s, const Constraint& c, int threads);

@@ -14,6 +14,7 @@ import argparse
 from typing import Any, Dict
 
 from xlner.commands._stdio import file_args
+from xlner.methods import METHODS
 
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
 
@@ -81,7 +82,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--aligner", choices=("embedding", "lexical", "eflomal"))
     g.add_argument("--aligner-model", help="encoder of the embedding aligner")
     g = p.add_argument_group("projection")
-    g.add_argument("--method", choices=("heuristic", "greedy", "exact", "ilp", "backtranslation"))
+    g.add_argument("--method", choices=METHODS + ("backtranslation",))
     g.add_argument("--constraint", help="per-entity projection count, e.g. '<=1'")
     g.add_argument("--max-len", type=int, help="longest candidate span")
     g.add_argument("--heuristic", choices=("thesis", "elp"), help="heuristic preset")

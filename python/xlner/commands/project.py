@@ -10,7 +10,7 @@ from xlner.commands._stdio import file_args
 
 log = logging.getLogger(__name__)
 
-METHODS = ("heuristic", "greedy", "exact", "ilp")
+from xlner.methods import METHODS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -56,8 +56,10 @@ D = TypeVar("D")
 #: A fusion preset name or weights per score component.
 ScoresOption = Union[None, str, Dict[str, float]]
 
+from xlner.methods import METHODS
+
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
-PROJECTION_METHODS = ("heuristic", "greedy", "exact", "ilp", "backtranslation")
+PROJECTION_METHODS = METHODS + ("backtranslation",)
 
 
 @dataclass
