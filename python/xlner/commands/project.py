@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 
 METHODS = ("heuristic", "greedy", "exact", "ilp")
@@ -19,8 +21,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "TGT and ALN)")
     p.add_argument("--target", required=True, metavar="TGT",
                    help="target sentences: CoNLL (labels ignored) or one sentence of space-separated tokens per line")
-    p.add_argument("--alignments", required=True, metavar="ALN",
-                   help="talp alignments, one line per sentence, 0-based, source index first")
+    p.add_argument("--alignments", default=None, metavar="ALN",
+                   help="talp alignments, one line per sentence, 0-based, source index first (default: align SRC and "
+                        "TGT here with the default recipe, see --aligner)")
+    _add_alignment_options(p)
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
                    help="heuristic preset (only with --method heuristic; default: thesis)")
@@ -37,6 +41,43 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
+def _add_alignment_options(p: argparse.ArgumentParser) -> None:
+    """Options of the on-the-fly alignment (used only without --alignments)."""
+    from xlner.align.gibbs import DEFAULT_SEED
+    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM, RECIPE_ALIGNERS
+
+    g = p.add_argument_group("alignment on the fly (without --alignments)")
+    g.add_argument("--aligner", choices=RECIPE_ALIGNERS, default=DEFAULT_ALIGNER,
+                   help=f"statistical aligner (default {DEFAULT_ALIGNER})")
+    g.add_argument("--align-extra", action="append", nargs="+", default=[], metavar="PAIRS",
+                   help="extra parallel text to train the aligner: a 'src ||| tgt' file or two files SRC TGT (CoNLL "
+                        "or one sentence per line); repeatable")
+    g.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",
+                   help=f"train on the first N characters of each word, 0: whole words (default {DEFAULT_STEM})")
+    g.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"aligner seed (default {DEFAULT_SEED})")
+    g.add_argument("--symmetrization", default="grow-diag-final-and",
+                   help="symmetrisation of the two directions (default grow-diag-final-and)")
+    g.add_argument("--name-links", action=argparse.BooleanOptionalAction, default=True,
+                   help="link identical or near-identical names across the pair (default on)")
+
+
+def _align_on_the_fly(args: argparse.Namespace, source: str, target: str, out_dir: str) -> str:
+    """Align SRC and TGT with the default recipe; returns the path of the talp file written in ``out_dir``."""
+    from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_corpora, read_sentences
+    from xlner.io import write_talp
+
+    fmt = "auto" if args.target_format == "auto" else args.target_format
+    src, tgt = read_sentences(source, format="conll"), read_sentences(target, format=fmt)
+    if len(src) != len(tgt):
+        raise ValueError(f"{args.source} has {len(src)} sentences, {args.target} has {len(tgt)}")
+    xs, xt = read_extra_corpora(args.align_extra)
+    recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links,
+                         symmetrization=args.symmetrization, seed=args.seed)
+    path = os.path.join(out_dir, "alignments.talp")
+    write_talp(path, align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=args.threads))
+    return path
+
+
 def run(args: argparse.Namespace) -> int:
     """Read, build the batch, project, write."""
     from xlner.datasets import resolve_path
@@ -47,9 +88,11 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
     t0 = time.perf_counter()
     matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
-    corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
-                                    resolve_path(args.alignments), target_format=args.target_format,
-                                    threads=args.threads)
+    with tempfile.TemporaryDirectory(prefix="xlner-align-") as tmp:
+        alignments = (resolve_path(args.alignments) if args.alignments is not None
+                      else _align_on_the_fly(args, resolve_path(args.source), resolve_path(args.target), tmp))
+        corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target), alignments,
+                                        target_format=args.target_format, threads=args.threads)
     kwargs = {}
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig
