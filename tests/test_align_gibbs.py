@@ -166,3 +166,32 @@ def test_read_extra_pairs(tmp_path):
         read_extra_pairs([str(tmp_path / "en.conll"), str(tmp_path / "short.conll")])
     with pytest.raises(ValueError, match="expected PAIRS or SRC TGT"):
         read_extra_pairs(["a", "b", "c"])
+
+
+def test_cli_project_aligns_on_the_fly(tmp_path):
+    src, tgt, _ = toy_corpus(150, 7, shuffle=False)
+    person = {f"s{k}" for k in range(5)}  # single-word PER entities
+    with open(tmp_path / "en.conll", "w", encoding="utf-8") as fh:
+        for s in src:
+            fh.write("".join(f"{w}\t{'B-PER' if w in person else 'O'}\n" for w in s) + "\n")
+    _write_conll(tmp_path / "xx.conll", tgt, tags=False)
+    expected = [["B-PER" if f"s{w[1:]}" in person else "O" for w in t] for t in tgt]
+    outs = []
+    for k, threads in enumerate(("1", "2")):
+        out = tmp_path / f"xx.{k}.conll"
+        assert cli_main(["project", "--source", str(tmp_path / "en.conll"), "--target", str(tmp_path / "xx.conll"),
+                         "--method", "greedy", "--out", str(out), "--stem", "0", "--threads", threads,
+                         "--quiet"]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]
+    from xlner.io import read_conll
+
+    assert [s.tags for s in read_conll(tmp_path / "xx.0.conll")] == expected
+    # --alignments still takes a ready file: the same alignments give the same output
+    aln = tmp_path / "a.talp"
+    assert cli_main(["align", "--source", str(tmp_path / "en.conll"), "--target", str(tmp_path / "xx.conll"),
+                     "-o", str(aln), "--stem", "0", "--quiet"]) == 0
+    out = tmp_path / "xx.ready.conll"
+    assert cli_main(["project", "--source", str(tmp_path / "en.conll"), "--target", str(tmp_path / "xx.conll"),
+                     "--alignments", str(aln), "--method", "greedy", "--out", str(out), "--quiet"]) == 0
+    assert out.read_bytes() == outs[0]

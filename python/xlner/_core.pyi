@@ -396,6 +396,33 @@ def lexical_similarity(
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """(offsets, data): word-by-word similarity matrices, matrix i of shape (len(src[i]), len(tgt[i]))."""
 
+# ---- Gibbs-sampling word aligner (gibbs.cpp) ----------------------------------------------------------
+
+_Csr = tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int32]]
+
+def gibbs_align(
+    src: Sequence[Sequence[str]],
+    tgt: Sequence[Sequence[str]],
+    n_out: int,
+    *,
+    model: int = 3,
+    n_samplers: int = 3,
+    iterations: int = 0,
+    rel_iterations: float = 1.0,
+    null_prior: float = 0.2,
+    lex_alpha: float = 0.001,
+    jump_alpha: float = 0.5,
+    fert_alpha: float = 0.5,
+    prefix_len: int = 0,
+    suffix_len: int = 0,
+    seed: int = 0,
+    threads: int = -1,
+) -> tuple[_Csr, _Csr, int]:
+    """(forward CSR links, reverse CSR links, iterations per phase) of the first n_out pairs; seeded."""
+
+def stem_word(word: str, prefix_len: int, suffix_len: int = 0) -> str:
+    """The first prefix_len (or, when 0, last suffix_len) code points of a word."""
+
 # ---- scores and fusion (scores.cpp) ----------------------------------------------------------------
 
 def ner_scores(

@@ -43,6 +43,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     """Options of the on-the-fly alignment (used only without --alignments)."""
+    from xlner.align.extraction import SYMMETRIZATION_METHODS
     from xlner.align.gibbs import DEFAULT_SEED
     from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM, RECIPE_ALIGNERS
 
@@ -55,7 +56,7 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",
                    help=f"train on the first N characters of each word, 0: whole words (default {DEFAULT_STEM})")
     g.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"aligner seed (default {DEFAULT_SEED})")
-    g.add_argument("--symmetrization", default="grow-diag-final-and",
+    g.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default="grow-diag-final-and",
                    help="symmetrisation of the two directions (default grow-diag-final-and)")
     g.add_argument("--name-links", action=argparse.BooleanOptionalAction, default=True,
                    help="link identical or near-identical names across the pair (default on)")
