@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from xlner.io.corpus import ProjectionCorpus
 
 METHODS = ("heuristic", "greedy", "exact", "ilp")
 
@@ -62,38 +64,40 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
                    help="link identical or near-identical names across the pair (default on)")
 
 
-def _align_on_the_fly(args: argparse.Namespace, source: str, target: str, out_dir: str) -> str:
-    """Align SRC and TGT with the default recipe; returns the path of the talp file written in ``out_dir``."""
-    from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_corpora, read_sentences
-    from xlner.io import write_talp
+def _load_corpus(args: argparse.Namespace) -> "ProjectionCorpus":
+    """Read SRC, TGT and ``--alignments``; without ``--alignments``, align SRC and TGT here with the default
+    recipe (:func:`xlner.align.recipe.align_tokens`, trained also on ``--align-extra``)."""
+    from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_corpora
+    from xlner.datasets import resolve_path
+    from xlner.io import Alignments, load_conll, load_projection_corpus, load_tokens
+    from xlner.io.corpus import ProjectionCorpus, build_batch, check_same_count
 
-    fmt = "auto" if args.target_format == "auto" else args.target_format
-    src, tgt = read_sentences(source, format="conll"), read_sentences(target, format=fmt)
-    if len(src) != len(tgt):
-        raise ValueError(f"{args.source} has {len(src)} sentences, {args.target} has {len(tgt)}")
+    if args.alignments is not None:
+        return load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
+                                      resolve_path(args.alignments), target_format=args.target_format,
+                                      threads=args.threads)
+    src = load_conll(resolve_path(args.source), with_tags=True)
+    tgt = load_tokens(resolve_path(args.target), format=args.target_format)
+    check_same_count(src, tgt)
     xs, xt = read_extra_corpora(args.align_extra)
     recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links,
                          symmetrization=args.symmetrization, seed=args.seed)
-    path = os.path.join(out_dir, "alignments.talp")
-    write_talp(path, align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=args.threads))
-    return path
+    links = align_tokens(src.token_lists(), tgt.token_lists(), extra_src=xs, extra_tgt=xt, recipe=recipe,
+                         threads=args.threads)
+    aln = Alignments.from_lists(links, path=f"<{args.aligner} alignments>")
+    return ProjectionCorpus(src, tgt, aln, build_batch(src, tgt, aln, threads=args.threads))
 
 
 def run(args: argparse.Namespace) -> int:
     """Read, build the batch, project, write."""
-    from xlner.datasets import resolve_path
-    from xlner.io import load_projection_corpus, write_projection
+    from xlner.io import write_projection
     from xlner.projection import MatchingConfig, project
 
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
     t0 = time.perf_counter()
     matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
-    with tempfile.TemporaryDirectory(prefix="xlner-align-") as tmp:
-        alignments = (resolve_path(args.alignments) if args.alignments is not None
-                      else _align_on_the_fly(args, resolve_path(args.source), resolve_path(args.target), tmp))
-        corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target), alignments,
-                                        target_format=args.target_format, threads=args.threads)
+    corpus = _load_corpus(args)
     kwargs = {}
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig
