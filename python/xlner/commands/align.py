@@ -1,9 +1,9 @@
-"""``xlner align``: word-align sentence pairs with the statistical aligners (the seeded Gibbs aligner of the
+"""xlner align: word-align sentence pairs with the statistical aligners (the seeded Gibbs aligner of the
 core, or eflomal), the lexical or the embedding aligner, or compute the eflomal alignments of Europarl-NER
 en -> de/es/it; writes 0-based talp lines.
 
-The statistical aligners follow the default recipe (:mod:`xlner.align.recipe`): words stemmed to
-``--stem`` characters, both directions, ``--symmetrization``, then name links."""
+The statistical aligners follow the default recipe (xlner.align.recipe): words stemmed to --stem
+characters, both directions, --symmetrization, then name links."""
 from __future__ import annotations
 
 import argparse
@@ -37,7 +37,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
                    help=f"aligner (default {DEFAULT_ALIGNER}, with --europarl-ner eflomal; eflomal is an optional "
                         "GPL-3.0 extra and not seeded)")
     p.add_argument("--align-extra", "--extra-parallel", dest="extra_parallel", action="append", nargs="+",
-                   metavar="PAIRS", default=[],
+                   metavar=("PAIRS_OR_SRC", "TGT"), default=[],
                    help="gibbs/eflomal: extra training text, either a 'src ||| tgt' file or two files SRC TGT "
                         "(CoNLL or one sentence per line); repeatable")
     p.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",

@@ -52,7 +52,7 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("alignment on the fly (without --alignments)")
     g.add_argument("--aligner", choices=RECIPE_ALIGNERS, default=DEFAULT_ALIGNER,
                    help=f"statistical aligner (default {DEFAULT_ALIGNER})")
-    g.add_argument("--align-extra", action="append", nargs="+", default=[], metavar="PAIRS",
+    g.add_argument("--align-extra", action="append", nargs="+", default=[], metavar=("PAIRS_OR_SRC", "TGT"),
                    help="extra parallel text to train the aligner: a 'src ||| tgt' file or two files SRC TGT (CoNLL "
                         "or one sentence per line); repeatable")
     g.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",
