@@ -10,55 +10,34 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
 from xlner import _core
-from xlner.align.extraction import SYMMETRIZATION_METHODS, split_csr, symmetrize_batch
-from xlner.align.statistical import StatisticalAlignment
+from xlner.align.extraction import split_csr, symmetrize_batch
+from xlner.align.statistical import StatisticalAlignment, StatisticalConfig
 
 #: The default seed of the aligner (every run with the defaults gives the same links).
 DEFAULT_SEED = 0
 
 
 @dataclass
-class GibbsConfig:
-    """Options of the Gibbs aligner and of the symmetrisation.
+class GibbsConfig(StatisticalConfig):
+    """Options of the Gibbs aligner (the shared ones: see :class:`~xlner.align.statistical.StatisticalConfig`).
 
     Attributes:
-        symmetrization: one of SYMMETRIZATION_METHODS.
-        lowercase: lower-case words for training (alignment indices are unaffected).
-        model: 1 IBM-1, 2 + HMM jump distribution, 3 + fertility.
-        n_samplers: independent samplers per direction; their link marginals are summed.
-        iterations: sampling iterations per model phase (0: automatic from the corpus size).
-        rel_iterations: scale of the automatic iteration count.
-        null_prior: prior probability of a link to the empty word.
+        iterations: sampling iterations per model phase (0: automatic from the corpus size, scaled by
+            ``rel_iterations``).
         lex_alpha, jump_alpha, fert_alpha: Dirichlet priors of the lexical, jump and fertility distributions.
-        prefix_len, suffix_len: stem words to this many leading / trailing characters (0: whole words).
-        seed: random seed.
+        seed: random seed; the links depend only on the inputs, the options and the seed.
     """
 
-    symmetrization: str = "grow-diag-final-and"
-    lowercase: bool = True
-    model: int = 3
-    n_samplers: int = 3
     iterations: int = 0
-    rel_iterations: float = 1.0
-    null_prior: float = 0.2
     lex_alpha: float = 0.001
     jump_alpha: float = 0.5
     fert_alpha: float = 0.5
-    prefix_len: int = 0
-    suffix_len: int = 0
     seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
-        if self.symmetrization.replace("_", "-") not in SYMMETRIZATION_METHODS:
-            raise ValueError(f"symmetrization must be one of {SYMMETRIZATION_METHODS}, got {self.symmetrization!r}")
-        if self.model not in (1, 2, 3):
-            raise ValueError(f"model must be 1, 2 or 3, got {self.model}")
-        if self.n_samplers < 1:
-            raise ValueError(f"n_samplers must be >= 1, got {self.n_samplers}")
+        super().__post_init__()
         if self.iterations < 0:
             raise ValueError(f"iterations must be >= 0 (0: automatic), got {self.iterations}")
-        if self.prefix_len < 0 or self.suffix_len < 0:
-            raise ValueError(f"prefix_len and suffix_len must be >= 0, got {self.prefix_len}, {self.suffix_len}")
         if not 0 <= self.seed < 2 ** 64:
             raise ValueError(f"seed must be in [0, 2**64), got {self.seed}")
 
