@@ -39,4 +39,4 @@ def test_aer_line_mismatch_and_parser_registration(tmp_path, capsys):
     align_cmd.add_parser(sub)
     aer_cmd.add_parser(sub)
     args = parser.parse_args(["align", "--europarl-ner", "de", "-o", "x"])
-    assert args.func is align_cmd.run and args.aligner == "eflomal"
+    assert args.func is align_cmd.run and args.aligner is None  # resolved to eflomal by run()

@@ -12,6 +12,7 @@ void register_io(py::module_& m);
 void register_alignment(py::module_& m);
 void register_exact(py::module_& m);
 void register_scores(py::module_& m);
+void register_gibbs(py::module_& m);
 }  // namespace xlner_py
 
 PYBIND11_MODULE(_core, m) {
@@ -24,4 +25,5 @@ PYBIND11_MODULE(_core, m) {
   xlner_py::register_alignment(m);
   xlner_py::register_exact(m);
   xlner_py::register_scores(m);
+  xlner_py::register_gibbs(m);
 }

@@ -6,7 +6,7 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'similarity_scores', 'spans_to_tags', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -492,6 +492,26 @@ def fusion_preset_names() -> list[str]:
     """
     Names of the fusion presets, in the order of the thesis' table.
     """
+def gibbs_align(src: collections.abc.Sequence[collections.abc.Sequence[str]], tgt: collections.abc.Sequence[collections.abc.Sequence[str]], n_out: typing.SupportsInt | typing.SupportsIndex, *, model: typing.SupportsInt | typing.SupportsIndex = 3, n_samplers: typing.SupportsInt | typing.SupportsIndex = 3, iterations: typing.SupportsInt | typing.SupportsIndex = 0, rel_iterations: typing.SupportsFloat | typing.SupportsIndex = 1.0, null_prior: typing.SupportsFloat | typing.SupportsIndex = 0.2, lex_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.001, jump_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, fert_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, prefix_len: typing.SupportsInt | typing.SupportsIndex = 0, suffix_len: typing.SupportsInt | typing.SupportsIndex = 0, seed: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple[tuple, tuple, int]:
+    """
+    Train the seeded Gibbs aligner (IBM-1 -> HMM -> fertility, collapsed Gibbs sampling, Östling &
+    Tiedemann 2016) on all sentence pairs and align the first n_out in both directions (GIL released).
+    
+    Arguments:
+        src, tgt: tokenised sentences (same number; tokens non-empty, already lower-cased if wanted).
+        n_out: align the first n_out pairs (the rest only trains).
+        model: 1 IBM-1, 2 + HMM jumps, 3 + fertility.
+        n_samplers: independent samplers per direction (marginals summed).
+        iterations: iterations per model phase (0: automatic from the corpus size, scaled by rel_iterations).
+        null_prior, lex_alpha, jump_alpha, fert_alpha: priors.
+        prefix_len, suffix_len: stem words to their first / last N code points (0: whole words).
+        seed: random seed; the output depends only on the inputs and the seed, not on threads.
+        threads: worker threads (-1: all cores; work is split by sampler and direction).
+    
+    Returns:
+        ((offsets, src, tgt) forward, (offsets, src, tgt) reverse, iterations): links in CSR form,
+        both in (source, target) order.
+    """
 def greedy_alignment(batch: Batch, *, constraint: Constraint | str = '<=1', candidates: str = 'ngrams', max_len: typing.SupportsInt | typing.SupportsIndex = 10, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """
     Greedy projection with the alignment score.
@@ -683,6 +703,10 @@ def spans_to_tags(lengths: numpy.typing.ArrayLike, offsets: numpy.typing.ArrayLi
     
     Returns:
         int32 tag ids, sentence after sentence (sum(lengths) values).
+    """
+def stem_word(word: str, prefix_len: typing.SupportsInt | typing.SupportsIndex, suffix_len: typing.SupportsInt | typing.SupportsIndex = 0) -> str:
+    """
+    Stem a word to its first prefix_len (or, when 0, last suffix_len) code points.
     """
 def symmetrize_alignments(src_len: numpy.typing.ArrayLike, tgt_len: numpy.typing.ArrayLike, fwd_offsets: numpy.typing.ArrayLike, fwd_src: numpy.typing.ArrayLike, fwd_tgt: numpy.typing.ArrayLike, rev_offsets: numpy.typing.ArrayLike, rev_src: numpy.typing.ArrayLike, rev_tgt: numpy.typing.ArrayLike, *, method: str = 'grow-diag-final-and', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple:
     """

@@ -1,5 +1,6 @@
 """Word alignment: extraction from similarity matrices and symmetrisation (C++), embedding, statistical
-(eflomal) and lexical aligners, back-translation refinement, AER.
+(the seeded Gibbs aligner of the core; eflomal) and lexical aligners, the default recipe, back-translation
+refinement, AER.
 
 The embedding aligner imports torch/transformers lazily; eflomal is an optional extra.
 """
@@ -13,11 +14,14 @@ from xlner.align.backtranslation import (BacktranslationAlignment, Backtranslati
 from xlner.align.embedding import EmbeddingAligner, EmbeddingAlignerConfig, subword_links_to_words, word_similarity
 from xlner.align.extraction import (EXTRACTION_METHODS, SYMMETRIZATION_METHODS, extract, extract_batch, symmetrize,
                                     symmetrize_batch)
+from xlner.align.gibbs import GibbsConfig, align_gibbs
 from xlner.align.lexical import (LexicalAligner, LexicalConfig, add_name_links, looks_like_name, normalize_word,
                                  string_similarity)
+from xlner.align.recipe import AlignRecipe, align_tokens
 from xlner.align.statistical import EflomalConfig, StatisticalAlignment, align_eflomal, europarl_ner_alignments
 
 __all__ = [
+    "AlignRecipe", "GibbsConfig", "align_gibbs", "align_tokens",
     "AERResult", "add_name_links", "looks_like_name", "BacktranslationAlignment", "BacktranslationConfig",
     "EXTRACTION_METHODS", "EflomalConfig",
     "EmbeddingAligner", "EmbeddingAlignerConfig", "LexicalAligner", "LexicalConfig", "RecoveredEntity",

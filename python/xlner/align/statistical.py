@@ -23,16 +23,17 @@ def _import_eflomal() -> ModuleType:
 
 
 @dataclass
-class EflomalConfig:
-    """Options of eflomal and of the symmetrisation.
+class StatisticalConfig:
+    """Options shared by the statistical aligners (eflomal, the Gibbs aligner) and the symmetrisation.
 
     Attributes:
         symmetrization: one of SYMMETRIZATION_METHODS.
         lowercase: lower-case words for training (alignment indices are unaffected).
-        model: eflomal model (1: IBM1, 2: +HMM, 3: +fertility).
-        n_samplers, null_prior, rel_iterations: eflomal sampler options.
+        model: 1 IBM-1, 2 + HMM jump distribution, 3 + fertility.
+        n_samplers: independent samplers per direction.
+        null_prior: prior probability of a link to the empty word.
+        rel_iterations: scale of the automatic number of sampling iterations.
         prefix_len, suffix_len: stem words to this many leading / trailing characters (0: whole words).
-        seed_note: eflomal's sampler is random; results vary slightly between runs.
     """
 
     symmetrization: str = "grow-diag-final-and"
@@ -43,13 +44,28 @@ class EflomalConfig:
     rel_iterations: float = 1.0
     prefix_len: int = 0
     suffix_len: int = 0
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.symmetrization.replace("_", "-") not in SYMMETRIZATION_METHODS:
             raise ValueError(f"symmetrization must be one of {SYMMETRIZATION_METHODS}, got {self.symmetrization!r}")
         if self.model not in (1, 2, 3):
             raise ValueError(f"model must be 1, 2 or 3, got {self.model}")
+        if self.n_samplers < 1:
+            raise ValueError(f"n_samplers must be >= 1, got {self.n_samplers}")
+        if self.prefix_len < 0 or self.suffix_len < 0:
+            raise ValueError(f"prefix_len and suffix_len must be >= 0, got {self.prefix_len}, {self.suffix_len}")
+
+
+@dataclass
+class EflomalConfig(StatisticalConfig):
+    """Options of eflomal (see :class:`StatisticalConfig`); eflomal's sampler is random and cannot be seeded,
+    so results vary slightly between runs.
+
+    Attributes:
+        extra: further keyword arguments of ``eflomal.Aligner``.
+    """
+
+    extra: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -182,5 +198,5 @@ def europarl_ner_alignments(lang: str, data_dir: str | os.PathLike[str], *, use_
     return en, xx, aln
 
 
-__all__ = ["EflomalConfig", "StatisticalAlignment", "align_eflomal", "conll_deepl_parallel", "europarl_ner_alignments",
-           "read_conll_tokens"]
+__all__ = ["EflomalConfig", "StatisticalAlignment", "StatisticalConfig", "align_eflomal", "conll_deepl_parallel",
+           "europarl_ner_alignments", "read_conll_tokens"]

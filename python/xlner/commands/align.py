@@ -1,5 +1,9 @@
-"""``xlner align``: word-align sentence pairs with the statistical (eflomal), lexical or embedding aligner,
-or compute the eflomal alignments of Europarl-NER en -> de/es/it; writes 0-based talp lines."""
+"""xlner align: word-align sentence pairs with the statistical aligners (the seeded Gibbs aligner of the
+core, or eflomal), the lexical or the embedding aligner, or compute the eflomal alignments of Europarl-NER
+en -> de/es/it; writes 0-based talp lines.
+
+The statistical aligners follow the default recipe (xlner.align.recipe): words stemmed to --stem
+characters, both directions, --symmetrization, then name links."""
 from __future__ import annotations
 
 import argparse
@@ -12,23 +16,40 @@ from xlner.commands._stdio import file_args, out_option
 
 log = logging.getLogger(__name__)
 
-ALIGNERS = ("eflomal", "lexical", "embedding")
+ALIGNERS = ("gibbs", "eflomal", "lexical", "embedding")
 
 
 def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
     """Register ``align`` on the CLI's subparsers."""
-    p = subparsers.add_parser("align", help="word-align sentence pairs (eflomal, lexical, embedding)",
+    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM  # noqa: PLC0415
+    from xlner.align.gibbs import DEFAULT_SEED  # noqa: PLC0415
+
+    p = subparsers.add_parser("align", help="word-align sentence pairs (gibbs, eflomal, lexical, embedding)",
                               description=__doc__)
     src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--source", metavar="SRC",
+                     help="source sentences: CoNLL (tags ignored) or one sentence of space-separated tokens per line "
+                          "(with --target)")
     src.add_argument("--input", help="sentence pairs, one per line: 'src tokens ||| tgt tokens'")
     src.add_argument("--europarl-ner", metavar="LANG", choices=("de", "es", "it"),
                      help="eflomal alignments of Europarl-NER en -> LANG (trained with conll2003-deepl)")
+    p.add_argument("--target", metavar="TGT", help="target sentences for --source, same formats, same count")
     p.add_argument("--data-dir", default=None,
                    help="data folder for --europarl-ner (default: $XLNER_SHARED_DATA, else ../shared/data)")
     p.add_argument("--no-conll-deepl", action="store_true", help="--europarl-ner: train on Europarl-NER only")
     out_option(p, "--output", help="talp output (0-based i-j per line)", metavar="OUT.talp")
-    p.add_argument("--aligner", choices=ALIGNERS, default="eflomal")
-    p.add_argument("--extra-parallel", help="eflomal: extra training pairs ('src ||| tgt' lines)")
+    p.add_argument("--aligner", choices=ALIGNERS, default=None,
+                   help=f"aligner (default {DEFAULT_ALIGNER}, with --europarl-ner eflomal; eflomal is an optional "
+                        "GPL-3.0 extra and not seeded)")
+    p.add_argument("--align-extra", "--extra-parallel", dest="extra_parallel", action="append", nargs="+",
+                   metavar=("PAIRS_OR_SRC", "TGT"), default=[],
+                   help="gibbs/eflomal: extra training text, either a 'src ||| tgt' file or two files SRC TGT "
+                        "(CoNLL or one sentence per line); repeatable")
+    p.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",
+                   help=f"gibbs/eflomal: train on the first N characters of each word, 0: whole words "
+                        f"(default {DEFAULT_STEM})")
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED,
+                   help=f"gibbs: random seed (default {DEFAULT_SEED}; same seed, same output)")
     p.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default="grow-diag-final-and")
     p.add_argument("--direction", choices=("sym", "fwd", "rev"), default="sym", help="eflomal output")
     p.add_argument("--model", default="bert-base-multilingual-cased", help="embedding: encoder dir or hub id")
@@ -39,11 +60,12 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     p.add_argument("--device", default=None)
     p.add_argument("--measure", choices=("exact", "edit", "ngram", "max"), default="max", help="lexical measure")
     p.add_argument("--threshold", type=float, default=0.7, help="lexical threshold")
-    p.add_argument("--name-links", action="store_true",
-                   help="eflomal/embedding: add lexical links between identical or near-identical names")
+    p.add_argument("--name-links", action=argparse.BooleanOptionalAction, default=None,
+                   help="add lexical links between identical or near-identical names (default: on for gibbs and "
+                        "eflomal, off for embedding)")
     p.add_argument("--threads", type=int, default=-1, help="worker threads (-1: all cores)")
     p.set_defaults(func=run)
-    file_args(p, inputs=("input", "extra_parallel"), outputs=("out",))
+    file_args(p, inputs=("input", "source", "target"), outputs=("out",))
     return p
 
 
@@ -57,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
     """Run ``xlner align``; returns the exit status."""
     from xlner.align.aer import read_parallel  # noqa: PLC0415
     from xlner.log import progress_enabled, working  # noqa: PLC0415
+    from xlner.align.recipe import DEFAULT_ALIGNER  # noqa: PLC0415
 
+    if args.aligner is None:
+        args.aligner = "eflomal" if args.europarl_ner else DEFAULT_ALIGNER
     if args.europarl_ner:
         from xlner.align.statistical import EflomalConfig, europarl_ner_alignments  # noqa: PLC0415
         from xlner.datasets import shared_data_dir  # noqa: PLC0415
@@ -74,18 +99,30 @@ def run(args: argparse.Namespace) -> int:
         _write(args.out, out)
         log.info("wrote %d alignment lines to %s", len(out), args.out)
         return 0
-    src, tgt = read_parallel(args.input)
-    links: List[Links]
-    if args.aligner == "eflomal":
-        from xlner.align.statistical import EflomalConfig, align_eflomal  # noqa: PLC0415
+    if args.source is not None:
+        from xlner.align.recipe import read_sentences  # noqa: PLC0415
+        from xlner.datasets import resolve_path  # noqa: PLC0415
 
-        xs = xt = None
-        if args.extra_parallel:
-            xs, xt = read_parallel(args.extra_parallel)
-        with working(f"eflomal: {len(src)} pairs"):
-            res = align_eflomal(src, tgt, extra_src=xs, extra_tgt=xt,
-                                config=EflomalConfig(symmetrization=args.symmetrization), threads=args.threads)
-        links = {"sym": res.symmetrized, "fwd": res.forward, "rev": res.reverse}[args.direction]
+        if args.target is None:
+            print("xlner align: --source needs --target", file=sys.stderr)
+            return 2
+        src, tgt = read_sentences(resolve_path(args.source)), read_sentences(resolve_path(args.target))
+        if len(src) != len(tgt):
+            raise ValueError(f"{args.source} has {len(src)} sentences, {args.target} has {len(tgt)}")
+    else:
+        if args.target is not None:
+            print("xlner align: --target goes with --source", file=sys.stderr)
+            return 2
+        src, tgt = read_parallel(args.input)
+    links: List[Links]
+    if args.aligner in ("gibbs", "eflomal"):
+        from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_corpora  # noqa: PLC0415
+
+        xs, xt = read_extra_corpora(args.extra_parallel)
+        recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links is not False,
+                             symmetrization=args.symmetrization, seed=args.seed, direction=args.direction)
+        with working(f"{args.aligner}: {len(src)} pairs"):
+            links = align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=args.threads)
     elif args.aligner == "lexical":
         from xlner.align.lexical import LexicalAligner, LexicalConfig  # noqa: PLC0415
 
@@ -98,10 +135,10 @@ def run(args: argparse.Namespace) -> int:
                                      batch_size=args.batch_size, device=args.device, threads=args.threads,
                                      show_progress=progress_enabled())
         links = EmbeddingAligner(cfg).align_batch(src, tgt)
-    if args.name_links and args.aligner != "lexical":
-        from xlner.align.lexical import add_name_links  # noqa: PLC0415
+        if args.name_links:
+            from xlner.align.lexical import add_name_links  # noqa: PLC0415
 
-        links = add_name_links(links, src, tgt)
+            links = add_name_links(links, src, tgt)
     _write(args.out, links)
     log.info("wrote %d alignment lines to %s", len(links), args.out)
     return 0

@@ -4,7 +4,10 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any, Dict
+
+if TYPE_CHECKING:
+    from xlner.io.corpus import ProjectionCorpus
 
 from xlner.commands._stdio import file_args
 
@@ -26,7 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="target sentences: CoNLL (labels ignored), one sentence of space-separated tokens per line, or "
                         "a Parquet file/folder or datasets folder with a tokens column")
     p.add_argument("--alignments", metavar="ALN",
-                   help="talp alignments, one line per sentence, 0-based, source index first")
+                   help="talp alignments, one line per sentence, 0-based, source index first (default: align SRC and "
+                        "TGT here with the default recipe, see --aligner)")
+    _add_alignment_options(p)
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
                    help="heuristic preset (only with --method heuristic; default: thesis)")
@@ -64,26 +69,68 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
+def _add_alignment_options(p: argparse.ArgumentParser) -> None:
+    """Options of the on-the-fly alignment (used only without --alignments)."""
+    from xlner.align.extraction import SYMMETRIZATION_METHODS
+    from xlner.align.gibbs import DEFAULT_SEED
+    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM, RECIPE_ALIGNERS
+
+    g = p.add_argument_group("alignment on the fly (without --alignments)")
+    g.add_argument("--aligner", choices=RECIPE_ALIGNERS, default=DEFAULT_ALIGNER,
+                   help=f"statistical aligner (default {DEFAULT_ALIGNER})")
+    g.add_argument("--align-extra", action="append", nargs="+", default=[], metavar=("PAIRS_OR_SRC", "TGT"),
+                   help="extra parallel text to train the aligner: a 'src ||| tgt' file or two files SRC TGT (CoNLL "
+                        "or one sentence per line); repeatable")
+    g.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",
+                   help=f"train on the first N characters of each word, 0: whole words (default {DEFAULT_STEM})")
+    g.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"aligner seed (default {DEFAULT_SEED})")
+    g.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default="grow-diag-final-and",
+                   help="symmetrisation of the two directions (default grow-diag-final-and)")
+    g.add_argument("--name-links", action=argparse.BooleanOptionalAction, default=True,
+                   help="link identical or near-identical names across the pair (default on)")
+
+
+def _load_corpus(args: argparse.Namespace) -> "ProjectionCorpus":
+    """Read SRC, TGT and ``--alignments``; without ``--alignments``, align SRC and TGT here with the default
+    recipe (:func:`xlner.align.recipe.align_tokens`, trained also on ``--align-extra``)."""
+    from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_corpora
+    from xlner.datasets import resolve_path
+    from xlner.io import Alignments, load_conll, load_projection_corpus, load_tokens
+    from xlner.io.corpus import ProjectionCorpus, build_batch, check_same_count
+
+    if args.alignments is not None:
+        return load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
+                                      resolve_path(args.alignments), target_format=args.target_format,
+                                      threads=args.threads, columns=(args.tokens_field, args.tags_field))
+    src = load_conll(resolve_path(args.source), with_tags=True)
+    tgt = load_tokens(resolve_path(args.target), format=args.target_format)
+    check_same_count(src, tgt)
+    xs, xt = read_extra_corpora(args.align_extra)
+    recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links,
+                         symmetrization=args.symmetrization, seed=args.seed)
+    links = align_tokens(src.token_lists(), tgt.token_lists(), extra_src=xs, extra_tgt=xt, recipe=recipe,
+                         threads=args.threads)
+    aln = Alignments.from_lists(links, path=f"<{args.aligner} alignments>")
+    return ProjectionCorpus(src, tgt, aln, build_batch(src, tgt, aln, threads=args.threads))
+
+
 def run(args: argparse.Namespace) -> int:
     """Read, build the batch, project, write."""
-    from xlner.datasets import resolve_path
-    from xlner.io import load_projection_corpus, write_projection
+    from xlner.io import write_projection
     from xlner.projection import MatchingConfig, project
 
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
     if args.input is not None:
         return _run_shards(args)
-    missing = [f"--{n}" for n in ("source", "target", "alignments") if getattr(args, n) is None]
+    missing = [f"--{n}" for n in ("source", "target") if getattr(args, n) is None]
     if missing:
         raise ValueError(f"xlner project needs {', '.join(missing)} (or --input SHARDS)")
     if args.engine != "local":
         raise ValueError("--engine ray projects a folder of shards: give --input SHARDS")
     t0 = time.perf_counter()
     matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
-    corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
-                                    resolve_path(args.alignments), target_format=args.target_format,
-                                    threads=args.threads, columns=(args.tokens_field, args.tags_field))
+    corpus = _load_corpus(args)
     kwargs: Dict[str, Any] = {}
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig

@@ -1,0 +1,97 @@
+// Gibbs aligner core: stemming by code points, a toy corpus with a known dictionary and word order,
+// determinism across thread counts, option and input validation.
+#include <random>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "testing.hpp"
+#include "xlner/gibbs_aligner.hpp"
+
+using namespace xlner;
+
+namespace {
+using Corpus = std::vector<std::vector<std::string>>;
+
+// Sentences of 3-8 distinct words over 40 types; the target is the word-by-word translation, reversed.
+void toy(Corpus& src, Corpus& tgt, int n, unsigned seed) {
+  std::mt19937 g(seed);
+  for (int k = 0; k < n; ++k) {
+    const int len = 3 + static_cast<int>(g() % 6);
+    std::vector<int> w;
+    while (static_cast<int>(w.size()) < len) {
+      const int x = static_cast<int>(g() % 40);
+      bool dup = false;
+      for (int y : w) dup = dup || y == x;
+      if (!dup) w.push_back(x);
+    }
+    std::vector<std::string> s, t;
+    for (int x : w) s.push_back("s" + std::to_string(x));
+    for (int i = len - 1; i >= 0; --i) t.push_back("t" + std::to_string(w[i]));
+    src.push_back(s);
+    tgt.push_back(t);
+  }
+}
+}  // namespace
+
+TEST(gibbs_stem_word_counts_code_points) {
+  CHECK(stem_word("walking", 4, 0) == "walk");
+  CHECK(stem_word("citt\xc3\xa0", 4, 0) == "citt");
+  CHECK(stem_word("citt\xc3\xa0", 0, 2) == "t\xc3\xa0");
+  CHECK(stem_word("ab", 5, 0) == "ab");
+  CHECK(stem_word("abc", 0, 0) == "abc");
+  CHECK_THROWS(stem_word("a\xff", 1, 0), std::invalid_argument);
+}
+
+TEST(gibbs_learns_reversed_translation_every_model) {
+  Corpus src, tgt;
+  toy(src, tgt, 250, 3);
+  for (int model = 1; model <= 3; ++model) {
+    GibbsOptions o;
+    o.model = model;
+    o.n_samplers = 2;
+    o.threads = 2;
+    GibbsResult r = gibbs_align(src, tgt, static_cast<int64_t>(src.size()), o);
+    int64_t words = 0, good_f = 0, good_r = 0;
+    for (size_t s = 0; s < src.size(); ++s) {
+      const int32_t len = static_cast<int32_t>(src[s].size());
+      words += len;
+      for (int64_t k = r.forward.offsets[s]; k < r.forward.offsets[s + 1]; ++k)
+        good_f += r.forward.tgt[k] == len - 1 - r.forward.src[k];
+      for (int64_t k = r.reverse.offsets[s]; k < r.reverse.offsets[s + 1]; ++k)
+        good_r += r.reverse.tgt[k] == len - 1 - r.reverse.src[k];
+    }
+    CHECK(good_f >= words * 98 / 100);
+    CHECK(good_r >= words * 98 / 100);
+    CHECK_EQ(static_cast<int64_t>(r.forward.src.size()), good_f);
+  }
+}
+
+TEST(gibbs_same_seed_same_links_on_any_thread_count) {
+  Corpus src, tgt;
+  toy(src, tgt, 60, 5);
+  GibbsOptions o;
+  o.iterations = 3;
+  o.seed = 11;
+  o.threads = 1;
+  GibbsResult a = gibbs_align(src, tgt, 60, o);
+  o.threads = 4;
+  GibbsResult b = gibbs_align(src, tgt, 60, o);
+  CHECK(a.forward.offsets == b.forward.offsets && a.forward.src == b.forward.src && a.forward.tgt == b.forward.tgt);
+  CHECK(a.reverse.offsets == b.reverse.offsets && a.reverse.src == b.reverse.src && a.reverse.tgt == b.reverse.tgt);
+}
+
+TEST(gibbs_validates_input_and_options) {
+  Corpus src{{"a"}, {"b"}}, tgt{{"x"}};
+  GibbsOptions o;
+  CHECK_THROWS(gibbs_align(src, tgt, 1, o), std::invalid_argument);
+  tgt = {{"x"}, {""}};
+  CHECK_THROWS(gibbs_align(src, tgt, 1, o), std::invalid_argument);
+  tgt = {{"x"}, {"y"}};
+  CHECK_THROWS(gibbs_align(src, tgt, 3, o), std::invalid_argument);
+  o.model = 4;
+  CHECK_THROWS(gibbs_align(src, tgt, 2, o), std::invalid_argument);
+  o.model = 3;
+  o.null_prior = 0;
+  CHECK_THROWS(gibbs_align(src, tgt, 2, o), std::invalid_argument);
+}

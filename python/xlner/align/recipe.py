@@ -1,0 +1,135 @@
+"""The default word-alignment recipe: a statistical aligner (the seeded Gibbs aligner, or eflomal) trained
+on the pairs to align plus optional extra parallel text, on words stemmed to their first ``stem``
+characters, both directions symmetrised (grow-diag-final-and), then name links (identical or
+near-identical names and numbers) replacing the statistical links of those words.
+
+Used by ``xlner align --source/--target`` and by ``xlner project`` without ``--alignments``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from xlner.align.extraction import SYMMETRIZATION_METHODS, Links
+from xlner.align.gibbs import DEFAULT_SEED
+
+#: Statistical aligners the recipe can use: ``gibbs`` (ours, seeded, the default) and ``eflomal``
+#: (optional GPL-3.0 extra; random on every run).
+RECIPE_ALIGNERS = ("gibbs", "eflomal")
+
+#: The default aligner of ``xlner align`` and of ``xlner project`` without ``--alignments``.
+DEFAULT_ALIGNER = "gibbs"
+
+#: Default stem length: words cut to their first 5 characters for training (the offline recipe of the
+#: Europarl-NER study, chosen there over whole words).
+DEFAULT_STEM = 5
+
+_DOCSTART = ("-DOCSTART-", "-OCSTART-")
+
+
+@dataclass
+class AlignRecipe:
+    """Options of :func:`align_tokens`.
+
+    Attributes:
+        aligner: one of :data:`RECIPE_ALIGNERS`.
+        stem: train on the first ``stem`` characters of each (lower-cased) word; 0: whole words.
+        name_links: add lexical links between name-like words (:func:`xlner.align.lexical.add_name_links`).
+        symmetrization: one of :data:`~xlner.align.extraction.SYMMETRIZATION_METHODS`.
+        seed: seed of the Gibbs aligner (eflomal cannot be seeded).
+        direction: ``sym`` (symmetrised), ``fwd`` or ``rev``.
+    """
+
+    aligner: str = DEFAULT_ALIGNER
+    stem: int = DEFAULT_STEM
+    name_links: bool = True
+    symmetrization: str = "grow-diag-final-and"
+    seed: int = DEFAULT_SEED
+    direction: str = "sym"
+
+    def __post_init__(self) -> None:
+        if self.aligner not in RECIPE_ALIGNERS:
+            raise ValueError(f"aligner must be one of {RECIPE_ALIGNERS}, got {self.aligner!r}")
+        if self.stem < 0:
+            raise ValueError(f"stem must be >= 0, got {self.stem}")
+        if self.symmetrization.replace("_", "-") not in SYMMETRIZATION_METHODS:
+            raise ValueError(f"symmetrization must be one of {SYMMETRIZATION_METHODS}, got {self.symmetrization!r}")
+        if self.direction not in ("sym", "fwd", "rev"):
+            raise ValueError(f"direction must be sym, fwd or rev, got {self.direction!r}")
+
+
+def align_tokens(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
+                 extra_src: Optional[Sequence[Sequence[str]]] = None,
+                 extra_tgt: Optional[Sequence[Sequence[str]]] = None,
+                 recipe: Optional[AlignRecipe] = None, threads: int = -1) -> List[Links]:
+    """Align tokenised sentence pairs with the recipe; the extra pairs only train.
+
+    Returns:
+        One list of 0-based (source, target) links per pair.
+    """
+    r = recipe or AlignRecipe()
+    if r.aligner == "gibbs":
+        from xlner.align.gibbs import GibbsConfig, align_gibbs  # noqa: PLC0415
+
+        aln = align_gibbs(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, threads=threads,
+                          config=GibbsConfig(symmetrization=r.symmetrization, prefix_len=r.stem, seed=r.seed))
+    else:
+        from xlner.align.statistical import EflomalConfig, align_eflomal  # noqa: PLC0415
+
+        aln = align_eflomal(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, threads=threads,
+                            config=EflomalConfig(symmetrization=r.symmetrization, prefix_len=r.stem))
+    links = {"sym": aln.symmetrized, "fwd": aln.forward, "rev": aln.reverse}[r.direction]
+    if r.name_links:
+        from xlner.align.lexical import add_name_links  # noqa: PLC0415
+
+        links = add_name_links(links, src, tgt)
+    return links
+
+
+def read_sentences(path: str | os.PathLike[str], *, format: str = "auto") -> List[List[str]]:
+    """Tokens of a CoNLL file (tags ignored) or of a file with one sentence of space-separated tokens per line
+    (``format``: ``auto``, ``conll`` or ``lines``, see :func:`xlner.io.load_tokens`)."""
+    from xlner.io import load_tokens  # noqa: PLC0415
+
+    return load_tokens(path, format=format).token_lists()
+
+
+def read_extra_corpora(specs: Sequence[Sequence[str]]) -> Tuple[Optional[List[List[str]]],
+                                                                Optional[List[List[str]]]]:
+    """Concatenate several extra parallel texts (each as in :func:`read_extra_pairs`); (None, None) when none."""
+    if not specs:
+        return None, None
+    src: List[List[str]] = []
+    tgt: List[List[str]] = []
+    for spec in specs:
+        s, t = read_extra_pairs(spec)
+        src += s
+        tgt += t
+    return src, tgt
+
+
+def read_extra_pairs(spec: Sequence[str]) -> Tuple[List[List[str]], List[List[str]]]:
+    """Read extra parallel text: ``[PAIRS]`` (``src ||| tgt`` lines) or ``[SRC, TGT]`` (two CoNLL or
+    one-sentence-per-line files, sentence i of one the translation of sentence i of the other).
+    Pairs with a ``-DOCSTART-`` line or an empty side are dropped.
+
+    Raises:
+        ValueError: not one or two paths, or two files with different numbers of sentences.
+    """
+    if len(spec) == 1:
+        from xlner.align.aer import read_parallel  # noqa: PLC0415
+
+        src, tgt = read_parallel(spec[0])
+    elif len(spec) == 2:
+        src, tgt = read_sentences(spec[0]), read_sentences(spec[1])
+        if len(src) != len(tgt):
+            raise ValueError(f"extra parallel text: {spec[0]} has {len(src)} sentences, {spec[1]} has {len(tgt)}")
+    else:
+        raise ValueError(f"extra parallel text: expected PAIRS or SRC TGT, got {len(spec)} paths")
+    keep = [k for k in range(len(src)) if src[k] and tgt[k] and src[k][0] not in _DOCSTART
+            and tgt[k][0] not in _DOCSTART]
+    return [src[k] for k in keep], [tgt[k] for k in keep]
+
+
+__all__ = ["AlignRecipe", "DEFAULT_ALIGNER", "DEFAULT_STEM", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora", "read_extra_pairs", "read_sentences"]
