@@ -49,6 +49,34 @@ int64_t check_sentence(const TokenCorpus& c, int64_t i) {
   return i;
 }
 
+/// The span arrays of the JSON-lines writers, checked for shape.
+xlner::SpanArrays span_arrays(const carray<int64_t>& offsets, const carray<int32_t>& start, const carray<int32_t>& end,
+                              const carray<int32_t>& label, const carray<int32_t>& entity, const carray<double>& score,
+                              const carray<double>& objective) {
+  check_1d(objective, -1, "objective");
+  const py::ssize_t n = objective.shape(0);
+  check_1d(offsets, n + 1, "offsets");
+  check_1d(start, -1, "start");
+  const py::ssize_t k = start.shape(0);
+  check_1d(end, k, "end");
+  check_1d(label, k, "label");
+  check_1d(entity, k, "entity");
+  check_1d(score, k, "score");
+  if (offsets.data()[n] != k)
+    throw std::invalid_argument("field offsets: last offset " + std::to_string(offsets.data()[n]) +
+                                " does not match the number of spans " + std::to_string(k));
+  xlner::SpanArrays s;
+  s.n = n;
+  s.offsets = offsets.data();
+  s.start = start.data();
+  s.end = end.data();
+  s.label = label.data();
+  s.entity = entity.data();
+  s.score = score.data();
+  s.objective = objective.data();
+  return s;
+}
+
 void require_tokens(const TokenCorpus& c) {
   if (!c.has_tokens) throw std::invalid_argument(c.path + ": read with keep_tokens=False, tokens are not available");
 }
@@ -351,7 +379,7 @@ Raises:
       "check_alignments",
       [](const carray<int64_t>& offsets, const carray<int32_t>& src, const carray<int32_t>& tgt,
          const carray<int32_t>& src_len, const carray<int32_t>& tgt_len, const std::string& path,
-         const std::string& src_path, const std::string& tgt_path) {
+         const std::string& src_path, const std::string& tgt_path, int64_t first_sentence) {
         check_1d(offsets, -1, "offsets");
         check_1d(src, -1, "src");
         check_1d(tgt, src.shape(0), "tgt");
@@ -365,12 +393,12 @@ Raises:
           if (off[i + 1] < off[i]) throw std::invalid_argument(xlner::where(i, "offsets") + "offsets decrease");
         py::gil_scoped_release release;
         xlner::check_alignments(path, off, n_aln, src.data(), tgt.data(), src_len.data(), tgt_len.data(),
-                                src_len.shape(0), src_path, tgt_path);
+                                src_len.shape(0), src_path, tgt_path, first_sentence);
       },
       py::arg("offsets"), py::arg("src"), py::arg("tgt"), py::arg("src_len"), py::arg("tgt_len"), py::kw_only(),
-      py::arg("path"), py::arg("src_path"), py::arg("tgt_path"), R"doc(
+      py::arg("path"), py::arg("src_path"), py::arg("tgt_path"), py::arg("first_sentence") = 0, R"doc(
 Check alignments against the sentence lengths of both sides: same number of sentences, every index inside
-its sentence.
+its sentence. first_sentence: index of the first sentence in the whole file (blocks of a streamed file).
 
 Raises:
     xlner.io.FormatError naming the alignment file, sentence, pair and the file it overruns.
@@ -382,27 +410,7 @@ Raises:
          const carray<int32_t>& end, const carray<int32_t>& label, const carray<int32_t>& entity,
          const carray<double>& score, const carray<double>& objective, const std::vector<std::string>& labels,
          int threads) {
-        check_1d(objective, -1, "objective");
-        const py::ssize_t n = objective.shape(0);
-        check_1d(offsets, n + 1, "offsets");
-        check_1d(start, -1, "start");
-        const py::ssize_t k = start.shape(0);
-        check_1d(end, k, "end");
-        check_1d(label, k, "label");
-        check_1d(entity, k, "entity");
-        check_1d(score, k, "score");
-        if (offsets.data()[n] != k)
-          throw std::invalid_argument("field offsets: last offset " + std::to_string(offsets.data()[n]) +
-                                      " does not match the number of spans " + std::to_string(k));
-        xlner::SpanArrays s;
-        s.n = n;
-        s.offsets = offsets.data();
-        s.start = start.data();
-        s.end = end.data();
-        s.label = label.data();
-        s.entity = entity.data();
-        s.score = score.data();
-        s.objective = objective.data();
+        const xlner::SpanArrays s = span_arrays(offsets, start, end, label, entity, score, objective);
         py::gil_scoped_release release;
         xlner::write_spans_jsonl(path, s, labels, threads);
       },
@@ -414,6 +422,63 @@ Write projected spans as JSON lines, one object per sentence:
 Arguments:
     offsets: int64[N+1] CSR offsets; start, end, label, entity: int32[K]; score: float64[K];
     objective: float64[N]; labels: label names of the label ids.
+)doc");
+
+  m.def(
+      "format_spans_jsonl",
+      [](const carray<int64_t>& offsets, const carray<int32_t>& start, const carray<int32_t>& end,
+         const carray<int32_t>& label, const carray<int32_t>& entity, const carray<double>& score,
+         const carray<double>& objective, const std::vector<std::string>& labels, int threads) {
+        const xlner::SpanArrays s = span_arrays(offsets, start, end, label, entity, score, objective);
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          out = xlner::format_spans_jsonl(s, labels, threads);
+        }
+        return py::bytes(out);
+      },
+      py::arg("offsets"), py::arg("start"), py::arg("end"), py::arg("label"), py::arg("entity"), py::arg("score"),
+      py::arg("objective"), py::arg("labels"), py::kw_only(), py::arg("threads") = -1,
+      "write_spans_jsonl into bytes (for streaming and compressed outputs).");
+
+  m.def(
+      "format_conll",
+      [](const TokenCorpus& tokens, const carray<int32_t>& tags, const std::vector<std::string>& tag_names,
+         const std::string& sep, int threads) {
+        check_1d(tags, -1, "tags");
+        if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          out = xlner::format_conll(tokens, tags.data(), tags.shape(0), tag_names, sep[0], threads);
+        }
+        return py::bytes(out);
+      },
+      py::arg("tokens"), py::arg("tags"), py::arg("tag_names"), py::kw_only(), py::arg("sep") = "\t",
+      py::arg("threads") = -1, "write_conll into bytes (for streaming and compressed outputs).");
+
+  m.def(
+      "cut_sentences",
+      [](const py::buffer& buf, int64_t max_sentences, bool conll, bool at_eof) {
+        const py::buffer_info info = buf.request();
+        if (info.ndim != 1 || info.itemsize != 1) throw std::invalid_argument("cut_sentences: expected bytes");
+        if (max_sentences < 0) throw std::invalid_argument("max_sentences must be >= 0");
+        const std::string_view view(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size));
+        xlner::ChunkCut c;
+        {
+          py::gil_scoped_release release;
+          c = xlner::cut_sentences(view, max_sentences, conll, at_eof);
+        }
+        return py::make_tuple(c.bytes, c.sentences, c.lines);
+      },
+      py::arg("buf"), py::arg("max_sentences"), py::kw_only(), py::arg("conll"), py::arg("at_eof"), R"doc(
+The longest prefix of a block of text (bytes-like) that holds at most max_sentences whole sentences.
+
+Arguments:
+    conll: sentences are runs of non-blank lines (CoNLL); otherwise one sentence per line (token lines, talp).
+    at_eof: the block is the rest of the file (its last line counts without a line break).
+Returns:
+    (bytes, sentences, lines) of the prefix.
 )doc");
 }
 

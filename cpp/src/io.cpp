@@ -8,6 +8,8 @@
 #include <limits>
 #include <memory>
 
+#include <sys/stat.h>
+
 #include "xlner/batch.hpp"
 #include "xlner/parallel.hpp"
 
@@ -57,15 +59,41 @@ std::string quote(std::string_view s) {
 
 std::string invalid_utf8_detail(const char* p, size_t bad, size_t line_begin) {
   char buf[96];
-  std::snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02x at column %zu", static_cast<unsigned char>(p[bad]),
-                bad - line_begin + 1);
+  if (p[bad] == '\0')
+    std::snprintf(buf, sizeof buf, "NUL byte at column %zu (not a text file?)", bad - line_begin + 1);
+  else
+    std::snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02x at column %zu", static_cast<unsigned char>(p[bad]),
+                  bad - line_begin + 1);
   return buf;
+}
+
+/// First byte of [p, p + n) that is not valid UTF-8 or is NUL (n when none): text files never contain NUL.
+size_t text_invalid_at(const char* p, size_t n) {
+  const size_t bad = utf8_invalid_at(p, n);
+  const void* nul = std::memchr(p, '\0', bad);
+  return nul ? static_cast<size_t>(static_cast<const char*>(nul) - p) : bad;
 }
 
 std::string read_file(const std::string& path) {
   std::unique_ptr<FILE, int (*)(FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
   if (!f) throw FileError(path + ": cannot open for reading (" + std::strerror(errno) + ")");
+  struct stat st;
+  if (fstat(fileno(f.get()), &st) != 0) throw FileError(path + ": cannot stat (" + std::strerror(errno) + ")");
+  if (S_ISDIR(st.st_mode)) throw FileError(path + ": is a directory, expected a file");
   std::string out;
+  if (!S_ISREG(st.st_mode)) {  // a pipe or a device: read blocks, stop at the first NUL byte (not text)
+    char buf[1 << 16];
+    for (size_t k; (k = std::fread(buf, 1, sizeof buf, f.get())) > 0;) {
+      if (const void* nul = std::memchr(buf, '\0', k))
+        throw FormatError(path, -1, "file",
+                          "NUL byte at byte offset " +
+                              std::to_string(out.size() + static_cast<size_t>(static_cast<const char*>(nul) - buf)) +
+                              " (not a text file?)");
+      out.append(buf, k);
+    }
+    if (std::ferror(f.get())) throw FileError(path + ": read error");
+    return out;
+  }
   if (std::fseek(f.get(), 0, SEEK_END) == 0) {
     const long size = std::ftell(f.get());
     if (size > 0) out.resize(static_cast<size_t>(size));
@@ -91,6 +119,15 @@ inline void line_bounds(const char* p, size_t n, size_t pos, size_t& end, size_t
 /// Maps tag strings to tag ids (0 = O, 2l+1 = B-l, 2l+2 = I-l), growing the label list.
 class TagInterner {
  public:
+  /// A label name: no whitespace or control bytes, not starting with '-' (`B--`, `B-LOC x` are not tags).
+  static bool valid_label(std::string_view name) {
+    if (name.empty() || name[0] == '-') return false;
+    for (char ch : name) {
+      const unsigned char c = static_cast<unsigned char>(ch);
+      if (c <= 0x20 || c == 0x7f) return false;
+    }
+    return true;
+  }
   explicit TagInterner(std::vector<std::string>& labels) : labels_(labels) {}
   /// Tag id, or -1 when `tag` is not O / B-X / I-X.
   int32_t id(std::string_view tag) {
@@ -100,7 +137,10 @@ class TagInterner {
     const std::string_view name = tag.substr(2);
     size_t l = 0;
     while (l < labels_.size() && labels_[l] != name) ++l;
-    if (l == labels_.size()) labels_.emplace_back(name);
+    if (l == labels_.size()) {
+      if (!valid_label(name)) return -1;
+      labels_.emplace_back(name);
+    }
     last_ = tag;
     last_id_ = static_cast<int32_t>(2 * l + (tag[0] == 'B' ? 1 : 2));
     return last_id_;
@@ -131,10 +171,9 @@ class FileWriter {
   std::unique_ptr<FILE, int (*)(FILE*)> f_;
 };
 
-/// Format sentences [0, n) block by block on several threads and write the blocks in order.
-template <class Format>
-void write_blocks(const std::string& path, int64_t n, int threads, Format format) {
-  FileWriter out(path);
+/// Format sentences [0, n) block by block on several threads and hand the blocks in order to `sink`.
+template <class Format, class Sink>
+void format_blocks(int64_t n, int threads, Format format, Sink sink) {
   const int t = resolve_threads(threads, std::max<int64_t>(n, 1));
   const int64_t per_block = int64_t{1} << 15;  // sentences formatted by one task
   const int64_t round = per_block * t;
@@ -147,9 +186,27 @@ void write_blocks(const std::string& path, int64_t n, int threads, Format format
       buf.clear();
       format(b0 + lo, b0 + hi, buf);
     });
-    for (int64_t c = 0; c < chunks; ++c) out.write(bufs[static_cast<size_t>(c)]);
+    for (int64_t c = 0; c < chunks; ++c) sink(bufs[static_cast<size_t>(c)]);
   }
+}
+
+/// Format sentences [0, n) (see format_blocks) into the file `path`.
+template <class Format>
+void write_blocks(const std::string& path, int64_t n, int threads, Format format) {
+  FileWriter out(path);
+  format_blocks(n, threads, format, [&](const std::string& block) { out.write(block); });
   out.close();
+}
+
+/// Format sentences [0, n) (see format_blocks) into one string.
+template <class Format>
+std::string format_to_string(int64_t n, int threads, Format format) {
+  std::string out;
+  format_blocks(n, threads, format, [&](const std::string& block) {
+    if (out.empty()) out.reserve(block.size() * static_cast<size_t>((n + (int64_t{1} << 15) - 1) >> 15));
+    out += block;
+  });
+  return out;
 }
 
 void append_double(std::string& out, double x) {
@@ -331,7 +388,7 @@ TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOp
   TagInterner interner(c.labels);
   const char* p = text.data();
   const size_t n = text.size();
-  const size_t bad = utf8_invalid_at(p, n);
+  const size_t bad = text_invalid_at(p, n);
   const size_t estimate = n / 8 + 16;
   if (opt.keep_tokens) {
     c.tok_begin.reserve(estimate);
@@ -427,7 +484,9 @@ TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOp
         id = interner.id(tag);
         if (id < 0)
           throw FormatError(path, sent, "tag", "token " + std::to_string(ntok - c.sent_offsets.back()) + ": " +
-                                                   quote(tag) + " is not an IOB2 tag (O, B-X or I-X)",
+                                                   quote(tag) +
+                                                   " is not an IOB2 tag (O, B-X or I-X; X without spaces, control "
+                                                   "characters or a leading '-')",
                             line);
       }
       c.tags.push_back(id);
@@ -459,7 +518,7 @@ TokenCorpus parse_token_lines(std::string text, const std::string& path, bool ke
   c.has_tags = false;
   const char* p = text.data();
   const size_t n = text.size();
-  const size_t bad = utf8_invalid_at(p, n);
+  const size_t bad = text_invalid_at(p, n);
   if (keep_tokens) {
     c.tok_begin.reserve(n / 6 + 16);
     c.tok_len.reserve(n / 6 + 16);
@@ -500,11 +559,29 @@ TokenCorpus read_token_lines(const std::string& path, bool keep_tokens) {
   return parse_token_lines(read_file(path), path, keep_tokens);
 }
 
+namespace {
+
+/// True when the line [b, e) (trimmed) is `token<spaces>tag` with an IOB2 tag (O, B-X, I-X).
+bool two_fields_with_tag(const char* p, size_t b, size_t e) {
+  size_t q = b;
+  while (q < e && !is_space(p[q])) ++q;
+  size_t g = q;
+  while (g < e && is_space(p[g])) ++g;
+  if (g == q || g >= e) return false;
+  for (size_t r = g; r < e; ++r)
+    if (is_space(p[r])) return false;
+  const std::string_view tag(p + g, e - g);
+  return tag == "O" || (tag.size() >= 3 && (tag[0] == 'B' || tag[0] == 'I') && tag[1] == '-' &&
+                        TagInterner::valid_label(tag.substr(2)));
+}
+
+}  // namespace
+
 bool looks_like_conll(std::string_view head) {
   const char* p = head.data();
   const size_t n = head.size();
   size_t pos = skip_bom(head);
-  bool seen_text = false, blank_after_text = false;
+  bool seen_text = false, blank_after_text = false, all_tagged = true;
   while (pos < n) {
     size_t end, next;
     line_bounds(p, n, pos, end, next);
@@ -516,11 +593,15 @@ bool looks_like_conll(std::string_view head) {
     } else {
       if (!seen_text && std::memchr(p + b, '\t', e - b)) return true;
       if (blank_after_text) return true;
+      // an unterminated last line may be cut (the head of a larger file): judged only when it is the only line
+      const bool terminated = end < n;
+      if (terminated || !seen_text) all_tagged = all_tagged && two_fields_with_tag(p, b, e);
       seen_text = true;
     }
     pos = next;
   }
-  return false;
+  // a single space-separated CoNLL sentence: every line `token tag` with an IOB2 tag
+  return seen_text && all_tagged;
 }
 
 TokenCorpus read_tokens(const std::string& path, bool keep_tokens) {
@@ -583,7 +664,7 @@ Alignments parse_talp(std::string_view text, const std::string& path, const Talp
   const char* p = text.data();
   const size_t n = text.size();
   if (n == 0) throw FormatError(path, -1, "file", "empty file (no alignment lines)");
-  const size_t bad = utf8_invalid_at(p, n);
+  const size_t bad = text_invalid_at(p, n);
   a.src.reserve(n / 5 + 16);
   a.tgt.reserve(n / 5 + 16);
   a.possible.reserve(n / 5 + 16);
@@ -639,7 +720,7 @@ Alignments read_talp(const std::string& path, const TalpOptions& opt) {
 
 void check_alignments(const std::string& path, const int64_t* offsets, int64_t n_aln, const int32_t* src,
                       const int32_t* tgt, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
-                      const std::string& src_path, const std::string& tgt_path) {
+                      const std::string& src_path, const std::string& tgt_path, int64_t first_sentence) {
   if (n_aln != n) {
     const int64_t first_missing = std::min(n_aln, n);
     throw FormatError(path, first_missing, "line count",
@@ -649,6 +730,7 @@ void check_alignments(const std::string& path, const int64_t* offsets, int64_t n
   }
   for (int64_t i = 0; i < n; ++i) {
     const int64_t b = offsets[i], e = offsets[i + 1];
+    const int64_t g = i + first_sentence;  // sentence index in the whole file
     const int32_t sl = src_len[i], tl = tgt_len[i];
     for (int64_t k = b; k < e; ++k) {
       const int32_t s = src[k], t = tgt[k];
@@ -656,14 +738,14 @@ void check_alignments(const std::string& path, const int64_t* offsets, int64_t n
       if (!src_bad && !tgt_bad) continue;
       const std::string link = std::to_string(s) + "-" + std::to_string(t);
       if (src_bad)
-        throw FormatError(path, i, "alignment pair " + std::to_string(k - b) + " (source index)",
+        throw FormatError(path, g, "alignment pair " + std::to_string(k - b) + " (source index)",
                           "link " + link + ": source index " + std::to_string(s) + " is past the end of sentence " +
-                              std::to_string(i) + " of " + src_path + " (" + std::to_string(sl) + " tokens)",
-                          i + 1);
-      throw FormatError(path, i, "alignment pair " + std::to_string(k - b) + " (target index)",
+                              std::to_string(g) + " of " + src_path + " (" + std::to_string(sl) + " tokens)",
+                          g + 1);
+      throw FormatError(path, g, "alignment pair " + std::to_string(k - b) + " (target index)",
                         "link " + link + ": target index " + std::to_string(t) + " is past the end of sentence " +
-                            std::to_string(i) + " of " + tgt_path + " (" + std::to_string(tl) + " tokens)",
-                        i + 1);
+                            std::to_string(g) + " of " + tgt_path + " (" + std::to_string(tl) + " tokens)",
+                        g + 1);
     }
   }
 }
@@ -678,8 +760,11 @@ std::vector<std::string> iob2_tag_names(const std::vector<std::string>& labels) 
   return names;
 }
 
-void write_conll(const std::string& path, const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
-                 const std::vector<std::string>& tag_names, char sep, int threads) {
+namespace {
+
+/// Check the arguments of write_conll / format_conll and return the formatter of sentences [lo, hi).
+auto conll_formatter(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                     const std::vector<std::string>& tag_names, char sep) {
   if (!tokens.has_tokens) throw std::invalid_argument("write_conll: the corpus was read without its tokens");
   if (n_tags != tokens.n_tokens())
     throw std::invalid_argument("field tags: " + std::to_string(n_tags) + " tags for " +
@@ -692,7 +777,7 @@ void write_conll(const std::string& path, const TokenCorpus& tokens, const int32
         throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - tokens.sent_offsets[i]) +
                                     " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
                                     std::to_string(n_names) + " tag names");
-  write_blocks(path, n, threads, [&](int64_t lo, int64_t hi, std::string& buf) {
+  return [&tokens, tag_ids, &tag_names, sep](int64_t lo, int64_t hi, std::string& buf) {
     const int64_t t0 = tokens.sent_offsets[lo], t1 = tokens.sent_offsets[hi];
     size_t need = static_cast<size_t>(hi - lo);
     for (int64_t t = t0; t < t1; ++t) need += static_cast<size_t>(tokens.tok_len[t]) + 8;
@@ -706,11 +791,11 @@ void write_conll(const std::string& path, const TokenCorpus& tokens, const int32
       }
       buf += '\n';
     }
-  });
+  };
 }
 
-void write_spans_jsonl(const std::string& path, const SpanArrays& s, const std::vector<std::string>& labels,
-                       int threads) {
+/// Check the arguments of write_spans_jsonl / format_spans_jsonl and return the formatter.
+auto spans_formatter(const SpanArrays& s, const std::vector<std::string>& labels) {
   if (s.n < 0 || s.offsets == nullptr || s.objective == nullptr)
     throw std::invalid_argument("write_spans_jsonl: offsets and objective are required");
   if (s.offsets[0] != 0) throw std::invalid_argument("field offsets: first offset must be 0");
@@ -726,7 +811,7 @@ void write_spans_jsonl(const std::string& path, const SpanArrays& s, const std::
                                     ", " + std::to_string(s.end[k]) + ")");
     }
   }
-  write_blocks(path, s.n, threads, [&](int64_t lo, int64_t hi, std::string& buf) {
+  return [s, &labels](int64_t lo, int64_t hi, std::string& buf) {
     buf.reserve(static_cast<size_t>(hi - lo) * 40 + static_cast<size_t>(s.offsets[hi] - s.offsets[lo]) * 80);
     for (int64_t i = lo; i < hi; ++i) {
       buf += "{\"objective\": ";
@@ -748,7 +833,83 @@ void write_spans_jsonl(const std::string& path, const SpanArrays& s, const std::
       }
       buf += "]}\n";
     }
-  });
+  };
+}
+
+}  // namespace
+
+void write_conll(const std::string& path, const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                 const std::vector<std::string>& tag_names, char sep, int threads) {
+  write_blocks(path, tokens.size(), threads, conll_formatter(tokens, tag_ids, n_tags, tag_names, sep));
+}
+
+std::string format_conll(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                         const std::vector<std::string>& tag_names, char sep, int threads) {
+  return format_to_string(tokens.size(), threads, conll_formatter(tokens, tag_ids, n_tags, tag_names, sep));
+}
+
+void write_spans_jsonl(const std::string& path, const SpanArrays& s, const std::vector<std::string>& labels,
+                       int threads) {
+  write_blocks(path, s.n, threads, spans_formatter(s, labels));
+}
+
+std::string format_spans_jsonl(const SpanArrays& s, const std::vector<std::string>& labels, int threads) {
+  return format_to_string(s.n, threads, spans_formatter(s, labels));
+}
+
+ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, bool at_eof) {
+  ChunkCut cut;
+  const char* p = buf.data();
+  const size_t n = buf.size();
+  size_t pos = 0;
+  if (!conll) {  // one sentence per line
+    while (cut.sentences < max_sentences && pos < n) {
+      const void* nl = std::memchr(p + pos, '\n', n - pos);
+      if (!nl) {
+        if (at_eof) {  // a last line without its line break
+          cut.bytes = n;
+          ++cut.sentences;
+          ++cut.lines;
+        }
+        return cut;
+      }
+      pos = static_cast<size_t>(static_cast<const char*>(nl) - p) + 1;
+      cut.bytes = pos;
+      ++cut.sentences;
+      ++cut.lines;
+    }
+    return cut;
+  }
+  // CoNLL: a sentence is a run of non-blank lines; it ends at the next blank line (or at the end of the input)
+  bool in_sentence = false;
+  int64_t lines = 0;
+  while (pos < n) {
+    size_t end, next;
+    line_bounds(p, n, pos, end, next);
+    if (end == n && !at_eof) break;  // an incomplete line: wait for more input
+    size_t b = pos;
+    while (b < end && is_space(p[b])) ++b;
+    const bool blank = b == end;
+    if (blank && in_sentence) {
+      in_sentence = false;
+      ++cut.sentences;
+    } else if (!blank) {
+      if (!in_sentence && cut.sentences == max_sentences) break;  // the next sentence starts here
+      in_sentence = true;
+    }
+    pos = next;
+    ++lines;
+    if (!in_sentence) {  // a boundary (or blank lines before the first sentence): safe to cut here
+      cut.bytes = pos;
+      cut.lines = lines;
+    }
+  }
+  if (in_sentence && at_eof && pos >= n) {  // the last sentence has no blank line after it
+    ++cut.sentences;
+    cut.bytes = n;
+    cut.lines = lines;
+  }
+  return cut;
 }
 
 }  // namespace xlner

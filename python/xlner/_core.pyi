@@ -324,6 +324,7 @@ def check_alignments(
     path: str,
     src_path: str,
     tgt_path: str,
+    first_sentence: int = 0,
 ) -> None:
     """Check alignments against the sentence lengths of both sides; raises xlner.io.FormatError."""
 
@@ -341,6 +342,34 @@ def write_spans_jsonl(
     threads: int = -1,
 ) -> None:
     """Write projected spans as JSON lines, one object per sentence."""
+
+def format_spans_jsonl(
+    offsets: ArrayLike,
+    start: ArrayLike,
+    end: ArrayLike,
+    label: ArrayLike,
+    entity: ArrayLike,
+    score: ArrayLike,
+    objective: ArrayLike,
+    labels: Sequence[str],
+    *,
+    threads: int = -1,
+) -> bytes:
+    """write_spans_jsonl into bytes (for streaming and compressed outputs)."""
+
+def format_conll(
+    tokens: TokenCorpus,
+    tags: ArrayLike,
+    tag_names: Sequence[str],
+    *,
+    sep: str = "\t",
+    threads: int = -1,
+) -> bytes:
+    """write_conll into bytes (for streaming and compressed outputs)."""
+
+def cut_sentences(buf: bytes | bytearray | memoryview, max_sentences: int, *, conll: bool,
+                  at_eof: bool) -> tuple[int, int, int]:
+    """(bytes, sentences, lines) of the longest prefix holding at most max_sentences whole sentences."""
 
 # ---- word alignment (alignment.cpp) ----------------------------------------------------------------
 

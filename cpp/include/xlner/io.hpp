@@ -135,16 +135,21 @@ Alignments read_talp(const std::string& path, const TalpOptions& opt = TalpOptio
 
 /// Check alignments (CSR: `offsets[n_aln + 1]`, `src`, `tgt`) read from `path` against the sentence lengths
 /// of both sides: n_aln must equal `n` and every index must lie inside its sentence. Throws FormatError
-/// naming the alignment file, the sentence, the pair and the file whose sentence it overruns.
+/// naming the alignment file, the sentence, the pair and the file whose sentence it overruns. `first_sentence`:
+/// index of the first sentence in the whole file (when checking a block of a file streamed in blocks).
 void check_alignments(const std::string& path, const int64_t* offsets, int64_t n_aln, const int32_t* src,
                       const int32_t* tgt, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
-                      const std::string& src_path, const std::string& tgt_path);
+                      const std::string& src_path, const std::string& tgt_path, int64_t first_sentence = 0);
 
 /// Write `tokens` with one tag per token (`tag_names[tag_ids[t]]`) as CoNLL: `token<sep>tag` lines, a
 /// blank line after each sentence. Throws std::invalid_argument when the counts differ or an id has no
 /// name, std::runtime_error when the file cannot be written. Formatting runs on `threads` threads.
 void write_conll(const std::string& path, const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
                  const std::vector<std::string>& tag_names, char sep = '\t', int threads = -1);
+
+/// write_conll into a string instead of a file (for streaming writers and compressed outputs).
+std::string format_conll(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                         const std::vector<std::string>& tag_names, char sep = '\t', int threads = -1);
 
 /// Tag names of the tag-id convention for a label vocabulary: "O", "B-l0", "I-l0", "B-l1", ...
 std::vector<std::string> iob2_tag_names(const std::vector<std::string>& labels);
@@ -166,5 +171,22 @@ struct SpanArrays {
 /// Floats are written in the shortest form that reads back exactly (NaN / Infinity as Python's json does).
 void write_spans_jsonl(const std::string& path, const SpanArrays& spans, const std::vector<std::string>& labels,
                        int threads = -1);
+
+/// write_spans_jsonl into a string instead of a file.
+std::string format_spans_jsonl(const SpanArrays& spans, const std::vector<std::string>& labels, int threads = -1);
+
+/// Where to cut a block of input text so that it holds whole sentences: `bytes` from the start of the block,
+/// holding `sentences` sentences on `lines` lines.
+struct ChunkCut {
+  size_t bytes = 0;
+  int64_t sentences = 0;
+  int64_t lines = 0;
+};
+
+/// The longest prefix of `buf` holding at most `max_sentences` whole sentences. `conll`: sentences are runs of
+/// non-blank lines (blank: whitespace only) as parse_conll reads them, the cut falls after the blank line that
+/// ends the last one; otherwise (one sentence per line, talp) after the line break of the last line. `at_eof`:
+/// `buf` is the rest of the file, so its last line (or CoNLL sentence) counts even without its line break.
+ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, bool at_eof);
 
 }  // namespace xlner

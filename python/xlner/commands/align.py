@@ -66,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(f"wrote {len(out)} alignment lines to {args.output}", file=sys.stderr)
         return 0
+    from xlner.io.atomic import check_outputs  # noqa: PLC0415
+
+    check_outputs({"--output": args.output}, {"--input": args.input})
     src, tgt = read_parallel(args.input)
     links: List[Links]
     if args.aligner == "eflomal":

@@ -24,11 +24,19 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
                    help="heuristic preset (only with --method heuristic; default: thesis)")
-    p.add_argument("--max-len", type=int, default=10, metavar="M", help="longest candidate span (default 10)")
+    p.add_argument("--max-len", type=_positive_int32, default=10, metavar="M",
+                   help="longest candidate span (default 10)")
     p.add_argument("--constraint", default="<=1",
                    help="projections per entity for matching methods: <n, <=n, =n, >=n, >n (default '<=1')")
+    p.add_argument("--time-limit", type=_positive_float, default=None, metavar="SECONDS",
+                   help="exact / ilp: seconds for the HiGHS solves of each block of --chunk-sentences sentences "
+                        "(default: no limit); sentences not solved in time are reported with status 2")
     p.add_argument("--threads", type=int, default=-1, help="worker threads (-1: all cores)")
-    p.add_argument("--out", required=True, metavar="OUT", help="output CoNLL: target tokens with projected labels")
+    p.add_argument("--chunk-sentences", type=_positive_int32, default=None, metavar="N",
+                   help="sentence pairs read, projected and written at a time (default 32768; memory grows with it)")
+    p.add_argument("--out", required=True, metavar="OUT",
+                   help="output CoNLL: target tokens with projected labels (OUT.gz: gzip-compressed; inputs may be "
+                        "gzip too); written to a temporary file and renamed when complete")
     p.add_argument("--spans-out", default=None, metavar="SPANS.jsonl",
                    help="also write the spans, scores and source entity per sentence as JSON lines")
     p.add_argument("--target-format", choices=("auto", "conll", "lines"), default="auto",
@@ -37,31 +45,50 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
+def _positive_int32(text: str) -> int:
+    """argparse type: an integer in [1, 2**31 - 1]."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 1 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {2**31 - 1}, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
-    """Read, build the batch, project, write."""
+    """Read, project and write block by block (bounded memory; outputs renamed into place when complete)."""
     from xlner.datasets import resolve_path
-    from xlner.io import load_projection_corpus, write_projection
-    from xlner.projection import MatchingConfig, project
+    from xlner.projection import MatchingConfig
+    from xlner.streaming import DEFAULT_CHUNK_SENTENCES, project_files
 
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
     t0 = time.perf_counter()
-    matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
-    corpus = load_projection_corpus(resolve_path(args.source), resolve_path(args.target),
-                                    resolve_path(args.alignments), target_format=args.target_format,
-                                    threads=args.threads)
-    kwargs = {}
+    matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint,
+                              time_limit=float("inf") if args.time_limit is None else args.time_limit)
+    heuristic = None
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig
 
-        config = HeuristicConfig.preset(args.preset or "thesis")
-        kwargs["heuristic"] = config
-        if config.drop_punct:  # the punctuation filter looks at the target words
-            kwargs["tgt_tokens"] = corpus.target  # TokenCorpus: punctuation flags computed in C++
-    result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
-    write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
+        heuristic = HeuristicConfig.preset(args.preset or "thesis")
+    stats = project_files(resolve_path(args.source), resolve_path(args.target), resolve_path(args.alignments),
+                          args.out, method=args.method, spans_out=args.spans_out, matching=matching,
+                          heuristic=heuristic, target_format=args.target_format, threads=args.threads,
+                          chunk_sentences=args.chunk_sentences or DEFAULT_CHUNK_SENTENCES,
+                          input_names=("--source", "--target", "--alignments"), output_names=("--out", "--spans-out"))
     if not args.quiet:
-        n_ent = int(corpus.batch.ent_offsets[-1])
-        print(f"xlner project: {len(result)} sentences, {len(result.start)} spans projected from {n_ent} source "
+        print(f"xlner project: {stats.sentences} sentences, {stats.spans} spans projected from {stats.entities} source "
               f"entities ({args.method}) in {time.perf_counter() - t0:.2f} s -> {args.out}", file=sys.stderr)
     return 0

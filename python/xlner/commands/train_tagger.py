@@ -31,9 +31,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Train, save and (with --dev) evaluate; returns the exit status."""
     from xlner.io import read_conll
+    from xlner.io.atomic import check_outputs
     from xlner.models.crf import CRFConfig, CRFTagger
     from xlner.robustness.runner import entity_scores
 
+    check_outputs({"--out": args.out}, {"--train": args.train, "--dev": args.dev})
     train = [s for s in read_conll(args.train) if not s.is_docstart]
     if args.limit:
         train = train[: args.limit]

@@ -47,7 +47,7 @@ def check_same_count(a: TokenCorpus, b: TokenCorpus, *, what: str = "sentences")
 
 
 def build_batch(source: TokenCorpus, target: TokenCorpus, alignments: Alignments, *,
-                threads: int = -1) -> ProjectionBatch:
+                threads: int = -1, first_sentence: int = 0) -> ProjectionBatch:
     """Build the batch of a projection job from the read files.
 
     Arguments:
@@ -55,6 +55,7 @@ def build_batch(source: TokenCorpus, target: TokenCorpus, alignments: Alignments
         target: target sentences (tokens only needed for writing; lengths are used here).
         alignments: links between them, one line per sentence, source index first.
         threads: threads for entity extraction (-1: all cores).
+        first_sentence: index of the first sentence in the whole files (blocks of streamed files; for messages).
 
     Returns:
         A :class:`~xlner.batch.ProjectionBatch` whose label vocabulary is the source's.
@@ -68,7 +69,7 @@ def build_batch(source: TokenCorpus, target: TokenCorpus, alignments: Alignments
         raise ValueError(f"{source.path}: the source needs IOB2 tags (read it with with_tags=True)")
     check_same_count(source, target)
     src_len, tgt_len = source.lengths(), target.lengths()
-    alignments.check(src_len, tgt_len, src_path=source.path, tgt_path=target.path)
+    alignments.check(src_len, tgt_len, src_path=source.path, tgt_path=target.path, first_sentence=first_sentence)
     ents = _core.tags_to_spans(source.offsets, source.tag_ids, threads=threads)
     return ProjectionBatch(src_len, tgt_len, ents["offsets"], ents["start"], ents["end"], ents["label"],
                            alignments.offsets, alignments.src, alignments.tgt, labels=source.labels)
