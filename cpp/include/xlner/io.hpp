@@ -104,7 +104,8 @@ TokenCorpus parse_token_lines(std::string text, const std::string& path, bool ke
 TokenCorpus read_token_lines(const std::string& path, bool keep_tokens = true);
 
 /// True when `head` (the start of a file) looks like CoNLL rather than one sentence per line: its first
-/// non-blank line contains a tab, or it contains a blank line between non-blank lines.
+/// non-blank line contains a tab, or it contains a blank line between non-blank lines, or every line is
+/// `token<spaces>tag` with an IOB2 tag (one space-separated CoNLL sentence).
 bool looks_like_conll(std::string_view head);
 
 /// Read target tokens: CoNLL (tags ignored) or one sentence per line, detected by looks_like_conll on the

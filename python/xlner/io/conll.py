@@ -224,8 +224,9 @@ def load_tokens(path: PathLike, *, format: str = "auto", keep_tokens: bool = Tru
     """Read target sentences without tags: CoNLL (labels ignored) or one sentence of tokens per line.
 
     Arguments:
-        format: ``'auto'`` (CoNLL when the first non-blank line contains a tab or a blank line follows text
-            within the first 64 KiB; else one sentence per line), ``'conll'`` or ``'lines'``.
+        format: ``'auto'`` (CoNLL when, within the first 64 KiB, the first non-blank line contains a tab, a blank
+            line follows text, or every line is ``token tag`` with an IOB2 tag — a single space-separated CoNLL
+            sentence; else one sentence per line), ``'conll'`` or ``'lines'``.
 
     Raises:
         FormatError: as :func:`load_conll`; an empty line in a one-sentence-per-line file is an error.
