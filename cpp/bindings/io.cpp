@@ -202,18 +202,20 @@ Raises:
   m.def(
       "parse_conll",
       [](const py::object& text, const std::string& path, bool with_tags, bool keep_tokens,
-         std::vector<std::string> labels) {
+         std::vector<std::string> labels, bool skip_bom) {
         xlner::ConllOptions opt;
         opt.with_tags = with_tags;
         opt.keep_tokens = keep_tokens;
         opt.labels = std::move(labels);
+        opt.skip_bom = skip_bom;
         std::string s = bytes_or_str(text);
         py::gil_scoped_release release;
         return std::make_shared<TokenCorpus>(xlner::parse_conll(std::move(s), path, opt));
       },
       py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("with_tags") = true,
-      py::arg("keep_tokens") = true, py::arg("labels") = std::vector<std::string>{},
-      "Parse CoNLL text (bytes or str) held in memory; see read_conll.");
+      py::arg("keep_tokens") = true, py::arg("labels") = std::vector<std::string>{}, py::arg("skip_bom") = true,
+      "Parse CoNLL text (bytes or str) held in memory; see read_conll. skip_bom=False keeps a leading byte-order "
+      "mark as text (a block from the middle of a file).");
 
   m.def(
       "read_tokens",
@@ -241,13 +243,13 @@ Returns:
 
   m.def(
       "parse_token_lines",
-      [](const py::object& text, const std::string& path, bool keep_tokens) {
+      [](const py::object& text, const std::string& path, bool keep_tokens, bool skip_bom) {
         std::string s = bytes_or_str(text);
         py::gil_scoped_release release;
-        return std::make_shared<TokenCorpus>(xlner::parse_token_lines(std::move(s), path, keep_tokens));
+        return std::make_shared<TokenCorpus>(xlner::parse_token_lines(std::move(s), path, keep_tokens, skip_bom));
       },
       py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("keep_tokens") = true,
-      "Parse one-sentence-per-line text held in memory.");
+      py::arg("skip_bom") = true, "Parse one-sentence-per-line text held in memory (skip_bom: see parse_conll).");
 
   m.def(
       "looks_like_conll", [](const py::object& head) { return xlner::looks_like_conll(bytes_or_str(head)); },
@@ -360,10 +362,11 @@ Raises:
 
   m.def(
       "parse_talp",
-      [](const py::object& text, const std::string& path, bool one_based, bool allow_possible) {
+      [](const py::object& text, const std::string& path, bool one_based, bool allow_possible, bool skip_bom) {
         xlner::TalpOptions opt;
         opt.one_based = one_based;
         opt.allow_possible = allow_possible;
+        opt.skip_bom = skip_bom;
         const std::string s = bytes_or_str(text);
         xlner::Alignments a;
         {
@@ -373,7 +376,8 @@ Raises:
         return alignments_to_dict(std::move(a));
       },
       py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("one_based") = false,
-      py::arg("allow_possible") = false, "Parse talp text held in memory; see read_talp.");
+      py::arg("allow_possible") = false, py::arg("skip_bom") = true,
+      "Parse talp text held in memory; see read_talp (skip_bom: see parse_conll).");
 
   m.def(
       "check_alignments",

@@ -398,7 +398,7 @@ TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOp
   c.sent_offsets.reserve(estimate / 8);
   int64_t line = 0, sent = 0, ntok = 0;
   bool in_sentence = false;
-  size_t pos = skip_bom(text);
+  size_t pos = opt.skip_bom ? skip_bom(text) : 0;
   const unsigned char* u = reinterpret_cast<const unsigned char*>(p);  // u[n] == 0 (std::string terminator)
   while (pos < n) {
     // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): one scan, no trimming.
@@ -511,7 +511,7 @@ TokenCorpus read_conll(const std::string& path, const ConllOptions& opt) {
   return parse_conll(read_file(path), path, opt);
 }
 
-TokenCorpus parse_token_lines(std::string text, const std::string& path, bool keep_tokens) {
+TokenCorpus parse_token_lines(std::string text, const std::string& path, bool keep_tokens, bool bom) {
   TokenCorpus c;
   c.path = path;
   c.has_tokens = keep_tokens;
@@ -524,7 +524,7 @@ TokenCorpus parse_token_lines(std::string text, const std::string& path, bool ke
     c.tok_len.reserve(n / 6 + 16);
   }
   int64_t sent = 0, ntok = 0;
-  size_t pos = skip_bom(text);
+  size_t pos = bom ? skip_bom(text) : 0;
   while (pos < n) {
     size_t end, next;
     line_bounds(p, n, pos, end, next);
@@ -670,7 +670,7 @@ Alignments parse_talp(std::string_view text, const std::string& path, const Talp
   a.possible.reserve(n / 5 + 16);
   a.offsets.reserve(n / 40 + 16);
   int64_t sent = 0;
-  size_t pos = skip_bom(text);
+  size_t pos = opt.skip_bom ? skip_bom(text) : 0;
   while (pos < n || sent == 0) {
     size_t end, next;
     line_bounds(p, n, pos, end, next);

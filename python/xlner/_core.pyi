@@ -272,13 +272,15 @@ def parse_conll(
     with_tags: bool = True,
     keep_tokens: bool = True,
     labels: Sequence[str] = ...,
+    skip_bom: bool = True,
 ) -> TokenCorpus:
     """Parse CoNLL text held in memory; see read_conll."""
 
 def read_tokens(path: str, *, format: str = "auto", keep_tokens: bool = True) -> TokenCorpus:
     """Read target tokens: format 'auto', 'conll' (tags ignored) or 'lines'."""
 
-def parse_token_lines(text: bytes | str, *, path: str = "<string>", keep_tokens: bool = True) -> TokenCorpus:
+def parse_token_lines(text: bytes | str, *, path: str = "<string>", keep_tokens: bool = True,
+                      skip_bom: bool = True) -> TokenCorpus:
     """Parse one-sentence-per-line text held in memory."""
 
 def looks_like_conll(head: bytes | str) -> bool:
@@ -310,7 +312,8 @@ def read_talp(path: str, *, one_based: bool = False, allow_possible: bool = Fals
     """Read a Pharaoh/talp alignment file (returned 0-based)."""
 
 def parse_talp(
-    text: bytes | str, *, path: str = "<string>", one_based: bool = False, allow_possible: bool = False
+    text: bytes | str, *, path: str = "<string>", one_based: bool = False, allow_possible: bool = False,
+    skip_bom: bool = True,
 ) -> _TalpArrays:
     """Parse talp text held in memory; see read_talp."""
 

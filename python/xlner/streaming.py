@@ -103,22 +103,22 @@ class _Inputs:
             return None
         self.started = True
         src_core = self._parse(first, line0, lambda: _core.parse_conll(
-            text, path=source_path, with_tags=True, keep_tokens=False, labels=self.labels))
+            text, path=source_path, with_tags=True, keep_tokens=False, labels=self.labels, skip_bom=first == 0))
         self.labels = list(src_core.labels)
         ttext, tn, tfirst, tline0 = self.tgt.take(n)
         if self.tgt.conll:
             tgt_core = self._parse(tfirst, tline0, lambda: _core.parse_conll(
-                ttext, path=target_path, with_tags=False, keep_tokens=True))
+                ttext, path=target_path, with_tags=False, keep_tokens=True, skip_bom=tfirst == 0))
         else:
             tgt_core = self._parse(tfirst, tline0, lambda: _core.parse_token_lines(
-                ttext, path=target_path, keep_tokens=True))
+                ttext, path=target_path, keep_tokens=True, skip_bom=tfirst == 0))
         if tn < n:
             raise FormatError(target_path, first + tn, "sentence count",
                               f"{first + tn} sentences, but {source_path} has more (sentence {first + tn} is the "
                               f"first one missing here)")
         atext, an, afirst, aline0 = self.aln.take(n)
         aln = self._parse(afirst, aline0, lambda: Alignments.from_core(
-            _core.parse_talp(atext, path=aln_path), aln_path))
+            _core.parse_talp(atext, path=aln_path, skip_bom=afirst == 0), aln_path))
         if an < n:
             raise FormatError(aln_path, first + an, "line count",
                               f"{first + an} alignment lines, but {source_path} and {target_path} have more "

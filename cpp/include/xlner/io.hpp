@@ -87,6 +87,7 @@ struct ConllOptions {
   bool with_tags = true;    ///< read the last field of each line as an IOB2 tag (error when missing)
   bool keep_tokens = true;  ///< index the tokens (false: lengths and tags only, the buffer is dropped)
   std::vector<std::string> labels;  ///< initial label vocabulary (new labels are appended)
+  bool skip_bom = true;  ///< skip a UTF-8 byte-order mark at the start (false for blocks after a file's first)
 };
 
 /// Parse CoNLL text: one token per line (`token<TAB>...<TAB>tag`, or space separated: first field is the
@@ -99,7 +100,8 @@ TokenCorpus read_conll(const std::string& path, const ConllOptions& opt = ConllO
 
 /// Parse one-sentence-per-line text: whitespace-separated tokens; an empty line is an error (a sentence
 /// without tokens); a missing final newline is accepted.
-TokenCorpus parse_token_lines(std::string text, const std::string& path, bool keep_tokens = true);
+TokenCorpus parse_token_lines(std::string text, const std::string& path, bool keep_tokens = true,
+                              bool skip_bom = true);
 /// Read and parse a one-sentence-per-line file.
 TokenCorpus read_token_lines(const std::string& path, bool keep_tokens = true);
 
@@ -125,6 +127,7 @@ struct Alignments {
 struct TalpOptions {
   bool one_based = false;       ///< indices in the file start at 1 (gold files); converted to 0-based
   bool allow_possible = false;  ///< accept `ipj` possible links (gold files)
+  bool skip_bom = true;         ///< skip a UTF-8 byte-order mark at the start (false for later blocks of a file)
 };
 
 /// Parse talp text: one line per sentence of whitespace-separated `i-j` pairs (an empty line is a sentence
