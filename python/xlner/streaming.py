@@ -62,7 +62,10 @@ class _Inputs:
         if target_format not in ("auto", "conll", "lines"):
             raise ValueError(f"target_format must be 'auto', 'conll' or 'lines', got {target_format!r}")
         self._stack = contextlib.ExitStack()
+        self._pool: Optional[ThreadPoolExecutor] = None
         with self._stack as stack:
+            if threads != 1:
+                self._pool = stack.enter_context(ThreadPoolExecutor(max_workers=3))
             self.src = stack.enter_context(SentenceStream(source, conll=True))
             self.tgt = stack.enter_context(SentenceStream(target, conll=target_format == "conll"))
             if target_format == "auto":
@@ -102,27 +105,39 @@ class _Inputs:
                                       f"first one missing here)")
             return None
         self.started = True
-        src_core = self._parse(first, line0, lambda: _core.parse_conll(
-            text, path=source_path, with_tags=True, keep_tokens=False, labels=self.labels, skip_bom=first == 0))
-        self.labels = list(src_core.labels)
+        # cut the three blocks (cheap), then parse them, concurrently unless threads == 1 (the parsers release
+        # the GIL); errors are reported in file order, count mismatches after parse errors
         ttext, tn, tfirst, tline0 = self.tgt.take(n)
-        if self.tgt.conll:
-            tgt_core = self._parse(tfirst, tline0, lambda: _core.parse_conll(
-                ttext, path=target_path, with_tags=False, keep_tokens=True, skip_bom=tfirst == 0))
+        atext, an, afirst, aline0 = self.aln.take(n)
+        labels = self.labels
+
+        def parse_target() -> Any:
+            if self.tgt.conll:
+                return _core.parse_conll(ttext, path=target_path, with_tags=False, keep_tokens=True,
+                                         skip_bom=tfirst == 0)
+            return _core.parse_token_lines(ttext, path=target_path, keep_tokens=True, skip_bom=tfirst == 0)
+
+        jobs: List[Tuple[int, int, Callable[[], Any]]] = [
+            (first, line0, lambda: _core.parse_conll(text, path=source_path, with_tags=True, keep_tokens=False,
+                                                     labels=labels, skip_bom=first == 0)),
+            (tfirst, tline0, parse_target),
+            (afirst, aline0, lambda: _core.parse_talp(atext, path=aln_path, skip_bom=afirst == 0))]
+        if self._pool is None:
+            parsed = [self._parse(f, ln, job) for f, ln, job in jobs]
         else:
-            tgt_core = self._parse(tfirst, tline0, lambda: _core.parse_token_lines(
-                ttext, path=target_path, keep_tokens=True, skip_bom=tfirst == 0))
+            futures = [self._pool.submit(self._parse, f, ln, job) for f, ln, job in jobs]
+            parsed = [fut.result() for fut in futures]
+        src_core, tgt_core, aln_dict = parsed
+        self.labels = list(src_core.labels)
         if tn < n:
             raise FormatError(target_path, first + tn, "sentence count",
                               f"{first + tn} sentences, but {source_path} has more (sentence {first + tn} is the "
                               f"first one missing here)")
-        atext, an, afirst, aline0 = self.aln.take(n)
-        aln = self._parse(afirst, aline0, lambda: Alignments.from_core(
-            _core.parse_talp(atext, path=aln_path, skip_bom=afirst == 0), aln_path))
         if an < n:
             raise FormatError(aln_path, first + an, "line count",
                               f"{first + an} alignment lines, but {source_path} and {target_path} have more "
                               f"sentences (sentence {first + an} is the first one missing here)")
+        aln = Alignments.from_core(aln_dict, aln_path)
         source, target = TokenCorpus(src_core), TokenCorpus(tgt_core)
         batch = build_batch(source, target, aln, threads=self.threads, first_sentence=first)
         return _Chunk(target, batch, first)
