@@ -12,7 +12,7 @@ cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG
   -DXLNER_SANITIZE=ON -DXLNER_BUILD_PYTHON=ON -DXLNER_BUILD_TESTS=OFF \
   -DPython_EXECUTABLE="$(command -v "$PY")" -Dpybind11_DIR="$("$PY" -m pybind11 --cmakedir)" >/dev/null
 cmake --build "$BUILD" --target _core
-PKG="$BUILD/pkg"
+PKG="$PWD/$BUILD/pkg"
 rm -rf "$PKG" && mkdir -p "$PKG"
 cp -r python/xlner "$PKG/"
 find "$PKG/xlner" -name '_core*.so' -delete

@@ -284,7 +284,7 @@ Returns:
               if (g == "O") {
                 id = 0;
               } else if (g.size() >= 3 && g[1] == '-' && (g[0] == 'B' || g[0] == 'I') &&
-                         g.find_first_of(" \t\n\r") == std::string::npos) {
+                         xlner::valid_label(std::string_view(g).substr(2))) {
                 const std::string name = g.substr(2);
                 size_t l = 0;
                 while (l < c->labels.size() && c->labels[l] != name) ++l;
@@ -293,7 +293,7 @@ Returns:
               }
               if (id < 0)
                 throw std::invalid_argument(xlner::where(static_cast<int64_t>(i), "tags") + "token " +
-                                            std::to_string(k) + ": '" + g + "' is not an IOB2 tag (O, B-X or I-X)");
+                                            std::to_string(k) + ": '" + g + "' is not an IOB2 tag (O, B-X or I-X; X without spaces, control characters or a leading '-')");
               c->tags.push_back(id);
             }
           }
