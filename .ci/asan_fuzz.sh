@@ -17,12 +17,13 @@ rm -rf "$PKG" && mkdir -p "$PKG"
 cp -r python/xlner "$PKG/"
 find "$PKG/xlner" -name '_core*.so' -delete
 cp "$BUILD"/_core*.so "$PKG/xlner/"
-LIBASAN=$(${CXX:-g++} -print-file-name=libasan.so)
+# libstdc++ is preloaded too: the interpreter does not link it, and ASan's __cxa_throw interceptor must find it
+PRELOAD="$(${CXX:-g++} -print-file-name=libasan.so) $(${CXX:-g++} -print-file-name=libstdc++.so)"
 export ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:detect_odr_violation=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export XLNER_FUZZ_SHORT=${XLNER_FUZZ_SHORT:-60}
 # the sanitized package tree first on the path; an editable install's import hook is taken out of the way
-LD_PRELOAD="$LIBASAN" PYTHONPATH="$PKG" "$PY" -c "
+LD_PRELOAD="$PRELOAD" PYTHONPATH="$PKG" "$PY" -c "
 import sys
 sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in type(f).__module__]
 import xlner._core as c
