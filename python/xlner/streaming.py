@@ -182,8 +182,8 @@ def project_files(source: PathLike, target: PathLike, alignments: PathLike, out:
     if method == "heuristic":
         from xlner.heuristic import HeuristicConfig  # noqa: PLC0415
 
-        config = HeuristicConfig.preset(heuristic) if isinstance(heuristic, str) or heuristic is None \
-            else heuristic
+        config = heuristic if heuristic is not None and not isinstance(heuristic, str) \
+            else HeuristicConfig.preset(heuristic or "thesis")
         kwargs["heuristic"] = config
         needs_tokens = bool(config.drop_punct)
     else:
@@ -210,7 +210,7 @@ def project_files(source: PathLike, target: PathLike, alignments: PathLike, out:
         with contextlib.ExitStack() as stack:
             streams = stack.enter_context(_Inputs(paths[0], paths[1], paths[2], target_format, chunk_sentences,
                                                   threads))
-            outs = [None if t is None else stack.enter_context(open_output(t, gz=os.fspath(f).endswith(".gz")))
+            outs = [None if t is None else stack.enter_context(open_output(t, gz=str(f).endswith(".gz")))
                     for t, f in zip(tmps, finals)]
 
             def write(data: Tuple[bytes, Optional[bytes], ProjectionResult]) -> None:

@@ -92,26 +92,31 @@ def test_every_method_on_random_batches(examples):
     check()
 
 
+def _arr(values, dtype) -> np.ndarray:
+    return np.array(values, dtype=dtype)
+
+
 @pytest.mark.parametrize("examples", EXAMPLES)
 def test_invalid_batches_raise_value_or_index_errors(examples):
     ints = st.integers(-3, 12)
 
     @fuzz_settings(examples)
-    @given(st.lists(ints, min_size=0, max_size=3), st.lists(ints, min_size=0, max_size=3),
-           st.lists(st.tuples(ints, ints), max_size=4), st.lists(st.tuples(ints, ints), max_size=4))
-    def check(src_len, tgt_len, ents, links):
-        n = len(src_len)
+    @given(st.lists(ints, max_size=3), st.lists(ints, max_size=3), st.lists(st.integers(-1, 5), max_size=4),
+           st.lists(st.tuples(ints, ints), max_size=4), st.lists(st.integers(-1, 5), max_size=4),
+           st.lists(st.tuples(ints, ints), max_size=4))
+    def check(src_len, tgt_len, ent_off, ents, aln_off, links):
         try:
-            batch = ProjectionBatch(np.array(src_len, np.int32), np.array(tgt_len, np.int32),
-                                    np.array([0] * n + [len(ents)], np.int64)[: n + 1] if n else np.array([0], np.int64),
-                                    np.array([a for a, _ in ents], np.int32), np.array([b for _, b in ents], np.int32),
-                                    np.zeros(len(ents), np.int32),
-                                    np.array([0] * n + [len(links)], np.int64)[: n + 1] if n else np.array([0], np.int64),
-                                    np.array([a for a, _ in links], np.int32), np.array([b for _, b in links], np.int32),
-                                    labels=["X"])
-            project(batch, "greedy", threads=1)
+            batch = ProjectionBatch(_arr(src_len, np.int32), _arr(tgt_len, np.int32), _arr(ent_off, np.int64),
+                                    _arr([a for a, _ in ents], np.int32), _arr([b for _, b in ents], np.int32),
+                                    _arr([0] * len(ents), np.int32), _arr(aln_off, np.int64),
+                                    _arr([a for a, _ in links], np.int32), _arr([b for _, b in links], np.int32),
+                                    labels=LabelVocab(["X"]))
         except (ValueError, IndexError):
-            pass
+            return
+        for method in ("greedy", "exact", "heuristic"):
+            kw = {"heuristic": "thesis"} if method == "heuristic" else {}
+            res = project(batch, method, threads=1, **kw)
+            assert len(res) == len(src_len)
 
     check()
 

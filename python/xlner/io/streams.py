@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
-from typing import BinaryIO, Optional, Tuple, Union
+from typing import IO, BinaryIO, Optional, Tuple, Union, cast
 
 from xlner import _core
 from xlner.io.errors import FormatError
@@ -27,7 +27,7 @@ class _ClosingGzip(gzip.GzipFile):
             super().close()
         finally:
             if raw is not None:
-                raw.close()
+                cast(IO[bytes], raw).close()
 
 
 def open_input(path: PathLike) -> BinaryIO:
@@ -141,7 +141,8 @@ class SentenceStream:
         while got < n:
             nbytes, nsent, nlines = _core.cut_sentences(self._buf, n - got, conll=self.conll, at_eof=self._eof)
             if nbytes:
-                parts.append(bytes(self._buf[:nbytes]))
+                with memoryview(self._buf) as view:  # one copy
+                    parts.append(bytes(view[:nbytes]))
                 del self._buf[:nbytes]
                 got += nsent
                 self.sentences += nsent
