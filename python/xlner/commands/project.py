@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Callable
 
 METHODS = ("heuristic", "greedy", "exact", "ilp")
 
@@ -45,26 +46,24 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
-def _positive_int32(text: str) -> int:
-    """argparse type: an integer in [1, 2**31 - 1]."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if not 1 <= value <= 2**31 - 1:
-        raise argparse.ArgumentTypeError(f"must be between 1 and {2**31 - 1}, got {value}")
-    return value
+def _positive(kind: Callable[[str], float], upper: float) -> Callable[[str], float]:
+    """argparse type: a number of type ``kind`` (int or float) with 0 < value <= upper (NaN refused)."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got "
+                                             f"{text!r}") from None
+        if not 0 < value <= upper:
+            bound = str(int(upper)) if kind is int else f"{upper:g}"
+            raise argparse.ArgumentTypeError(f"must be > 0 and <= {bound}, got {text}")
+        return value
+
+    return parse
 
 
-def _positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (value > 0 and value != float("inf")):
-        raise argparse.ArgumentTypeError(f"must be a positive finite number, got {text}")
-    return value
+_positive_int32 = _positive(int, 2**31 - 1)
+_positive_float = _positive(float, 1e300)
 
 
 def run(args: argparse.Namespace) -> int:
