@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, IO, Iterable, Iterator, List, Optional, Sequence, Union
 
+from xlner.io.atomic import atomic_open
 from xlner.io.conll import Sentence
 from xlner.pipelines.config import PipelineConfig
 from xlner.pipelines.stages import PipelineSummary, Precomputed, StageFile, chunked, iter_sentences, progress_bar
@@ -125,7 +126,8 @@ class Run:
                 fh.close()
         path = self.out / "summary.json"
         self.summary.outputs["summary.json"] = str(path)
-        path.write_text(json.dumps(self.summary.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        with atomic_open(path, "w") as fh:
+            fh.write(json.dumps(self.summary.to_dict(), ensure_ascii=False, indent=1))
         return self.summary
 
     def abort(self) -> None:
