@@ -43,3 +43,32 @@ def test_long_diagonal_pair_projects_in_linear_memory(method):
     # the diagonal alignment maps every entity onto itself
     assert out["exact"] and out["spans"] == len(range(0, 50000 - 2, 10))
     assert out["kib"] < 100 * 1024, f"{method}: peak grew by {out['kib'] / 1024:.0f} MB"
+
+
+WIDE = r"""
+import json, resource, sys
+import numpy as np
+from xlner import ProjectionBatch, project
+from xlner.batch import LabelVocab
+
+n, method = 2**28, sys.argv[1]
+# a 2^28-token source and a 9-token target: two entities, four links
+batch = ProjectionBatch(np.array([n], np.int32), np.array([9], np.int32), np.array([0, 2], np.int64),
+                        np.array([0, n - 5], np.int32), np.array([2, n - 3], np.int32), np.zeros(2, np.int32),
+                        np.array([0, 4], np.int64), np.array([0, 1, n - 5, n - 4], np.int32),
+                        np.array([0, 1, 5, 6], np.int32), labels=LabelVocab(["X"]))
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+res = project(batch, method, threads=1, **({"heuristic": "thesis"} if method == "heuristic" else {}))
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"kib": after - before, "spans": [list(s[:2]) for s in res.spans(0)]}))
+"""
+
+
+@pytest.mark.parametrize("method", ["greedy", "exact", "heuristic"])
+def test_memory_does_not_grow_with_the_declared_source_length(method):
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(WIDE), method], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["spans"] == [[0, 2], [5, 7]]
+    assert out["kib"] < 50 * 1024, f"{method}: peak grew by {out['kib'] / 1024:.0f} MB"

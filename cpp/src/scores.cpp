@@ -8,36 +8,27 @@ namespace xlner {
 void alignment_scores(const SentenceView& s, CandidateMode mode, int32_t max_len, ScoreScratch& sc,
                       std::vector<ScoreEntry>& out) {
   if (max_len < 1) throw std::invalid_argument("max_len must be >= 1");
-  const int32_t sl = s.src_len, tl = s.tgt_len;
+  const int32_t tl = s.tgt_len;
   if (s.n_ent == 0 || tl == 0) return;
-  // Links bucketed by source word (counting sort), each bucket sorted and deduplicated.
-  sc.src_off.assign(static_cast<size_t>(sl) + 2, 0);
-  for (int64_t k = 0; k < s.n_aln; ++k) ++sc.src_off[static_cast<size_t>(s.aln_src[k]) + 2];
-  for (int32_t i = 0; i < sl; ++i) sc.src_off[static_cast<size_t>(i) + 2] += sc.src_off[static_cast<size_t>(i) + 1];
-  sc.src_tgt.resize(static_cast<size_t>(s.n_aln));
+  // Links sorted by source word, then target word, duplicates removed: key = source << 32 | target. Memory
+  // is linear in the links alone (not in the declared sentence lengths).
+  sc.links.resize(static_cast<size_t>(s.n_aln));
   for (int64_t k = 0; k < s.n_aln; ++k)
-    sc.src_tgt[static_cast<size_t>(sc.src_off[static_cast<size_t>(s.aln_src[k]) + 1]++)] = s.aln_tgt[k];
-  // now src_off[i] .. src_off[i + 1] is source word i's bucket; sort and deduplicate in place
-  {
-    int64_t w = 0;
-    for (int32_t i = 0; i < sl; ++i) {
-      const int64_t b = sc.src_off[static_cast<size_t>(i)], e = sc.src_off[static_cast<size_t>(i) + 1];
-      int32_t* p = sc.src_tgt.data();
-      std::sort(p + b, p + e);
-      sc.src_off[static_cast<size_t>(i)] = w;
-      for (int64_t k = b; k < e; ++k)
-        if (k == b || p[k] != p[k - 1]) p[w++] = p[k];
-    }
-    sc.src_off[static_cast<size_t>(sl)] = w;
-  }
+    sc.links[static_cast<size_t>(k)] =
+        (static_cast<uint64_t>(static_cast<uint32_t>(s.aln_src[k])) << 32) | static_cast<uint32_t>(s.aln_tgt[k]);
+  std::sort(sc.links.begin(), sc.links.end());
+  sc.links.erase(std::unique(sc.links.begin(), sc.links.end()), sc.links.end());
+  const auto key_of_source = [](int32_t i) { return static_cast<uint64_t>(static_cast<uint32_t>(i)) << 32; };
   for (int32_t e = 0; e < s.n_ent; ++e) {
     const Span es = s.entity(e);
     const double elen = es.length();
     // target words linked to the entity, with the number of its words linked to each
     sc.gathered.clear();
-    for (int32_t i = std::max(es.start, 0); i < std::min(es.end, sl); ++i)
-      sc.gathered.insert(sc.gathered.end(), sc.src_tgt.begin() + sc.src_off[static_cast<size_t>(i)],
-                         sc.src_tgt.begin() + sc.src_off[static_cast<size_t>(i) + 1]);
+    if (es.start < es.end && es.end > 0) {
+      const auto lo = std::lower_bound(sc.links.begin(), sc.links.end(), key_of_source(std::max(es.start, 0)));
+      const auto hi = std::lower_bound(lo, sc.links.end(), key_of_source(es.end));
+      for (auto it = lo; it != hi; ++it) sc.gathered.push_back(static_cast<int32_t>(*it & 0xffffffffu));
+    }
     if (sc.gathered.empty()) continue;
     std::sort(sc.gathered.begin(), sc.gathered.end());
     sc.aligned.clear();
