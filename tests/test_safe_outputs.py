@@ -176,3 +176,23 @@ def test_align_output_equal_to_its_input_is_refused(tmp_path, capsys):
     assert main(["align", "--input", str(pairs), "-o", str(pairs), "--aligner", "lexical"]) == 1
     assert "same file as the input --input" in capsys.readouterr().err
     assert pairs.read_text(encoding="utf-8") == "a b ||| x y\n"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+def test_write_projection_commits_both_files_or_neither(tmp_path):
+    from xlner.io import load_projection_corpus, write_projection
+    from xlner.projection import project
+
+    paths = _job(tmp_path)
+    corpus = load_projection_corpus(paths["src"], paths["tgt"], paths["aln"], threads=1)
+    res = project(corpus.batch, "greedy", threads=1)
+    out = tmp_path / "api.conll"
+    out.write_text("OLD", encoding="utf-8")
+    with pytest.raises(OSError, match="No space left"):
+        write_projection(out, corpus.target, res, spans_out="/dev/full", threads=2)
+    assert out.read_text(encoding="utf-8") == "OLD" and _leftovers(tmp_path) == []
+    with pytest.raises(ValueError, match="same file"):
+        write_projection(paths["tgt"], corpus.target, res)
+    write_projection(out, corpus.target, res, spans_out=tmp_path / "api.jsonl.gz", threads=2)
+    assert out.read_text(encoding="utf-8").startswith("John\tB-PER\n")
+    assert (tmp_path / "api.jsonl.gz").read_bytes()[:2] == b"\x1f\x8b"
