@@ -83,3 +83,10 @@ def test_one_sentence_space_separated_conll_target_is_read_as_conll(tmp_path):
     # one sentence per line stays one sentence per line
     assert not _core.looks_like_conll(b"Japan gewinnt\nHeute nicht\n")
     assert not _core.looks_like_conll(b"Japan gewinnt heute\n")
+
+
+@pytest.mark.skipif(not __import__("os").path.exists("/dev/zero"), reason="no /dev/zero")
+def test_dev_zero_through_the_in_memory_readers_is_a_format_error():
+    for read in (load_conll, load_talp, lambda p: load_tokens(p, format="lines")):
+        with pytest.raises(FormatError, match="NUL byte at byte offset 0"):
+            read("/dev/zero")
