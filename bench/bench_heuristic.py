@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
 from seqeval.metrics.sequence_labeling import get_entities
@@ -100,7 +101,22 @@ def best_of(fn, repeats: int) -> Tuple[float, float]:
     return best_wall, best_cpu
 
 
-def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int) -> None:
+def elp_inputs(base: ProjectionBatch, toks: List[List[str]], m: int) -> list:
+    """The arguments of Easy-Label-Projection's ``sentence_projection`` for the first ``m`` pairs of ``base``:
+    source words (placeholders: only their count is read), entity types, entity word ids, target words and the
+    alignment dict {source word: [target words]} (what its dataset loader builds)."""
+    out = []
+    for i in range(m):
+        ents = base.entities(i)
+        links: dict = {}
+        for a, b in base.links(i):
+            links.setdefault(a, []).append(b)
+        out.append((["w"] * int(base.src_len[i]), [base.labels.names[lab] for _, _, lab in ents],
+                    [list(range(a, b)) for a, b, _ in ents], toks[i], links))
+    return out
+
+
+def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int, elp_dir: Optional[str] = None) -> None:
     from xlner import _core
 
     vocab = LabelVocab()
@@ -155,6 +171,20 @@ def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int) -> 
         t_ref, c_ref = best_of(run_ref, 1)
         ref_core = m / c_ref
         rows = [("Python reference, 1 thread", m, t_ref, c_ref)]
+        if elp_dir is not None and preset == "elp":
+            # Easy-Label-Projection's own sentence_projection (Apache-2.0), imported from a checkout outside
+            # this repository, on the same sentences (remove_puncs=True, fill_gap_size=1: its defaults)
+            sys.path.insert(0, elp_dir)
+            from projection.annotation_proyection import sentence_projection  # type: ignore[import-not-found]
+
+            args = elp_inputs(base, toks, m)
+
+            def run_elp() -> None:
+                for a in args:
+                    sentence_projection(*a)
+
+            t_elp, c_elp = best_of(run_elp, 1)
+            rows.append(("Easy-Label-Projection's code", m, t_elp, c_elp))
         for threads in (1, -1):
             t, c = best_of(lambda: _core.project_heuristic(big.core, threads=threads, **kw), repeats)
             rows.append((f"C++, {'1 thread' if threads == 1 else f'all ({hw}) threads'}", n, t, c))
@@ -163,6 +193,11 @@ def throughput(data: Path, min_pairs: int, ref_sentences: int, repeats: int) -> 
         for name, cnt, t, c in rows:
             print(f"{preset:<8}{name:<30}{cnt:>11,}{t:>8.3f}{cnt / t:>14,.0f}{c:>8.3f}{cnt / c:>17,.0f}"
                   f"{(cnt / c) / ref_core:>10.1f}x")
+        per_core = {name: cnt / c for name, cnt, _, c in rows}
+        elp_name = "Easy-Label-Projection's code"
+        if elp_name in per_core:
+            print(f"{preset:<8}C++ (1 thread) per core / {elp_name} per core: "
+                  f"{per_core['C++, 1 thread'] / per_core[elp_name]:.1f}x")
     print("\nTarget: >= 1,500,000 sentences/s per core for the C++ heuristic (ratio column: per-core rates).")
 
 
@@ -173,11 +208,14 @@ def main() -> None:
     ap.add_argument("--ref-sentences", type=int, default=30_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--skip-parity", action="store_true")
+    ap.add_argument("--elp", default=None, metavar="DIR",
+                    help="a checkout of github.com/ikergarcia1996/Easy-Label-Projection (outside this repository): "
+                         "also time its own sentence_projection on the reference sentences")
     args = ap.parse_args()
     data = shared_data_dir(args.data)
     if not args.skip_parity:
         parity(data)
-    throughput(data, args.min_pairs, args.ref_sentences, args.repeats)
+    throughput(data, args.min_pairs, args.ref_sentences, args.repeats, args.elp)
 
 
 if __name__ == "__main__":

@@ -25,4 +25,4 @@ def test_stub_names_the_new_boundary_types():
     text = (REPO / "python" / "xlner" / "_core.pyi").read_text(encoding="utf-8")
     for name in ("class Constraint", "class ConstraintOp", "class Status", "def from_lists"):
         assert name in text
-    assert "def parse_token_lines" not in text  # unused binding removed; looks_like_conll serves detect_format
+    assert "def looks_like_conll" in text and "def parse_token_lines" in text  # format detection, streaming

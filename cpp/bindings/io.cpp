@@ -43,6 +43,32 @@ int64_t check_sentence(const TokenCorpus& c, int64_t i) {
   return i;
 }
 
+/// The span arrays of the JSON-lines writers, checked for shape.
+xlner::SpanArrays span_arrays(const carray<int64_t>& offsets, const carray<int32_t>& start, const carray<int32_t>& end,
+                              const carray<int32_t>& label, const carray<int32_t>& entity, const carray<double>& score,
+                              const carray<double>& objective) {
+  check_1d(objective, -1, "objective");
+  const py::ssize_t n = objective.shape(0);
+  check_1d(offsets, n + 1, "offsets");
+  check_1d(start, -1, "start");
+  const py::ssize_t k = start.shape(0);
+  check_1d(end, k, "end");
+  check_1d(label, k, "label");
+  check_1d(entity, k, "entity");
+  check_1d(score, k, "score");
+  xlner::check_offsets(offsets.data(), n, k, "offsets");
+  xlner::SpanArrays s;
+  s.n = n;
+  s.offsets = offsets.data();
+  s.start = start.data();
+  s.end = end.data();
+  s.label = label.data();
+  s.entity = entity.data();
+  s.score = score.data();
+  s.objective = objective.data();
+  return s;
+}
+
 void require_tokens(const TokenCorpus& c) {
   if (!c.has_tokens) throw std::invalid_argument(c.path + ": read with keep_tokens=False, tokens are not available");
 }
@@ -168,18 +194,20 @@ Raises:
   m.def(
       "parse_conll",
       [](const py::object& text, const std::string& path, bool with_tags, bool keep_tokens,
-         std::vector<std::string> labels) {
+         std::vector<std::string> labels, bool skip_bom) {
         xlner::ConllOptions opt;
         opt.with_tags = with_tags;
         opt.keep_tokens = keep_tokens;
         opt.labels = std::move(labels);
+        opt.skip_bom = skip_bom;
         std::string s = bytes_or_str(text);
         py::gil_scoped_release release;
         return std::make_shared<TokenCorpus>(xlner::parse_conll(std::move(s), path, opt));
       },
       py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("with_tags") = true,
-      py::arg("keep_tokens") = true, py::arg("labels") = std::vector<std::string>{},
-      "Parse CoNLL text (bytes or str) held in memory; see read_conll.");
+      py::arg("keep_tokens") = true, py::arg("labels") = std::vector<std::string>{}, py::arg("skip_bom") = true,
+      "Parse CoNLL text (bytes or str) held in memory; see read_conll. skip_bom=False keeps a leading byte-order "
+      "mark as text (a block from the middle of a file).");
 
   m.def(
       "read_tokens",
@@ -204,6 +232,16 @@ Arguments:
 Returns:
     TokenCorpus without tags.
 )doc");
+
+  m.def(
+      "parse_token_lines",
+      [](const py::object& text, const std::string& path, bool keep_tokens, bool skip_bom) {
+        std::string s = bytes_or_str(text);
+        py::gil_scoped_release release;
+        return std::make_shared<TokenCorpus>(xlner::parse_token_lines(std::move(s), path, keep_tokens, skip_bom));
+      },
+      py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("keep_tokens") = true,
+      py::arg("skip_bom") = true, "Parse one-sentence-per-line text held in memory (skip_bom: see parse_conll).");
 
   m.def(
       "looks_like_conll", [](const py::object& head) { return xlner::looks_like_conll(bytes_or_str(head)); },
@@ -280,10 +318,11 @@ Raises:
 
   m.def(
       "parse_talp",
-      [](const py::object& text, const std::string& path, bool one_based, bool allow_possible) {
+      [](const py::object& text, const std::string& path, bool one_based, bool allow_possible, bool skip_bom) {
         xlner::TalpOptions opt;
         opt.one_based = one_based;
         opt.allow_possible = allow_possible;
+        opt.skip_bom = skip_bom;
         const std::string s = bytes_or_str(text);
         xlner::Alignments a;
         {
@@ -293,13 +332,14 @@ Raises:
         return alignments_to_dict(std::move(a));
       },
       py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("one_based") = false,
-      py::arg("allow_possible") = false, "Parse talp text held in memory; see read_talp.");
+      py::arg("allow_possible") = false, py::arg("skip_bom") = true,
+      "Parse talp text held in memory; see read_talp (skip_bom: see parse_conll).");
 
   m.def(
       "check_alignments",
       [](const IntArray& offsets_arg, const IntArray& src_arg, const IntArray& tgt_arg,
          const IntArray& src_len_arg, const IntArray& tgt_len_arg, const std::string& path,
-         const std::string& src_path, const std::string& tgt_path) {
+         const std::string& src_path, const std::string& tgt_path, int64_t first_sentence) {
         const auto tgt_len = tgt_len_arg.get<int32_t>("tgt_len");
         const auto src_len = src_len_arg.get<int32_t>("src_len");
         const auto tgt = tgt_arg.get<int32_t>("tgt");
@@ -316,12 +356,12 @@ Raises:
         xlner::check_offsets(off, n_aln, src.shape(0), "offsets");
         py::gil_scoped_release release;
         xlner::check_alignments(path, off, n_aln, src.data(), tgt.data(), src_len.data(), tgt_len.data(),
-                                src_len.shape(0), src_path, tgt_path);
+                                src_len.shape(0), src_path, tgt_path, first_sentence);
       },
       py::arg("offsets"), py::arg("src"), py::arg("tgt"), py::arg("src_len"), py::arg("tgt_len"), py::kw_only(),
-      py::arg("path"), py::arg("src_path"), py::arg("tgt_path"), R"doc(
+      py::arg("path"), py::arg("src_path"), py::arg("tgt_path"), py::arg("first_sentence") = 0, R"doc(
 Check alignments against the sentence lengths of both sides: same number of sentences, every index inside
-its sentence.
+its sentence. first_sentence: index of the first sentence in the whole file (blocks of a streamed file).
 
 Raises:
     xlner.io.FormatError naming the alignment file, sentence, pair and the file it overruns.
@@ -338,25 +378,7 @@ Raises:
         const auto end = end_arg.get<int32_t>("end");
         const auto start = start_arg.get<int32_t>("start");
         const auto offsets = offsets_arg.get<int64_t>("offsets");
-        check_1d(objective, -1, "objective");
-        const py::ssize_t n = objective.shape(0);
-        check_1d(offsets, n + 1, "offsets");
-        check_1d(start, -1, "start");
-        const py::ssize_t k = start.shape(0);
-        check_1d(end, k, "end");
-        check_1d(label, k, "label");
-        check_1d(entity, k, "entity");
-        check_1d(score, k, "score");
-        xlner::check_offsets(offsets.data(), n, k, "offsets");
-        xlner::SpanArrays s;
-        s.n = n;
-        s.offsets = offsets.data();
-        s.start = start.data();
-        s.end = end.data();
-        s.label = label.data();
-        s.entity = entity.data();
-        s.score = score.data();
-        s.objective = objective.data();
+        const xlner::SpanArrays s = span_arrays(offsets, start, end, label, entity, score, objective);
         py::gil_scoped_release release;
         xlner::write_spans_jsonl(path, s, labels, threads);
       },
@@ -368,6 +390,69 @@ Write projected spans as JSON lines, one object per sentence:
 Arguments:
     offsets: int64[N+1] CSR offsets; start, end, label, entity: int32[K]; score: float64[K];
     objective: float64[N]; labels: label names of the label ids.
+)doc");
+
+  m.def(
+      "format_spans_jsonl",
+      [](const IntArray& offsets_arg, const IntArray& start_arg, const IntArray& end_arg, const IntArray& label_arg,
+         const IntArray& entity_arg, const carray<double>& score, const carray<double>& objective,
+         const std::vector<std::string>& labels, int threads) {
+        const auto entity = entity_arg.get<int32_t>("entity");
+        const auto label = label_arg.get<int32_t>("label");
+        const auto end = end_arg.get<int32_t>("end");
+        const auto start = start_arg.get<int32_t>("start");
+        const auto offsets = offsets_arg.get<int64_t>("offsets");
+        const xlner::SpanArrays s = span_arrays(offsets, start, end, label, entity, score, objective);
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          out = xlner::format_spans_jsonl(s, labels, threads);
+        }
+        return py::bytes(out);
+      },
+      py::arg("offsets"), py::arg("start"), py::arg("end"), py::arg("label"), py::arg("entity"), py::arg("score"),
+      py::arg("objective"), py::arg("labels"), py::kw_only(), py::arg("threads") = -1,
+      "write_spans_jsonl into bytes (for streaming and compressed outputs).");
+
+  m.def(
+      "format_conll",
+      [](const TokenCorpus& tokens, const IntArray& tags_arg, const std::vector<std::string>& tag_names,
+         const std::string& sep, int threads) {
+        const auto tags = tags_arg.get<int32_t>("tags");
+        check_1d(tags, -1, "tags");
+        if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          out = xlner::format_conll(tokens, tags.data(), tags.shape(0), tag_names, sep[0], threads);
+        }
+        return py::bytes(out);
+      },
+      py::arg("tokens"), py::arg("tags"), py::arg("tag_names"), py::kw_only(), py::arg("sep") = "\t",
+      py::arg("threads") = -1, "write_conll into bytes (for streaming and compressed outputs).");
+
+  m.def(
+      "cut_sentences",
+      [](const py::buffer& buf, int64_t max_sentences, bool conll, bool at_eof) {
+        const py::buffer_info info = buf.request();
+        if (info.ndim != 1 || info.itemsize != 1) throw std::invalid_argument("cut_sentences: expected bytes");
+        if (max_sentences < 0) throw std::invalid_argument("max_sentences must be >= 0");
+        const std::string_view view(static_cast<const char*>(info.ptr), static_cast<size_t>(info.size));
+        xlner::ChunkCut c;
+        {
+          py::gil_scoped_release release;
+          c = xlner::cut_sentences(view, max_sentences, conll, at_eof);
+        }
+        return py::make_tuple(c.bytes, c.sentences, c.lines);
+      },
+      py::arg("buf"), py::arg("max_sentences"), py::kw_only(), py::arg("conll"), py::arg("at_eof"), R"doc(
+The longest prefix of a block of text (bytes-like) that holds at most max_sentences whole sentences.
+
+Arguments:
+    conll: sentences are runs of non-blank lines (CoNLL); otherwise one sentence per line (token lines, talp).
+    at_eof: the block is the rest of the file (its last line counts without a line break).
+Returns:
+    (bytes, sentences, lines) of the prefix.
 )doc");
 }
 

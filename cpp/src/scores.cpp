@@ -8,41 +8,72 @@ namespace xlner {
 void alignment_scores(const SentenceView& s, CandidateMode mode, int32_t max_len, ScoreScratch& sc,
                       std::vector<ScoreEntry>& out) {
   if (max_len < 1) throw std::invalid_argument("max_len must be >= 1");
-  const int32_t sl = s.src_len, tl = s.tgt_len;
+  const int32_t tl = s.tgt_len;
   if (s.n_ent == 0 || tl == 0) return;
-  sc.linked.assign(static_cast<size_t>(sl) * static_cast<size_t>(tl), 0);
+  // Links sorted by source word, then target word, duplicates removed: key = source << 32 | target. Memory
+  // is linear in the links alone (not in the declared sentence lengths).
+  sc.links.resize(static_cast<size_t>(s.n_aln));
   for (int64_t k = 0; k < s.n_aln; ++k)
-    sc.linked[static_cast<size_t>(s.aln_src[k]) * tl + static_cast<size_t>(s.aln_tgt[k])] = 1;
-  sc.count.resize(static_cast<size_t>(tl));
-  sc.prefix.resize(static_cast<size_t>(tl) + 1);
-  if (mode == CandidateMode::Ngrams) ngram_candidates(tl, max_len, sc.cands);
+    sc.links[static_cast<size_t>(k)] =
+        (static_cast<uint64_t>(static_cast<uint32_t>(s.aln_src[k])) << 32) | static_cast<uint32_t>(s.aln_tgt[k]);
+  std::sort(sc.links.begin(), sc.links.end());
+  sc.links.erase(std::unique(sc.links.begin(), sc.links.end()), sc.links.end());
+  const auto key_of_source = [](int32_t i) { return static_cast<uint64_t>(static_cast<uint32_t>(i)) << 32; };
   for (int32_t e = 0; e < s.n_ent; ++e) {
     const Span es = s.entity(e);
     const double elen = es.length();
-    std::fill(sc.count.begin(), sc.count.end(), 0);
-    for (int32_t i = es.start; i < es.end; ++i) {
-      const uint8_t* row = &sc.linked[static_cast<size_t>(i) * tl];
-      for (int32_t j = 0; j < tl; ++j) sc.count[j] += row[j];
+    // target words linked to the entity, with the number of its words linked to each
+    sc.gathered.clear();
+    if (es.start < es.end && es.end > 0) {
+      const auto lo = std::lower_bound(sc.links.begin(), sc.links.end(), key_of_source(std::max(es.start, 0)));
+      const auto hi = std::lower_bound(lo, sc.links.end(), key_of_source(es.end));
+      for (auto it = lo; it != hi; ++it) sc.gathered.push_back(static_cast<int32_t>(*it & 0xffffffffu));
     }
-    sc.prefix[0] = 0;
-    for (int32_t j = 0; j < tl; ++j) sc.prefix[j + 1] = sc.prefix[j] + sc.count[j];
-    if (sc.prefix[tl] == 0) continue;
-    auto emit = [&](Span t) {
-      const int32_t links = sc.prefix[t.end] - sc.prefix[t.start];
+    if (sc.gathered.empty()) continue;
+    std::sort(sc.gathered.begin(), sc.gathered.end());
+    sc.aligned.clear();
+    sc.prefix.assign(1, 0);
+    for (size_t k = 0; k < sc.gathered.size(); ++k) {
+      if (k == 0 || sc.gathered[k] != sc.gathered[k - 1]) {
+        sc.aligned.push_back(sc.gathered[k]);
+        sc.prefix.push_back(sc.prefix.back());
+      }
+      ++sc.prefix.back();
+    }
+    const int32_t na = static_cast<int32_t>(sc.aligned.size());
+    const int32_t* al = sc.aligned.data();
+    const int32_t* pre = sc.prefix.data();
+    // links of the target words [t.start, t.end) = pre[b] - pre[a] for the aligned words a .. b - 1 inside
+    auto emit = [&](Span t, int32_t links) {
       if (links > 0) out.push_back(ScoreEntry{2.0 * links / (elen + t.length()), e, t});
     };
     if (mode == CandidateMode::AlignedRanges) {
-      sc.aligned.clear();
-      for (int32_t j = 0; j < tl; ++j)
-        if (sc.count[j] > 0) sc.aligned.push_back(j);
-      const size_t na = sc.aligned.size();
-      for (size_t a = 0; a < na; ++a)
-        for (size_t b = a; b < na && sc.aligned[b] - sc.aligned[a] < max_len; ++b)
-          emit(Span{sc.aligned[a], sc.aligned[b] + 1});
+      for (int32_t a = 0; a < na; ++a)
+        for (int32_t b = a; b < na && al[b] - al[a] < max_len; ++b) emit(Span{al[a], al[b] + 1}, pre[b + 1] - pre[a]);
     } else if (mode == CandidateMode::Ngrams) {
-      for (const Span& t : sc.cands) emit(t);
+      // n-grams in candidate order (start, then end ascending) that contain an aligned word: starts in
+      // [j - max_len + 1, j] of some aligned word j
+      int32_t next_start = 0, a = 0;
+      for (int32_t q = 0; q < na; ++q) {
+        const int32_t lo = std::max(next_start, std::max(0, al[q] - max_len + 1));
+        for (int32_t st = lo; st <= al[q]; ++st) {
+          while (a < na && al[a] < st) ++a;  // first aligned word at or after st
+          const int32_t last = static_cast<int32_t>(std::min<int64_t>(tl, int64_t{st} + max_len));
+          int32_t b = a;
+          for (int32_t en = al[a] + 1; en <= last; ++en) {
+            while (b < na && al[b] < en) ++b;
+            emit(Span{st, en}, pre[b] - pre[a]);
+          }
+        }
+        next_start = al[q] + 1;
+      }
     } else {
-      for (int64_t c = 0; c < s.n_cand; ++c) emit(Span{s.cand_start[c], s.cand_end[c]});
+      for (int64_t c = 0; c < s.n_cand; ++c) {
+        const Span t{s.cand_start[c], s.cand_end[c]};
+        const int32_t a = static_cast<int32_t>(std::lower_bound(al, al + na, t.start) - al);
+        const int32_t b = static_cast<int32_t>(std::lower_bound(al, al + na, t.end) - al);
+        emit(t, b > a ? pre[b] - pre[a] : 0);
+      }
     }
   }
 }

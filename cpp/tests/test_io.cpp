@@ -201,6 +201,62 @@ TEST(write_conll_and_jsonl) {
   std::remove(js.c_str());
   CHECK_THROWS(write_conll("/nonexistent-dir/x.conll", c, tags.data(), 4, iob2_tag_names({"PER", "LOC"})), FileError);
   CHECK_THROWS(read_conll("/nonexistent-dir/x.conll"), FileError);
+  // the string formatters give the bytes the file writers write
+  s.label = label;
+  CHECK_EQ(format_conll(c, tags.data(), 4, iob2_tag_names({"PER", "LOC"}), ' ', 1),
+           std::string("John B-PER\nSmith I-PER\nruns O\n\nParis B-LOC\n\n"));
+  write_spans_jsonl(js, s, {"PER", "LOC"}, 1);
+  CHECK_EQ(format_spans_jsonl(s, {"PER", "LOC"}, 3), slurp(js));
+  std::remove(js.c_str());
+}
+
+TEST(questionable_tags_nul_bytes_and_directories) {
+  for (const char* text : {"JAPAN B-PER\n", "a O\n\nb B-X_1\n"}) CHECK(parse_conll(text, "ok.conll").size() >= 1);
+  for (const char* bad_tag : {"JAPAN\tB-LOC x\n", "JAPAN B--\n", "JAPAN B-LOC\x01\n"}) {
+    const FormatError e = expect_format_error([&] { parse_conll(bad_tag, "t.conll"); });
+    CHECK_EQ(e.field(), std::string("tag"));
+  }
+  const std::string nul_tag("JAPAN B-PER\0\n", 13);
+  FormatError e = expect_format_error([&] { parse_conll(nul_tag, "n.conll"); });
+  CHECK_EQ(e.field(), std::string("tag"));
+  CHECK(e.detail().find("NUL byte") != std::string::npos);
+  const std::string nul_token("a O\nJA\0PAN O\n", 15);
+  e = expect_format_error([&] { parse_conll(nul_token, "n.conll"); });
+  CHECK_EQ(e.field(), std::string("token"));
+  CHECK_EQ(e.line(), int64_t{2});
+  CHECK_THROWS(parse_token_lines(std::string("a\0b\n", 4), "l.txt"), FormatError);
+  CHECK_THROWS(parse_talp(std::string("0-0\0\n", 5), "a.talp"), FormatError);
+  CHECK(valid_label("PER") && valid_label("B-X") && !valid_label("-") && !valid_label("A B") && !valid_label(""));
+  const char* dir = std::getenv("TMPDIR");
+  try {
+    read_conll(dir ? dir : "/tmp");
+    CHECK(false);
+  } catch (const FileError& ex) {
+    CHECK(std::string(ex.what()).find("is a directory") != std::string::npos);
+  }
+  // a one-sentence space-separated CoNLL file is CoNLL; token lines are not
+  CHECK(looks_like_conll("Japan B-LOC\nwins O\n"));
+  CHECK(!looks_like_conll("Japan wins\nToday not\n"));
+}
+
+TEST(cut_sentences_at_parser_boundaries) {
+  const std::string text = "a O\nb O\n\n \t\nc O\n\n\nd O\ne O";
+  ChunkCut k = cut_sentences(text, 1, true, false);
+  CHECK_EQ(k.bytes, std::string("a O\nb O\n\n \t\n").size());
+  CHECK_EQ(k.sentences, int64_t{1});
+  CHECK_EQ(k.lines, int64_t{4});
+  k = cut_sentences(text, 9, true, false);  // the last sentence may go on: not cut
+  CHECK_EQ(k.sentences, int64_t{2});
+  k = cut_sentences(text, 9, true, true);
+  CHECK_EQ(k.bytes, text.size());
+  CHECK_EQ(k.sentences, parse_conll(text, "c").size());
+  k = cut_sentences("0-0\n\n1-1", 9, false, false);
+  CHECK_EQ(k.bytes, size_t{5});
+  CHECK_EQ(k.sentences, int64_t{2});
+  k = cut_sentences("0-0\n\n1-1", 9, false, true);
+  CHECK_EQ(k.sentences, parse_talp("0-0\n\n1-1", "a").size());
+  k = cut_sentences("a\nb\n", 0, false, true);
+  CHECK_EQ(k.bytes, size_t{0});
 }
 
 TEST(elp_punctuation) {

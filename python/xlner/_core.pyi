@@ -6,7 +6,8 @@ import collections.abc
 import numpy
 import numpy.typing
 import typing
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
+import typing_extensions
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -388,10 +389,10 @@ def alignment_scores(batch: Batch, *, candidates: str = 'ngrams', max_len: typin
     Returns:
         dict of arrays: offsets[N+1], ent, start, end, score (CSR over sentences).
     """
-def check_alignments(offsets: numpy.typing.ArrayLike, src: numpy.typing.ArrayLike, tgt: numpy.typing.ArrayLike, src_len: numpy.typing.ArrayLike, tgt_len: numpy.typing.ArrayLike, *, path: str, src_path: str, tgt_path: str) -> None:
+def check_alignments(offsets: numpy.typing.ArrayLike, src: numpy.typing.ArrayLike, tgt: numpy.typing.ArrayLike, src_len: numpy.typing.ArrayLike, tgt_len: numpy.typing.ArrayLike, *, path: str, src_path: str, tgt_path: str, first_sentence: typing.SupportsInt | typing.SupportsIndex = 0) -> None:
     """
     Check alignments against the sentence lengths of both sides: same number of sentences, every index inside
-    its sentence.
+    its sentence. first_sentence: index of the first sentence in the whole file (blocks of a streamed file).
     
     Raises:
         xlner.io.FormatError naming the alignment file, sentence, pair and the file it overruns.
@@ -408,6 +409,16 @@ def corpus_from_lists(tokens: collections.abc.Sequence[collections.abc.Sequence[
     Raises:
         ValueError naming the sentence and field for empty tokens, tokens with a tab or line break,
         non-IOB2 tags, or tag lists whose length differs from the tokens'.
+    """
+def cut_sentences(buf: typing_extensions.Buffer, max_sentences: typing.SupportsInt | typing.SupportsIndex, *, conll: bool, at_eof: bool) -> tuple[int, int, int]:
+    """
+    The longest prefix of a block of text (bytes-like) that holds at most max_sentences whole sentences.
+    
+    Arguments:
+        conll: sentences are runs of non-blank lines (CoNLL); otherwise one sentence per line (token lines, talp).
+        at_eof: the block is the rest of the file (its last line counts without a line break).
+    Returns:
+        (bytes, sentences, lines) of the prefix.
     """
 def exact_alignment(batch: Batch, *, constraint: Constraint | str = '<=1', candidates: str = 'ngrams', max_len: typing.SupportsInt | typing.SupportsIndex = 10, threads: typing.SupportsInt | typing.SupportsIndex = -1, max_states: typing.SupportsInt | typing.SupportsIndex = 65536, max_cells: typing.SupportsInt | typing.SupportsIndex = 2097152, relax: bool = False, certificate: bool = True) -> dict:
     """
@@ -468,6 +479,14 @@ def extract_alignments(sim_data: numpy.ndarray[typing.Any, numpy.dtype[typing.An
     
     Returns:
         (offsets int64[N+1], src int32[A], tgt int32[A]) links in CSR form.
+    """
+def format_conll(tokens: TokenCorpus, tags: numpy.typing.ArrayLike, tag_names: collections.abc.Sequence[str], *, sep: str = '\t', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> bytes:
+    """
+    write_conll into bytes (for streaming and compressed outputs).
+    """
+def format_spans_jsonl(offsets: numpy.typing.ArrayLike, start: numpy.typing.ArrayLike, end: numpy.typing.ArrayLike, label: numpy.typing.ArrayLike, entity: numpy.typing.ArrayLike, score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], objective: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], labels: collections.abc.Sequence[str], *, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> bytes:
+    """
+    write_spans_jsonl into bytes (for streaming and compressed outputs).
     """
 def fuse_scores(n: typing.SupportsInt | typing.SupportsIndex, offsets: collections.abc.Sequence[numpy.typing.ArrayLike], ent: collections.abc.Sequence[numpy.typing.ArrayLike], start: collections.abc.Sequence[numpy.typing.ArrayLike], end: collections.abc.Sequence[numpy.typing.ArrayLike], score: collections.abc.Sequence[typing.Annotated[numpy.typing.ArrayLike, numpy.float64]], weights: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], names: collections.abc.Sequence[str], *, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """
@@ -598,13 +617,17 @@ def ner_scores(batch: Batch, prob_offsets: numpy.typing.ArrayLike, probs: typing
     Example:
         >>> _core.ner_scores(batch.core, off, probs, variant='spans', max_len=5)
     """
-def parse_conll(text: typing.Any, *, path: str = '<string>', with_tags: bool = True, keep_tokens: bool = True, labels: collections.abc.Sequence[str] = []) -> TokenCorpus:
+def parse_conll(text: typing.Any, *, path: str = '<string>', with_tags: bool = True, keep_tokens: bool = True, labels: collections.abc.Sequence[str] = [], skip_bom: bool = True) -> TokenCorpus:
     """
-    Parse CoNLL text (bytes or str) held in memory; see read_conll.
+    Parse CoNLL text (bytes or str) held in memory; see read_conll. skip_bom=False keeps a leading byte-order mark as text (a block from the middle of a file).
     """
-def parse_talp(text: typing.Any, *, path: str = '<string>', one_based: bool = False, allow_possible: bool = False) -> dict:
+def parse_talp(text: typing.Any, *, path: str = '<string>', one_based: bool = False, allow_possible: bool = False, skip_bom: bool = True) -> dict:
     """
-    Parse talp text held in memory; see read_talp.
+    Parse talp text held in memory; see read_talp (skip_bom: see parse_conll).
+    """
+def parse_token_lines(text: typing.Any, *, path: str = '<string>', keep_tokens: bool = True, skip_bom: bool = True) -> TokenCorpus:
+    """
+    Parse one-sentence-per-line text held in memory (skip_bom: see parse_conll).
     """
 def project_heuristic(batch: Batch, *, punct: numpy.typing.ArrayLike | None = None, merge_distance: typing.SupportsInt | typing.SupportsIndex = 1, merge_rule: str = 'gap', top_k: typing.SupportsInt | typing.SupportsIndex = 0, only_i: bool = False, thr: typing.SupportsFloat | typing.SupportsIndex | None = 0.8, drop_punct: bool = False, order: str = 'shortest', collisions: str = 'first', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """

@@ -99,6 +99,9 @@ def run(args: argparse.Namespace) -> int:
         _write(args.out, out)
         log.info("wrote %d alignment lines to %s", len(out), args.out)
         return 0
+    from xlner.io.atomic import check_outputs  # noqa: PLC0415
+
+    check_outputs({"--out": args.out}, {"--input": args.input, "--source": args.source, "--target": args.target})
     if args.source is not None:
         from xlner.align.recipe import read_sentences  # noqa: PLC0415
         from xlner.datasets import resolve_path  # noqa: PLC0415

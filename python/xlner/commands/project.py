@@ -4,16 +4,15 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Dict
+from typing import TYPE_CHECKING, Any, Callable, Dict
+
+from xlner.commands._stdio import file_args
+from xlner.methods import METHODS
 
 if TYPE_CHECKING:
     from xlner.io.corpus import ProjectionCorpus
 
-from xlner.commands._stdio import file_args
-
 log = logging.getLogger(__name__)
-
-from xlner.methods import METHODS
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -35,12 +34,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
                    help="heuristic preset (only with --method heuristic; default: thesis)")
-    p.add_argument("--max-len", type=int, default=10, metavar="M", help="longest candidate span (default 10)")
+    p.add_argument("--max-len", type=_positive_int32, default=10, metavar="M",
+                   help="longest candidate span (default 10)")
     p.add_argument("--constraint", default="<=1",
                    help="projections per entity for matching methods: <n, <=n, =n, >=n, >n (default '<=1')")
+    p.add_argument("--time-limit", type=_positive_float, default=None, metavar="SECONDS",
+                   help="exact / ilp: seconds for the HiGHS solves of each block of --chunk-sentences sentences "
+                        "(default: no limit); sentences not solved in time are reported with status 2")
     p.add_argument("--threads", type=int, default=-1, help="worker threads (-1: all cores)")
+    p.add_argument("--chunk-sentences", type=_positive_int32, default=None, metavar="N",
+                   help="sentence pairs read, projected and written at a time (default 32768; memory grows with it)")
     p.add_argument("-o", "--out", required=True, metavar="OUT",
-                   help="output CoNLL: target tokens with projected labels ('-': stdout; with --input: the output shard folder)")
+                   help="output CoNLL: target tokens with projected labels (OUT.gz: gzip-compressed; inputs may be "
+                        "gzip too; '-': stdout; with --input: the output shard folder); written to a temporary file and renamed "
+                        "when complete")
     p.add_argument("--spans-out", default=None, metavar="SPANS.jsonl",
                    help="also write the spans, scores and source entity per sentence as JSON lines")
     p.add_argument("--target-format", choices=("auto", "conll", "lines"), default="auto",
@@ -69,6 +76,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return p
 
 
+def _positive(kind: Callable[[str], float], upper: float) -> Callable[[str], float]:
+    """argparse type: a number of type ``kind`` (int or float) with 0 < value <= upper (NaN refused)."""
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got "
+                                             f"{text!r}") from None
+        if not 0 < value <= upper:
+            bound = str(int(upper)) if kind is int else f"{upper:g}"
+            raise argparse.ArgumentTypeError(f"must be > 0 and <= {bound}, got {text}")
+        return value
+
+    return parse
+
+
+_positive_int32 = _positive(int, 2**31 - 1)
+_positive_float = _positive(float, 1e300)
+
+
 def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     """Options of the on-the-fly alignment (used only without --alignments)."""
     from xlner.align.extraction import SYMMETRIZATION_METHODS
@@ -91,8 +118,8 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
 
 
 def _load_corpus(args: argparse.Namespace) -> "ProjectionCorpus":
-    """Read SRC, TGT and ``--alignments``; without ``--alignments``, align SRC and TGT here with the default
-    recipe (:func:`xlner.align.recipe.align_tokens`, trained also on ``--align-extra``)."""
+    """Read SRC, TGT and ``--alignments`` in memory; without ``--alignments``, align SRC and TGT here with the
+    default recipe (:func:`xlner.align.recipe.align_tokens`, trained also on ``--align-extra``)."""
     from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_corpora
     from xlner.datasets import resolve_path
     from xlner.io import Alignments, load_conll, load_projection_corpus, load_tokens
@@ -115,9 +142,14 @@ def _load_corpus(args: argparse.Namespace) -> "ProjectionCorpus":
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read, build the batch, project, write."""
-    from xlner.io import write_projection
-    from xlner.projection import MatchingConfig, project
+    """Project: CoNLL files with ``--alignments`` are read, projected and written block by block (bounded
+    memory); without ``--alignments`` (aligned here) or with Parquet / datasets inputs or outputs, in memory.
+    Outputs are written to temporary files and renamed into place when complete."""
+    from xlner.datasets import resolve_path
+    from xlner.io.atomic import check_outputs
+    from xlner.io.tables import table_format
+    from xlner.projection import MatchingConfig
+    from xlner.streaming import DEFAULT_CHUNK_SENTENCES, project_files
 
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
@@ -129,38 +161,60 @@ def run(args: argparse.Namespace) -> int:
     if args.engine != "local":
         raise ValueError("--engine ray projects a folder of shards: give --input SHARDS")
     t0 = time.perf_counter()
-    matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint)
-    corpus = _load_corpus(args)
-    kwargs: Dict[str, Any] = {}
+    matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint,
+                              time_limit=float("inf") if args.time_limit is None else args.time_limit)
+    heuristic = None
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig
 
-        config = HeuristicConfig.preset(args.preset or "thesis")
-        kwargs["heuristic"] = config
-        if config.drop_punct:  # the punctuation filter looks at the target words
-            kwargs["tgt_tokens"] = corpus.target  # TokenCorpus: punctuation flags computed in C++
-    result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
+        heuristic = HeuristicConfig.preset(args.preset or "thesis")
     out_format = args.out_format
     if out_format == "auto":
-        from xlner.io.tables import table_format
-
         out_format = table_format(args.out) or "conll"
+    tables = bool(table_format(args.source) or table_format(args.target))
+    if args.alignments is not None and out_format == "conll" and not tables:
+        stats = project_files(resolve_path(args.source), resolve_path(args.target), resolve_path(args.alignments),
+                              args.out, method=args.method, spans_out=args.spans_out, matching=matching,
+                              heuristic=heuristic, target_format=args.target_format, threads=args.threads,
+                              chunk_sentences=args.chunk_sentences or DEFAULT_CHUNK_SENTENCES,
+                              input_names=("--source", "--target", "--alignments"),
+                              output_names=("--out", "--spans-out"))
+        log.info("%d sentences, %d spans projected from %d source entities (%s) in %.2f s -> %s", stats.sentences,
+                 stats.spans, stats.entities, args.method, time.perf_counter() - t0, args.out)
+        return 0
+    check_outputs({"--out": args.out, "--spans-out": args.spans_out},
+                  {"--source": args.source, "--target": args.target, "--alignments": args.alignments})
+    corpus = _load_corpus(args)
+    _project_in_memory(args, corpus, matching, heuristic, out_format)
+    log.info("%d sentences, %d source entities projected (%s) in %.2f s -> %s", corpus.batch.src_len.shape[0],
+             int(corpus.batch.ent_offsets[-1]), args.method, time.perf_counter() - t0, args.out)
+    return 0
+
+
+def _project_in_memory(args: argparse.Namespace, corpus: "ProjectionCorpus", matching: Any, heuristic: Any,
+                       out_format: str) -> None:
+    """Project a corpus held in memory and write OUT (CoNLL, Parquet or datasets) and SPANS."""
+    from xlner.io import write_projection
+    from xlner.projection import project
+
+    kwargs: Dict[str, Any] = {}
+    if heuristic is not None:
+        kwargs["heuristic"] = heuristic
+        if heuristic.drop_punct:  # the punctuation filter looks at the target words
+            kwargs["tgt_tokens"] = corpus.target  # TokenCorpus: punctuation flags computed in C++
+    result = project(corpus.batch, args.method, matching=matching, threads=args.threads, **kwargs)
     if out_format == "conll":
         write_projection(args.out, corpus.target, result, spans_out=args.spans_out, threads=args.threads)
-    else:
-        from xlner import _core
-        from xlner.io import result_tag_ids, write_spans_jsonl
-        from xlner.io.tables import write_table
+        return
+    from xlner import _core
+    from xlner.io import result_tag_ids, write_spans_jsonl
+    from xlner.io.tables import write_table
 
-        write_table(args.out, corpus.target, format=out_format, tokens_field=args.tokens_field,
-                    tags_field=args.tags_field, tag_ids=result_tag_ids(corpus.target, result, threads=args.threads),
-                    tag_names=_core.iob2_tag_names(result.labels.names))
-        if args.spans_out is not None:
-            write_spans_jsonl(args.spans_out, result, threads=args.threads)
-    n_ent = int(corpus.batch.ent_offsets[-1])
-    log.info("%d sentences, %d spans projected from %d source entities (%s) in %.2f s -> %s", len(result),
-             len(result.start), n_ent, args.method, time.perf_counter() - t0, args.out)
-    return 0
+    write_table(args.out, corpus.target, format=out_format, tokens_field=args.tokens_field,
+                tags_field=args.tags_field, tag_ids=result_tag_ids(corpus.target, result, threads=args.threads),
+                tag_names=_core.iob2_tag_names(result.labels.names))
+    if args.spans_out is not None:
+        write_spans_jsonl(args.spans_out, result, threads=args.threads)
 
 
 def _run_shards(args: argparse.Namespace) -> int:

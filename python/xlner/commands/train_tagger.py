@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     """Train, save and (with --dev) evaluate; returns the exit status."""
     from xlner.io import read_conll
     from xlner.log import progress
+    from xlner.io.atomic import check_outputs
     from xlner.io.tables import load_labelled
     from xlner.models.crf import CRFConfig, CRFTagger
     from xlner.robustness.runner import entity_scores
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
         return load_labelled(path, tokens_field=args.tokens_field, tags_field=args.tags_field,
                              keep_tokens=True).sentences()
 
+    check_outputs({"--out": args.out}, {"--train": args.train, "--dev": args.dev})
     train = [s for s in read_conll(args.train) if not s.is_docstart]
     if args.limit:
         train = train[: args.limit]

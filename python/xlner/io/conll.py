@@ -22,6 +22,8 @@ from typing import Iterable, Iterator, List, Optional, Sequence, Union
 import numpy as np
 
 from xlner import _core
+from xlner.io.atomic import atomic_outputs
+from xlner.io.streams import open_output
 from xlner.batch import LabelVocab
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -227,8 +229,9 @@ def load_tokens(path: PathLike, *, format: str = "auto", keep_tokens: bool = Tru
     """Read target sentences without tags: CoNLL (labels ignored) or one sentence of tokens per line.
 
     Arguments:
-        format: ``'auto'`` (CoNLL when the first non-blank line contains a tab or a blank line follows text
-            within the first 64 KiB; else one sentence per line), ``'conll'`` or ``'lines'``.
+        format: ``'auto'`` (CoNLL when, within the first 64 KiB, the first non-blank line contains a tab, a blank
+            line follows text, or every line is ``token tag`` with an IOB2 tag — a single space-separated CoNLL
+            sentence; else one sentence per line), ``'conll'`` or ``'lines'``.
 
     Raises:
         FormatError: as :func:`load_conll`; an empty line in a one-sentence-per-line file is an error.
@@ -304,11 +307,31 @@ def write_conll_tags(path: PathLike, tokens: TokenCorpus, tag_ids: np.ndarray,
                      labels: Union[LabelVocab, Sequence[str]], *, sep: str = "\t", threads: int = -1) -> None:
     """Write the tokens of ``tokens`` with IOB2 tag ids (one per token, over ``labels``) as CoNLL.
 
-    Raises ``ValueError`` when the number of tags differs from the number of tokens or an id has no label.
+    The file appears at ``path`` only when it was written completely (:mod:`xlner.io.atomic`); a path ending in
+    ``.gz`` is gzip-compressed.
+
+    Raises ``ValueError`` when the number of tags differs from the number of tokens or an id has no label, or
+    when ``path`` is the file ``tokens`` was read from.
     """
+
+    read_from = {} if tokens.path.startswith("<") else {"the file read into the corpus": tokens.path}
+    with atomic_outputs([path], inputs=read_from) as (tmp,):
+        write_conll_tags_to(tmp, tokens, tag_ids, labels, sep=sep, threads=threads, gz=os.fspath(path).endswith(".gz"))
+
+
+def write_conll_tags_to(path: PathLike, tokens: TokenCorpus, tag_ids: np.ndarray,
+                        labels: Union[LabelVocab, Sequence[str]], *, sep: str = "\t", threads: int = -1,
+                        gz: bool = False) -> None:
+    """:func:`write_conll_tags` straight to ``path`` (no temporary file): for writers that manage the
+    temporary file themselves (:func:`xlner.io.atomic.atomic_outputs`). ``gz``: gzip-compress."""
     names = _core.iob2_tag_names(_label_names(labels))
-    _core.write_conll(os.fspath(path), tokens.core, np.ascontiguousarray(tag_ids, dtype=np.int32), names, sep=sep,
-                      threads=threads)
+    ids = np.ascontiguousarray(tag_ids, dtype=np.int32)
+    if not gz:
+        _core.write_conll(os.fspath(path), tokens.core, ids, names, sep=sep, threads=threads)
+        return
+
+    with open_output(path, gz=True) as fh:
+        fh.write(_core.format_conll(tokens.core, ids, names, sep=sep, threads=threads))
 
 
 def tags_or_o(sentences: Sequence[Sentence]) -> List[List[str]]:

@@ -17,9 +17,10 @@ import numpy as np
 
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult
-from xlner.io.conll import TokenCorpus, load_conll, load_tokens, write_conll_tags
+from xlner.io.atomic import atomic_outputs
+from xlner.io.conll import TokenCorpus, load_conll, load_tokens, write_conll_tags_to
 from xlner.io.errors import FormatError
-from xlner.io.jsonl import write_spans_jsonl
+from xlner.io.jsonl import write_spans_jsonl_to
 from xlner.io.talp import Alignments, load_talp
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -47,7 +48,7 @@ def check_same_count(a: TokenCorpus, b: TokenCorpus, *, what: str = "sentences")
 
 
 def build_batch(source: TokenCorpus, target: TokenCorpus, alignments: Alignments, *,
-                threads: int = -1) -> ProjectionBatch:
+                threads: int = -1, first_sentence: int = 0) -> ProjectionBatch:
     """Build the batch of a projection job from the read files.
 
     Arguments:
@@ -55,6 +56,7 @@ def build_batch(source: TokenCorpus, target: TokenCorpus, alignments: Alignments
         target: target sentences (tokens only needed for writing; lengths are used here).
         alignments: links between them, one line per sentence, source index first.
         threads: threads for entity extraction (-1: all cores).
+        first_sentence: index of the first sentence in the whole files (blocks of streamed files; for messages).
 
     Returns:
         A :class:`~xlner.batch.ProjectionBatch` whose label vocabulary is the source's.
@@ -68,7 +70,7 @@ def build_batch(source: TokenCorpus, target: TokenCorpus, alignments: Alignments
         raise ValueError(f"{source.path}: the source needs IOB2 tags (read it with with_tags=True)")
     check_same_count(source, target)
     src_len, tgt_len = source.lengths(), target.lengths()
-    alignments.check(src_len, tgt_len, src_path=source.path, tgt_path=target.path)
+    alignments.check(src_len, tgt_len, src_path=source.path, tgt_path=target.path, first_sentence=first_sentence)
     ents = _core.tags_to_spans(source.offsets, source.tag_ids, threads=threads)
     return ProjectionBatch(src_len, tgt_len, ents["offsets"], ents["start"], ents["end"], ents["label"],
                            alignments.offsets, alignments.src, alignments.tgt, labels=source.labels)
@@ -131,18 +133,27 @@ def result_tag_ids(target: TokenCorpus, result: ProjectionResult, *, threads: in
 def write_projection(out: PathLike, target: TokenCorpus, result: ProjectionResult, *,
                      spans_out: Optional[PathLike] = None, sep: str = "\t", threads: int = -1) -> None:
     """Write the target tokens with the projected IOB2 labels as CoNLL (sentence for sentence, ``-DOCSTART-``
-    kept), and optionally the spans as JSON lines (see :mod:`xlner.io.jsonl`)."""
+    kept), and optionally the spans as JSON lines (see :mod:`xlner.io.jsonl`).
+
+    Both files appear together, only when both were written completely (:mod:`xlner.io.atomic`); names ending in
+    ``.gz`` are gzip-compressed. ``ValueError`` when an output is the target file or the other output.
+    """
     tags = result_tag_ids(target, result, threads=threads)
-    if spans_out is None or threads == 1:
-        write_conll_tags(out, target, tags, result.labels, sep=sep, threads=threads)
-        if spans_out is not None:
-            write_spans_jsonl(spans_out, result, threads=threads)
-        return
-    with ThreadPoolExecutor(max_workers=2) as pool:  # both writers release the GIL
-        futures = [pool.submit(write_conll_tags, out, target, tags, result.labels, sep=sep, threads=threads),
-                   pool.submit(write_spans_jsonl, spans_out, result, threads=threads)]
-        for f in futures:
-            f.result()
+    read_from = {} if target.path.startswith("<") else {"the target": target.path}
+    with atomic_outputs([out, spans_out], inputs=read_from, names=["out", "spans_out"]) as (tmp_out, tmp_spans):
+        assert tmp_out is not None
+        jobs = [lambda: write_conll_tags_to(tmp_out, target, tags, result.labels, sep=sep, threads=threads,
+                                            gz=os.fspath(out).endswith(".gz"))]
+        if tmp_spans is not None:
+            jobs.append(lambda: write_spans_jsonl_to(tmp_spans, result, threads=threads,
+                                                     gz=str(spans_out).endswith(".gz")))
+        if len(jobs) == 1 or threads == 1:
+            for job in jobs:
+                job()
+            return
+        with ThreadPoolExecutor(max_workers=2) as pool:  # both writers release the GIL
+            for f in [pool.submit(job) for job in jobs]:
+                f.result()
 
 
 __all__ = ["ProjectionCorpus", "build_batch", "check_same_count", "load_projection_corpus", "read_projection_files",

@@ -15,6 +15,8 @@ from typing import Any, List, Optional, Sequence, Union
 import numpy as np
 
 from xlner import _core
+from xlner.io.atomic import atomic_outputs
+from xlner.io.streams import open_output
 from xlner.batch import LabelVocab, ProjectionResult
 from xlner.io.errors import FormatError
 
@@ -64,12 +66,27 @@ def write_spans_jsonl(path: PathLike, spans: Union[ProjectionResult, Sequence[Se
                       threads: int = -1) -> None:
     """Write one JSON object per sentence (C++ writer; floats in their shortest exact form).
 
+    The file appears at ``path`` only when it was written completely (:mod:`xlner.io.atomic`); a path ending in
+    ``.gz`` is gzip-compressed.
+
     Raises ``ValueError`` naming the sentence for a label id without a name or an empty span.
     """
+
+    with atomic_outputs([path]) as (tmp,):
+        write_spans_jsonl_to(tmp, spans, threads=threads, gz=os.fspath(path).endswith(".gz"))
+
+
+def write_spans_jsonl_to(path: PathLike, spans: Union[ProjectionResult, Sequence[SentenceSpans]], *,
+                         threads: int = -1, gz: bool = False) -> None:
+    """:func:`write_spans_jsonl` straight to ``path`` (no temporary file; ``gz``: gzip-compress)."""
     res = spans if isinstance(spans, ProjectionResult) else spans_to_result(spans)
-    _core.write_spans_jsonl(
-        os.fspath(path), res.offsets, res.start, res.end, res.label, res.entity, res.score, res.objective,
-        list(res.labels.names), threads=threads)
+    args = (res.offsets, res.start, res.end, res.label, res.entity, res.score, res.objective, list(res.labels.names))
+    if not gz:
+        _core.write_spans_jsonl(os.fspath(path), *args, threads=threads)
+        return
+
+    with open_output(path, gz=True) as fh:
+        fh.write(_core.format_spans_jsonl(*args, threads=threads))
 
 
 def _int(value: Any) -> bool:

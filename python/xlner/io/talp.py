@@ -16,6 +16,7 @@ from typing import Iterable, List, Sequence, Tuple, Union
 import numpy as np
 
 from xlner import _core
+from xlner.io.atomic import atomic_open
 from xlner.io.errors import FormatError
 
 Links = List[Tuple[int, int]]
@@ -85,13 +86,13 @@ class Alignments:
         return [list(zip(src[off[i]:off[i + 1]], tgt[off[i]:off[i + 1]])) for i in range(len(self))]
 
     def check(self, src_len: Union[Sequence[int], np.ndarray], tgt_len: Union[Sequence[int], np.ndarray], *,
-              src_path: str = "source",
-              tgt_path: str = "target") -> None:
+              src_path: str = "source", tgt_path: str = "target", first_sentence: int = 0) -> None:
         """Raise :class:`FormatError` unless there is one line per sentence and every index lies inside its
-        sentence (the message names this file, the sentence, the pair and the file it overruns)."""
+        sentence (the message names this file, the sentence, the pair and the file it overruns).
+        ``first_sentence``: index of the first sentence in the whole file (blocks of a streamed file)."""
         _core.check_alignments(self.offsets, self.src, self.tgt, np.asarray(src_len, dtype=np.int32),
                                np.asarray(tgt_len, dtype=np.int32), path=self.path, src_path=src_path,
-                               tgt_path=tgt_path)
+                               tgt_path=tgt_path, first_sentence=first_sentence)
 
 
 def load_talp(path: PathLike, *, one_based: bool = False, allow_possible: bool = False) -> Alignments:
@@ -141,8 +142,11 @@ def read_talp(path: PathLike, *, one_based: bool = False) -> List[Links]:
 
 
 def write_talp(path: PathLike, alignments: Union[Alignments, Iterable[Sequence[Tuple[int, int]]]]) -> None:
-    """Write 0-based links, one line per sentence (``i-j`` pairs; possible links as ``ipj``)."""
-    with open(os.fspath(path), "w", encoding="utf-8") as fh:
+    """Write 0-based links, one line per sentence (``i-j`` pairs; possible links as ``ipj``).
+
+    The file appears at ``path`` only when it was written completely (:mod:`xlner.io.atomic`)."""
+
+    with atomic_open(path, "w") as fh:
         if isinstance(alignments, Alignments):
             src, tgt, pos, off = (alignments.src.tolist(), alignments.tgt.tolist(), alignments.possible.tolist(),
                                   alignments.offsets.tolist())

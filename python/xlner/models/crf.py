@@ -244,7 +244,9 @@ class CRFTagger:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the model (a small header with the feature config, then the crfsuite model)."""
         header = json.dumps({"config": asdict(self.config)}).encode("utf-8") + b"\n"
-        with open(os.fspath(path), "wb") as fh:
+        from xlner.io.atomic import atomic_open  # noqa: PLC0415
+
+        with atomic_open(path, "wb") as fh:  # the model appears only when written completely
             fh.write(_MAGIC + header + self._model_bytes)
 
     @classmethod

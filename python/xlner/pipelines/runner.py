@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
+from xlner.io.atomic import atomic_open
 from xlner.io.conll import Sentence
 from xlner.io.jsonl import SentenceSpans
 from xlner.pipelines.config import PipelineConfig
@@ -134,7 +135,8 @@ class Run:
             self._close_files()
         path = self.out / "summary.json"
         self.summary.outputs["summary.json"] = str(path)
-        path.write_text(json.dumps(self.summary.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+        with atomic_open(path, "w") as fh:
+            fh.write(json.dumps(self.summary.to_dict(), ensure_ascii=False, indent=1))
         return self.summary
 
     def abort(self) -> None:

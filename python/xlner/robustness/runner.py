@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from xlner.io import Sentence, write_conll
+from xlner.io.atomic import atomic_open, check_outputs
 from xlner.robustness.perturbations import (
     Casing,
     CharNoise,
@@ -165,8 +166,14 @@ def write_perturbed(
     source: str = "",
 ) -> Dict[str, object]:
     """Write ``<name>.conll`` per perturbation and ``manifest.json`` (seed, source, parameters,
-    counts, every change) into ``out_dir``. Returns the manifest."""
+    counts, every change) into ``out_dir``. Returns the manifest.
+
+    Raises ``ValueError`` before writing anything when one of these files is ``source`` (or two perturbation names
+    map to the same file)."""
     os.makedirs(os.fspath(out_dir), exist_ok=True)
+    files = [os.path.join(os.fspath(out_dir), f"{_safe(name)}.conll") for name in suite] + [
+        os.path.join(os.fspath(out_dir), "manifest.json")]
+    check_outputs(files, {"--input": source} if source and not source.startswith("sample:") else {})
     manifest: Dict[str, object] = {"seed": seed, "source": source, "sentences": len(sentences), "perturbations": {}}
     for name, pert in suite.items():
         pert_sents, log = perturb_corpus(sentences, pert, seed=seed)
@@ -179,7 +186,7 @@ def write_perturbed(
             "edits": _edits(log),
             "changes": log,
         }
-    with open(os.path.join(os.fspath(out_dir), "manifest.json"), "w", encoding="utf-8") as fh:
+    with atomic_open(os.path.join(os.fspath(out_dir), "manifest.json"), "w") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=1)
     return manifest
 
@@ -302,7 +309,8 @@ class RobustnessReport:
         ax.set_title(self.title or "robustness")
         ax.legend(fontsize="small")
         fig.tight_layout()
-        fig.savefig(os.fspath(path), dpi=120)
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, format="png", dpi=120)
         plt.close(fig)
         return True
 
@@ -311,9 +319,9 @@ class RobustnessReport:
         d = os.fspath(out_dir)
         os.makedirs(d, exist_ok=True)
         paths = {"markdown": os.path.join(d, "robustness.md"), "json": os.path.join(d, "robustness.json")}
-        with open(paths["markdown"], "w", encoding="utf-8") as fh:
+        with atomic_open(paths["markdown"], "w") as fh:
             fh.write(self.to_markdown())
-        with open(paths["json"], "w", encoding="utf-8") as fh:
+        with atomic_open(paths["json"], "w") as fh:
             json.dump(self.to_dict(), fh, indent=1)
         if plot and self.plot(os.path.join(d, "robustness.png")):
             paths["plot"] = os.path.join(d, "robustness.png")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from xlner.io.atomic import atomic_open
 from xlner.projection import MatchingConfig, project
 from xlner.studies.common import StudyResult, Table, f1_pair, gold_batch, result_tags
 from xlner.studies.europarl import (EFLOMAL_PREFIX_LEN, LANGS, StudyAligner, aligner_label, alignment_directions,
@@ -78,7 +79,8 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
         fig.suptitle(f"Europarl-NER en→{'/'.join(langs)}: projection F1 under alignment noise")
         fig.tight_layout()
         out_dir.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out_dir / "noise.png", dpi=120)
+        with atomic_open(out_dir / "noise.png", "wb") as fh:
+            fig.savefig(fh, format="png", dpi=120)
         plt.close(fig)
         res.plots.append("noise.png")
     return res

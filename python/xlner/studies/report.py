@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
+from xlner.io.atomic import atomic_open
 from xlner.studies.common import StudyResult
 
 StudyFn = Callable[..., StudyResult]
@@ -52,12 +53,14 @@ def write_report(out_dir: Path, results: Sequence[StudyResult], *, argv: Optiona
         for n in r.notes:
             lines += [f"> {n}", ""]
     path = out_dir / "README.md"
-    path.write_text("\n".join(lines), encoding="utf-8")
+    with atomic_open(path, "w") as fh:
+        fh.write("\n".join(lines))
     data = {"command": cmd, "versions": versions(),
             "studies": [{"name": r.name, "plots": r.plots, "notes": r.notes,
                          "tables": [{"title": t.title, "headers": t.headers, "rows": t.rows, "note": t.note}
                                     for t in r.tables]} for r in results]}
-    (out_dir / "results.json").write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
+    with atomic_open(out_dir / "results.json", "w") as fh:
+        fh.write(json.dumps(data, indent=1, default=str))
     return path
 
 

@@ -1,0 +1,142 @@
+"""Peak memory and time of files → output projection: streamed (``xlner project``) against in memory.
+
+Corpora of ``--sentences`` pairs are built by replicating the conll2003-deepl train+dev+test pairs of de, es and
+it (as ``bench_end_to_end.py`` does), and single long sentence pairs of ``--long`` tokens (a diagonal alignment,
+an entity of two words every ten source words). Every run is a fresh interpreter that reports its own peak RSS
+(``ru_maxrss``) and wall time; the streamed and in-memory outputs are compared byte for byte.
+
+    python bench/bench_memory.py                                   # 100 k pairs; 1 k / 10 k / 50 k tokens
+    python bench/bench_memory.py --sentences 1000000 4000000 16000000 --threads 1 2
+
+The in-memory path is skipped above ``--max-in-memory`` pairs (default 4 M: it needs ~650 MB per million).
+"""
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List
+
+from bench_end_to_end import build_corpus
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+mode, method, threads, src, tgt, aln, out = sys.argv[1:8]
+threads = int(threads)
+method, _, preset = method.partition(":")
+if mode == "streaming":
+    from xlner.cli import main
+    args = ["project", "--source", src, "--target", tgt, "--alignments", aln, "--method", method, "--out", out,
+            "--threads", str(threads), "--quiet"]
+    if preset:
+        args += ["--preset", preset]
+    rc = main(args)
+    assert rc == 0
+else:
+    from xlner.io import load_projection_corpus, write_projection
+    from xlner.projection import project
+    corpus = load_projection_corpus(src, tgt, aln, threads=threads)
+    kw = {}
+    if method == "heuristic":
+        kw = {"heuristic": preset or "thesis", "tgt_tokens": corpus.target}
+    res = project(corpus.batch, method, threads=threads, **kw)
+    write_projection(out, corpus.target, res, threads=threads)
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rss_mb": ru.ru_maxrss / 1024, "seconds": time.perf_counter() - t0,
+                  "cpu": ru.ru_utime + ru.ru_stime}))
+"""
+
+
+def run_child(mode: str, method: str, threads: int, src: Path, tgt: Path, aln: Path, out: Path) -> Dict[str, float]:
+    """One projection in a fresh interpreter: its peak RSS (MB), its own time and the wall time with start-up."""
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", CHILD, mode, method, str(threads), str(src), str(tgt), str(aln),
+                           str(out)], capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(f"{mode} {method} failed: {proc.stderr[-2000:]}")
+    res = json.loads(proc.stdout.strip().splitlines()[-1])
+    res["wall"] = wall
+    return res
+
+
+def long_pair(folder: Path, n: int) -> tuple:
+    """A single sentence pair of n tokens per side with a diagonal alignment."""
+    src, tgt, aln = folder / f"long{n}.conll", folder / f"long{n}.txt", folder / f"long{n}.talp"
+    with open(src, "w", encoding="utf-8") as fh:
+        for i in range(n):
+            tag = "B-PER" if i % 10 == 0 and i + 1 < n else ("I-PER" if i % 10 == 1 else "O")
+            fh.write(f"w{i} {tag}\n")
+        fh.write("\n")
+    tgt.write_text(" ".join(f"v{i}" for i in range(n)) + "\n", encoding="utf-8")
+    aln.write_text(" ".join(f"{i}-{i}" for i in range(n)) + "\n", encoding="utf-8")
+    return src, tgt, aln
+
+
+def main(argv: List[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sentences", type=int, nargs="*", default=[100_000], help="corpus sizes (pairs)")
+    ap.add_argument("--long", type=int, nargs="*", default=[1000, 10_000, 50_000], help="long sentence lengths")
+    ap.add_argument("--methods", nargs="+", default=["greedy"], help="methods (heuristic:elp style for presets)")
+    ap.add_argument("--long-methods", nargs="+", default=["greedy", "exact", "heuristic:thesis"])
+    ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--max-in-memory", type=int, default=4_000_000)
+    ap.add_argument("--data", default=os.environ.get("XLNER_SHARED_DATA",
+                                                     str(Path(__file__).resolve().parents[2] / "shared" / "data")))
+    ap.add_argument("--tmp", default=None, help="folder for the corpora (default: a temporary folder)")
+    args = ap.parse_args(argv)
+    rows = []
+    root = Path(tempfile.mkdtemp(prefix="bench_memory_", dir=args.tmp))
+    try:
+        for n in args.sentences:
+            folder = root / f"c{n}"
+            folder.mkdir()
+            src, tgt, aln, real = build_corpus(Path(args.data), folder, n)
+            size_mb = sum(p.stat().st_size for p in (src, tgt, aln)) / 2**20
+            for method in args.methods:
+                for threads in args.threads:
+                    outs = {}
+                    for mode in ("streaming", "in-memory"):
+                        if mode == "in-memory" and real > args.max_in_memory:
+                            continue
+                        outs[mode] = folder / f"{mode}.conll"
+                        r = run_child(mode, method, threads, src, tgt, aln, outs[mode])
+                        rows.append(dict(what=f"{real:,} pairs ({size_mb:.0f} MB)", method=method, threads=threads,
+                                         mode=mode, **r))
+                        print(rows[-1], flush=True)
+                    if len(outs) == 2:
+                        assert filecmp.cmp(outs["streaming"], outs["in-memory"], shallow=False), "outputs differ"
+                    for p in outs.values():
+                        p.unlink()
+            shutil.rmtree(folder)
+        for n in args.long:
+            src, tgt, aln = long_pair(root, n)
+            for method in args.long_methods:
+                outs = {}
+                for mode in ("streaming", "in-memory"):
+                    outs[mode] = root / f"long-{mode}.conll"
+                    r = run_child(mode, method, 1, src, tgt, aln, outs[mode])
+                    rows.append(dict(what=f"1 pair of {n:,} tokens", method=method, threads=1, mode=mode, **r))
+                    print(rows[-1], flush=True)
+                assert filecmp.cmp(outs["streaming"], outs["in-memory"], shallow=False), "outputs differ"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print("\n| input | method | threads | mode | peak RSS (MB) | time in process (s) | CPU, all threads (s) "
+          "| wall with start-up (s) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['what']} | {r['method']} | {r['threads']} | {r['mode']} | {r['rss_mb']:.0f} | {r['seconds']:.2f} "
+              f"| {r['cpu']:.2f} | {r['wall']:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

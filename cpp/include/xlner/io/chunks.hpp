@@ -1,0 +1,24 @@
+/// @file io/chunks.hpp
+/// @brief Cutting a block of input text at sentence boundaries, for the streaming readers.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace xlner {
+
+/// Where to cut a block of input text so that it holds whole sentences: `bytes` from the start of the block,
+/// holding `sentences` sentences on `lines` lines.
+struct ChunkCut {
+  size_t bytes = 0;
+  int64_t sentences = 0;
+  int64_t lines = 0;
+};
+
+/// The longest prefix of `buf` holding at most `max_sentences` whole sentences. `conll`: sentences are runs of
+/// non-blank lines (blank: whitespace only) as parse_conll reads them, the cut falls after the blank line that
+/// ends the last one; otherwise (one sentence per line, talp) after the line break of the last line. `at_eof`:
+/// `buf` is the rest of the file, so its last line (or CoNLL sentence) counts even without its line break.
+ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, bool at_eof);
+
+}  // namespace xlner

@@ -1,0 +1,331 @@
+#include "xlner/io/conll.hpp"
+
+#include <limits>
+
+#include "io_detail.hpp"
+#include "xlner/batch.hpp"
+
+namespace xlner {
+
+using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared helpers of the io sources
+
+TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOptions& opt) {
+  TokenCorpus c;
+  c.path = path;
+  c.labels = opt.labels;
+  c.has_tokens = opt.keep_tokens;
+  c.has_tags = opt.with_tags;
+  TagInterner interner(c.labels);
+  const char* p = text.data();
+  const size_t n = text.size();
+  const size_t bad = text_invalid_at(p, n);
+  const size_t estimate = n / 8 + 16;
+  if (opt.keep_tokens) {
+    c.tok_begin.reserve(estimate);
+    c.tok_len.reserve(estimate);
+  }
+  if (opt.with_tags) c.tags.reserve(estimate);
+  c.sent_offsets.reserve(estimate / 8);
+  int64_t line = 0, sent = 0, ntok = 0;
+  bool in_sentence = false;
+  size_t pos = opt.skip_bom ? skip_bom(text) : 0;
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);  // u[n] == 0 (std::string terminator)
+  while (pos < n) {
+    // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): one scan, no trimming.
+    // Anything else (blank lines, more fields, extra whitespace, errors) takes the general path below.
+    {
+      size_t q = pos;
+      while (kTokenByte[u[q]]) ++q;
+      if (q > pos) {
+        size_t gb = q, ge = q, next = 0;
+        bool fast = false;
+        if (q == n || p[q] == '\n' || (p[q] == '\r' && p[q + 1] == '\n')) {
+          fast = !opt.with_tags;  // a single field: a tag is missing unless tags are not read
+          next = q == n ? n : (p[q] == '\n' ? q + 1 : q + 2);
+        } else if (p[q] == ' ' || p[q] == '\t') {
+          size_t r = q + 1;
+          while (kTokenByte[u[r]]) ++r;
+          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && p[r + 1] == '\n'))) {
+            gb = q + 1;
+            ge = r;
+            next = r == n ? n : (p[r] == '\n' ? r + 1 : r + 2);
+            fast = true;
+          }
+        }
+        if (fast && bad >= next) {
+          int32_t id = 0;
+          if (opt.with_tags) id = interner.id(std::string_view(p + gb, ge - gb));
+          if (id >= 0 && q - pos <= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+            if (opt.with_tags) c.tags.push_back(id);
+            if (opt.keep_tokens) {
+              c.tok_begin.push_back(static_cast<int64_t>(pos));
+              c.tok_len.push_back(static_cast<int32_t>(q - pos));
+            }
+            ++line;
+            ++ntok;
+            in_sentence = true;
+            pos = next;
+            continue;
+          }
+        }
+      }
+    }
+    size_t end, next;
+    line_bounds(p, n, pos, end, next);
+    ++line;
+    size_t b = pos, e = end;
+    while (b < e && is_space(p[b])) ++b;
+    while (e > b && is_space(p[e - 1])) --e;
+    if (b == e) {  // blank line: closes the sentence being built
+      if (bad < next) throw FormatError(path, sent, "text", invalid_utf8_detail(p, bad, pos), line);
+      if (in_sentence) {
+        c.sent_offsets.push_back(ntok);
+        ++sent;
+        in_sentence = false;
+      }
+      pos = next;
+      continue;
+    }
+    // The token: up to the first tab when the line has one, else up to the first space.
+    const void* tab = std::memchr(p + b, '\t', e - b);
+    size_t te = tab ? static_cast<size_t>(static_cast<const char*>(tab) - p) : b;
+    if (!tab)
+      while (te < e && p[te] != ' ') ++te;
+    while (te > b && is_space(p[te - 1])) --te;
+    if (bad < next) {
+      const char* field = bad < te ? "token" : (opt.with_tags ? "tag" : "text");
+      throw FormatError(path, sent, field, invalid_utf8_detail(p, bad, pos), line);
+    }
+    const std::string_view token(p + b, te - b);
+    if (opt.with_tags) {
+      // The tag: the last tab-separated (or space-separated) field.
+      size_t gb = e;
+      const char stop = tab ? '\t' : ' ';
+      while (gb > b && p[gb - 1] != stop) --gb;
+      while (gb < e && is_space(p[gb])) ++gb;
+      int32_t id;
+      if (gb <= b || gb >= e) {
+        if (token != "-DOCSTART-")
+          throw FormatError(path, sent, "tag", "missing tag in line " + quote(std::string_view(p + pos, end - pos)),
+                            line);
+        id = 0;  // a bare -DOCSTART- line
+      } else {
+        const std::string_view tag(p + gb, e - gb);
+        id = interner.id(tag);
+        if (id < 0)
+          throw FormatError(path, sent, "tag", "token " + std::to_string(ntok - c.sent_offsets.back()) + ": " +
+                                                   quote(tag) +
+                                                   " is not an IOB2 tag (O, B-X or I-X; X without spaces, control "
+                                                   "characters or a leading '-')",
+                            line);
+      }
+      c.tags.push_back(id);
+    }
+    if (opt.keep_tokens) {
+      if (token.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+        throw FormatError(path, sent, "token", "token longer than 2 GiB", line);
+      c.tok_begin.push_back(static_cast<int64_t>(b));
+      c.tok_len.push_back(static_cast<int32_t>(token.size()));
+    }
+    ++ntok;
+    in_sentence = true;
+    pos = next;
+  }
+  if (in_sentence) c.sent_offsets.push_back(ntok);  // no trailing blank line
+  if (ntok == 0) throw FormatError(path, -1, "file", "empty file (no token lines)");
+  if (opt.keep_tokens) c.text = std::move(text);
+  return c;
+}
+
+TokenCorpus read_conll(const std::string& path, const ConllOptions& opt) {
+  return parse_conll(read_file(path), path, opt);
+}
+
+TokenCorpus parse_token_lines(std::string text, const std::string& path, bool keep_tokens, bool bom) {
+  TokenCorpus c;
+  c.path = path;
+  c.has_tokens = keep_tokens;
+  c.has_tags = false;
+  const char* p = text.data();
+  const size_t n = text.size();
+  const size_t bad = text_invalid_at(p, n);
+  if (keep_tokens) {
+    c.tok_begin.reserve(n / 6 + 16);
+    c.tok_len.reserve(n / 6 + 16);
+  }
+  int64_t sent = 0, ntok = 0;
+  size_t pos = bom ? skip_bom(text) : 0;
+  while (pos < n) {
+    size_t end, next;
+    line_bounds(p, n, pos, end, next);
+    if (bad < next) throw FormatError(path, sent, "tokens", invalid_utf8_detail(p, bad, pos), sent + 1);
+    size_t q = pos;
+    const int64_t before = ntok;
+    while (true) {
+      while (q < end && is_space(p[q])) ++q;
+      if (q >= end) break;
+      const size_t tb = q;
+      while (q < end && !is_space(p[q])) ++q;
+      if (keep_tokens) {
+        if (q - tb > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+          throw FormatError(path, sent, "tokens", "token longer than 2 GiB", sent + 1);
+        c.tok_begin.push_back(static_cast<int64_t>(tb));
+        c.tok_len.push_back(static_cast<int32_t>(q - tb));
+      }
+      ++ntok;
+    }
+    if (ntok == before)
+      throw FormatError(path, sent, "tokens", "empty line: a sentence without tokens", sent + 1);
+    c.sent_offsets.push_back(ntok);
+    ++sent;
+    pos = next;
+  }
+  if (sent == 0) throw FormatError(path, -1, "file", "empty file (no sentences)");
+  if (keep_tokens) c.text = std::move(text);
+  return c;
+}
+
+TokenCorpus read_token_lines(const std::string& path, bool keep_tokens) {
+  return parse_token_lines(read_file(path), path, keep_tokens);
+}
+
+namespace {
+
+/// True when the line [b, e) (trimmed) is `token<spaces>tag` with an IOB2 tag (O, B-X, I-X).
+bool two_fields_with_tag(const char* p, size_t b, size_t e) {
+  size_t q = b;
+  while (q < e && !is_space(p[q])) ++q;
+  size_t g = q;
+  while (g < e && is_space(p[g])) ++g;
+  if (g == q || g >= e) return false;
+  for (size_t r = g; r < e; ++r)
+    if (is_space(p[r])) return false;
+  const std::string_view tag(p + g, e - g);
+  return tag == "O" || (tag.size() >= 3 && (tag[0] == 'B' || tag[0] == 'I') && tag[1] == '-' &&
+                        valid_label(tag.substr(2)));
+}
+
+}  // namespace
+
+bool looks_like_conll(std::string_view head) {
+  const char* p = head.data();
+  const size_t n = head.size();
+  size_t pos = skip_bom(head);
+  bool seen_text = false, blank_after_text = false, all_tagged = true;
+  while (pos < n) {
+    size_t end, next;
+    line_bounds(p, n, pos, end, next);
+    size_t b = pos, e = end;
+    while (b < e && is_space(p[b])) ++b;
+    while (e > b && is_space(p[e - 1])) --e;
+    if (b == e) {
+      if (seen_text) blank_after_text = true;
+    } else {
+      if (!seen_text && std::memchr(p + b, '\t', e - b)) return true;
+      if (blank_after_text) return true;
+      // an unterminated last line may be cut (the head of a larger file): judged only when it is the only line
+      const bool terminated = end < n;
+      if (terminated || !seen_text) all_tagged = all_tagged && two_fields_with_tag(p, b, e);
+      seen_text = true;
+    }
+    pos = next;
+  }
+  // a single space-separated CoNLL sentence: every line `token tag` with an IOB2 tag
+  return seen_text && all_tagged;
+}
+
+TokenCorpus read_tokens(const std::string& path, bool keep_tokens) {
+  std::string text = read_file(path);
+  const bool conll = looks_like_conll(std::string_view(text).substr(0, size_t{1} << 16));
+  if (conll) {
+    ConllOptions opt;
+    opt.with_tags = false;
+    opt.keep_tokens = keep_tokens;
+    return parse_conll(std::move(text), path, opt);
+  }
+  return parse_token_lines(std::move(text), path, keep_tokens);
+}
+
+namespace {
+
+/// Check the arguments of write_conll / format_conll and return the formatter of sentences [lo, hi).
+auto conll_formatter(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                     const std::vector<std::string>& tag_names, char sep) {
+  if (!tokens.has_tokens) throw std::invalid_argument("write_conll: the corpus was read without its tokens");
+  if (n_tags != tokens.n_tokens())
+    throw std::invalid_argument("field tags: " + std::to_string(n_tags) + " tags for " +
+                                std::to_string(tokens.n_tokens()) + " tokens of " + tokens.path);
+  const int64_t n = tokens.size();
+  const int64_t n_names = static_cast<int64_t>(tag_names.size());
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t)
+      if (tag_ids[t] < 0 || tag_ids[t] >= n_names)
+        throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - tokens.sent_offsets[i]) +
+                                    " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
+                                    std::to_string(n_names) + " tag names");
+  return [&tokens, tag_ids, &tag_names, sep](int64_t lo, int64_t hi, std::string& buf) {
+    const int64_t t0 = tokens.sent_offsets[lo], t1 = tokens.sent_offsets[hi];
+    size_t need = static_cast<size_t>(hi - lo);
+    for (int64_t t = t0; t < t1; ++t) need += static_cast<size_t>(tokens.tok_len[t]) + 8;
+    buf.reserve(need);
+    for (int64_t i = lo; i < hi; ++i) {
+      for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t) {
+        buf.append(tokens.text.data() + tokens.tok_begin[t], static_cast<size_t>(tokens.tok_len[t]));
+        buf += sep;
+        buf += tag_names[static_cast<size_t>(tag_ids[t])];
+        buf += '\n';
+      }
+      buf += '\n';
+    }
+  };
+}
+
+}  // namespace
+
+void write_conll(const std::string& path, const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                 const std::vector<std::string>& tag_names, char sep, int threads) {
+  write_blocks(path, tokens.size(), threads, conll_formatter(tokens, tag_ids, n_tags, tag_names, sep));
+}
+
+std::string format_conll(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                         const std::vector<std::string>& tag_names, char sep, int threads) {
+  return format_to_string(tokens.size(), threads, conll_formatter(tokens, tag_ids, n_tags, tag_names, sep));
+}
+
+TokenCorpus corpus_from_lists(const std::vector<std::vector<std::string>>& tokens,
+                              const std::vector<std::vector<std::string>>* tags, std::vector<std::string> labels) {
+  TokenCorpus c;
+  c.path = "<memory>";
+  c.has_tags = tags != nullptr;
+  c.labels = std::move(labels);
+  if (tags && tags->size() != tokens.size())
+    throw std::invalid_argument("field tags: " + std::to_string(tags->size()) + " tag lists for " +
+                                std::to_string(tokens.size()) + " sentences");
+  TagInterner interner(c.labels);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const auto& toks = tokens[i];
+    const auto sent = static_cast<int64_t>(i);
+    if (tags && (*tags)[i].size() != toks.size())
+      throw std::invalid_argument(where(sent, "tags") + std::to_string((*tags)[i].size()) + " tags for " +
+                                  std::to_string(toks.size()) + " tokens");
+    for (size_t k = 0; k < toks.size(); ++k) {
+      const std::string& t = toks[k];
+      if (t.empty() || t.find_first_of("\t\n\r") != std::string::npos || t.find_first_not_of(' ') == std::string::npos)
+        throw std::invalid_argument(where(sent, "tokens") + "token " + std::to_string(k) +
+                                    " is empty or contains a tab or line break");
+      c.push_token(t);
+      if (!tags) continue;
+      const std::string& g = (*tags)[i][k];
+      const int32_t id = interner.id(g);
+      if (id < 0)
+        throw std::invalid_argument(where(sent, "tags") + "token " + std::to_string(k) + ": " + quote(g) +
+                                    " is not an IOB2 tag (O, B-X or I-X; X without spaces, control characters or a "
+                                    "leading '-')");
+      c.tags.push_back(id);
+    }
+    c.close_sentence();
+  }
+  return c;
+}
+
+}  // namespace xlner

@@ -1,0 +1,169 @@
+/// @file io_detail.hpp
+/// @brief Helpers shared by the io_*.cpp sources (not installed, not part of the API): character classes,
+/// quoting of input in messages, text checks, whole-file reads, line scanning, tag interning and the
+/// block-parallel formatter behind the writers.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "xlner/io/corpus.hpp"
+#include "xlner/io/errors.hpp"
+#include "xlner/io/utf8.hpp"
+#include "xlner/parallel.hpp"
+
+namespace xlner {
+namespace io_detail {
+
+inline bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+/// Bytes that can be part of a token in the fast path of the CoNLL reader: all but whitespace and NUL.
+struct TokenByteTable {
+  bool v[256];
+  constexpr TokenByteTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = !(i == 0 || i == ' ' || i == '\t' || i == '\n' || i == '\r' || i == '\v' || i == '\f');
+  }
+  constexpr bool operator[](unsigned char c) const { return v[c]; }
+};
+constexpr TokenByteTable kTokenByte{};
+inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// Show a piece of input in a message: quoted, cut after 40 bytes, control bytes escaped.
+inline std::string quote(std::string_view s) {
+  std::string out = "'";
+  const size_t n = std::min<size_t>(s.size(), 40);
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > n) out += "...";
+  return out + "'";
+}
+
+inline std::string invalid_utf8_detail(const char* p, size_t bad, size_t line_begin) {
+  char buf[96];
+  if (p[bad] == '\0')
+    std::snprintf(buf, sizeof buf, "NUL byte at column %zu (not a text file?)", bad - line_begin + 1);
+  else
+    std::snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02x at column %zu", static_cast<unsigned char>(p[bad]),
+                  bad - line_begin + 1);
+  return buf;
+}
+
+/// First byte of [p, p + n) that is not valid UTF-8 or is NUL (n when none): text files never contain NUL.
+inline size_t text_invalid_at(const char* p, size_t n) {
+  const size_t bad = utf8_invalid_at(p, n);
+  const void* nul = std::memchr(p, '\0', bad);
+  return nul ? static_cast<size_t>(static_cast<const char*>(nul) - p) : bad;
+}
+
+/// The whole file's bytes; FileError when it cannot be opened or read or is a directory, FormatError at the
+/// first NUL byte of a pipe or device (not a text file: /dev/zero would never end).
+std::string read_file(const std::string& path);
+
+inline size_t skip_bom(const std::string_view& t) { return t.size() >= 3 && t.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0; }
+
+/// The end of the line starting at pos (position of '\n' or n) and the start of the next line.
+inline void line_bounds(const char* p, size_t n, size_t pos, size_t& end, size_t& next) {
+  const void* nl = std::memchr(p + pos, '\n', n - pos);
+  end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) : n;
+  next = nl ? end + 1 : n;
+}
+
+/// Maps tag strings to tag ids (0 = O, 2l+1 = B-l, 2l+2 = I-l), growing the label list.
+class TagInterner {
+ public:
+  explicit TagInterner(std::vector<std::string>& labels) : labels_(labels) {}
+  /// Tag id, or -1 when `tag` is not O / B-X / I-X.
+  int32_t id(std::string_view tag) {
+    if (tag.size() == 1 && tag[0] == 'O') return 0;
+    if (tag == last_) return last_id_;
+    if (tag.size() < 3 || tag[1] != '-' || (tag[0] != 'B' && tag[0] != 'I')) return -1;
+    const std::string_view name = tag.substr(2);
+    size_t l = 0;
+    while (l < labels_.size() && labels_[l] != name) ++l;
+    if (l == labels_.size()) {
+      if (!xlner::valid_label(name)) return -1;
+      labels_.emplace_back(name);
+    }
+    last_ = tag;
+    last_id_ = static_cast<int32_t>(2 * l + (tag[0] == 'B' ? 1 : 2));
+    return last_id_;
+  }
+
+ private:
+  std::vector<std::string>& labels_;
+  std::string_view last_;
+  int32_t last_id_ = -1;
+};
+
+class FileWriter {
+ public:
+  explicit FileWriter(const std::string& path) : path_(path), f_(std::fopen(path.c_str(), "wb"), &std::fclose) {
+    if (!f_) throw FileError(path + ": cannot open for writing (" + std::strerror(errno) + ")");
+  }
+  void write(const std::string& s) {
+    if (!s.empty() && std::fwrite(s.data(), 1, s.size(), f_.get()) != s.size())
+      throw FileError(path_ + ": write error (" + std::strerror(errno) + ")");
+  }
+  void close() {
+    FILE* f = f_.release();
+    if (std::fclose(f) != 0) throw FileError(path_ + ": write error on close (" + std::strerror(errno) + ")");
+  }
+
+ private:
+  std::string path_;
+  std::unique_ptr<FILE, int (*)(FILE*)> f_;
+};
+
+/// Format sentences [0, n) block by block on several threads and hand the blocks in order to `sink`.
+template <class Format, class Sink>
+void format_blocks(int64_t n, int threads, Format format, Sink sink) {
+  const int t = resolve_threads(threads, std::max<int64_t>(n, 1));
+  const int64_t per_block = int64_t{1} << 15;  // sentences formatted by one task
+  const int64_t round = per_block * t;
+  std::vector<std::string> bufs(static_cast<size_t>(t));
+  for (int64_t b0 = 0; b0 < n; b0 += round) {
+    const int64_t b1 = std::min(n, b0 + round);
+    const int64_t chunks = (b1 - b0 + per_block - 1) / per_block;
+    parallel_chunks(b1 - b0, t, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
+      std::string& buf = bufs[static_cast<size_t>(c)];
+      buf.clear();
+      format(b0 + lo, b0 + hi, buf);
+    });
+    for (int64_t c = 0; c < chunks; ++c) sink(bufs[static_cast<size_t>(c)]);
+  }
+}
+
+/// Format sentences [0, n) (see format_blocks) into the file `path`.
+template <class Format>
+void write_blocks(const std::string& path, int64_t n, int threads, Format format) {
+  FileWriter out(path);
+  format_blocks(n, threads, format, [&](const std::string& block) { out.write(block); });
+  out.close();
+}
+
+/// Format sentences [0, n) (see format_blocks) into one string.
+template <class Format>
+std::string format_to_string(int64_t n, int threads, Format format) {
+  std::string out;
+  format_blocks(n, threads, format, [&](const std::string& block) {
+    if (out.empty()) out.reserve(block.size() * static_cast<size_t>((n + (int64_t{1} << 15) - 1) >> 15));
+    out += block;
+  });
+  return out;
+}
+
+}  // namespace io_detail
+}  // namespace xlner

@@ -1,0 +1,110 @@
+#include "xlner/io/jsonl.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "io_detail.hpp"
+#include "xlner/batch.hpp"
+
+namespace xlner {
+
+using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared helpers of the io sources
+
+namespace {
+
+void append_double(std::string& out, double x) {
+  if (std::isnan(x)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(x)) {
+    out += x > 0 ? "Infinity" : "-Infinity";
+    return;
+  }
+  char buf[40];
+  auto r = std::to_chars(buf, buf + sizeof buf, x);
+  bool plain_int = true;
+  for (char* q = buf; q < r.ptr; ++q)
+    if (!(is_digit(*q) || *q == '-')) plain_int = false;
+  out.append(buf, r.ptr);
+  if (plain_int) out += ".0";  // keep floats recognisable as floats, as Python's json does
+}
+
+void append_int(std::string& out, int64_t x) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, r.ptr);
+}
+
+void append_json_string(std::string& out, const std::string& s) {
+  out += '"';
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+/// Check the arguments of write_spans_jsonl / format_spans_jsonl and return the formatter.
+auto spans_formatter(const SpanArrays& s, const std::vector<std::string>& labels) {
+  if (s.n < 0 || s.offsets == nullptr || s.objective == nullptr)
+    throw std::invalid_argument("write_spans_jsonl: offsets and objective are required");
+  if (s.offsets[0] != 0) throw std::invalid_argument("field offsets: first offset must be 0");
+  const int64_t n_labels = static_cast<int64_t>(labels.size());
+  for (int64_t i = 0; i < s.n; ++i) {
+    if (s.offsets[i + 1] < s.offsets[i]) throw std::invalid_argument(where(i, "offsets") + "offsets decrease");
+    for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
+      if (s.label[k] < 0 || s.label[k] >= n_labels)
+        throw std::invalid_argument(where(i, "label") + "label id " + std::to_string(s.label[k]) +
+                                    " has no name (" + std::to_string(n_labels) + " labels)");
+      if (s.end[k] <= s.start[k] || s.start[k] < 0)
+        throw std::invalid_argument(where(i, "start/end") + "empty or negative span [" + std::to_string(s.start[k]) +
+                                    ", " + std::to_string(s.end[k]) + ")");
+    }
+  }
+  return [s, &labels](int64_t lo, int64_t hi, std::string& buf) {
+    buf.reserve(static_cast<size_t>(hi - lo) * 40 + static_cast<size_t>(s.offsets[hi] - s.offsets[lo]) * 80);
+    for (int64_t i = lo; i < hi; ++i) {
+      buf += "{\"objective\": ";
+      append_double(buf, s.objective[i]);
+      buf += ", \"spans\": [";
+      for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
+        if (k > s.offsets[i]) buf += ", ";
+        buf += "{\"start\": ";
+        append_int(buf, s.start[k]);
+        buf += ", \"end\": ";
+        append_int(buf, s.end[k]);
+        buf += ", \"label\": ";
+        append_json_string(buf, labels[static_cast<size_t>(s.label[k])]);
+        buf += ", \"entity\": ";
+        append_int(buf, s.entity[k]);
+        buf += ", \"score\": ";
+        append_double(buf, s.score[k]);
+        buf += '}';
+      }
+      buf += "]}\n";
+    }
+  };
+}
+
+}  // namespace
+
+void write_spans_jsonl(const std::string& path, const SpanArrays& s, const std::vector<std::string>& labels,
+                       int threads) {
+  write_blocks(path, s.n, threads, spans_formatter(s, labels));
+}
+
+std::string format_spans_jsonl(const SpanArrays& s, const std::vector<std::string>& labels, int threads) {
+  return format_to_string(s.n, threads, spans_formatter(s, labels));
+}
+
+}  // namespace xlner

@@ -1,0 +1,145 @@
+#include "xlner/io/talp.hpp"
+
+#include <limits>
+
+#include "io_detail.hpp"
+
+namespace xlner {
+
+using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared helpers of the io sources
+
+namespace {
+
+/// Why `pair` is not a valid talp pair (slow path, only for the error message).
+std::string talp_pair_problem(std::string_view pair, const TalpOptions& opt) {
+  std::vector<std::string_view> fields;
+  size_t b = 0;
+  for (size_t i = 0; i <= pair.size(); ++i) {
+    if (i == pair.size() || pair[i] == '-' || (opt.allow_possible && pair[i] == 'p')) {
+      fields.push_back(pair.substr(b, i - b));
+      b = i + 1;
+    }
+  }
+  std::string what = "pair " + quote(pair);
+  if (fields.size() != 2) {
+    std::string s = what + " has " + std::to_string(fields.size()) + (fields.size() == 1 ? " field" : " fields") +
+                    ", expected 2 (i-j" + (opt.allow_possible ? " or ipj" : "") + ")";
+    if (!opt.allow_possible && pair.find('p') != std::string_view::npos)
+      s += "; 'p' (possible) links are read only from gold files";
+    return s;
+  }
+  for (const auto& f : fields) {
+    bool digits = !f.empty();
+    for (char ch : f) digits = digits && is_digit(ch);
+    if (!digits) return what + ": field " + quote(f) + " is not a non-negative integer";
+  }
+  return what + ": index too large";
+}
+
+/// Parse a run of digits at p[i..end) into v; false on no digits or overflow past INT32_MAX.
+inline bool parse_index(const char* p, size_t& i, size_t end, int64_t& v) {
+  const size_t start = i;
+  v = 0;
+  while (i < end && is_digit(p[i])) {
+    v = v * 10 + (p[i] - '0');
+    if (v > std::numeric_limits<int32_t>::max()) return false;
+    ++i;
+  }
+  return i > start;
+}
+
+}  // namespace
+
+Alignments parse_talp(std::string_view text, const std::string& path, const TalpOptions& opt) {
+  Alignments a;
+  a.path = path;
+  const char* p = text.data();
+  const size_t n = text.size();
+  if (n == 0) throw FormatError(path, -1, "file", "empty file (no alignment lines)");
+  const size_t bad = text_invalid_at(p, n);
+  a.src.reserve(n / 5 + 16);
+  a.tgt.reserve(n / 5 + 16);
+  a.possible.reserve(n / 5 + 16);
+  a.offsets.reserve(n / 40 + 16);
+  int64_t sent = 0;
+  size_t pos = opt.skip_bom ? skip_bom(text) : 0;
+  while (pos < n || sent == 0) {
+    size_t end, next;
+    line_bounds(p, n, pos, end, next);
+    if (bad < next) throw FormatError(path, sent, "alignment", invalid_utf8_detail(p, bad, pos), sent + 1);
+    size_t q = pos;
+    int64_t pair = 0;
+    while (true) {
+      while (q < end && is_space(p[q])) ++q;
+      if (q >= end) break;
+      const size_t tb = q;
+      while (q < end && !is_space(p[q])) ++q;
+      size_t r = tb;
+      int64_t i = 0, j = 0;
+      bool ok = parse_index(p, r, q, i) && r < q;
+      const char sep = ok ? p[r] : '\0';
+      ok = ok && (sep == '-' || (opt.allow_possible && sep == 'p'));
+      if (ok) ++r;
+      ok = ok && parse_index(p, r, q, j) && r == q;
+      if (!ok)
+        throw FormatError(path, sent, "alignment pair " + std::to_string(pair),
+                          talp_pair_problem(std::string_view(p + tb, q - tb), opt), sent + 1);
+      if (opt.one_based) {
+        if (i == 0 || j == 0)
+          throw FormatError(path, sent, "alignment pair " + std::to_string(pair),
+                            "pair " + quote(std::string_view(p + tb, q - tb)) + " has index 0 in a 1-based file",
+                            sent + 1);
+        --i;
+        --j;
+      }
+      a.src.push_back(static_cast<int32_t>(i));
+      a.tgt.push_back(static_cast<int32_t>(j));
+      a.possible.push_back(sep == 'p' ? 1 : 0);
+      ++pair;
+    }
+    a.offsets.push_back(static_cast<int64_t>(a.src.size()));
+    ++sent;
+    pos = next;
+    if (pos >= n) break;
+  }
+  return a;
+}
+
+Alignments read_talp(const std::string& path, const TalpOptions& opt) {
+  const std::string text = read_file(path);
+  return parse_talp(text, path, opt);
+}
+
+void check_alignments(const std::string& path, const int64_t* offsets, int64_t n_aln, const int32_t* src,
+                      const int32_t* tgt, const int32_t* src_len, const int32_t* tgt_len, int64_t n,
+                      const std::string& src_path, const std::string& tgt_path, int64_t first_sentence) {
+  if (n_aln != n) {
+    const int64_t first_missing = std::min(n_aln, n);
+    throw FormatError(path, first_missing, "line count",
+                      std::to_string(n_aln) + " alignment lines, but " + src_path + " and " + tgt_path + " have " +
+                          std::to_string(n) + " sentences (sentence " + std::to_string(first_missing) +
+                          " is the first one missing from the shorter side)");
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t b = offsets[i], e = offsets[i + 1];
+    const int64_t g = i + first_sentence;  // sentence index in the whole file
+    const int32_t sl = src_len[i], tl = tgt_len[i];
+    for (int64_t k = b; k < e; ++k) {
+      const int32_t s = src[k], t = tgt[k];
+      const bool src_bad = s < 0 || s >= sl, tgt_bad = t < 0 || t >= tl;
+      if (!src_bad && !tgt_bad) continue;
+      const std::string link = std::to_string(s) + "-" + std::to_string(t);
+      if (src_bad)
+        throw FormatError(path, g, "alignment pair " + std::to_string(k - b) + " (source index)",
+                          "link " + link + ": source index " + std::to_string(s) + " is past the end of sentence " +
+                              std::to_string(g) + " of " + src_path + " (" + std::to_string(sl) + " tokens)",
+                          g + 1);
+      throw FormatError(path, g, "alignment pair " + std::to_string(k - b) + " (target index)",
+                        "link " + link + ": target index " + std::to_string(t) + " is past the end of sentence " +
+                            std::to_string(g) + " of " + tgt_path + " (" + std::to_string(tl) + " tokens)",
+                        g + 1);
+    }
+  }
+}
+
+}  // namespace xlner
