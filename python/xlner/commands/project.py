@@ -5,6 +5,8 @@ import argparse
 import sys
 import time
 
+from xlner.commands.project_multi import add_multi_arguments, is_multi, run_multi
+
 METHODS = ("heuristic", "greedy", "exact", "ilp")
 
 
@@ -14,13 +16,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "project", help="project source entities onto the target sentences",
         description="Project the source IOB2 entities onto the target sentences through word alignments and write "
                     "the target tokens with the projected labels (sentence for sentence, -DOCSTART- lines kept).")
-    p.add_argument("--source", required=True, metavar="SRC",
+    p.add_argument("--source", required=True, action="append", metavar="SRC",
                    help="CoNLL file with the source IOB2 labels (sample:NAME: a file of the bundled sample, also for "
                         "TGT and ALN)")
     p.add_argument("--target", required=True, metavar="TGT",
                    help="target sentences: CoNLL (labels ignored) or one sentence of space-separated tokens per line")
-    p.add_argument("--alignments", required=True, metavar="ALN",
-                   help="talp alignments, one line per sentence, 0-based, source index first")
+    p.add_argument("--alignments", required=True, action="append", metavar="ALN",
+                   help="talp alignments, one line per sentence, 0-based, source index first (repeat --source and "
+                        "--alignments in pairs to project several sources: see --combine)")
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
                    help="heuristic preset (only with --method heuristic; default: thesis)")
@@ -34,6 +37,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument("--target-format", choices=("auto", "conll", "lines"), default="auto",
                    help="format of TGT (default: detected)")
     p.add_argument("--quiet", action="store_true", help="no summary line on stderr")
+    add_multi_arguments(p)
     return p
 
 
@@ -43,6 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from xlner.io import load_projection_corpus, write_projection
     from xlner.projection import MatchingConfig, project
 
+    if is_multi(args):
+        return run_multi(args)
+    args.source, args.alignments = args.source[0], args.alignments[0]
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
     t0 = time.perf_counter()
