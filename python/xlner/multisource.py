@@ -512,7 +512,7 @@ def project_multi(
     if combine == "vote":
         results = [project(b, method, matching=cfg, heuristic=heuristic, tgt_tokens=tgt_tokens, threads=threads)
                    for b in batches]
-        return combine_votes(results, weights=w, min_votes=min_votes)
+        return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes)
     return _joint(batches, maps, vocab, w, method, cfg, span_cost, scores, threads)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import List, Optional
+from typing import List, Optional, Sequence, cast
 
 
 def add_multi_arguments(p: argparse.ArgumentParser) -> None:
@@ -62,18 +62,18 @@ def run_multi(args: argparse.Namespace) -> int:
     for src_path, aln_path in zip(args.source, args.alignments):
         src = load_conll(resolve_path(src_path), with_tags=True, keep_tokens=False)
         batches.append(build_batch(src, target, load_talp(resolve_path(aln_path)), threads=args.threads))
-    kwargs = {}
+    heuristic = None
+    tgt_tokens: Optional[Sequence[Sequence[str]]] = None
     if args.method == "heuristic":
         from xlner.heuristic import HeuristicConfig
 
-        config = HeuristicConfig.preset(args.preset or "thesis")
-        kwargs["heuristic"] = config
-        if config.drop_punct:
-            kwargs["tgt_tokens"] = target
+        heuristic = HeuristicConfig.preset(args.preset or "thesis")
+        if heuristic.drop_punct:  # the punctuation filter looks at the target words
+            tgt_tokens = cast(Sequence[Sequence[str]], target)  # a TokenCorpus: flags computed in C++
     res = project_multi(batches, args.method, combine, min_votes=args.min_votes,
                         weights=_weights(args.weights, len(batches)), span_cost=args.span_cost,
                         matching=MatchingConfig(max_len=args.max_len, constraint=args.constraint),
-                        threads=args.threads, **kwargs)
+                        heuristic=heuristic, tgt_tokens=tgt_tokens, threads=args.threads)
     write_projection(args.out, target, res.to_result(), threads=args.threads)
     if args.spans_out is not None:
         res.write_spans_jsonl(args.spans_out, source_names=list(args.source))
