@@ -253,3 +253,33 @@ def test_cli_multi_source_bad_pairing(multi_job, capsys):
     rc = main(["project", *args, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"),
                "--method", "greedy", "--weights", "1,2"])
     assert rc == 1 and "--weights: 2 weights for 3 sources" in capsys.readouterr().err
+
+
+@st.composite
+def small_batches(draw):
+    tgt_len = draw(st.integers(1, 6))
+    out = []
+    for _ in range(draw(st.integers(2, 3))):
+        src_len = draw(st.integers(1, 5))
+        ents, pos = [], 0
+        while pos < src_len and len(ents) < 2:
+            a = draw(st.integers(pos, src_len - 1))
+            b = draw(st.integers(a + 1, min(src_len, a + 2)))
+            ents.append((a, b, draw(st.sampled_from(["PER", "LOC"]))))
+            pos = b
+        links = sorted(draw(st.sets(st.tuples(st.integers(0, src_len - 1), st.integers(0, tgt_len - 1)), max_size=6)))
+        vocab = LabelVocab(["PER", "LOC"])
+        out.append(ProjectionBatch.from_lists([src_len], [tgt_len], [[(a, b, vocab.id(l)) for a, b, l in ents]],
+                                              [links], labels=vocab))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_batches(), st.sampled_from([0.0, 0.5, 1.0]))
+def test_joint_aligned_range_pruning_keeps_the_optimum(batches, cost):
+    from xlner.scores import alignment_scores
+
+    full = [alignment_scores(b, candidates="ngrams", max_len=10, threads=1) for b in batches]  # no pruning
+    pruned = project_multi(batches, "exact", "joint", span_cost=cost, threads=1)
+    unpruned = project_multi(batches, "exact", "joint", span_cost=cost, scores=full, threads=1)
+    assert pruned.objective[0] == pytest.approx(unpruned.objective[0], abs=1e-6)

@@ -33,7 +33,8 @@ Two combinations (:func:`project_multi`):
     entities − λ; ties: start, end, label id) or exactly (the integer program above through HiGHS,
     ``highspy``, many sentences per model). Scores: the alignment score of every n-gram up to
     ``max_len`` by default, or any precomputed :class:`~xlner.batch.ScoreMatrix` per source (e.g. fused
-    scores, :func:`xlner.scores.fuse`).
+    scores, :func:`xlner.scores.fuse`). With the alignment score the candidates are narrowed to the spans whose
+    first and last words are aligned to an entity of their label (no optimum is lost: see ``_aligned_ranges``).
 
 Results (:class:`MultiSourceResult`) keep, for every span, the sources and source entities that support it;
 :meth:`MultiSourceResult.to_result` gives a plain :class:`~xlner.batch.ProjectionResult` for the writers.
@@ -359,15 +360,13 @@ def _joint_exact_block(probs: Sequence[JointSentence]) -> List[List[SupportedSpa
             cost.append(v)
             upper.append(1.0)
             x_of_y.setdefault(key, []).append((xc, s, e, v))
-            rows.append(([xc, y_col[key]], [1.0, -1.0], 0.0))  # x <= y
             per_ent.setdefault((s, e), []).append(xc)
             per_src_span.setdefault((s, a, b, lab), []).append(xc)
+        for (s, a, b, lab), cols in per_src_span.items():  # Σ_e x(s, e, t) <= y(t): one entity per source
+            rows.append((cols + [y_col[(a, b, lab)]], [1.0] * len(cols) + [-1.0], 0.0))
         for cols in per_ent.values():
             if len(cols) > prob.cap:
                 rows.append((cols, [1.0] * len(cols), float(prob.cap)))
-        for cols in per_src_span.values():
-            if len(cols) > 1:
-                rows.append((cols, [1.0] * len(cols), 1.0))
         length = max((k[1] for k in y_col), default=0)
         for j in range(length):
             cols = [c for k, c in y_col.items() if k[0] <= j < k[1]]
@@ -415,6 +414,27 @@ def joint_exact_sentences(probs: Sequence[JointSentence], block_size: int = 256)
     return out
 
 
+def _aligned_ranges(entries: List[Tuple[int, int, int, int, float]],
+                    ent_label: Dict[Tuple[int, int], int]) -> List[Tuple[int, int, int, int, float]]:
+    """Keep the candidates whose first and last words are aligned to some entity of their label (any source).
+
+    Exact for the alignment score over all n-grams: if the first (last) word of t is aligned to no entity of
+    label L, every source's score of t is below that of t without that word (same links, shorter), and the
+    shorter span overlaps less, so some optimum uses no such t. A word is aligned to entity e of source s
+    when the one-word candidate scores > 0 (the n-gram scores include every n-gram with a link).
+    """
+    aligned: Dict[int, set] = {}
+    for s, e, a, b, _ in entries:
+        if b == a + 1:
+            aligned.setdefault(ent_label[(s, e)], set()).add(a)
+    out = []
+    for s, e, a, b, v in entries:
+        words = aligned.get(ent_label[(s, e)], set())
+        if a in words and b - 1 in words:
+            out.append((s, e, a, b, v))
+    return out
+
+
 def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab: LabelVocab, weights: np.ndarray,
            method: str, cfg: MatchingConfig, span_cost: float, scores: Optional[Sequence[ScoreMatrix]],
            threads: int) -> MultiSourceResult:
@@ -451,6 +471,8 @@ def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab
                         raise IndexError(f"scores of source {s}, sentence {i}, field ent: entity {int(e)} of "
                                          f"{len(ents)}")
                     entries.append((s, int(e), int(st), int(en), wv))
+        if scores is None:
+            entries = _aligned_ranges(entries, ent_label)
         probs.append(JointSentence(entries, ent_label, cap, span_cost))
     if method == "greedy":
         spans = [joint_greedy_sentence(p) for p in probs]
