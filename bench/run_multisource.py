@@ -109,7 +109,7 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
     test = list(range(1, len(tl), 2))
     batches = [gold_batch(gold[s], tl, alns[(s, tgt)]) for s in srcs]
     rows: List[Dict[str, object]] = []
-    cfg = MatchingConfig(constraint="<=1")
+    cfg = MatchingConfig(constraint="<=1", block_size=64)
     singles = [project(b, method, matching=cfg, threads=1) for b in batches]
     for s, r in zip(srcs, singles):
         pred = result_tags(r, tl)
