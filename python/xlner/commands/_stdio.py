@@ -72,10 +72,20 @@ def stdio_files(args: argparse.Namespace) -> Iterator[None]:
     also take ``sample:NAME`` (a file of the bundled sample, :func:`xlner.datasets.resolve_path`)."""
     from xlner.datasets import SAMPLE_PREFIX, resolve_path
 
+    _repeatable: set = set()
+
     for k in getattr(args, "_stdio_inputs", ()):
         value = getattr(args, k, None)
         if isinstance(value, str) and value.startswith(SAMPLE_PREFIX):
             setattr(args, k, resolve_path(value))
+        elif isinstance(value, list):  # a repeatable option (action="append")
+            setattr(args, k, [resolve_path(v) if isinstance(v, str) and v.startswith(SAMPLE_PREFIX) else v
+                              for v in value])
+            if value.count(STDIO) == 1 and len(value) == 1:
+                setattr(args, k, STDIO)  # one '-': handled below, then given back as a one-element list
+                _repeatable.add(k)
+            elif STDIO in value:
+                raise ValueError(f"--{k.replace('_', '-')}: '-' (standard input) is only accepted once, alone")
     ins = [k for k in getattr(args, "_stdio_inputs", ()) if getattr(args, k, None) == STDIO]
     outs = [k for k in getattr(args, "_stdio_outputs", ()) if getattr(args, k, None) == STDIO]
     if not ins and not outs:
@@ -90,7 +100,7 @@ def stdio_files(args: argparse.Namespace) -> Iterator[None]:
         for k in ins:
             path = os.path.join(d, "stdin")
             _copy_stdin(path)
-            setattr(args, k, path)
+            setattr(args, k, [path] if k in _repeatable else path)
         out_path = os.path.join(d, "stdout")
         for k in outs:
             setattr(args, k, out_path)

@@ -7,6 +7,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Dict
 
 from xlner.commands._stdio import file_args
+from xlner.commands.project_multi import add_multi_arguments, is_multi, run_multi
 from xlner.methods import METHODS
 
 if TYPE_CHECKING:
@@ -21,15 +22,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "project", help="project source entities onto the target sentences",
         description="Project the source IOB2 entities onto the target sentences through word alignments and write "
                     "the target tokens with the projected labels (sentence for sentence, -DOCSTART- lines kept).")
-    p.add_argument("--source", metavar="SRC",
+    p.add_argument("--source", action="append", metavar="SRC",
                    help="CoNLL file with the source IOB2 labels, or a Parquet file/folder or datasets folder with "
                         "tokens and tags columns (sample:NAME: a file of the bundled sample, also for TGT and ALN)")
     p.add_argument("--target", metavar="TGT",
                    help="target sentences: CoNLL (labels ignored), one sentence of space-separated tokens per line, or "
                         "a Parquet file/folder or datasets folder with a tokens column")
-    p.add_argument("--alignments", metavar="ALN",
+    p.add_argument("--alignments", action="append", metavar="ALN",
                    help="talp alignments, one line per sentence, 0-based, source index first (default: align SRC and "
-                        "TGT here with the default recipe, see --aligner)")
+                        "TGT here with the default recipe, see --aligner; repeat --source and --alignments in pairs to "
+                        "project several sources: see --combine)")
     _add_alignment_options(p)
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,
@@ -73,6 +75,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     g.add_argument("--alignments-field", default="alignments",
                    help="shards: alignments column ([source, target] pairs or talp strings)")
     g.add_argument("--output-field", default="projected_tags", help="shards: column of the projected tags")
+    add_multi_arguments(p)
     return p
 
 
@@ -153,6 +156,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
+    sources, alignments = args.source or [], args.alignments or []
+    args.source, args.alignments = sources, alignments
+    if is_multi(args):
+        return run_multi(args)
+    args.source = sources[0] if sources else None
+    args.alignments = alignments[0] if alignments else None
     if args.input is not None:
         return _run_shards(args)
     missing = [f"--{n}" for n in ("source", "target") if getattr(args, n) is None]

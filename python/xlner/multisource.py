@@ -1,0 +1,542 @@
+"""Multi-source projection: the entities of several source languages projected onto one target and combined.
+
+Every source i comes as a :class:`~xlner.batch.ProjectionBatch` pairing source i with the *same* target
+sentences (same count, same target lengths) through its own word alignments. Label vocabularies are united by
+name (first appearance order: source 0's labels first).
+
+Two combinations (:func:`project_multi`):
+
+``vote``
+    Each source is projected on its own with :func:`xlner.projection.project` (any method). Per target
+    sentence and label, the projected spans of that label are grouped into *clusters*: the connected
+    components of the overlap relation (two spans overlap when they share a target token; chains count, so
+    ``[0,2)``, ``[1,3)``, ``[2,4)`` form one cluster). A cluster's *votes* are the summed weights of the
+    distinct sources with a span in it (weight 1 each by default). A cluster is kept when its votes reach
+    ``min_votes`` (default: a strict majority of the total weight, i.e. k = ⌊n/2⌋+1 of n unit-weight
+    sources). **Boundary rule**: the kept span is the (start, end) proposed by the largest weight of
+    sources in the cluster; ties → the larger summed score of the sources proposing it, then the proposal of
+    the lowest source index, then the leftmost, then the shortest. **Overlaps between kept spans** (only
+    possible across labels) are resolved greedily and deterministically: spans in order of votes (desc),
+    summed score (desc), start, end, label id; a span overlapping one already kept is dropped.
+
+``joint``
+    One matching of the entities of *all* sources to the target candidate spans that rewards agreement.
+    Variables: a labelled target span (t, L) is *opened* or not; an entity e of source s (label L) is
+    matched to at most one opened span with its label (``<=n`` constraints allow n), each source supports
+    an opened span with at most one of its entities, opened spans are disjoint. Objective: the sum over
+    matched (e, t) of w_s · score_s(e, t) minus ``span_cost`` per opened span. So a span's value is the sum
+    over sources of their matched scores: sources that agree on a span add up, and ``span_cost`` (λ) sets
+    how much agreement a span needs (λ ≥ 1 with alignment scores in [0, 1]: one source alone never pays).
+    The per-entity cap matters: without it a two-word entity aligned to two words would score more split
+    in two one-word spans (2·2/3 > 1) than whole.
+    Solved greedily (repeatedly open the (t, L) of largest positive value Σ_s max over s's unused
+    entities − λ; ties: start, end, label id) or exactly (the integer program above through HiGHS,
+    ``highspy``, many sentences per model). Scores: the alignment score of every n-gram up to
+    ``max_len`` by default, or any precomputed :class:`~xlner.batch.ScoreMatrix` per source (e.g. fused
+    scores, :func:`xlner.scores.fuse`). With the alignment score the candidates are narrowed to the spans whose
+    first and last words are aligned to an entity of their label (no optimum is lost: see ``_aligned_ranges``).
+
+Results (:class:`MultiSourceResult`) keep, for every span, the sources and source entities that support it;
+:meth:`MultiSourceResult.to_result` gives a plain :class:`~xlner.batch.ProjectionResult` for the writers.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatrix
+from xlner.projection import MatchingConfig, parse_constraint, project
+
+COMBINE_METHODS = ("vote", "joint")
+JOINT_METHODS = ("greedy", "exact")
+_EPS = 1e-9
+_TIE = 1e-7  # exact: a span of net value exactly 0 is left closed, as greedy does
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+@dataclass(frozen=True)
+class SupportedSpan:
+    """One combined span of a target sentence.
+
+    Attributes:
+        start, end: target tokens ``[start, end)``.
+        label: label id in the result's vocabulary.
+        score: ``vote``: summed (weighted) scores of the cluster's spans; ``joint``: summed weighted matched
+            scores (before the span cost).
+        votes: summed weights of the supporting sources.
+        support: (source index, entity index within that source's sentence) of every supporting projection,
+            sorted.
+    """
+
+    start: int
+    end: int
+    label: int
+    score: float
+    votes: float
+    support: Tuple[Tuple[int, int], ...]
+
+    @property
+    def sources(self) -> Tuple[int, ...]:
+        """Distinct supporting source indices, ascending."""
+        return tuple(sorted({s for s, _ in self.support}))
+
+
+@dataclass
+class MultiSourceResult:
+    """Combined spans per target sentence, their label vocabulary and per-sentence objective."""
+
+    spans: List[List[SupportedSpan]]
+    labels: LabelVocab
+    objective: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def to_result(self) -> ProjectionResult:
+        """A plain :class:`ProjectionResult` (``entity``: the entity of the first supporting source)."""
+        flat = [sp for sent in self.spans for sp in sent]
+        offsets = np.zeros(len(self.spans) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(s) for s in self.spans]) if self.spans else []
+        return ProjectionResult(
+            offsets,
+            np.array([sp.start for sp in flat], dtype=np.int32),
+            np.array([sp.end for sp in flat], dtype=np.int32),
+            np.array([sp.label for sp in flat], dtype=np.int32),
+            np.array([sp.support[0][1] if sp.support else -1 for sp in flat], dtype=np.int32),
+            np.array([sp.score for sp in flat], dtype=np.float64),
+            np.asarray(self.objective, dtype=np.float64),
+            np.zeros(len(self.spans), dtype=np.int8),
+            self.labels,
+        )
+
+    def write_spans_jsonl(self, path: PathLike, source_names: Optional[Sequence[str]] = None) -> None:
+        """One JSON object per sentence: ``{"objective", "spans": [{"start", "end", "label", "score", "votes",
+        "sources", "entities"}]}``; ``sources`` holds ``source_names[i]`` (default: the indices) and
+        ``entities`` the entity index (within its source sentence) of each supporting projection, in
+        the same order (a source appears once per supporting span)."""
+        with open(path, "w", encoding="utf-8") as fh:
+            for i, sent in enumerate(self.spans):
+                rows = []
+                for sp in sent:
+                    rows.append({
+                        "start": sp.start, "end": sp.end, "label": self.labels.name(sp.label), "score": sp.score,
+                        "votes": sp.votes,
+                        "sources": [source_names[s] if source_names is not None else s for s, _ in sp.support],
+                        "entities": [e for _, e in sp.support]})
+                fh.write(json.dumps({"objective": float(self.objective[i]), "spans": rows}) + "\n")
+
+
+def _unite_labels(batches: Sequence[ProjectionBatch]) -> Tuple[LabelVocab, List[np.ndarray]]:
+    """United vocabulary and, per source, the map from its label ids to the united ids."""
+    vocab = LabelVocab()
+    maps = []
+    for b in batches:
+        maps.append(np.array([vocab.id(n) for n in b.labels.names], dtype=np.int64))
+    return vocab, maps
+
+
+def _check_sources(batches: Sequence[ProjectionBatch], weights: Optional[Sequence[float]]) -> np.ndarray:
+    if not batches:
+        raise ValueError("project_multi needs at least one source")
+    n = len(batches[0])
+    tl = batches[0].tgt_len
+    for k, b in enumerate(batches[1:], start=1):
+        if len(b) != n:
+            raise ValueError(f"source {k}: {len(b)} sentences, but source 0 has {n} (all sources pair with one target)")
+        bad = np.nonzero(np.asarray(b.tgt_len) != np.asarray(tl))[0]
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(f"source {k}, sentence {i}, field tgt_len: {int(b.tgt_len[i])} target tokens, but "
+                             f"source 0 says {int(tl[i])} (all sources pair with one target)")
+    if weights is None:
+        return np.ones(len(batches))
+    w = np.asarray(weights, dtype=np.float64)
+    if w.shape != (len(batches),):
+        raise ValueError(f"weights: {w.size} values for {len(batches)} sources")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"weights must be finite and >= 0, got {list(w)}")
+    return w
+
+
+# ---------------------------------------------------------------------------------------------------
+# vote
+# ---------------------------------------------------------------------------------------------------
+
+_Proj = Tuple[int, int, int, int, float, int]  # (source, start, end, label, score, entity)
+
+
+def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: float,
+                  strict: bool = False) -> List[SupportedSpan]:
+    """Combine the projected spans of one sentence by voting (rule in the module docstring).
+
+    Arguments:
+        projs: (source, start, end, united label id, score, entity) of every projected span of every source.
+        weights: weight of each source.
+        threshold: votes a cluster needs (``strict``: needs more than that).
+    """
+    by_label: Dict[int, List[_Proj]] = {}
+    for p in projs:
+        by_label.setdefault(p[3], []).append(p)
+    kept: List[SupportedSpan] = []
+    for label in sorted(by_label):
+        items = sorted(by_label[label], key=lambda p: (p[1], p[2], p[0]))
+        clusters: List[List[_Proj]] = []
+        cur_end = -1
+        for p in items:
+            if clusters and p[1] < cur_end:
+                clusters[-1].append(p)
+                cur_end = max(cur_end, p[2])
+            else:
+                clusters.append([p])
+                cur_end = p[2]
+        for cl in clusters:
+            srcs = sorted({p[0] for p in cl})
+            votes = float(sum(weights[s] for s in srcs))
+            if (votes <= threshold + _EPS) if strict else (votes < threshold - _EPS):
+                continue
+            proposals: Dict[Tuple[int, int], List[_Proj]] = {}
+            for p in cl:
+                proposals.setdefault((p[1], p[2]), []).append(p)
+
+            def key(se: Tuple[int, int]) -> Tuple[float, float, int, int, int]:
+                ps = proposals[se]
+                w = sum(weights[s] for s in {p[0] for p in ps})
+                sc = sum(weights[p[0]] * p[4] for p in ps)
+                return (-w, -sc, min(p[0] for p in ps), se[0], se[1] - se[0])
+
+            start, end = min(proposals, key=key)
+            kept.append(SupportedSpan(start, end, label, float(sum(weights[p[0]] * p[4] for p in cl)), votes,
+                                      tuple(sorted((p[0], p[5]) for p in cl))))
+    kept.sort(key=lambda sp: (-sp.votes, -sp.score, sp.start, sp.end, sp.label))
+    out: List[SupportedSpan] = []
+    for sp in kept:
+        if all(sp.end <= o.start or o.end <= sp.start for o in out):
+            out.append(sp)
+    out.sort(key=lambda sp: (sp.start, sp.end))
+    return out
+
+
+def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
+                  min_votes: Optional[float] = None) -> MultiSourceResult:
+    """Combine per-source projections of the same target sentences by voting (rule in the module docstring).
+
+    Arguments:
+        results: one :class:`ProjectionResult` per source (labels united by name).
+        weights: one weight per source (default 1 each).
+        min_votes: votes a cluster needs (default: more than half the total weight).
+    """
+    if not results:
+        raise ValueError("combine_votes needs at least one result")
+    n = len(results[0])
+    for k, r in enumerate(results):
+        if len(r) != n:
+            raise ValueError(f"result {k}: {len(r)} sentences, but result 0 has {n}")
+    w = np.ones(len(results)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (len(results),):
+        raise ValueError(f"weights: {w.size} values for {len(results)} sources")
+    vocab = LabelVocab()
+    maps = [np.array([vocab.id(nm) for nm in r.labels.names], dtype=np.int64) for r in results]
+    if min_votes is None:
+        threshold, strict = float(w.sum()) / 2.0, True
+    else:
+        threshold, strict = float(min_votes), False
+    spans: List[List[SupportedSpan]] = []
+    for i in range(n):
+        projs: List[_Proj] = []
+        for s, r in enumerate(results):
+            for st, en, lab, ent, sc in r.spans(i):
+                projs.append((s, st, en, int(maps[s][lab]), sc, ent))
+        spans.append(vote_sentence(projs, list(w), threshold, strict))
+    objective = np.array([sum(sp.score for sp in sent) for sent in spans], dtype=np.float64)
+    return MultiSourceResult(spans, vocab, objective)
+
+
+# ---------------------------------------------------------------------------------------------------
+# joint
+# ---------------------------------------------------------------------------------------------------
+
+@dataclass
+class JointSentence:
+    """The joint problem of one sentence: weighted scores of (source, entity, start, end) with entity labels.
+
+    Attributes:
+        entries: (source, entity, start, end, weighted score > 0).
+        ent_label: (source, entity) → united label id.
+        cap: most spans one entity may be matched to.
+        span_cost: cost λ of opening a span.
+    """
+
+    entries: List[Tuple[int, int, int, int, float]]
+    ent_label: Dict[Tuple[int, int], int]
+    cap: int = 1
+    span_cost: float = 0.0
+
+    def value(self, spans: Sequence[SupportedSpan]) -> float:
+        """Objective of a solution (checks feasibility; ``ValueError`` if it breaks a constraint)."""
+        sc = {(s, e, a, b): v for s, e, a, b, v in self.entries}
+        used: Dict[Tuple[int, int], int] = {}
+        total = 0.0
+        for k, sp in enumerate(spans):
+            for o in spans[:k]:
+                if sp.start < o.end and o.start < sp.end:
+                    raise ValueError(f"spans {o} and {sp} overlap")
+            srcs = [s for s, _ in sp.support]
+            if len(set(srcs)) != len(srcs):
+                raise ValueError(f"span {sp} has two entities of one source")
+            for s, e in sp.support:
+                if self.ent_label[(s, e)] != sp.label:
+                    raise ValueError(f"entity {(s, e)} has another label than span {sp}")
+                used[(s, e)] = used.get((s, e), 0) + 1
+                if used[(s, e)] > self.cap:
+                    raise ValueError(f"entity {(s, e)} matched more than {self.cap} times")
+                total += sc.get((s, e, sp.start, sp.end), 0.0)
+            total -= self.span_cost
+        return total
+
+
+def joint_greedy_sentence(prob: JointSentence) -> List[SupportedSpan]:
+    """Greedy joint matching of one sentence (rule in the module docstring)."""
+    used: Dict[Tuple[int, int], int] = {}
+    chosen: List[SupportedSpan] = []
+    # (start, end, label) -> source -> [(score, entity)] sorted by score desc then entity
+    table: Dict[Tuple[int, int, int], Dict[int, List[Tuple[float, int]]]] = {}
+    for s, e, a, b, v in prob.entries:
+        table.setdefault((a, b, prob.ent_label[(s, e)]), {}).setdefault(s, []).append((v, e))
+    for per in table.values():
+        for lst in per.values():
+            lst.sort(key=lambda x: (-x[0], x[1]))
+    open_keys = sorted(table)
+    while True:
+        best: Optional[Tuple[float, Tuple[int, int, int], List[Tuple[int, int, float]]]] = None
+        for key in open_keys:
+            total = -prob.span_cost
+            picks = []
+            for s in sorted(table[key]):
+                for v, e in table[key][s]:
+                    if used.get((s, e), 0) < prob.cap:
+                        total += v
+                        picks.append((s, e, v))
+                        break
+            if total > _EPS and (best is None or total > best[0] + _EPS):
+                best = (total, key, picks)
+        if best is None:
+            break
+        total, (a, b, lab), picks = best
+        for s, e, _ in picks:
+            used[(s, e)] = used.get((s, e), 0) + 1
+        chosen.append(SupportedSpan(a, b, lab, float(sum(v for _, _, v in picks)), 0.0,
+                                    tuple(sorted((s, e) for s, e, _ in picks))))
+        open_keys = [k for k in open_keys if k[1] <= a or b <= k[0]]
+    chosen.sort(key=lambda sp: (sp.start, sp.end))
+    return chosen
+
+
+def _joint_exact_block(probs: Sequence[JointSentence]) -> List[List[SupportedSpan]]:
+    """Solve the integer programs of several sentences in one HiGHS model (independent blocks)."""
+    import highspy
+
+    cost: List[float] = []
+    upper: List[float] = []
+    rows: List[Tuple[List[int], List[float], float]] = []  # (cols, vals, upper bound); lower -inf
+    decode: List[Tuple[int, List[Tuple[int, Tuple[int, int, int], List[Tuple[int, int, int, float]]]]]] = []
+    for i, prob in enumerate(probs):
+        y_col: Dict[Tuple[int, int, int], int] = {}
+        x_of_y: Dict[Tuple[int, int, int], List[Tuple[int, int, int, float]]] = {}
+        per_ent: Dict[Tuple[int, int], List[int]] = {}
+        per_src_span: Dict[Tuple[int, int, int, int], List[int]] = {}
+        for s, e, a, b, v in prob.entries:
+            lab = prob.ent_label[(s, e)]
+            key = (a, b, lab)
+            if key not in y_col:
+                y_col[key] = len(cost)
+                cost.append(-prob.span_cost - _TIE)
+                upper.append(1.0)
+            xc = len(cost)
+            cost.append(v)
+            upper.append(1.0)
+            x_of_y.setdefault(key, []).append((xc, s, e, v))
+            per_ent.setdefault((s, e), []).append(xc)
+            per_src_span.setdefault((s, a, b, lab), []).append(xc)
+        for (s, a, b, lab), cols in per_src_span.items():  # Σ_e x(s, e, t) <= y(t): one entity per source
+            rows.append((cols + [y_col[(a, b, lab)]], [1.0] * len(cols) + [-1.0], 0.0))
+        for cols in per_ent.values():
+            if len(cols) > prob.cap:
+                rows.append((cols, [1.0] * len(cols), float(prob.cap)))
+        length = max((k[1] for k in y_col), default=0)
+        for j in range(length):
+            cols = [c for k, c in y_col.items() if k[0] <= j < k[1]]
+            if len(cols) > 1:
+                rows.append((cols, [1.0] * len(cols), 1.0))
+        decode.append((i, [(c, k, [(xc, s, e, 0) for xc, s, e, _ in x_of_y[k]]) for k, c in y_col.items()]))
+    out: List[List[SupportedSpan]] = [[] for _ in probs]
+    if not cost:
+        return out
+    a_start = np.zeros(len(rows) + 1, dtype=np.int32)
+    a_start[1:] = np.cumsum([len(r[0]) for r in rows])
+    a_index = np.array([c for r in rows for c in r[0]], dtype=np.int32)
+    a_value = np.array([v for r in rows for v in r[1]], dtype=np.float64)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.0)
+    h.setOptionValue("threads", 1)
+    n_col = len(cost)
+    status = h.passModel(n_col, len(rows), int(a_start[-1]), 2, -1, 0.0,  # row-wise, maximise
+                         np.array(cost), np.zeros(n_col), np.array(upper),
+                         np.full(len(rows), -highspy.kHighsInf), np.array([r[2] for r in rows]),
+                         a_start, a_index, a_value, np.ones(n_col, dtype=np.int32))
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the joint multi-source model")
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"HiGHS ended with {h.getModelStatus()} on the joint multi-source model")
+    x = np.asarray(h.getSolution().col_value)
+    for i, ys in decode:
+        for c, (a, b, lab), xs in ys:
+            picks = [(s, e, xc) for xc, s, e, _ in xs if x[xc] > 0.5]
+            if x[c] > 0.5 and picks:  # an opened span without entities (value 0 at span_cost 0) is not a span
+                out[i].append(SupportedSpan(a, b, lab, float(sum(cost[xc] for _, _, xc in picks)), 0.0,
+                                            tuple(sorted((s, e) for s, e, _ in picks))))
+        out[i].sort(key=lambda sp: (sp.start, sp.end))
+    return out
+
+
+def joint_exact_sentences(probs: Sequence[JointSentence], block_size: int = 256) -> List[List[SupportedSpan]]:
+    """Optimal joint matchings (HiGHS, ``block_size`` sentences per model)."""
+    out: List[List[SupportedSpan]] = []
+    for lo in range(0, len(probs), block_size):
+        out += _joint_exact_block(probs[lo:lo + block_size])
+    return out
+
+
+def _aligned_ranges(entries: List[Tuple[int, int, int, int, float]],
+                    ent_label: Dict[Tuple[int, int], int]) -> List[Tuple[int, int, int, int, float]]:
+    """Keep the candidates whose first and last words are aligned to some entity of their label (any source).
+
+    Exact for the alignment score over all n-grams: if the first (last) word of t is aligned to no entity of
+    label L, every source's score of t is below that of t without that word (same links, shorter), and the
+    shorter span overlaps less, so some optimum uses no such t. A word is aligned to entity e of source s
+    when the one-word candidate scores > 0 (the n-gram scores include every n-gram with a link).
+    """
+    aligned: Dict[int, set] = {}
+    for s, e, a, b, _ in entries:
+        if b == a + 1:
+            aligned.setdefault(ent_label[(s, e)], set()).add(a)
+    out = []
+    for s, e, a, b, v in entries:
+        words = aligned.get(ent_label[(s, e)], set())
+        if a in words and b - 1 in words:
+            out.append((s, e, a, b, v))
+    return out
+
+
+def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab: LabelVocab, weights: np.ndarray,
+           method: str, cfg: MatchingConfig, span_cost: float, scores: Optional[Sequence[ScoreMatrix]],
+           threads: int) -> MultiSourceResult:
+    from xlner.scores import alignment_scores
+
+    if method not in JOINT_METHODS:
+        raise ValueError(f"combine='joint' solves with {JOINT_METHODS}, not {method!r}")
+    op, cap = parse_constraint(cfg.constraint)
+    if op not in ("<", "<="):
+        raise ValueError(f"combine='joint' takes an upper-bound constraint (<n, <=n), not {cfg.constraint!r}")
+    if op == "<":
+        cap -= 1
+    if scores is not None and len(scores) != len(batches):
+        raise ValueError(f"scores: {len(scores)} score matrices for {len(batches)} sources")
+    mats = list(scores) if scores is not None else [
+        alignment_scores(b, candidates="ngrams", max_len=cfg.max_len, threads=threads) for b in batches]
+    n = len(batches[0])
+    for k, m in enumerate(mats):
+        if len(m) != n:
+            raise ValueError(f"scores of source {k}: {len(m)} sentences, the batch has {n}")
+    probs: List[JointSentence] = []
+    for i in range(n):
+        entries: List[Tuple[int, int, int, int, float]] = []
+        ent_label: Dict[Tuple[int, int], int] = {}
+        for s, (b, m) in enumerate(zip(batches, mats)):
+            ents = b.entities(i)
+            for e, (_, _, lab) in enumerate(ents):
+                ent_label[(s, e)] = int(maps[s][lab])
+            a, z = int(m.offsets[i]), int(m.offsets[i + 1])
+            for e, st, en, v in zip(m.ent[a:z], m.start[a:z], m.end[a:z], m.score[a:z]):
+                wv = float(weights[s] * v)
+                if wv > 0 and en - st <= cfg.max_len:
+                    if not 0 <= int(e) < len(ents):
+                        raise IndexError(f"scores of source {s}, sentence {i}, field ent: entity {int(e)} of "
+                                         f"{len(ents)}")
+                    entries.append((s, int(e), int(st), int(en), wv))
+        if scores is None:
+            entries = _aligned_ranges(entries, ent_label)
+        probs.append(JointSentence(entries, ent_label, cap, span_cost))
+    if method == "greedy":
+        spans = [joint_greedy_sentence(p) for p in probs]
+    else:
+        spans = joint_exact_sentences(probs, cfg.block_size)
+    spans = [[SupportedSpan(sp.start, sp.end, sp.label, sp.score, float(sum(weights[s] for s in sp.sources)),
+                            sp.support) for sp in sent] for sent in spans]
+    objective = np.array([sum(sp.score - span_cost for sp in sent) for sent in spans], dtype=np.float64)
+    return MultiSourceResult(spans, vocab, objective)
+
+
+def project_multi(
+    sources: Sequence[ProjectionBatch],
+    method: str = "greedy",
+    combine: str = "vote",
+    *,
+    min_votes: Optional[float] = None,
+    weights: Optional[Sequence[float]] = None,
+    span_cost: float = 1.0,
+    matching: Optional[MatchingConfig] = None,
+    heuristic: Optional[object] = None,
+    scores: Optional[Sequence[ScoreMatrix]] = None,
+    tgt_tokens: Optional[Sequence[Sequence[str]]] = None,
+    threads: int = -1,
+) -> MultiSourceResult:
+    """Project the entities of several sources onto one target and combine them.
+
+    Arguments:
+        sources: one batch per source language, each pairing that source with the same target sentences
+            (a :class:`~xlner.io.ProjectionCorpus` works too: its ``batch`` is used).
+        method: ``vote``: any method of :func:`xlner.projection.project`; ``joint``: ``'greedy'`` or ``'exact'``.
+        combine: ``'vote'`` or ``'joint'`` (see the module docstring).
+        min_votes: ``vote``: votes (summed source weights) a cluster needs; default a strict majority of the
+            total weight.
+        weights: one weight >= 0 per source (default 1 each): votes in ``vote``, score factors in ``joint``.
+        span_cost: ``joint``: cost λ of each chosen span (1.0: a span needs more than one source's full
+            alignment score).
+        matching: candidate / constraint options (``joint`` needs an upper bound, default ``<=1``).
+        heuristic, tgt_tokens: passed to :func:`project` for ``vote`` with the heuristic.
+        scores: ``joint``: one precomputed score matrix per source (default: alignment scores).
+        threads: worker threads (-1: all cores).
+
+    Returns:
+        A :class:`MultiSourceResult` (labels united by name; spans with their supporting sources).
+    """
+    batches = [getattr(b, "batch", b) for b in sources]
+    for k, b in enumerate(batches):
+        if not isinstance(b, ProjectionBatch):
+            raise TypeError(f"source {k}: expected a ProjectionBatch or ProjectionCorpus, got {type(b).__name__}")
+    if combine not in COMBINE_METHODS:
+        raise ValueError(f"combine must be one of {COMBINE_METHODS}, got {combine!r}")
+    w = _check_sources(batches, weights)
+    if min_votes is not None and not min_votes > 0:
+        raise ValueError(f"min_votes must be > 0, got {min_votes}")
+    if not (np.isfinite(span_cost) and span_cost >= 0):
+        raise ValueError(f"span_cost must be finite and >= 0, got {span_cost}")
+    cfg = matching if matching is not None else MatchingConfig()
+    vocab, maps = _unite_labels(batches)
+    if combine == "vote":
+        results = [project(b, method, matching=cfg, heuristic=heuristic, tgt_tokens=tgt_tokens, threads=threads)
+                   for b in batches]
+        return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes)
+    return _joint(batches, maps, vocab, w, method, cfg, span_cost, scores, threads)
+
+
+__all__ = ["COMBINE_METHODS", "JOINT_METHODS", "SupportedSpan", "MultiSourceResult", "JointSentence",
+           "vote_sentence", "combine_votes", "joint_greedy_sentence", "joint_exact_sentences", "project_multi"]

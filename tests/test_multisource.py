@@ -1,0 +1,285 @@
+"""Multi-source projection: vote (k, boundaries, ties, overlaps) and joint (greedy vs exact vs brute force)
+on hand-worked cases and random instances, the Python API end to end, and the CLI."""
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Dict, List, Tuple
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xlner.batch import LabelVocab, ProjectionBatch
+from xlner.cli import main
+from xlner.io import read_conll
+from xlner.multisource import (JointSentence, SupportedSpan, joint_exact_sentences, joint_greedy_sentence,
+                               project_multi, vote_sentence)
+from xlner.projection import MatchingConfig
+
+PER, LOC, ORG = 0, 1, 2
+
+
+def _spans(out: List[SupportedSpan]) -> List[Tuple[int, int, int, Tuple[int, ...]]]:
+    return [(s.start, s.end, s.label, s.sources) for s in out]
+
+
+# ------------------------------------------------------------------------------------------- vote
+
+def test_vote_majority_boundary_and_lone_span():
+    # (source, start, end, label, score, entity)
+    projs = [(0, 1, 3, PER, 1.0, 0), (1, 1, 3, PER, 0.8, 0), (2, 2, 3, PER, 1.0, 0),  # 3 votes, [1,3) by 2
+             (0, 5, 6, LOC, 1.0, 1)]  # one source only
+    w = [1.0, 1.0, 1.0]
+    assert _spans(vote_sentence(projs, w, 2.0)) == [(1, 3, PER, (0, 1, 2))]
+    out = vote_sentence(projs, w, 1.0)
+    assert _spans(out) == [(1, 3, PER, (0, 1, 2)), (5, 6, LOC, (0,))]
+    assert out[0].votes == 3.0 and out[0].score == pytest.approx(2.8)
+    assert out[0].support == ((0, 0), (1, 0), (2, 0))
+    assert vote_sentence(projs, w, 3.0)[0].start == 1 and len(vote_sentence(projs, w, 3.0)) == 1
+    assert vote_sentence(projs, w, 3.5) == []
+
+
+def test_vote_boundary_ties_score_then_lowest_source():
+    w = [1.0, 1.0]
+    # one proposal each: the higher score wins
+    assert _spans(vote_sentence([(0, 0, 2, ORG, 0.5, 0), (1, 1, 2, ORG, 0.9, 0)], w, 2.0)) == [(1, 2, ORG, (0, 1))]
+    # equal scores: the lowest source index
+    assert _spans(vote_sentence([(0, 0, 2, ORG, 0.7, 0), (1, 1, 2, ORG, 0.7, 0)], w, 2.0)) == [(0, 2, ORG, (0, 1))]
+    assert _spans(vote_sentence([(1, 0, 2, ORG, 0.7, 0), (0, 1, 2, ORG, 0.7, 0)], w, 2.0)) == [(1, 2, ORG, (0, 1))]
+
+
+def test_vote_label_disagreement_chains_and_cross_label_overlap():
+    w = [1.0, 1.0, 1.0]
+    projs = [(0, 3, 5, PER, 1.0, 0), (1, 3, 5, LOC, 1.0, 0), (2, 4, 5, LOC, 1.0, 0)]
+    assert _spans(vote_sentence(projs, w, 2.0)) == [(3, 5, LOC, (1, 2))]
+    # a chain of overlaps is one cluster; each boundary proposed once, equal scores -> source 0's
+    chain = [(0, 0, 2, PER, 1.0, 0), (1, 1, 3, PER, 1.0, 0), (2, 2, 4, PER, 1.0, 0)]
+    assert _spans(vote_sentence(chain, w, 3.0)) == [(0, 2, PER, (0, 1, 2))]
+    # kept spans of different labels overlapping: more votes first, then higher summed score
+    cross = [(0, 0, 2, PER, 1.0, 0), (1, 1, 3, LOC, 0.5, 0)]
+    assert _spans(vote_sentence(cross, w, 1.0)) == [(0, 2, PER, (0,))]
+    cross2 = cross + [(2, 2, 3, LOC, 0.1, 0)]
+    assert _spans(vote_sentence(cross2, w, 1.0)) == [(1, 3, LOC, (1, 2))]
+
+
+def test_vote_weights_and_strict_majority():
+    w = [2.0, 1.0, 1.0]
+    alone = [(0, 0, 1, PER, 1.0, 0)]
+    assert vote_sentence(alone, w, 2.0, strict=True) == []  # 2 is not more than half of 4
+    assert _spans(vote_sentence(alone, w, 2.0)) == [(0, 1, PER, (0,))]
+    pair = alone + [(1, 0, 1, PER, 1.0, 0)]
+    assert _spans(vote_sentence(pair, w, 2.0, strict=True)) == [(0, 1, PER, (0, 1))]
+
+
+def _identity_batch(tgt_len: int, ents: List[Tuple[int, int, str]], labels: List[str]) -> ProjectionBatch:
+    vocab = LabelVocab(list(labels))
+    return ProjectionBatch.from_lists([tgt_len], [tgt_len], [[(a, b, vocab.id(l)) for a, b, l in ents]],
+                                      [[(j, j) for j in range(tgt_len)]], labels=vocab)
+
+
+def test_project_multi_vote_end_to_end_unites_labels():
+    b0 = _identity_batch(6, [(0, 2, "PER"), (4, 5, "LOC")], ["PER", "LOC"])
+    b1 = _identity_batch(6, [(0, 2, "PER"), (4, 6, "ORG")], ["LOC", "ORG", "PER"])  # other id order
+    b2 = _identity_batch(6, [(1, 2, "PER"), (4, 5, "LOC")], ["LOC", "PER"])
+    res = project_multi([b0, b1, b2], "greedy", "vote")
+    names = res.labels.names
+    got = [(s.start, s.end, names[s.label], s.sources) for s in res.spans[0]]
+    assert got == [(0, 2, "PER", (0, 1, 2)), (4, 5, "LOC", (0, 2))]
+    r = res.to_result()
+    assert [(a, b, names[l]) for a, b, l, _, _ in r.spans(0)] == [(0, 2, "PER"), (4, 5, "LOC")]
+    res3 = project_multi([b0, b1, b2], "exact", "vote", min_votes=3)
+    assert [(s.start, s.end) for s in res3.spans[0]] == [(0, 2)]
+
+
+def test_project_multi_rejects_mismatched_targets_and_weights():
+    b0 = _identity_batch(4, [(0, 1, "PER")], ["PER"])
+    b1 = _identity_batch(5, [(0, 1, "PER")], ["PER"])
+    with pytest.raises(ValueError, match="source 1, sentence 0, field tgt_len"):
+        project_multi([b0, b1])
+    with pytest.raises(ValueError, match="weights: 3 values for 2 sources"):
+        project_multi([b0, b0], weights=[1, 1, 1])
+    with pytest.raises(ValueError, match="upper-bound constraint"):
+        project_multi([b0, b0], "exact", "joint", matching=MatchingConfig(constraint="=1"))
+    with pytest.raises(ValueError, match="combine='joint' solves with"):
+        project_multi([b0, b0], "heuristic", "joint")
+
+
+# ------------------------------------------------------------------------------------------ joint
+
+def _brute(prob: JointSentence) -> float:
+    """Best objective by enumerating every set of disjoint labelled spans and every entity assignment."""
+    keys = sorted({(a, b, prob.ent_label[(s, e)]) for s, e, a, b, _ in prob.entries})
+    sc: Dict[Tuple[int, int, int, int], float] = {(s, e, a, b): v for s, e, a, b, v in prob.entries}
+    ents = sorted(prob.ent_label)
+    best = 0.0
+    for r in range(len(keys) + 1):
+        for chosen in itertools.combinations(keys, r):
+            if any(x[0] < y[1] and y[0] < x[1] for x, y in itertools.combinations(chosen, 2)):
+                continue
+            options = [[None] + [k for k in chosen if k[2] == prob.ent_label[se]] for se in ents]
+            for assign in itertools.product(*options):
+                per_span_src = set()
+                ok = True
+                total = -prob.span_cost * len(chosen)
+                for (s, e), k in zip(ents, assign):
+                    if k is None:
+                        continue
+                    if (s, k) in per_span_src:
+                        ok = False
+                        break
+                    per_span_src.add((s, k))
+                    total += sc.get((s, e, k[0], k[1]), 0.0)
+                if ok:
+                    best = max(best, total)
+    return best
+
+
+@st.composite
+def joint_problems(draw):
+    n_src = draw(st.integers(1, 3))
+    length = draw(st.integers(1, 4))
+    ent_label = {}
+    entries = []
+    for s in range(n_src):
+        for e in range(draw(st.integers(0, 2))):
+            ent_label[(s, e)] = draw(st.integers(0, 1))
+            for a in range(length):
+                for b in range(a + 1, length + 1):
+                    if draw(st.booleans()):
+                        entries.append((s, e, a, b, draw(st.sampled_from([0.25, 0.5, 0.6, 0.8, 1.0]))))
+    cost = draw(st.sampled_from([0.0, 0.3, 1.0]))
+    return JointSentence(entries, ent_label, 1, cost)
+
+
+@settings(max_examples=60, deadline=None)
+@given(joint_problems())
+def test_joint_exact_matches_brute_force_and_bounds_greedy(prob):
+    exact = joint_exact_sentences([prob])[0]
+    greedy = joint_greedy_sentence(prob)
+    best = _brute(prob)
+    assert prob.value(exact) == pytest.approx(best, abs=1e-6)
+    assert prob.value(greedy) <= best + 1e-9
+    assert all(sp.support for sp in exact + greedy)  # no empty span is ever opened
+
+
+def test_joint_greedy_below_exact_hand_worked():
+    # one source, two PER entities: A fits [0,2) (1.0) or [0,1) (0.9), B fits [1,2) (0.9)
+    prob = JointSentence([(0, 0, 0, 2, 1.0), (0, 0, 0, 1, 0.9), (0, 1, 1, 2, 0.9)], {(0, 0): PER, (0, 1): PER})
+    assert _spans(joint_greedy_sentence(prob)) == [(0, 2, PER, (0,))]
+    exact = joint_exact_sentences([prob])[0]
+    assert [(s.start, s.end, s.support) for s in exact] == [(0, 1, ((0, 0),)), (1, 2, ((0, 1),))]
+    assert prob.value(exact) == pytest.approx(1.8)
+
+
+def test_joint_rewards_agreement_and_span_cost():
+    # source 0 fits [0,2) only; source 1 prefers [0,1) but also fits [0,2)
+    prob = JointSentence([(0, 0, 0, 2, 1.0), (1, 0, 0, 2, 0.8), (1, 0, 0, 1, 0.9)], {(0, 0): PER, (1, 0): PER},
+                         span_cost=1.0)
+    for out in (joint_greedy_sentence(prob), joint_exact_sentences([prob])[0]):
+        assert [(s.start, s.end, s.support, s.score) for s in out] == [(0, 2, ((0, 0), (1, 0)), pytest.approx(1.8))]
+    # a lone source at full score does not pay for the span at cost 1
+    lone = JointSentence([(0, 0, 3, 4, 1.0)], {(0, 0): LOC}, span_cost=1.0)
+    assert joint_exact_sentences([lone])[0] == [] and joint_greedy_sentence(lone) == []
+
+
+def test_project_multi_joint_alignment_scores_do_not_split():
+    # two-word entity aligned word for word: whole span 1.0 beats two halves (2/3 each) under the cap
+    b = _identity_batch(4, [(1, 3, "PER")], ["PER"])
+    for method in ("greedy", "exact"):
+        res = project_multi([b, b], method, "joint", span_cost=0.0)
+        assert [(s.start, s.end, s.sources, s.score) for s in res.spans[0]] == [(1, 3, (0, 1), pytest.approx(2.0))]
+        assert res.objective[0] == pytest.approx(2.0)
+
+
+# -------------------------------------------------------------------------------------------- CLI
+
+TGT = "-DOCSTART-\nJohn Smith besuchte New York\n"
+SOURCES = {
+    "en": ("-DOCSTART- O\n\nJohn B-PER\nSmith I-PER\nvisited O\nNew B-LOC\nYork I-LOC\n",
+           "0-0\n0-0 1-1 2-2 3-3 4-4\n"),
+    "es": ("-DOCSTART- O\n\nJohn B-PER\nSmith I-PER\nvisitó O\nNueva B-ORG\nYork I-ORG\n",
+           "0-0\n0-0 1-1 2-2 3-3 4-4\n"),
+    "it": ("-DOCSTART- O\n\nJohn B-PER\nSmith O\nha O\nvisitato O\nNew B-LOC\nYork I-LOC\n",
+           "0-0\n0-0 1-1 3-2 4-3 5-4\n"),
+}
+
+
+@pytest.fixture
+def multi_job(tmp_path):
+    (tmp_path / "tgt.txt").write_text(TGT, encoding="utf-8")
+    args = []
+    for name, (conll, talp) in SOURCES.items():
+        (tmp_path / f"{name}.conll").write_text(conll, encoding="utf-8")
+        (tmp_path / f"{name}.talp").write_text(talp, encoding="utf-8")
+        args += ["--source", str(tmp_path / f"{name}.conll"), "--alignments", str(tmp_path / f"{name}.talp")]
+    return tmp_path, args
+
+
+@pytest.mark.parametrize("extra", [["--method", "greedy"], ["--method", "heuristic"], ["--method", "exact", "--combine", "vote"],
+                                   ["--method", "exact", "--combine", "joint", "--span-cost", "1.0"],
+                                   ["--method", "greedy", "--combine", "joint", "--span-cost", "1.0"]])
+def test_cli_multi_source(multi_job, extra):
+    tmp, args = multi_job
+    rc = main(["project", *args, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"),
+               "--spans-out", str(tmp / "s.jsonl"), "--threads", "1", "--quiet", *extra])
+    assert rc == 0
+    # PER: 3 sources on [0,2) except it (only "John"); LOC: en + it; ORG: es alone
+    assert [s.tags for s in read_conll(tmp / "o.conll")] == [["O"], ["B-PER", "I-PER", "O", "B-LOC", "I-LOC"]]
+    rows = [json.loads(line) for line in (tmp / "s.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows[0]["spans"] == []
+    got = [(r["start"], r["end"], r["label"], [p.rsplit("/", 1)[1] for p in r["sources"]])
+           for r in rows[1]["spans"]]
+    # joint: it's "John" also scores on [0,2) (2·1/3), so all three support it
+    assert got == [(0, 2, "PER", ["en.conll", "es.conll", "it.conll"]), (3, 5, "LOC", ["en.conll", "it.conll"])]
+
+
+def test_cli_multi_source_weights_select_a_lone_source(multi_job):
+    tmp, args = multi_job
+    rc = main(["project", *args, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"), "--quiet",
+               "--method", "greedy", "--weights", "1,3,1", "--min-votes", "3"])
+    assert rc == 0
+    assert read_conll(tmp / "o.conll")[1].tags == ["B-PER", "I-PER", "O", "B-ORG", "I-ORG"]
+
+
+def test_cli_multi_source_bad_pairing(multi_job, capsys):
+    tmp, args = multi_job
+    rc = main(["project", *args[:-2], "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"),
+               "--method", "greedy"])
+    assert rc == 1
+    err = capsys.readouterr().err
+    assert "--source given 3 times but --alignments 2 times" in err
+    assert not (tmp / "o.conll").exists()
+    rc = main(["project", *args, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"),
+               "--method", "greedy", "--weights", "1,2"])
+    assert rc == 1 and "--weights: 2 weights for 3 sources" in capsys.readouterr().err
+
+
+@st.composite
+def small_batches(draw):
+    tgt_len = draw(st.integers(1, 6))
+    out = []
+    for _ in range(draw(st.integers(2, 3))):
+        src_len = draw(st.integers(1, 5))
+        ents, pos = [], 0
+        while pos < src_len and len(ents) < 2:
+            a = draw(st.integers(pos, src_len - 1))
+            b = draw(st.integers(a + 1, min(src_len, a + 2)))
+            ents.append((a, b, draw(st.sampled_from(["PER", "LOC"]))))
+            pos = b
+        links = sorted(draw(st.sets(st.tuples(st.integers(0, src_len - 1), st.integers(0, tgt_len - 1)), max_size=6)))
+        vocab = LabelVocab(["PER", "LOC"])
+        out.append(ProjectionBatch.from_lists([src_len], [tgt_len], [[(a, b, vocab.id(l)) for a, b, l in ents]],
+                                              [links], labels=vocab))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_batches(), st.sampled_from([0.0, 0.5, 1.0]))
+def test_joint_aligned_range_pruning_keeps_the_optimum(batches, cost):
+    from xlner.scores import alignment_scores
+
+    full = [alignment_scores(b, candidates="ngrams", max_len=10, threads=1) for b in batches]  # no pruning
+    pruned = project_multi(batches, "exact", "joint", span_cost=cost, threads=1)
+    unpruned = project_multi(batches, "exact", "joint", span_cost=cost, scores=full, threads=1)
+    assert pruned.objective[0] == pytest.approx(unpruned.objective[0], abs=1e-6)
