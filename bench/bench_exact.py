@@ -12,7 +12,8 @@ Extras that are not part of ``compare``: HiGHS sentences/s against the number of
 size), and Europarl-NER (gold on both sides) en→de/es/it with ``--europarl eflomal`` (alignments computed here
 with ``xlner.align.europarl_ner_alignments``) or ``--europarl-alignments DIR`` (``DIR/{de,es,it}.talp``).
 
-Usage: python bench/bench_exact.py [--plot bench_exact.png] [--json OUT] [--europarl eflomal | --europarl-alignments DIR] [--quick]
+Usage: python bench/bench_exact.py [--plot bench_exact.png] [--json OUT]
+       [--europarl eflomal | --europarl-alignments DIR] [--quick]
 """
 from __future__ import annotations
 

@@ -56,7 +56,8 @@ def pair_alignments(root: Path, a: str, b: str, cache: Path, gold: Dict[str, Lis
     if path.exists():
         return read_talp(path)
     lo, hi = sorted((a, b), key=LANGS.index)
-    fwd_p, rev_p = cache / f"europarl.{lo}-{hi}.p{PREFIX_LEN}.fwd.talp", cache / f"europarl.{lo}-{hi}.p{PREFIX_LEN}.rev.talp"
+    stem = f"europarl.{lo}-{hi}.p{PREFIX_LEN}"
+    fwd_p, rev_p = cache / f"{stem}.fwd.talp", cache / f"{stem}.rev.talp"
     src = [list(s.tokens) for s in gold[lo]]
     tgt = [list(s.tokens) for s in gold[hi]]
     if not (fwd_p.exists() and rev_p.exists()):
@@ -165,7 +166,8 @@ def markdown(results: Sequence[Dict[str, object]]) -> str:
         sd = max(singles, key=lambda r: r["dev"])
         cd = max(combos, key=lambda r: r["dev"])
         st = max(r["test"] for r in singles)
-        summary.append(f"| {res['target']} | {sd['row']} | {sd['test']:.4f} | {st:.4f} | {cd['row']} ({cd['params']}) | "
+        summary.append(f"| {res['target']} | {sd['row']} | {sd['test']:.4f} | {st:.4f} | "
+                       f"{cd['row']} ({cd['params']}) | "
                        f"{cd['test']:.4f} | {cd['test'] - sd['test']:+.4f} | {cd['test'] - st:+.4f} |")
     return "\n".join(summary + [""] + lines)
 

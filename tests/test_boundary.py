@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from xlner import _core
-from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
+from xlner.batch import ProjectionBatch, ProjectionResult
 from xlner.ilp import STATUS_INFEASIBLE, STATUS_SOLVED, SolverOptions, Status, project_exact, relaxed_constraint
 from xlner.projection import MatchingConfig, parse_constraint, project
 from xlner.scores import alignment_scores

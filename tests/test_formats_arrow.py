@@ -107,7 +107,8 @@ def test_classlabel_names_taken_from_dataset_features(tmp_path):
 def test_bad_columns_and_values_raise_clear_errors(tmp_path):
     path = tmp_path / "d.parquet"
     write_table(path, SENTS)
-    with pytest.raises(FormatError, match=r"d\.parquet, field words: no such column; the table has \['tokens', 'tags'\]"):
+    with pytest.raises(FormatError,
+                       match=r"d\.parquet, field words: no such column; the table has \['tokens', 'tags'\]"):
         list(iter_table_sentences(path, tokens_field="words"))
     with pytest.raises(FormatError, match=r"field ner: no such column"):
         list(iter_table_sentences(path, tags_field="ner", with_tags=True))
@@ -212,8 +213,8 @@ def test_project_dataset_errors_name_column_and_row():
     with pytest.raises(FormatError, match=r"sentence 2 \(0-based\), field en_tags: .*Q"):
         project_dataset(bad_tag, source_tokens="en_tokens", source_tags="en_tags", target_tokens="de_tokens",
                         alignments="links", batch_size=2)
-    bad_tok = ds.select(range(5)).map(lambda r, i: {"de_tokens": [""] + r["de_tokens"][1:] if i == 4 else r["de_tokens"]},
-                                      with_indices=True)
+    bad_tok = ds.select(range(5)).map(
+        lambda r, i: {"de_tokens": [""] + r["de_tokens"][1:] if i == 4 else r["de_tokens"]}, with_indices=True)
     with pytest.raises(FormatError, match=r"sentence 4 \(0-based\), field de_tokens: expected a list of non-empty"):
         project_dataset(bad_tok, source_tokens="en_tokens", source_tags="en_tags", target_tokens="de_tokens",
                         alignments="links", batch_size=3)
@@ -270,6 +271,7 @@ def test_evaluate_and_train_tagger_read_tables(tmp_path, capsys):
     for name, train in (("conll", sample("en.conll")), ("table", str(tmp_path / "en_ds"))):
         if name == "table":
             write_table(tmp_path / "en_ds", read_conll(sample("en.conll")), format="hf", tags_field="ner_tags")
-        assert main(["train-tagger", "--train", train, "--tags-field", "ner_tags", "--out", str(tmp_path / f"{name}.crf"),
+        assert main(["train-tagger", "--train", train, "--tags-field", "ner_tags",
+                     "--out", str(tmp_path / f"{name}.crf"),
                      "--max-iterations", "5"]) == 0
     assert (tmp_path / "conll.crf").read_bytes() == (tmp_path / "table.crf").read_bytes()

@@ -216,7 +216,8 @@ def multi_job(tmp_path):
     return tmp_path, args
 
 
-@pytest.mark.parametrize("extra", [["--method", "greedy"], ["--method", "heuristic"], ["--method", "exact", "--combine", "vote"],
+@pytest.mark.parametrize("extra", [["--method", "greedy"], ["--method", "heuristic"],
+                                   ["--method", "exact", "--combine", "vote"],
                                    ["--method", "exact", "--combine", "joint", "--span-cost", "1.0"],
                                    ["--method", "greedy", "--combine", "joint", "--span-cost", "1.0"]])
 def test_cli_multi_source(multi_job, extra):

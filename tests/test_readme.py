@@ -57,7 +57,8 @@ def test_readme_starts_with_the_two_commands():
     first = blocks("bash")[0][0]
     lines = command_lines(first)
     assert len(lines) == 2
-    assert lines[0].startswith("pip install . && xlner project --source sample:en.conll") and "xlner evaluate" in lines[0]
+    assert lines[0].startswith("pip install . && xlner project --source sample:en.conll")
+    assert "xlner evaluate" in lines[0]
     assert lines[1].endswith("python -m pytest -q")
     assert README.read_text(encoding="utf-8").index(first) < 200  # right under the title
 

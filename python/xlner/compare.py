@@ -467,7 +467,7 @@ def compare(
         def run(m: str, th: int, cfg: MatchingConfig = cfg) -> ProjectionResult:
             if m == "heuristic":
                 return project(batch, m, heuristic=heuristic, threads=th,
-                               tgt_tokens=tgt_tokens)  # type: ignore[arg-type]  # a TokenCorpus works too
+                               tgt_tokens=tgt_tokens)  # a TokenCorpus works too
             return project(batch, m, matching=cfg, scores=scores, threads=th)
 
         results = {m: run(m, threads) for m in methods}
@@ -583,7 +583,8 @@ def format_markdown(cmp: Comparison, *, examples: bool = True) -> str:
                 row = [p.a, p.b, str(p.identical), f"{100 * p.identical_share:.2f}"]
                 if cmp.gold:
                     assert p.f1_delta is not None and p.f1_delta_ci is not None and p.p_value is not None
-                    row += [f"{100 * p.f1_delta:+.2f}", f"[{100 * p.f1_delta_ci[0]:+.2f}, {100 * p.f1_delta_ci[1]:+.2f}]",
+                    lo, hi = p.f1_delta_ci
+                    row += [f"{100 * p.f1_delta:+.2f}", f"[{100 * lo:+.2f}, {100 * hi:+.2f}]",
                             f"{p.p_value:.3f}"]
                 rows.append(row)
             lines += _table(headers, rows) + [""]

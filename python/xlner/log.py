@@ -26,13 +26,13 @@ def level_for(verbose: int, quiet: int) -> int:
     return steps[max(0, min(len(steps) - 1, 1 - verbose + quiet))]
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """A handler that writes to the *current* ``sys.stderr`` (which tests and callers may replace)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stderr)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:  # noqa: D102
         return sys.stderr
 

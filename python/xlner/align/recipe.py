@@ -132,4 +132,5 @@ def read_extra_pairs(spec: Sequence[str]) -> Tuple[List[List[str]], List[List[st
     return [src[k] for k in keep], [tgt[k] for k in keep]
 
 
-__all__ = ["AlignRecipe", "DEFAULT_ALIGNER", "DEFAULT_STEM", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora", "read_extra_pairs", "read_sentences"]
+__all__ = ["AlignRecipe", "DEFAULT_ALIGNER", "DEFAULT_STEM", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora",
+           "read_extra_pairs", "read_sentences"]

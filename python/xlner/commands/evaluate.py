@@ -17,7 +17,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                     "a paired bootstrap comparison with a second prediction.")
     p.add_argument("--gold", required=True, metavar="GOLD",
                    help="CoNLL file with the gold IOB2 tags (sample:NAME: a file of the bundled sample)")
-    p.add_argument("--pred", required=True, metavar="PRED", help="CoNLL file with the predicted IOB2 tags (or a Parquet file / datasets folder, also for GOLD)")
+    p.add_argument("--pred", required=True, metavar="PRED",
+                   help="CoNLL file with the predicted IOB2 tags (or a Parquet file / datasets folder, also for GOLD)")
     p.add_argument("--map", nargs="+", action="extend", default=[], metavar="TYPE=NEW",
                    help="map an entity type on both sides first, e.g. MISC=O (drop) or PERSON=PER")
     p.add_argument("--json", action="store_true",

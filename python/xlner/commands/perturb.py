@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     sents = read_conll(args.input)
     suite = build_suite(args, [args.input])
     man = write_perturbed(args.out_dir, sents, suite, seed=args.seed, source=args.input)
-    for name, m in man["perturbations"].items():  # type: ignore[union-attr]
+    perturbations = man["perturbations"]
+    assert isinstance(perturbations, dict)
+    for name, m in perturbations.items():
         log.info("%-20s %6d sentences changed, %6d edits -> %s", name, m["sentences_changed"], m["edits"], m["file"])
     log.info("wrote %d files and manifest.json to %s", len(suite), args.out_dir)
     return 0

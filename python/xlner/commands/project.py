@@ -48,7 +48,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                    help="sentence pairs read, projected and written at a time (default 32768; memory grows with it)")
     p.add_argument("-o", "--out", required=True, metavar="OUT",
                    help="output CoNLL: target tokens with projected labels (OUT.gz: gzip-compressed; inputs may be "
-                        "gzip too; '-': stdout; with --input: the output shard folder); written to a temporary file and renamed "
+                        "gzip too; '-': stdout; with --input: the output shard folder); written to a temporary file "
+                        "and renamed "
                         "when complete")
     p.add_argument("--spans-out", default=None, metavar="SPANS.jsonl",
                    help="also write the spans, scores and source entity per sentence as JSON lines")

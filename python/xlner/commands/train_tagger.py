@@ -37,7 +37,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Train, save and (with --dev) evaluate; returns the exit status."""
-    from xlner.io import read_conll
     from xlner.log import progress
     from xlner.io.atomic import check_outputs
     from xlner.io.tables import load_labelled

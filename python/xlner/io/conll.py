@@ -316,6 +316,7 @@ def write_conll_tags(path: PathLike, tokens: TokenCorpus, tag_ids: np.ndarray,
 
     read_from = {} if tokens.path.startswith("<") else {"the file read into the corpus": tokens.path}
     with atomic_outputs([path], inputs=read_from) as (tmp,):
+        assert tmp is not None
         write_conll_tags_to(tmp, tokens, tag_ids, labels, sep=sep, threads=threads, gz=os.fspath(path).endswith(".gz"))
 
 

@@ -88,16 +88,22 @@ def read_projection_files(source: PathLike, target: PathLike, alignments: PathLi
     from xlner.io.tables import load_table_corpus, table_format
 
     tok_col, tag_col = columns or ("tokens", "tags")
-    jobs = (lambda: (load_table_corpus(source, with_tags=True, tokens_field=tok_col, tags_field=tag_col)
-                     if table_format(source) else load_conll(source, with_tags=True, keep_tokens=False)),
-            lambda: (load_table_corpus(target, with_tags=False, tokens_field=tok_col) if table_format(target)
-                     else load_tokens(target, format=target_format, keep_tokens=True)),
-            lambda: load_talp(alignments))
+
+    def read_src() -> TokenCorpus:
+        if table_format(source):
+            return load_table_corpus(source, with_tags=True, tokens_field=tok_col, tags_field=tag_col)
+        return load_conll(source, with_tags=True, keep_tokens=False)
+
+    def read_tgt() -> TokenCorpus:
+        if table_format(target):
+            return load_table_corpus(target, with_tags=False, tokens_field=tok_col)
+        return load_tokens(target, format=target_format, keep_tokens=True)
+
     if threads == 1:
-        return jobs[0](), jobs[1](), jobs[2]()
+        return read_src(), read_tgt(), load_talp(alignments)
     with ThreadPoolExecutor(max_workers=3) as pool:  # the readers release the GIL
-        futures = [pool.submit(job) for job in jobs]
-        return futures[0].result(), futures[1].result(), futures[2].result()
+        f_src, f_tgt, f_aln = pool.submit(read_src), pool.submit(read_tgt), pool.submit(load_talp, alignments)
+        return f_src.result(), f_tgt.result(), f_aln.result()
 
 
 def load_projection_corpus(source: PathLike, target: PathLike, alignments: PathLike, *,

@@ -73,6 +73,7 @@ def write_spans_jsonl(path: PathLike, spans: Union[ProjectionResult, Sequence[Se
     """
 
     with atomic_outputs([path]) as (tmp,):
+        assert tmp is not None
         write_spans_jsonl_to(tmp, spans, threads=threads, gz=os.fspath(path).endswith(".gz"))
 
 

@@ -196,7 +196,7 @@ class CRFTagger:
         log = logging.getLogger(__name__)
         level = logging.INFO if verbose else logging.DEBUG
 
-        class _Trainer(pycrfsuite.Trainer):  # type: ignore[misc,name-defined]
+        class _Trainer(pycrfsuite.Trainer):
             """crfsuite's events to the logger and the iteration callback (events need verbose=True)."""
 
             def on_iteration(self, text: str, info: Dict[str, Any]) -> None:

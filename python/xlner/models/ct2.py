@@ -78,7 +78,7 @@ def convert_checkpoint(model: PathLike, output_dir: PathLike, *, quantization: O
     if src.is_dir():
         copy = sorted(f.name for f in src.iterdir()
                       if f.is_file() and f.name not in _MODEL_FILES and not f.name.startswith("model-"))
-    class _Converter(TransformersConverter):  # type: ignore[misc]
+    class _Converter(TransformersConverter):
         def load_tokenizer(self, tokenizer_class: Any, model_name_or_path: str, **kwargs: Any) -> Any:
             return _m2m100_vocabulary_fix(super().load_tokenizer(tokenizer_class, model_name_or_path, **kwargs))
 
@@ -226,7 +226,7 @@ class CT2Backend:
 
     def close(self) -> None:
         """Unload the model and remove a temporary conversion folder."""
-        self.translator = None  # type: ignore[assignment]
+        self.translator = None
         if self._tmp is not None:
             self._tmp()
             self._tmp = None

@@ -417,7 +417,7 @@ class Translator:
             # the forced target-language token is not text: NLLB tokenizers skip it as a special token, but
             # transformers 5's M2M100Tokenizer would decode it ("__de__ ..."), so it is dropped by id
             gen = [[i for i in seq if i != tgt_id] for seq in gen]
-            texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)  # type: ignore[attr-defined]
+            texts = self.tokenizer.batch_decode(gen, skip_special_tokens=True)
             texts = [" ".join(t.split()) for t in texts]
             self.stats.batches += 1
             self.stats.translated += len(batch)
@@ -433,7 +433,7 @@ class Translator:
         """``model.generate`` on one padded batch of source ids (the transformers backend)."""
         import torch
 
-        pad = int(self.tokenizer.pad_token_id)  # type: ignore[attr-defined]
+        pad = int(self.tokenizer.pad_token_id)
         input_ids = torch.full((len(sources), width), pad, dtype=torch.long)
         mask = torch.zeros((len(sources), width), dtype=torch.long)
         for r, ids in enumerate(sources):

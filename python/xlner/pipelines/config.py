@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Type, TypeVar, Union
 
+from xlner.methods import METHODS
 from xlner.models.base import Aligner, Links, Scorer, Tagger, Translator
 
 if TYPE_CHECKING:  # imported lazily at run time (the builders load torch only when a model is built)
@@ -55,8 +56,6 @@ D = TypeVar("D")
 
 #: A fusion preset name or weights per score component.
 ScoresOption = Union[None, str, Dict[str, float]]
-
-from xlner.methods import METHODS
 
 KINDS = ("translate-test", "translate-train", "model-transfer", "marker")
 PROJECTION_METHODS = METHODS + ("backtranslation",)

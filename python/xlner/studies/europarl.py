@@ -204,7 +204,8 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, cache_dir: O
     """Run the benchmark: choose the alignment (variant × stem length) and the heuristic configuration on
     the selection half, report every method on the other half (:func:`split_halves`).
 
-    ``aligner``: the :data:`StudyAligner` (default :func:`default_aligner`); ``extra_text``: train it on the conll2003-deepl
+    ``aligner``: the :data:`StudyAligner` (default :func:`default_aligner`); ``extra_text``: train it on the
+    conll2003-deepl
     pairs too; ``limit`` keeps the first sentences only, for the aligner's training too (smoke runs, no
     extra text); ``cache_dir`` keeps the links for a later run."""
     from xlner.log import progress, working
