@@ -43,10 +43,25 @@ int64_t check_sentence(const TokenCorpus& c, int64_t i) {
   return i;
 }
 
-/// The span arrays of the JSON-lines writers, checked for shape.
-xlner::SpanArrays span_arrays(const carray<int64_t>& offsets, const carray<int32_t>& start, const carray<int32_t>& end,
-                              const carray<int32_t>& label, const carray<int32_t>& entity, const carray<double>& score,
-                              const carray<double>& objective) {
+/// The spans of a result as SpanArrays over the caller's arrays (kept alive by the holders `h`), checked.
+struct SpanHolders {
+  carray<int64_t> offsets;
+  carray<int32_t> start, end, label, entity;
+};
+
+xlner::SpanArrays span_arrays(SpanHolders& h, const IntArray& offsets_arg, const IntArray& start_arg,
+                              const IntArray& end_arg, const IntArray& label_arg, const IntArray& entity_arg,
+                              const carray<double>& score, const carray<double>& objective) {
+  h.entity = entity_arg.get<int32_t>("entity");
+  h.label = label_arg.get<int32_t>("label");
+  h.end = end_arg.get<int32_t>("end");
+  h.start = start_arg.get<int32_t>("start");
+  h.offsets = offsets_arg.get<int64_t>("offsets");
+  const auto& offsets = h.offsets;
+  const auto& start = h.start;
+  const auto& end = h.end;
+  const auto& label = h.label;
+  const auto& entity = h.entity;
   check_1d(objective, -1, "objective");
   const py::ssize_t n = objective.shape(0);
   check_1d(offsets, n + 1, "offsets");
@@ -373,12 +388,9 @@ Raises:
          const IntArray& end_arg, const IntArray& label_arg, const IntArray& entity_arg,
          const carray<double>& score, const carray<double>& objective, const std::vector<std::string>& labels,
          int threads) {
-        const auto entity = entity_arg.get<int32_t>("entity");
-        const auto label = label_arg.get<int32_t>("label");
-        const auto end = end_arg.get<int32_t>("end");
-        const auto start = start_arg.get<int32_t>("start");
-        const auto offsets = offsets_arg.get<int64_t>("offsets");
-        const xlner::SpanArrays s = span_arrays(offsets, start, end, label, entity, score, objective);
+        SpanHolders h;
+        const xlner::SpanArrays s =
+            span_arrays(h, offsets_arg, start_arg, end_arg, label_arg, entity_arg, score, objective);
         py::gil_scoped_release release;
         xlner::write_spans_jsonl(path, s, labels, threads);
       },
@@ -397,12 +409,9 @@ Arguments:
       [](const IntArray& offsets_arg, const IntArray& start_arg, const IntArray& end_arg, const IntArray& label_arg,
          const IntArray& entity_arg, const carray<double>& score, const carray<double>& objective,
          const std::vector<std::string>& labels, int threads) {
-        const auto entity = entity_arg.get<int32_t>("entity");
-        const auto label = label_arg.get<int32_t>("label");
-        const auto end = end_arg.get<int32_t>("end");
-        const auto start = start_arg.get<int32_t>("start");
-        const auto offsets = offsets_arg.get<int64_t>("offsets");
-        const xlner::SpanArrays s = span_arrays(offsets, start, end, label, entity, score, objective);
+        SpanHolders h;
+        const xlner::SpanArrays s =
+            span_arrays(h, offsets_arg, start_arg, end_arg, label_arg, entity_arg, score, objective);
         std::string out;
         {
           py::gil_scoped_release release;
