@@ -1,4 +1,5 @@
-"""``xlner train-tagger``: train the CPU CRF tagger from CoNLL files."""
+"""``xlner train-tagger``: train the CPU CRF tagger from CoNLL or JSON-lines files (the data options of
+``xlner train``)."""
 from __future__ import annotations
 
 import argparse
@@ -6,23 +7,23 @@ import sys
 import time
 from typing import Any
 
+from xlner.commands._training_data import add_data_arguments, load_data
+
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register ``train-tagger`` on an argparse subparsers object."""
     p = subparsers.add_parser(
         "train-tagger",
-        help="train a CRF tagger (python-crfsuite) from CoNLL files",
-        description="Train a linear-chain CRF with lexical and shape features on a CoNLL file "
-        "(token and IOB2 tag per line). Prints entity F1 on --dev when given.",
+        help="train a CRF tagger (python-crfsuite) from CoNLL / JSON-lines files",
+        description="Train a linear-chain CRF with lexical and shape features on CoNLL files "
+        "(token and IOB2 tag per line) or JSON lines (tokens, tags). Prints entity F1 on --dev when given.",
     )
-    p.add_argument("--train", required=True, help="training CoNLL file")
-    p.add_argument("--dev", help="optional CoNLL file scored after training")
+    add_data_arguments(p)
     p.add_argument("--out", required=True, help="model file to write")
     p.add_argument("--c1", type=float, default=0.1, help="L1 regularisation (default 0.1)")
     p.add_argument("--c2", type=float, default=0.05, help="L2 regularisation (default 0.05)")
     p.add_argument("--max-iterations", type=int, default=100, help="L-BFGS iterations (default 100)")
     p.add_argument("--window", type=int, default=2, help="neighbour words on each side (default 2)")
-    p.add_argument("--limit", type=int, default=0, help="use only the first N training sentences (0: all)")
     p.add_argument("--verbose", action="store_true", help="print crfsuite's training log")
     p.set_defaults(func=run)
     return p
@@ -30,20 +31,16 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     """Train, save and (with --dev) evaluate; returns the exit status."""
-    from xlner.io import read_conll
     from xlner.models.crf import CRFConfig, CRFTagger
     from xlner.robustness.runner import entity_scores
 
-    train = [s for s in read_conll(args.train) if not s.is_docstart]
-    if args.limit:
-        train = train[: args.limit]
+    train, dev = load_data(args)
     cfg = CRFConfig(c1=args.c1, c2=args.c2, max_iterations=args.max_iterations, window=args.window)
     t0 = time.perf_counter()
     tagger = CRFTagger.train([s.tokens for s in train], [s.tags for s in train], cfg, verbose=args.verbose)
     tagger.save(args.out)
     print(f"trained on {len(train)} sentences in {time.perf_counter() - t0:.1f}s; tags {tagger.tags}; wrote {args.out}")
-    if args.dev:
-        dev = [s for s in read_conll(args.dev) if not s.is_docstart]
+    if dev is not None:
         row = entity_scores([s.tags for s in dev], tagger.predict([s.tokens for s in dev]), "dev")
         per = ", ".join(f"{c} {100 * f:.2f}" for c, f in sorted(row.per_class.items()))
         print(f"dev {args.dev}: F1 {100 * row.f1:.2f} (P {100 * row.precision:.2f}, R {100 * row.recall:.2f}); {per}")

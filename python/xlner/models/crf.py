@@ -157,6 +157,12 @@ def _check(tokens_list: Sequence[Sequence[str]], tags_list: Optional[Sequence[Se
         raise ValueError(f"{len(tokens_list)} sentences but {len(tags_list)} tag sequences")
 
 
+def is_crf_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` starts with the header of a model written by :meth:`CRFTagger.save`."""
+    with open(os.fspath(path), "rb") as fh:
+        return fh.read(len(_MAGIC)) == _MAGIC
+
+
 class CRFTagger:
     """Linear-chain CRF tagger (python-crfsuite). Build it with :meth:`train` or :meth:`load`."""
 
@@ -276,4 +282,4 @@ class CRFTagger:
         return out
 
 
-__all__ = ["CRFConfig", "CRFTagger", "sentence_features", "word_shape", "short_shape"]
+__all__ = ["CRFConfig", "CRFTagger", "is_crf_file", "sentence_features", "word_shape", "short_shape"]
