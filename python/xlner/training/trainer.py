@@ -233,6 +233,7 @@ def train_token_classifier(train: Sequence[Sentence], model: str, out_dir: Union
     train_windows = encode_sentences(train, tokenizer, label2id, max_length=max_length, scheme=cfg.label_scheme)
     features = [w.as_features() for w in train_windows]
     ckpt = out / "checkpoints"
+    precision = _precision(cfg, use_cpu)
     strategy = "epoch" if dev else "no"
     args = TrainingArguments(
         output_dir=str(ckpt), num_train_epochs=cfg.epochs, learning_rate=cfg.learning_rate,
@@ -243,14 +244,14 @@ def train_token_classifier(train: Sequence[Sentence], model: str, out_dir: Union
         eval_strategy=strategy, save_strategy=strategy, save_total_limit=1 if dev else None,
         load_best_model_at_end=bool(dev), metric_for_best_model="f1" if dev else None, greater_is_better=True,
         logging_strategy="epoch", report_to="none", disable_tqdm=not progress, dataloader_num_workers=0,
-        save_only_model=True, **_precision(cfg, use_cpu))
+        save_only_model=True, bf16=precision["bf16"], fp16=precision["fp16"])
     dev_f1: List[float] = []
     trainer = _F1Trainer(model=net, args=args, train_dataset=features, eval_dataset=list(dev) if dev else None,
                          data_collator=DataCollatorForTokenClassification(tokenizer),
                          callbacks=[EarlyStoppingCallback(cfg.early_stopping)] if cfg.early_stopping else None)
     trainer.setup_f1(dev or [], tokenizer, cfg.eval_batch_size, max_length, dev_f1)
     trainer.train()
-    final = trainer.model
+    final: Any = trainer.model
     best_epoch = best_f1 = None
     if dev_f1:
         best_f1 = max(dev_f1)
@@ -285,7 +286,7 @@ class _F1Trainer(Trainer):  # type: ignore[misc]
         from xlner.evaluate import evaluate
         from xlner.models.token_tagger import TokenTagger
 
-        model = self.model
+        model: Any = self.model
         was_training = model.training
         p = next(model.parameters())
         tagger = TokenTagger(model, self._tok, device=p.device, dtype=p.dtype, batch_size=self._bs,
