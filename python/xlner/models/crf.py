@@ -266,6 +266,11 @@ class CRFTagger:
             out.append(list(self._tagger.tag(sentence_features(toks, self.config))))
         return out
 
+    def predict_features(self, features: Sequence[Sequence[Dict[str, float]]]) -> List[List[str]]:
+        """IOB2 tags (Viterbi) from precomputed :func:`sentence_features` (of this tagger's ``config``): lets
+        several taggers with the same feature options share one feature extraction."""
+        return [list(self._tagger.tag(list(f))) if len(f) else [] for f in features]
+
     def predict_proba(self, sentences: Sequence[Sequence[str]]) -> List[np.ndarray]:
         """Per-word tag marginals: one float64 array [n_words, len(tags)] per sentence; rows sum to 1."""
         _check(sentences)

@@ -21,7 +21,7 @@ entity replacements swap in names of the same class from other Europarl-NER sent
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from xlner.datasets import conll_deepl_paths
 from xlner.io import read_conll, read_talp
@@ -64,6 +64,33 @@ def projected_training_sets(root: Path, lang: str, *, limit: Optional[int] = Non
     return out
 
 
+class SharedFeatures:
+    """CRF features of each distinct sentence computed once and shared by every CRF with ``config``
+    (feature extraction, not Viterbi, dominates CRF tagging)."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+        self._memo: Dict[Tuple[str, ...], Any] = {}
+
+    def features(self, sentences: Sequence[Sequence[str]]) -> List[Any]:
+        """The feature dictionaries of each sentence (computed on first use)."""
+        from xlner.models.crf import sentence_features
+
+        out = []
+        for s in sentences:
+            key = tuple(s)
+            if key not in self._memo:
+                self._memo[key] = sentence_features(s, self.config)
+            out.append(self._memo[key])
+        return out
+
+    def predictor(self, tagger: Any) -> Callable[[List[List[str]]], List[List[str]]]:
+        """``tagger.predict`` through the shared features (``tagger.predict`` itself for other feature options)."""
+        if tagger.config != self.config:
+            return tagger.predict  # type: ignore[no-any-return]
+        return lambda sentences: tagger.predict_features(self.features(sentences))  # type: ignore[no-any-return]
+
+
 def _crf(sentences: Sequence[Sentence], cache: Optional[Path], max_iterations: int) -> Any:
     from xlner.models.crf import CRFConfig, CRFTagger
 
@@ -79,9 +106,10 @@ def _crf(sentences: Sequence[Sentence], cache: Optional[Path], max_iterations: i
 
 def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optional[int] = None,
         cache_dir: Optional[Path] = None, max_iterations: int = 100, bootstrap_samples: int = 1000,
-        threads: int = -1) -> StudyResult:
+        robustness: bool = True, threads: int = -1) -> StudyResult:
     """Run the study (``limit``: first N training sentences per language, for smoke runs; ``cache_dir``:
-    trained CRFs are stored there, keyed by language, route, limit and iterations, and reused)."""
+    trained CRFs are stored there, keyed by language, route, limit and iterations, and reused;
+    ``robustness``: also the perturbation table)."""
     from xlner.evaluate import bootstrap, evaluate, paired_bootstrap
     from xlner.robustness import NamePool, evaluate_robustness, standard_suite
 
@@ -102,7 +130,8 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
         for name, sents in sets.items():
             slug = name.replace(" ", "_").replace("(", "").replace(")", "")
             taggers[name] = _crf(sents, cache / f"crf.{lang}.{slug}.{tag}.crf", max_iterations)
-        preds = {name: t.predict(tokens) for name, t in taggers.items()}
+        shared = SharedFeatures(en_tagger.config)
+        preds = {name: shared.predictor(t)(tokens) for name, t in taggers.items()}
         plot_data[lang] = {}
         for name, pred in preds.items():
             rep = evaluate(gold_tags, pred)
@@ -118,11 +147,13 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
             n_ents = sum(t.startswith("B-") for s in sets.get(name, []) for t in s.tags) if name in sets else "-"
             rows.append(row + [n_ents])
             plot_data[lang][name] = (rep.micro.f1, ci[0], ci[1])
+        if not robustness:
+            continue
         pool = NamePool.from_sentences(gold)
         vocab = sorted({w for s in gold for w, t in zip(s.tokens, s.tags) if t == "O"})
         suite = standard_suite(pool=pool, vocab=vocab, only=PERTURBATIONS)
         for name, t in taggers.items():
-            rob = evaluate_robustness(t, gold, suite, seed=0)
+            rob = evaluate_robustness(shared.predictor(t), gold, suite, seed=0)
             rob_rows.append([lang, name, rob.clean.f1] + [rob.drop(r) for r in rob.rows])
     res.tables.append(Table(
         "Translate-train with a CRF: trained on projected conll2003-deepl train, scored on Europarl-NER gold",
@@ -132,12 +163,13 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
         f"{'all' if not limit else limit} conll2003-deepl train sentences per route; entity micro F1 over PER/ORG/LOC/"
         f"MISC on the 799 Europarl-NER sentences; {bootstrap_samples} bootstrap resamples (seed 0). "
         "Projection: awesome-align alignments as shipped; greedy/exact with the alignment score, M=10, <=1."))
-    res.tables.append(Table(
-        "Robustness: F1 drop (points) of each trained tagger under perturbations of the Europarl-NER test",
-        ["lang", "training data", "clean F1"] + list(PERTURBATIONS), rob_rows,
-        "Drop = clean F1 − perturbed F1, x100. Perturbations from xlner.robustness.standard_suite (rate 0.3 per "
-        "token, every entity for entity ones), seed 0; entity replacement draws names of the same class from the "
-        "Europarl-NER gold of the language, context replacement words from its O tokens."))
+    if rob_rows:
+        res.tables.append(Table(
+            "Robustness: F1 drop (points) of each trained tagger under perturbations of the Europarl-NER test",
+            ["lang", "training data", "clean F1"] + list(PERTURBATIONS), rob_rows,
+            "Drop = clean F1 − perturbed F1, x100. Perturbations from xlner.robustness.standard_suite (rate 0.3 "
+            "per token, every entity for entity ones), seed 0; entity replacement draws names of the same class "
+            "from the Europarl-NER gold of the language, context replacement words from its O tokens."))
     try:
         res.plots.append(_plot(plot_data, out_dir))
     except ImportError:
@@ -172,4 +204,4 @@ def _plot(data: Dict[str, Dict[str, Tuple[float, float, float]]], out_dir: Path)
     return name
 
 
-__all__ = ["run", "projected_training_sets", "LANGS", "ROUTES", "SILVER", "TRANSFER", "PERTURBATIONS"]
+__all__ = ["run", "projected_training_sets", "SharedFeatures", "LANGS", "ROUTES", "SILVER", "TRANSFER", "PERTURBATIONS"]
