@@ -175,13 +175,19 @@ def test_adapter_mode_is_ia3_and_merges(base, tmp_path):
 
 
 def test_seeded_runs_are_deterministic(base, tmp_path):
+    import os
+
+    import torch
     from safetensors.numpy import load_file
 
+    before = (torch.are_deterministic_algorithms_enabled(), os.environ.get("CUBLAS_WORKSPACE_CONFIG"))
     runs = [_train(base, tmp_path / f"r{i}", "full", epochs=1, seed=s) for i, s in enumerate((5, 5, 6))]
     w = [load_file(str(tmp_path / f"r{i}" / "model.safetensors")) for i in range(3)]
     assert runs[0].dev_f1 == runs[1].dev_f1
     assert all(np.array_equal(w[0][k], w[1][k]) for k in w[0])
     assert any(not np.array_equal(w[0][k], w[2][k]) for k in w[0])
+    # the process-wide switches deterministic training turns on are restored afterwards
+    assert (torch.are_deterministic_algorithms_enabled(), os.environ.get("CUBLAS_WORKSPACE_CONFIG")) == before
 
 
 class _Tok:
@@ -273,3 +279,4 @@ def test_cli_train_then_tag(base, tmp_path, capsys):
     assert main(["train", "--train", str(train), "--model", str(base), "--out", str(tmp_path / "x"),
                  "--early-stopping", "2"]) == 1
     assert "early stopping needs dev data" in capsys.readouterr().err
+

@@ -192,24 +192,48 @@ def _base_path(model: str) -> str:
     return str(Path(model).resolve()) if Path(model).is_dir() else model
 
 
+_DETERMINISM_ENV = ("CUDA_LAUNCH_BLOCKING", "CUBLAS_WORKSPACE_CONFIG", "ASCEND_LAUNCH_BLOCKING", "HCCL_DETERMINISTIC",
+                    "FLASH_ATTENTION_DETERMINISTIC")
+
+
 def train_token_classifier(train: Sequence[Sentence], model: str, out_dir: Union[str, "os.PathLike[str]"],
                            config: Optional[TrainConfig] = None, *, dev: Optional[Sequence[Sentence]] = None,
                            progress: bool = False) -> TrainResult:
     """Fine-tune ``model`` (hub id or local directory of an encoder) on ``train`` and save to ``out_dir``.
 
     The label set is that of ``train`` and ``dev`` together (:func:`xlner.training.data.label_list`); the
-    base model gets a fresh classification head of that size. Returns a :class:`TrainResult`.
+    base model gets a head for it: the base's own head when it was trained for exactly these labels, else a
+    freshly initialised one. Returns a :class:`TrainResult`. The process-wide switches that deterministic
+    CPU training turns on (torch's deterministic algorithms, cuDNN flags, environment variables) are
+    restored afterwards.
     """
+    import torch
+
+    env = {k: os.environ.get(k) for k in _DETERMINISM_ENV}
+    flags = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
+             torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    try:
+        return _train(train, model, Path(out_dir), config or TrainConfig(), dev, progress)
+    finally:
+        torch.use_deterministic_algorithms(flags[0], warn_only=flags[1])
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = flags[2], flags[3]
+        for k, v in env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, dev: Optional[Sequence[Sentence]],
+           progress: bool) -> TrainResult:
     import torch
     from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
                               EarlyStoppingCallback, Trainer, TrainingArguments, enable_full_determinism, set_seed)
 
-    cfg = config or TrainConfig()
     if not train:
         raise ValueError("no training sentences")
     if cfg.early_stopping and not dev:
         raise ValueError("early stopping needs dev data (--dev)")
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     use_cpu = cfg.device == "cpu" or not torch.cuda.is_available()
     if use_cpu:
