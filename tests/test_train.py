@@ -131,6 +131,7 @@ def test_lora_learns_trains_only_adapter_and_head(base, lora_run):
     assert res.trainable_params == _lora_expected_params(base, 8, len(res.labels))
     assert res.trainable_params < res.total_params / 10
     assert (out / "adapter_config.json").is_file() and not (out / "config.json").exists()
+    assert json.loads((out / "adapter_config.json").read_text())["base_model_name_or_path"] == str(base.resolve())
     # the frozen base weights did not move: the adapter directory loads on the untouched base
     import torch
     from peft import PeftModel

@@ -160,7 +160,7 @@ def _precision(cfg: TrainConfig, use_cpu: bool) -> Dict[str, bool]:
         if use_cpu or not torch.cuda.is_available():
             return {"bf16": False, "fp16": False}
         p = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    if p != "fp32" and use_cpu and p == "fp16":
+    if p == "fp16" and use_cpu:
         raise ValueError("fp16 training needs a GPU")
     return {"bf16": p == "bf16", "fp16": p == "fp16"}
 
@@ -228,8 +228,9 @@ def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, d
            progress: bool) -> TrainResult:
     import torch
     from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
-                              EarlyStoppingCallback, Trainer, TrainingArguments, enable_full_determinism, set_seed)
+                              EarlyStoppingCallback, TrainingArguments, enable_full_determinism, set_seed)
 
+    model = _base_path(model)  # a local base directory as an absolute path: --no-merge outputs name it
     if not train:
         raise ValueError("no training sentences")
     if cfg.early_stopping and not dev:
@@ -285,7 +286,7 @@ def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, d
         final = final.merge_and_unload()
     final.save_pretrained(str(out))
     tokenizer.save_pretrained(str(out))
-    meta = {"base_model": _base_path(model), "mode": cfg.mode, "merged": merged, "labels": labels,
+    meta = {"base_model": model, "mode": cfg.mode, "merged": merged, "labels": labels,
             "trainable_params": trainable, "total_params": total, "dev_f1": dev_f1, "best_epoch": best_epoch,
             "best_f1": best_f1, "train_sentences": len(train), "train_windows": len(features),
             "config": asdict(cfg)}
