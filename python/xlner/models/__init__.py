@@ -15,7 +15,8 @@ from xlner.models.translator import (GenerationOptions, MarkedTranslation, Trans
 _LAZY = {"TokenTagger": "xlner.models.token_tagger", "label_to_iob2": "xlner.models.token_tagger",
          "Seq2SeqScorer": "xlner.models.nmt_scorer", "NMTScorer": "xlner.models.nmt_scorer",
          "NMTScoreConfig": "xlner.models.nmt_scorer", "CRFTagger": "xlner.models.crf",
-         "CRFConfig": "xlner.models.crf"}
+         "CRFConfig": "xlner.models.crf", "SpacyTagger": "xlner.models.spacy_tagger",
+         "load_tagger": "xlner.models.load"}
 
 
 def __getattr__(name: str) -> Any:
@@ -26,4 +27,4 @@ def __getattr__(name: str) -> Any:
 
 __all__ = ["Tagger", "Translator", "GenerationOptions", "TranslationCache", "MarkedTranslation", "insert_markers",
            "parse_markers", "to_flores", "tokenizer_lang_code", "ISO_TO_FLORES", "TokenTagger", "label_to_iob2",
-           "Seq2SeqScorer", "NMTScorer", "NMTScoreConfig", "CRFTagger", "CRFConfig"]
+           "Seq2SeqScorer", "NMTScorer", "NMTScoreConfig", "CRFTagger", "CRFConfig", "SpacyTagger", "load_tagger"]

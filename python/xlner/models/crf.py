@@ -158,6 +158,12 @@ def _check(tokens_list: Sequence[Sequence[str]], tags_list: Optional[Sequence[Se
         raise ValueError(f"{len(tokens_list)} sentences but {len(tags_list)} tag sequences")
 
 
+def is_crf_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` starts with the header of a model written by :meth:`CRFTagger.save`."""
+    with open(os.fspath(path), "rb") as fh:
+        return fh.read(len(_MAGIC)) == _MAGIC
+
+
 class CRFTagger:
     """Linear-chain CRF tagger (python-crfsuite). Build it with :meth:`train` or :meth:`load`."""
 
@@ -281,6 +287,11 @@ class CRFTagger:
             out.append(list(self._tagger.tag(sentence_features(toks, self.config))))
         return out
 
+    def predict_features(self, features: Sequence[Sequence[Dict[str, float]]]) -> List[List[str]]:
+        """IOB2 tags (Viterbi) from precomputed :func:`sentence_features` (of this tagger's ``config``): lets
+        several taggers with the same feature options share one feature extraction."""
+        return [list(self._tagger.tag(list(f))) if len(f) else [] for f in features]
+
     def predict_proba(self, sentences: Sequence[Sequence[str]]) -> List[np.ndarray]:
         """Per-word tag marginals: one float64 array [n_words, len(tags)] per sentence; rows sum to 1."""
         _check(sentences)
@@ -297,4 +308,4 @@ class CRFTagger:
         return out
 
 
-__all__ = ["CRFConfig", "CRFTagger", "sentence_features", "word_shape", "short_shape"]
+__all__ = ["CRFConfig", "CRFTagger", "is_crf_file", "sentence_features", "word_shape", "short_shape"]

@@ -10,18 +10,26 @@ The model's ``id2label`` is mapped to IOB2 (``B-X``/``S-X``/``U-X`` → ``B-X``,
 ``I-X``, plain ``X`` (IO scheme) → ``I-X``, ``O`` → ``O``); ``tags`` lists ``O`` first, then a
 ``B-``/``I-`` pair per class in the order classes first appear in ``id2label``. Probabilities of model
 labels that map to the same IOB2 tag are summed.
+
+A directory written by ``xlner train --no-merge`` (a ``peft`` adapter, ``adapter_config.json``) loads too:
+the base model it names gets the adapter put on it (:func:`load_adapter_directory`); merged outputs are
+plain transformers directories.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence, Tuple, Union
+from pathlib import Path
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
 
 from xlner.models._device import DeviceLike, DtypeLike
 from xlner.models._loading import load_model
+
+#: Metadata file ``xlner train`` writes into its output directory (labels, options, dev F1 per epoch).
+TRAINING_META = "xlner_training.json"
 
 _PREFIXED = re.compile(r"^([BIESLU])[-_](.+)$")
 _B_PREFIXES = {"B", "S", "U"}
@@ -100,6 +108,77 @@ def choose_windows(n_words: int, windows: Sequence[Tuple[int, int]]) -> List[int
     return best
 
 
+def special_template(tokenizer: Any) -> Tuple[List[int], List[int]]:
+    """The special-token ids a tokenizer puts before and after the words of one sequence."""
+    probe = [["a"]]
+    plain = list(tokenizer(probe, is_split_into_words=True, add_special_tokens=False)["input_ids"][0])
+    full = list(tokenizer(probe, is_split_into_words=True, add_special_tokens=True)["input_ids"][0])
+    n = len(plain)
+    for i in range(len(full) - n + 1):
+        if full[i:i + n] == plain:
+            return full[:i], full[i + n:]
+    raise RuntimeError("cannot locate the words inside the tokenizer's special-token template")
+
+
+def word_pieces(tokenizer: Any, words: Sequence[str], unk_id: int) -> List[List[int]]:
+    """The subword ids of each word (``[unk_id]`` for a word the tokenizer maps to nothing).
+
+    Needs a fast (tokenizers-backed) tokenizer that reports ``word_ids``: ``ValueError`` otherwise.
+    """
+    enc = tokenizer([list(words)], is_split_into_words=True, add_special_tokens=False, verbose=False)
+    ids = enc["input_ids"][0]
+    try:
+        wids = enc.word_ids(0)
+    except (ValueError, AttributeError) as exc:
+        raise ValueError(f"TokenTagger needs a tokenizer that reports word_ids (a fast / tokenizers-backed "
+                         f"tokenizer); {type(tokenizer).__name__} does not: {exc}") from None
+    pieces: List[List[int]] = [[] for _ in words]
+    for t, w in zip(ids, wids):
+        if w is not None:
+            pieces[w].append(int(t))
+    return [p if p else [unk_id] for p in pieces]
+
+
+def model_max_length(model: Any, tokenizer: Any) -> int:
+    """Tokens per sequence a model and its tokenizer accept: the smaller of the tokenizer's
+    ``model_max_length`` and what the position embeddings allow (RoBERTa-family position ids start after
+    the padding index)."""
+    limits = [int(getattr(tokenizer, "model_max_length", 10 ** 9) or 10 ** 9)]
+    config = model.config
+    pos = getattr(config, "max_position_embeddings", None)
+    if pos is not None:
+        offset = int(config.pad_token_id) + 1 if getattr(config, "model_type", "") in (
+            "roberta", "xlm-roberta", "camembert") and config.pad_token_id is not None else 0
+        limits.append(int(pos) - offset)
+    return min(limits)
+
+
+def load_adapter_directory(path: Union[str, Path], dtype: Any = None) -> Tuple[Any, Any]:
+    """Model and tokenizer of a directory written by ``xlner train --no-merge``: the base model named in
+    its ``adapter_config.json`` with a classification head for the labels of ``xlner_training.json``, and
+    the ``peft`` adapter (LoRA or (IA)³, head included) loaded on it (not merged)."""
+    import json
+
+    from peft import PeftModel
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    d = Path(path)
+    meta_file = d / TRAINING_META
+    if not meta_file.is_file():
+        raise ValueError(f"{d}: adapter directory without {TRAINING_META} (the label set); was it written by "
+                         f"xlner train --no-merge?")
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        labels = [str(x) for x in meta["labels"]]
+        base = str(json.loads((d / "adapter_config.json").read_text(encoding="utf-8"))["base_model_name_or_path"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"{d}: bad {TRAINING_META} or adapter_config.json: {exc}") from None
+    model = AutoModelForTokenClassification.from_pretrained(
+        base, num_labels=len(labels), id2label=dict(enumerate(labels)), label2id={t: i for i, t in enumerate(labels)},
+        ignore_mismatched_sizes=True, **({"dtype": dtype} if dtype is not None else {}))
+    return PeftModel.from_pretrained(model, str(d)), AutoTokenizer.from_pretrained(str(d))
+
+
 @dataclass
 class _Window:
     sentence: int
@@ -139,8 +218,13 @@ class TokenTagger:
     ) -> None:
         from transformers import AutoModelForTokenClassification
 
+        name: Optional[str] = None
+        if isinstance(model, (str, Path)) and (Path(model) / "adapter_config.json").is_file():
+            name = str(model)
+            model, tok = load_adapter_directory(model)
+            tokenizer = tokenizer if tokenizer is not None else tok
         loaded = load_model(model, tokenizer, AutoModelForTokenClassification, device=device, dtype=dtype)
-        self.device, self.dtype, self.name_or_path = loaded.device, loaded.dtype, loaded.name
+        self.device, self.dtype, self.name_or_path = loaded.device, loaded.dtype, name or loaded.name
         self.model = loaded.model
         self.tokenizer = tokenizer = loaded.tokenizer
         if batch_size < 1:
@@ -150,14 +234,7 @@ class TokenTagger:
         self._prefix, self._suffix = self._special_template()
         n_special = len(self._prefix) + len(self._suffix)
         if max_length is None:
-            limits = [int(getattr(tokenizer, "model_max_length", 10 ** 9) or 10 ** 9)]
-            pos = getattr(self.model.config, "max_position_embeddings", None)
-            if pos is not None:
-                # RoBERTa-family position ids start after the padding index
-                offset = int(self.model.config.pad_token_id) + 1 if getattr(self.model.config, "model_type", "") in (
-                    "roberta", "xlm-roberta", "camembert") and self.model.config.pad_token_id is not None else 0
-                limits.append(int(pos) - offset)
-            max_length = min(limits)
+            max_length = model_max_length(self.model, tokenizer)
         if max_length <= n_special:
             raise ValueError(f"max_length={max_length} leaves no room next to {n_special} special tokens")
         self.max_length = int(max_length)
@@ -180,15 +257,7 @@ class TokenTagger:
 
     # ---- setup -----------------------------------------------------------------------------------
     def _special_template(self) -> Tuple[List[int], List[int]]:
-        probe = [["a"]]
-        tok = self.tokenizer
-        plain = list(tok(probe, is_split_into_words=True, add_special_tokens=False)["input_ids"][0])
-        full = list(tok(probe, is_split_into_words=True, add_special_tokens=True)["input_ids"][0])
-        n = len(plain)
-        for i in range(len(full) - n + 1):
-            if full[i:i + n] == plain:
-                return full[:i], full[i + n:]
-        raise RuntimeError("cannot locate the words inside the tokenizer's special-token template")
+        return special_template(self.tokenizer)
 
     def _label_projection(self, label_map: Mapping[str, str]) -> Tuple[List[str], np.ndarray]:
         id2label = {int(k): str(v) for k, v in self.model.config.id2label.items()}
@@ -218,19 +287,7 @@ class TokenTagger:
 
     # ---- windows ---------------------------------------------------------------------------------
     def _word_pieces(self, words: Sequence[str]) -> List[List[int]]:
-        enc = self.tokenizer([list(words)], is_split_into_words=True, add_special_tokens=False,
-                             verbose=False)
-        ids = enc["input_ids"][0]
-        try:
-            wids = enc.word_ids(0)
-        except (ValueError, AttributeError) as exc:
-            raise ValueError(f"TokenTagger needs a tokenizer that reports word_ids (a fast / tokenizers-backed "
-                             f"tokenizer); {type(self.tokenizer).__name__} does not: {exc}") from None
-        pieces: List[List[int]] = [[] for _ in words]
-        for t, w in zip(ids, wids):
-            if w is not None:
-                pieces[w].append(int(t))
-        return [p[: self.budget] if p else [self.unk_id] for p in pieces]
+        return [p[: self.budget] for p in word_pieces(self.tokenizer, words, self.unk_id)]
 
     def windows(self, words: Sequence[str]) -> List[Tuple[int, int]]:
         """The word windows ``(start, end)`` one sentence is split into."""

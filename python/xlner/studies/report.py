@@ -18,9 +18,10 @@ StudyFn = Callable[..., StudyResult]
 
 def studies() -> Dict[str, StudyFn]:
     """Name → study runner (``run(root, out_dir, **options)``)."""
-    from xlner.studies import europarl, four_aligners, noise_study
+    from xlner.studies import europarl, four_aligners, noise_study, training
 
-    return {"europarl": europarl.run, "four-aligners": four_aligners.run, "noise": noise_study.run}
+    return {"europarl": europarl.run, "four-aligners": four_aligners.run, "noise": noise_study.run,
+            "training": training.run}
 
 
 def versions() -> Dict[str, str]:
