@@ -3,7 +3,7 @@
 # builds the module into build/asan-py, lays out a package tree with it, and runs the short fuzz targets
 # (tests/fuzz, plus the streaming and input-error tests) with libasan preloaded into the interpreter.
 # Needs the test dependencies installed in the active Python (pytest, hypothesis, numpy, pybind11) and
-# cmake + ninja. A few minutes on 2 cores.
+# cmake, ninja and pybind11 (.ci/run installs them). A few minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
