@@ -18,15 +18,7 @@ from xlner.models.ct2 import CT2Seq2SeqScorer, convert_checkpoint, is_ct2_model 
 from xlner.models.nmt_scorer import NMTScorer, Seq2SeqScorer  # noqa: E402
 from xlner.models.translator import GenerationOptions, TranslationCache, Translator  # noqa: E402
 
-TEXTS = [
-    "The European Parliament met in Strasbourg on Monday .",
-    "Angela Merkel spoke with Emmanuel Macron in Berlin .",
-    "Hello .",
-    "The Commission presented its report to the Council .",
-    "Mr President , I would like to thank the rapporteur .",
-    "Hello .",
-    "Kofi Annan was born in Kumasi , Ghana .",
-]
+TEXTS = tinymodels.TRANSLATION_TEXTS
 BUILDERS = {"nllb": tinymodels.tiny_nllb_dir, "m2m100": tinymodels.tiny_m2m100_dir}
 
 

@@ -22,15 +22,7 @@ from xlner.models.translator import (  # noqa: E402
     parse_markers,
 )
 
-TEXTS = [
-    "The European Parliament met in Strasbourg on Monday .",
-    "Angela Merkel spoke with Emmanuel Macron in Berlin .",
-    "Hello .",
-    "The Commission presented its report to the Council .",
-    "Mr President , I would like to thank the rapporteur .",
-    "Hello .",
-    "Kofi Annan was born in Kumasi , Ghana .",
-]
+TEXTS = tinymodels.TRANSLATION_TEXTS
 OPTS = GenerationOptions(num_beams=2, max_new_tokens=12)
 
 

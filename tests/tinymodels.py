@@ -52,6 +52,17 @@ TINY_NLLB_LANGS: Tuple[str, ...] = (
 #: Label set of the tiny tagger (model label order deliberately not the IOB2 column order).
 TINY_TAGGER_LABELS: Tuple[str, ...] = ("B-PER", "I-PER", "O", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
 
+#: Sentences the translation tests translate (a repeat included, to exercise the cache).
+TRANSLATION_TEXTS = [
+    "The European Parliament met in Strasbourg on Monday .",
+    "Angela Merkel spoke with Emmanuel Macron in Berlin .",
+    "Hello .",
+    "The Commission presented its report to the Council .",
+    "Mr President , I would like to thank the rapporteur .",
+    "Hello .",
+    "Kofi Annan was born in Kumasi , Ghana .",
+]
+
 
 def _read_conll_sentences(path: Path, limit: int) -> List[str]:
     out: List[str] = []
