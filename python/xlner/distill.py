@@ -281,13 +281,14 @@ def _soft_trainer_class(temperature: float, mix: float) -> type:
 
     from xlner.training.trainer import _F1Trainer
 
-    class SoftTrainer(_F1Trainer):  # type: ignore[misc, valid-type]
+    class SoftTrainer(_F1Trainer):
         """Trainer with the soft (distillation) loss."""
 
         def _set_signature_columns_if_needed(self) -> None:
             super()._set_signature_columns_if_needed()  # keep the soft targets when unused columns are removed
-            if "soft" not in self._signature_columns:
-                self._signature_columns += ["soft", "is_soft"]
+            cols: List[str] = list(getattr(self, "_signature_columns", None) or [])
+            if "soft" not in cols:
+                setattr(self, "_signature_columns", cols + ["soft", "is_soft"])
 
         def compute_loss(self, model: Any, inputs: Dict[str, Any], return_outputs: bool = False,
                          num_items_in_batch: Any = None) -> Any:
