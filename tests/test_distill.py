@@ -179,19 +179,35 @@ def _one_thread():
     torch.set_num_threads(n)
 
 
-def test_transformers_student_matches_transformers_teacher(tmp_path, _one_thread):
+@pytest.fixture(scope="module")
+def tiny_teacher(tmp_path_factory):
+    """A tiny random XLM-R base (tokenizer trained on the toy text) and a teacher fine-tuned from it."""
+    torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
     import tinymodels
 
-    from xlner.distill import distill
-    from xlner.models.token_tagger import TokenTagger
     from xlner.training.trainer import TrainConfig, train_token_classifier
 
-    train, unlabeled, test = toy_corpus(160, 1), toy_corpus(160, 4), toy_corpus(60, 3)
+    tmp = tmp_path_factory.mktemp("distill")
+    train = toy_corpus(160, 1)
     text = [" ".join(s.tokens) for s in train] + list(tinymodels.INLINE_SENTENCES)
-    base = tinymodels.build_tiny_tagger(tmp_path / "base", sentences=text, vocab_size=150, hidden=64)
-    train_token_classifier(train, str(base), tmp_path / "teacher", TrainConfig(epochs=6, lr=1e-2, seed=0))
-    teacher = TokenTagger(str(tmp_path / "teacher"), device="cpu")
+    base = tinymodels.build_tiny_tagger(tmp / "base", sentences=text, vocab_size=150, hidden=64)
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        train_token_classifier(train, str(base), tmp / "teacher", TrainConfig(epochs=6, lr=1e-2, seed=0))
+    finally:
+        torch.set_num_threads(n)
+    return base, tmp / "teacher", train
+
+
+def test_transformers_student_matches_transformers_teacher(tmp_path, tiny_teacher, _one_thread):
+    from xlner.distill import distill
+    from xlner.models.token_tagger import TokenTagger
+
+    base, teacher_dir, train = tiny_teacher
+    unlabeled, test = toy_corpus(160, 4), toy_corpus(60, 3)
+    teacher = TokenTagger(str(teacher_dir), device="cpu")
     res = distill([teacher], [s.tokens for s in unlabeled], str(base), tmp_path / "student", temperature=2.0,
                   hard=train[:20], mix=0.2, epochs=6, lr=1e-2, seed=0)
     student = TokenTagger(str(tmp_path / "student"), device="cpu")
@@ -199,3 +215,29 @@ def test_transformers_student_matches_transformers_teacher(tmp_path, _one_thread
     assert t_f1 > 0.5
     assert abs(s_f1 - t_f1) <= 0.05
     assert res.hard == 20 and res.tags == ["O", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-PER", "I-PER"]
+
+
+def test_cli_lora_student(tmp_path, tiny_teacher, _one_thread, capsys):
+    import json
+
+    from xlner.cli import main
+    from xlner.io.conll import write_conll
+    from xlner.models.token_tagger import TokenTagger
+
+    base, teacher_dir, train = tiny_teacher
+    unlabeled, test = toy_corpus(120, 5), toy_corpus(60, 3)
+    text = tmp_path / "unlabeled.txt"
+    text.write_text("".join(" ".join(s.tokens) + "\n" for s in unlabeled), encoding="utf-8")
+    hard = tmp_path / "hard.conll"
+    write_conll(hard, train[:20])
+    out = tmp_path / "student"
+    rc = main(["distill", "--teacher", str(teacher_dir), "--unlabeled", str(text), "--student", str(base),
+               "--mode", "lora", "-o", str(out), "--temperature", "2", "--hard", str(hard), "--mix", "0.3",
+               "--epochs", "8", "--lr", "5e-2", "--device", "cpu"])
+    assert rc == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["unlabeled"] == 120
+    meta = json.loads((out / "xlner_training.json").read_text(encoding="utf-8"))
+    assert meta["mode"] == "lora" and meta["merged"] and meta["trainable_params"] < meta["total_params"]
+    teacher = TokenTagger(str(teacher_dir), device="cpu")
+    student = TokenTagger(str(out), device="cpu")
+    assert abs(_f1(student, test) - _f1(teacher, test)) <= 0.05
