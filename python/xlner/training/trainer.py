@@ -36,7 +36,7 @@ import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from transformers import Trainer
 
@@ -116,6 +116,21 @@ class TrainResult:
     best_f1: Optional[float] = None
     train_windows: int = 0
     log_history: List[Dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class TrainerHooks:
+    """What a caller of :func:`train_token_classifier` may replace (used by :mod:`xlner.distill`):
+    ``labels``: the label set (default: that of the training and dev data); ``features(tokenizer, label2id,
+    max_length)``: the training features (default: :func:`~xlner.training.data.encode_sentences` of the
+    training sentences); ``collator(tokenizer)``: the data collator (default
+    ``DataCollatorForTokenClassification``); ``trainer_class``: a subclass of the F1-evaluating Trainer
+    (e.g. with another ``compute_loss``)."""
+
+    labels: Optional[List[str]] = None
+    features: Optional[Callable[[Any, Dict[str, int], int], List[Dict[str, Any]]]] = None
+    collator: Optional[Callable[[Any], Any]] = None
+    trainer_class: Optional[type] = None
 
 
 def count_parameters(model: Any) -> tuple[int, int]:
@@ -198,14 +213,14 @@ _DETERMINISM_ENV = ("CUDA_LAUNCH_BLOCKING", "CUBLAS_WORKSPACE_CONFIG", "ASCEND_L
 
 def train_token_classifier(train: Sequence[Sentence], model: str, out_dir: Union[str, "os.PathLike[str]"],
                            config: Optional[TrainConfig] = None, *, dev: Optional[Sequence[Sentence]] = None,
-                           progress: bool = False) -> TrainResult:
+                           progress: bool = False, hooks: Optional[TrainerHooks] = None) -> TrainResult:
     """Fine-tune ``model`` (hub id or local directory of an encoder) on ``train`` and save to ``out_dir``.
 
     The label set is that of ``train`` and ``dev`` together (:func:`xlner.training.data.label_list`); the
     base model gets a head for it: the base's own head when it was trained for exactly these labels, else a
     freshly initialised one. Returns a :class:`TrainResult`. The process-wide switches that deterministic
     CPU training turns on (torch's deterministic algorithms, cuDNN flags, environment variables) are
-    restored afterwards.
+    restored afterwards. ``hooks``: see :class:`TrainerHooks`.
     """
     import torch
 
@@ -213,7 +228,7 @@ def train_token_classifier(train: Sequence[Sentence], model: str, out_dir: Union
     flags = (torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
              torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
     try:
-        return _train(train, model, Path(out_dir), config or TrainConfig(), dev, progress)
+        return _train(train, model, Path(out_dir), config or TrainConfig(), dev, progress, hooks or TrainerHooks())
     finally:
         torch.use_deterministic_algorithms(flags[0], warn_only=flags[1])
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = flags[2], flags[3]
@@ -225,7 +240,7 @@ def train_token_classifier(train: Sequence[Sentence], model: str, out_dir: Union
 
 
 def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, dev: Optional[Sequence[Sentence]],
-           progress: bool) -> TrainResult:
+           progress: bool, hooks: TrainerHooks) -> TrainResult:
     import torch
     from transformers import (AutoModelForTokenClassification, AutoTokenizer, DataCollatorForTokenClassification,
                               EarlyStoppingCallback, TrainingArguments, enable_full_determinism, set_seed)
@@ -241,7 +256,7 @@ def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, d
         enable_full_determinism(cfg.seed)
     else:
         set_seed(cfg.seed)
-    labels = label_list(train, dev or [])
+    labels = list(hooks.labels) if hooks.labels else label_list(train, dev or [])
     label2id = {t: i for i, t in enumerate(labels)}
     tokenizer = AutoTokenizer.from_pretrained(model)
     net = AutoModelForTokenClassification.from_pretrained(
@@ -255,8 +270,11 @@ def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, d
     trainable, total = count_parameters(net)
     log.info("mode %s: %d of %d parameters trainable", cfg.mode, trainable, total)
     max_length = min(cfg.max_length, model_max_length(net, tokenizer))
-    train_windows = encode_sentences(train, tokenizer, label2id, max_length=max_length, scheme=cfg.label_scheme)
-    features = [w.as_features() for w in train_windows]
+    if hooks.features is not None:
+        features = hooks.features(tokenizer, label2id, max_length)
+    else:
+        features = [w.as_features() for w in encode_sentences(train, tokenizer, label2id, max_length=max_length,
+                                                               scheme=cfg.label_scheme)]
     ckpt = out / "checkpoints"
     precision = _precision(cfg, use_cpu)
     strategy = "epoch" if dev else "no"
@@ -271,8 +289,10 @@ def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, d
         logging_strategy="epoch", report_to="none", disable_tqdm=not progress, dataloader_num_workers=0,
         save_only_model=True, bf16=precision["bf16"], fp16=precision["fp16"])
     dev_f1: List[float] = []
-    trainer = _F1Trainer(model=net, args=args, train_dataset=features, eval_dataset=list(dev) if dev else None,
-                         data_collator=DataCollatorForTokenClassification(tokenizer),
+    trainer_class = hooks.trainer_class or _F1Trainer
+    collator = hooks.collator(tokenizer) if hooks.collator else DataCollatorForTokenClassification(tokenizer)
+    trainer = trainer_class(model=net, args=args, train_dataset=features, eval_dataset=list(dev) if dev else None,
+                         data_collator=collator,
                          callbacks=[EarlyStoppingCallback(cfg.early_stopping)] if cfg.early_stopping else None)
     trainer.setup_f1(dev or [], tokenizer, cfg.eval_batch_size, max_length, dev_f1)
     trainer.train()
@@ -330,4 +350,4 @@ class _F1Trainer(Trainer):
         return metrics
 
 
-__all__ = ["MODES", "TrainConfig", "TrainResult", "train_token_classifier", "peft_config", "count_parameters"]
+__all__ = ["MODES", "TrainConfig", "TrainerHooks", "TrainResult", "train_token_classifier", "peft_config", "count_parameters"]
