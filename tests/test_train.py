@@ -267,6 +267,7 @@ def test_cli_train_then_tag(base, tmp_path, capsys):
                  "--grad-accum", "2", "--batch-size", "8", "--label-scheme", "all-subwords"]) == 0
     printed = capsys.readouterr().out
     assert "epoch 1: dev F1" in printed and "kept epoch" in printed
+    assert "'loss'" not in printed  # the Trainer's log dicts go to the logger (stderr), not stdout
     meta = json.loads((out / "xlner_training.json").read_text())
     assert meta["config"]["grad_accum"] == 2 and meta["config"]["label_scheme"] == "all-subwords"
     pred = tmp_path / "pred.conll"

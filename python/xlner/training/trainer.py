@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
-from transformers import Trainer
+from transformers import Trainer, TrainerCallback
 
 from xlner.io.conll import Sentence
 from xlner.models.token_tagger import TRAINING_META, model_max_length
@@ -294,6 +294,12 @@ def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, d
     trainer = trainer_class(model=net, args=args, train_dataset=features, eval_dataset=list(dev) if dev else None,
                          data_collator=collator,
                          callbacks=[EarlyStoppingCallback(cfg.early_stopping)] if cfg.early_stopping else None)
+    # without progress bars transformers prints each log dict to stdout (PrinterCallback): stdout carries only
+    # a command's requested output, so the losses go to the logger instead
+    from transformers.trainer_callback import PrinterCallback
+
+    trainer.remove_callback(PrinterCallback)
+    trainer.add_callback(_LogCallback())
     trainer.setup_f1(dev or [], tokenizer, cfg.eval_batch_size, max_length, dev_f1)
     trainer.train()
     final: Any = trainer.model
@@ -315,6 +321,14 @@ def _train(train: Sequence[Sentence], model: str, out: Path, cfg: TrainConfig, d
         shutil.rmtree(ckpt, ignore_errors=True)
     return TrainResult(str(out), labels, trainable, total, dev_f1, best_epoch, best_f1, len(features),
                        list(trainer.state.log_history))
+
+
+class _LogCallback(TrainerCallback):
+    """The Trainer's log dicts (loss, learning rate, ...) on the ``xlner.training`` logger (stderr)."""
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+        if logs:
+            log.info("epoch %s: %s", state.epoch, {k: v for k, v in logs.items() if k != "epoch"})
 
 
 class _F1Trainer(Trainer):
@@ -350,4 +364,5 @@ class _F1Trainer(Trainer):
         return metrics
 
 
-__all__ = ["MODES", "TrainConfig", "TrainerHooks", "TrainResult", "train_token_classifier", "peft_config", "count_parameters"]
+__all__ = ["MODES", "TrainConfig", "TrainerHooks", "TrainResult", "train_token_classifier", "peft_config",
+           "count_parameters"]
