@@ -173,6 +173,50 @@ def test_translate_test_recovers_gold_through_exact_models(tmp_path, english, ta
     check_structure(tmp_path, out, target, "predictions.conll")
 
 
+def failing_tagger(gold: Sequence[Sentence], fail_on: int) -> OracleTagger:
+    """An oracle tagger (same stage key) that raises on its ``fail_on``-th call."""
+    tg = OracleTagger(gold)
+    predict = tg.predict
+
+    def failing(sentences: Sequence[Sequence[str]]) -> List[List[str]]:
+        if tg.calls + 1 == fail_on:
+            tg.calls += 1
+            raise RuntimeError("tagger failed")
+        return predict(sentences)
+
+    tg.predict = failing  # type: ignore[method-assign]
+    return tg
+
+
+def test_failed_run_leaves_no_output_and_rerun_resumes_identically(tmp_path, english, target):
+    c = cfg("translate-test", chunk_size=7)
+    outputs = ("predictions.conll", "spans.jsonl")
+    ref = translate_test(target, c, translator=MirrorTranslator(), tagger=OracleTagger(english),
+                         aligner=MirrorAligner(), output_dir=tmp_path / "ref", tokenize=str.split)
+    assert ref.summary.sentences == len(target)
+    want = {f: (tmp_path / "ref" / f).read_bytes() for f in outputs}
+    # fails on the 2nd chunk: no output appears, no temporary file is left behind, the stage files keep chunk 1
+    with pytest.raises(RuntimeError, match="tagger failed"):
+        translate_test(target, c, translator=MirrorTranslator(), tagger=failing_tagger(english, 2),
+                       aligner=MirrorAligner(), output_dir=tmp_path / "a", tokenize=str.split)
+    left = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert not any(f in left for f in outputs) and not any(n.endswith((".tmp", ".part")) for n in left)
+    assert len(lines_of(tmp_path / "a" / "source_predictions.jsonl")) == 7
+    # the rerun resumes (the tagger sees only the sentences after chunk 1) and writes the same bytes
+    tg = OracleTagger(english)
+    translate_test(target, c, translator=MirrorTranslator(), tagger=tg, aligner=MirrorAligner(),
+                   output_dir=tmp_path / "a", tokenize=str.split)
+    assert tg.calls == -(-(len(target) - 7) // 7)
+    assert {f: (tmp_path / "a" / f).read_bytes() for f in outputs} == want
+    # a later failing run leaves the previous outputs untouched
+    with pytest.raises(RuntimeError, match="tagger failed"):
+        translate_test(target, cfg("translate-test", chunk_size=7, overwrite=True), translator=MirrorTranslator(),
+                       tagger=failing_tagger(english, 2), aligner=MirrorAligner(), output_dir=tmp_path / "a",
+                       tokenize=str.split)
+    assert {f: (tmp_path / "a" / f).read_bytes() for f in outputs} == want
+    assert not any(p.name.endswith((".tmp", ".part")) for p in (tmp_path / "a").iterdir())
+
+
 def test_translate_test_resume_and_precomputed_give_identical_output(tmp_path, english, target):
     c = cfg("translate-test", chunk_size=7)
     tr, al, tg = MirrorTranslator(), MirrorAligner(), OracleTagger(english)

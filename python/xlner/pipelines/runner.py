@@ -1,13 +1,14 @@
 """The run context shared by the pipelines: output folder, stage files, output writers, summary."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, TypeVar, Union
 
-from xlner.io.atomic import atomic_open
+from xlner.io.atomic import atomic_open, atomic_outputs
 from xlner.io.conll import Sentence
 from xlner.io.jsonl import SentenceSpans
 from xlner.pipelines.config import PipelineConfig
@@ -57,8 +58,17 @@ class PipelineOutput:
     spans: List[SentenceSpans] = field(default_factory=list)
 
 
+class _RunAborted(Exception):
+    """Thrown into the outputs' ``atomic_outputs`` blocks when a run fails: their temporary files are removed."""
+
+
 class Run:
-    """Output folder, resumable stage files, streaming output writers and the summary of one run."""
+    """Output folder, resumable stage files, streaming output writers and the summary of one run.
+
+    The outputs (``predictions.conll``, ``spans.jsonl``, ``train.*`` …) are written to temporary files beside
+    them (:func:`xlner.io.atomic.atomic_outputs`) and renamed at :meth:`close`: a failed run leaves no partial
+    output and any previous one untouched. The stage files are appended chunk by chunk and kept, so a rerun
+    resumes from them."""
 
     def __init__(self, name: str, cfg: PipelineConfig, output_dir: Optional[str | os.PathLike[str]]):
         out = output_dir if output_dir is not None else cfg.output_dir
@@ -72,6 +82,7 @@ class Run:
         self.stages: Dict[str, StageFile] = {}
         self.writers: Dict[str, IO[str]] = {}
         self.outputs: Dict[str, AppendedFile] = {}
+        self._atomic = contextlib.ExitStack()  # one atomic_outputs block per output, closed last-in first-out
         self.bar = progress_bar(None, name, cfg.progress)
 
     def stage(self, name: str, key: Optional[Record]) -> StageFile:
@@ -88,7 +99,7 @@ class Run:
         """An output file rewritten by this run (``<out>/<filename>``)."""
         if filename not in self.writers:
             path = self.out / filename
-            self.writers[filename] = open(path, "w", encoding="utf-8")
+            self.writers[filename] = self._atomic.enter_context(open(self._temp(path), "w", encoding="utf-8"))
             self.summary.outputs[filename] = str(path)
         return self.writers[filename]
 
@@ -97,9 +108,19 @@ class Run:
         writers (:class:`~xlner.pipelines.outputs.AppendedFile`)."""
         if filename not in self.outputs:
             path = self.out / filename
-            self.outputs[filename] = AppendedFile(path)
+            out = AppendedFile(self._temp(path))
+            self._atomic.callback(out.close)
+            self.outputs[filename] = out
             self.summary.outputs[filename] = str(path)
         return self.outputs[filename]
+
+    def _temp(self, path: Path) -> str:
+        """Enter an ``atomic_outputs`` block for ``path`` (refusing a path that is a stage file or another
+        output); returns the temporary file to write."""
+        taken = [st.path for st in self.stages.values()] + [Path(p) for p in self.summary.outputs.values()]
+        (tmp,) = self._atomic.enter_context(atomic_outputs([path], inputs=[os.fspath(p) for p in taken]))
+        assert tmp is not None
+        return tmp
 
     def write_jsonl(self, filename: str, records: Iterable[Record]) -> None:
         """Append records to a JSON-lines output."""
@@ -124,15 +145,17 @@ class Run:
     def close(self, pre: Sequence[Optional[Precomputed]] = ()) -> PipelineSummary:
         """Check precomputed inputs are used up, close files, write ``summary.json``."""
         self.bar.close()
+        done = False
         try:
             for p in pre:
                 if p is not None:
                     p.finish()
+            done = True
         finally:
             for name, st in self.stages.items():
                 self.summary.reused[name] = st.reused
                 st.close()
-            self._close_files()
+            self._close_files(commit=done)
         path = self.out / "summary.json"
         self.summary.outputs["summary.json"] = str(path)
         with atomic_open(path, "w") as fh:
@@ -146,11 +169,13 @@ class Run:
             st.close()
         self._close_files()
 
-    def _close_files(self) -> None:
-        for fh in self.writers.values():
-            fh.close()
-        for out in self.outputs.values():
-            out.close()
+    def _close_files(self, commit: bool = False) -> None:
+        """Close the outputs: renamed to their final paths (``commit``) or their temporary files removed."""
+        stack, self._atomic = self._atomic, contextlib.ExitStack()
+        if commit:
+            stack.close()
+        else:
+            stack.__exit__(_RunAborted, _RunAborted(), None)
 
 
 __all__ = ["PipelineOutput", "Run", "SentencesLike", "as_sentences", "precomputed"]
