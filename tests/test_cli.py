@@ -216,6 +216,23 @@ def test_stdout_is_exactly_the_conll(job, method, out):
     assert not (tmp / "-").exists()
 
 
+def test_every_highs_object_is_silent():
+    """new_highs is the one place HiGHS objects are made (ilp, multi-source joint): a fresh process that makes
+    them writes nothing to stdout, though HiGHS prints its banner on the first construction."""
+    proc = subprocess.run([sys.executable, "-c", "from xlner.ilp import new_highs; new_highs(); new_highs()"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+
+
+def test_compare_json_on_stdout_is_only_json(tmp_path):
+    """xlner compare --json - with ilp: stdout is one JSON document (no solver banner inside)."""
+    proc = _xlner("compare", "--source", "sample:en.conll", "--target", "sample:de.conll", "--alignments",
+                  "sample:en-de.talp", "--methods", "greedy", "ilp", "--repeats", "0", "--json", "-", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["methods"]
+
+
 def test_dash_reads_stdin(job):
     tmp, paths = job
     args = _project_args(paths, "-", "--method", "greedy")

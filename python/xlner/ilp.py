@@ -28,12 +28,15 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
 from xlner import _core
 from xlner.batch import ProjectionBatch, ProjectionResult, ScoreMatrix
+
+if TYPE_CHECKING:
+    import highspy
 
 Status = _core.Status
 STATUS_SOLVED = int(Status.SOLVED)
@@ -115,6 +118,22 @@ def _highs_banner_swallowed() -> bool:
     return True
 
 
+def new_highs() -> "highspy.Highs":
+    """A silent ``highspy.Highs`` for an exact MIP solve (output off, zero gaps, one thread): the one place
+    that creates HiGHS objects, so that HiGHS's start-up banner never reaches stdout (it is swallowed once per
+    process before the first object is made, see :func:`_highs_banner_swallowed`)."""
+    import highspy
+
+    _highs_banner_swallowed()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("log_to_console", False)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 0.0)
+    h.setOptionValue("threads", 1)
+    return h
+
+
 # A sentence whose model has at least this many nonzeros per row is dense (its clique rows are long: many
 # candidates share each word, e.g. every source word aligned to every target word). HiGHS's presolve and
 # symmetry detection reduce nothing there, and its feasibility-jump heuristic ignores the time limit; they
@@ -168,12 +187,7 @@ def _solve_block(model: "_core.IlpModel", lo: int, hi: int, time_left: float, st
         return np.full(c1 - c0, np.nan), np.full(n_sent, STATUS_TIME_LIMIT, dtype=np.int8)
     a_start = model.a_start
     a0, a1 = int(a_start[c0]), int(a_start[c1])
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)  # first, before anything can print the banner
-    h.setOptionValue("log_to_console", False)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 0.0)
-    h.setOptionValue("threads", 1)
+    h = new_highs()
     if dense:
         h.setOptionValue("presolve", "off")
         h.setOptionValue("mip_detect_symmetry", False)

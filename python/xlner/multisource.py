@@ -49,6 +49,7 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatrix
+from xlner.ilp import new_highs
 from xlner.projection import MatchingConfig, parse_constraint, project
 
 COMBINE_METHODS = ("vote", "joint")
@@ -380,11 +381,7 @@ def _joint_exact_block(probs: Sequence[JointSentence]) -> List[List[SupportedSpa
     a_start[1:] = np.cumsum([len(r[0]) for r in rows])
     a_index = np.array([c for r in rows for c in r[0]], dtype=np.int32)
     a_value = np.array([v for r in rows for v in r[1]], dtype=np.float64)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.setOptionValue("mip_abs_gap", 0.0)
-    h.setOptionValue("threads", 1)
+    h = new_highs()
     n_col = len(cost)
     status = h.passModel(n_col, len(rows), int(a_start[-1]), 2, -1, 0.0,  # row-wise, maximise
                          np.array(cost), np.zeros(n_col), np.array(upper),

@@ -3,11 +3,9 @@ entity F1 and what exact projection costs in time (see :mod:`xlner.compare`)."""
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Dict, Optional
 
 METHODS = ("heuristic", "greedy", "exact", "ilp")
 
@@ -84,20 +82,6 @@ def _weights(args: argparse.Namespace) -> Optional[Dict[str, float]]:
     return w
 
 
-@contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
-    """Send file descriptor 1 to stderr meanwhile (solver banners written from C must not mix with the report)."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
 def _gold(args: argparse.Namespace, target: Any) -> Any:
     """The gold target labels: --gold, else the target's own labels when it is a tagged CoNLL file, else None."""
     import numpy as np
@@ -151,20 +135,23 @@ def run(args: argparse.Namespace) -> int:
     from xlner.heuristic import HeuristicConfig
 
     hcfg = HeuristicConfig.preset(args.preset)
-    with _stdout_to_stderr():
-        result = compare(corpus.batch, methods=args.methods, constraints=constraints, max_len=args.max_len,
-                         scores=scores, scores_name=scores_name, heuristic=hcfg,
-                         tgt_tokens=corpus.target if hcfg.drop_punct else tgt_tokens, src_tokens=src_tokens,
-                         gold=gold, n_examples=args.examples, repeats=args.repeats, threads=args.threads,
-                         seed=args.seed, n_bootstrap=args.bootstrap)
-        if args.plot is not None:
-            result.plot(args.plot)
+    result = compare(corpus.batch, methods=args.methods, constraints=constraints, max_len=args.max_len,
+                     scores=scores, scores_name=scores_name, heuristic=hcfg,
+                     tgt_tokens=corpus.target if hcfg.drop_punct else tgt_tokens, src_tokens=src_tokens,
+                     gold=gold, n_examples=args.examples, repeats=args.repeats, threads=args.threads,
+                     seed=args.seed, n_bootstrap=args.bootstrap)
+    if args.plot is not None:
+        result.plot(args.plot)
     if args.json is not None:
         text = json.dumps(result.to_dict(), indent=1, ensure_ascii=False)
         if args.json == "-":
             sys.stdout.write(text + "\n")
             return 0
-        with open(args.json, "w", encoding="utf-8") as f:
+        from xlner.io.atomic import atomic_open
+
+        with atomic_open(args.json, "w", encoding="utf-8",
+                         inputs={"--source": args.source, "--target": args.target,
+                                 "--alignments": args.alignments, "--gold": args.gold}) as f:
             f.write(text + "\n")
     sys.stdout.write(result.to_markdown())
     return 0
