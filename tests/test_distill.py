@@ -3,11 +3,11 @@ student distilled from a CRF teacher on a toy task, a tiny transformers student 
 from __future__ import annotations
 
 import math
-import random
-from typing import List, Sequence
+from typing import Sequence
 
 import numpy as np
 import pytest
+import tinymodels
 
 from xlner.distill import agreement_weights, soft_labels, tag_set, temper
 from xlner.evaluate import evaluate
@@ -95,29 +95,7 @@ def test_soft_cross_entropy_by_hand():
 
 
 # ------------------------------------------------------------------------------------- toy students
-PER = [["Angela", "Merkel"], ["Barack", "Obama"], ["Kofi", "Annan"], ["Emmanuel", "Macron"]]
-LOC = [["Berlin"], ["Strasbourg"], ["Nairobi"], ["Lagos"], ["Bamako"]]
-ORG = [["Google"], ["Microsoft"], ["World", "Bank"], ["African", "Union"]]
-FILLER = ["the", "Commission", "met", "in", "on", "Monday", "report", "with", "and", ".", ",", "last", "year"]
-
-
-def toy_corpus(n: int, seed: int) -> List[Sentence]:
-    """Sentences whose entities are fixed word sequences (a lexical, separable task)."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        toks: List[str] = []
-        tags: List[str] = []
-        for _ in range(rng.randint(2, 4)):
-            for _ in range(rng.randint(1, 3)):
-                toks.append(rng.choice(FILLER))
-                tags.append("O")
-            cls, pool = rng.choice([("PER", PER), ("LOC", LOC), ("ORG", ORG)])
-            ent = rng.choice(pool)
-            toks += ent
-            tags += [f"B-{cls}"] + [f"I-{cls}"] * (len(ent) - 1)
-        out.append(Sentence(toks, tags))
-    return out
+toy_corpus = tinymodels.toy_corpus
 
 
 def _f1(tagger, test: Sequence[Sentence]) -> float:
@@ -184,7 +162,6 @@ def tiny_teacher(tmp_path_factory):
     """A tiny random XLM-R base (tokenizer trained on the toy text) and a teacher fine-tuned from it."""
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    import tinymodels
 
     from xlner.training.trainer import TrainConfig, train_token_classifier
 

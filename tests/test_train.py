@@ -4,9 +4,7 @@ determinism with a seed, the subword label encoding, and the data readers' error
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
-from typing import List
 
 import numpy as np
 import pytest
@@ -23,29 +21,7 @@ from xlner.evaluate import evaluate  # noqa: E402
 from xlner.io.conll import Sentence, read_conll, write_conll  # noqa: E402
 from xlner.training.data import encode_sentences, label_list, read_labelled  # noqa: E402
 
-PER = [["Angela", "Merkel"], ["Barack", "Obama"], ["Kofi", "Annan"], ["Emmanuel", "Macron"]]
-LOC = [["Berlin"], ["Strasbourg"], ["Nairobi"], ["Lagos"], ["Bamako"]]
-ORG = [["Google"], ["Microsoft"], ["World", "Bank"], ["African", "Union"]]
-FILLER = ["the", "Commission", "met", "in", "on", "Monday", "report", "with", "and", ".", ",", "last", "year"]
-
-
-def toy_corpus(n: int, seed: int) -> List[Sentence]:
-    """Sentences whose entities are fixed word sequences (a lexical, separable task)."""
-    rng = random.Random(seed)
-    out = []
-    for _ in range(n):
-        toks: List[str] = []
-        tags: List[str] = []
-        for _ in range(rng.randint(2, 4)):
-            for _ in range(rng.randint(1, 3)):
-                toks.append(rng.choice(FILLER))
-                tags.append("O")
-            cls, pool = rng.choice([("PER", PER), ("LOC", LOC), ("ORG", ORG)])
-            ent = rng.choice(pool)
-            toks += ent
-            tags += [f"B-{cls}"] + [f"I-{cls}"] * (len(ent) - 1)
-        out.append(Sentence(toks, tags))
-    return out
+toy_corpus = tinymodels.toy_corpus
 
 
 TRAIN, DEV, TEST = toy_corpus(160, 1), toy_corpus(40, 2), toy_corpus(40, 3)

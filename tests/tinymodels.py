@@ -64,6 +64,37 @@ TRANSLATION_TEXTS = [
 ]
 
 
+# A separable toy NER task (entities are fixed word sequences) for the training and distillation tests.
+TOY_PER = [["Angela", "Merkel"], ["Barack", "Obama"], ["Kofi", "Annan"], ["Emmanuel", "Macron"]]
+TOY_LOC = [["Berlin"], ["Strasbourg"], ["Nairobi"], ["Lagos"], ["Bamako"]]
+TOY_ORG = [["Google"], ["Microsoft"], ["World", "Bank"], ["African", "Union"]]
+TOY_FILLER = ["the", "Commission", "met", "in", "on", "Monday", "report", "with", "and", ".", ",", "last", "year"]
+
+
+def toy_corpus(n: int, seed: int) -> List[Any]:
+    """``n`` seeded :class:`xlner.io.conll.Sentence` s whose entities are fixed word sequences (a lexical,
+    separable task)."""
+    import random
+
+    from xlner.io.conll import Sentence
+
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        toks: List[str] = []
+        tags: List[str] = []
+        for _ in range(rng.randint(2, 4)):
+            for _ in range(rng.randint(1, 3)):
+                toks.append(rng.choice(TOY_FILLER))
+                tags.append("O")
+            cls, pool = rng.choice([("PER", TOY_PER), ("LOC", TOY_LOC), ("ORG", TOY_ORG)])
+            ent = rng.choice(pool)
+            toks += ent
+            tags += [f"B-{cls}"] + [f"I-{cls}"] * (len(ent) - 1)
+        out.append(Sentence(toks, tags))
+    return out
+
+
 def _read_conll_sentences(path: Path, limit: int) -> List[str]:
     out: List[str] = []
     words: List[str] = []
