@@ -172,7 +172,7 @@ class SoftLabels:
             cum = np.cumsum(p, axis=1)
             draws = []
             for _ in range(k):
-                u = rng.random(p.shape[0])[:, None] * cum[:, -1:]
+                u = np.asarray(rng.random(p.shape[0]))[:, None] * cum[:, -1:]
                 idx = np.minimum((cum <= u).sum(axis=1), p.shape[1] - 1)
                 draws.append(repair_iob2([self.tags[j] for j in idx]) if len(p) else [])
             out.append(draws)
@@ -197,7 +197,7 @@ def crf_pseudo_labels(sentences: Sequence[Sequence[str]], labels: SoftLabels, *,
         raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence}")
     if len(sentences) != len(labels.probs):
         raise ValueError(f"{len(sentences)} sentences but {len(labels.probs)} distributions")
-    keep = np.flatnonzero(labels.confidence() >= min_confidence)
+    keep = [int(i) for i in np.flatnonzero(labels.confidence() >= min_confidence)]
     toks: List[List[str]] = []
     tags: List[List[str]] = []
     if mode == "argmax":
