@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import types
-from typing import Dict, List, Tuple
+from typing import List
 
 import pytest
 
@@ -13,43 +13,25 @@ from xlner.io import Sentence, write_conll
 from xlner.io.talp import write_talp
 from xlner.robustness import Casing, Masking, compare_routes, evaluate_robustness
 
-# 5 entities: John (PER), Paris (LOC), Berlin (LOC), Acme Corp (ORG), Mary Jones (PER)
-CORPUS = [
-    Sentence(["-DOCSTART-"], ["O"]),
-    Sentence(["John", "visited", "Paris", "."], ["B-PER", "O", "B-LOC", "O"]),
-    Sentence(["The", "talks", "in", "Berlin", "ended", "."], ["O", "O", "O", "B-LOC", "O", "O"]),
-    Sentence(["Acme", "Corp", "hired", "Mary", "Jones", "."], ["B-ORG", "I-ORG", "O", "B-PER", "I-PER", "O"]),
-]
+from test_robustness_runner import CORPUS, Gazetteer  # noqa: E402  (the runner tests' corpus and tagger)
+
+# CORPUS: 5 entities: John (PER), Paris (LOC), Berlin (LOC), Acme Corp (ORG), Mary Jones (PER)
 
 
-class Lookup:
-    """Tags exactly the (case-sensitive) names it is given; records every sentence it is asked to tag."""
+class Lookup(Gazetteer):
+    """The runner tests' gazetteer that also records every sentence it is asked to tag."""
 
-    def __init__(self, names: Dict[Tuple[str, ...], str]):
-        self.names = names
+    def __init__(self, sentences: List[Sentence]):
+        super().__init__(sentences)
         self.seen: List[List[str]] = []
 
-    def predict(self, sentences: List[List[str]]) -> List[List[str]]:
-        out = []
-        for toks in sentences:
-            self.seen.append(list(toks))
-            tags = ["O"] * len(toks)
-            i = 0
-            while i < len(toks):
-                for n in (2, 1):
-                    c = self.names.get(tuple(toks[i:i + n]))
-                    if c and i + n <= len(toks):
-                        tags[i:i + n] = [f"B-{c}"] + [f"I-{c}"] * (n - 1)
-                        i += n
-                        break
-                else:
-                    i += 1
-            out.append(tags)
-        return out
+    def predict(self, sentences):
+        self.seen += [list(t) for t in sentences]
+        return super().predict(sentences)
 
 
-ALL = {("John",): "PER", ("Paris",): "LOC", ("Berlin",): "LOC", ("Acme", "Corp"): "ORG", ("Mary", "Jones"): "PER"}
-CITIES = {("Paris",): "LOC", ("Berlin",): "LOC"}
+ALL = CORPUS
+CITIES = [Sentence(["Paris", "Berlin"], ["B-LOC", "B-LOC"])]
 # a precomputed perturbed set: only "John" replaced (by a name neither tagger knows)
 SWAP = [CORPUS[0], Sentence(["Ana", "visited", "Paris", "."], ["B-PER", "O", "B-LOC", "O"]), *CORPUS[2:]]
 

@@ -6,7 +6,6 @@ tags the same perturbed sentences (:func:`~xlner.robustness.runner.evaluate_robu
 drops of two routes differ only by the taggers."""
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Mapping, Optional, Sequence, Union
@@ -14,7 +13,14 @@ from typing import Dict, List, Mapping, Optional, Sequence, Union
 from xlner.io.atomic import atomic_open
 from xlner.io.conll import Sentence
 from xlner.robustness.perturbations import Perturbation
-from xlner.robustness.runner import Predictor, RobustnessReport, _edits, evaluate_robustness, perturb_corpus
+from xlner.robustness.runner import (
+    Predictor,
+    RobustnessReport,
+    _edits,
+    evaluate_robustness,
+    perturb_corpus,
+    write_tables,
+)
 
 
 @dataclass
@@ -96,16 +102,7 @@ class RouteRobustness:
 
     def write(self, out_dir: Union[str, "os.PathLike[str]"], *, plot: bool = True) -> Dict[str, str]:
         """Write ``robustness.md``, ``robustness.json`` and (when possible) ``robustness.png``."""
-        d = os.fspath(out_dir)
-        os.makedirs(d, exist_ok=True)
-        paths = {"markdown": os.path.join(d, "robustness.md"), "json": os.path.join(d, "robustness.json")}
-        with atomic_open(paths["markdown"], "w") as fh:
-            fh.write(self.to_markdown())
-        with atomic_open(paths["json"], "w") as fh:
-            json.dump(self.to_dict(), fh, indent=1)
-        if plot and self.plot(os.path.join(d, "robustness.png")):
-            paths["plot"] = os.path.join(d, "robustness.png")
-        return paths
+        return write_tables(self, out_dir, plot=plot)
 
 
 def draw_route_bars(ax: object, table: RouteRobustness) -> None:
