@@ -278,7 +278,8 @@ def test_train_students_choose_on_the_selection_half(tmp_path):
     teachers = {k: CRFTagger.train([s.tokens for s in train[i::2]], [s.tags for s in train[i::2]], cfg)
                 for i, k in enumerate(("greedy", "exact"))}
     teachers["en"] = CRFTagger.train([s.tokens for s in train], [s.tags for s in train], cfg)
-    runs = ts.train_students(teachers, [s.tokens for s in unlabeled], sel, tmp_path, "toy", max_iterations=20)
+    runs = ts.train_students(teachers, [s.tokens for s in unlabeled], sel, tmp_path, "toy", max_iterations=20,
+                             hard=train)
     assert [r.name for r in runs] == list(ts.TEACHER_SETS)
     for r, (keys, _, variants) in zip(runs, ts.TEACHER_SETS.values()):
         assert list(r.selection_f1) == [v.name for v in variants]
@@ -287,9 +288,11 @@ def test_train_students_choose_on_the_selection_half(tmp_path):
         assert r.selection_f1[r.chosen.name] == max(ok.values())
         assert _f1(r.student, sel) == pytest.approx(r.selection_f1[r.chosen.name])
         assert len(r.weights) == len(keys) and sum(r.weights) == pytest.approx(1.0)
-    expected = {"argmax": 40, "2 samples": 80}
+    expected = {"argmax": 40, "2 samples": 80, "argmax + projected train": 40}
+    assert ts.SELF_TRAINING.name in runs[0].selection_f1  # the translate-train teacher's self-training variant
     for r in runs:
         assert r.sequences == expected[r.chosen.name] if r.chosen.name in expected else 0 < r.sequences <= 40
     # a second call reads the cached students back: the same choices and scores
-    again = ts.train_students(teachers, [s.tokens for s in unlabeled], sel, tmp_path, "toy", max_iterations=20)
+    again = ts.train_students(teachers, [s.tokens for s in unlabeled], sel, tmp_path, "toy", max_iterations=20,
+                              hard=train)
     assert [(r.chosen, r.selection_f1) for r in again] == [(r.chosen, r.selection_f1) for r in runs]

@@ -60,7 +60,7 @@ def _check_teacher_student(res, shared_data, tmp_path):
     """The teacher-student rows: the two baselines, then one per teacher set, figures on the reported (odd)
     half; the F1 of each row is what its cached CRF file scores there."""
     from xlner.models.crf import CRFTagger
-    from xlner.studies.teacher_student import TEACHER_SETS, VARIANTS
+    from xlner.studies.teacher_student import TEACHER_SETS
 
     table = next(t for t in res.tables if t.title.startswith("Teacher-student"))
     assert [r[1] for r in table.rows] == ["translate-train (greedy)", "model transfer (English CRF)", *TEACHER_SETS]
@@ -71,7 +71,6 @@ def _check_teacher_student(res, shared_data, tmp_path):
         return evaluate([s.tags for s in odd], crf.predict([s.tokens for s in odd])).micro.f1
 
     assert table.rows[0][8] == pytest.approx(f1(tmp_path / "cache" / "crf.de.greedy.n40.it20.crf"))
-    names = [v.name for v in VARIANTS]
-    for k, row in enumerate(table.rows[2:]):
-        j = names.index(str(row[2]))
+    for k, (row, (_, _, variants)) in enumerate(zip(table.rows[2:], TEACHER_SETS.values())):
+        j = [v.name for v in variants].index(str(row[2]))
         assert row[8] == pytest.approx(f1(tmp_path / "cache" / f"student.de.n40.it20.t{k}.v{j}.it20.crf"))

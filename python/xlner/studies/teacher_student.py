@@ -13,7 +13,8 @@ Teacher sets (:data:`TEACHER_SETS`):
 
 A CRF cannot learn soft labels, so the student's *labels* (:data:`VARIANTS`) are a knob: the arg-max
 sequence, the arg-max of only the sentences whose every word the teachers give ≥ 0.9, or two sequences
-sampled per sentence from the distributions (the soft labels in expectation). The knob is chosen per
+sampled per sentence from the distributions (the soft labels in expectation); the translate-train teacher's
+student may also learn from the teacher's own projected training data (self-training). The knob is chosen per
 language and teacher set on the selection half of Europarl-NER (even 0-based sentence indices,
 :func:`xlner.studies.europarl.split_halves`); every figure of the table is on the other half (odd indices).
 """
@@ -37,6 +38,8 @@ class StudentLabels:
     mode: str = "argmax"
     samples: int = 1
     min_confidence: float = 0.0
+    #: also train on the teacher's own (projected) training data: self-training
+    with_hard: bool = False
 
 
 #: The student-label knob, chosen on the selection half.
@@ -45,11 +48,13 @@ VARIANTS: Tuple[StudentLabels, ...] = (
     StudentLabels("argmax, confidence >= 0.9", min_confidence=0.9),
     StudentLabels("2 samples", mode="sample", samples=2),
 )
+#: The translate-train teacher's student may also learn from the projected data the teacher learnt from.
+SELF_TRAINING = StudentLabels("argmax + projected train", with_hard=True)
 
 #: Teacher set name → (teacher keys, weighting, variants tried). Keys: ``greedy`` / ``exact`` (translate-train
 #: CRFs of those projections), ``en`` (the English CRF).
 TEACHER_SETS: Dict[str, Tuple[Tuple[str, ...], str, Tuple[StudentLabels, ...]]] = {
-    "student of translate-train (greedy)": (("greedy",), "uniform", VARIANTS),
+    "student of translate-train (greedy)": (("greedy",), "uniform", VARIANTS + (SELF_TRAINING,)),
     "student of the English CRF": (("en",), "uniform", VARIANTS[:1]),
     "student of 3 teachers (greedy, exact, English; agreement)": (("greedy", "exact", "en"), "agreement", VARIANTS),
 }
@@ -84,12 +89,14 @@ class StudentRun:
 
 def train_students(teachers: Dict[str, Any], unlabeled: Sequence[Sequence[str]], selection: Sequence[Sentence],
                    cache: Optional[Path], tag: str, *, max_iterations: int = 100, seed: int = 0,
-                   predict: Any = None) -> List[StudentRun]:
+                   predict: Any = None, hard: Optional[Sequence[Sentence]] = None) -> List[StudentRun]:
     """For each teacher set of :data:`TEACHER_SETS`: students for each variant, the one with the best micro F1
     on ``selection`` (ties: the earlier variant) kept; a variant no sentence qualifies for scores NaN and is
     never chosen. ``teachers``: key → CRF (``greedy``, ``exact``, ``en``);
     ``cache``/``tag``: students are stored as ``cache/student.<tag>.<set>.<variant>.crf`` and reused;
-    ``predict(tagger, token lists)``: how a tagger is run (default ``tagger.predict``)."""
+    ``predict(tagger, token lists)``: how a tagger is run (default ``tagger.predict``); ``hard``: the labelled
+    data of the variants ``with_hard`` (the translate-train teacher's projected training data; those variants
+    are skipped without it)."""
     from xlner.distill import soft_labels, train_crf_student
     from xlner.evaluate import evaluate
     from xlner.models.crf import CRFConfig, CRFTagger
@@ -105,6 +112,8 @@ def train_students(teachers: Dict[str, Any], unlabeled: Sequence[Sequence[str]],
         confidence = labels.confidence()
         for j, v in enumerate(variants):
             used = int((confidence >= v.min_confidence).sum()) * (v.samples if v.mode == "sample" else 1)
+            if v.with_hard and not hard:
+                continue
             if used == 0:  # no sentence reaches the confidence: no student of this variant
                 scores[v.name] = float("nan")
                 continue
@@ -114,7 +123,7 @@ def train_students(teachers: Dict[str, Any], unlabeled: Sequence[Sequence[str]],
             else:
                 student, _ = train_crf_student(unlabeled, labels, config=CRFConfig(max_iterations=max_iterations),
                                                crf_labels=v.mode, samples=v.samples, min_confidence=v.min_confidence,
-                                               seed=seed)
+                                               seed=seed, hard=hard if v.with_hard else None)
                 if path is not None:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     student.save(path)
@@ -127,4 +136,5 @@ def train_students(teachers: Dict[str, Any], unlabeled: Sequence[Sequence[str]],
     return out
 
 
-__all__ = ["StudentLabels", "VARIANTS", "TEACHER_SETS", "unlabeled_text", "StudentRun", "train_students"]
+__all__ = ["StudentLabels", "VARIANTS", "SELF_TRAINING", "TEACHER_SETS", "unlabeled_text", "StudentRun",
+           "train_students"]

@@ -155,8 +155,8 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
             rows.append(row + [n_ents])
             plot_data[lang][name] = (rep.micro.f1, ci[0], ci[1])
         if distill:
-            students = _teacher_student(root, lang, gold, taggers, en_tagger, shared, cache, tag, ts_rows, ts_notes,
-                                        limit=limit, max_iterations=max_iterations,
+            students = _teacher_student(root, lang, gold, taggers, en_tagger, sets["greedy"], shared, cache, tag,
+                                        ts_rows, ts_notes, limit=limit, max_iterations=max_iterations,
                                         bootstrap_samples=bootstrap_samples)
             if routes:
                 route_tables[lang] = _route_robustness(root, lang, europarl, taggers, students, en, sets["greedy"],
@@ -201,7 +201,9 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
             "the unlabeled text. Unlabeled text: the DeepL translation of conll2003 dev and test (tokens only; "
             "-DOCSTART- dropped). Student: a CRF (same options) trained on pseudo-labels from the teachers' "
             "marginals: the arg-max sequence, the arg-max of the sentences whose every word reaches 0.9, or 2 "
-            "sequences sampled per sentence from the distributions (seed 0). The choice is made per language "
+            "sequences sampled per sentence from the distributions (seed 0); the translate-train teacher's student "
+            "may also learn from that teacher's projected training data besides the arg-max pseudo-labels "
+            "(self-training; 'training sequences' counts the pseudo-labelled ones). The choice is made per language "
             "and teacher set on the selection half of Europarl-NER (even 0-based indices, 400 sentences); "
             "every P/R/F1 and paired bootstrap (1000 resamples, seed 0) is on the reported half (odd indices, "
             "399 sentences), so figures differ from the all-sentence table above."))
@@ -235,7 +237,8 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
 
 
 def _teacher_student(root: Path, lang: str, gold: Sequence[Sentence], taggers: Dict[str, Any], en_tagger: Any,
-                     shared: "SharedFeatures", cache: Path, tag: str, rows: List[List[object]], notes: List[str], *,
+                     tt_train: Sequence[Sentence], shared: "SharedFeatures", cache: Path, tag: str,
+                     rows: List[List[object]], notes: List[str], *,
                      limit: Optional[int], max_iterations: int, bootstrap_samples: int) -> Dict[str, Any]:
     """Students of :mod:`xlner.studies.teacher_student` for ``lang``; appends the table rows (reported half)
     and returns route name → student."""
@@ -247,7 +250,7 @@ def _teacher_student(root: Path, lang: str, gold: Sequence[Sentence], taggers: D
     unlabeled = unlabeled_text(root, lang, limit=limit)
     runs = train_students({"greedy": taggers["greedy"], "exact": taggers["exact"], "en": en_tagger}, unlabeled,
                           [gold[i] for i in sel], cache, f"{lang}.{tag}", max_iterations=max_iterations,
-                          predict=lambda t, toks: shared.predictor(t)(toks))
+                          predict=lambda t, toks: shared.predictor(t)(toks), hard=tt_train)
     test = [gold[i] for i in rep]
     g = [s.tags for s in test]
     toks = [s.tokens for s in test]
