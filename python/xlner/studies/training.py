@@ -304,7 +304,7 @@ def _route_robustness(root: Path, lang: str, europarl: Dict[str, List[Sentence]]
     models: Dict[str, Any] = {
         "model transfer": taggers[TRANSFER], "translate-train (greedy)": taggers["greedy"],
         **{name.replace("student of ", "student: "): t for name, t in students.items()},
-        f"multi-source ({combine})": multi_crf, f"single source ({best_src})": single_crf}
+        "multi-source projection": multi_crf, "single best source": single_crf}
     test = [gold[i] for i in rep]
     pool = NamePool.from_sentences([s for x in EUROPARL_LANGS for s in europarl[x]])
     known = NamePool.from_sentences(list(en_train) + list(tt_train) + [gold[i] for i in sel])
