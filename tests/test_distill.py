@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tinymodels
 
-from xlner.distill import agreement_weights, soft_labels, tag_set, temper
+from xlner.distill import SoftLabels, agreement_weights, soft_labels, tag_set, temper
 from xlner.evaluate import evaluate
 from xlner.io.conll import Sentence
 
@@ -146,6 +146,14 @@ def test_cli_crf_student_from_two_teachers(tmp_path, capsys):
     assert main(["distill", "--teacher", str(tmp_path / "t1.crf"), "--teacher-weights", "1,2", "--unlabeled",
                  str(text), "--student", "crf", "-o", str(tmp_path / "x.crf")]) == 1
     assert "2 teacher weights for 1 teachers" in capsys.readouterr().err
+    # sampled pseudo-labels of the confident sentences only: 3 sequences for each sentence the teacher is sure of
+    conf = soft_labels([t1], "uniform", [s.tokens for s in unlabeled]).confidence()
+    n_conf = int((conf >= 0.6).sum())
+    assert 0 < n_conf < 40  # the threshold leaves some sentences out, so the count checks the filter
+    assert main(["distill", "--teacher", str(tmp_path / "t1.crf"), "--unlabeled", str(text), "--student", "crf",
+                 "-o", str(tmp_path / "s.crf"), "--crf-labels", "sample", "--samples", "3",
+                 "--min-confidence", "0.6"]) == 0
+    assert json.loads(capsys.readouterr().out)["unlabeled"] == 3 * n_conf
 
 
 @pytest.fixture()
@@ -218,3 +226,73 @@ def test_cli_lora_student(tmp_path, tiny_teacher, _one_thread, capsys):
     teacher = TokenTagger(str(teacher_dir), device="cpu")
     student = TokenTagger(str(out), device="cpu")
     assert abs(_f1(student, test) - _f1(teacher, test)) <= 0.05
+
+
+# ------------------------------------------------------------------------- CRF student pseudo-labels
+def _labels() -> SoftLabels:
+    # sentence 0: sure of both words; sentence 1: word 1 is 0.7 B-PER / 0.3 O; sentence 2: empty
+    return SoftLabels(["O", "B-PER", "I-PER"], [np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]),
+                                                np.array([[0.95, 0.05, 0.0], [0.3, 0.7, 0.0]]),
+                                                np.zeros((0, 3))])
+
+
+def test_confidence_and_confident_argmax():
+    from xlner.distill import crf_pseudo_labels
+
+    sents = [["a", "Bo"], ["the", "Al"], []]
+    assert _labels().confidence().tolist() == pytest.approx([1.0, 0.7, 1.0])
+    toks, tags = crf_pseudo_labels(sents, _labels(), min_confidence=0.9)
+    assert toks == [["a", "Bo"], []] and tags == [["O", "B-PER"], []]
+    toks, tags = crf_pseudo_labels(sents, _labels())
+    assert tags == [["O", "B-PER"], ["O", "B-PER"], []]
+    with pytest.raises(ValueError, match="argmax"):
+        crf_pseudo_labels(sents, _labels(), mode="soft")
+    with pytest.raises(ValueError, match="2 distributions|3 distributions"):
+        crf_pseudo_labels(sents[:2], _labels())
+
+
+def test_samples_follow_the_distributions():
+    from xlner.distill import crf_pseudo_labels
+
+    lab = _labels()
+    draws = lab.sample(2000, seed=5)
+    assert all(d == ["O", "B-PER"] for d in draws[0])  # one-hot rows are always drawn as they are
+    share = sum(d[1] == "B-PER" for d in draws[1]) / 2000  # 0.7 in expectation (sd ~0.01)
+    assert 0.66 < share < 0.74
+    assert sum(d[0] == "O" for d in draws[1]) / 2000 > 0.92
+    assert lab.sample(3, seed=5) == lab.sample(3, seed=5) and lab.sample(50, seed=5) != lab.sample(50, seed=6)
+    toks, tags = crf_pseudo_labels([["a", "Bo"], ["the", "Al"], []], lab, mode="sample", samples=3, seed=5)
+    assert toks == [["a", "Bo"]] * 3 + [["the", "Al"]] * 3 + [[]] * 3
+    assert tags[3:6] == lab.sample(3, seed=5)[1]
+    with pytest.raises(ValueError, match="k must be"):
+        lab.sample(0)
+
+
+def test_train_students_choose_on_the_selection_half(tmp_path):
+    pytest.importorskip("pycrfsuite")
+    from xlner.models.crf import CRFConfig, CRFTagger
+    from xlner.studies import teacher_student as ts
+
+    train, unlabeled, sel = toy_corpus(30, 21), toy_corpus(40, 22), toy_corpus(30, 23)
+    cfg = CRFConfig(max_iterations=20)
+    teachers = {k: CRFTagger.train([s.tokens for s in train[i::2]], [s.tags for s in train[i::2]], cfg)
+                for i, k in enumerate(("greedy", "exact"))}
+    teachers["en"] = CRFTagger.train([s.tokens for s in train], [s.tags for s in train], cfg)
+    runs = ts.train_students(teachers, [s.tokens for s in unlabeled], sel, tmp_path, "toy", max_iterations=20,
+                             hard=train)
+    assert [r.name for r in runs] == list(ts.TEACHER_SETS)
+    for r, (keys, _, variants) in zip(runs, ts.TEACHER_SETS.values()):
+        assert list(r.selection_f1) == [v.name for v in variants]
+        # the chosen student is the best on the selection sentences, and scores what the table says
+        ok = {k: v for k, v in r.selection_f1.items() if not math.isnan(v)}
+        assert r.selection_f1[r.chosen.name] == max(ok.values())
+        assert _f1(r.student, sel) == pytest.approx(r.selection_f1[r.chosen.name])
+        assert len(r.weights) == len(keys) and sum(r.weights) == pytest.approx(1.0)
+    expected = {"argmax": 40, "2 samples": 80, "argmax + projected train": 40}
+    assert ts.SELF_TRAINING.name in runs[0].selection_f1  # the translate-train teacher's self-training variant
+    for r in runs:
+        assert r.sequences == expected[r.chosen.name] if r.chosen.name in expected else 0 < r.sequences <= 40
+    # a second call reads the cached students back: the same choices and scores
+    again = ts.train_students(teachers, [s.tokens for s in unlabeled], sel, tmp_path, "toy", max_iterations=20,
+                              hard=train)
+    assert [(r.chosen, r.selection_f1) for r in again] == [(r.chosen, r.selection_f1) for r in runs]

@@ -40,7 +40,7 @@ def test_run_table_matches_cached_crf(shared_data, tmp_path):
     from xlner.models.crf import CRFTagger
 
     res = training.run(shared_data, tmp_path, langs=("de",), limit=40, max_iterations=20, bootstrap_samples=50,
-                       robustness=False, threads=1)
+                       robustness=False, distill=True, routes=False, threads=1)
     table = res.tables[0]
     names = [r[1] for r in table.rows]
     assert names == [training.TRANSFER, training.SILVER, *training.ROUTES]
@@ -52,3 +52,25 @@ def test_run_table_matches_cached_crf(shared_data, tmp_path):
     lo, hi = (float(x) for x in str(row[5]).strip("[]").split(","))
     assert lo <= round(f1, 3) + 1e-9 and round(f1, 3) <= hi + 1e-9
     assert (tmp_path / res.plots[0]).is_file()
+
+    _check_teacher_student(res, shared_data, tmp_path)
+
+
+def _check_teacher_student(res, shared_data, tmp_path):
+    """The teacher-student rows: the two baselines, then one per teacher set, figures on the reported (odd)
+    half; the F1 of each row is what its cached CRF file scores there."""
+    from xlner.models.crf import CRFTagger
+    from xlner.studies.teacher_student import TEACHER_SETS
+
+    table = next(t for t in res.tables if t.title.startswith("Teacher-student"))
+    assert [r[1] for r in table.rows] == ["translate-train (greedy)", "model transfer (English CRF)", *TEACHER_SETS]
+    odd = read_conll(shared_data / "europarl-ner" / "de.conll")[1::2]
+
+    def f1(path):
+        crf = CRFTagger.load(path)
+        return evaluate([s.tags for s in odd], crf.predict([s.tokens for s in odd])).micro.f1
+
+    assert table.rows[0][8] == pytest.approx(f1(tmp_path / "cache" / "crf.de.greedy.n40.it20.crf"))
+    for k, (row, (_, _, variants)) in enumerate(zip(table.rows[2:], TEACHER_SETS.values())):
+        j = [v.name for v in variants].index(str(row[2]))
+        assert row[8] == pytest.approx(f1(tmp_path / "cache" / f"student.de.n40.it20.t{k}.v{j}.it20.crf"))

@@ -6,8 +6,9 @@ One or more *teachers* (any tagger with ``predict_proba`` and ``tags``: a transf
 :class:`~xlner.models.crf.CRFTagger` its marginals) label unlabeled sentences with per-word class
 distributions (:func:`soft_labels`); a *student* learns from them (:func:`distill`):
 
-* a CRF student learns from hard pseudo-labels, the arg-max of the combined distribution per word
-  (self-training: crfsuite has no soft-label loss);
+* a CRF student learns from hard pseudo-labels (crfsuite has no soft-label loss): the arg-max of the
+  combined distribution per word, or several sequences sampled from it per sentence (the soft labels in
+  expectation), optionally only the sentences the teachers are confident about (:func:`crf_pseudo_labels`);
 * a transformers student (``full`` or ``lora``) learns with the soft cross-entropy of
   :func:`soft_cross_entropy` through the project's Trainer (:mod:`xlner.training.trainer`), optionally mixed
   with projected hard labels: loss = λ·CE(hard) + (1−λ)·soft.
@@ -149,6 +150,68 @@ class SoftLabels:
         from xlner.models.token_tagger import repair_iob2
 
         return [repair_iob2([self.tags[i] for i in p.argmax(axis=1)]) if len(p) else [] for p in self.probs]
+
+    def confidence(self) -> np.ndarray:
+        """Per sentence, the smallest arg-max probability over its words (1.0 for an empty sentence): a
+        sentence whose every word the teachers agree on with at least this probability."""
+        return np.array([float(p.max(axis=1).min()) if len(p) else 1.0 for p in self.probs], dtype=np.float64)
+
+    def sample(self, k: int, seed: int = 0) -> List[List[List[str]]]:
+        """``k`` pseudo-label sequences per sentence, each tag drawn per word from the word's distribution
+        (independently, seeded: sentence i uses ``numpy.random.default_rng([seed, i])``), made valid IOB2.
+
+        A CRF cannot learn from soft labels; ``k`` samples weight each tag by its probability in expectation
+        (as ``k`` grows, the share of copies with tag t at a word tends to ``p(t)``)."""
+        from xlner.models.token_tagger import repair_iob2
+
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        out: List[List[List[str]]] = []
+        for i, p in enumerate(self.probs):
+            rng = np.random.default_rng([seed, i])
+            cum = np.cumsum(p, axis=1)
+            draws = []
+            for _ in range(k):
+                u = np.asarray(rng.random(p.shape[0]))[:, None] * cum[:, -1:]
+                idx = np.minimum((cum <= u).sum(axis=1), p.shape[1] - 1)
+                draws.append(repair_iob2([self.tags[j] for j in idx]) if len(p) else [])
+            out.append(draws)
+        return out
+
+
+#: How a CRF student turns the combined distributions into training sequences (:func:`crf_pseudo_labels`).
+CRF_LABELS = ("argmax", "sample")
+
+
+def crf_pseudo_labels(sentences: Sequence[Sequence[str]], labels: SoftLabels, *, mode: str = "argmax",
+                      samples: int = 1, min_confidence: float = 0.0,
+                      seed: int = 0) -> tuple[List[List[str]], List[List[str]]]:
+    """The (tokens, tags) training sequences of a CRF student from the teachers' combined distributions.
+
+    ``mode``: ``argmax`` (one sequence per sentence, :meth:`SoftLabels.hard`) or ``sample`` (``samples``
+    sequences per sentence drawn from the distributions, :meth:`SoftLabels.sample`). ``min_confidence``:
+    keep only the sentences whose :meth:`SoftLabels.confidence` reaches it (0 keeps all)."""
+    if mode not in CRF_LABELS:
+        raise ValueError(f"CRF pseudo-labels must be one of {CRF_LABELS}, got {mode!r}")
+    if not 0.0 <= min_confidence <= 1.0:
+        raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence}")
+    if len(sentences) != len(labels.probs):
+        raise ValueError(f"{len(sentences)} sentences but {len(labels.probs)} distributions")
+    keep = [int(i) for i in np.flatnonzero(labels.confidence() >= min_confidence)]
+    toks: List[List[str]] = []
+    tags: List[List[str]] = []
+    if mode == "argmax":
+        hard = labels.hard()
+        for i in keep:
+            toks.append(list(sentences[i]))
+            tags.append(hard[i])
+    else:
+        drawn = labels.sample(samples, seed)
+        for i in keep:
+            for seq in drawn[i]:
+                toks.append(list(sentences[i]))
+                tags.append(seq)
+    return toks, tags
 
 
 def combine(per_teacher: Sequence[Sequence[np.ndarray]], weights: Union[str, Sequence[float], None] = "uniform",
@@ -308,18 +371,37 @@ def _soft_trainer_class(temperature: float, mix: float) -> type:
     return SoftTrainer
 
 
+def train_crf_student(sentences: Sequence[Sequence[str]], labels: SoftLabels, *,
+                      hard: Optional[Sequence[Sentence]] = None, config: Any = None, crf_labels: str = "argmax",
+                      samples: int = 1, min_confidence: float = 0.0, seed: int = 0) -> tuple[Any, int]:
+    """A CRF student (:class:`~xlner.models.crf.CRFTagger` with ``config``) trained on the pseudo-labels of
+    :func:`crf_pseudo_labels` plus the ``hard`` sentences; returns (tagger, pseudo-labelled sequences used)."""
+    from xlner.models.crf import CRFConfig, CRFTagger
+
+    hard = list(hard or [])
+    toks, pseudo = crf_pseudo_labels(sentences, labels, mode=crf_labels, samples=samples,
+                                     min_confidence=min_confidence, seed=seed)
+    if not toks and not hard:
+        raise ValueError(f"no unlabeled sentence reaches min_confidence {min_confidence}")
+    model = CRFTagger.train(toks + [s.tokens for s in hard], pseudo + [s.tags for s in hard], config or CRFConfig())
+    return model, len(toks)
+
+
 def distill(teachers: Sequence[Any], unlabeled: Sequence[Sequence[str]], student: str,
             out: Union[str, "os.PathLike[str]"], *, weights: Union[str, Sequence[float], None] = "uniform",
             temperature: float = 1.0, hard: Optional[Sequence[Sentence]] = None, mix: float = 0.5,
             mode: str = "full", epochs: float = 3.0, lr: Optional[float] = None, seed: int = 0,
             batch_size: int = 16, dev: Optional[Sequence[Sentence]] = None,
-            crf_config: Any = None) -> DistillResult:
+            crf_config: Any = None, crf_labels: str = "argmax", samples: int = 1,
+            min_confidence: float = 0.0) -> DistillResult:
     """Train ``student`` (``"crf"`` or a transformers base model) from ``teachers`` on ``unlabeled`` sentences.
 
-    CRF student: hard pseudo-labels (:meth:`SoftLabels.hard`) plus the ``hard`` sentences, if any, saved to
-    the file ``out``. Transformers student: :func:`xlner.training.trainer.train_token_classifier` with the
-    soft loss (``mode`` full or lora; ``temperature``; ``hard`` with weight ``mix``), saved to directory
-    ``out``. ``dev``: labelled sentences for per-epoch F1 and best-epoch selection (transformers only).
+    CRF student: pseudo-labels (:func:`crf_pseudo_labels`: ``crf_labels`` ``argmax`` or ``sample`` with
+    ``samples`` draws per sentence from the distributions tempered at ``temperature``; sentences below
+    ``min_confidence`` left out) plus the ``hard`` sentences, if any, saved to the file ``out``.
+    Transformers student: :func:`xlner.training.trainer.train_token_classifier` with the soft loss
+    (``mode`` full or lora; ``temperature``; ``hard`` with weight ``mix``), saved to directory ``out``.
+    ``dev``: labelled sentences for per-epoch F1 and best-epoch selection (transformers only).
     """
     if not 0.0 <= mix <= 1.0:
         raise ValueError(f"mix must be in [0, 1], got {mix}")
@@ -327,17 +409,15 @@ def distill(teachers: Sequence[Any], unlabeled: Sequence[Sequence[str]], student
     if not sents:
         raise ValueError("no unlabeled sentences")
     hard = list(hard or [])
-    sl = soft_labels(teachers, weights, sents, temperature if student != "crf" else 1.0)
+    sampled = student == "crf" and crf_labels == "sample"
+    sl = soft_labels(teachers, weights, sents, temperature if student != "crf" or sampled else 1.0)
     log.info("soft labels for %d sentences from %d teachers (weights %s)", len(sents), len(teachers),
              ", ".join(f"{w:.3f}" for w in sl.weights))
     if student == "crf":
-        from xlner.models.crf import CRFConfig, CRFTagger
-
-        pseudo = sl.hard()
-        model = CRFTagger.train(sents + [s.tokens for s in hard], pseudo + [s.tags for s in hard],
-                                crf_config or CRFConfig())
+        model, used = train_crf_student(sents, sl, hard=hard, config=crf_config, crf_labels=crf_labels,
+                                        samples=samples, min_confidence=min_confidence, seed=seed)
         model.save(out)
-        return DistillResult(os.fspath(out), sl.tags, sl.weights, len(sents), len(hard))
+        return DistillResult(os.fspath(out), sl.tags, sl.weights, used, len(hard))
     if mode not in ("full", "lora"):
         raise ValueError(f"a transformers student is trained in mode full or lora, got {mode!r}")
     from xlner.training.data import label_list
@@ -358,5 +438,5 @@ def distill(teachers: Sequence[Any], unlabeled: Sequence[Sequence[str]], student
     return DistillResult(os.fspath(out), tags, sl.weights, len(sents), len(hard), res)
 
 
-__all__ = ["WEIGHTINGS", "SoftLabels", "DistillResult", "tag_set", "temper", "agreement_weights", "combine",
-           "soft_labels", "soft_cross_entropy", "distill"]
+__all__ = ["WEIGHTINGS", "CRF_LABELS", "SoftLabels", "crf_pseudo_labels", "DistillResult", "tag_set", "temper",
+           "agreement_weights", "combine", "soft_labels", "soft_cross_entropy", "train_crf_student", "distill"]

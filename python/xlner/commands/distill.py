@@ -34,6 +34,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=("full", "lora"), default="full", help="transformers student: what is trained")
     p.add_argument("-o", "--out", required=True, metavar="OUT", help="output: CRF file or model directory")
     p.add_argument("--temperature", type=float, default=1.0, help="distillation temperature (transformers student)")
+    p.add_argument("--crf-labels", choices=("argmax", "sample"), default="argmax",
+                   help="CRF student: the arg-max pseudo-labels, or --samples sequences per sentence drawn from "
+                        "the combined distributions (tempered at --temperature)")
+    p.add_argument("--samples", type=int, default=1, help="CRF student with --crf-labels sample: draws per sentence")
+    p.add_argument("--min-confidence", type=float, default=0.0,
+                   help="CRF student: keep the unlabeled sentences whose every word's arg-max probability reaches "
+                        "this (default 0: all)")
     p.add_argument("--hard", metavar="F", help="projected hard labels (CoNLL / JSON lines) mixed into the loss")
     p.add_argument("--mix", type=float, default=0.5, help="weight of the hard-label loss (with --hard)")
     p.add_argument("--dev", metavar="FILE", help="labelled dev data: F1 per epoch, best epoch kept (transformers)")
@@ -69,8 +76,8 @@ def run(args: argparse.Namespace) -> int:
     from xlner.models.load import load_tagger
     from xlner.training.data import read_labelled
 
-    if args.student == "crf" and (args.hard is None) and args.temperature != 1.0:
-        log.warning("--temperature has no effect on a CRF student (it learns the arg-max pseudo-labels)")
+    if args.student == "crf" and args.crf_labels == "argmax" and args.temperature != 1.0:
+        log.warning("--temperature has no effect on a CRF student learning the arg-max pseudo-labels")
     weights = parse_weights(args.teacher_weights)
     device = None if args.device == "auto" else args.device
     teachers = [load_tagger(t, device=device) for t in args.teacher]
@@ -84,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     dev = read_labelled(resolve_path(args.dev)) if args.dev else None
     res = distill(teachers, unlabeled, args.student, args.out, weights=weights, temperature=args.temperature,
                   hard=hard, mix=args.mix, mode=args.mode, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                  batch_size=args.batch_size, dev=dev)
+                  batch_size=args.batch_size, dev=dev, crf_labels=args.crf_labels, samples=args.samples,
+                  min_confidence=args.min_confidence)
     log.info("distilled %d unlabeled sentences (%d hard) into %s", res.unlabeled, res.hard, res.out)
     print(json.dumps({"out": res.out, "teachers": list(args.teacher), "weights": res.weights,
                       "unlabeled": res.unlabeled, "hard": res.hard, "tags": res.tags}))

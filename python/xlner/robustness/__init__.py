@@ -3,7 +3,8 @@
 Perturbations work on one sentence (token list + optional IOB2 tags) and return a
 :class:`Perturbed` (tokens, tags, slot origins, changes); the runner applies them to corpora,
 writes perturbed files with a manifest, and scores any tagger or projection pipeline on the clean
-set and every perturbation.
+set and every perturbation; :func:`compare_routes` scores several taggers (routes) on the same perturbed
+sets (one table of F1 drop by perturbation × route).
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ from xlner.robustness.runner import (
     standard_suite,
     write_perturbed,
 )
+from xlner.robustness.routes import RouteRobustness, compare_routes
 
 __all__ = [
     "Casing", "Change", "CharNoise", "Compose", "ContextReplacement", "EntityReplacement", "Masking",
@@ -51,5 +53,5 @@ __all__ = [
     "is_context_word", "stopwords",
     "RobustnessReport", "ScoreRow", "as_predictor", "carry_alignment", "entity_scores", "evaluate_robustness",
     "perturb_corpus",
-    "perturb_sentences", "standard_suite", "write_perturbed",
+    "perturb_sentences", "standard_suite", "write_perturbed", "RouteRobustness", "compare_routes",
 ]

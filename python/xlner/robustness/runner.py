@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from xlner.io import Sentence, write_conll
 from xlner.io.atomic import atomic_open, check_outputs
@@ -316,16 +316,23 @@ class RobustnessReport:
 
     def write(self, out_dir: str | os.PathLike[str], *, plot: bool = True) -> Dict[str, str]:
         """Write ``robustness.md``, ``robustness.json`` and (when possible) ``robustness.png``."""
-        d = os.fspath(out_dir)
-        os.makedirs(d, exist_ok=True)
-        paths = {"markdown": os.path.join(d, "robustness.md"), "json": os.path.join(d, "robustness.json")}
-        with atomic_open(paths["markdown"], "w") as fh:
-            fh.write(self.to_markdown())
-        with atomic_open(paths["json"], "w") as fh:
-            json.dump(self.to_dict(), fh, indent=1)
-        if plot and self.plot(os.path.join(d, "robustness.png")):
-            paths["plot"] = os.path.join(d, "robustness.png")
-        return paths
+        return write_tables(self, out_dir, plot=plot)
+
+
+def write_tables(report: Any, out_dir: str | os.PathLike[str], *, plot: bool = True) -> Dict[str, str]:
+    """Write ``report`` (with ``to_markdown``, ``to_dict`` and ``plot(path) -> bool``) as ``robustness.md``,
+    ``robustness.json`` and (when ``plot`` and matplotlib allow) ``robustness.png`` in ``out_dir``; returns the
+    paths written by kind."""
+    d = os.fspath(out_dir)
+    os.makedirs(d, exist_ok=True)
+    paths = {"markdown": os.path.join(d, "robustness.md"), "json": os.path.join(d, "robustness.json")}
+    with atomic_open(paths["markdown"], "w") as fh:
+        fh.write(report.to_markdown())
+    with atomic_open(paths["json"], "w") as fh:
+        json.dump(report.to_dict(), fh, indent=1)
+    if plot and report.plot(os.path.join(d, "robustness.png")):
+        paths["plot"] = os.path.join(d, "robustness.png")
+    return paths
 
 
 def _predict_checked(predict: Predictor, sentences: Sequence[Sentence], name: str) -> List[List[str]]:

@@ -27,6 +27,7 @@ from xlner.datasets import conll_deepl_paths
 from xlner.io import read_conll, read_talp
 from xlner.io.conll import Sentence
 from xlner.studies.common import StudyResult, Table, gold_batch, result_tags
+from xlner.studies.route_robustness import EUROPARL_LANGS
 
 LANGS = ("de", "es", "it")
 #: Projection routes: name → (method, heuristic preset or None).
@@ -106,10 +107,12 @@ def _crf(sentences: Sequence[Sentence], cache: Optional[Path], max_iterations: i
 
 def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optional[int] = None,
         cache_dir: Optional[Path] = None, max_iterations: int = 100, bootstrap_samples: int = 1000,
-        robustness: bool = True, threads: int = -1) -> StudyResult:
-    """Run the study (``limit``: first N training sentences per language, for smoke runs; ``cache_dir``:
-    trained CRFs are stored there, keyed by language, route, limit and iterations, and reused;
-    ``robustness``: also the perturbation table)."""
+        robustness: bool = True, distill: bool = True, routes: bool = True, threads: int = -1) -> StudyResult:
+    """Run the study (``limit``: first N training and unlabeled sentences per language, for smoke runs;
+    ``cache_dir``: trained CRFs and alignments are stored there, keyed by language, route, limit and
+    iterations, and reused; ``robustness``: also the perturbation table; ``distill``: also the teacher–student
+    table (:mod:`xlner.studies.teacher_student`); ``routes``: also the robustness-by-route table and plot
+    (:mod:`xlner.studies.route_robustness`; needs ``distill``))."""
     from xlner.evaluate import bootstrap, evaluate, paired_bootstrap
     from xlner.robustness import NamePool, evaluate_robustness, standard_suite
 
@@ -121,6 +124,10 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
     rows: List[List[object]] = []
     rob_rows: List[List[object]] = []
     plot_data: Dict[str, Dict[str, Tuple[float, float, float]]] = {}
+    ts_rows: List[List[object]] = []
+    route_tables: Dict[str, Any] = {}
+    ts_notes: List[str] = []
+    europarl = {x: read_conll(root / "europarl-ner" / f"{x}.conll") for x in EUROPARL_LANGS} if routes else {}
     for lang in langs:
         gold = read_conll(root / "europarl-ner" / f"{lang}.conll")
         gold_tags = [s.tags for s in gold]
@@ -147,6 +154,14 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
             n_ents = sum(t.startswith("B-") for s in sets.get(name, []) for t in s.tags) if name in sets else "-"
             rows.append(row + [n_ents])
             plot_data[lang][name] = (rep.micro.f1, ci[0], ci[1])
+        if distill:
+            students = _teacher_student(root, lang, gold, taggers, en_tagger, sets["greedy"], shared, cache, tag,
+                                        ts_rows, ts_notes, limit=limit, max_iterations=max_iterations,
+                                        bootstrap_samples=bootstrap_samples)
+            if routes:
+                route_tables[lang] = _route_robustness(root, lang, europarl, taggers, students, en, sets["greedy"],
+                                                       shared, cache, limit=limit, max_iterations=max_iterations,
+                                                       threads=threads, notes=ts_notes)
         if not robustness:
             continue
         pool = NamePool.from_sentences(gold)
@@ -174,7 +189,153 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
         res.plots.append(_plot(plot_data, out_dir))
     except ImportError:
         res.notes.append("matplotlib not installed: no plot")
+    if ts_rows:
+        res.tables.append(Table(
+            "Teacher-student (Wu et al. 2020): CRF students of CRF teachers on unlabeled DeepL text, scored on the "
+            "reported half of Europarl-NER",
+            ["lang", "tagger", "student labels (chosen on the selection half)", "selection-half F1 per choice",
+             "teacher weights", "training sequences", "P", "R", "F1", "F1 95% CI",
+             "ΔF1 vs translate-train [95% CI]", "p", "ΔF1 vs model transfer [95% CI]", "p"], ts_rows,
+            "Teachers: the translate-train CRF (greedy projection, the table above), the English CRF (model "
+            "transfer), or both translate-train CRFs (greedy, exact) and the English CRF weighted by agreement on "
+            "the unlabeled text. Unlabeled text: the DeepL translation of conll2003 dev and test (tokens only; "
+            "-DOCSTART- dropped). Student: a CRF (same options) trained on pseudo-labels from the teachers' "
+            "marginals: the arg-max sequence, the arg-max of the sentences whose every word reaches 0.9, or 2 "
+            "sequences sampled per sentence from the distributions (seed 0); the translate-train teacher's student "
+            "may also learn from that teacher's projected training data besides the arg-max pseudo-labels "
+            "(self-training; 'training sequences' counts the pseudo-labelled ones). The choice is made per language "
+            "and teacher set on the selection half of Europarl-NER (even 0-based indices, 400 sentences); "
+            "every P/R/F1 and paired bootstrap (1000 resamples, seed 0) is on the reported half (odd indices, "
+            "399 sentences), so figures differ from the all-sentence table above."))
+    if route_tables:
+        from xlner.studies.route_robustness import ROUTE_PERTURBATIONS
+
+        rows_r: List[List[object]] = []
+        for lang, tab in route_tables.items():
+            rows_r += [[lang] + r for r in tab.rows()]
+        routes_all = next(iter(route_tables.values())).routes
+        res.tables.append(Table(
+            "Robustness by route: F1 drop (points) by perturbation x route on the perturbed reported half of "
+            "Europarl-NER",
+            ["lang", "perturbation"] + routes_all, rows_r,
+            "First row per language: clean F1 (x100); then clean F1 - perturbed F1 (points) per perturbation; "
+            "last: the mean drop. Every route tags the same perturbed sentences (xlner.robustness.compare_routes, "
+            f"seed 0, rate 0.3 per token, every entity): {', '.join(ROUTE_PERTURBATIONS)}. Entity replacements "
+            "draw names of the same class from the Europarl-NER gold of all four languages; unknown_entity only "
+            "names that occur in none of the routes' training data (English conll2003 train, the projected "
+            "translate-train data, the Europarl-NER selection half); context words from the target's O tokens. "
+            "Multi-source / single best source: CRFs trained on the 400 selection-half target sentences labelled "
+            "by projection (in-domain text, hence their higher clean F1); the combination and the single source "
+            "were chosen by projection F1 on that half. Translate-train, model transfer and students: as in the "
+            "tables above."))
+        try:
+            res.plots.append(_plot_routes(route_tables, out_dir))
+        except ImportError:
+            res.notes.append("matplotlib not installed: no route plot")
+    res.notes += ts_notes
     return res
+
+
+def _teacher_student(root: Path, lang: str, gold: Sequence[Sentence], taggers: Dict[str, Any], en_tagger: Any,
+                     tt_train: Sequence[Sentence], shared: "SharedFeatures", cache: Path, tag: str,
+                     rows: List[List[object]], notes: List[str], *,
+                     limit: Optional[int], max_iterations: int, bootstrap_samples: int) -> Dict[str, Any]:
+    """Students of :mod:`xlner.studies.teacher_student` for ``lang``; appends the table rows (reported half)
+    and returns route name → student."""
+    from xlner.evaluate import bootstrap, evaluate, paired_bootstrap
+    from xlner.studies.europarl import split_halves
+    from xlner.studies.teacher_student import train_students, unlabeled_text
+
+    sel, rep = split_halves(len(gold))
+    unlabeled = unlabeled_text(root, lang, limit=limit)
+    runs = train_students({"greedy": taggers["greedy"], "exact": taggers["exact"], "en": en_tagger}, unlabeled,
+                          [gold[i] for i in sel], cache, f"{lang}.{tag}", max_iterations=max_iterations,
+                          predict=lambda t, toks: shared.predictor(t)(toks), hard=tt_train)
+    test = [gold[i] for i in rep]
+    g = [s.tags for s in test]
+    toks = [s.tokens for s in test]
+    base = {"translate-train (greedy)": shared.predictor(taggers["greedy"])(toks),
+            "model transfer (English CRF)": shared.predictor(en_tagger)(toks)}
+    preds = dict(base)
+    info: Dict[str, List[object]] = {k: ["-", "-", "-", "-"] for k in base}
+    for r in runs:
+        preds[r.name] = shared.predictor(r.student)(toks)
+        info[r.name] = [r.chosen.name, ", ".join(f"{k} {v:.3f}" for k, v in r.selection_f1.items()),
+                        ", ".join(f"{w:.3f}" for w in r.weights), r.sequences]
+    for name, pred in preds.items():
+        m = evaluate(g, pred).micro
+        ci = bootstrap(g, pred, n_samples=bootstrap_samples, seed=0).micro["f1"]
+        row: List[object] = [lang, name] + info[name] + [m.precision, m.recall, m.f1, f"[{ci[0]:.3f}, {ci[1]:.3f}]"]
+        for ref in base:
+            if name == ref:
+                row += ["-", "-"]
+                continue
+            pb = paired_bootstrap(g, pred, preds[ref], n_samples=bootstrap_samples, seed=0)
+            row += [f"{pb.delta:+.3f} [{pb.delta_ci[0]:+.3f}, {pb.delta_ci[1]:+.3f}]", pb.p_value]
+        rows.append(row)
+    notes.append(f"{lang}: {len(unlabeled)} unlabeled sentences (DeepL conll2003 dev + test).")
+    return {r.name: r.student for r in runs}
+
+
+def _route_robustness(root: Path, lang: str, europarl: Dict[str, List[Sentence]], taggers: Dict[str, Any],
+                      students: Dict[str, Any], en_train: Sequence[Sentence], tt_train: Sequence[Sentence],
+                      shared: "SharedFeatures", cache: Path, *, limit: Optional[int], max_iterations: int,
+                      threads: int, notes: List[str]) -> Any:
+    """The :class:`~xlner.robustness.RouteRobustness` table of ``lang`` (see
+    :mod:`xlner.studies.route_robustness`)."""
+    from xlner.robustness import NamePool, build_vocabulary, compare_routes, standard_suite
+    from xlner.studies.europarl import split_halves
+    from xlner.studies.route_robustness import (
+        EUROPARL_LANGS,
+        ROUTE_PERTURBATIONS,
+        europarl_links,
+        projected_selection_half,
+    )
+
+    gold = europarl[lang]
+    sel, rep = split_halves(len(gold))
+    th = 1 if threads < 0 else threads
+    links = {src: europarl_links(root, europarl, src, lang, cache, limit=limit, threads=th)
+             for src in EUROPARL_LANGS if src != lang}
+    multi, combine, single, best_src, f1 = projected_selection_half(europarl, lang, links, sel, threads=th)
+    tag = f"{lang}.europarl-sel.n{limit or 'all'}.it{max_iterations}"
+    multi_crf = _crf(multi, cache / f"crf.{tag}.multi-{combine}.crf", max_iterations)
+    single_crf = _crf(single, cache / f"crf.{tag}.single-{best_src}.crf", max_iterations)
+    models: Dict[str, Any] = {
+        "model transfer": taggers[TRANSFER], "translate-train (greedy)": taggers["greedy"],
+        **{name.replace("student of ", "student: "): t for name, t in students.items()},
+        "multi-source projection": multi_crf, "single best source": single_crf}
+    test = [gold[i] for i in rep]
+    pool = NamePool.from_sentences([s for x in EUROPARL_LANGS for s in europarl[x]])
+    known = NamePool.from_sentences(list(en_train) + list(tt_train) + [gold[i] for i in sel])
+    vocab = build_vocabulary(test)
+    suite = standard_suite(pool=pool, known=known, vocab=vocab, only=ROUTE_PERTURBATIONS)
+    table = compare_routes({k: shared.predictor(t) for k, t in models.items()}, test, suite, seed=0, title=lang)
+    notes.append(f"{lang}: projection F1 on the selection half: " + ", ".join(f"{k} {v:.3f}" for k, v in f1.items())
+                 + f"; chosen: multi-source {combine}, single source {best_src}.")
+    return table
+
+
+def _plot_routes(tables: Dict[str, Any], out_dir: Path) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from xlner.robustness.routes import draw_route_bars
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    first = next(iter(tables.values()))
+    fig, axes = plt.subplots(len(tables), 1, figsize=(2 + 0.32 * len(first.perturbations) * len(first.routes),
+                                                      3.6 * len(tables)), squeeze=False)
+    for ax, (lang, tab) in zip(axes[:, 0], tables.items()):
+        draw_route_bars(ax, tab)
+        ax.set_title(f"{lang}: F1 drop on the perturbed reported half of Europarl-NER")
+    fig.tight_layout()
+    name = "robustness_routes.png"
+    fig.savefig(out_dir / name, dpi=110)
+    plt.close(fig)
+    return name
 
 
 def _plot(data: Dict[str, Dict[str, Tuple[float, float, float]]], out_dir: Path) -> str:
