@@ -20,6 +20,7 @@ table is reproducible from the cache (a fresh cache gives slightly different fig
 from __future__ import annotations
 
 import argparse
+import hashlib
 import itertools
 import json
 import os
@@ -31,8 +32,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
-from xlner.align.extraction import symmetrize_batch  # noqa: E402
-from xlner.align.lexical import add_name_links  # noqa: E402
+from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_corpora  # noqa: E402
 from xlner.datasets import shared_data_dir  # noqa: E402
 from xlner.io import Sentence, read_conll, read_talp, write_talp  # noqa: E402
 from xlner.io.talp import Links  # noqa: E402
@@ -41,54 +41,44 @@ from xlner.projection import MatchingConfig, project  # noqa: E402
 from xlner.studies.common import f1_pair, gold_batch, result_tags  # noqa: E402
 
 LANGS = ("en", "de", "es", "it")
-PREFIX_LEN = 5
 
 
-def _conll_deepl_tokens(root: Path, lang: str, split: str) -> List[List[str]]:
-    name = f"{split}.tsv" if lang == "en" else f"{split}.awesome.tsv"
-    return [list(s.tokens) for s in read_conll(root / "conll2003-deepl" / lang / name)]
+def _extra_specs(root: Path, a: str, b: str) -> List[List[str]]:
+    """``--align-extra SRC TGT`` file pairs of the language pair a → b: conll2003-deepl train/dev/test (the
+    de/es/it files are line for line translations of the English ones, hence of each other)."""
+    def path(lang: str, split: str) -> str:
+        name = f"{split}.tsv" if lang == "en" else f"{split}.awesome.tsv"
+        return str(root / "conll2003-deepl" / lang / name)
+
+    return [[path(a, split), path(b, split)] for split in ("train", "dev", "test")]
 
 
-def pair_alignments(root: Path, a: str, b: str, cache: Path, gold: Dict[str, List[Sentence]]) -> List[Links]:
-    """gdfa+names links Europarl-NER ``a`` → ``b`` (source index first), cached as talp."""
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"europarl.{a}-{b}.p{PREFIX_LEN}.gdfa+names.talp"
-    if path.exists():
-        return read_talp(path)
-    lo, hi = sorted((a, b), key=LANGS.index)
-    stem = f"europarl.{lo}-{hi}.p{PREFIX_LEN}"
-    fwd_p, rev_p = cache / f"{stem}.fwd.talp", cache / f"{stem}.rev.talp"
-    src = [list(s.tokens) for s in gold[lo]]
-    tgt = [list(s.tokens) for s in gold[hi]]
-    if not (fwd_p.exists() and rev_p.exists()):
-        from xlner.align.statistical import EflomalConfig, align_eflomal
-
-        extra_s: List[List[str]] = []
-        extra_t: List[List[str]] = []
-        for split in ("train", "dev", "test"):
-            en = _conll_deepl_tokens(root, "en", split)
-            xs, ys = _conll_deepl_tokens(root, lo, split), _conll_deepl_tokens(root, hi, split)
-            if not (len(en) == len(xs) == len(ys)):
-                raise ValueError(f"conll2003-deepl {split}: en {len(en)}, {lo} {len(xs)}, {hi} {len(ys)} sentences")
-            for e, x, y in zip(en, xs, ys):  # document markers recognised by position (the English side)
-                if x and y and e != ["-DOCSTART-"]:
-                    extra_s.append(x)
-                    extra_t.append(y)
-        t0 = time.perf_counter()
-        aln = align_eflomal(src, tgt, extra_src=extra_s, extra_tgt=extra_t, config=EflomalConfig(prefix_len=PREFIX_LEN),
-                            threads=1)
-        print(f"eflomal {lo}-{hi}: {len(extra_s) + len(src)} training pairs, {time.perf_counter() - t0:.0f} s",
-              file=sys.stderr)
-        write_talp(fwd_p, aln.forward)
-        write_talp(rev_p, aln.reverse)
-    fwd, rev = read_talp(fwd_p), read_talp(rev_p)
-    sym = symmetrize_batch(fwd, rev, [len(s) for s in src], [len(t) for t in tgt], "grow-diag-final-and", threads=1)
-    if (a, b) != (lo, hi):
-        sym = [sorted((j, i) for i, j in links) for links in sym]
-        src, tgt = tgt, src
-    out = add_name_links(sym, src, tgt)
-    write_talp(path, out)
-    return out
+def pair_alignments(root: Path, a: str, b: str, gold: Dict[str, List[Sentence]], extra: bool, threads: int,
+                    cache: Optional[Path] = None) -> List[Links]:
+    """Links Europarl-NER ``a`` → ``b`` (source index first) by the default recipe of ``xlner project`` without
+    ``--alignments`` (seeded Gibbs aligner, stem 5, grow-diag-final-and, name links;
+    :func:`xlner.align.recipe.align_tokens`), trained also on the conll2003-deepl pairs of a and b when
+    ``extra`` (``--align-extra``). The aligner is seeded, so the links are the same on every run: ``cache``
+    only saves the time of a rerun (its file name carries a digest of the inputs and the recipe)."""
+    src = [list(s.tokens) for s in gold[a]]
+    tgt = [list(s.tokens) for s in gold[b]]
+    recipe = AlignRecipe()
+    specs = _extra_specs(root, a, b) if extra else []
+    path = None
+    if cache is not None:
+        h = hashlib.sha256(json.dumps([src, tgt, specs, repr(recipe)]).encode()).hexdigest()[:16]
+        path = cache / f"europarl.{a}-{b}.{h}.talp"
+        if path.exists():
+            return read_talp(path)
+    xs, xt = read_extra_corpora(specs)
+    t0 = time.perf_counter()
+    links = align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=threads)
+    print(f"aligned {a}-{b}: {len(src) + len(xs or [])} training pairs, {time.perf_counter() - t0:.0f} s",
+          file=sys.stderr)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_talp(path, links)
+    return links
 
 
 def _f1(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]], idx: Sequence[int]) -> float:
@@ -108,7 +98,7 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
     gtags = [list(s.tags) for s in gold[tgt]]
     dev = list(range(0, len(tl), 2))
     test = list(range(1, len(tl), 2))
-    batches = [gold_batch(gold[s], tl, alns[(s, tgt)]) for s in srcs]
+    batches = [gold_batch(gold[s], gold[tgt], alns[(s, tgt)]) for s in srcs]
     rows: List[Dict[str, object]] = []
     cfg = MatchingConfig(constraint="<=1", block_size=64)
     singles = [project(b, method, matching=cfg, threads=1) for b in batches]
@@ -181,12 +171,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--joint", nargs="*", default=["greedy", "exact"], help="joint solvers to run")
     ap.add_argument("--costs", default="0,0.25,0.5,0.75,1,1.25,1.5", help="span-cost grid of joint")
     ap.add_argument("--targets", nargs="*", default=["de", "es", "it", "en"])
-    ap.add_argument("--align-only", action="store_true", help="compute the cached alignments and stop")
+    ap.add_argument("--align-extra", action=argparse.BooleanOptionalAction, default=True,
+                    help="train the aligner also on the conll2003-deepl pairs of each language pair (default on)")
+    ap.add_argument("--cache", default=None, metavar="DIR",
+                    help="keep the (seeded, hence reproducible) alignments here to save the time of a rerun")
+    ap.add_argument("--threads", type=int, default=1, help="aligner threads (the links do not depend on it)")
+    ap.add_argument("--align-only", action="store_true", help="compute the alignments and stop")
     args = ap.parse_args(argv)
     root = shared_data_dir(args.data)
     out = Path(args.out)
     gold = {l: read_conll(root / "europarl-ner" / f"{l}.conll") for l in LANGS}
-    alns = {(a, b): pair_alignments(root, a, b, out / "cache", gold) for a, b in itertools.permutations(LANGS, 2)}
+    cache = Path(args.cache) if args.cache else None
+    alns = {(a, b): pair_alignments(root, a, b, gold, args.align_extra, args.threads, cache)
+            for a, b in itertools.permutations(LANGS, 2)}
     if args.align_only:
         return 0
     costs = [float(x) for x in args.costs.split(",")]

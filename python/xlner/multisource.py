@@ -15,7 +15,13 @@ Two combinations (:func:`project_multi`):
     ``min_votes`` (default: a strict majority of the total weight, i.e. k = ⌊n/2⌋+1 of n unit-weight
     sources). **Boundary rule**: the kept span is the (start, end) proposed by the largest weight of
     sources in the cluster; ties → the larger summed score of the sources proposing it, then the proposal of
-    the lowest source index, then the leftmost, then the shortest. **Overlaps between kept spans** (only
+    the lowest source index, then the leftmost, then the shortest (``boundary="mode"``, the default). With
+    ``boundary="median"`` the start is the weighted lower median of the cluster's starts (the smallest s with
+    the weights of spans starting at or before s reaching half the cluster's span weight) and the end the
+    weighted upper median of its ends (the largest e with the weights of spans ending at or after e reaching
+    half), each span counting with its source's weight: a boundary two of three sources agree on wins even
+    when the third proposes a whole span, and an even split widens the span; when the medians cross (start
+    >= end, possible only in chains) the mode rule decides. **Overlaps between kept spans** (only
     possible across labels) are resolved greedily and deterministically: spans in order of votes (desc),
     summed score (desc), start, end, label id; a span overlapping one already kept is dropped.
 
@@ -53,6 +59,8 @@ from xlner.ilp import new_highs
 from xlner.projection import MatchingConfig, parse_constraint, project
 
 COMBINE_METHODS = ("vote", "joint")
+#: Boundary rules of ``vote`` (module docstring).
+BOUNDARY_RULES = ("mode", "median")
 JOINT_METHODS = ("greedy", "exact")
 _EPS = 1e-9
 _TIE = 1e-7  # exact: a span of net value exactly 0 is left closed, as greedy does
@@ -171,15 +179,40 @@ def _check_sources(batches: Sequence[ProjectionBatch], weights: Optional[Sequenc
 _Proj = Tuple[int, int, int, int, float, int]  # (source, start, end, label, score, entity)
 
 
+def _weighted_medians(cluster: Sequence[_Proj], weights: Sequence[float]) -> Tuple[int, int]:
+    """(lower weighted median of the starts, upper weighted median of the ends) of a cluster's spans."""
+    total = sum(weights[p[0]] for p in cluster)
+    starts = sorted((p[1], weights[p[0]]) for p in cluster)
+    acc = 0.0
+    start = starts[-1][0]
+    for v, w in starts:
+        acc += w
+        if acc >= total / 2.0 - _EPS:
+            start = v
+            break
+    ends = sorted(((p[2], weights[p[0]]) for p in cluster), reverse=True)
+    acc = 0.0
+    end = ends[-1][0]
+    for v, w in ends:
+        acc += w
+        if acc >= total / 2.0 - _EPS:
+            end = v
+            break
+    return start, end
+
+
 def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: float,
-                  strict: bool = False) -> List[SupportedSpan]:
+                  strict: bool = False, boundary: str = "mode") -> List[SupportedSpan]:
     """Combine the projected spans of one sentence by voting (rule in the module docstring).
 
     Arguments:
         projs: (source, start, end, united label id, score, entity) of every projected span of every source.
         weights: weight of each source.
         threshold: votes a cluster needs (``strict``: needs more than that).
+        boundary: ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
     """
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
     by_label: Dict[int, List[_Proj]] = {}
     for p in projs:
         by_label.setdefault(p[3], []).append(p)
@@ -211,6 +244,10 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: f
                 return (-w, -sc, min(p[0] for p in ps), se[0], se[1] - se[0])
 
             start, end = min(proposals, key=key)
+            if boundary == "median":
+                ms, me = _weighted_medians(cl, weights)
+                if ms < me:
+                    start, end = ms, me
             kept.append(SupportedSpan(start, end, label, float(sum(weights[p[0]] * p[4] for p in cl)), votes,
                                       tuple(sorted((p[0], p[5]) for p in cl))))
     kept.sort(key=lambda sp: (-sp.votes, -sp.score, sp.start, sp.end, sp.label))
@@ -223,14 +260,17 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: f
 
 
 def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
-                  min_votes: Optional[float] = None) -> MultiSourceResult:
+                  min_votes: Optional[float] = None, boundary: str = "mode") -> MultiSourceResult:
     """Combine per-source projections of the same target sentences by voting (rule in the module docstring).
 
     Arguments:
         results: one :class:`ProjectionResult` per source (labels united by name).
         weights: one weight per source (default 1 each).
         min_votes: votes a cluster needs (default: more than half the total weight).
+        boundary: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
     """
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
     if not results:
         raise ValueError("combine_votes needs at least one result")
     n = len(results[0])
@@ -252,7 +292,7 @@ def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequ
         for s, r in enumerate(results):
             for st, en, lab, ent, sc in r.spans(i):
                 projs.append((s, st, en, int(maps[s][lab]), sc, ent))
-        spans.append(vote_sentence(projs, list(w), threshold, strict))
+        spans.append(vote_sentence(projs, list(w), threshold, strict, boundary))
     objective = np.array([sum(sp.score for sp in sent) for sent in spans], dtype=np.float64)
     return MultiSourceResult(spans, vocab, objective)
 
