@@ -20,8 +20,9 @@ Two combinations (:func:`project_multi`):
     the weights of spans starting at or before s reaching half the cluster's span weight) and the end the
     weighted upper median of its ends (the largest e with the weights of spans ending at or after e reaching
     half), each span counting with its source's weight: a boundary two of three sources agree on wins even
-    when the third proposes a whole span, and an even split widens the span; when the medians cross (start
-    >= end, possible only in chains) the mode rule decides. **Overlaps between kept spans** (only
+    when no source proposes the whole resulting span, and an even split widens the span. The medians never
+    cross: the spans starting at or after the start median weigh more than half and all end after it.
+    **Overlaps between kept spans** (only
     possible across labels) are resolved greedily and deterministically: spans in order of votes (desc),
     summed score (desc), start, end, label id; a span overlapping one already kept is dropped.
 
@@ -50,7 +51,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -64,6 +65,7 @@ BOUNDARY_RULES = ("mode", "median")
 JOINT_METHODS = ("greedy", "exact")
 _EPS = 1e-9
 _TIE = 1e-7  # exact: a span of net value exactly 0 is left closed, as greedy does
+_STRICT = 1e-6  # "more than half" as a non-strict threshold (labels missing from a per-label min_votes)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -201,14 +203,15 @@ def _weighted_medians(cluster: Sequence[_Proj], weights: Sequence[float]) -> Tup
     return start, end
 
 
-def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: float,
+def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: Union[float, Mapping[int, float]],
                   strict: bool = False, boundary: str = "mode") -> List[SupportedSpan]:
     """Combine the projected spans of one sentence by voting (rule in the module docstring).
 
     Arguments:
         projs: (source, start, end, united label id, score, entity) of every projected span of every source.
         weights: weight of each source.
-        threshold: votes a cluster needs (``strict``: needs more than that).
+        threshold: votes a cluster needs (``strict``: needs more than that); a mapping gives it per united
+            label id (every projected label must be in it).
         boundary: ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
     """
     if boundary not in BOUNDARY_RULES:
@@ -231,7 +234,8 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: f
         for cl in clusters:
             srcs = sorted({p[0] for p in cl})
             votes = float(sum(weights[s] for s in srcs))
-            if (votes <= threshold + _EPS) if strict else (votes < threshold - _EPS):
+            need = threshold[label] if isinstance(threshold, Mapping) else threshold
+            if (votes <= need + _EPS) if strict else (votes < need - _EPS):
                 continue
             proposals: Dict[Tuple[int, int], List[_Proj]] = {}
             for p in cl:
@@ -243,11 +247,10 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: f
                 sc = sum(weights[p[0]] * p[4] for p in ps)
                 return (-w, -sc, min(p[0] for p in ps), se[0], se[1] - se[0])
 
-            start, end = min(proposals, key=key)
             if boundary == "median":
-                ms, me = _weighted_medians(cl, weights)
-                if ms < me:
-                    start, end = ms, me
+                start, end = _weighted_medians(cl, weights)
+            else:
+                start, end = min(proposals, key=key)
             kept.append(SupportedSpan(start, end, label, float(sum(weights[p[0]] * p[4] for p in cl)), votes,
                                       tuple(sorted((p[0], p[5]) for p in cl))))
     kept.sort(key=lambda sp: (-sp.votes, -sp.score, sp.start, sp.end, sp.label))
@@ -260,13 +263,15 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: f
 
 
 def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
-                  min_votes: Optional[float] = None, boundary: str = "mode") -> MultiSourceResult:
+                  min_votes: Optional[Union[float, Mapping[str, float]]] = None,
+                  boundary: str = "mode") -> MultiSourceResult:
     """Combine per-source projections of the same target sentences by voting (rule in the module docstring).
 
     Arguments:
         results: one :class:`ProjectionResult` per source (labels united by name).
         weights: one weight per source (default 1 each).
-        min_votes: votes a cluster needs (default: more than half the total weight).
+        min_votes: votes a cluster needs (default: more than half the total weight); a mapping label name →
+            votes sets it per label (labels it leaves out: more than half the total weight).
         boundary: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
     """
     if boundary not in BOUNDARY_RULES:
@@ -283,7 +288,15 @@ def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequ
     vocab = LabelVocab()
     maps = [np.array([vocab.id(nm) for nm in r.labels.names], dtype=np.int64) for r in results]
     if min_votes is None:
-        threshold, strict = float(w.sum()) / 2.0, True
+        threshold: Union[float, Dict[int, float]] = float(w.sum()) / 2.0
+        strict = True
+    elif isinstance(min_votes, Mapping):
+        unknown = sorted(set(min_votes) - set(vocab.names))
+        if unknown:
+            raise ValueError(f"min_votes: labels {unknown} are not labels of the sources ({vocab.names})")
+        half = float(w.sum()) / 2.0
+        threshold = {vocab.id(n): float(min_votes[n]) if n in min_votes else half + _STRICT for n in vocab.names}
+        strict = False
     else:
         threshold, strict = float(min_votes), False
     spans: List[List[SupportedSpan]] = []
@@ -526,9 +539,10 @@ def project_multi(
     method: str = "greedy",
     combine: str = "vote",
     *,
-    min_votes: Optional[float] = None,
+    min_votes: Optional[Union[float, Mapping[str, float]]] = None,
     weights: Optional[Sequence[float]] = None,
     span_cost: float = 1.0,
+    boundary: str = "mode",
     matching: Optional[MatchingConfig] = None,
     heuristic: Optional[object] = None,
     scores: Optional[Sequence[ScoreMatrix]] = None,
@@ -542,11 +556,12 @@ def project_multi(
             (a :class:`~xlner.io.ProjectionCorpus` works too: its ``batch`` is used).
         method: ``vote``: any method of :func:`xlner.projection.project`; ``joint``: ``'greedy'`` or ``'exact'``.
         combine: ``'vote'`` or ``'joint'`` (see the module docstring).
-        min_votes: ``vote``: votes (summed source weights) a cluster needs; default a strict majority of the
-            total weight.
+        min_votes: ``vote``: votes (summed source weights) a cluster needs, or a mapping label name → votes;
+            default a strict majority of the total weight.
         weights: one weight >= 0 per source (default 1 each): votes in ``vote``, score factors in ``joint``.
         span_cost: ``joint``: cost λ of each chosen span (1.0: a span needs more than one source's full
             alignment score).
+        boundary: ``vote``: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (module docstring).
         matching: candidate / constraint options (``joint`` needs an upper bound, default ``<=1``).
         heuristic, tgt_tokens: passed to :func:`project` for ``vote`` with the heuristic.
         scores: ``joint``: one precomputed score matrix per source (default: alignment scores).
@@ -562,8 +577,9 @@ def project_multi(
     if combine not in COMBINE_METHODS:
         raise ValueError(f"combine must be one of {COMBINE_METHODS}, got {combine!r}")
     w = _check_sources(batches, weights)
-    if min_votes is not None and not min_votes > 0:
-        raise ValueError(f"min_votes must be > 0, got {min_votes}")
+    for k in (min_votes.values() if isinstance(min_votes, Mapping) else [min_votes]):
+        if k is not None and not k > 0:
+            raise ValueError(f"min_votes must be > 0, got {min_votes}")
     if not (np.isfinite(span_cost) and span_cost >= 0):
         raise ValueError(f"span_cost must be finite and >= 0, got {span_cost}")
     cfg = matching if matching is not None else MatchingConfig()
@@ -571,9 +587,9 @@ def project_multi(
     if combine == "vote":
         results = [project(b, method, matching=cfg, heuristic=heuristic, tgt_tokens=tgt_tokens, threads=threads)
                    for b in batches]
-        return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes)
+        return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes, boundary=boundary)
     return _joint(batches, maps, vocab, w, method, cfg, span_cost, scores, threads)
 
 
-__all__ = ["COMBINE_METHODS", "JOINT_METHODS", "SupportedSpan", "MultiSourceResult", "JointSentence",
+__all__ = ["BOUNDARY_RULES", "COMBINE_METHODS", "JOINT_METHODS", "SupportedSpan", "MultiSourceResult", "JointSentence",
            "vote_sentence", "combine_votes", "joint_greedy_sentence", "joint_exact_sentences", "project_multi"]
