@@ -306,6 +306,28 @@ def test_cli_multi_source_per_label_votes_and_median(multi_job, capsys):
         assert rc == 1 and msg in capsys.readouterr().err
 
 
+def test_cli_multi_source_aligned_on_the_fly_equals_xlner_align(multi_job, capsys):
+    tmp, args = multi_job
+    srcs = [a for k, a in enumerate(args) if k % 4 == 1]
+    rc = main(["project", *[x for s in srcs for x in ("--source", s)], "--target", str(tmp / "tgt.txt"),
+               "--out", str(tmp / "fly.conll"), "--spans-out", str(tmp / "fly.jsonl"), "--quiet", "--method", "greedy",
+               "--min-votes", "1"])
+    assert rc == 0
+    pairs = []
+    for k, s in enumerate(srcs):
+        assert main(["align", "--source", s, "--target", str(tmp / "tgt.txt"), "-o", str(tmp / f"a{k}.talp"),
+                     "--quiet"]) == 0
+        pairs += ["--source", s, "--alignments", str(tmp / f"a{k}.talp")]
+    rc = main(["project", *pairs, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "given.conll"),
+               "--spans-out", str(tmp / "given.jsonl"), "--quiet", "--method", "greedy", "--min-votes", "1"])
+    assert rc == 0
+    assert (tmp / "fly.conll").read_bytes() == (tmp / "given.conll").read_bytes()
+    assert (tmp / "fly.jsonl").read_bytes() == (tmp / "given.jsonl").read_bytes()
+    rc = main(["project", *[x for s in srcs for x in ("--source", s)], "--target", str(tmp / "tgt.txt"),
+               "--out", str(tmp / "x.conll"), "--method", "greedy", "--align-extra", srcs[0], str(tmp / "tgt.txt")])
+    assert rc == 1 and "--align-extra trains the aligner of one language pair" in capsys.readouterr().err
+
+
 def test_cli_multi_source_bad_pairing(multi_job, capsys):
     tmp, args = multi_job
     rc = main(["project", *args[:-2], "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"),

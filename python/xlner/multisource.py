@@ -181,25 +181,21 @@ def _check_sources(batches: Sequence[ProjectionBatch], weights: Optional[Sequenc
 _Proj = Tuple[int, int, int, int, float, int]  # (source, start, end, label, score, entity)
 
 
+def _lower_weighted_median(values: Sequence[Tuple[int, float]]) -> int:
+    """The smallest value whose cumulated weight (values in ascending order) reaches half the total weight."""
+    total = sum(w for _, w in values)
+    acc = 0.0
+    for v, w in values:
+        acc += w
+        if acc >= total / 2.0 - _EPS:
+            return v
+    return values[-1][0]
+
+
 def _weighted_medians(cluster: Sequence[_Proj], weights: Sequence[float]) -> Tuple[int, int]:
     """(lower weighted median of the starts, upper weighted median of the ends) of a cluster's spans."""
-    total = sum(weights[p[0]] for p in cluster)
-    starts = sorted((p[1], weights[p[0]]) for p in cluster)
-    acc = 0.0
-    start = starts[-1][0]
-    for v, w in starts:
-        acc += w
-        if acc >= total / 2.0 - _EPS:
-            start = v
-            break
-    ends = sorted(((p[2], weights[p[0]]) for p in cluster), reverse=True)
-    acc = 0.0
-    end = ends[-1][0]
-    for v, w in ends:
-        acc += w
-        if acc >= total / 2.0 - _EPS:
-            end = v
-            break
+    start = _lower_weighted_median(sorted((p[1], weights[p[0]]) for p in cluster))
+    end = -_lower_weighted_median(sorted((-p[2], weights[p[0]]) for p in cluster))
     return start, end
 
 
@@ -577,8 +573,8 @@ def project_multi(
     if combine not in COMBINE_METHODS:
         raise ValueError(f"combine must be one of {COMBINE_METHODS}, got {combine!r}")
     w = _check_sources(batches, weights)
-    for k in (min_votes.values() if isinstance(min_votes, Mapping) else [min_votes]):
-        if k is not None and not k > 0:
+    for need in (min_votes.values() if isinstance(min_votes, Mapping) else [min_votes]):
+        if need is not None and not need > 0:
             raise ValueError(f"min_votes must be > 0, got {min_votes}")
     if not (np.isfinite(span_cost) and span_cost >= 0):
         raise ValueError(f"span_cost must be finite and >= 0, got {span_cost}")

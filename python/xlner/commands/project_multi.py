@@ -72,7 +72,7 @@ def run_multi(args: argparse.Namespace) -> int:
     from xlner.multisource import project_multi
     from xlner.projection import MatchingConfig
 
-    if len(args.source) != len(args.alignments):
+    if args.alignments and len(args.source) != len(args.alignments):
         raise ValueError(f"--source given {len(args.source)} times but --alignments {len(args.alignments)} times: "
                          f"give one --alignments per --source, in the same order")
     if len(args.source) < 2:
@@ -87,6 +87,16 @@ def run_multi(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     target = load_tokens(resolve_path(args.target), format=args.target_format, keep_tokens=True)
     batches = []
+    if not args.alignments:  # each source aligned to the target here, with the default recipe
+        from xlner.commands.project import _load_corpus
+
+        if args.align_extra:
+            raise ValueError("--align-extra trains the aligner of one language pair: with several --source, align "
+                             "each pair with 'xlner align' (its own --align-extra) and pass --alignments")
+
+        for src_path in args.source:
+            one = argparse.Namespace(**{**vars(args), "source": src_path, "alignments": None})
+            batches.append(_load_corpus(one).batch)
     for src_path, aln_path in zip(args.source, args.alignments):
         src = load_conll(resolve_path(src_path), with_tags=True, keep_tokens=False)
         batches.append(build_batch(src, target, load_talp(resolve_path(aln_path)), threads=args.threads))
