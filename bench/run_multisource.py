@@ -194,6 +194,26 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
             "vs_dev_chosen_single": paired(str(cd["row"]), str(sd["row"])), "rows": rows}
 
 
+def _caveats(results: Sequence[Dict[str, object]]) -> str:
+    """How firm the gains are: intervals above zero, and dev ties the row order decided."""
+    def above(key: str) -> List[str]:
+        return [str(r["target"]) for r in results if float(r[key]["ci95"][0]) > 0]  # type: ignore[index]
+
+    sig_t, sig_d = above("vs_best_single_test"), above("vs_dev_chosen_single")
+    out = [f"Gains whose 95% interval lies above zero: against the best single on test on "
+           f"{', '.join(sig_t) or 'no target'}; against the dev-chosen single on {', '.join(sig_d) or 'no target'}."]
+    for r in results:
+        rows: List[Dict[str, object]] = r["rows"]  # type: ignore[assignment]
+        chosen = next(x for x in rows if x["row"] == r["combination"])
+        tied = [x for x in rows if x is not chosen and not str(x["row"]).startswith("single")
+                and abs(float(x["dev"]) - float(chosen["dev"])) < 1e-12  # type: ignore[arg-type]
+                and abs(float(x["test"]) - float(chosen["test"])) > 1e-12]  # type: ignore[arg-type]
+        if tied:
+            out.append(f"Target {r['target']}: the chosen row ties on dev with " + "; ".join(
+                f"{x['row']} (test {float(x['test']):.4f})" for x in tied) + " (the first row wins a tie).")  # type: ignore[arg-type]
+    return " ".join(out)
+
+
 def markdown(results: Sequence[Dict[str, object]], command: str, n_boot: int) -> str:
     """The report: how it was made, a summary of the gains over the best single source, one table per target."""
     goal = all(float(r["vs_best_single_test"]["delta"]) > 0 for r in results)  # type: ignore[index]
@@ -217,7 +237,7 @@ def markdown(results: Sequence[Dict[str, object]], command: str, n_boot: int) ->
         "also shown), with a paired bootstrap 95% interval over test sentences "
         f"(`xlner.evaluate.paired_bootstrap`, {n_boot} resamples, seed 0).", "",
         f"**Goal (the combination beats the best single source on every target): "
-        f"{'met' if goal else 'not met'}.**", "",
+        f"{'met' if goal else 'not met'}.**", "", _caveats(results), "",
         "| target | best single on test | its test F1 | single chosen on dev | its test F1 | combination (chosen "
         "on dev) | its test F1 | gain over best single on test [95% CI] | gain over dev-chosen single [95% CI] |",
         "|---|---|---|---|---|---|---|---|---|"]
@@ -240,6 +260,17 @@ def markdown(results: Sequence[Dict[str, object]], command: str, n_boot: int) ->
     return "\n".join(head + lines) + "\n"
 
 
+def _command(ap: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The bench command with the options that change the figures."""
+    defaults = ap.parse_args([])
+    command = "python bench/run_multisource.py" + "".join(
+        f" --{k.replace('_', '-')}" + "".join(f" {x}" for x in (v if isinstance(v, list) else [v]))
+        for k, v in sorted(vars(args).items())
+        if k in ("methods", "joint", "costs", "bootstrap", "targets") and v != getattr(defaults, k))
+    command += "" if args.label_k else " --no-label-k"
+    return command + ("" if args.align_extra else " --no-align-extra")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=None)
@@ -258,9 +289,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     help="keep the (seeded, hence reproducible) alignments here to save the time of a rerun")
     ap.add_argument("--threads", type=int, default=1, help="aligner threads (the links do not depend on it)")
     ap.add_argument("--align-only", action="store_true", help="compute the alignments and stop")
+    ap.add_argument("--render", action="store_true",
+                    help="only rewrite README.md from the results.json already in --out (no computation)")
     args = ap.parse_args(argv)
     root = shared_data_dir(args.data)
     out = Path(args.out)
+    if args.render:
+        results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        (out / "README.md").write_text(markdown(results, _command(ap, args), args.bootstrap), encoding="utf-8")
+        return 0
     gold = {l: read_conll(root / "europarl-ner" / f"{l}.conll") for l in LANGS}
     cache = Path(args.cache) if args.cache else None
     alns = {(a, b): pair_alignments(root, a, b, gold, args.align_extra, args.threads, cache)
@@ -273,13 +310,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         t0 = time.perf_counter()
         results.append(run_target(tgt, gold, alns, args.methods, costs, args.joint, args.label_k, args.bootstrap))
         print(f"target {tgt}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    defaults = ap.parse_args([])
-    command = "python bench/run_multisource.py" + "".join(  # the options that change the figures
-        f" --{k.replace('_', '-')}" + "".join(f" {x}" for x in (v if isinstance(v, list) else [v]))
-        for k, v in sorted(vars(args).items())
-        if k in ("methods", "joint", "costs", "bootstrap", "targets") and v != getattr(defaults, k))
-    command += "" if args.label_k else " --no-label-k"
-    command += "" if args.align_extra else " --no-align-extra"
+    command = _command(ap, args)
     md = markdown(results, command, args.bootstrap)
     print(md)
     out.mkdir(parents=True, exist_ok=True)
