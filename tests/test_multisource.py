@@ -72,6 +72,54 @@ def test_vote_weights_and_strict_majority():
     assert _spans(vote_sentence(pair, w, 2.0, strict=True)) == [(0, 1, PER, (0, 1))]
 
 
+def test_vote_median_boundary_hand_worked():
+    w = [1.0, 1.0, 1.0]
+    projs = [(0, 3, 4, PER, 1.0, 0), (1, 3, 7, PER, 1.0, 0), (2, 3, 5, PER, 1.0, 0)]
+    # mode: three proposals of weight 1 and equal score -> the lowest source's; median: ends 7, 5, 4 -> 5
+    assert _spans(vote_sentence(projs, w, 2.0)) == [(3, 4, PER, (0, 1, 2))]
+    assert _spans(vote_sentence(projs, w, 2.0, boundary="median")) == [(3, 5, PER, (0, 1, 2))]
+    # an even split widens: starts 5 | 6 -> 5, ends 7 | 8 -> 8
+    two = [(0, 5, 7, LOC, 1.0, 0), (1, 6, 8, LOC, 1.0, 0)]
+    assert _spans(vote_sentence(two, [1.0, 1.0], 2.0, boundary="median")) == [(5, 8, LOC, (0, 1))]
+    # weights count: source 0 (weight 2) says [0,1), sources 1 and 2 say [0,3); total 4, ends 3 reach 2 -> 3,
+    # while mode takes source 0's span (weight 2 each, summed weighted score 2 > 1)
+    wp = [(0, 0, 1, ORG, 1.0, 0), (1, 0, 3, ORG, 0.5, 0), (2, 0, 3, ORG, 0.5, 0)]
+    assert _spans(vote_sentence(wp, [2.0, 1.0, 1.0], 2.0)) == [(0, 1, ORG, (0, 1, 2))]
+    assert _spans(vote_sentence(wp, [2.0, 1.0, 1.0], 2.0, boundary="median")) == [(0, 3, ORG, (0, 1, 2))]
+    with pytest.raises(ValueError, match="boundary must be one of"):
+        vote_sentence(wp, [1.0, 1.0, 1.0], 1.0, boundary="widest")
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 12), st.integers(1, 4), st.integers(1, 3)),
+                min_size=1, max_size=10))
+@settings(max_examples=150, deadline=None)
+def test_vote_median_inside_the_cluster_and_nonempty(raw):
+    projs = [(s, a, a + n, PER, 1.0, k) for k, (s, a, n, _) in enumerate(raw)]  # entity k: the k-th span
+    w = [float(x) for x in (1, 2, 1, 3)]
+    for sp in vote_sentence(projs, w, 1.0, boundary="median"):
+        members = [projs[k] for _, k in sp.support]
+        assert sp.start < sp.end
+        assert sp.start in {p[1] for p in members} and sp.end in {p[2] for p in members}
+
+
+def test_vote_per_label_min_votes():
+    w = [1.0, 1.0, 1.0]
+    projs = [(0, 0, 1, PER, 1.0, 0), (0, 3, 4, LOC, 1.0, 1), (1, 3, 4, LOC, 1.0, 0), (0, 6, 7, ORG, 1.0, 2)]
+    assert _spans(vote_sentence(projs, w, {PER: 1.0, LOC: 3.0, ORG: 2.0})) == [(0, 1, PER, (0,))]
+    assert _spans(vote_sentence(projs, w, {PER: 2.0, LOC: 2.0, ORG: 1.0})) == [(3, 4, LOC, (0, 1)), (6, 7, ORG, (0,))]
+    b0 = _identity_batch(8, [(0, 1, "PER"), (3, 4, "LOC"), (6, 7, "ORG")], ["PER", "LOC", "ORG"])
+    b1 = _identity_batch(8, [(3, 4, "LOC")], ["LOC"])
+    b2 = _identity_batch(8, [], ["PER"])
+    names = lambda res: [(s.start, s.end, res.labels.names[s.label]) for s in res.spans[0]]  # noqa: E731
+    # labels left out need a strict majority (LOC: 2 of 3)
+    assert names(project_multi([b0, b1, b2], "greedy", min_votes={"PER": 1})) == [(0, 1, "PER"), (3, 4, "LOC")]
+    assert names(project_multi([b0, b1, b2], "greedy", min_votes={"ORG": 1, "LOC": 3})) == [(6, 7, "ORG")]
+    with pytest.raises(ValueError, match=r"labels \['DATE'\] are not labels"):
+        project_multi([b0, b1, b2], "greedy", min_votes={"DATE": 1})
+    with pytest.raises(ValueError, match="min_votes must be > 0"):
+        project_multi([b0, b1, b2], "greedy", min_votes={"PER": 0})
+
+
 def _identity_batch(tgt_len: int, ents: List[Tuple[int, int, str]], labels: List[str]) -> ProjectionBatch:
     vocab = LabelVocab(list(labels))
     return ProjectionBatch.from_lists([tgt_len], [tgt_len], [[(a, b, vocab.id(l)) for a, b, l in ents]],
@@ -241,6 +289,43 @@ def test_cli_multi_source_weights_select_a_lone_source(multi_job):
                "--method", "greedy", "--weights", "1,3,1", "--min-votes", "3"])
     assert rc == 0
     assert read_conll(tmp / "o.conll")[1].tags == ["B-PER", "I-PER", "O", "B-ORG", "I-ORG"]
+
+
+def test_cli_multi_source_per_label_votes_and_median(multi_job, capsys):
+    tmp, args = multi_job
+    # ORG (es alone) needs 1, LOC (en + it) needs 3: ORG is kept, LOC is not
+    rc = main(["project", *args, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"), "--quiet",
+               "--method", "greedy", "--min-votes", "ORG=1,LOC=3", "--boundary", "median"])
+    assert rc == 0
+    assert read_conll(tmp / "o.conll")[1].tags == ["B-PER", "I-PER", "O", "B-ORG", "I-ORG"]
+    for bad, msg in (("PER=x", "--min-votes: expected a number or LABEL=K"),
+                     ("PER=1,PER=2", "--min-votes: expected a number or LABEL=K"),
+                     ("DATE=1", "labels ['DATE'] are not labels")):
+        rc = main(["project", *args, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"),
+                   "--method", "greedy", "--min-votes", bad])
+        assert rc == 1 and msg in capsys.readouterr().err
+
+
+def test_cli_multi_source_aligned_on_the_fly_equals_xlner_align(multi_job, capsys):
+    tmp, args = multi_job
+    srcs = [a for k, a in enumerate(args) if k % 4 == 1]
+    rc = main(["project", *[x for s in srcs for x in ("--source", s)], "--target", str(tmp / "tgt.txt"),
+               "--out", str(tmp / "fly.conll"), "--spans-out", str(tmp / "fly.jsonl"), "--quiet", "--method", "greedy",
+               "--min-votes", "1"])
+    assert rc == 0
+    pairs = []
+    for k, s in enumerate(srcs):
+        assert main(["align", "--source", s, "--target", str(tmp / "tgt.txt"), "-o", str(tmp / f"a{k}.talp"),
+                     "--quiet"]) == 0
+        pairs += ["--source", s, "--alignments", str(tmp / f"a{k}.talp")]
+    rc = main(["project", *pairs, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "given.conll"),
+               "--spans-out", str(tmp / "given.jsonl"), "--quiet", "--method", "greedy", "--min-votes", "1"])
+    assert rc == 0
+    assert (tmp / "fly.conll").read_bytes() == (tmp / "given.conll").read_bytes()
+    assert (tmp / "fly.jsonl").read_bytes() == (tmp / "given.jsonl").read_bytes()
+    rc = main(["project", *[x for s in srcs for x in ("--source", s)], "--target", str(tmp / "tgt.txt"),
+               "--out", str(tmp / "x.conll"), "--method", "greedy", "--align-extra", srcs[0], str(tmp / "tgt.txt")])
+    assert rc == 1 and "--align-extra trains the aligner of one language pair" in capsys.readouterr().err
 
 
 def test_cli_multi_source_bad_pairing(multi_job, capsys):

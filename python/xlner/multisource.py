@@ -15,7 +15,14 @@ Two combinations (:func:`project_multi`):
     ``min_votes`` (default: a strict majority of the total weight, i.e. k = ⌊n/2⌋+1 of n unit-weight
     sources). **Boundary rule**: the kept span is the (start, end) proposed by the largest weight of
     sources in the cluster; ties → the larger summed score of the sources proposing it, then the proposal of
-    the lowest source index, then the leftmost, then the shortest. **Overlaps between kept spans** (only
+    the lowest source index, then the leftmost, then the shortest (``boundary="mode"``, the default). With
+    ``boundary="median"`` the start is the weighted lower median of the cluster's starts (the smallest s with
+    the weights of spans starting at or before s reaching half the cluster's span weight) and the end the
+    weighted upper median of its ends (the largest e with the weights of spans ending at or after e reaching
+    half), each span counting with its source's weight: a boundary two of three sources agree on wins even
+    when no source proposes the whole resulting span, and an even split widens the span. The medians never
+    cross: the spans starting at or after the start median weigh more than half and all end after it.
+    **Overlaps between kept spans** (only
     possible across labels) are resolved greedily and deterministically: spans in order of votes (desc),
     summed score (desc), start, end, label id; a span overlapping one already kept is dropped.
 
@@ -44,7 +51,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -53,9 +60,12 @@ from xlner.ilp import new_highs
 from xlner.projection import MatchingConfig, parse_constraint, project
 
 COMBINE_METHODS = ("vote", "joint")
+#: Boundary rules of ``vote`` (module docstring).
+BOUNDARY_RULES = ("mode", "median")
 JOINT_METHODS = ("greedy", "exact")
 _EPS = 1e-9
 _TIE = 1e-7  # exact: a span of net value exactly 0 is left closed, as greedy does
+_STRICT = 1e-6  # "more than half" as a non-strict threshold (labels missing from a per-label min_votes)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -171,15 +181,37 @@ def _check_sources(batches: Sequence[ProjectionBatch], weights: Optional[Sequenc
 _Proj = Tuple[int, int, int, int, float, int]  # (source, start, end, label, score, entity)
 
 
-def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: float,
-                  strict: bool = False) -> List[SupportedSpan]:
+def _lower_weighted_median(values: Sequence[Tuple[int, float]]) -> int:
+    """The smallest value whose cumulated weight (values in ascending order) reaches half the total weight."""
+    total = sum(w for _, w in values)
+    acc = 0.0
+    for v, w in values:
+        acc += w
+        if acc >= total / 2.0 - _EPS:
+            return v
+    return values[-1][0]
+
+
+def _weighted_medians(cluster: Sequence[_Proj], weights: Sequence[float]) -> Tuple[int, int]:
+    """(lower weighted median of the starts, upper weighted median of the ends) of a cluster's spans."""
+    start = _lower_weighted_median(sorted((p[1], weights[p[0]]) for p in cluster))
+    end = -_lower_weighted_median(sorted((-p[2], weights[p[0]]) for p in cluster))
+    return start, end
+
+
+def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: Union[float, Mapping[int, float]],
+                  strict: bool = False, boundary: str = "mode") -> List[SupportedSpan]:
     """Combine the projected spans of one sentence by voting (rule in the module docstring).
 
     Arguments:
         projs: (source, start, end, united label id, score, entity) of every projected span of every source.
         weights: weight of each source.
-        threshold: votes a cluster needs (``strict``: needs more than that).
+        threshold: votes a cluster needs (``strict``: needs more than that); a mapping gives it per united
+            label id (every projected label must be in it).
+        boundary: ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
     """
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
     by_label: Dict[int, List[_Proj]] = {}
     for p in projs:
         by_label.setdefault(p[3], []).append(p)
@@ -198,7 +230,8 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: f
         for cl in clusters:
             srcs = sorted({p[0] for p in cl})
             votes = float(sum(weights[s] for s in srcs))
-            if (votes <= threshold + _EPS) if strict else (votes < threshold - _EPS):
+            need = threshold[label] if isinstance(threshold, Mapping) else threshold
+            if (votes <= need + _EPS) if strict else (votes < need - _EPS):
                 continue
             proposals: Dict[Tuple[int, int], List[_Proj]] = {}
             for p in cl:
@@ -210,7 +243,10 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: f
                 sc = sum(weights[p[0]] * p[4] for p in ps)
                 return (-w, -sc, min(p[0] for p in ps), se[0], se[1] - se[0])
 
-            start, end = min(proposals, key=key)
+            if boundary == "median":
+                start, end = _weighted_medians(cl, weights)
+            else:
+                start, end = min(proposals, key=key)
             kept.append(SupportedSpan(start, end, label, float(sum(weights[p[0]] * p[4] for p in cl)), votes,
                                       tuple(sorted((p[0], p[5]) for p in cl))))
     kept.sort(key=lambda sp: (-sp.votes, -sp.score, sp.start, sp.end, sp.label))
@@ -223,14 +259,19 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: f
 
 
 def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
-                  min_votes: Optional[float] = None) -> MultiSourceResult:
+                  min_votes: Optional[Union[float, Mapping[str, float]]] = None,
+                  boundary: str = "mode") -> MultiSourceResult:
     """Combine per-source projections of the same target sentences by voting (rule in the module docstring).
 
     Arguments:
         results: one :class:`ProjectionResult` per source (labels united by name).
         weights: one weight per source (default 1 each).
-        min_votes: votes a cluster needs (default: more than half the total weight).
+        min_votes: votes a cluster needs (default: more than half the total weight); a mapping label name →
+            votes sets it per label (labels it leaves out: more than half the total weight).
+        boundary: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
     """
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
     if not results:
         raise ValueError("combine_votes needs at least one result")
     n = len(results[0])
@@ -243,7 +284,15 @@ def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequ
     vocab = LabelVocab()
     maps = [np.array([vocab.id(nm) for nm in r.labels.names], dtype=np.int64) for r in results]
     if min_votes is None:
-        threshold, strict = float(w.sum()) / 2.0, True
+        threshold: Union[float, Dict[int, float]] = float(w.sum()) / 2.0
+        strict = True
+    elif isinstance(min_votes, Mapping):
+        unknown = sorted(set(min_votes) - set(vocab.names))
+        if unknown:
+            raise ValueError(f"min_votes: labels {unknown} are not labels of the sources ({vocab.names})")
+        half = float(w.sum()) / 2.0
+        threshold = {vocab.id(n): float(min_votes[n]) if n in min_votes else half + _STRICT for n in vocab.names}
+        strict = False
     else:
         threshold, strict = float(min_votes), False
     spans: List[List[SupportedSpan]] = []
@@ -252,7 +301,7 @@ def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequ
         for s, r in enumerate(results):
             for st, en, lab, ent, sc in r.spans(i):
                 projs.append((s, st, en, int(maps[s][lab]), sc, ent))
-        spans.append(vote_sentence(projs, list(w), threshold, strict))
+        spans.append(vote_sentence(projs, list(w), threshold, strict, boundary))
     objective = np.array([sum(sp.score for sp in sent) for sent in spans], dtype=np.float64)
     return MultiSourceResult(spans, vocab, objective)
 
@@ -486,9 +535,10 @@ def project_multi(
     method: str = "greedy",
     combine: str = "vote",
     *,
-    min_votes: Optional[float] = None,
+    min_votes: Optional[Union[float, Mapping[str, float]]] = None,
     weights: Optional[Sequence[float]] = None,
     span_cost: float = 1.0,
+    boundary: str = "mode",
     matching: Optional[MatchingConfig] = None,
     heuristic: Optional[object] = None,
     scores: Optional[Sequence[ScoreMatrix]] = None,
@@ -502,11 +552,12 @@ def project_multi(
             (a :class:`~xlner.io.ProjectionCorpus` works too: its ``batch`` is used).
         method: ``vote``: any method of :func:`xlner.projection.project`; ``joint``: ``'greedy'`` or ``'exact'``.
         combine: ``'vote'`` or ``'joint'`` (see the module docstring).
-        min_votes: ``vote``: votes (summed source weights) a cluster needs; default a strict majority of the
-            total weight.
+        min_votes: ``vote``: votes (summed source weights) a cluster needs, or a mapping label name → votes;
+            default a strict majority of the total weight.
         weights: one weight >= 0 per source (default 1 each): votes in ``vote``, score factors in ``joint``.
         span_cost: ``joint``: cost λ of each chosen span (1.0: a span needs more than one source's full
             alignment score).
+        boundary: ``vote``: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (module docstring).
         matching: candidate / constraint options (``joint`` needs an upper bound, default ``<=1``).
         heuristic, tgt_tokens: passed to :func:`project` for ``vote`` with the heuristic.
         scores: ``joint``: one precomputed score matrix per source (default: alignment scores).
@@ -522,8 +573,9 @@ def project_multi(
     if combine not in COMBINE_METHODS:
         raise ValueError(f"combine must be one of {COMBINE_METHODS}, got {combine!r}")
     w = _check_sources(batches, weights)
-    if min_votes is not None and not min_votes > 0:
-        raise ValueError(f"min_votes must be > 0, got {min_votes}")
+    for need in (min_votes.values() if isinstance(min_votes, Mapping) else [min_votes]):
+        if need is not None and not need > 0:
+            raise ValueError(f"min_votes must be > 0, got {min_votes}")
     if not (np.isfinite(span_cost) and span_cost >= 0):
         raise ValueError(f"span_cost must be finite and >= 0, got {span_cost}")
     cfg = matching if matching is not None else MatchingConfig()
@@ -531,9 +583,9 @@ def project_multi(
     if combine == "vote":
         results = [project(b, method, matching=cfg, heuristic=heuristic, tgt_tokens=tgt_tokens, threads=threads)
                    for b in batches]
-        return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes)
+        return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes, boundary=boundary)
     return _joint(batches, maps, vocab, w, method, cfg, span_cost, scores, threads)
 
 
-__all__ = ["COMBINE_METHODS", "JOINT_METHODS", "SupportedSpan", "MultiSourceResult", "JointSentence",
+__all__ = ["BOUNDARY_RULES", "COMBINE_METHODS", "JOINT_METHODS", "SupportedSpan", "MultiSourceResult", "JointSentence",
            "vote_sentence", "combine_votes", "joint_greedy_sentence", "joint_exact_sentences", "project_multi"]

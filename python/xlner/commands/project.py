@@ -30,8 +30,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         "a Parquet file/folder or datasets folder with a tokens column")
     p.add_argument("--alignments", action="append", metavar="ALN",
                    help="talp alignments, one line per sentence, 0-based, source index first (default: align SRC and "
-                        "TGT here with the default recipe, see --aligner; repeat --source and --alignments in pairs to "
-                        "project several sources: see --combine)")
+                        "TGT here with the default recipe, see --aligner; repeat --source and --alignments in pairs, "
+                        "or --source alone to align each here, to project several sources: see --combine)")
     _add_alignment_options(p)
     p.add_argument("--method", required=True, choices=METHODS, help="projection method")
     p.add_argument("--preset", choices=("elp", "thesis"), default=None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from typing import List, Optional, Sequence, cast
+from typing import Dict, List, Optional, Sequence, Union, cast
 
 
 log = logging.getLogger(__name__)
@@ -17,8 +17,12 @@ def add_multi_arguments(p: argparse.ArgumentParser) -> None:
                    help="vote: project each source, keep a span when --min-votes sources project the label onto "
                         "overlapping tokens; joint: one matching of all sources' entities rewarding agreement "
                         "(--method greedy|exact). Default: vote")
-    g.add_argument("--min-votes", type=float, default=None, metavar="K",
-                   help="vote: summed source weights a span needs (default: a strict majority)")
+    g.add_argument("--min-votes", default=None, metavar="K",
+                   help="vote: summed source weights a span needs (default: a strict majority); or per label, "
+                        "LABEL=K,... (labels left out: a strict majority)")
+    g.add_argument("--boundary", choices=("mode", "median"), default="mode",
+                   help="vote: boundaries of a kept span: mode (the span proposed by the most weight, default) or "
+                        "median (weighted medians of the starts and of the ends)")
     g.add_argument("--weights", default=None, metavar="W1,W2,...",
                    help="one weight per source, in --source order (default 1 each)")
     g.add_argument("--span-cost", type=float, default=1.0, metavar="LAMBDA",
@@ -29,6 +33,24 @@ def is_multi(args: argparse.Namespace) -> bool:
     """Whether the parsed ``project`` arguments ask for multi-source projection."""
     return (len(args.source) > 1 or len(args.alignments) > 1 or args.combine is not None
             or args.min_votes is not None or args.weights is not None)
+
+
+def _min_votes(text: Optional[str]) -> Union[None, float, Dict[str, float]]:
+    """``--min-votes``: a number, or ``LABEL=K,...`` per label."""
+    if text is None:
+        return None
+    try:
+        if "=" not in text:
+            return float(text)
+        out: Dict[str, float] = {}
+        for item in text.split(","):
+            name, _, k = item.partition("=")
+            if not name.strip() or name.strip() in out:
+                raise ValueError
+            out[name.strip()] = float(k)
+        return out
+    except ValueError:
+        raise ValueError(f"--min-votes: expected a number or LABEL=K,... with distinct labels, got {text!r}") from None
 
 
 def _weights(text: Optional[str], n: int) -> Optional[List[float]]:
@@ -50,7 +72,7 @@ def run_multi(args: argparse.Namespace) -> int:
     from xlner.multisource import project_multi
     from xlner.projection import MatchingConfig
 
-    if len(args.source) != len(args.alignments):
+    if args.alignments and len(args.source) != len(args.alignments):
         raise ValueError(f"--source given {len(args.source)} times but --alignments {len(args.alignments)} times: "
                          f"give one --alignments per --source, in the same order")
     if len(args.source) < 2:
@@ -65,6 +87,16 @@ def run_multi(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     target = load_tokens(resolve_path(args.target), format=args.target_format, keep_tokens=True)
     batches = []
+    if not args.alignments:  # each source aligned to the target here, with the default recipe
+        from xlner.commands.project import _load_corpus
+
+        if args.align_extra:
+            raise ValueError("--align-extra trains the aligner of one language pair: with several --source, align "
+                             "each pair with 'xlner align' (its own --align-extra) and pass --alignments")
+
+        for src_path in args.source:
+            one = argparse.Namespace(**{**vars(args), "source": src_path, "alignments": None})
+            batches.append(_load_corpus(one).batch)
     for src_path, aln_path in zip(args.source, args.alignments):
         src = load_conll(resolve_path(src_path), with_tags=True, keep_tokens=False)
         batches.append(build_batch(src, target, load_talp(resolve_path(aln_path)), threads=args.threads))
@@ -76,7 +108,7 @@ def run_multi(args: argparse.Namespace) -> int:
         heuristic = HeuristicConfig.preset(args.preset or "thesis")
         if heuristic.drop_punct:  # the punctuation filter looks at the target words
             tgt_tokens = cast(Sequence[Sequence[str]], target)  # a TokenCorpus: flags computed in C++
-    res = project_multi(batches, args.method, combine, min_votes=args.min_votes,
+    res = project_multi(batches, args.method, combine, min_votes=_min_votes(args.min_votes), boundary=args.boundary,
                         weights=_weights(args.weights, len(batches)), span_cost=args.span_cost,
                         matching=MatchingConfig(max_len=args.max_len, constraint=args.constraint),
                         heuristic=heuristic, tgt_tokens=tgt_tokens, threads=args.threads)
