@@ -470,12 +470,17 @@ Arguments:
         const auto tags = tags_arg.get<int32_t>("tags");
         check_1d(tags, -1, "tags");
         if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
-        std::string out;
+        py::object out;
         {
           py::gil_scoped_release release;
-          out = xlner::format_conll(tokens, tags.data(), tags.shape(0), tag_names, sep[0], threads);
+          xlner::format_conll_into(tokens, tags.data(), tags.shape(0), tag_names, sep[0], threads, [&](size_t size) {
+            py::gil_scoped_acquire acquire;  // the bytes object is made once, then written without the GIL
+            out = py::reinterpret_steal<py::object>(PyBytes_FromStringAndSize(nullptr, static_cast<py::ssize_t>(size)));
+            if (!out) throw py::error_already_set();
+            return PyBytes_AS_STRING(out.ptr());
+          });
         }
-        return py::bytes(out);
+        return out;
       },
       py::arg("tokens"), py::arg("tags"), py::arg("tag_names"), py::kw_only(), py::arg("sep") = "\t",
       py::arg("threads") = -1, "write_conll into bytes (for streaming and compressed outputs).");

@@ -1,5 +1,6 @@
 #include "xlner/io/conll.hpp"
 
+#include <functional>
 #include <limits>
 
 #include "io_detail.hpp"
@@ -365,48 +366,118 @@ TokenCorpus read_tokens(const std::string& path, bool keep_tokens) {
 
 namespace {
 
-/// Check the arguments of write_conll / format_conll and return the formatter of sentences [lo, hi).
-auto conll_formatter(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
-                     const std::vector<std::string>& tag_names, char sep) {
-  if (!tokens.has_tokens) throw std::invalid_argument("write_conll: the corpus was read without its tokens");
-  if (n_tags != tokens.n_tokens())
-    throw std::invalid_argument("field tags: " + std::to_string(n_tags) + " tags for " +
-                                std::to_string(tokens.n_tokens()) + " tokens of " + tokens.path);
-  const int64_t n = tokens.size();
-  const int64_t n_names = static_cast<int64_t>(tag_names.size());
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t)
-      if (tag_ids[t] < 0 || tag_ids[t] >= n_names)
-        throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - tokens.sent_offsets[i]) +
-                                    " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
-                                    std::to_string(n_names) + " tag names");
-  return [&tokens, tag_ids, &tag_names, sep](int64_t lo, int64_t hi, std::string& buf) {
-    const int64_t t0 = tokens.sent_offsets[lo], t1 = tokens.sent_offsets[hi];
+/// The CoNLL writer: checks its arguments, then writes the text of sentences [lo, hi) with raw copies into a buffer
+/// of the exact size (`bytes(lo, hi)`), so that blocks can be formatted in parallel straight into their place.
+class ConllWriter {
+ public:
+  ConllWriter(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+              const std::vector<std::string>& tag_names, char sep)
+      : tokens_(tokens), tags_(tag_ids), names_(tag_names), sep_(sep) {
+    if (!tokens.has_tokens) throw std::invalid_argument("write_conll: the corpus was read without its tokens");
+    if (n_tags != tokens.n_tokens())
+      throw std::invalid_argument("field tags: " + std::to_string(n_tags) + " tags for " +
+                                  std::to_string(tokens.n_tokens()) + " tokens of " + tokens.path);
+    const int64_t n = tokens.size();
+    const int64_t n_names = static_cast<int64_t>(tag_names.size());
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t)
+        if (tag_ids[t] < 0 || tag_ids[t] >= n_names)
+          throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - tokens.sent_offsets[i]) +
+                                      " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
+                                      std::to_string(n_names) + " tag names");
+    line_extra_.reserve(tag_names.size());
+    for (const auto& name : tag_names) line_extra_.push_back(name.size() + 2);  // sep, name, '\n'
+  }
+
+  /// Bytes of the text of sentences [lo, hi).
+  size_t bytes(int64_t lo, int64_t hi) const {
     size_t need = static_cast<size_t>(hi - lo);
-    for (int64_t t = t0; t < t1; ++t) need += static_cast<size_t>(tokens.tok_len[t]) + 8;
-    buf.reserve(need);
+    const int64_t t1 = tokens_.sent_offsets[static_cast<size_t>(hi)];
+    for (int64_t t = tokens_.sent_offsets[static_cast<size_t>(lo)]; t < t1; ++t)
+      need += static_cast<size_t>(tokens_.tok_len[static_cast<size_t>(t)]) +
+              line_extra_[static_cast<size_t>(tags_[t])];
+    return need;
+  }
+
+  /// Write the text of sentences [lo, hi) at w (bytes(lo, hi) bytes); returns the end.
+  char* write(int64_t lo, int64_t hi, char* w) const {
+    const char* text = tokens_.text.data();
     for (int64_t i = lo; i < hi; ++i) {
-      for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t) {
-        buf.append(tokens.text.data() + tokens.tok_begin[t], static_cast<size_t>(tokens.tok_len[t]));
-        buf += sep;
-        buf += tag_names[static_cast<size_t>(tag_ids[t])];
-        buf += '\n';
+      const int64_t t1 = tokens_.sent_offsets[static_cast<size_t>(i + 1)];
+      for (int64_t t = tokens_.sent_offsets[static_cast<size_t>(i)]; t < t1; ++t) {
+        const auto u = static_cast<size_t>(t);
+        const auto len = static_cast<size_t>(tokens_.tok_len[u]);
+        std::memcpy(w, text + tokens_.tok_begin[u], len);
+        w += len;
+        *w++ = sep_;
+        const std::string& name = names_[static_cast<size_t>(tags_[t])];
+        std::memcpy(w, name.data(), name.size());
+        w += name.size();
+        *w++ = '\n';
       }
-      buf += '\n';
+      *w++ = '\n';
     }
-  };
-}
+    return w;
+  }
+
+  /// As format_blocks takes it: sentences [lo, hi) into buf.
+  void operator()(int64_t lo, int64_t hi, std::string& buf) const {
+    buf.resize(bytes(lo, hi));
+    write(lo, hi, &buf[0]);
+  }
+
+ private:
+  const TokenCorpus& tokens_;
+  const int32_t* tags_;
+  const std::vector<std::string>& names_;
+  char sep_;
+  std::vector<size_t> line_extra_;
+};
 
 }  // namespace
 
 void write_conll(const std::string& path, const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
                  const std::vector<std::string>& tag_names, char sep, int threads) {
-  write_blocks(path, tokens.size(), threads, conll_formatter(tokens, tag_ids, n_tags, tag_names, sep));
+  write_blocks(path, tokens.size(), threads, ConllWriter(tokens, tag_ids, n_tags, tag_names, sep));
+}
+
+void format_conll_into(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                       const std::vector<std::string>& tag_names, char sep, int threads,
+                       const std::function<char*(size_t)>& alloc) {
+  const ConllWriter writer(tokens, tag_ids, n_tags, tag_names, sep);
+  const int64_t n = tokens.size();
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(default_chunks(n, threads), n / 4096));
+  std::vector<size_t> at(static_cast<size_t>(chunks) + 1, 0);
+  auto range = [&](int64_t c, int64_t& lo, int64_t& hi) {
+    lo = n * c / chunks;
+    hi = n * (c + 1) / chunks;
+  };
+  parallel_chunks(chunks, threads, chunks, [&](int64_t, int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      int64_t lo, hi;
+      range(c, lo, hi);
+      at[static_cast<size_t>(c) + 1] = writer.bytes(lo, hi);
+    }
+  });
+  for (size_t c = 1; c < at.size(); ++c) at[c] += at[c - 1];
+  char* out = alloc(at.back());
+  parallel_chunks(chunks, threads, chunks, [&](int64_t, int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      int64_t lo, hi;
+      range(c, lo, hi);
+      writer.write(lo, hi, out + at[static_cast<size_t>(c)]);
+    }
+  });
 }
 
 std::string format_conll(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
                          const std::vector<std::string>& tag_names, char sep, int threads) {
-  return format_to_string(tokens.size(), threads, conll_formatter(tokens, tag_ids, n_tags, tag_names, sep));
+  std::string out;
+  format_conll_into(tokens, tag_ids, n_tags, tag_names, sep, threads, [&](size_t size) {
+    out.resize(size);
+    return &out[0];
+  });
+  return out;
 }
 
 TokenCorpus corpus_from_lists(const std::vector<std::vector<std::string>>& tokens,

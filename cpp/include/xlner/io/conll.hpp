@@ -4,6 +4,7 @@
 /// sentence (0-based) and the field.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,6 +59,12 @@ TokenCorpus read_tokens(const std::string& path, bool keep_tokens = true);
 /// name, std::runtime_error when the file cannot be written. Formatting runs on `threads` threads.
 void write_conll(const std::string& path, const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
                  const std::vector<std::string>& tag_names, char sep = '\t', int threads = -1);
+
+/// write_conll into a buffer of the exact size that `alloc(size)` returns (called once, on the calling thread),
+/// formatted on `threads` threads straight into place: no copy between formatting and the caller's buffer.
+void format_conll_into(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                       const std::vector<std::string>& tag_names, char sep, int threads,
+                       const std::function<char*(size_t)>& alloc);
 
 /// write_conll into a string instead of a file (for streaming writers and compressed outputs).
 std::string format_conll(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
