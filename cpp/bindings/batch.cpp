@@ -43,6 +43,19 @@ std::vector<T> to_vector(const IntArray& x, py::ssize_t n, const char* field) {
 
 /// An int32 from a Python integer, naming the sentence and field when it does not fit.
 int32_t as_int32(PyObject* o, int64_t sentence, const char* field) {
+#if PY_VERSION_HEX >= 0x030C0000
+  if (PyLong_CheckExact(o) && PyUnstable_Long_IsCompact(reinterpret_cast<PyLongObject*>(o))) {
+    const Py_ssize_t v = PyUnstable_Long_CompactValue(reinterpret_cast<PyLongObject*>(o));
+    if (v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max())
+      return static_cast<int32_t>(v);
+  }
+#else
+  // an int of one digit (|v| < 2**30: every index), read in place instead of a call per value
+  if (PyLong_CheckExact(o) && Py_SIZE(o) >= -1 && Py_SIZE(o) <= 1) {
+    const auto digit = static_cast<int32_t>(reinterpret_cast<PyLongObject*>(o)->ob_digit[0]);
+    return Py_SIZE(o) < 0 ? -digit : (Py_SIZE(o) == 0 ? 0 : digit);
+  }
+#endif
   int overflow = 0;
   const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
   if (v == -1 && PyErr_Occurred()) {
