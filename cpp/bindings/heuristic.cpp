@@ -89,7 +89,8 @@ std::vector<uint8_t> entity_linked_targets(const xlner::BatchView& b, const std:
 
 // Flags of every token of every sentence (with a batch: of the tokens the heuristic reads, the others 0, unread),
 // and the number of tokens per sentence.
-py::tuple punctuation_mask_py(py::handle sentences, const PyBatch* batch) {
+py::tuple punctuation_mask_py(py::handle sentences, const std::optional<std::shared_ptr<PyBatch>>& batch_arg) {
+  const PyBatch* batch = batch_arg ? batch_arg->get() : nullptr;
   if (PyUnicode_Check(sentences.ptr()))
     throw py::type_error("field tgt_tokens: expected a sequence of token sequences, got a str");
   py::object outer = py::reinterpret_steal<py::object>(
@@ -211,7 +212,7 @@ Returns:
 Raises:
     TypeError naming the sentence (and token) that is not a sequence of str.
 )doc",
-        py::arg("tgt_tokens"), py::kw_only(), py::arg("batch") = nullptr);
+        py::arg("tgt_tokens"), py::kw_only(), py::arg("batch") = py::none());
 }
 
 }  // namespace xlner_py

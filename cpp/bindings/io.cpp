@@ -470,12 +470,12 @@ Arguments:
         const auto tags = tags_arg.get<int32_t>("tags");
         check_1d(tags, -1, "tags");
         if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
-        py::object out;
+        py::bytes out;
         {
           py::gil_scoped_release release;
           xlner::format_conll_into(tokens, tags.data(), tags.shape(0), tag_names, sep[0], threads, [&](size_t size) {
             py::gil_scoped_acquire acquire;  // the bytes object is made once, then written without the GIL
-            out = py::reinterpret_steal<py::object>(PyBytes_FromStringAndSize(nullptr, static_cast<py::ssize_t>(size)));
+            out = py::reinterpret_steal<py::bytes>(PyBytes_FromStringAndSize(nullptr, static_cast<py::ssize_t>(size)));
             if (!out) throw py::error_already_set();
             return PyBytes_AS_STRING(out.ptr());
           });
