@@ -174,7 +174,8 @@ def _ratios(rows: List[Dict]) -> List[str]:
     for (what, method, threads, mode), r in by.items():
         one = by.get((what, method, 1, mode))
         if threads > 1 and one is not None:
-            out.append(f"{what}, {method}, {mode}: {threads} threads {one['seconds'] / r['seconds']:.2f}× faster than 1 "
+            gain = one["seconds"] / r["seconds"]
+            out.append(f"{what}, {method}, {mode}: {threads} threads {gain:.2f}× faster than 1 "
                        f"({one['seconds']:.2f} s → {r['seconds']:.2f} s)")
         mem = by.get((what, method, threads, "in-memory"))
         if mode == "streaming" and mem is not None:

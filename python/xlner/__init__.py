@@ -24,8 +24,10 @@ if TYPE_CHECKING:  # the names below are imported on first use (``xlner project`
     from xlner.heuristic import HeuristicConfig, project_heuristic
     from xlner.ilp import SolverOptions, project_exact, project_ilp
     from xlner.io import FormatError, load_projection_corpus, write_projection
-    from xlner.pipelines import (PipelineConfig, load_config, marker_projection, model_transfer, run_pipeline,
-                                 translate_test, translate_train)
+    from xlner.pipelines import PipelineConfig, load_config, marker_projection, run_pipeline
+    from xlner.pipelines.model_transfer import model_transfer
+    from xlner.pipelines.translate_test import translate_test
+    from xlner.pipelines.translate_train import translate_train
     from xlner.projection import METHODS, MatchingConfig, parse_constraint, project
     from xlner.scores import (alignment_scores, fuse, ner_candidates, ner_scores, nmt_scores, preset_weights,
                               similarity_scores)
