@@ -77,6 +77,8 @@ def test_every_split_point_gives_the_single_threaded_parse(name):
         if parse is _core.parse_conll and kw["with_tags"]:
             extra["labels"] = labels
         whole = outcome(parse, text, **extra)
+        # a view of a larger buffer (token bytes after it, no terminator) is read up to its end only
+        assert outcome(parse, memoryview(text + b"Zq O\n")[:len(text)], **extra) == whole
         cuts = boundaries(text, conll)
         for c in cuts:
             assert outcome(parse, text, splits=[c], **extra) == whole, c

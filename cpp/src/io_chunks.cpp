@@ -15,11 +15,10 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
   const char* p = buf.data();
   const size_t n = buf.size();
   size_t pos = 0;
-  NewlineScanner newlines(p, n);
   if (!conll) {  // one sentence per line
     while (cut.sentences < max_sentences && pos < n) {
-      const size_t nl = newlines.next(pos);
-      if (nl == n) {
+      const void* nl = std::memchr(p + pos, '\n', n - pos);
+      if (!nl) {
         if (at_eof) {  // a last line without its line break
           cut.bytes = n;
           ++cut.sentences;
@@ -27,7 +26,7 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
         }
         return cut;
       }
-      pos = nl + 1;
+      pos = static_cast<size_t>(static_cast<const char*>(nl) - p) + 1;
       cut.bytes = pos;
       ++cut.sentences;
       ++cut.lines;
@@ -38,7 +37,8 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
   bool in_sentence = false;
   int64_t lines = 0;
   while (pos < n) {
-    const size_t end = newlines.next(pos), next = end < n ? end + 1 : n;
+    size_t end, next;
+    line_bounds(p, n, pos, end, next);
     if (end == n && !at_eof) break;  // an incomplete line: wait for more input
     size_t b = pos;
     while (b < end && is_space(p[b])) ++b;

@@ -1,5 +1,6 @@
 #include "xlner/io/conll.hpp"
 
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -13,7 +14,10 @@ using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared 
 namespace {
 
 /// The one CoNLL parser, on a view of the text (a whole text or a piece of it cut at a sentence boundary): token
-/// offsets relative to the view, the text itself not kept, no check for an input without tokens.
+/// offsets relative to the view, the text itself not kept, no check for an input without tokens. `Bounded`: the
+/// byte after the view may be a token byte, so every scan checks the end; otherwise the view ends with a line
+/// break or is followed by a NUL (std::string), which stops the scans of its fast path.
+template <bool Bounded>
 TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, const ConllOptions& opt,
                               bool skip_bom_here) {
   TokenCorpus c;
@@ -41,17 +45,17 @@ TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, co
     // Anything else (blank lines, more fields, extra whitespace, errors) takes the general path below.
     {
       size_t q = pos;
-      while (q < n && kTokenByte[u[q]]) ++q;
+      while ((!Bounded || q < n) && kTokenByte[u[q]]) ++q;
       if (q > pos) {
         size_t gb = q, ge = q, next = 0;
         bool fast = false;
-        if (q == n || p[q] == '\n' || (p[q] == '\r' && q + 1 < n && p[q + 1] == '\n')) {
+        if (q == n || p[q] == '\n' || (p[q] == '\r' && (!Bounded || q + 1 < n) && p[q + 1] == '\n')) {
           fast = !opt.with_tags;  // a single field: a tag is missing unless tags are not read
           next = q == n ? n : (p[q] == '\n' ? q + 1 : q + 2);
         } else if (p[q] == ' ' || p[q] == '\t') {
           size_t r = q + 1;
-          while (r < n && kTokenByte[u[r]]) ++r;
-          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && r + 1 < n && p[r + 1] == '\n'))) {
+          while ((!Bounded || r < n) && kTokenByte[u[r]]) ++r;
+          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && (!Bounded || r + 1 < n) && p[r + 1] == '\n'))) {
             gb = q + 1;
             ge = r;
             next = r == n ? n : (p[r] == '\n' ? r + 1 : r + 2);
@@ -201,16 +205,29 @@ TokenCorpus merge_pieces(std::vector<TokenCorpus>& parts, const std::vector<size
   return c;
 }
 
+/// parse_conll_piece, unbounded when the piece ends with a line break or `terminated` (a NUL follows it).
+TokenCorpus parse_conll_any(std::string_view text, const std::string& path, const ConllOptions& opt, bool skip_bom_here,
+                            bool terminated) {
+  if (terminated || (!text.empty() && text.back() == '\n'))
+    return parse_conll_piece<false>(text, path, opt, skip_bom_here);
+  return parse_conll_piece<true>(text, path, opt, skip_bom_here);
+}
+
 /// parse_conll without keeping the text: one piece, or the pieces parsed on `opt.threads` threads and merged.
-TokenCorpus parse_conll_text(std::string_view text, const std::string& path, const ConllOptions& opt) {
+/// `terminated`: a NUL byte follows the text (std::string).
+TokenCorpus parse_conll_text(std::string_view text, const std::string& path, const ConllOptions& opt,
+                             bool terminated) {
   const auto bounds = piece_bounds(text, opt.splits, opt.threads, true);
   TokenCorpus c;
   if (bounds.size() == 2) {
-    c = parse_conll_piece(text, path, opt, opt.skip_bom);
+    c = parse_conll_any(text, path, opt, opt.skip_bom, terminated);
   } else {
+    const int64_t last = static_cast<int64_t>(bounds.size()) - 2;
     auto parts = parse_pieces<TokenCorpus>(
         text, bounds, opt.threads,
-        [&](int64_t k, std::string_view piece) { return parse_conll_piece(piece, path, opt, k == 0 && opt.skip_bom); },
+        [&](int64_t k, std::string_view piece) {
+          return parse_conll_any(piece, path, opt, k == 0 && opt.skip_bom, k == last && terminated);
+        },
         [](const TokenCorpus& part) { return part.size(); });
     c = merge_pieces(parts, bounds, opt.labels, opt.threads);
   }
@@ -221,14 +238,14 @@ TokenCorpus parse_conll_text(std::string_view text, const std::string& path, con
 }  // namespace
 
 TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOptions& opt) {
-  TokenCorpus c = parse_conll_text(text, path, opt);
+  TokenCorpus c = parse_conll_text(text, path, opt, true);
   if (opt.keep_tokens) c.text = std::move(text);
   return c;
 }
 
 TokenCorpus parse_conll_view(std::string_view text, const std::string& path, const ConllOptions& opt) {
   if (opt.keep_tokens) return parse_conll(std::string(text), path, opt);  // the corpus owns its tokens' bytes
-  return parse_conll_text(text, path, opt);
+  return parse_conll_text(text, path, opt, false);
 }
 
 TokenCorpus read_conll(const std::string& path, const ConllOptions& opt) {

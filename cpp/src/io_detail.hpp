@@ -13,9 +13,6 @@
 #include <string_view>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "xlner/io/chunks.hpp"
 #include "xlner/io/corpus.hpp"
@@ -86,48 +83,6 @@ inline void line_bounds(const char* p, size_t n, size_t pos, size_t& end, size_t
   end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) : n;
   next = nl ? end + 1 : n;
 }
-
-/// The line breaks of a buffer in order, 16 bytes at a time (SSE2) instead of one memchr call per line: next(pos)
-/// is the first '\n' at or after pos (n when none). Calls must come with non-decreasing positions.
-class NewlineScanner {
- public:
-  NewlineScanner(const char* p, size_t n) : p_(p), n_(n) {}
-  size_t next(size_t pos) {
-    for (;;) {
-      if (pos >= n_) return n_;
-      if (!loaded_ || pos >= base_ + 16) {
-        load(pos);
-      } else if (pos > base_) {
-        mask_ &= ~((uint32_t{1} << (pos - base_)) - 1);  // newlines before pos are behind us
-      }
-      if (mask_) return base_ + static_cast<size_t>(__builtin_ctz(mask_));
-      pos = base_ + 16;
-    }
-  }
-
- private:
-  void load(size_t pos) {
-    base_ = pos;
-    loaded_ = true;
-#if defined(__SSE2__)
-    if (pos + 16 <= n_) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_ + pos));
-      mask_ = static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n'))));
-      return;
-    }
-#endif
-    mask_ = 0;
-    const size_t end = std::min(n_, pos + 16);
-    for (size_t i = pos; i < end; ++i)
-      if (p_[i] == '\n') mask_ |= uint32_t{1} << (i - pos);
-  }
-
-  const char* p_;
-  size_t n_;
-  size_t base_ = 0;
-  uint32_t mask_ = 0;
-  bool loaded_ = false;
-};
 
 /// Parse the pieces [cuts[k], cuts[k + 1]) of `text` (cuts: 0, the inner splits, text.size()) with
 /// `parse(k, piece)` on `threads` threads. When pieces fail, the error of the first failing one (the first error in

@@ -111,7 +111,8 @@ class _Inputs:
         atext, an, afirst, aline0 = self.aln.take(n)
         labels = self.labels
 
-        threads = self.threads
+        # the three files are parsed concurrently; with more cores than that, each also in pieces
+        threads = max(1, (self.threads if self.threads > 0 else os.cpu_count() or 1) // 3)
 
         def parse_target() -> Any:
             if self.tgt.conll:
@@ -120,8 +121,7 @@ class _Inputs:
             return _core.parse_token_lines(ttext, path=target_path, keep_tokens=True, skip_bom=tfirst == 0,
                                            threads=threads)
 
-        # the texts are views of the streams' buffers, read in place by the parsers (each cuts its block into
-        # pieces parsed on `threads` threads)
+        # the texts are views of the streams' buffers, read in place by the parsers
         jobs: List[Tuple[int, int, Callable[[], Any]]] = [
             (first, line0, lambda: _core.parse_conll(text, path=source_path, with_tags=True, keep_tokens=False,
                                                      labels=labels, skip_bom=first == 0, threads=threads)),
