@@ -396,23 +396,3 @@ def test_punctuation_mask_rejects_non_token_input():
     with pytest.raises(TypeError, match="sentence 0, field tgt_tokens: expected a sequence"):
         punctuation_mask([5])  # type: ignore[list-item]
     assert punctuation_mask([("a", ","), ()]).tolist() == [0, 1]
-
-
-def test_mask_for_a_batch_tests_only_the_words_linked_to_entities():
-    # sentence 0: entity 0-2 linked to targets 0 and 2; sentence 1: entity 1-2 linked to target 1
-    batch = ProjectionBatch.from_lists([3, 2], [4, 3], [[(0, 2, 0)], [(1, 2, 0)]],
-                                       [[(0, 0), (1, 2), (2, 3)], [(0, 0), (1, 1)]])
-    tokens = [[",", "x", ".", "!"], ["?", ";", "y"]]
-    mask, lengths = _core.punctuation_mask(tokens, batch=batch.core)
-    assert lengths.tolist() == [4, 3]
-    assert mask.tolist() == [1, 0, 1, 0, 0, 1, 0]  # linked: 0, 2 of sentence 0 and 1 of sentence 1; the rest unread
-    full, _ = _core.punctuation_mask(tokens)
-    assert full.tolist() == [1, 0, 1, 1, 1, 1, 0]
-    # words no entity is linked to are not read at all; a linked word that is not a str is named
-    _core.punctuation_mask([[",", None, ".", 3], [b"?", ";", "y"]], batch=batch.core)
-    with pytest.raises(TypeError, match="sentence 1.*token 1 is not a str"):
-        _core.punctuation_mask([[",", "x", ".", "!"], ["?", 7, "y"]], batch=batch.core)
-    elp = HeuristicConfig.preset("elp")
-    a = project_heuristic(batch, elp, tgt_tokens=tokens)
-    b = project_heuristic(batch, elp, punct=full)
-    assert a.start.tolist() == b.start.tolist() and a.end.tolist() == b.end.tolist()

@@ -1,9 +1,7 @@
 // Bindings of the heuristic projection (xlner/heuristic.hpp): one batch call, GIL released.
 #include "xlner/heuristic.hpp"
 
-#include <algorithm>
 #include <cstring>
-#include <utility>
 
 #include "common.hpp"
 #include "xlner/io.hpp"
@@ -67,30 +65,8 @@ inline void prefetch_object(PyObject* o) {
   __builtin_prefetch(reinterpret_cast<const char*>(o) + 64);
 }
 
-// For a batch: 1 for the target words linked to a word of a source entity, the only words whose punctuation flag
-// the heuristic reads (xlner::project_heuristic). Sentences whose token count differs from tgt_len are left out
-// (the caller reports them).
-std::vector<uint8_t> entity_linked_targets(const xlner::BatchView& b, const std::vector<int32_t>& lengths,
-                                           const std::vector<int64_t>& offsets) {
-  std::vector<uint8_t> need(static_cast<size_t>(offsets.back()), 0);
-  std::vector<uint8_t> in_entity;
-  for (int64_t i = 0; i < b.n; ++i) {
-    const xlner::SentenceView s = b.sentence(i);
-    if (s.n_ent == 0 || s.n_aln == 0 || lengths[static_cast<size_t>(i)] != s.tgt_len) continue;
-    in_entity.assign(static_cast<size_t>(s.src_len), 0);
-    for (int32_t e = 0; e < s.n_ent; ++e)
-      std::fill(in_entity.begin() + s.ent_start[e], in_entity.begin() + s.ent_end[e], uint8_t{1});
-    uint8_t* row = need.data() + offsets[static_cast<size_t>(i)];
-    for (int64_t k = 0; k < s.n_aln; ++k)
-      if (in_entity[static_cast<size_t>(s.aln_src[k])]) row[s.aln_tgt[k]] = 1;
-  }
-  return need;
-}
-
-// Flags of every token of every sentence (with a batch: of the tokens the heuristic reads, the others 0, unread),
-// and the number of tokens per sentence.
-py::tuple punctuation_mask_py(py::handle sentences, const std::optional<std::shared_ptr<PyBatch>>& batch_arg) {
-  const PyBatch* batch = batch_arg ? batch_arg->get() : nullptr;
+// Flags of every token of every sentence, and the number of tokens per sentence.
+py::tuple punctuation_mask_py(py::handle sentences) {
   if (PyUnicode_Check(sentences.ptr()))
     throw py::type_error("field tgt_tokens: expected a sequence of token sequences, got a str");
   py::object outer = py::reinterpret_steal<py::object>(
@@ -101,49 +77,7 @@ py::tuple punctuation_mask_py(py::handle sentences, const std::optional<std::sha
   std::vector<uint8_t> mask;
   std::vector<int32_t> lengths(static_cast<size_t>(n));
   Py_ssize_t total = 0;
-  bool all_lists = true;
-  for (Py_ssize_t i = 0; i < n; ++i) {
-    if (i + kPrefetch < n) __builtin_prefetch(sents[i + kPrefetch]);  // the lists lie scattered too
-    const bool list = PyList_Check(sents[i]);
-    all_lists = all_lists && list;
-    total += list ? PyList_GET_SIZE(sents[i]) : 0;
-  }
-  if (batch != nullptr && all_lists) {  // lists of tokens: read the words needed, nothing else
-    if (batch->size() != n)  // the caller checks this first
-      throw std::invalid_argument("field tgt_tokens: " + std::to_string(n) + " sentences, but the batch has " +
-                                  std::to_string(batch->size()));
-    std::vector<int64_t> offsets(static_cast<size_t>(n) + 1, 0);
-    for (Py_ssize_t i = 0; i < n; ++i) {
-      const Py_ssize_t m = PyList_GET_SIZE(sents[i]);
-      lengths[static_cast<size_t>(i)] = static_cast<int32_t>(m);
-      offsets[static_cast<size_t>(i) + 1] = offsets[static_cast<size_t>(i)] + m;
-    }
-    const std::vector<uint8_t> need = entity_linked_targets(batch->view, lengths, offsets);
-    // the words to test first (the lists' item arrays are contiguous), then the scattered str objects, fetched
-    // kPrefetch words ahead
-    std::vector<std::pair<PyObject*, int64_t>> words;  // (token, flat index)
-    for (Py_ssize_t i = 0; i < n; ++i) {
-      if (i + kPrefetch < n) __builtin_prefetch(PySequence_Fast_ITEMS(sents[i + kPrefetch]));
-      PyObject** toks = PySequence_Fast_ITEMS(sents[i]);
-      const int64_t o = offsets[static_cast<size_t>(i)];
-      for (Py_ssize_t j = 0; j < lengths[static_cast<size_t>(i)]; ++j)
-        if (need[static_cast<size_t>(o + j)]) words.emplace_back(toks[j], o + j);
-    }
-    mask.assign(need.size(), 0);
-    const size_t m = words.size();
-    for (size_t w = 0; w < m; ++w) {
-      if (w + kPrefetch < m) prefetch_object(words[w + kPrefetch].first);
-      PyObject* tok = words[w].first;
-      if (!PyUnicode_Check(tok)) {
-        const int64_t flat = words[w].second;
-        const auto i = static_cast<int64_t>(std::upper_bound(offsets.begin(), offsets.end(), flat) - offsets.begin()) - 1;
-        throw py::type_error(xlner::where(i, "tgt_tokens") + "token " + std::to_string(flat - offsets[static_cast<size_t>(i)]) +
-                             " is not a str");
-      }
-      mask[static_cast<size_t>(words[w].second)] = token_is_punctuation(tok) ? 1 : 0;
-    }
-    return py::make_tuple(to_numpy(std::move(mask)), to_numpy(std::move(lengths)));
-  }
+  for (Py_ssize_t i = 0; i < n; ++i) total += PyList_Check(sents[i]) ? PyList_GET_SIZE(sents[i]) : 0;
   mask.reserve(static_cast<size_t>(total));
   for (Py_ssize_t i = 0; i < n; ++i) {
     PyObject* s = sents[i];
@@ -203,8 +137,6 @@ character is in string.punctuation (an empty token counts as punctuation).
 
 Arguments:
     tgt_tokens: a sequence (one per sentence) of sequences of str.
-    batch: the batch the mask is for: only the words the heuristic reads (target words linked to a word of a
-        source entity) are tested (and must be str); the other flags are 0.
 
 Returns:
     (mask, lengths): uint8 flags, one per token, sentence after sentence; int32 tokens per sentence.
@@ -212,7 +144,7 @@ Returns:
 Raises:
     TypeError naming the sentence (and token) that is not a sequence of str.
 )doc",
-        py::arg("tgt_tokens"), py::kw_only(), py::arg("batch") = py::none());
+        py::arg("tgt_tokens"));
 }
 
 }  // namespace xlner_py

@@ -652,15 +652,13 @@ def project_heuristic(batch: Batch, *, punct: numpy.typing.ArrayLike | None = No
         >>> d = _core.project_heuristic(batch.core, punct=mask, merge_rule='elp', top_k=1, thr=None,
         ...                             drop_punct=True, order='source', collisions='elp')
     """
-def punctuation_mask(tgt_tokens: typing.Any, *, batch: Batch | None = None) -> tuple:
+def punctuation_mask(tgt_tokens: typing.Any) -> tuple:
     """
     Easy-Label-Projection's punctuation test for every target token: after str.strip(), every
     character is in string.punctuation (an empty token counts as punctuation).
     
     Arguments:
         tgt_tokens: a sequence (one per sentence) of sequences of str.
-        batch: the batch the mask is for: only the words the heuristic reads (target words linked to a word of a
-            source entity) are tested (and must be str); the other flags are 0.
     
     Returns:
         (mask, lengths): uint8 flags, one per token, sentence after sentence; int32 tokens per sentence.

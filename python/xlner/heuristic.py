@@ -169,7 +169,7 @@ def project_heuristic(
             lengths = np.asarray(tgt_tokens.lengths())
             punct = tgt_tokens.punctuation_mask()
         else:
-            punct, lengths = _core.punctuation_mask(tgt_tokens, batch=batch.core)  # only the words it reads
+            punct, lengths = _core.punctuation_mask(tgt_tokens)
         bad = np.flatnonzero(lengths != batch.tgt_len)
         if bad.size:
             i = int(bad[0])
