@@ -7,8 +7,13 @@ an entity of two words every ten source words). Every run is a fresh interpreter
 
     python bench/bench_memory.py                                   # 100 k pairs; 1 k / 10 k / 50 k tokens
     python bench/bench_memory.py --sentences 1000000 4000000 16000000 --threads 1 2
+    python bench/bench_memory.py --sentences 1000000 --no-long --modes streaming   # just the 1 M streamed rows
+    python bench/bench_memory.py --sentences 16000000 --no-long --tmp /tmp          # just 16 M (~4.9 GB of files)
 
-The in-memory path is skipped above ``--max-in-memory`` pairs (default 4 M: it needs ~650 MB per million).
+The in-memory path is skipped above ``--max-in-memory`` pairs (default 4 M: it needs ~650 MB per million). The
+output starts with the command, the date and ``uptime`` (the load of the machine during the run: other processes
+inflate wall times, so compare the ratios printed below the table, taken within the run); every row is also printed
+as a line of JSON while the bench runs.
 """
 from __future__ import annotations
 
@@ -85,6 +90,10 @@ def main(argv: List[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sentences", type=int, nargs="*", default=[100_000], help="corpus sizes (pairs)")
     ap.add_argument("--long", type=int, nargs="*", default=[1000, 10_000, 50_000], help="long sentence lengths")
+    ap.add_argument("--no-long", action="store_true", help="no long-sentence rows (same as --long without values)")
+    ap.add_argument("--modes", nargs="+", choices=("streaming", "in-memory"), default=["streaming", "in-memory"],
+                    help="which paths to run (the byte-for-byte comparison needs both)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs per row; the fastest one is reported")
     ap.add_argument("--methods", nargs="+", default=["greedy"], help="methods (heuristic:elp style for presets)")
     ap.add_argument("--long-methods", nargs="+", default=["greedy", "exact", "heuristic:thesis"])
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
@@ -93,6 +102,10 @@ def main(argv: List[str] | None = None) -> int:
                                                      str(Path(__file__).resolve().parents[2] / "shared" / "data")))
     ap.add_argument("--tmp", default=None, help="folder for the corpora (default: a temporary folder)")
     args = ap.parse_args(argv)
+    if args.no_long:
+        args.long = []
+    print(f"# python bench/bench_memory.py {' '.join(sys.argv[1:] if argv is None else argv)}")
+    print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; uptime before the run: {_uptime()}", flush=True)
     rows = []
     root = Path(tempfile.mkdtemp(prefix="bench_memory_", dir=args.tmp))
     try:
@@ -104,11 +117,12 @@ def main(argv: List[str] | None = None) -> int:
             for method in args.methods:
                 for threads in args.threads:
                     outs = {}
-                    for mode in ("streaming", "in-memory"):
+                    for mode in args.modes:
                         if mode == "in-memory" and real > args.max_in_memory:
                             continue
                         outs[mode] = folder / f"{mode}.conll"
-                        r = run_child(mode, method, threads, src, tgt, aln, outs[mode])
+                        r = min((run_child(mode, method, threads, src, tgt, aln, outs[mode])
+                                 for _ in range(args.repeat)), key=lambda x: x["seconds"])
                         rows.append(dict(what=f"{real:,} pairs ({size_mb:.0f} MB)", method=method, threads=threads,
                                          mode=mode, **r))
                         print(rows[-1], flush=True)
@@ -121,12 +135,13 @@ def main(argv: List[str] | None = None) -> int:
             src, tgt, aln = long_pair(root, n)
             for method in args.long_methods:
                 outs = {}
-                for mode in ("streaming", "in-memory"):
+                for mode in args.modes:
                     outs[mode] = root / f"long-{mode}.conll"
                     r = run_child(mode, method, 1, src, tgt, aln, outs[mode])
                     rows.append(dict(what=f"1 pair of {n:,} tokens", method=method, threads=1, mode=mode, **r))
                     print(rows[-1], flush=True)
-                assert filecmp.cmp(outs["streaming"], outs["in-memory"], shallow=False), "outputs differ"
+                if len(outs) == 2:
+                    assert filecmp.cmp(outs["streaming"], outs["in-memory"], shallow=False), "outputs differ"
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print("\n| input | method | threads | mode | peak RSS (MB) | time in process (s) | CPU, all threads (s) "
@@ -135,7 +150,38 @@ def main(argv: List[str] | None = None) -> int:
     for r in rows:
         print(f"| {r['what']} | {r['method']} | {r['threads']} | {r['mode']} | {r['rss_mb']:.0f} | {r['seconds']:.2f} "
               f"| {r['cpu']:.2f} | {r['wall']:.2f} |")
+    ratios = _ratios(rows)
+    if ratios:
+        print("\nRatios within this run (time in process):")
+        for line in ratios:
+            print(f"- {line}")
+    print(f"\n# uptime after the run: {_uptime()}")
     return 0
+
+
+def _uptime() -> str:
+    """The machine's load (``uptime``), or what is known without the command."""
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _ratios(rows: List[Dict]) -> List[str]:
+    """The second thread's gain and streamed against in-memory time, per input and method."""
+    out = []
+    by = {(r["what"], r["method"], r["threads"], r["mode"]): r for r in rows}
+    for (what, method, threads, mode), r in by.items():
+        one = by.get((what, method, 1, mode))
+        if threads > 1 and one is not None:
+            gain = one["seconds"] / r["seconds"]
+            out.append(f"{what}, {method}, {mode}: {threads} threads {gain:.2f}× faster than 1 "
+                       f"({one['seconds']:.2f} s → {r['seconds']:.2f} s)")
+        mem = by.get((what, method, threads, "in-memory"))
+        if mode == "streaming" and mem is not None:
+            out.append(f"{what}, {method}, {threads} thread(s): streamed / in-memory time "
+                       f"{r['seconds'] / mem['seconds']:.2f}, peak RSS {r['rss_mb']:.0f} / {mem['rss_mb']:.0f} MB")
+    return out
 
 
 if __name__ == "__main__":

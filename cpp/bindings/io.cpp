@@ -25,6 +25,31 @@ std::string bytes_or_str(const py::object& o) {
   throw py::type_error("expected bytes or str");
 }
 
+/// The bytes of a text argument: a bytes-like object read in place (kept exported while this lives, so that the GIL
+/// can be released), or a str encoded as UTF-8.
+class TextArg {
+ public:
+  explicit TextArg(const py::object& o) {
+    if (py::isinstance<py::str>(o)) {
+      owned_ = o.cast<std::string>();
+      view_ = owned_;
+      return;
+    }
+    if (!PyObject_CheckBuffer(o.ptr())) throw py::type_error("expected bytes, a bytes-like object or str");
+    info_ = py::reinterpret_borrow<py::buffer>(o).request();
+    if (info_.ndim != 1 || info_.itemsize != 1) throw py::type_error("expected a one-dimensional buffer of bytes");
+    view_ = std::string_view(static_cast<const char*>(info_.ptr), static_cast<size_t>(info_.size));
+  }
+  TextArg(const TextArg&) = delete;
+  TextArg& operator=(const TextArg&) = delete;
+  std::string_view view() const { return view_; }
+
+ private:
+  py::buffer_info info_;
+  std::string owned_;
+  std::string_view view_;
+};
+
 py::list token_range(const TokenCorpus& c, int64_t t0, int64_t t1) {
   py::list out(static_cast<size_t>(t1 - t0));
   for (int64_t t = t0; t < t1; ++t) {
@@ -209,20 +234,26 @@ Raises:
   m.def(
       "parse_conll",
       [](const py::object& text, const std::string& path, bool with_tags, bool keep_tokens,
-         std::vector<std::string> labels, bool skip_bom) {
+         std::vector<std::string> labels, bool skip_bom, int threads, std::vector<size_t> splits) {
         xlner::ConllOptions opt;
         opt.with_tags = with_tags;
         opt.keep_tokens = keep_tokens;
         opt.labels = std::move(labels);
         opt.skip_bom = skip_bom;
-        std::string s = bytes_or_str(text);
+        opt.threads = threads;
+        opt.splits = std::move(splits);
+        const TextArg t(text);
         py::gil_scoped_release release;
-        return std::make_shared<TokenCorpus>(xlner::parse_conll(std::move(s), path, opt));
+        return std::make_shared<TokenCorpus>(xlner::parse_conll_view(t.view(), path, opt));
       },
       py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("with_tags") = true,
       py::arg("keep_tokens") = true, py::arg("labels") = std::vector<std::string>{}, py::arg("skip_bom") = true,
-      "Parse CoNLL text (bytes or str) held in memory; see read_conll. skip_bom=False keeps a leading byte-order "
-      "mark as text (a block from the middle of a file).");
+      py::arg("threads") = 1, py::arg("splits") = std::vector<size_t>{},
+      "Parse CoNLL text (bytes-like or str) held in memory; see read_conll. skip_bom=False keeps a leading "
+      "byte-order mark as text (a block from the middle of a file). threads: parse pieces cut at sentence "
+      "boundaries on this many threads (-1: all; texts under 1 MiB are parsed whole), merged into the result and "
+      "the first error of the single-threaded parse; splits: explicit inner cut offsets of the pieces (each after "
+      "a blank line; ValueError otherwise).");
 
   m.def(
       "read_tokens",
@@ -250,13 +281,17 @@ Returns:
 
   m.def(
       "parse_token_lines",
-      [](const py::object& text, const std::string& path, bool keep_tokens, bool skip_bom) {
-        std::string s = bytes_or_str(text);
+      [](const py::object& text, const std::string& path, bool keep_tokens, bool skip_bom, int threads,
+         const std::vector<size_t>& splits) {
+        const TextArg t(text);
         py::gil_scoped_release release;
-        return std::make_shared<TokenCorpus>(xlner::parse_token_lines(std::move(s), path, keep_tokens, skip_bom));
+        return std::make_shared<TokenCorpus>(
+            xlner::parse_token_lines(std::string(t.view()), path, keep_tokens, skip_bom, threads, splits));
       },
       py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("keep_tokens") = true,
-      py::arg("skip_bom") = true, "Parse one-sentence-per-line text held in memory (skip_bom: see parse_conll).");
+      py::arg("skip_bom") = true, py::arg("threads") = 1, py::arg("splits") = std::vector<size_t>{},
+      "Parse one-sentence-per-line text held in memory (skip_bom, threads, splits: see parse_conll; splits after "
+      "line breaks).");
 
   m.def(
       "looks_like_conll", [](const py::object& head) { return xlner::looks_like_conll(bytes_or_str(head)); },
@@ -333,22 +368,27 @@ Raises:
 
   m.def(
       "parse_talp",
-      [](const py::object& text, const std::string& path, bool one_based, bool allow_possible, bool skip_bom) {
+      [](const py::object& text, const std::string& path, bool one_based, bool allow_possible, bool skip_bom,
+         int threads, std::vector<size_t> splits) {
         xlner::TalpOptions opt;
         opt.one_based = one_based;
         opt.allow_possible = allow_possible;
         opt.skip_bom = skip_bom;
-        const std::string s = bytes_or_str(text);
+        opt.threads = threads;
+        opt.splits = std::move(splits);
+        const TextArg t(text);
         xlner::Alignments a;
         {
           py::gil_scoped_release release;
-          a = xlner::parse_talp(s, path, opt);
+          a = xlner::parse_talp(t.view(), path, opt);
         }
         return alignments_to_dict(std::move(a));
       },
       py::arg("text"), py::kw_only(), py::arg("path") = "<string>", py::arg("one_based") = false,
-      py::arg("allow_possible") = false, py::arg("skip_bom") = true,
-      "Parse talp text held in memory; see read_talp (skip_bom: see parse_conll).");
+      py::arg("allow_possible") = false, py::arg("skip_bom") = true, py::arg("threads") = 1,
+      py::arg("splits") = std::vector<size_t>{},
+      "Parse talp text held in memory, read in place; see read_talp (skip_bom, threads, splits: see parse_conll; "
+      "splits after line breaks).");
 
   m.def(
       "check_alignments",
@@ -430,15 +470,31 @@ Arguments:
         const auto tags = tags_arg.get<int32_t>("tags");
         check_1d(tags, -1, "tags");
         if (sep.size() != 1) throw std::invalid_argument("sep must be one character");
-        std::string out;
+        py::bytes out;
         {
           py::gil_scoped_release release;
-          out = xlner::format_conll(tokens, tags.data(), tags.shape(0), tag_names, sep[0], threads);
+          xlner::format_conll_into(tokens, tags.data(), tags.shape(0), tag_names, sep[0], threads, [&](size_t size) {
+            py::gil_scoped_acquire acquire;  // the bytes object is made once, then written without the GIL
+            out = py::reinterpret_steal<py::bytes>(PyBytes_FromStringAndSize(nullptr, static_cast<py::ssize_t>(size)));
+            if (!out) throw py::error_already_set();
+            return PyBytes_AS_STRING(out.ptr());
+          });
         }
-        return py::bytes(out);
+        return out;
       },
       py::arg("tokens"), py::arg("tags"), py::arg("tag_names"), py::kw_only(), py::arg("sep") = "\t",
       py::arg("threads") = -1, "write_conll into bytes (for streaming and compressed outputs).");
+
+  m.def(
+      "sentence_splits",
+      [](const py::object& text, int pieces, bool conll) {
+        const TextArg t(text);
+        py::gil_scoped_release release;
+        return xlner::sentence_splits(t.view(), pieces, conll);
+      },
+      py::arg("text"), py::arg("pieces"), py::kw_only(), py::arg("conll"),
+      "The inner cut offsets at which a parse on `pieces` threads splits the text (sentence boundaries, about "
+      "equal sizes; see parse_conll).");
 
   m.def(
       "cut_sentences",

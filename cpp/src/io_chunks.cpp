@@ -1,5 +1,9 @@
 #include "xlner/io/chunks.hpp"
 
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
 #include "io_detail.hpp"
 
 namespace xlner {
@@ -59,6 +63,85 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
     cut.lines = lines;
   }
   return cut;
+}
+
+namespace {
+
+/// True when the line starting at `pos` (a line start) is blank and ends with a line break; `end`: its '\n'.
+bool blank_line_at(const char* p, size_t n, size_t pos, size_t& end) {
+  size_t q = pos;
+  while (q < n && is_space(p[q])) ++q;
+  end = q;
+  return q < n && p[q] == '\n';
+}
+
+}  // namespace
+
+std::vector<size_t> sentence_splits(std::string_view text, int pieces, bool conll) {
+  std::vector<size_t> cuts;
+  const char* p = text.data();
+  const size_t n = text.size();
+  for (int k = 1; k < pieces; ++k) {
+    size_t pos = std::max(n / static_cast<size_t>(pieces) * static_cast<size_t>(k), cuts.empty() ? 0 : cuts.back());
+    // the first line break at or after pos ends a (maybe partial) line: the cut goes after it (one sentence per
+    // line) or after the first blank line that follows it (CoNLL)
+    size_t cut = n;
+    while (pos < n) {
+      const void* nl = std::memchr(p + pos, '\n', n - pos);
+      if (!nl) break;
+      const size_t line = static_cast<size_t>(static_cast<const char*>(nl) - p) + 1;
+      size_t end;
+      if (!conll) {
+        cut = line;
+        break;
+      }
+      if (blank_line_at(p, n, line, end)) {
+        cut = end + 1;
+        break;
+      }
+      pos = line;
+    }
+    if (cut >= n) break;
+    if (cuts.empty() || cut > cuts.back()) cuts.push_back(cut);
+  }
+  return cuts;
+}
+
+std::vector<size_t> io_detail::piece_bounds(std::string_view text, const std::vector<size_t>& splits, int threads,
+                                            bool conll) {
+  std::vector<size_t> bounds{0};
+  if (!splits.empty()) {
+    check_splits(text, splits, conll);
+    bounds.insert(bounds.end(), splits.begin(), splits.end());
+  } else {
+    const int t = resolve_threads(threads, static_cast<int64_t>(text.size() >> 20));
+    if (t > 1) {
+      const auto cuts = sentence_splits(text, t, conll);
+      bounds.insert(bounds.end(), cuts.begin(), cuts.end());
+    }
+  }
+  bounds.push_back(text.size());
+  return bounds;
+}
+
+void check_splits(std::string_view text, const std::vector<size_t>& splits, bool conll) {
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t prev = 0;
+  for (const size_t c : splits) {
+    if (c <= prev || c >= n)
+      throw std::invalid_argument("split offset " + std::to_string(c) + ": offsets must increase and lie inside the " +
+                                  std::to_string(n) + " bytes of text");
+    if (p[c - 1] != '\n') throw std::invalid_argument("split offset " + std::to_string(c) + " is not a line start");
+    if (conll) {
+      size_t b = c - 1;  // the line that ends at c - 1 must be blank
+      while (b > 0 && p[b - 1] != '\n') --b;
+      size_t end;
+      if (!blank_line_at(p, n, b, end) || end != c - 1)
+        throw std::invalid_argument("split offset " + std::to_string(c) + " does not follow a blank line");
+    }
+    prev = c;
+  }
 }
 
 }  // namespace xlner

@@ -1,5 +1,7 @@
 #include "xlner/io/conll.hpp"
 
+#include <cstring>
+#include <functional>
 #include <limits>
 
 #include "io_detail.hpp"
@@ -9,7 +11,15 @@ namespace xlner {
 
 using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared helpers of the io sources
 
-TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOptions& opt) {
+namespace {
+
+/// The one CoNLL parser, on a view of the text (a whole text or a piece of it cut at a sentence boundary): token
+/// offsets relative to the view, the text itself not kept, no check for an input without tokens. `Bounded`: the
+/// byte after the view may be a token byte, so every scan checks the end; otherwise the view ends with a line
+/// break or is followed by a NUL (std::string), which stops the scans of its fast path.
+template <bool Bounded>
+TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, const ConllOptions& opt,
+                              bool skip_bom_here) {
   TokenCorpus c;
   c.path = path;
   c.labels = opt.labels;
@@ -28,24 +38,24 @@ TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOp
   c.sent_offsets.reserve(estimate / 8);
   int64_t line = 0, sent = 0, ntok = 0;
   bool in_sentence = false;
-  size_t pos = opt.skip_bom ? skip_bom(text) : 0;
-  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);  // u[n] == 0 (std::string terminator)
+  size_t pos = skip_bom_here ? skip_bom(text) : 0;
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);
   while (pos < n) {
     // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): one scan, no trimming.
     // Anything else (blank lines, more fields, extra whitespace, errors) takes the general path below.
     {
       size_t q = pos;
-      while (kTokenByte[u[q]]) ++q;
+      while ((!Bounded || q < n) && kTokenByte[u[q]]) ++q;
       if (q > pos) {
         size_t gb = q, ge = q, next = 0;
         bool fast = false;
-        if (q == n || p[q] == '\n' || (p[q] == '\r' && p[q + 1] == '\n')) {
+        if (q == n || p[q] == '\n' || (p[q] == '\r' && (!Bounded || q + 1 < n) && p[q + 1] == '\n')) {
           fast = !opt.with_tags;  // a single field: a tag is missing unless tags are not read
           next = q == n ? n : (p[q] == '\n' ? q + 1 : q + 2);
         } else if (p[q] == ' ' || p[q] == '\t') {
           size_t r = q + 1;
-          while (kTokenByte[u[r]]) ++r;
-          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && p[r + 1] == '\n'))) {
+          while ((!Bounded || r < n) && kTokenByte[u[r]]) ++r;
+          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && (!Bounded || r + 1 < n) && p[r + 1] == '\n'))) {
             gb = q + 1;
             ge = r;
             next = r == n ? n : (p[r] == '\n' ? r + 1 : r + 2);
@@ -132,16 +142,120 @@ TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOp
     pos = next;
   }
   if (in_sentence) c.sent_offsets.push_back(ntok);  // no trailing blank line
-  if (ntok == 0) throw FormatError(path, -1, "file", "empty file (no token lines)");
+  return c;
+}
+
+/// The corpora of the pieces of one text (cut at `bounds`) as one corpus: sentences and tokens in order, token
+/// offsets shifted to the whole text, labels in order of first appearance (as one parse would list them) and tag
+/// ids renumbered accordingly.
+TokenCorpus merge_pieces(std::vector<TokenCorpus>& parts, const std::vector<size_t>& bounds,
+                         const std::vector<std::string>& labels, int threads) {
+  const size_t k = parts.size();
+  TokenCorpus c;
+  c.path = parts[0].path;
+  c.has_tokens = parts[0].has_tokens;
+  c.has_tags = parts[0].has_tags;
+  c.labels = labels;
+  std::vector<std::vector<int32_t>> remap(k);  // per piece: its tag id -> the merged one (empty: the same)
+  std::vector<int64_t> sents(k + 1, 0), toks(k + 1, 0);
+  for (size_t j = 0; j < k; ++j) {
+    const auto& names = parts[j].labels;
+    std::vector<int32_t> ids(2 * names.size() + 1, 0);
+    bool same = true;
+    for (size_t l = 0; l < names.size(); ++l) {
+      size_t g = 0;
+      while (g < c.labels.size() && c.labels[g] != names[l]) ++g;
+      if (g == c.labels.size()) c.labels.push_back(names[l]);
+      ids[2 * l + 1] = static_cast<int32_t>(2 * g + 1);
+      ids[2 * l + 2] = static_cast<int32_t>(2 * g + 2);
+      same = same && g == l;
+    }
+    if (!same) remap[j] = std::move(ids);
+    sents[j + 1] = sents[j] + parts[j].size();
+    toks[j + 1] = toks[j] + parts[j].n_tokens();
+  }
+  const auto total = static_cast<size_t>(toks[k]);
+  c.sent_offsets.assign(static_cast<size_t>(sents[k]) + 1, 0);
+  if (c.has_tokens) {
+    c.tok_begin.resize(total);
+    c.tok_len.resize(total);
+  }
+  if (c.has_tags) c.tags.resize(total);
+  parallel_chunks(static_cast<int64_t>(k), threads, static_cast<int64_t>(k), [&](int64_t, int64_t lo, int64_t hi) {
+    for (auto j = static_cast<size_t>(lo); j < static_cast<size_t>(hi); ++j) {
+      const TokenCorpus& part = parts[j];
+      const int64_t t0 = toks[j];
+      for (int64_t i = 1; i <= part.size(); ++i)
+        c.sent_offsets[static_cast<size_t>(sents[j] + i)] = part.sent_offsets[static_cast<size_t>(i)] + t0;
+      const auto n = static_cast<size_t>(part.n_tokens());
+      if (c.has_tokens) {
+        const auto shift = static_cast<int64_t>(bounds[j]);
+        for (size_t t = 0; t < n; ++t) c.tok_begin[static_cast<size_t>(t0) + t] = part.tok_begin[t] + shift;
+        std::copy(part.tok_len.begin(), part.tok_len.end(), c.tok_len.begin() + t0);
+      }
+      if (c.has_tags) {
+        if (remap[j].empty()) {
+          std::copy(part.tags.begin(), part.tags.end(), c.tags.begin() + t0);
+        } else {
+          for (size_t t = 0; t < n; ++t) c.tags[static_cast<size_t>(t0) + t] = remap[j][static_cast<size_t>(part.tags[t])];
+        }
+      }
+    }
+  });
+  return c;
+}
+
+/// parse_conll_piece, unbounded when the piece ends with a line break or `terminated` (a NUL follows it).
+TokenCorpus parse_conll_any(std::string_view text, const std::string& path, const ConllOptions& opt, bool skip_bom_here,
+                            bool terminated) {
+  if (terminated || (!text.empty() && text.back() == '\n'))
+    return parse_conll_piece<false>(text, path, opt, skip_bom_here);
+  return parse_conll_piece<true>(text, path, opt, skip_bom_here);
+}
+
+/// parse_conll without keeping the text: one piece, or the pieces parsed on `opt.threads` threads and merged.
+/// `terminated`: a NUL byte follows the text (std::string).
+TokenCorpus parse_conll_text(std::string_view text, const std::string& path, const ConllOptions& opt,
+                             bool terminated) {
+  const auto bounds = piece_bounds(text, opt.splits, opt.threads, true);
+  TokenCorpus c;
+  if (bounds.size() == 2) {
+    c = parse_conll_any(text, path, opt, opt.skip_bom, terminated);
+  } else {
+    const int64_t last = static_cast<int64_t>(bounds.size()) - 2;
+    auto parts = parse_pieces<TokenCorpus>(
+        text, bounds, opt.threads,
+        [&](int64_t k, std::string_view piece) {
+          return parse_conll_any(piece, path, opt, k == 0 && opt.skip_bom, k == last && terminated);
+        },
+        [](const TokenCorpus& part) { return part.size(); });
+    c = merge_pieces(parts, bounds, opt.labels, opt.threads);
+  }
+  if (c.n_tokens() == 0) throw FormatError(path, -1, "file", "empty file (no token lines)");
+  return c;
+}
+
+}  // namespace
+
+TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOptions& opt) {
+  TokenCorpus c = parse_conll_text(text, path, opt, true);
   if (opt.keep_tokens) c.text = std::move(text);
   return c;
+}
+
+TokenCorpus parse_conll_view(std::string_view text, const std::string& path, const ConllOptions& opt) {
+  if (opt.keep_tokens) return parse_conll(std::string(text), path, opt);  // the corpus owns its tokens' bytes
+  return parse_conll_text(text, path, opt, false);
 }
 
 TokenCorpus read_conll(const std::string& path, const ConllOptions& opt) {
   return parse_conll(read_file(path), path, opt);
 }
 
-TokenCorpus parse_token_lines(std::string text, const std::string& path, bool keep_tokens, bool bom) {
+namespace {
+
+/// The one parser of one-sentence-per-line text, on a view (see parse_conll_piece).
+TokenCorpus parse_token_lines_piece(std::string_view text, const std::string& path, bool keep_tokens, bool bom) {
   TokenCorpus c;
   c.path = path;
   c.has_tokens = keep_tokens;
@@ -180,7 +294,28 @@ TokenCorpus parse_token_lines(std::string text, const std::string& path, bool ke
     ++sent;
     pos = next;
   }
-  if (sent == 0) throw FormatError(path, -1, "file", "empty file (no sentences)");
+  return c;
+}
+
+}  // namespace
+
+TokenCorpus parse_token_lines(std::string text, const std::string& path, bool keep_tokens, bool skip_bom,
+                              int threads, const std::vector<size_t>& splits) {
+  const std::string_view view(text);
+  const auto bounds = piece_bounds(view, splits, threads, false);
+  TokenCorpus c;
+  if (bounds.size() == 2) {
+    c = parse_token_lines_piece(view, path, keep_tokens, skip_bom);
+  } else {
+    auto parts = parse_pieces<TokenCorpus>(
+        view, bounds, threads,
+        [&](int64_t k, std::string_view piece) {
+          return parse_token_lines_piece(piece, path, keep_tokens, k == 0 && skip_bom);
+        },
+        [](const TokenCorpus& part) { return part.size(); });
+    c = merge_pieces(parts, bounds, {}, threads);
+  }
+  if (c.size() == 0) throw FormatError(path, -1, "file", "empty file (no sentences)");
   if (keep_tokens) c.text = std::move(text);
   return c;
 }
@@ -248,48 +383,118 @@ TokenCorpus read_tokens(const std::string& path, bool keep_tokens) {
 
 namespace {
 
-/// Check the arguments of write_conll / format_conll and return the formatter of sentences [lo, hi).
-auto conll_formatter(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
-                     const std::vector<std::string>& tag_names, char sep) {
-  if (!tokens.has_tokens) throw std::invalid_argument("write_conll: the corpus was read without its tokens");
-  if (n_tags != tokens.n_tokens())
-    throw std::invalid_argument("field tags: " + std::to_string(n_tags) + " tags for " +
-                                std::to_string(tokens.n_tokens()) + " tokens of " + tokens.path);
-  const int64_t n = tokens.size();
-  const int64_t n_names = static_cast<int64_t>(tag_names.size());
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t)
-      if (tag_ids[t] < 0 || tag_ids[t] >= n_names)
-        throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - tokens.sent_offsets[i]) +
-                                    " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
-                                    std::to_string(n_names) + " tag names");
-  return [&tokens, tag_ids, &tag_names, sep](int64_t lo, int64_t hi, std::string& buf) {
-    const int64_t t0 = tokens.sent_offsets[lo], t1 = tokens.sent_offsets[hi];
+/// The CoNLL writer: checks its arguments, then writes the text of sentences [lo, hi) with raw copies into a buffer
+/// of the exact size (`bytes(lo, hi)`), so that blocks can be formatted in parallel straight into their place.
+class ConllWriter {
+ public:
+  ConllWriter(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+              const std::vector<std::string>& tag_names, char sep)
+      : tokens_(tokens), tags_(tag_ids), names_(tag_names), sep_(sep) {
+    if (!tokens.has_tokens) throw std::invalid_argument("write_conll: the corpus was read without its tokens");
+    if (n_tags != tokens.n_tokens())
+      throw std::invalid_argument("field tags: " + std::to_string(n_tags) + " tags for " +
+                                  std::to_string(tokens.n_tokens()) + " tokens of " + tokens.path);
+    const int64_t n = tokens.size();
+    const int64_t n_names = static_cast<int64_t>(tag_names.size());
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t)
+        if (tag_ids[t] < 0 || tag_ids[t] >= n_names)
+          throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - tokens.sent_offsets[i]) +
+                                      " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
+                                      std::to_string(n_names) + " tag names");
+    line_extra_.reserve(tag_names.size());
+    for (const auto& name : tag_names) line_extra_.push_back(name.size() + 2);  // sep, name, '\n'
+  }
+
+  /// Bytes of the text of sentences [lo, hi).
+  size_t bytes(int64_t lo, int64_t hi) const {
     size_t need = static_cast<size_t>(hi - lo);
-    for (int64_t t = t0; t < t1; ++t) need += static_cast<size_t>(tokens.tok_len[t]) + 8;
-    buf.reserve(need);
+    const int64_t t1 = tokens_.sent_offsets[static_cast<size_t>(hi)];
+    for (int64_t t = tokens_.sent_offsets[static_cast<size_t>(lo)]; t < t1; ++t)
+      need += static_cast<size_t>(tokens_.tok_len[static_cast<size_t>(t)]) +
+              line_extra_[static_cast<size_t>(tags_[t])];
+    return need;
+  }
+
+  /// Write the text of sentences [lo, hi) at w (bytes(lo, hi) bytes); returns the end.
+  char* write(int64_t lo, int64_t hi, char* w) const {
+    const char* text = tokens_.text.data();
     for (int64_t i = lo; i < hi; ++i) {
-      for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t) {
-        buf.append(tokens.text.data() + tokens.tok_begin[t], static_cast<size_t>(tokens.tok_len[t]));
-        buf += sep;
-        buf += tag_names[static_cast<size_t>(tag_ids[t])];
-        buf += '\n';
+      const int64_t t1 = tokens_.sent_offsets[static_cast<size_t>(i + 1)];
+      for (int64_t t = tokens_.sent_offsets[static_cast<size_t>(i)]; t < t1; ++t) {
+        const auto u = static_cast<size_t>(t);
+        const auto len = static_cast<size_t>(tokens_.tok_len[u]);
+        std::memcpy(w, text + tokens_.tok_begin[u], len);
+        w += len;
+        *w++ = sep_;
+        const std::string& name = names_[static_cast<size_t>(tags_[t])];
+        std::memcpy(w, name.data(), name.size());
+        w += name.size();
+        *w++ = '\n';
       }
-      buf += '\n';
+      *w++ = '\n';
     }
-  };
-}
+    return w;
+  }
+
+  /// As format_blocks takes it: sentences [lo, hi) into buf.
+  void operator()(int64_t lo, int64_t hi, std::string& buf) const {
+    buf.resize(bytes(lo, hi));
+    write(lo, hi, &buf[0]);
+  }
+
+ private:
+  const TokenCorpus& tokens_;
+  const int32_t* tags_;
+  const std::vector<std::string>& names_;
+  char sep_;
+  std::vector<size_t> line_extra_;
+};
 
 }  // namespace
 
 void write_conll(const std::string& path, const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
                  const std::vector<std::string>& tag_names, char sep, int threads) {
-  write_blocks(path, tokens.size(), threads, conll_formatter(tokens, tag_ids, n_tags, tag_names, sep));
+  write_blocks(path, tokens.size(), threads, ConllWriter(tokens, tag_ids, n_tags, tag_names, sep));
+}
+
+void format_conll_into(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
+                       const std::vector<std::string>& tag_names, char sep, int threads,
+                       const std::function<char*(size_t)>& alloc) {
+  const ConllWriter writer(tokens, tag_ids, n_tags, tag_names, sep);
+  const int64_t n = tokens.size();
+  const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(default_chunks(n, threads), n / 4096));
+  std::vector<size_t> at(static_cast<size_t>(chunks) + 1, 0);
+  auto range = [&](int64_t c, int64_t& lo, int64_t& hi) {
+    lo = n * c / chunks;
+    hi = n * (c + 1) / chunks;
+  };
+  parallel_chunks(chunks, threads, chunks, [&](int64_t, int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      int64_t lo, hi;
+      range(c, lo, hi);
+      at[static_cast<size_t>(c) + 1] = writer.bytes(lo, hi);
+    }
+  });
+  for (size_t c = 1; c < at.size(); ++c) at[c] += at[c - 1];
+  char* out = alloc(at.back());
+  parallel_chunks(chunks, threads, chunks, [&](int64_t, int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c) {
+      int64_t lo, hi;
+      range(c, lo, hi);
+      writer.write(lo, hi, out + at[static_cast<size_t>(c)]);
+    }
+  });
 }
 
 std::string format_conll(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
                          const std::vector<std::string>& tag_names, char sep, int threads) {
-  return format_to_string(tokens.size(), threads, conll_formatter(tokens, tag_ids, n_tags, tag_names, sep));
+  std::string out;
+  format_conll_into(tokens, tag_ids, n_tags, tag_names, sep, threads, [&](size_t size) {
+    out.resize(size);
+    return &out[0];
+  });
+  return out;
 }
 
 TokenCorpus corpus_from_lists(const std::vector<std::vector<std::string>>& tokens,

@@ -7,11 +7,14 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+
+#include "xlner/io/chunks.hpp"
 #include "xlner/io/corpus.hpp"
 #include "xlner/io/errors.hpp"
 #include "xlner/io/utf8.hpp"
@@ -80,6 +83,49 @@ inline void line_bounds(const char* p, size_t n, size_t pos, size_t& end, size_t
   end = nl ? static_cast<size_t>(static_cast<const char*>(nl) - p) : n;
   next = nl ? end + 1 : n;
 }
+
+/// Parse the pieces [cuts[k], cuts[k + 1]) of `text` (cuts: 0, the inner splits, text.size()) with
+/// `parse(k, piece)` on `threads` threads. When pieces fail, the error of the first failing one (the first error in
+/// file order) is rethrown, renumbered from its piece to the whole text: sentence + `sentences(piece)` of the
+/// pieces before it, line + the line breaks before it.
+template <class Piece, class Parse, class Count>
+std::vector<Piece> parse_pieces(std::string_view text, const std::vector<size_t>& cuts, int threads, Parse parse,
+                                Count sentences) {
+  const int64_t k = static_cast<int64_t>(cuts.size()) - 1;
+  std::vector<Piece> out(static_cast<size_t>(k));
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(k));
+  parallel_chunks(k, threads, k, [&](int64_t, int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      const auto u = static_cast<size_t>(i);
+      try {
+        out[u] = parse(i, text.substr(cuts[u], cuts[u + 1] - cuts[u]));
+      } catch (...) {
+        errors[u] = std::current_exception();
+      }
+    }
+  });
+  int64_t before = 0;
+  for (int64_t i = 0; i < k; ++i) {
+    const auto u = static_cast<size_t>(i);
+    if (!errors[u]) {
+      before += sentences(out[u]);
+      continue;
+    }
+    try {
+      std::rethrow_exception(errors[u]);
+    } catch (const FormatError& e) {
+      if (i == 0) throw;
+      const int64_t lines = std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(cuts[u]), '\n');
+      throw FormatError(e.path(), e.sentence() >= 0 ? e.sentence() + before : -1, e.field(), e.detail(),
+                        e.line() >= 0 ? e.line() + lines : -1);
+    }
+  }
+  return out;
+}
+
+/// 0, the inner cuts, n: the piece boundaries of a parse split at `splits` (checked) or, when there are none, into
+/// `threads` pieces (sentence_splits; texts under 1 MiB are not split).
+std::vector<size_t> piece_bounds(std::string_view text, const std::vector<size_t>& splits, int threads, bool conll);
 
 /// Maps tag strings to tag ids (0 = O, 2l+1 = B-l, 2l+2 = I-l), growing the label list.
 class TagInterner {

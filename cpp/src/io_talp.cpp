@@ -48,21 +48,20 @@ inline bool parse_index(const char* p, size_t& i, size_t end, int64_t& v) {
   return i > start;
 }
 
-}  // namespace
-
-Alignments parse_talp(std::string_view text, const std::string& path, const TalpOptions& opt) {
+/// The one talp parser, on the whole text or a piece of it that starts at a line start.
+Alignments parse_talp_piece(std::string_view text, const std::string& path, const TalpOptions& opt,
+                            bool skip_bom_here) {
   Alignments a;
   a.path = path;
   const char* p = text.data();
   const size_t n = text.size();
-  if (n == 0) throw FormatError(path, -1, "file", "empty file (no alignment lines)");
   const size_t bad = text_invalid_at(p, n);
   a.src.reserve(n / 5 + 16);
   a.tgt.reserve(n / 5 + 16);
   a.possible.reserve(n / 5 + 16);
   a.offsets.reserve(n / 40 + 16);
   int64_t sent = 0;
-  size_t pos = opt.skip_bom ? skip_bom(text) : 0;
+  size_t pos = skip_bom_here ? skip_bom(text) : 0;
   while (pos < n || sent == 0) {
     size_t end, next;
     line_bounds(p, n, pos, end, next);
@@ -102,6 +101,41 @@ Alignments parse_talp(std::string_view text, const std::string& path, const Talp
     pos = next;
     if (pos >= n) break;
   }
+  return a;
+}
+
+}  // namespace
+
+Alignments parse_talp(std::string_view text, const std::string& path, const TalpOptions& opt) {
+  if (text.empty()) throw FormatError(path, -1, "file", "empty file (no alignment lines)");
+  const auto bounds = piece_bounds(text, opt.splits, opt.threads, false);
+  if (bounds.size() == 2) return parse_talp_piece(text, path, opt, opt.skip_bom);
+  auto parts = parse_pieces<Alignments>(
+      text, bounds, opt.threads,
+      [&](int64_t k, std::string_view piece) { return parse_talp_piece(piece, path, opt, k == 0 && opt.skip_bom); },
+      [](const Alignments& part) { return part.size(); });
+  const size_t k = parts.size();
+  std::vector<int64_t> sents(k + 1, 0), links(k + 1, 0);
+  for (size_t j = 0; j < k; ++j) {
+    sents[j + 1] = sents[j] + parts[j].size();
+    links[j + 1] = links[j] + static_cast<int64_t>(parts[j].src.size());
+  }
+  Alignments a;
+  a.path = path;
+  a.offsets.assign(static_cast<size_t>(sents[k]) + 1, 0);
+  a.src.resize(static_cast<size_t>(links[k]));
+  a.tgt.resize(static_cast<size_t>(links[k]));
+  a.possible.resize(static_cast<size_t>(links[k]));
+  parallel_chunks(static_cast<int64_t>(k), opt.threads, static_cast<int64_t>(k), [&](int64_t, int64_t lo, int64_t hi) {
+    for (auto j = static_cast<size_t>(lo); j < static_cast<size_t>(hi); ++j) {
+      const Alignments& part = parts[j];
+      for (int64_t i = 1; i <= part.size(); ++i)
+        a.offsets[static_cast<size_t>(sents[j] + i)] = part.offsets[static_cast<size_t>(i)] + links[j];
+      std::copy(part.src.begin(), part.src.end(), a.src.begin() + links[j]);
+      std::copy(part.tgt.begin(), part.tgt.end(), a.tgt.begin() + links[j]);
+      std::copy(part.possible.begin(), part.possible.end(), a.possible.begin() + links[j]);
+    }
+  });
   return a;
 }
 

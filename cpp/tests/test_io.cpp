@@ -259,6 +259,33 @@ TEST(cut_sentences_at_parser_boundaries) {
   CHECK_EQ(k.bytes, size_t{0});
 }
 
+TEST(parse_in_pieces_equals_one_parse) {
+  // labels met in the second piece first keep the order of one parse; an error in a later piece is numbered over
+  // the whole text
+  const std::string text = "a B-PER\n\nb B-LOC\nc I-LOC\n \nd B-PER\n";
+  ConllOptions opt;
+  opt.splits = {text.find("b B-LOC"), text.find("d B-PER")};
+  opt.threads = 2;
+  const TokenCorpus one = parse_conll(text, "t"), pieces = parse_conll(text, "t", opt);
+  CHECK(one.labels == pieces.labels && one.tags == pieces.tags && one.sent_offsets == pieces.sent_offsets);
+  CHECK(one.tok_begin == pieces.tok_begin && one.tok_len == pieces.tok_len);
+  const std::string bad = "a O\n\nb O\n\nc X-1\n";
+  ConllOptions split;
+  split.splits = {bad.find("b O"), bad.find("c X")};
+  const FormatError e = expect_format_error([&] { parse_conll(bad, "m.conll", split); });
+  CHECK_EQ(e.sentence(), int64_t{2});
+  CHECK_EQ(e.line(), int64_t{5});
+  TalpOptions topt;
+  topt.splits = {4};
+  CHECK(parse_talp("0-0\n1-1 2-2\n", "a", topt).src == parse_talp("0-0\n1-1 2-2\n", "a").src);
+  // a cut inside a sentence is refused; automatic cuts fall after blank lines
+  ConllOptions inside;
+  inside.splits = {text.find("c I-LOC")};  // after "b B-LOC\n": inside a sentence
+  CHECK_THROWS(parse_conll(text, "t", inside), std::invalid_argument);
+  const std::vector<size_t> cuts = sentence_splits(text, 3, true);
+  for (size_t c : cuts) CHECK(text[c - 1] == '\n' && (text[c - 2] == '\n' || text[c - 2] == ' '));
+}
+
 TEST(elp_punctuation) {
   CHECK(is_punctuation(","));
   CHECK(is_punctuation("..."));

@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -617,17 +617,17 @@ def ner_scores(batch: Batch, prob_offsets: numpy.typing.ArrayLike, probs: typing
     Example:
         >>> _core.ner_scores(batch.core, off, probs, variant='spans', max_len=5)
     """
-def parse_conll(text: typing.Any, *, path: str = '<string>', with_tags: bool = True, keep_tokens: bool = True, labels: collections.abc.Sequence[str] = [], skip_bom: bool = True) -> TokenCorpus:
+def parse_conll(text: typing.Any, *, path: str = '<string>', with_tags: bool = True, keep_tokens: bool = True, labels: collections.abc.Sequence[str] = [], skip_bom: bool = True, threads: typing.SupportsInt | typing.SupportsIndex = 1, splits: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> TokenCorpus:
     """
-    Parse CoNLL text (bytes or str) held in memory; see read_conll. skip_bom=False keeps a leading byte-order mark as text (a block from the middle of a file).
+    Parse CoNLL text (bytes-like or str) held in memory; see read_conll. skip_bom=False keeps a leading byte-order mark as text (a block from the middle of a file). threads: parse pieces cut at sentence boundaries on this many threads (-1: all; texts under 1 MiB are parsed whole), merged into the result and the first error of the single-threaded parse; splits: explicit inner cut offsets of the pieces (each after a blank line; ValueError otherwise).
     """
-def parse_talp(text: typing.Any, *, path: str = '<string>', one_based: bool = False, allow_possible: bool = False, skip_bom: bool = True) -> dict:
+def parse_talp(text: typing.Any, *, path: str = '<string>', one_based: bool = False, allow_possible: bool = False, skip_bom: bool = True, threads: typing.SupportsInt | typing.SupportsIndex = 1, splits: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> dict:
     """
-    Parse talp text held in memory; see read_talp (skip_bom: see parse_conll).
+    Parse talp text held in memory, read in place; see read_talp (skip_bom, threads, splits: see parse_conll; splits after line breaks).
     """
-def parse_token_lines(text: typing.Any, *, path: str = '<string>', keep_tokens: bool = True, skip_bom: bool = True) -> TokenCorpus:
+def parse_token_lines(text: typing.Any, *, path: str = '<string>', keep_tokens: bool = True, skip_bom: bool = True, threads: typing.SupportsInt | typing.SupportsIndex = 1, splits: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> TokenCorpus:
     """
-    Parse one-sentence-per-line text held in memory (skip_bom: see parse_conll).
+    Parse one-sentence-per-line text held in memory (skip_bom, threads, splits: see parse_conll; splits after line breaks).
     """
 def project_heuristic(batch: Batch, *, punct: numpy.typing.ArrayLike | None = None, merge_distance: typing.SupportsInt | typing.SupportsIndex = 1, merge_rule: str = 'gap', top_k: typing.SupportsInt | typing.SupportsIndex = 0, only_i: bool = False, thr: typing.SupportsFloat | typing.SupportsIndex | None = 0.8, drop_punct: bool = False, order: str = 'shortest', collisions: str = 'first', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """
@@ -702,6 +702,10 @@ def read_tokens(path: str, *, format: str = 'auto', keep_tokens: bool = True) ->
             first 64 KiB), 'conll' or 'lines'.
     Returns:
         TokenCorpus without tags.
+    """
+def sentence_splits(text: typing.Any, pieces: typing.SupportsInt | typing.SupportsIndex, *, conll: bool) -> list[int]:
+    """
+    The inner cut offsets at which a parse on `pieces` threads splits the text (sentence boundaries, about equal sizes; see parse_conll).
     """
 def similarity_scores(batch: Batch, sim_offsets: numpy.typing.ArrayLike, sim: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, candidates: str = 'ngrams', max_len: typing.SupportsInt | typing.SupportsIndex = 10, threshold: typing.SupportsFloat | typing.SupportsIndex = 0.65, reduction: str = 'mean', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """

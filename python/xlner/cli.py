@@ -116,13 +116,17 @@ def _check_threads(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
                        f"cores (see {sub} --help)\n")
 
 
-def command_modules() -> Dict[str, ModuleType]:
+def command_modules(only: Optional[str] = None) -> Dict[str, ModuleType]:
     """The command table: name → module, for every module of :mod:`xlner.commands` with ``add_parser`` and
-    ``run`` (a module whose import fails becomes a command that reports the failure when run)."""
+    ``run`` (a module whose import fails becomes a command that reports the failure when run). ``only``: import
+    just that command's module when there is one (the others' imports are not paid for by a run of one command)."""
     import xlner.commands as pkg
 
     table: Dict[str, ModuleType] = {}
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+    infos = sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name)
+    if only is not None and any(i.name.replace("_", "-") == only for i in infos):
+        infos = [i for i in infos if i.name.replace("_", "-") == only]
+    for info in infos:
         if info.name.startswith("_"):
             continue
         name = f"{pkg.__name__}.{info.name}"
@@ -180,7 +184,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     from xlner.commands._stdio import stdio_files
     from xlner.log import cli_logging, level_for
 
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    command = next((w for w in words if not w.startswith("-")), None)  # the global options take no value
+    parser = build_parser(command_modules(only=command))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)

@@ -111,17 +111,22 @@ class _Inputs:
         atext, an, afirst, aline0 = self.aln.take(n)
         labels = self.labels
 
+        # the three files are parsed concurrently; with more cores than that, each also in pieces
+        threads = max(1, (self.threads if self.threads > 0 else os.cpu_count() or 1) // 3)
+
         def parse_target() -> Any:
             if self.tgt.conll:
                 return _core.parse_conll(ttext, path=target_path, with_tags=False, keep_tokens=True,
-                                         skip_bom=tfirst == 0)
-            return _core.parse_token_lines(ttext, path=target_path, keep_tokens=True, skip_bom=tfirst == 0)
+                                         skip_bom=tfirst == 0, threads=threads)
+            return _core.parse_token_lines(ttext, path=target_path, keep_tokens=True, skip_bom=tfirst == 0,
+                                           threads=threads)
 
+        # the texts are views of the streams' buffers, read in place by the parsers
         jobs: List[Tuple[int, int, Callable[[], Any]]] = [
             (first, line0, lambda: _core.parse_conll(text, path=source_path, with_tags=True, keep_tokens=False,
-                                                     labels=labels, skip_bom=first == 0)),
+                                                     labels=labels, skip_bom=first == 0, threads=threads)),
             (tfirst, tline0, parse_target),
-            (afirst, aline0, lambda: _core.parse_talp(atext, path=aln_path, skip_bom=afirst == 0))]
+            (afirst, aline0, lambda: _core.parse_talp(atext, path=aln_path, skip_bom=afirst == 0, threads=threads))]
         if self._pool is None:
             parsed = [self._parse(f, ln, job) for f, ln, job in jobs]
         else:

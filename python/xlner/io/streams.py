@@ -95,9 +95,11 @@ class SentenceStream:
         self._buf = bytearray()
         self._eof = False
         self._read = 0
+        self._view: Optional[memoryview] = None  # the block handed out last (the head of _buf)
 
     def close(self) -> None:
         """Close the file."""
+        self._release()
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -107,6 +109,14 @@ class SentenceStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _release(self) -> None:
+        """Drop the block handed out last from the buffer (its view ends here)."""
+        if self._view is not None:
+            used = len(self._view)
+            self._view.release()
+            self._view = None
+            del self._buf[:used]  # O(1): the bytearray moves its start
 
     def _fill(self) -> None:
         assert self._fh is not None
@@ -125,38 +135,40 @@ class SentenceStream:
 
     def head(self, n: int = 1 << 16) -> bytes:
         """The first ``n`` bytes (or fewer at the end of the file), without consuming them."""
+        self._release()
         while len(self._buf) < n and not self._eof:
             self._fill()
         return bytes(self._buf[:n])
 
-    def take(self, n: int) -> Tuple[bytes, int, int, int]:
-        """The next ``n`` sentences (fewer only at the end of the file).
+    def take(self, n: int) -> Tuple[memoryview, int, int, int]:
+        """The next ``n`` sentences (fewer only at the end of the file), as a read-only view of the stream's buffer
+        (no copy), valid until the next call of :meth:`take`, :meth:`head` or :meth:`close`.
 
         Returns:
             (text, sentences, index of its first sentence, lines before it).
         """
+        self._release()
         first_sentence, first_line = self.sentences, self.lines
-        parts = []
-        got = 0
+        got = done = 0
         while got < n:
-            nbytes, nsent, nlines = _core.cut_sentences(self._buf, n - got, conll=self.conll, at_eof=self._eof)
-            if nbytes:
-                with memoryview(self._buf) as view:  # one copy
-                    parts.append(bytes(view[:nbytes]))
-                del self._buf[:nbytes]
-                got += nsent
-                self.sentences += nsent
-                self.lines += nlines
+            with memoryview(self._buf) as view, view[done:] as rest:  # the sentences after those already counted
+                nbytes, nsent, nlines = _core.cut_sentences(rest, n - got, conll=self.conll, at_eof=self._eof)
+            done += nbytes
+            got += nsent
+            self.sentences += nsent
+            self.lines += nlines
             if got >= n or self._eof:
                 break
-            if nsent == 0 and len(self._buf) > self.max_sentence_bytes:
+            if nsent == 0 and len(self._buf) - done > self.max_sentence_bytes:
                 what = "sentence" if self.conll else "line"
                 raise FormatError(self.path, self.sentences, "text",
-                                  f"no end of {what} in {len(self._buf)} bytes (line {self.lines + 1} on): not a "
-                                  f"text file of sentences, or a {what} longer than {self.max_sentence_bytes} bytes",
+                                  f"no end of {what} in {len(self._buf) - done} bytes (line {self.lines + 1} on): not "
+                                  f"a text file of sentences, or a {what} longer than {self.max_sentence_bytes} bytes",
                                   self.lines + 1)
             self._fill()
-        return b"".join(parts), got, first_sentence, first_line
+        with memoryview(self._buf) as view:
+            self._view = view[:done].toreadonly()
+        return self._view, got, first_sentence, first_line
 
 
 def shift_error(exc: FormatError, first_sentence: int, first_line: int) -> FormatError:

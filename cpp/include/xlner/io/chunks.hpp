@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace xlner {
 
@@ -20,5 +21,15 @@ struct ChunkCut {
 /// ends the last one; otherwise (one sentence per line, talp) after the line break of the last line. `at_eof`:
 /// `buf` is the rest of the file, so its last line (or CoNLL sentence) counts even without its line break.
 ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, bool at_eof);
+
+/// Where a parallel parse splits `text` into about `pieces` pieces of similar size: the sorted inner cut offsets
+/// (0 and the size left out, none when the text is too small), each a sentence boundary (see check_splits), the
+/// first one at or after each k·size/pieces. Only the bytes around the cuts are read.
+std::vector<size_t> sentence_splits(std::string_view text, int pieces, bool conll);
+
+/// Throws std::invalid_argument unless every offset of `splits` (strictly increasing, inside the text) is a
+/// sentence boundary the parsers may split at: just after a line break and, for CoNLL (`conll`), just after a
+/// blank line (whitespace only), so that no sentence straddles it.
+void check_splits(std::string_view text, const std::vector<size_t>& splits, bool conll);
 
 }  // namespace xlner

@@ -24,11 +24,14 @@ struct TalpOptions {
   bool one_based = false;       ///< indices in the file start at 1 (gold files); converted to 0-based
   bool allow_possible = false;  ///< accept `ipj` possible links (gold files)
   bool skip_bom = true;         ///< skip a UTF-8 byte-order mark at the start (false for later blocks of a file)
+  int threads = 1;              ///< parse pieces of the text (cut at line breaks) on this many threads (<= 0: all)
+  std::vector<size_t> splits;   ///< explicit inner cut offsets of the pieces (check_splits); empty: chosen by size
 };
 
 /// Parse talp text: one line per sentence of whitespace-separated `i-j` pairs (an empty line is a sentence
 /// without links). Errors name the pair: a field count other than two, a non-integer or negative field,
-/// an index of 0 in a 1-based file. Empty text (no line at all) is an error.
+/// an index of 0 in a 1-based file. Empty text (no line at all) is an error. With `opt.threads` != 1 or explicit
+/// `opt.splits` the pieces are parsed in parallel and merged (same result and first error, see parse_conll).
 Alignments parse_talp(std::string_view text, const std::string& path, const TalpOptions& opt = TalpOptions());
 /// Read and parse a talp file (see parse_talp).
 Alignments read_talp(const std::string& path, const TalpOptions& opt = TalpOptions());
