@@ -120,7 +120,7 @@ def test_local_engine_translate_test_equals_runner(tt_runs):
 
 def test_ray_engine_translate_test_equals_local_and_resumes(tt_runs, crf_path, ray_instance, capsys):
     tmp = tt_runs[0]
-    args = ["pipeline", "translate-test", "--engine", "ray", "--actors", "2", "--input", str(tmp / "in"),
+    args = ["pipeline", "translate-test", "--engine", "ray", "--actors", "2", "--cpus-per-actor", "0.5", "--input", str(tmp / "in"),
             "--out-dir", str(tmp / "ray"), "--src-lang", "deu_Latn", "--tgt-lang", "eng_Latn", "--chunk-size",
             str(CHUNK), "--tokens-field", "de_tokens", "--tags-field", "de_tags", "--tagger", str(crf_path),
             "--method", "greedy", "--labels", "PER", "LOC", "--translations-column", "en_tokens",
@@ -169,7 +169,7 @@ def test_lexical_aligner_and_tagger_in_actors_equal_local(sample, crf_path, tmp_
     outs = []
     for engine in ("local", "ray"):
         cfg = tt_config(tmp_path / "in", tmp_path / engine, crf_path, aligner={"kind": "lexical"})
-        s = run_sharded(cfg, EngineOptions(engine=engine, actors=2, translations_column="en_tokens"))
+        s = run_sharded(cfg, EngineOptions(engine=engine, cpus_per_actor=0.5, translations_column="en_tokens"))
         assert s.sentences == 200
         outs.append(concatenated(tmp_path / engine, TT_OUT, 2))
     assert outs[0] == outs[1]
@@ -219,23 +219,37 @@ def test_failed_attempt_is_retried(engine, tt_runs, crf_path, tmp_path, request)
 
 
 @pytest.mark.parametrize("engine", ["local", "ray"])
-def test_bad_shard_is_named_and_good_ones_kept(engine, sample, crf_path, tmp_path, request):
+def test_bad_shard_is_named_and_a_rerun_resumes(engine, sample, tt_runs, crf_path, tmp_path, request):
     if engine == "ray":
         request.getfixturevalue("ray_instance")
     write_shards(tmp_path / "in", sample)
     bad = tmp_path / "in" / "part-002.parquet"
+    good = bad.read_bytes()
     t = pq.read_table(bad)
     links = t.column("links").to_pylist()
     links[37] = [[0, 999]]
     pq.write_table(t.set_column(t.schema.get_field_index("links"), "links",
                                 pa.array(links, type=t.schema.field("links").type)), bad)
     cfg = tt_config(tmp_path / "in", tmp_path / "out", crf_path)
-    with pytest.raises(ShardError, match=r"shard part-002.parquet rows 30-44, stage align: ValueError: sentence 37, "
+    with pytest.raises(ShardError, match=r"shard part-002.parquet rows \d+-\d+, stage align: ValueError: sentence 37, "
                                          r"field alignments .*after 2 attempts"):
         run_sharded(cfg, EngineOptions(engine=engine, retries=1, **TT_OPTS))
-    done = sorted(p.name for p in (tmp_path / "out" / "shards").iterdir() if (p / "summary.json").exists())
-    assert done[:2] == ["part-000", "part-001"] and "part-002" not in done
-    assert not list((tmp_path / "out" / "shards").glob("part-002/*.conll"))
+    shards = tmp_path / "out" / "shards"
+    done = sorted(p.name for p in shards.iterdir() if (p / "summary.json").exists()) if shards.exists() else []
+    assert "part-002" not in done and not list(shards.glob("part-002/*.conll"))
+    if engine == "local":  # shards run in order: those before the bad one are done
+        assert done == ["part-000", "part-001"]
+    bad.write_bytes(good)  # fixed: the rerun does the rest, and the outputs are those of a clean run
+    s = run_sharded(cfg, EngineOptions(engine=engine, **TT_OPTS))
+    assert sorted(s.skipped) == [f"{d}.parquet" for d in done] and len(s.processed) == N_SHARDS - len(done)
+    assert concatenated(tmp_path / "out", TT_OUT) == concatenated(tt_runs[0] / "local", TT_OUT)
+
+
+def test_too_few_cpus_for_the_actors_raise(tt_runs, crf_path, tmp_path, ray_instance):
+    cfg = tt_config(tt_runs[0] / "in", tmp_path / "out", crf_path)
+    with pytest.raises(ShardError, match="Ray has 2 CPUs and 0 GPUs; 2 actor.s. for each of 1 model stage.s. plus one "
+                                         "task need 3 CPUs"):
+        run_sharded(cfg, EngineOptions(engine="ray", actors=2, retries=0, **TT_OPTS))
 
 
 def test_unsupported_options_raise(tmp_path, crf_path):

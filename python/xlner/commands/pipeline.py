@@ -112,6 +112,8 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--actors", type=int, default=1, help="ray: actors per model stage and project tasks at once")
     g.add_argument("--num-gpus-per-actor", type=float, default=0.0,
                    help="ray: GPUs of each translator / transformers tagger / embedding aligner actor")
+    g.add_argument("--cpus-per-actor", type=float, default=1.0,
+                   help="ray: CPUs reserved by each model actor on CPU (e.g. 0.5: two share a CPU)")
     g.add_argument("--retries", type=int, default=2, help="attempts after a failed one, over the shards not done")
     g.add_argument("--translations-column", help="shard column of precomputed translation tokens")
     g.add_argument("--source-labels-column", help="shard column of precomputed source IOB2 tags")
@@ -166,7 +168,8 @@ def _run_engine(args: argparse.Namespace) -> int:
     from xlner.engines.pipeline import EngineOptions, run_sharded
 
     opts = EngineOptions(engine=args.engine, address=args.ray_address, num_cpus=args.num_cpus, actors=args.actors,
-                         num_gpus_per_actor=args.num_gpus_per_actor, retries=args.retries,
+                         num_gpus_per_actor=args.num_gpus_per_actor, cpus_per_actor=args.cpus_per_actor,
+                         retries=args.retries,
                          translations_column=args.translations_column,
                          source_labels_column=args.source_labels_column, alignments_column=args.alignments_column)
     summary = run_sharded(config_from_args(args), opts)

@@ -67,6 +67,7 @@ class EngineOptions:
         num_cpus: CPUs of the local Ray instance (None: all).
         actors: actors per model stage (``ray``).
         num_gpus_per_actor: GPUs of each translator / neural tagger / embedding aligner actor (``ray``).
+        cpus_per_actor: CPUs reserved by each model actor on CPU (``ray``; fractions share a CPU).
         retries: attempts after a failed one, over the shards not yet done.
         translations_column / source_labels_column / alignments_column: shard columns with precomputed
             translation tokens, source IOB2 tags (strings) and links (``[[source, target], ...]``, the source
@@ -78,6 +79,7 @@ class EngineOptions:
     num_cpus: Optional[int] = None
     actors: int = 1
     num_gpus_per_actor: float = 0.0
+    cpus_per_actor: float = 1.0
     retries: int = 2
     translations_column: Optional[str] = None
     source_labels_column: Optional[str] = None
@@ -86,9 +88,9 @@ class EngineOptions:
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"unknown engine {self.engine!r}; choose one of {ENGINES}")
-        if self.actors < 1 or self.retries < 0 or self.num_gpus_per_actor < 0:
-            raise ValueError(f"actors must be >= 1, retries >= 0 and num_gpus_per_actor >= 0, got {self.actors}, "
-                             f"{self.retries}, {self.num_gpus_per_actor}")
+        if self.actors < 1 or self.retries < 0 or self.num_gpus_per_actor < 0 or self.cpus_per_actor <= 0:
+            raise ValueError(f"actors must be >= 1, retries >= 0, num_gpus_per_actor >= 0 and cpus_per_actor > 0, "
+                             f"got {self.actors}, {self.retries}, {self.num_gpus_per_actor}, {self.cpus_per_actor}")
 
 
 @dataclass
@@ -716,10 +718,10 @@ class _RayStage:
         return _to_table(self.fn(table.to_pydict()))
 
 
-def _ray_project(table: Any, plan: Plan) -> Any:
-    """The ``project`` stage as a Ray task (CPU, the C++ batch engine)."""
+def _ray_task(table: Any, cls: type, plan: Plan) -> Any:
+    """A stage without a model (precomputed values, the projection with the C++ batch engine) as a Ray task."""
     _types()
-    return _to_table(ProjectFn(plan)(table.to_pydict()))
+    return _to_table(cls(plan)(table.to_pydict()))
 
 
 def _ray_read(table: Any, plan: Plan) -> Iterator[Any]:
@@ -749,33 +751,65 @@ def _run_ray(plan: Plan, todo: Sequence[ShardInfo], writer: ShardWriter) -> None
     import ray.data
 
     opts = plan.opts
+    size = plan.cfg.chunk_size
     with ray_session(opts.address, opts.num_cpus):
+        _check_resources(plan)
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True
+        tasks = ray.data.TaskPoolStrategy(size=opts.actors)
         ds = ray.data.from_items([asdict(s) for s in todo], override_num_blocks=len(todo))
         ds = ds.map_batches(_ray_read_checked, fn_kwargs={"plan": plan}, batch_size=1, batch_format="pyarrow",
                             num_cpus=1)
-        for cls in _model_stages(plan):
-            gpus = opts.num_gpus_per_actor if _uses_gpu(plan, cls) else 0
-            res: Dict[str, Any] = {"num_gpus": gpus} if gpus else {"num_cpus": 1}
-            ds = ds.map_batches(_RayStage, fn_constructor_args=(cls, plan), batch_size=None, batch_format="pyarrow",
-                                concurrency=opts.actors, **res)
-        ds = ds.map_batches(_ray_project, fn_kwargs={"plan": plan}, batch_size=None, batch_format="pyarrow",
-                            concurrency=opts.actors, num_cpus=1)
+        for cls in _model_stages(plan) + [ProjectFn]:
+            if _runs_model(plan, cls):  # an actor pool, the model built once per actor
+                gpus = opts.num_gpus_per_actor if _uses_gpu(plan, cls) else 0
+                res: Dict[str, Any] = {"num_gpus": gpus} if gpus else {"num_cpus": opts.cpus_per_actor}
+                ds = ds.map_batches(_RayStage, fn_constructor_args=(cls, plan), batch_size=size,
+                                    batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=opts.actors), **res)
+            else:  # precomputed values or the projection: CPU tasks
+                ds = ds.map_batches(_ray_task, fn_kwargs={"cls": cls, "plan": plan}, batch_size=size,
+                                    batch_format="pyarrow", compute=tasks, num_cpus=1)
         for table in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1):
             writer.add(table.to_pydict())
 
 
-def _uses_gpu(plan: Plan, cls: type) -> bool:
-    """Whether the stage ``cls`` runs a neural model (translator, transformers tagger, embedding aligner)."""
+def _check_resources(plan: Plan) -> None:
+    """Raise when the cluster has too few CPUs / GPUs for the actor pools and one task (it would wait forever)."""
+    import ray
+
+    opts = plan.opts
+    models = [c for c in _model_stages(plan) if _runs_model(plan, c)]
+    gpu = [c for c in models if _uses_gpu(plan, c) and opts.num_gpus_per_actor > 0]
+    cpus = opts.actors * (len(models) - len(gpu)) * opts.cpus_per_actor + 1
+    gpus = opts.actors * len(gpu) * opts.num_gpus_per_actor
+    have = ray.cluster_resources()
+    if have.get("CPU", 0) < cpus or have.get("GPU", 0) < gpus:
+        raise ValueError(f"Ray has {have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs; {opts.actors} "
+                         f"actor(s) for each of {len(models)} model stage(s) plus one task need {cpus:g} CPUs and "
+                         f"{gpus:g} GPUs (fewer --actors, a smaller --cpus-per-actor, or a bigger cluster)")
+
+
+def _runs_model(plan: Plan, cls: type) -> bool:
+    """Whether stage ``cls`` calls a model (else its values come from a shard column, or it is the projection)."""
     opts, cfg = plan.opts, plan.cfg
     if cls is TranslateFn:
         return opts.translations_column is None
     if cls is TagFn:
-        return opts.source_labels_column is None and cfg.tagger.kind == "transformers"
+        test = cfg.kind == "translate-test"
+        return opts.source_labels_column is None and (test or cfg.input_format.tags_field is None
+                                                      or bool(cfg.tagger.path))
     if cls is AlignFn:
-        return opts.alignments_column is None and cfg.aligner.kind == "embedding"
+        return opts.alignments_column is None
     return False
+
+
+def _uses_gpu(plan: Plan, cls: type) -> bool:
+    """Whether stage ``cls`` runs a neural model (translator, transformers tagger, embedding aligner)."""
+    cfg = plan.cfg
+    if not _runs_model(plan, cls):
+        return False
+    return cls is TranslateFn or (cls is TagFn and cfg.tagger.kind == "transformers") or \
+        (cls is AlignFn and cfg.aligner.kind == "embedding")
 
 
 __all__ = ["EngineOptions", "EngineSummary", "ModelFactories", "OUTPUTS", "STAGES", "ShardError", "StageStats",
