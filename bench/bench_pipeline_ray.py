@@ -7,8 +7,9 @@ translations and alignments from their columns, tags the English side with the C
 ``bench/run_translate_test_bam.py`` (trained once and cached), projects greedily (PER/ORG/LOC) and writes
 ``predictions.conll`` + ``spans.jsonl`` per shard (``xlner.engines.pipeline``).
 
-Runs: ``local`` (one process), ``ray`` with ``--actors 1`` on a 1-CPU instance and ``--actors 2`` on a 2-CPU one
-(tag actors and project tasks), each into its own folder; outputs are compared byte for byte. Per run: wall
+Runs: ``local`` (one process) and ``ray`` with N = 1 and 2 workers: N CRF tag actors (one logical CPU each) and
+at most N read / project tasks at a time, on a local Ray instance of 2N logical CPUs; each into its own folder;
+outputs are compared byte for byte. Per run: wall
 seconds (Ray: without starting the instance, which is printed apart), sentences/s, peak memory — the driver's
 RSS and the sum of the RSS of every process of the run (the driver and, for Ray, the raylet, GCS and workers:
 psutil sampling every 0.2 s; shared pages are counted once per process, so the sum overstates) — and the
@@ -124,7 +125,7 @@ def run(engine: str, shards: Path, out: Path, crf: Path, actors: int) -> Dict[st
         if engine == "ray":
             import ray
 
-            ray.init(num_cpus=actors, include_dashboard=False, log_to_driver=False, configure_logging=False)
+            ray.init(num_cpus=2 * actors, include_dashboard=False, log_to_driver=False, configure_logging=False)
             t_start = time.perf_counter() - t0
         t1 = time.perf_counter()
         summary = run_sharded(cfg, opts)
@@ -167,8 +168,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"load after: {load}")
     mib = 1024 * 1024
     print()
-    print(f"| {'engine':<15s} | {'wall s':>7s} | {'sentences/s':>11s} | {'Ray start s':>11s} | {'driver peak MiB':>15s} "
-          f"| {'ray:: workers MiB':>17s} | {'all processes MiB':>17s} |")
+    print(f"| {'engine':<15s} | {'wall s':>7s} | {'sentences/s':>11s} | {'Ray start s':>11s} | "
+          f"{'driver peak MiB':>15s} | {'ray:: workers MiB':>17s} | {'all processes MiB':>17s} |")
     print(f"|{'-' * 17}|{'-' * 9}|{'-' * 13}|{'-' * 13}|{'-' * 17}|{'-' * 19}|{'-' * 19}|")
     for name, r in runs.items():
         s = r["summary"]
@@ -179,7 +180,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("per-stage busy seconds (summed over workers) and rows per busy second:")
     for name, r in runs.items():
         st = r["summary"].stages
-        print(f"  {name:<15s} " + "  ".join(f"{k} {v.seconds:.1f} s ({v.rows_per_second:,.0f}/s)" for k, v in st.items()))
+        print(f"  {name:<15s} " + "  ".join(f"{k} {v.seconds:.1f} s ({v.rows_per_second:,.0f}/s)"
+                                            for k, v in st.items()))
     base = runs["local"]
     for name in ("ray, 1 worker", "ray, 2 workers"):
         print(f"ratio {name} / local (sentences/s): {base['wall'] / runs[name]['wall']:.2f}x")

@@ -120,10 +120,10 @@ def test_local_engine_translate_test_equals_runner(tt_runs):
 
 def test_ray_engine_translate_test_equals_local_and_resumes(tt_runs, crf_path, ray_instance, capsys):
     tmp = tt_runs[0]
-    args = ["pipeline", "translate-test", "--engine", "ray", "--actors", "2", "--cpus-per-actor", "0.5", "--input", str(tmp / "in"),
-            "--out-dir", str(tmp / "ray"), "--src-lang", "deu_Latn", "--tgt-lang", "eng_Latn", "--chunk-size",
-            str(CHUNK), "--tokens-field", "de_tokens", "--tags-field", "de_tags", "--tagger", str(crf_path),
-            "--method", "greedy", "--labels", "PER", "LOC", "--translations-column", "en_tokens",
+    args = ["pipeline", "translate-test", "--engine", "ray", "--actors", "2", "--cpus-per-actor", "0.5", "--input",
+            str(tmp / "in"), "--out-dir", str(tmp / "ray"), "--src-lang", "deu_Latn", "--tgt-lang", "eng_Latn",
+            "--chunk-size", str(CHUNK), "--tokens-field", "de_tokens", "--tags-field", "de_tags", "--tagger",
+            str(crf_path), "--method", "greedy", "--labels", "PER", "LOC", "--translations-column", "en_tokens",
             "--alignments-column", "links"]
     assert main(args) == 0
     assert "4 shards processed" in capsys.readouterr().out

@@ -33,7 +33,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import os
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -146,7 +145,8 @@ class EngineSummary:
                  f"skipped, {self.sentences} sentences, {self.seconds:.2f} s wall, {self.attempts} attempt(s); "
                  f"projected {self.projected_entities}/{self.source_entities} entities"]
         for name, st in self.stages.items():
-            lines.append(f"  {name:<10s} {st.rows:>10d} rows {st.seconds:>10.2f} s busy {st.rows_per_second:>12.1f} rows/s")
+            lines.append(f"  {name:<10s} {st.rows:>10d} rows {st.seconds:>10.2f} s busy "
+                         f"{st.rows_per_second:>12.1f} rows/s")
         return "\n".join(lines)
 
 
@@ -757,7 +757,7 @@ def _run_ray(plan: Plan, todo: Sequence[ShardInfo], writer: ShardWriter) -> None
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True
         tasks = ray.data.TaskPoolStrategy(size=opts.actors)
-        ds = ray.data.from_items([asdict(s) for s in todo], override_num_blocks=len(todo))
+        ds: Any = ray.data.from_items([asdict(s) for s in todo], override_num_blocks=len(todo))
         ds = ds.map_batches(_ray_read_checked, fn_kwargs={"plan": plan}, batch_size=1, batch_format="pyarrow",
                             num_cpus=1)
         for cls in _model_stages(plan) + [ProjectFn]:
@@ -769,6 +769,7 @@ def _run_ray(plan: Plan, todo: Sequence[ShardInfo], writer: ShardWriter) -> None
             else:  # precomputed values or the projection: CPU tasks
                 ds = ds.map_batches(_ray_task, fn_kwargs={"cls": cls, "plan": plan}, batch_size=size,
                                     batch_format="pyarrow", compute=tasks, num_cpus=1)
+        table: Any
         for table in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=1):
             writer.add(table.to_pydict())
 
