@@ -45,6 +45,7 @@ class PeakMemory:
         self.driver = 0
         self.total = 0
         self.workers = 0
+        self._cpu: Dict[int, float] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -60,12 +61,25 @@ class PeakMemory:
                         rss[p.pid] = (p.memory_info().rss, p.name())
                     except psutil.Error:
                         pass
+                cpu = {}
+                for p in procs:
+                    try:
+                        t = p.cpu_times()
+                        cpu[p.pid] = t.user + t.system
+                    except psutil.Error:
+                        pass
+                self._cpu.update(cpu)  # last seen CPU time of every process of the run
                 self.driver = max(self.driver, rss.get(self.me.pid, (0, ""))[0])
                 self.total = max(self.total, sum(r for r, _ in rss.values()))
                 self.workers = max(self.workers, sum(r for r, n in rss.values() if n.startswith("ray::")))
             except psutil.Error:
                 pass
             self._stop.wait(self.interval)
+
+    @property
+    def cpu(self) -> float:
+        """CPU seconds of every process seen (the last sample of each; this process up to now)."""
+        return sum(t for pid, t in self._cpu.items() if pid != self.me.pid) + _cpu()
 
     def __enter__(self) -> "PeakMemory":
         self._thread.start()
@@ -120,6 +134,7 @@ def run(engine: str, shards: Path, out: Path, crf: Path, actors: int) -> Dict[st
         "projection": {"method": "greedy", "labels": EVAL_LABELS, "threads": 1}})
     opts = EngineOptions(engine=engine, actors=actors, translations_column="tokens", alignments_column="alignment")
     t_start = 0.0
+    cpu0 = _cpu()
     with PeakMemory() as mem:
         t0 = time.perf_counter()
         if engine == "ray":
@@ -133,7 +148,15 @@ def run(engine: str, shards: Path, out: Path, crf: Path, actors: int) -> Dict[st
         if engine == "ray":
             ray.shutdown()
     return {"summary": summary, "wall": wall, "start": t_start, "driver": mem.driver, "total": mem.total,
-            "workers": mem.workers}
+            "workers": mem.workers, "cpu": mem.cpu - cpu0 if engine == "ray" else _cpu() - cpu0}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process so far (user + system)."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
 
 
 def identical(a: Path, b: Path) -> bool:
@@ -177,11 +200,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"| {name:<15s} | {r['wall']:7.1f} | {s.sentences / r['wall']:11.0f} | {start:>11s} | "
               f"{r['driver'] / mib:15.0f} | {r['workers'] / mib:17.0f} | {r['total'] / mib:17.0f} |")
     print()
-    print("per-stage busy seconds (summed over workers) and rows per busy second:")
+    print("per stage: busy seconds summed over workers (rows per busy second) / CPU seconds of the stage's "
+          "thread (rows per CPU second)")
     for name, r in runs.items():
-        st = r["summary"].stages
-        print(f"  {name:<15s} " + "  ".join(f"{k} {v.seconds:.1f} s ({v.rows_per_second:,.0f}/s)"
-                                            for k, v in st.items()))
+        print(f"  {name}:")
+        for k, v in r["summary"].stages.items():
+            print(f"    {k:<10s} {v.seconds:8.1f} s ({v.rows_per_second:9,.0f}/s)  {v.cpu_seconds:8.1f} CPU-s "
+                  f"({v.rows_per_cpu_second:9,.0f}/CPU-s)")
+        cpu = r["cpu"]
+        print(f"    whole run: {cpu:.1f} CPU-s of the driver and its child processes "
+              f"({r['summary'].sentences / cpu:,.0f} sentences per CPU-second)")
     base = runs["local"]
     for name in ("ray, 1 worker", "ray, 2 workers"):
         print(f"ratio {name} / local (sentences/s): {base['wall'] / runs[name]['wall']:.2f}x")

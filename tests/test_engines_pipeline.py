@@ -258,3 +258,44 @@ def test_unsupported_options_raise(tmp_path, crf_path):
         run_sharded(cfg, EngineOptions(engine="local"))
     with pytest.raises(ValueError, match="unknown engine"):
         EngineOptions(engine="spark")
+
+
+@pytest.mark.slow
+def test_tiny_translator_in_actors_equals_runner(sample, tmp_path, ray_instance):
+    """translate-train with a translator (the tiny NLLB of tinymodels, built from the config in each actor) and the
+    lexical aligner: the local engine, Ray and the default runner write the same files."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    tinymodels = pytest.importorskip("tinymodels")
+    import torch
+
+    from xlner.pipelines import build_aligner, build_translator
+
+    en = sample[0][:12]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    strs = pa.list_(pa.string())
+    for k in range(2):
+        part = en[6 * k:6 * (k + 1)]
+        pq.write_table(pa.table({"tokens": pa.array([s.tokens for s in part], strs),
+                                 "tags": pa.array([s.tags for s in part], strs)}), folder / f"part-{k:03d}.parquet")
+    d = {"kind": "translate-train", "src_lang": "eng_Latn", "tgt_lang": "deu_Latn", "chunk_size": 4,
+         "progress": False, "input": str(folder),
+         "translator": {"model": str(tinymodels.tiny_nllb_dir()), "beam_size": 1, "max_length": 8, "batch_size": 4,
+                        "device": "cpu"},
+         "aligner": {"kind": "lexical"}, "projection": {"method": "greedy"}}
+    cfg = config_from_dict(d)
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        translate_train(en, cfg, translator=build_translator(cfg.translator), aligner=build_aligner(cfg.aligner),
+                        output_dir=tmp_path / "runner")
+        for engine in ("local", "ray"):
+            run_sharded(config_from_dict({**d, "output_dir": str(tmp_path / engine)}),
+                        EngineOptions(engine=engine, cpus_per_actor=0.5))
+            got = concatenated(tmp_path / engine, TR_OUT, 2)
+            for f in TR_OUT:
+                assert got[f] == (tmp_path / "runner" / f).read_bytes(), (engine, f)
+    finally:
+        torch.set_num_threads(old)
+    assert len((tmp_path / "runner" / "train.jsonl").read_text().splitlines()) == 12

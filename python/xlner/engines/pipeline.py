@@ -104,15 +104,22 @@ class ModelFactories:
 
 @dataclass
 class StageStats:
-    """Rows and busy seconds of one stage (summed over its workers)."""
+    """Rows, busy (wall) seconds and CPU seconds (of the thread running it) of one stage, summed over its
+    workers."""
 
     rows: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def rows_per_second(self) -> float:
         """Rows per busy second (the throughput of one worker)."""
         return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def rows_per_cpu_second(self) -> float:
+        """Rows per CPU second (the throughput of one worker on a core of its own)."""
+        return self.rows / self.cpu_seconds if self.cpu_seconds > 0 else 0.0
 
 
 @dataclass
@@ -135,7 +142,8 @@ class EngineSummary:
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready dict (with rows/s per stage)."""
         d = asdict(self)
-        d["stages"] = {k: {"rows": v.rows, "seconds": v.seconds, "rows_per_second": v.rows_per_second}
+        d["stages"] = {k: {"rows": v.rows, "seconds": v.seconds, "rows_per_second": v.rows_per_second,
+                           "cpu_seconds": v.cpu_seconds, "rows_per_cpu_second": v.rows_per_cpu_second}
                        for k, v in self.stages.items()}
         return d
 
@@ -146,7 +154,8 @@ class EngineSummary:
                  f"projected {self.projected_entities}/{self.source_entities} entities"]
         for name, st in self.stages.items():
             lines.append(f"  {name:<10s} {st.rows:>10d} rows {st.seconds:>10.2f} s busy "
-                         f"{st.rows_per_second:>12.1f} rows/s")
+                         f"{st.rows_per_second:>12.1f} rows/s {st.cpu_seconds:>10.2f} s CPU "
+                         f"{st.rows_per_cpu_second:>12.1f} rows/CPU-s")
         return "\n".join(lines)
 
 
@@ -198,14 +207,19 @@ class StageFn:
         raise NotImplementedError
 
     def __call__(self, batch: Batch) -> Batch:
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         try:
             out = self.run(batch)
         except Exception as exc:
             raise ShardError(f"{_where(batch)}, stage {self.name}: {type(exc).__name__}: {exc}") from exc
-        n = len(out["row"])
-        out[f"t:{self.name}"] = [time.perf_counter() - t0] + [0.0] * (n - 1) if n else []
+        _timed(out, self.name, len(out["row"]), t0, c0)
         return out
+
+
+def _timed(batch: Batch, stage: str, n: int, t0: float, c0: float) -> None:
+    """Put the wall and CPU seconds since ``t0`` / ``c0`` in columns ``t:<stage>`` / ``c:<stage>`` (first row)."""
+    batch[f"t:{stage}"] = [time.perf_counter() - t0] + [0.0] * (n - 1) if n else []
+    batch[f"c:{stage}"] = [time.thread_time() - c0] + [0.0] * (n - 1) if n else []
 
 
 def _start(batch: Batch) -> int:
@@ -344,7 +358,7 @@ class ProjectFn(StageFn):
                       "spans": spans_text, "n_src": n_src, "n_proj": n_proj}
         if not test:
             out.update(self._training_records(batch, pr, n_src))
-        out.update({k: v for k, v in batch.items() if k.startswith("t:")})
+        out.update({k: v for k, v in batch.items() if k[:2] in ("t:", "c:")})
         return out
 
     def _training_records(self, batch: Batch, pr: Any, n_src: List[int]) -> Batch:
@@ -444,7 +458,7 @@ class ReadFn:
                 raise FormatError(shard.path, None, c, f"no such column; the shard has {schema.names}")
         wanted = list(dict.fromkeys([cols.tokens] + ([str(cols.tags)] if read_tags else []) + extra))
         row = 0
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         for rb in pf.iter_batches(batch_size=cfg.chunk_size, columns=wanted):
             d = rb.to_pydict()
             sents = rows_to_sentences(shard.path, row, d[cols.tokens], d[str(cols.tags)] if read_tags else None,
@@ -457,10 +471,10 @@ class ReadFn:
                 batch[k] = d[c]
             if opts.source_labels_column:
                 _check_tag_strings(shard.path, row, opts.source_labels_column, batch[PRE_TAGS])
-            batch["t:read"] = [time.perf_counter() - t0] + [0.0] * (n - 1)
+            _timed(batch, "read", n, t0, c0)
             yield batch
             row += n
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
 
 
 def _check_tag_strings(path: str, start: int, column: str, values: Sequence[Any]) -> None:
@@ -505,7 +519,7 @@ class ShardWriter:
 
     def add(self, batch: Batch) -> None:
         """Write one chunk (rows of one or more consecutive shards)."""
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         n = len(batch["row"])
         for k in range(n):
             name = batch["shard"][k]
@@ -522,9 +536,12 @@ class ShardWriter:
                 st = self.summary.stages.setdefault(key[2:], StageStats())
                 st.rows += n
                 st.seconds += float(sum(vals))
+            elif key.startswith("c:"):
+                self.summary.stages.setdefault(key[2:], StageStats()).cpu_seconds += float(sum(vals))
         w = self.summary.stages.setdefault("write", StageStats())
         w.rows += n
         w.seconds += time.perf_counter() - t0
+        w.cpu_seconds += time.thread_time() - c0
 
     def _write_row(self, batch: Batch, k: int) -> None:
         f = self._files
