@@ -16,7 +16,8 @@ pytest.importorskip("pycrfsuite")
 
 from xlner.cli import main  # noqa: E402
 from xlner.datasets import resolve_path  # noqa: E402
-from xlner.engines.pipeline import EngineOptions, ModelFactories, ShardError, run_sharded  # noqa: E402
+from xlner.engines.pipeline import (ClusterTooSmall, EngineOptions, ModelFactories, ShardError,  # noqa: E402
+                                   run_sharded)
 from xlner.io.conll import read_conll  # noqa: E402
 from xlner.pipelines import config_from_dict, translate_test, translate_train  # noqa: E402
 from xlner.pipelines.stages import iter_talp  # noqa: E402
@@ -247,9 +248,10 @@ def test_bad_shard_is_named_and_a_rerun_resumes(engine, sample, tt_runs, crf_pat
 
 def test_too_few_cpus_for_the_actors_raise(tt_runs, crf_path, tmp_path, ray_instance):
     cfg = tt_config(tt_runs[0] / "in", tmp_path / "out", crf_path)
-    with pytest.raises(ShardError, match="Ray has 2 CPUs and 0 GPUs; 2 actor.s. for each of 1 model stage.s. plus one "
-                                         "task need 3 CPUs"):
-        run_sharded(cfg, EngineOptions(engine="ray", actors=2, retries=0, **TT_OPTS))
+    with pytest.raises(ClusterTooSmall, match="Ray has 2 CPUs and 0 GPUs; 2 actor.s. for each of 1 model stage.s. "
+                                              "plus one task need 3 CPUs"):
+        run_sharded(cfg, EngineOptions(engine="ray", actors=2, **TT_OPTS))
+    assert not (tmp_path / "out" / "shards").exists()
 
 
 def test_unsupported_options_raise(tmp_path, crf_path):

@@ -25,8 +25,9 @@ order), each the lines the default runner (:func:`xlner.pipelines.translate_test
 :func:`~xlner.pipelines.translate_train`) writes for those sentences, and ``summary.json`` (written last: a shard
 with it is done, and a rerun skips it). A shard's files appear all together (:func:`xlner.io.atomic.
 atomic_outputs`). A failed attempt is retried ``retries`` times over the shards not yet done; the error then
-names the shard, its rows and the stage. ``<output_dir>/summary.json`` holds the per-stage rows, seconds
-(busy time summed over workers) and rows/s, also logged at INFO.
+names the shard, its rows and the stage. ``<output_dir>/summary.json`` holds per stage the rows, the busy seconds
+and the CPU seconds of the stage's thread (both summed over workers and over every chunk processed, failed
+attempts included) and the rows per busy / CPU second; also logged at INFO.
 """
 from __future__ import annotations
 
@@ -161,6 +162,10 @@ class EngineSummary:
 
 class ShardError(RuntimeError):
     """A stage failed on a chunk: names the shard, its rows, the stage and the cause."""
+
+
+class ClusterTooSmall(ValueError):
+    """The Ray cluster lacks the CPUs / GPUs the actor pools need (raised at once, not retried)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -630,8 +635,9 @@ def run_sharded(cfg: PipelineConfig, opts: Optional[EngineOptions] = None,
     ``cfg.output_dir`` (see the module docstring); returns the summary, also written to
     ``<output_dir>/summary.json``.
 
-    Raises ``ValueError`` for options the shard engines do not run, and :class:`ShardError` naming the shard,
-    rows and stage when a shard still fails after ``opts.retries`` more attempts.
+    Raises ``ValueError`` for options the shard engines do not run (:class:`ClusterTooSmall` when the Ray cluster
+    cannot hold the actor pools), and :class:`ShardError` naming the shard, rows and stage when a shard still
+    fails after ``opts.retries`` more attempts.
     """
     from xlner.io.atomic import atomic_open
 
@@ -662,6 +668,9 @@ def run_sharded(cfg: PipelineConfig, opts: Optional[EngineOptions] = None,
             else:
                 _run_ray(plan, todo, writer)
             error = None
+        except ClusterTooSmall:
+            writer.abort()
+            raise
         except Exception as exc:  # a failed attempt: retried over the shards not done
             writer.abort()
             error = exc
@@ -802,7 +811,7 @@ def _check_resources(plan: Plan) -> None:
     gpus = opts.actors * len(gpu) * opts.num_gpus_per_actor
     have = ray.cluster_resources()
     if have.get("CPU", 0) < cpus or have.get("GPU", 0) < gpus:
-        raise ValueError(f"Ray has {have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs; {opts.actors} "
+        raise ClusterTooSmall(f"Ray has {have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs; {opts.actors} "
                          f"actor(s) for each of {len(models)} model stage(s) plus one task need {cpus:g} CPUs and "
                          f"{gpus:g} GPUs (fewer --actors, a smaller --cpus-per-actor, or a bigger cluster)")
 
@@ -830,5 +839,5 @@ def _uses_gpu(plan: Plan, cls: type) -> bool:
         (cls is AlignFn and cfg.aligner.kind == "embedding")
 
 
-__all__ = ["EngineOptions", "EngineSummary", "ModelFactories", "OUTPUTS", "STAGES", "ShardError", "StageStats",
-           "run_sharded", "shard_dir", "shard_done"]
+__all__ = ["ClusterTooSmall", "EngineOptions", "EngineSummary", "ModelFactories", "OUTPUTS", "STAGES", "ShardError",
+           "StageStats", "run_sharded", "shard_dir", "shard_done"]
