@@ -7,6 +7,11 @@ Example::
     xlner pipeline translate-test --input bam.jsonl --tag-names O B-PER I-PER B-ORG I-ORG B-LOC I-LOC B-DATE I-DATE \\
         --tokens-field org_tokens --tags-field org_ner_tags --translations bam.jsonl --alignments bam.jsonl \\
         --tagger en.crf --method greedy --eval-labels PER ORG LOC --out-dir runs/bam
+
+Over a folder of Parquet shards, in this process or on Ray (``--engine``, :mod:`xlner.engines.pipeline`)::
+
+    xlner pipeline translate-test --engine ray --input shards/ --tokens-field org_tokens --tags-field org_ner_tags \
+        --translations-column tokens --alignments-column alignment --tagger en.crf --out-dir runs/bam-ray
 """
 from __future__ import annotations
 
@@ -98,6 +103,21 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--threads", type=int, help="core threads (-1: all)")
     g.add_argument("--min-ratio", type=float, help="translate-train: drop sentences below this projection ratio")
     g.add_argument("--min-score", type=float, help="translate-train: drop sentences with a span scoring below")
+    g = p.add_argument_group("shard engines (translate-test, translate-train; --input: Parquet shards)")
+    g.add_argument("--engine", choices=("local", "ray"),
+                   help="run over a folder of Parquet shards, in this process (local) or with Ray Data (ray); "
+                        "outputs per shard in OUT/shards/, resumable per shard")
+    g.add_argument("--ray-address", help="ray: address of a running cluster (default: start a local instance)")
+    g.add_argument("--num-cpus", type=int, help="ray: CPUs of the local instance (default: all)")
+    g.add_argument("--actors", type=int, default=1, help="ray: actors per model stage and project tasks at once")
+    g.add_argument("--num-gpus-per-actor", type=float, default=0.0,
+                   help="ray: GPUs of each translator / transformers tagger / embedding aligner actor")
+    g.add_argument("--cpus-per-actor", type=float, default=1.0,
+                   help="ray: CPUs reserved by each model actor on CPU (e.g. 0.5: two share a CPU)")
+    g.add_argument("--retries", type=int, default=2, help="attempts after a failed one, over the shards not done")
+    g.add_argument("--translations-column", help="shard column of precomputed translation tokens")
+    g.add_argument("--source-labels-column", help="shard column of precomputed source IOB2 tags")
+    g.add_argument("--alignments-column", help="shard column of precomputed links [[source, target], ...]")
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -136,8 +156,24 @@ def run(args: argparse.Namespace) -> int:
     """Run the pipeline and print its summary (bad input raises; :mod:`xlner.cli` prints it on one line)."""
     from xlner.pipelines import run_pipeline
 
+    if getattr(args, "engine", None):
+        return _run_engine(args)
     out = run_pipeline(config_from_args(args))
     print(out.summary.format())
+    return 0
+
+
+def _run_engine(args: argparse.Namespace) -> int:
+    """``--engine local|ray``: the shard engines of :mod:`xlner.engines.pipeline`."""
+    from xlner.engines.pipeline import EngineOptions, run_sharded
+
+    opts = EngineOptions(engine=args.engine, address=args.ray_address, num_cpus=args.num_cpus, actors=args.actors,
+                         num_gpus_per_actor=args.num_gpus_per_actor, cpus_per_actor=args.cpus_per_actor,
+                         retries=args.retries,
+                         translations_column=args.translations_column,
+                         source_labels_column=args.source_labels_column, alignments_column=args.alignments_column)
+    summary = run_sharded(config_from_args(args), opts)
+    print(summary.format())
     return 0
 
 

@@ -17,11 +17,12 @@ address a local Ray instance is started (``num_cpus``) and stopped again.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 ENGINES = ("local", "ray")
@@ -144,11 +145,7 @@ def _run_ray(input_dir: Path, out: Path, todo: List[str], cols: ShardColumns, *,
     """One Ray task per shard, at most ``max_in_flight`` pending; returns (rows, shards done in order)."""
     import ray
 
-    started = not ray.is_initialized()
-    if started:
-        ray.init(address=address, num_cpus=num_cpus if address is None else None, include_dashboard=False,
-                 log_to_driver=False, configure_logging=False)
-    try:
+    with ray_session(address, num_cpus):
         task = ray.remote(num_cpus=1, max_retries=retries)(project_shard)
         pending: Dict[Any, str] = {}
         done: Dict[str, int] = {}
@@ -168,9 +165,23 @@ def _run_ray(input_dir: Path, out: Path, todo: List[str], cols: ShardColumns, *,
                     cause = getattr(exc, "cause", None)
                     raise (cause if isinstance(cause, Exception) else exc) from None
         return sum(done.values()), [n for n in todo if n in done]
+
+
+@contextlib.contextmanager
+def ray_session(address: Optional[str], num_cpus: Optional[int]) -> Iterator[None]:
+    """Ray, connected for the ``with`` block: the running instance when there is one, else the cluster at
+    ``address``, else a local instance with ``num_cpus`` CPUs (shut down again at the end)."""
+    import ray
+
+    started = not ray.is_initialized()
+    if started:
+        ray.init(address=address, num_cpus=num_cpus if address is None else None, include_dashboard=False,
+                 log_to_driver=False, configure_logging=False)
+    try:
+        yield
     finally:
         if started:
             ray.shutdown()
 
 
-__all__ = ["ENGINES", "ShardColumns", "ShardSummary", "project_shard", "project_shards"]
+__all__ = ["ENGINES", "ShardColumns", "ShardSummary", "project_shard", "project_shards", "ray_session"]

@@ -64,15 +64,21 @@ def translate_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], pre
     """Translation stage of a chunk (records ``{"text", "translation", "tokens"}``): the tokens of the
     translations of ``src`` (from ``pre`` when given, else by ``translator``, split by ``tokenize``)."""
     given = pre.take(len(src)) if pre else None
+    return [r["tokens"] for r in st.run(start, len(src), lambda pos: translation_records(
+        [src[p] for p in pos], [given[p] for p in pos] if given is not None else None, translator, src_lang,
+        tgt_lang, tokenize))]
 
-    def do_translate(pos: List[int]) -> List[Record]:
-        if given is not None:
-            return [{"text": detokenize(src[p]), "translation": None, "tokens": list(given[p])} for p in pos]
-        texts = [detokenize(src[p]) for p in pos]
-        hyp = translate(translator, texts, src_lang, tgt_lang)
-        return [{"text": t, "translation": h, "tokens": tokenize(h)} for t, h in zip(texts, hyp)]
 
-    return [r["tokens"] for r in st.run(start, len(src), do_translate)]
+def translation_records(src: Sequence[Sequence[str]], given: Optional[Sequence[Sequence[str]]],
+                        translator: Optional[Translator], src_lang: str, tgt_lang: str,
+                        tokenize: Callable[[str], List[str]]) -> List[Record]:
+    """The translation stage of some sentences (records ``{"text", "translation", "tokens"}``): the
+    precomputed tokens ``given``, else the tokens (``tokenize``) of ``translator``'s translations."""
+    if given is not None:
+        return [{"text": detokenize(s), "translation": None, "tokens": list(g)} for s, g in zip(src, given)]
+    texts = [detokenize(s) for s in src]
+    hyp = translate(translator, texts, src_lang, tgt_lang)
+    return [{"text": t, "translation": h, "tokens": tokenize(h)} for t, h in zip(texts, hyp)]
 
 
 def label_stage(st: StageFile, start: int, tokens: Sequence[Sequence[str]], pre: Optional[Precomputed[LabelRecord]],
@@ -85,19 +91,29 @@ def label_stage(st: StageFile, start: int, tokens: Sequence[Sequence[str]], pre:
     given = pre.take(len(tokens)) if pre else None
 
     def do_labels(pos: List[int]) -> List[Record]:
-        if given is not None:
-            tags = [tags_of(given[p]) for p in pos]
-        elif input_tags is not None and all(input_tags[p] for p in pos):
-            tags = [list(input_tags[p]) for p in pos]
-        else:
-            tags = tag(tagger, [tokens[p] for p in pos], batch_size)
-        for p, t in zip(pos, tags):
-            if len(t) != len(tokens[p]):
-                raise ValueError(f"sentence {start + p}, field source labels: {len(t)} tags for "
-                                 f"{len(tokens[p])} {what}")
-        return [{"tokens": tokens[p], "tags": t} for p, t in zip(pos, tags)]
+        inp = [input_tags[p] for p in pos] if input_tags is not None else None
+        return label_records([tokens[p] for p in pos], [tags_of(given[p]) for p in pos] if given is not None
+                             else None, tagger, batch_size, inp, [start + p for p in pos], what)
 
     return [filter_labels(r["tags"], keep) for r in st.run(start, len(tokens), do_labels)]
+
+
+def label_records(tokens: Sequence[Sequence[str]], given: Optional[Sequence[Sequence[str]]],
+                  tagger: Optional[Tagger], batch_size: int, input_tags: Optional[Sequence[Sequence[str]]],
+                  ids: Sequence[int], what: str = "tokens") -> List[Record]:
+    """The labelling stage of some sentences (records ``{"tokens", "tags"}``): tags ``given``, else
+    ``input_tags`` when every sentence has them, else ``tagger``'s; checked to have one tag per token (the
+    error names sentence ``ids[k]`` and ``what`` the tokens are)."""
+    if given is not None:
+        tags = [list(t) for t in given]
+    elif input_tags is not None and all(input_tags):
+        tags = [list(t) for t in input_tags]
+    else:
+        tags = tag(tagger, tokens, batch_size)
+    for i, toks, t in zip(ids, tokens, tags):
+        if len(t) != len(toks):
+            raise ValueError(f"sentence {i}, field source labels: {len(t)} tags for {len(toks)} {what}")
+    return [{"tokens": list(toks), "tags": t} for toks, t in zip(tokens, tags)]
 
 
 def check_chunk_links(links: Sequence[Links], src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
@@ -120,14 +136,20 @@ def align_stage(st: StageFile, start: int, src: Sequence[Sequence[str]], tgt: Se
     given = pre.take(len(src)) if pre else None
 
     def do_align(pos: List[int]) -> List[Record]:
-        if given is not None:
-            links = [given[p] for p in pos]
-        else:
-            links = align(aligner, [src[p] for p in pos], [tgt[p] for p in pos])
-        check_chunk_links(links, src, tgt, start, pos)
-        return [{"links": [[int(a), int(b)] for a, b in ls]} for ls in links]
+        links = [given[p] for p in pos] if given is not None else None
+        return link_records(src, tgt, links, aligner, start, pos)
 
     return Alignments.from_lists([r["links"] for r in st.run(start, len(src), do_align)])
+
+
+def link_records(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], given: Optional[Sequence[Links]],
+                 aligner: Optional[Aligner], start: int, positions: Sequence[int]) -> List[Record]:
+    """The alignment stage of the pairs at ``positions`` of a chunk (records ``{"links"}``): the links ``given``
+    (one list per position), else ``aligner``'s; checked against their pairs (:func:`check_chunk_links`)."""
+    links = list(given) if given is not None else align(aligner, [src[p] for p in positions],
+                                                        [tgt[p] for p in positions])
+    check_chunk_links(links, src, tgt, start, positions)
+    return [{"links": [[int(a), int(b)] for a, b in ls]} for ls in links]
 
 
 def align_and_project(summary: PipelineSummary, st: StageFile, start: int, cfg: PipelineConfig,
@@ -144,15 +166,27 @@ def align_and_project(summary: PipelineSummary, st: StageFile, start: int, cfg: 
     with summary.stage("align"):
         links = align_stage(st, start, src, tgt, pre, aligner)
     with summary.stage("project"):
-        p = cfg.projection
-        source = source_corpus(src, src_tags, vocab.names)
-        for name in source.labels.names[len(vocab):]:
-            vocab.id(name)
-        tgt_corpus = target if target is not None else TokenCorpus.from_lists(tgt)
-        return project_chunk(source, tgt_corpus, links, method=p.method, matching=p.matching(), heuristic=heuristic,
-                             threads=p.threads, start=start, scores=p.scores, candidates=p.candidates,
-                             target_tagger=target_tagger, nmt_scorer=nmt_scorer, src_lang=src_lang,
-                             tgt_lang=tgt_lang)
+        return project_labelled(cfg, src, src_tags, tgt, links, vocab=vocab, heuristic=heuristic,
+                                target_tagger=target_tagger, nmt_scorer=nmt_scorer, src_lang=src_lang,
+                                tgt_lang=tgt_lang, start=start, target=target)
+
+
+def project_labelled(cfg: PipelineConfig, src: Sequence[Sequence[str]], src_tags: Sequence[Sequence[str]],
+                     tgt: Sequence[Sequence[str]], links: Alignments, *, vocab: LabelVocab,
+                     heuristic: Optional[HeuristicConfig], target_tagger: Optional[Tagger] = None,
+                     nmt_scorer: Optional[AnyScorer] = None, src_lang: str, tgt_lang: str, start: int = 0,
+                     target: Optional[TokenCorpus] = None) -> ChunkProjection:
+    """The ``project`` stage of a chunk: :func:`project_chunk` with the method, matching, scores and
+    candidates of ``cfg.projection`` (``vocab``: label ids kept across chunks; ``target``: the target
+    sentences as a corpus when the caller has one)."""
+    p = cfg.projection
+    source = source_corpus(src, src_tags, vocab.names)
+    for name in source.labels.names[len(vocab):]:
+        vocab.id(name)
+    tgt_corpus = target if target is not None else TokenCorpus.from_lists(tgt)
+    return project_chunk(source, tgt_corpus, links, method=p.method, matching=p.matching(), heuristic=heuristic,
+                         threads=p.threads, start=start, scores=p.scores, candidates=p.candidates,
+                         target_tagger=target_tagger, nmt_scorer=nmt_scorer, src_lang=src_lang, tgt_lang=tgt_lang)
 
 
 def count_projected(summary: PipelineSummary, projection: ChunkProjection) -> None:
@@ -162,5 +196,5 @@ def count_projected(summary: PipelineSummary, projection: ChunkProjection) -> No
 
 
 __all__ = ["LabelRecord", "align_and_project", "align_stage", "check_chunk_links", "count_projected", "filter_labels",
-           "label_stage",
-           "open_stage", "precomputed_inputs", "tags_of", "translate_stage"]
+           "label_records", "label_stage", "link_records", "open_stage", "precomputed_inputs", "project_labelled",
+           "tags_of", "translate_stage", "translation_records"]
