@@ -95,3 +95,77 @@ TEST(gibbs_validates_input_and_options) {
   o.null_prior = 0;
   CHECK_THROWS(gibbs_align(src, tgt, 2, o), std::invalid_argument);
 }
+
+namespace {
+// Two words on each side that always occur together: the data alone cannot tell which translates which.
+void ambiguous(Corpus& src, Corpus& tgt, const std::string& shared_src, const std::string& shared_tgt) {
+  for (int k = 0; k < 20; ++k) {
+    src.push_back({"alpha", shared_src});
+    tgt.push_back({shared_tgt, "omega"});
+  }
+}
+
+bool same_links(const GibbsResult& a, const GibbsResult& b) {
+  return a.forward.offsets == b.forward.offsets && a.forward.src == b.forward.src && a.forward.tgt == b.forward.tgt &&
+         a.reverse.offsets == b.reverse.offsets && a.reverse.src == b.reverse.src && a.reverse.tgt == b.reverse.tgt;
+}
+}  // namespace
+
+TEST(gibbs_orthographic_prior_links_similar_words) {
+  Corpus src, tgt;
+  ambiguous(src, tgt, "kappa", "kappx");  // edit similarity 0.8
+  GibbsOptions o;
+  o.model = 1;
+  o.n_samplers = 2;
+  o.threads = 1;
+  o.sim_prior = 5;
+  o.sim_threshold = 0.8;
+  GibbsResult r = gibbs_align(src, tgt, 20, o);
+  for (const LinksCSR* l : {&r.forward, &r.reverse}) {
+    CHECK_EQ(static_cast<int64_t>(l->src.size()), int64_t{40});
+    for (size_t k = 0; k < l->src.size(); ++k) CHECK_EQ(l->src[k], 1 - l->tgt[k]);  // alpha-omega, kappa-kappx
+  }
+  // the same corpus with the shared words swapped round: the prior follows the strings, not the positions
+  Corpus src2, tgt2;
+  for (int k = 0; k < 20; ++k) {
+    src2.push_back({"kappa", "alpha"});
+    tgt2.push_back({"kappx", "omega"});
+  }
+  GibbsResult r2 = gibbs_align(src2, tgt2, 20, o);
+  for (size_t k = 0; k < r2.forward.src.size(); ++k) CHECK_EQ(r2.forward.src[k], r2.forward.tgt[k]);
+  CHECK_EQ(static_cast<int64_t>(r2.forward.src.size()), int64_t{40});
+}
+
+TEST(gibbs_orthographic_prior_below_threshold_is_off) {
+  Corpus src, tgt;
+  ambiguous(src, tgt, "kappa", "kappx");
+  GibbsOptions o;
+  o.n_samplers = 2;
+  o.iterations = 5;
+  o.threads = 1;
+  const GibbsResult off = gibbs_align(src, tgt, 20, o);
+  o.sim_prior = 5;
+  o.sim_threshold = 0.81;  // 0.8 < threshold: no pair gets the extra pseudo-count
+  CHECK(same_links(off, gibbs_align(src, tgt, 20, o)));
+}
+
+TEST(gibbs_orthographic_prior_same_links_on_any_thread_count) {
+  Corpus src, tgt;
+  toy(src, tgt, 60, 9);
+  for (auto& s : tgt)
+    for (auto& w : s) w = "s" + w.substr(1);  // every translation identical to its source word
+  GibbsOptions o;
+  o.iterations = 3;
+  o.seed = 4;
+  o.sim_prior = 1;
+  o.prefix_len = 2;
+  o.threads = 1;
+  const GibbsResult a = gibbs_align(src, tgt, 60, o);
+  o.threads = 3;
+  CHECK(same_links(a, gibbs_align(src, tgt, 60, o)));
+  o.sim_prior = -1;
+  CHECK_THROWS(gibbs_align(src, tgt, 60, o), std::invalid_argument);
+  o.sim_prior = 1;
+  o.sim_threshold = 1.5;
+  CHECK_THROWS(gibbs_align(src, tgt, 60, o), std::invalid_argument);
+}
