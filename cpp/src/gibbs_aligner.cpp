@@ -477,6 +477,7 @@ void check_options(const GibbsOptions& o) {
   if (o.prefix_len < 0 || o.suffix_len < 0) bad("prefix_len and suffix_len must be >= 0");
   if (!(o.sim_prior >= 0) || !std::isfinite(o.sim_prior)) bad("sim_prior must be >= 0");
   if (!(o.sim_threshold >= 0 && o.sim_threshold <= 1)) bad("sim_threshold must be in [0, 1]");
+  if (!(o.posterior_threshold >= 0 && o.posterior_threshold <= 1)) bad("posterior_threshold must be in [0, 1]");
 }
 
 }  // namespace
@@ -534,9 +535,11 @@ GibbsResult gibbs_align(const std::vector<std::vector<std::string>>& src,
       if (k == 0) moff[reverse ? 1 : 0] = sampler.marginal_offsets();
     }
   });
+  std::vector<float> sums[2];
   for (int dir = 0; dir < 2; ++dir) {
     LinksCSR& out = dir == 0 ? res.forward : res.reverse;
-    std::vector<float> sum(margs[static_cast<size_t>(dir)].size(), 0.0f);
+    std::vector<float>& sum = sums[dir];
+    sum.assign(margs[static_cast<size_t>(dir)].size(), 0.0f);
     for (int64_t k = 0; k < opt.n_samplers; ++k) {  // fixed order: same sums on any thread count
       const auto& m = margs[static_cast<size_t>(2 * k + dir)];
       for (size_t q = 0; q < sum.size(); ++q) sum[q] += m[q];
@@ -560,6 +563,37 @@ GibbsResult gibbs_align(const std::vector<std::vector<std::string>>& src,
       std::sort(links.begin(), links.end(),
                 [](const Link& x, const Link& y) { return x.src != y.src ? x.src < y.src : x.tgt < y.tgt; });
       out.push_sentence(links);
+    }
+  }
+  if (opt.posterior_threshold > 0) {
+    // posterior symmetrisation: the mean of the two directions' link probabilities (each row of the
+    // summed marginals normalised), linked when at least the threshold
+    std::vector<Link> links;
+    for (int64_t s = 0; s < n_out; ++s) {
+      links.clear();
+      const int32_t I = corpus.slen(s), J = corpus.tlen(s);
+      if (I > 0 && J > 0) {
+        const float* mf = sums[0].data() + moff[0][s];  // J rows of I + 1 (null first)
+        const float* mr = sums[1].data() + moff[1][s];  // I rows of J + 1
+        std::vector<double> zf(static_cast<size_t>(J)), zr(static_cast<size_t>(I));
+        for (int32_t j = 0; j < J; ++j) {
+          double z = 0;
+          for (int32_t i = 0; i <= I; ++i) z += mf[static_cast<int64_t>(j) * (I + 1) + i];
+          zf[static_cast<size_t>(j)] = z > 0 ? 1.0 / z : 0.0;
+        }
+        for (int32_t i = 0; i <= I - 1; ++i) {
+          double z = 0;
+          for (int32_t j = 0; j <= J; ++j) z += mr[static_cast<int64_t>(i) * (J + 1) + j];
+          zr[static_cast<size_t>(i)] = z > 0 ? 1.0 / z : 0.0;
+        }
+        for (int32_t i = 0; i < I; ++i)
+          for (int32_t j = 0; j < J; ++j) {
+            const double pf = mf[static_cast<int64_t>(j) * (I + 1) + i + 1] * zf[static_cast<size_t>(j)];
+            const double pr = mr[static_cast<int64_t>(i) * (J + 1) + j + 1] * zr[static_cast<size_t>(i)];
+            if (0.5 * (pf + pr) >= opt.posterior_threshold) links.push_back(Link{i, j});
+          }
+      }
+      res.posterior.push_sentence(links);
     }
   }
   return res;

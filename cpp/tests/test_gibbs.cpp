@@ -169,3 +169,36 @@ TEST(gibbs_orthographic_prior_same_links_on_any_thread_count) {
   o.sim_threshold = 1.5;
   CHECK_THROWS(gibbs_align(src, tgt, 60, o), std::invalid_argument);
 }
+
+TEST(gibbs_posterior_symmetrisation_learns_toy_and_nests_by_threshold) {
+  Corpus src, tgt;
+  toy(src, tgt, 200, 13);
+  GibbsOptions o;
+  o.n_samplers = 2;
+  o.threads = 2;
+  o.posterior_threshold = 0.5;
+  const GibbsResult hi = gibbs_align(src, tgt, 200, o);
+  int64_t words = 0, good = 0;
+  for (size_t s = 0; s < src.size(); ++s) {
+    const int32_t len = static_cast<int32_t>(src[s].size());
+    words += len;
+    for (int64_t k = hi.posterior.offsets[s]; k < hi.posterior.offsets[s + 1]; ++k)
+      good += hi.posterior.tgt[k] == len - 1 - hi.posterior.src[k];
+  }
+  CHECK(good >= words * 98 / 100);
+  CHECK(static_cast<int64_t>(hi.posterior.src.size()) <= words * 101 / 100);
+  o.posterior_threshold = 0.05;  // same marginals (same seed), lower threshold: a superset of the links
+  const GibbsResult lo = gibbs_align(src, tgt, 200, o);
+  CHECK(lo.forward.src == hi.forward.src && lo.forward.tgt == hi.forward.tgt);
+  for (size_t s = 0; s < src.size(); ++s)
+    for (int64_t k = hi.posterior.offsets[s]; k < hi.posterior.offsets[s + 1]; ++k) {
+      bool found = false;
+      for (int64_t q = lo.posterior.offsets[s]; q < lo.posterior.offsets[s + 1]; ++q)
+        found = found || (lo.posterior.src[q] == hi.posterior.src[k] && lo.posterior.tgt[q] == hi.posterior.tgt[k]);
+      CHECK(found);
+    }
+  o.posterior_threshold = 0;
+  CHECK_EQ(static_cast<int64_t>(gibbs_align(src, tgt, 200, o).posterior.offsets.size()), int64_t{1});
+  o.posterior_threshold = 1.5;
+  CHECK_THROWS(gibbs_align(src, tgt, 200, o), std::invalid_argument);
+}

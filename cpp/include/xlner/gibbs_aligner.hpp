@@ -44,6 +44,7 @@ struct GibbsOptions {
   double sim_prior = 0;       ///< orthographic prior: extra Dirichlet pseudo-count of a word pair, times
                               ///< its similarity (0: off; see gibbs_aligner.hpp's file comment).
   double sim_threshold = 0.7; ///< pairs less similar than this get no extra pseudo-count.
+  double posterior_threshold = 0;  ///< > 0: also return the posterior symmetrisation at this threshold.
   uint64_t seed = 0;          ///< random seed.
   int threads = -1;           ///< worker threads (<= 0: all cores).
 };
@@ -52,6 +53,10 @@ struct GibbsOptions {
 struct GibbsResult {
   LinksCSR forward;  ///< each target word linked to at most one source word.
   LinksCSR reverse;  ///< each source word linked to at most one target word.
+  /// With posterior_threshold > 0: (i, j) linked when the mean of P(target j -> source i) and
+  /// P(source i -> target j), each the word's normalised link marginal, is at least the threshold
+  /// (posterior decoding of both directions, as in Liang, Taskar & Klein 2006); else empty.
+  LinksCSR posterior;
   int iterations = 0;  ///< iterations per model phase actually run.
 };
 

@@ -30,6 +30,10 @@ class GibbsConfig(StatisticalConfig):
             Dirichlet pseudo-count ``sim_prior * similarity`` in the lexical distributions, so names, numbers,
             punctuation and cognates start as likely translations (0: off, the symmetric prior).
         sim_threshold: the least edit similarity of a pair that gets the extra pseudo-count.
+        posterior_threshold: > 0: the symmetrised links are the posterior symmetrisation instead of
+            ``symmetrization``: (i, j) is linked when the mean of the two directions' link probabilities
+            (P(target j → source i) and P(source i → target j), the sampling marginals) is at least this
+            (posterior decoding, Liang, Taskar & Klein 2006). 0: ``symmetrization`` of the argmax links.
         seed: random seed; the links depend only on the inputs, the options and the seed.
     """
 
@@ -39,6 +43,7 @@ class GibbsConfig(StatisticalConfig):
     fert_alpha: float = 0.5
     sim_prior: float = 0.0
     sim_threshold: float = 0.7
+    posterior_threshold: float = 0.0
     seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
@@ -51,6 +56,8 @@ class GibbsConfig(StatisticalConfig):
             raise ValueError(f"sim_prior must be a finite number >= 0, got {self.sim_prior}")
         if not 0 <= self.sim_threshold <= 1:
             raise ValueError(f"sim_threshold must be in [0, 1], got {self.sim_threshold}")
+        if not 0 <= self.posterior_threshold <= 1:
+            raise ValueError(f"posterior_threshold must be in [0, 1], got {self.posterior_threshold}")
 
 
 def _tokens(sents: Sequence[Sequence[str]], lowercase: bool, field_name: str, offset: int = 0) -> List[List[str]]:
@@ -101,14 +108,18 @@ def align_gibbs(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
         t_tok += _tokens(extra_tgt, cfg.lowercase, "extra_tgt", n)
     if n == 0:
         return StatisticalAlignment([], [], [])
-    fwd_csr, rev_csr, _ = _core.gibbs_align(
+    fwd_csr, rev_csr, _, post_csr = _core.gibbs_align(
         s_tok, t_tok, n, model=cfg.model, n_samplers=cfg.n_samplers, iterations=cfg.iterations,
         rel_iterations=cfg.rel_iterations, null_prior=cfg.null_prior, lex_alpha=cfg.lex_alpha,
         jump_alpha=cfg.jump_alpha, fert_alpha=cfg.fert_alpha, prefix_len=cfg.prefix_len, suffix_len=cfg.suffix_len,
-        sim_prior=cfg.sim_prior, sim_threshold=cfg.sim_threshold, seed=cfg.seed, threads=threads)
+        sim_prior=cfg.sim_prior, sim_threshold=cfg.sim_threshold, posterior_threshold=cfg.posterior_threshold,
+        seed=cfg.seed, threads=threads)
     fwd, rev = split_csr(*fwd_csr), split_csr(*rev_csr)
-    sym = symmetrize_batch(fwd, rev, [len(s) for s in src], [len(t) for t in tgt], cfg.symmetrization,
-                           threads=threads)
+    if cfg.posterior_threshold > 0:
+        sym = split_csr(*post_csr)
+    else:
+        sym = symmetrize_batch(fwd, rev, [len(s) for s in src], [len(t) for t in tgt], cfg.symmetrization,
+                               threads=threads)
     return StatisticalAlignment(fwd, rev, sym)
 
 
