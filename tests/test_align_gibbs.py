@@ -195,3 +195,42 @@ def test_cli_project_aligns_on_the_fly(tmp_path):
     assert cli_main(["project", "--source", str(tmp_path / "en.conll"), "--target", str(tmp_path / "xx.conll"),
                      "--alignments", str(aln), "--method", "greedy", "--out", str(out), "--quiet"]) == 0
     assert out.read_bytes() == outs[0]
+
+
+def _ambiguous(shared_src: str, shared_tgt: str, n: int = 20) -> Tuple[List[List[str]], List[List[str]]]:
+    """Two words on each side that always occur together: the co-occurrence counts cannot tell which word
+    translates which; only the strings can."""
+    return [["alpha", shared_src] for _ in range(n)], [[shared_tgt, "omega"] for _ in range(n)]
+
+
+def test_orthographic_prior_links_similar_strings():
+    src, tgt = _ambiguous("kappa", "kappx")  # edit similarity 1 - 1/5 = 0.8
+    cfg = dict(model=1, n_samplers=2, sim_threshold=0.8)
+    res = align_gibbs(src, tgt, config=GibbsConfig(sim_prior=5.0, **cfg), threads=1)
+    for links in (res.forward, res.reverse, res.symmetrized):
+        assert links == [[(0, 1), (1, 0)]] * 20  # alpha-omega, kappa-kappx
+    # a threshold above the pair's similarity switches the prior off: the links of the symmetric prior
+    off = align_gibbs(src, tgt, config=GibbsConfig(**cfg), threads=1)
+    above = align_gibbs(src, tgt, config=GibbsConfig(sim_prior=5.0, **{**cfg, "sim_threshold": 0.81}), threads=1)
+    assert (above.forward, above.reverse) == (off.forward, off.reverse)
+    with pytest.raises(ValueError, match="sim_prior"):
+        GibbsConfig(sim_prior=-1.0)
+    with pytest.raises(ValueError, match="sim_threshold"):
+        GibbsConfig(sim_threshold=1.5)
+
+
+def test_posterior_symmetrisation_nests_and_learns():
+    src, tgt, gold = toy_corpus(200, 8, shuffle=True)
+    runs = {t: align_gibbs(src, tgt, config=GibbsConfig(n_samplers=2, posterior_threshold=t, seed=2), threads=2)
+            for t in (0.1, 0.5, 0.9)}
+    assert alignment_error_rate(runs[0.5].symmetrized, gold).aer < 0.03
+    for lo, hi in ((0.1, 0.5), (0.5, 0.9)):
+        assert runs[lo].forward == runs[hi].forward  # same marginals, only the threshold differs
+        for a, b in zip(runs[lo].symmetrized, runs[hi].symmetrized):
+            assert set(b) <= set(a)
+    # a mean of at least 0.9 needs both probabilities >= 0.8 > 1/2, so each is its word's argmax: the posterior
+    # links at 0.9 lie in the intersection of the argmax links
+    inter = align_gibbs(src, tgt, config=GibbsConfig(n_samplers=2, symmetrization="intersection", seed=2), threads=2)
+    assert all(set(b) <= set(a) for a, b in zip(inter.symmetrized, runs[0.9].symmetrized))
+    with pytest.raises(ValueError, match="posterior_threshold"):
+        GibbsConfig(posterior_threshold=2.0)

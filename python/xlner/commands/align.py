@@ -21,7 +21,8 @@ ALIGNERS = ("gibbs", "eflomal", "lexical", "embedding")
 
 def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
     """Register ``align`` on the CLI's subparsers."""
-    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM  # noqa: PLC0415
+    from xlner.align.recipe import (DEFAULT_ALIGNER, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR,  # noqa: PLC0415
+                                    DEFAULT_STEM, DEFAULT_SYMMETRIZATION)
     from xlner.align.gibbs import DEFAULT_SEED  # noqa: PLC0415
 
     p = subparsers.add_parser("align", help="word-align sentence pairs (gibbs, eflomal, lexical, embedding)",
@@ -50,7 +51,14 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
                         f"(default {DEFAULT_STEM})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,
                    help=f"gibbs: random seed (default {DEFAULT_SEED}; same seed, same output)")
-    p.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default="grow-diag-final-and")
+    p.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default=None,
+                   help=f"symmetrisation (default {DEFAULT_SYMMETRIZATION}, the recipe's; with --europarl-ner "
+                        "grow-diag-final-and)")
+    p.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
+                   help=f"gibbs: Dirichlet prior of the lexical distributions (default {DEFAULT_LEX_ALPHA:g})")
+    p.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
+                   help=f"gibbs: orthographic prior, extra pseudo-count of similar word pairs, 0: off (default "
+                        f"{DEFAULT_SIM_PRIOR:g})")
     p.add_argument("--direction", choices=("sym", "fwd", "rev"), default="sym", help="eflomal output")
     p.add_argument("--model", default="bert-base-multilingual-cased", help="embedding: encoder dir or hub id")
     p.add_argument("--layer", type=int, default=8)
@@ -79,10 +87,12 @@ def run(args: argparse.Namespace) -> int:
     """Run ``xlner align``; returns the exit status."""
     from xlner.align.aer import read_parallel  # noqa: PLC0415
     from xlner.log import progress_enabled, working  # noqa: PLC0415
-    from xlner.align.recipe import DEFAULT_ALIGNER  # noqa: PLC0415
+    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_SYMMETRIZATION  # noqa: PLC0415
 
     if args.aligner is None:
         args.aligner = "eflomal" if args.europarl_ner else DEFAULT_ALIGNER
+    if args.symmetrization is None:
+        args.symmetrization = "grow-diag-final-and" if args.europarl_ner else DEFAULT_SYMMETRIZATION
     if args.europarl_ner:
         from xlner.align.statistical import EflomalConfig, europarl_ner_alignments  # noqa: PLC0415
         from xlner.datasets import shared_data_dir  # noqa: PLC0415
@@ -123,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
 
         xs, xt = read_extra_corpora(args.extra_parallel)
         recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links is not False,
-                             symmetrization=args.symmetrization, seed=args.seed, direction=args.direction)
+                             symmetrization=args.symmetrization, lex_alpha=args.lex_alpha, sim_prior=args.sim_prior,
+                             seed=args.seed, direction=args.direction)
         with working(f"{args.aligner}: {len(src)} pairs"):
             links = align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=args.threads)
     elif args.aligner == "lexical":

@@ -104,7 +104,8 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     """Options of the on-the-fly alignment (used only without --alignments)."""
     from xlner.align.extraction import SYMMETRIZATION_METHODS
     from xlner.align.gibbs import DEFAULT_SEED
-    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM, RECIPE_ALIGNERS
+    from xlner.align.recipe import (DEFAULT_ALIGNER, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_STEM,
+                                    DEFAULT_SYMMETRIZATION, RECIPE_ALIGNERS)
 
     g = p.add_argument_group("alignment on the fly (without --alignments)")
     g.add_argument("--aligner", choices=RECIPE_ALIGNERS, default=DEFAULT_ALIGNER,
@@ -115,8 +116,13 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",
                    help=f"train on the first N characters of each word, 0: whole words (default {DEFAULT_STEM})")
     g.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"aligner seed (default {DEFAULT_SEED})")
-    g.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default="grow-diag-final-and",
-                   help="symmetrisation of the two directions (default grow-diag-final-and)")
+    g.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
+                   help=f"symmetrisation of the two directions (default {DEFAULT_SYMMETRIZATION})")
+    g.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
+                   help=f"gibbs: Dirichlet prior of the lexical distributions (default {DEFAULT_LEX_ALPHA:g})")
+    g.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
+                   help=f"gibbs: orthographic prior, extra pseudo-count of similar word pairs, 0: off (default "
+                        f"{DEFAULT_SIM_PRIOR:g})")
     g.add_argument("--name-links", action=argparse.BooleanOptionalAction, default=True,
                    help="link identical or near-identical names across the pair (default on)")
 
@@ -138,7 +144,8 @@ def _load_corpus(args: argparse.Namespace) -> "ProjectionCorpus":
     check_same_count(src, tgt)
     xs, xt = read_extra_corpora(args.align_extra)
     recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links,
-                         symmetrization=args.symmetrization, seed=args.seed)
+                         symmetrization=args.symmetrization, lex_alpha=args.lex_alpha, sim_prior=args.sim_prior,
+                         seed=args.seed)
     links = align_tokens(src.token_lists(), tgt.token_lists(), extra_src=xs, extra_tgt=xt, recipe=recipe,
                          threads=args.threads)
     aln = Alignments.from_lists(links, path=f"<{args.aligner} alignments>")
