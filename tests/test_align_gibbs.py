@@ -234,3 +234,18 @@ def test_posterior_symmetrisation_nests_and_learns():
     assert all(set(b) <= set(a) for a, b in zip(inter.symmetrized, runs[0.9].symmetrized))
     with pytest.raises(ValueError, match="posterior_threshold"):
         GibbsConfig(posterior_threshold=2.0)
+
+
+def test_recipe_is_the_gibbs_aligner_with_its_priors_then_name_links():
+    from xlner.align.lexical import add_name_links
+
+    src, tgt, _ = toy_corpus(60, 9, shuffle=False)
+    src = [s + ["Schulz"] for s in src]
+    tgt = [t + ["Schulz"] for t in tgt]
+    r = AlignRecipe()
+    assert (r.symmetrization, r.lex_alpha, r.sim_prior) == ("intersection", 1e-4, 1.0)
+    got = align_tokens(src, tgt, recipe=r, threads=2)
+    cfg = GibbsConfig(prefix_len=r.stem, lex_alpha=r.lex_alpha, sim_prior=r.sim_prior, symmetrization=r.symmetrization)
+    want = add_name_links(align_gibbs(src, tgt, config=cfg, threads=1).symmetrized, src, tgt)
+    assert got == want
+    assert all((len(s) - 1, len(t) - 1) in links for s, t, links in zip(src, tgt, got))  # Schulz-Schulz
