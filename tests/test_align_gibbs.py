@@ -243,9 +243,29 @@ def test_recipe_is_the_gibbs_aligner_with_its_priors_then_name_links():
     src = [s + ["Schulz"] for s in src]
     tgt = [t + ["Schulz"] for t in tgt]
     r = AlignRecipe()
-    assert (r.symmetrization, r.lex_alpha, r.sim_prior) == ("intersection", 1e-4, 1.0)
+    assert (r.symmetrization, r.lex_alpha, r.sim_prior) == ("auto", 1e-4, 1.0)
     got = align_tokens(src, tgt, recipe=r, threads=2)
-    cfg = GibbsConfig(prefix_len=r.stem, lex_alpha=r.lex_alpha, sim_prior=r.sim_prior, symmetrization=r.symmetrization)
+    # 60 pairs, fewer than AUTO_SYMMETRIZATION_PAIRS: auto is the intersection
+    cfg = GibbsConfig(prefix_len=r.stem, lex_alpha=r.lex_alpha, sim_prior=r.sim_prior, symmetrization="intersection")
     want = add_name_links(align_gibbs(src, tgt, config=cfg, threads=1).symmetrized, src, tgt)
     assert got == want
     assert all((len(s) - 1, len(t) - 1) in links for s, t, links in zip(src, tgt, got))  # Schulz-Schulz
+
+
+def test_recipe_auto_symmetrisation_follows_the_training_size(monkeypatch):
+    import xlner.align.recipe as recipe
+
+    src, tgt, _ = toy_corpus(80, 10, shuffle=True)
+    rng = random.Random(1)  # unrelated words on both sides: the two directions disagree on them
+    src = [s + [f"x{rng.randint(0, 9)}", f"z{rng.randint(0, 9)}"] for s in src]
+    tgt = [t + [f"y{rng.randint(0, 9)}"] for t in tgt]
+    monkeypatch.setattr(recipe, "AUTO_SYMMETRIZATION_PAIRS", 70)
+
+    def run(sym: str, n_extra: int) -> List[Links]:
+        return align_tokens(src[:60], tgt[:60], extra_src=src[60:60 + n_extra] or None,
+                            extra_tgt=tgt[60:60 + n_extra] or None, recipe=AlignRecipe(symmetrization=sym),
+                            threads=1)
+
+    assert run("auto", 0) == run("intersection", 0)  # 60 training pairs < 70
+    assert run("auto", 20) == run("grow-diag-final-and", 20)  # 80 >= 70
+    assert run("intersection", 20) != run("grow-diag-final-and", 20)

@@ -51,8 +51,9 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
                         f"(default {DEFAULT_STEM})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,
                    help=f"gibbs: random seed (default {DEFAULT_SEED}; same seed, same output)")
-    p.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default=None,
-                   help=f"symmetrisation (default {DEFAULT_SYMMETRIZATION}, the recipe's; with --europarl-ner "
+    p.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=None,
+                   help=f"symmetrisation (default {DEFAULT_SYMMETRIZATION}, the recipe's: intersection when the "
+                        "aligner trains on fewer than 5000 pairs, else grow-diag-final-and; with --europarl-ner "
                         "grow-diag-final-and)")
     p.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
                    help=f"gibbs: Dirichlet prior of the lexical distributions (default {DEFAULT_LEX_ALPHA:g})")
