@@ -51,10 +51,9 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
                         f"(default {DEFAULT_STEM})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,
                    help=f"gibbs: random seed (default {DEFAULT_SEED}; same seed, same output)")
-    p.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=None,
-                   help=f"symmetrisation (default {DEFAULT_SYMMETRIZATION}, the recipe's: intersection when the "
-                        "aligner trains on fewer than 5000 pairs, else grow-diag-final-and; with --europarl-ner "
-                        "grow-diag-final-and)")
+    p.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
+                   help="symmetrisation; auto (the recipe's): intersection when the aligner trains on fewer than "
+                        "5000 pairs, else grow-diag-final-and (also with --europarl-ner)")
     p.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
                    help=f"gibbs: Dirichlet prior of the lexical distributions (default {DEFAULT_LEX_ALPHA:g})")
     p.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
@@ -88,12 +87,12 @@ def run(args: argparse.Namespace) -> int:
     """Run ``xlner align``; returns the exit status."""
     from xlner.align.aer import read_parallel  # noqa: PLC0415
     from xlner.log import progress_enabled, working  # noqa: PLC0415
-    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_SYMMETRIZATION  # noqa: PLC0415
+    from xlner.align.recipe import DEFAULT_ALIGNER  # noqa: PLC0415
 
     if args.aligner is None:
         args.aligner = "eflomal" if args.europarl_ner else DEFAULT_ALIGNER
-    if args.symmetrization is None:
-        args.symmetrization = "grow-diag-final-and" if args.europarl_ner else DEFAULT_SYMMETRIZATION
+    if args.europarl_ner and args.symmetrization == "auto":  # eflomal on ~20 k pairs
+        args.symmetrization = "grow-diag-final-and"
     if args.europarl_ner:
         from xlner.align.statistical import EflomalConfig, europarl_ner_alignments  # noqa: PLC0415
         from xlner.datasets import shared_data_dir  # noqa: PLC0415

@@ -117,8 +117,8 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
                    help=f"train on the first N characters of each word, 0: whole words (default {DEFAULT_STEM})")
     g.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"aligner seed (default {DEFAULT_SEED})")
     g.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
-                   help=f"symmetrisation of the two directions (default {DEFAULT_SYMMETRIZATION}: intersection when the "
-                        "aligner trains on fewer than 5000 pairs, else grow-diag-final-and)")
+                   help="symmetrisation of the two directions; auto: intersection when the aligner trains on fewer "
+                        "than 5000 pairs, else grow-diag-final-and")
     g.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
                    help=f"gibbs: Dirichlet prior of the lexical distributions (default {DEFAULT_LEX_ALPHA:g})")
     g.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
