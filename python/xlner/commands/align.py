@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import List, Optional, Sequence
 
-from xlner.align.extraction import EXTRACTION_METHODS, SYMMETRIZATION_METHODS, Links
+from xlner.align.extraction import EXTRACTION_METHODS, Links
 from xlner.commands._stdio import file_args, out_option
 
 log = logging.getLogger(__name__)
@@ -21,8 +21,8 @@ ALIGNERS = ("gibbs", "eflomal", "lexical", "embedding")
 
 def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
     """Register ``align`` on the CLI's subparsers."""
-    from xlner.align.recipe import (DEFAULT_ALIGNER, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR,  # noqa: PLC0415
-                                    DEFAULT_STEM, DEFAULT_SYMMETRIZATION)
+    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM  # noqa: PLC0415
+    from xlner.commands.project import add_recipe_options  # noqa: PLC0415
     from xlner.align.gibbs import DEFAULT_SEED  # noqa: PLC0415
 
     p = subparsers.add_parser("align", help="word-align sentence pairs (gibbs, eflomal, lexical, embedding)",
@@ -51,14 +51,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
                         f"(default {DEFAULT_STEM})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,
                    help=f"gibbs: random seed (default {DEFAULT_SEED}; same seed, same output)")
-    p.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
-                   help="symmetrisation; auto (the recipe's): intersection when the aligner trains on fewer than "
-                        "5000 pairs, else grow-diag-final-and (also with --europarl-ner)")
-    p.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
-                   help=f"gibbs: Dirichlet prior of the lexical distributions (default {DEFAULT_LEX_ALPHA:g})")
-    p.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
-                   help=f"gibbs: orthographic prior, extra pseudo-count of similar word pairs, 0: off (default "
-                        f"{DEFAULT_SIM_PRIOR:g})")
+    add_recipe_options(p, " (also with --europarl-ner)")
     p.add_argument("--direction", choices=("sym", "fwd", "rev"), default="sym", help="eflomal output")
     p.add_argument("--model", default="bert-base-multilingual-cased", help="embedding: encoder dir or hub id")
     p.add_argument("--layer", type=int, default=8)

@@ -100,12 +100,25 @@ _positive_int32 = _positive(int, 2**31 - 1)
 _positive_float = _positive(float, 1e300)
 
 
+def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
+    """--symmetrization, --lex-alpha and --sim-prior of the default alignment recipe (xlner.align.recipe), shared
+    by ``xlner project`` and ``xlner align``; ``note`` ends the --symmetrization help."""
+    from xlner.align.extraction import SYMMETRIZATION_METHODS
+    from xlner.align.recipe import DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_SYMMETRIZATION
+
+    g.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
+                   help="symmetrisation of the two directions; auto: intersection when the aligner trains on fewer "
+                        "than 5000 pairs, else grow-diag-final-and" + note)
+    g.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
+                   help="gibbs: Dirichlet prior of the lexical distributions")
+    g.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
+                   help="gibbs: orthographic prior, extra pseudo-count of similar word pairs, 0: off")
+
+
 def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     """Options of the on-the-fly alignment (used only without --alignments)."""
-    from xlner.align.extraction import SYMMETRIZATION_METHODS
     from xlner.align.gibbs import DEFAULT_SEED
-    from xlner.align.recipe import (DEFAULT_ALIGNER, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_STEM,
-                                    DEFAULT_SYMMETRIZATION, RECIPE_ALIGNERS)
+    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM, RECIPE_ALIGNERS
 
     g = p.add_argument_group("alignment on the fly (without --alignments)")
     g.add_argument("--aligner", choices=RECIPE_ALIGNERS, default=DEFAULT_ALIGNER,
@@ -116,14 +129,7 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",
                    help=f"train on the first N characters of each word, 0: whole words (default {DEFAULT_STEM})")
     g.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"aligner seed (default {DEFAULT_SEED})")
-    g.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
-                   help="symmetrisation of the two directions; auto: intersection when the aligner trains on fewer "
-                        "than 5000 pairs, else grow-diag-final-and")
-    g.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
-                   help=f"gibbs: Dirichlet prior of the lexical distributions (default {DEFAULT_LEX_ALPHA:g})")
-    g.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
-                   help=f"gibbs: orthographic prior, extra pseudo-count of similar word pairs, 0: off (default "
-                        f"{DEFAULT_SIM_PRIOR:g})")
+    add_recipe_options(g)
     g.add_argument("--name-links", action=argparse.BooleanOptionalAction, default=True,
                    help="link identical or near-identical names across the pair (default on)")
 
