@@ -195,3 +195,77 @@ def test_cli_project_aligns_on_the_fly(tmp_path):
     assert cli_main(["project", "--source", str(tmp_path / "en.conll"), "--target", str(tmp_path / "xx.conll"),
                      "--alignments", str(aln), "--method", "greedy", "--out", str(out), "--quiet"]) == 0
     assert out.read_bytes() == outs[0]
+
+
+def _ambiguous(shared_src: str, shared_tgt: str, n: int = 20) -> Tuple[List[List[str]], List[List[str]]]:
+    """Two words on each side that always occur together: the co-occurrence counts cannot tell which word
+    translates which; only the strings can."""
+    return [["alpha", shared_src] for _ in range(n)], [[shared_tgt, "omega"] for _ in range(n)]
+
+
+def test_orthographic_prior_links_similar_strings():
+    src, tgt = _ambiguous("kappa", "kappx")  # edit similarity 1 - 1/5 = 0.8
+    cfg = dict(model=1, n_samplers=2, sim_threshold=0.8)
+    res = align_gibbs(src, tgt, config=GibbsConfig(sim_prior=5.0, **cfg), threads=1)
+    for links in (res.forward, res.reverse, res.symmetrized):
+        assert links == [[(0, 1), (1, 0)]] * 20  # alpha-omega, kappa-kappx
+    # a threshold above the pair's similarity switches the prior off: the links of the symmetric prior
+    off = align_gibbs(src, tgt, config=GibbsConfig(**cfg), threads=1)
+    above = align_gibbs(src, tgt, config=GibbsConfig(sim_prior=5.0, **{**cfg, "sim_threshold": 0.81}), threads=1)
+    assert (above.forward, above.reverse) == (off.forward, off.reverse)
+    with pytest.raises(ValueError, match="sim_prior"):
+        GibbsConfig(sim_prior=-1.0)
+    with pytest.raises(ValueError, match="sim_threshold"):
+        GibbsConfig(sim_threshold=1.5)
+
+
+def test_posterior_symmetrisation_nests_and_learns():
+    src, tgt, gold = toy_corpus(200, 8, shuffle=True)
+    runs = {t: align_gibbs(src, tgt, config=GibbsConfig(n_samplers=2, posterior_threshold=t, seed=2), threads=2)
+            for t in (0.1, 0.5, 0.9)}
+    assert alignment_error_rate(runs[0.5].symmetrized, gold).aer < 0.03
+    for lo, hi in ((0.1, 0.5), (0.5, 0.9)):
+        assert runs[lo].forward == runs[hi].forward  # same marginals, only the threshold differs
+        for a, b in zip(runs[lo].symmetrized, runs[hi].symmetrized):
+            assert set(b) <= set(a)
+    # a mean of at least 0.9 needs both probabilities >= 0.8 > 1/2, so each is its word's argmax: the posterior
+    # links at 0.9 lie in the intersection of the argmax links
+    inter = align_gibbs(src, tgt, config=GibbsConfig(n_samplers=2, symmetrization="intersection", seed=2), threads=2)
+    assert all(set(b) <= set(a) for a, b in zip(inter.symmetrized, runs[0.9].symmetrized))
+    with pytest.raises(ValueError, match="posterior_threshold"):
+        GibbsConfig(posterior_threshold=2.0)
+
+
+def test_recipe_is_the_gibbs_aligner_with_its_priors_then_name_links():
+    from xlner.align.lexical import add_name_links
+
+    src, tgt, _ = toy_corpus(60, 9, shuffle=False)
+    src = [s + ["Schulz"] for s in src]
+    tgt = [t + ["Schulz"] for t in tgt]
+    r = AlignRecipe()
+    assert (r.symmetrization, r.lex_alpha, r.sim_prior) == ("auto", 1e-4, 1.0)
+    got = align_tokens(src, tgt, recipe=r, threads=2)
+    # 60 pairs, fewer than AUTO_SYMMETRIZATION_PAIRS: auto is the intersection
+    cfg = GibbsConfig(prefix_len=r.stem, lex_alpha=r.lex_alpha, sim_prior=r.sim_prior, symmetrization="intersection")
+    want = add_name_links(align_gibbs(src, tgt, config=cfg, threads=1).symmetrized, src, tgt)
+    assert got == want
+    assert all((len(s) - 1, len(t) - 1) in links for s, t, links in zip(src, tgt, got))  # Schulz-Schulz
+
+
+def test_recipe_auto_symmetrisation_follows_the_training_size(monkeypatch):
+    import xlner.align.recipe as recipe
+
+    src, tgt, _ = toy_corpus(80, 10, shuffle=True)
+    rng = random.Random(1)  # unrelated words on both sides: the two directions disagree on them
+    src = [s + [f"x{rng.randint(0, 9)}", f"z{rng.randint(0, 9)}"] for s in src]
+    tgt = [t + [f"y{rng.randint(0, 9)}"] for t in tgt]
+    monkeypatch.setattr(recipe, "AUTO_SYMMETRIZATION_PAIRS", 70)
+
+    def run(sym: str, n_extra: int) -> List[Links]:
+        return align_tokens(src[:60], tgt[:60], extra_src=src[60:60 + n_extra] or None,
+                            extra_tgt=tgt[60:60 + n_extra] or None, recipe=AlignRecipe(symmetrization=sym),
+                            threads=1)
+
+    assert run("auto", 0) == run("intersection", 0)  # 60 training pairs < 70
+    assert run("auto", 20) == run("grow-diag-final-and", 20)  # 80 >= 70
+    assert run("intersection", 20) != run("grow-diag-final-and", 20)

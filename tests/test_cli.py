@@ -336,7 +336,7 @@ def test_one_spelling_for_outputs_old_ones_hidden():
 def test_help_shows_defaults_and_no_markup():
     from xlner.cli import command_modules
 
-    assert "(default: grow-diag-final-and)" in _help("align")
+    assert "(default: auto)" in _help("align")
     assert "(default: -1)" in _help("project")
     assert "(default: None)" not in _help("project")
     for name in command_modules():

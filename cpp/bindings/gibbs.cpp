@@ -17,8 +17,8 @@ void register_gibbs(py::module_& m) {
       "gibbs_align",
       [](const std::vector<std::vector<std::string>>& src, const std::vector<std::vector<std::string>>& tgt,
          int64_t n_out, int model, int n_samplers, int iterations, double rel_iterations, double null_prior,
-         double lex_alpha, double jump_alpha, double fert_alpha, int prefix_len, int suffix_len, uint64_t seed,
-         int threads) {
+         double lex_alpha, double jump_alpha, double fert_alpha, int prefix_len, int suffix_len, double sim_prior,
+         double sim_threshold, double posterior_threshold, uint64_t seed, int threads) {
         xlner::GibbsOptions o;
         o.model = model;
         o.n_samplers = n_samplers;
@@ -30,6 +30,9 @@ void register_gibbs(py::module_& m) {
         o.fert_alpha = fert_alpha;
         o.prefix_len = prefix_len;
         o.suffix_len = suffix_len;
+        o.sim_prior = sim_prior;
+        o.sim_threshold = sim_threshold;
+        o.posterior_threshold = posterior_threshold;
         o.seed = seed;
         o.threads = threads;
         xlner::GibbsResult r;
@@ -37,12 +40,14 @@ void register_gibbs(py::module_& m) {
           py::gil_scoped_release release;
           r = xlner::gibbs_align(src, tgt, n_out, o);
         }
-        return py::make_tuple(csr_tuple(std::move(r.forward)), csr_tuple(std::move(r.reverse)), r.iterations);
+        return py::make_tuple(csr_tuple(std::move(r.forward)), csr_tuple(std::move(r.reverse)), r.iterations,
+                              csr_tuple(std::move(r.posterior)));
       },
       py::arg("src"), py::arg("tgt"), py::arg("n_out"), py::kw_only(), py::arg("model") = 3,
       py::arg("n_samplers") = 3, py::arg("iterations") = 0, py::arg("rel_iterations") = 1.0,
       py::arg("null_prior") = 0.2, py::arg("lex_alpha") = 0.001, py::arg("jump_alpha") = 0.5,
-      py::arg("fert_alpha") = 0.5, py::arg("prefix_len") = 0, py::arg("suffix_len") = 0, py::arg("seed") = 0,
+      py::arg("fert_alpha") = 0.5, py::arg("prefix_len") = 0, py::arg("suffix_len") = 0, py::arg("sim_prior") = 0.0,
+      py::arg("sim_threshold") = 0.7, py::arg("posterior_threshold") = 0.0, py::arg("seed") = 0,
       py::arg("threads") = -1, R"doc(
 Train the seeded Gibbs aligner (IBM-1 -> HMM -> fertility, collapsed Gibbs sampling, Östling &
 Tiedemann 2016) on all sentence pairs and align the first n_out in both directions (GIL released).
@@ -55,12 +60,16 @@ Arguments:
     iterations: iterations per model phase (0: automatic from the corpus size, scaled by rel_iterations).
     null_prior, lex_alpha, jump_alpha, fert_alpha: priors.
     prefix_len, suffix_len: stem words to their first / last N code points (0: whole words).
+    sim_prior: orthographic prior, extra pseudo-count sim_prior * edit similarity of every co-occurring
+        pair of (stemmed) words at least sim_threshold similar (0: off).
+    posterior_threshold: > 0: also the posterior symmetrisation, (i, j) linked when the mean of the two
+        directions' normalised link marginals is at least this (empty links when 0).
     seed: random seed; the output depends only on the inputs and the seed, not on threads.
     threads: worker threads (-1: all cores; work is split by sampler and direction).
 
 Returns:
-    ((offsets, src, tgt) forward, (offsets, src, tgt) reverse, iterations): links in CSR form,
-    both in (source, target) order.
+    ((offsets, src, tgt) forward, (offsets, src, tgt) reverse, iterations, (offsets, src, tgt) posterior):
+    links in CSR form, all in (source, target) order.
 )doc");
 
   m.def("stem_word", &xlner::stem_word, py::arg("word"), py::arg("prefix_len"), py::arg("suffix_len") = 0,

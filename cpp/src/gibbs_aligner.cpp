@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "xlner/alignment.hpp"
 #include "xlner/parallel.hpp"
 
 namespace xlner {
@@ -113,6 +114,9 @@ struct Corpus {
   std::vector<int32_t> sid, tid, pairs;
   int32_t vs = 0, vt = 0;
   int64_t n_pairs = 0;
+  /// Orthographic prior (empty when off): extra pseudo-count per pair id, and its sum per source type
+  /// and per target type (the extra mass of each lexical distribution).
+  std::vector<double> prior, prior_src, prior_tgt;
   int32_t slen(int64_t s) const { return static_cast<int32_t>(soff[s + 1] - soff[s]); }
   int32_t tlen(int64_t s) const { return static_cast<int32_t>(toff[s + 1] - toff[s]); }
 };
@@ -123,6 +127,38 @@ int32_t intern(std::unordered_map<std::string, int32_t>& vocab, std::string&& w)
   const int32_t id = static_cast<int32_t>(vocab.size());
   vocab.emplace(std::move(w), id);
   return id;
+}
+
+/// The type strings of a vocabulary, by id, as code points.
+std::vector<std::u32string> type_names(const std::unordered_map<std::string, int32_t>& vocab) {
+  std::vector<std::u32string> out(vocab.size());
+  for (const auto& [w, id] : vocab) out[static_cast<size_t>(id)] = utf8_to_u32(w);
+  return out;
+}
+
+/// Fill c.prior / prior_src / prior_tgt: sim_prior * edit similarity of each co-occurring pair of types
+/// (0 below sim_threshold). Each pair is independent, the sums run in id order: deterministic on any
+/// number of threads.
+void orthographic_prior(Corpus& c, const std::unordered_map<std::string, int32_t>& vs,
+                        const std::unordered_map<std::string, int32_t>& vt, const std::vector<int32_t>& pair_e,
+                        const std::vector<int32_t>& pair_f, const GibbsOptions& opt) {
+  const std::vector<std::u32string> ns = type_names(vs), nt = type_names(vt);
+  const int64_t n = c.n_pairs;
+  c.prior.assign(static_cast<size_t>(n), 0.0);
+  parallel_chunks(n, opt.threads, default_chunks(n, opt.threads), [&](int64_t, int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      const double sim = lexical_similarity(ns[static_cast<size_t>(pair_e[static_cast<size_t>(p)])],
+                                            nt[static_cast<size_t>(pair_f[static_cast<size_t>(p)])],
+                                            LexicalMeasure::Edit);
+      c.prior[static_cast<size_t>(p)] = sim >= opt.sim_threshold ? opt.sim_prior * sim : 0.0;
+    }
+  });
+  c.prior_src.assign(static_cast<size_t>(c.vs), 0.0);
+  c.prior_tgt.assign(static_cast<size_t>(c.vt), 0.0);
+  for (int64_t p = 0; p < n; ++p) {
+    c.prior_src[static_cast<size_t>(pair_e[static_cast<size_t>(p)])] += c.prior[static_cast<size_t>(p)];
+    c.prior_tgt[static_cast<size_t>(pair_f[static_cast<size_t>(p)])] += c.prior[static_cast<size_t>(p)];
+  }
 }
 
 Corpus build_corpus(const std::vector<std::vector<std::string>>& src, const std::vector<std::vector<std::string>>& tgt,
@@ -157,17 +193,26 @@ Corpus build_corpus(const std::vector<std::vector<std::string>>& src, const std:
   c.vt = static_cast<int32_t>(vt.size());
   c.pairs.resize(static_cast<size_t>(total_pairs));
   PairIds ids(std::min<int64_t>(total_pairs, int64_t{1} << 24));
+  const bool with_prior = opt.sim_prior > 0;
+  std::vector<int32_t> pair_e, pair_f;  // the two types of each pair id (only for the prior)
   for (int64_t s = 0; s < c.n; ++s) {
     const int32_t I = c.slen(s), J = c.tlen(s);
     const int32_t* e = c.sid.data() + c.soff[s];
     const int32_t* f = c.tid.data() + c.toff[s];
     int32_t* out = c.pairs.data() + c.poff[s];
     for (int32_t i = 0; i < I; ++i)
-      for (int32_t j = 0; j < J; ++j)
-        out[i * J + j] = ids.get((static_cast<uint64_t>(static_cast<uint32_t>(e[i])) << 32) |
-                                 static_cast<uint32_t>(f[j]));
+      for (int32_t j = 0; j < J; ++j) {
+        const int32_t id = ids.get((static_cast<uint64_t>(static_cast<uint32_t>(e[i])) << 32) |
+                                   static_cast<uint32_t>(f[j]));
+        out[i * J + j] = id;
+        if (with_prior && id == static_cast<int32_t>(pair_e.size())) {
+          pair_e.push_back(e[i]);
+          pair_f.push_back(f[j]);
+        }
+      }
   }
   c.n_pairs = ids.size();
+  if (with_prior) orthographic_prior(c, vs, vt, pair_e, pair_f, opt);
   return c;
 }
 
@@ -181,6 +226,10 @@ class Sampler {
       : c_(c), rev_(reverse), n_out_(n_out), opt_(opt), rng_(seed) {
     vw_ = rev_ ? c.vs : c.vt;
     vc_ = rev_ ? c.vt : c.vs;
+    if (!c.prior.empty()) {
+      prior_ = c.prior.data();
+      cprior_ = rev_ ? c.prior_tgt.data() : c.prior_src.data();
+    }
     const auto& woff = rev_ ? c.soff : c.toff;
     a_.assign(static_cast<size_t>(woff.back()), -1);
     lex_.assign(static_cast<size_t>(c.n_pairs), 0);
@@ -335,8 +384,12 @@ class Sampler {
       const double uniform = phase == 1 ? 1.0 / C : 1.0;
       for (int32_t i = 0; i < C; ++i) {
         const int32_t e = ec[i];
-        double q = p1 * uniform * (static_cast<double>(lex_[pair(s, i, w)]) + alpha) /
-                   (static_cast<double>(ctot_[e]) + alpha_v);
+        const int32_t pid = pair(s, i, w);
+        double q = prior_ != nullptr
+                       ? p1 * uniform * (static_cast<double>(lex_[pid]) + alpha + prior_[pid]) /
+                             (static_cast<double>(ctot_[e]) + alpha_v + cprior_[e])
+                       : p1 * uniform * (static_cast<double>(lex_[pid]) + alpha) /
+                             (static_cast<double>(ctot_[e]) + alpha_v);
         if (phase >= 2) q *= jump_p(i - prev) * jump_p(nx - i);
         if (phase >= 3) {
           const int32_t ph = phi_[i];
@@ -399,6 +452,8 @@ class Sampler {
   const GibbsOptions& opt_;
   Rng rng_;
   int32_t vw_ = 0, vc_ = 0;
+  const double* prior_ = nullptr;   // orthographic pseudo-count per pair id (null: off)
+  const double* cprior_ = nullptr;  // its sum per candidate type
   std::vector<int32_t> a_, lex_, ctot_, lnull_, fert_;
   int64_t ntot_ = 0;
   int64_t jump_[kJumpBuckets] = {};
@@ -420,6 +475,9 @@ void check_options(const GibbsOptions& o) {
   if (!(o.jump_alpha > 0) || !std::isfinite(o.jump_alpha)) bad("jump_alpha must be > 0");
   if (!(o.fert_alpha > 0) || !std::isfinite(o.fert_alpha)) bad("fert_alpha must be > 0");
   if (o.prefix_len < 0 || o.suffix_len < 0) bad("prefix_len and suffix_len must be >= 0");
+  if (!(o.sim_prior >= 0) || !std::isfinite(o.sim_prior)) bad("sim_prior must be >= 0");
+  if (!(o.sim_threshold >= 0 && o.sim_threshold <= 1)) bad("sim_threshold must be in [0, 1]");
+  if (!(o.posterior_threshold >= 0 && o.posterior_threshold <= 1)) bad("posterior_threshold must be in [0, 1]");
 }
 
 }  // namespace
@@ -477,9 +535,11 @@ GibbsResult gibbs_align(const std::vector<std::vector<std::string>>& src,
       if (k == 0) moff[reverse ? 1 : 0] = sampler.marginal_offsets();
     }
   });
+  std::vector<float> sums[2];
   for (int dir = 0; dir < 2; ++dir) {
     LinksCSR& out = dir == 0 ? res.forward : res.reverse;
-    std::vector<float> sum(margs[static_cast<size_t>(dir)].size(), 0.0f);
+    std::vector<float>& sum = sums[dir];
+    sum.assign(margs[static_cast<size_t>(dir)].size(), 0.0f);
     for (int64_t k = 0; k < opt.n_samplers; ++k) {  // fixed order: same sums on any thread count
       const auto& m = margs[static_cast<size_t>(2 * k + dir)];
       for (size_t q = 0; q < sum.size(); ++q) sum[q] += m[q];
@@ -503,6 +563,37 @@ GibbsResult gibbs_align(const std::vector<std::vector<std::string>>& src,
       std::sort(links.begin(), links.end(),
                 [](const Link& x, const Link& y) { return x.src != y.src ? x.src < y.src : x.tgt < y.tgt; });
       out.push_sentence(links);
+    }
+  }
+  if (opt.posterior_threshold > 0) {
+    // posterior symmetrisation: the mean of the two directions' link probabilities (each row of the
+    // summed marginals normalised), linked when at least the threshold
+    std::vector<Link> links;
+    for (int64_t s = 0; s < n_out; ++s) {
+      links.clear();
+      const int32_t I = corpus.slen(s), J = corpus.tlen(s);
+      if (I > 0 && J > 0) {
+        const float* mf = sums[0].data() + moff[0][s];  // J rows of I + 1 (null first)
+        const float* mr = sums[1].data() + moff[1][s];  // I rows of J + 1
+        std::vector<double> zf(static_cast<size_t>(J)), zr(static_cast<size_t>(I));
+        for (int32_t j = 0; j < J; ++j) {
+          double z = 0;
+          for (int32_t i = 0; i <= I; ++i) z += mf[static_cast<int64_t>(j) * (I + 1) + i];
+          zf[static_cast<size_t>(j)] = z > 0 ? 1.0 / z : 0.0;
+        }
+        for (int32_t i = 0; i <= I - 1; ++i) {
+          double z = 0;
+          for (int32_t j = 0; j <= J; ++j) z += mr[static_cast<int64_t>(i) * (J + 1) + j];
+          zr[static_cast<size_t>(i)] = z > 0 ? 1.0 / z : 0.0;
+        }
+        for (int32_t i = 0; i < I; ++i)
+          for (int32_t j = 0; j < J; ++j) {
+            const double pf = mf[static_cast<int64_t>(j) * (I + 1) + i + 1] * zf[static_cast<size_t>(j)];
+            const double pr = mr[static_cast<int64_t>(i) * (J + 1) + j + 1] * zr[static_cast<size_t>(i)];
+            if (0.5 * (pf + pr) >= opt.posterior_threshold) links.push_back(Link{i, j});
+          }
+      }
+      res.posterior.push_sentence(links);
     }
   }
   return res;

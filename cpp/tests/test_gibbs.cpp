@@ -32,6 +32,11 @@ void toy(Corpus& src, Corpus& tgt, int n, unsigned seed) {
     tgt.push_back(t);
   }
 }
+
+bool same_links(const GibbsResult& a, const GibbsResult& b) {
+  return a.forward.offsets == b.forward.offsets && a.forward.src == b.forward.src && a.forward.tgt == b.forward.tgt &&
+         a.reverse.offsets == b.reverse.offsets && a.reverse.src == b.reverse.src && a.reverse.tgt == b.reverse.tgt;
+}
 }  // namespace
 
 TEST(gibbs_stem_word_counts_code_points) {
@@ -70,15 +75,17 @@ TEST(gibbs_learns_reversed_translation_every_model) {
 TEST(gibbs_same_seed_same_links_on_any_thread_count) {
   Corpus src, tgt;
   toy(src, tgt, 60, 5);
-  GibbsOptions o;
-  o.iterations = 3;
-  o.seed = 11;
-  o.threads = 1;
-  GibbsResult a = gibbs_align(src, tgt, 60, o);
-  o.threads = 4;
-  GibbsResult b = gibbs_align(src, tgt, 60, o);
-  CHECK(a.forward.offsets == b.forward.offsets && a.forward.src == b.forward.src && a.forward.tgt == b.forward.tgt);
-  CHECK(a.reverse.offsets == b.reverse.offsets && a.reverse.src == b.reverse.src && a.reverse.tgt == b.reverse.tgt);
+  for (double prior : {0.0, 1.0}) {  // also with the orthographic prior (its table is built in parallel)
+    GibbsOptions o;
+    o.iterations = 3;
+    o.seed = 11;
+    o.sim_prior = prior;
+    o.sim_threshold = 0.5;  // s12 ~ t12 and the like: similarity 2/3
+    o.threads = 1;
+    GibbsResult a = gibbs_align(src, tgt, 60, o);
+    o.threads = 4;
+    CHECK(same_links(a, gibbs_align(src, tgt, 60, o)));
+  }
 }
 
 TEST(gibbs_validates_input_and_options) {
@@ -94,4 +101,96 @@ TEST(gibbs_validates_input_and_options) {
   o.model = 3;
   o.null_prior = 0;
   CHECK_THROWS(gibbs_align(src, tgt, 2, o), std::invalid_argument);
+}
+
+namespace {
+// Two words on each side that always occur together: the data alone cannot tell which translates which.
+void ambiguous(Corpus& src, Corpus& tgt, const std::string& shared_src, const std::string& shared_tgt) {
+  for (int k = 0; k < 20; ++k) {
+    src.push_back({"alpha", shared_src});
+    tgt.push_back({shared_tgt, "omega"});
+  }
+}
+
+}  // namespace
+
+TEST(gibbs_orthographic_prior_links_similar_words) {
+  Corpus src, tgt;
+  ambiguous(src, tgt, "kappa", "kappx");  // edit similarity 0.8
+  GibbsOptions o;
+  o.model = 1;
+  o.n_samplers = 2;
+  o.threads = 1;
+  o.sim_prior = 5;
+  o.sim_threshold = 0.8;
+  GibbsResult r = gibbs_align(src, tgt, 20, o);
+  for (const LinksCSR* l : {&r.forward, &r.reverse}) {
+    CHECK_EQ(static_cast<int64_t>(l->src.size()), int64_t{40});
+    for (size_t k = 0; k < l->src.size(); ++k) CHECK_EQ(l->src[k], 1 - l->tgt[k]);  // alpha-omega, kappa-kappx
+  }
+  // the same corpus with the shared words swapped round: the prior follows the strings, not the positions
+  Corpus src2, tgt2;
+  for (int k = 0; k < 20; ++k) {
+    src2.push_back({"kappa", "alpha"});
+    tgt2.push_back({"kappx", "omega"});
+  }
+  GibbsResult r2 = gibbs_align(src2, tgt2, 20, o);
+  for (size_t k = 0; k < r2.forward.src.size(); ++k) CHECK_EQ(r2.forward.src[k], r2.forward.tgt[k]);
+  CHECK_EQ(static_cast<int64_t>(r2.forward.src.size()), int64_t{40});
+}
+
+TEST(gibbs_orthographic_prior_below_threshold_is_off) {
+  Corpus src, tgt;
+  ambiguous(src, tgt, "kappa", "kappx");
+  GibbsOptions o;
+  o.n_samplers = 2;
+  o.iterations = 5;
+  o.threads = 1;
+  const GibbsResult off = gibbs_align(src, tgt, 20, o);
+  o.sim_prior = 5;
+  o.sim_threshold = 0.81;  // 0.8 < threshold: no pair gets the extra pseudo-count
+  CHECK(same_links(off, gibbs_align(src, tgt, 20, o)));
+}
+
+TEST(gibbs_orthographic_prior_options_validated) {
+  Corpus src{{"a"}}, tgt{{"x"}};
+  GibbsOptions o;
+  o.sim_prior = -1;
+  CHECK_THROWS(gibbs_align(src, tgt, 1, o), std::invalid_argument);
+  o.sim_prior = 1;
+  o.sim_threshold = 1.5;
+  CHECK_THROWS(gibbs_align(src, tgt, 1, o), std::invalid_argument);
+}
+
+TEST(gibbs_posterior_symmetrisation_learns_toy_and_nests_by_threshold) {
+  Corpus src, tgt;
+  toy(src, tgt, 200, 13);
+  GibbsOptions o;
+  o.n_samplers = 2;
+  o.threads = 2;
+  o.posterior_threshold = 0.5;
+  const GibbsResult hi = gibbs_align(src, tgt, 200, o);
+  int64_t words = 0, good = 0;
+  for (size_t s = 0; s < src.size(); ++s) {
+    const int32_t len = static_cast<int32_t>(src[s].size());
+    words += len;
+    for (int64_t k = hi.posterior.offsets[s]; k < hi.posterior.offsets[s + 1]; ++k)
+      good += hi.posterior.tgt[k] == len - 1 - hi.posterior.src[k];
+  }
+  CHECK(good >= words * 98 / 100);
+  CHECK(static_cast<int64_t>(hi.posterior.src.size()) <= words * 101 / 100);
+  o.posterior_threshold = 0.05;  // same marginals (same seed), lower threshold: a superset of the links
+  const GibbsResult lo = gibbs_align(src, tgt, 200, o);
+  CHECK(lo.forward.src == hi.forward.src && lo.forward.tgt == hi.forward.tgt);
+  for (size_t s = 0; s < src.size(); ++s)
+    for (int64_t k = hi.posterior.offsets[s]; k < hi.posterior.offsets[s + 1]; ++k) {
+      bool found = false;
+      for (int64_t q = lo.posterior.offsets[s]; q < lo.posterior.offsets[s + 1]; ++q)
+        found = found || (lo.posterior.src[q] == hi.posterior.src[k] && lo.posterior.tgt[q] == hi.posterior.tgt[k]);
+      CHECK(found);
+    }
+  o.posterior_threshold = 0;
+  CHECK_EQ(static_cast<int64_t>(gibbs_align(src, tgt, 200, o).posterior.offsets.size()), int64_t{1});
+  o.posterior_threshold = 1.5;
+  CHECK_THROWS(gibbs_align(src, tgt, 200, o), std::invalid_argument);
 }

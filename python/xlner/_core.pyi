@@ -511,7 +511,7 @@ def fusion_preset_names() -> list[str]:
     """
     Names of the fusion presets, in the order of the thesis' table.
     """
-def gibbs_align(src: collections.abc.Sequence[collections.abc.Sequence[str]], tgt: collections.abc.Sequence[collections.abc.Sequence[str]], n_out: typing.SupportsInt | typing.SupportsIndex, *, model: typing.SupportsInt | typing.SupportsIndex = 3, n_samplers: typing.SupportsInt | typing.SupportsIndex = 3, iterations: typing.SupportsInt | typing.SupportsIndex = 0, rel_iterations: typing.SupportsFloat | typing.SupportsIndex = 1.0, null_prior: typing.SupportsFloat | typing.SupportsIndex = 0.2, lex_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.001, jump_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, fert_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, prefix_len: typing.SupportsInt | typing.SupportsIndex = 0, suffix_len: typing.SupportsInt | typing.SupportsIndex = 0, seed: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple[tuple, tuple, int]:
+def gibbs_align(src: collections.abc.Sequence[collections.abc.Sequence[str]], tgt: collections.abc.Sequence[collections.abc.Sequence[str]], n_out: typing.SupportsInt | typing.SupportsIndex, *, model: typing.SupportsInt | typing.SupportsIndex = 3, n_samplers: typing.SupportsInt | typing.SupportsIndex = 3, iterations: typing.SupportsInt | typing.SupportsIndex = 0, rel_iterations: typing.SupportsFloat | typing.SupportsIndex = 1.0, null_prior: typing.SupportsFloat | typing.SupportsIndex = 0.2, lex_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.001, jump_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, fert_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, prefix_len: typing.SupportsInt | typing.SupportsIndex = 0, suffix_len: typing.SupportsInt | typing.SupportsIndex = 0, sim_prior: typing.SupportsFloat | typing.SupportsIndex = 0.0, sim_threshold: typing.SupportsFloat | typing.SupportsIndex = 0.7, posterior_threshold: typing.SupportsFloat | typing.SupportsIndex = 0.0, seed: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple[tuple, tuple, int, tuple]:
     """
     Train the seeded Gibbs aligner (IBM-1 -> HMM -> fertility, collapsed Gibbs sampling, Östling &
     Tiedemann 2016) on all sentence pairs and align the first n_out in both directions (GIL released).
@@ -524,12 +524,16 @@ def gibbs_align(src: collections.abc.Sequence[collections.abc.Sequence[str]], tg
         iterations: iterations per model phase (0: automatic from the corpus size, scaled by rel_iterations).
         null_prior, lex_alpha, jump_alpha, fert_alpha: priors.
         prefix_len, suffix_len: stem words to their first / last N code points (0: whole words).
+        sim_prior: orthographic prior, extra pseudo-count sim_prior * edit similarity of every co-occurring
+            pair of (stemmed) words at least sim_threshold similar (0: off).
+        posterior_threshold: > 0: also the posterior symmetrisation, (i, j) linked when the mean of the two
+            directions' normalised link marginals is at least this (empty links when 0).
         seed: random seed; the output depends only on the inputs and the seed, not on threads.
         threads: worker threads (-1: all cores; work is split by sampler and direction).
     
     Returns:
-        ((offsets, src, tgt) forward, (offsets, src, tgt) reverse, iterations): links in CSR form,
-        both in (source, target) order.
+        ((offsets, src, tgt) forward, (offsets, src, tgt) reverse, iterations, (offsets, src, tgt) posterior):
+        links in CSR form, all in (source, target) order.
     """
 def greedy_alignment(batch: Batch, *, constraint: Constraint | str = '<=1', candidates: str = 'ngrams', max_len: typing.SupportsInt | typing.SupportsIndex = 10, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """

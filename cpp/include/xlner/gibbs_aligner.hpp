@@ -10,6 +10,16 @@
 /// the empty word wins). Every (direction, sampler) pair draws from its own random stream derived
 /// from the seed, and the per-sampler marginals are summed in a fixed order, so the result is
 /// identical for any number of threads.
+///
+/// Orthographic prior (`sim_prior` > 0): the Dirichlet prior of the lexical distribution of a word e is
+/// not symmetric but gives every word f co-occurring with e the pseudo-count
+/// `lex_alpha + sim_prior * s(e, f)`, where s is the edit similarity of the two (stemmed) words,
+/// 1 - Levenshtein / longer length, counted when at least `sim_threshold` (else 0): names, numbers,
+/// punctuation and cognates are a priori likely translations, which the data alone cannot show on a small
+/// corpus (cf. the orthographic features of Kondrak, Marcu & Knight 2003, "Cognates can improve
+/// statistical translation models", and the prior over translation tables of Mermer & Saraçlar 2011).
+/// The prior's mass is summed over the pairs that co-occur in the corpus (the only ones ever sampled),
+/// so each predictive distribution stays normalised over them.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -31,6 +41,10 @@ struct GibbsOptions {
   double fert_alpha = 0.5;    ///< Dirichlet prior of the fertility distributions.
   int prefix_len = 0;         ///< stem words to their first N code points (0: whole words).
   int suffix_len = 0;         ///< ... or to their last N code points (used when prefix_len is 0).
+  double sim_prior = 0;       ///< orthographic prior: extra Dirichlet pseudo-count of a word pair, times
+                              ///< its similarity (0: off; see gibbs_aligner.hpp's file comment).
+  double sim_threshold = 0.7; ///< pairs less similar than this get no extra pseudo-count.
+  double posterior_threshold = 0;  ///< > 0: also return the posterior symmetrisation at this threshold.
   uint64_t seed = 0;          ///< random seed.
   int threads = -1;           ///< worker threads (<= 0: all cores).
 };
@@ -39,6 +53,10 @@ struct GibbsOptions {
 struct GibbsResult {
   LinksCSR forward;  ///< each target word linked to at most one source word.
   LinksCSR reverse;  ///< each source word linked to at most one target word.
+  /// With posterior_threshold > 0: (i, j) linked when the mean of P(target j -> source i) and
+  /// P(source i -> target j), each the word's normalised link marginal, is at least the threshold
+  /// (posterior decoding of both directions, as in Liang, Taskar & Klein 2006); else empty.
+  LinksCSR posterior;
   int iterations = 0;  ///< iterations per model phase actually run.
 };
 

@@ -25,6 +25,15 @@ class GibbsConfig(StatisticalConfig):
         iterations: sampling iterations per model phase (0: automatic from the corpus size, scaled by
             ``rel_iterations``).
         lex_alpha, jump_alpha, fert_alpha: Dirichlet priors of the lexical, jump and fertility distributions.
+        sim_prior: orthographic prior: every co-occurring pair of (stemmed, lower-cased) words whose edit
+            similarity (1 - Levenshtein / longer length) is at least ``sim_threshold`` gets the extra
+            Dirichlet pseudo-count ``sim_prior * similarity`` in the lexical distributions, so names, numbers,
+            punctuation and cognates start as likely translations (0: off, the symmetric prior).
+        sim_threshold: the least edit similarity of a pair that gets the extra pseudo-count.
+        posterior_threshold: > 0: the symmetrised links are the posterior symmetrisation instead of
+            ``symmetrization``: (i, j) is linked when the mean of the two directions' link probabilities
+            (P(target j → source i) and P(source i → target j), the sampling marginals) is at least this
+            (posterior decoding, Liang, Taskar & Klein 2006). 0: ``symmetrization`` of the argmax links.
         seed: random seed; the links depend only on the inputs, the options and the seed.
     """
 
@@ -32,6 +41,9 @@ class GibbsConfig(StatisticalConfig):
     lex_alpha: float = 0.001
     jump_alpha: float = 0.5
     fert_alpha: float = 0.5
+    sim_prior: float = 0.0
+    sim_threshold: float = 0.7
+    posterior_threshold: float = 0.0
     seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
@@ -40,6 +52,12 @@ class GibbsConfig(StatisticalConfig):
             raise ValueError(f"iterations must be >= 0 (0: automatic), got {self.iterations}")
         if not 0 <= self.seed < 2 ** 64:
             raise ValueError(f"seed must be in [0, 2**64), got {self.seed}")
+        if not self.sim_prior >= 0 or self.sim_prior == float("inf"):
+            raise ValueError(f"sim_prior must be a finite number >= 0, got {self.sim_prior}")
+        if not 0 <= self.sim_threshold <= 1:
+            raise ValueError(f"sim_threshold must be in [0, 1], got {self.sim_threshold}")
+        if not 0 <= self.posterior_threshold <= 1:
+            raise ValueError(f"posterior_threshold must be in [0, 1], got {self.posterior_threshold}")
 
 
 def _tokens(sents: Sequence[Sequence[str]], lowercase: bool, field_name: str, offset: int = 0) -> List[List[str]]:
@@ -90,14 +108,18 @@ def align_gibbs(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
         t_tok += _tokens(extra_tgt, cfg.lowercase, "extra_tgt", n)
     if n == 0:
         return StatisticalAlignment([], [], [])
-    fwd_csr, rev_csr, _ = _core.gibbs_align(
+    fwd_csr, rev_csr, _, post_csr = _core.gibbs_align(
         s_tok, t_tok, n, model=cfg.model, n_samplers=cfg.n_samplers, iterations=cfg.iterations,
         rel_iterations=cfg.rel_iterations, null_prior=cfg.null_prior, lex_alpha=cfg.lex_alpha,
         jump_alpha=cfg.jump_alpha, fert_alpha=cfg.fert_alpha, prefix_len=cfg.prefix_len, suffix_len=cfg.suffix_len,
+        sim_prior=cfg.sim_prior, sim_threshold=cfg.sim_threshold, posterior_threshold=cfg.posterior_threshold,
         seed=cfg.seed, threads=threads)
     fwd, rev = split_csr(*fwd_csr), split_csr(*rev_csr)
-    sym = symmetrize_batch(fwd, rev, [len(s) for s in src], [len(t) for t in tgt], cfg.symmetrization,
-                           threads=threads)
+    if cfg.posterior_threshold > 0:
+        sym = split_csr(*post_csr)
+    else:
+        sym = symmetrize_batch(fwd, rev, [len(s) for s in src], [len(t) for t in tgt], cfg.symmetrization,
+                               threads=threads)
     return StatisticalAlignment(fwd, rev, sym)
 
 

@@ -1,7 +1,12 @@
 """The default word-alignment recipe: a statistical aligner (the seeded Gibbs aligner, or eflomal) trained
 on the pairs to align plus optional extra parallel text, on words stemmed to their first ``stem``
-characters, both directions symmetrised (grow-diag-final-and), then name links (identical or
-near-identical names and numbers) replacing the statistical links of those words.
+characters, both directions symmetrised, then name links (identical or near-identical names and numbers)
+replacing the statistical links of those words. The Gibbs aligner runs with a sparse lexical prior and the
+orthographic prior (similar strings: names, numbers, cognates), which matter on small corpora.
+
+Every default was chosen on the selection half of Europarl-NER (even sentence indices), the default
+command trained on its ~800 pairs alone, by greedy ``<=1`` F1 (``bench/bench_default_command.py
+--sweep``; reports/bench/default_command.txt).
 
 Used by ``xlner align --source/--target`` and by ``xlner project`` without ``--alignments``.
 """
@@ -25,6 +30,23 @@ DEFAULT_ALIGNER = "gibbs"
 #: Europarl-NER study, chosen there over whole words).
 DEFAULT_STEM = 5
 
+#: Default symmetrisation of the recipe: ``auto`` is ``intersection`` when the aligner trains on fewer than
+#: :data:`AUTO_SYMMETRIZATION_PAIRS` sentence pairs (the pairs to align plus the extra text), else
+#: ``grow-diag-final-and``. Chosen on the selection half of Europarl-NER at both sizes: trained on its ~800
+#: pairs alone, intersection wins (precision: a small corpus leaves function words wrongly attached to
+#: names); with the ~20 k conll2003-deepl pairs added, grow-diag-final-and wins.
+DEFAULT_SYMMETRIZATION = "auto"
+
+#: Training-corpus size from which ``auto`` symmetrises with grow-diag-final-and.
+AUTO_SYMMETRIZATION_PAIRS = 5000
+
+#: Dirichlet prior of the Gibbs aligner's lexical distributions in the recipe: sparser than the aligner's
+#: general default (0.001), which suits a small corpus (chosen on the selection half of Europarl-NER).
+DEFAULT_LEX_ALPHA = 1e-4
+
+#: Orthographic prior of the Gibbs aligner in the recipe (:class:`~xlner.align.gibbs.GibbsConfig.sim_prior`).
+DEFAULT_SIM_PRIOR = 1.0
+
 _DOCSTART = ("-DOCSTART-", "-OCSTART-")
 
 
@@ -36,7 +58,10 @@ class AlignRecipe:
         aligner: one of :data:`RECIPE_ALIGNERS`.
         stem: train on the first ``stem`` characters of each (lower-cased) word; 0: whole words.
         name_links: add lexical links between name-like words (:func:`xlner.align.lexical.add_name_links`).
-        symmetrization: one of :data:`~xlner.align.extraction.SYMMETRIZATION_METHODS`.
+        symmetrization: ``auto`` (see :data:`DEFAULT_SYMMETRIZATION`) or one of
+            :data:`~xlner.align.extraction.SYMMETRIZATION_METHODS`.
+        lex_alpha: Gibbs aligner: Dirichlet prior of the lexical distributions.
+        sim_prior: Gibbs aligner: orthographic prior (0: off; see :class:`~xlner.align.gibbs.GibbsConfig`).
         seed: seed of the Gibbs aligner (eflomal cannot be seeded).
         direction: ``sym`` (symmetrised), ``fwd`` or ``rev``.
     """
@@ -44,7 +69,9 @@ class AlignRecipe:
     aligner: str = DEFAULT_ALIGNER
     stem: int = DEFAULT_STEM
     name_links: bool = True
-    symmetrization: str = "grow-diag-final-and"
+    symmetrization: str = DEFAULT_SYMMETRIZATION
+    lex_alpha: float = DEFAULT_LEX_ALPHA
+    sim_prior: float = DEFAULT_SIM_PRIOR
     seed: int = DEFAULT_SEED
     direction: str = "sym"
 
@@ -53,7 +80,7 @@ class AlignRecipe:
             raise ValueError(f"aligner must be one of {RECIPE_ALIGNERS}, got {self.aligner!r}")
         if self.stem < 0:
             raise ValueError(f"stem must be >= 0, got {self.stem}")
-        if self.symmetrization.replace("_", "-") not in SYMMETRIZATION_METHODS:
+        if self.symmetrization != "auto" and self.symmetrization.replace("_", "-") not in SYMMETRIZATION_METHODS:
             raise ValueError(f"symmetrization must be one of {SYMMETRIZATION_METHODS}, got {self.symmetrization!r}")
         if self.direction not in ("sym", "fwd", "rev"):
             raise ValueError(f"direction must be sym, fwd or rev, got {self.direction!r}")
@@ -69,16 +96,21 @@ def align_tokens(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
         One list of 0-based (source, target) links per pair.
     """
     r = recipe or AlignRecipe()
+    sym = r.symmetrization
+    if sym == "auto":
+        pairs = len(src) + (len(extra_src) if extra_src is not None else 0)
+        sym = "intersection" if pairs < AUTO_SYMMETRIZATION_PAIRS else "grow-diag-final-and"
     if r.aligner == "gibbs":
         from xlner.align.gibbs import GibbsConfig, align_gibbs  # noqa: PLC0415
 
         aln = align_gibbs(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, threads=threads,
-                          config=GibbsConfig(symmetrization=r.symmetrization, prefix_len=r.stem, seed=r.seed))
+                          config=GibbsConfig(symmetrization=sym, prefix_len=r.stem, seed=r.seed,
+                                             lex_alpha=r.lex_alpha, sim_prior=r.sim_prior))
     else:
         from xlner.align.statistical import EflomalConfig, align_eflomal  # noqa: PLC0415
 
         aln = align_eflomal(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, threads=threads,
-                            config=EflomalConfig(symmetrization=r.symmetrization, prefix_len=r.stem))
+                            config=EflomalConfig(symmetrization=sym, prefix_len=r.stem))
     links = {"sym": aln.symmetrized, "fwd": aln.forward, "rev": aln.reverse}[r.direction]
     if r.name_links:
         from xlner.align.lexical import add_name_links  # noqa: PLC0415
@@ -132,5 +164,7 @@ def read_extra_pairs(spec: Sequence[str]) -> Tuple[List[List[str]], List[List[st
     return [src[k] for k in keep], [tgt[k] for k in keep]
 
 
-__all__ = ["AlignRecipe", "DEFAULT_ALIGNER", "DEFAULT_STEM", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora",
+__all__ = ["AUTO_SYMMETRIZATION_PAIRS", "AlignRecipe", "DEFAULT_ALIGNER", "DEFAULT_LEX_ALPHA", "DEFAULT_SIM_PRIOR",
+           "DEFAULT_STEM",
+           "DEFAULT_SYMMETRIZATION", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora",
            "read_extra_pairs", "read_sentences"]

@@ -11,7 +11,7 @@ import logging
 import sys
 from typing import List, Optional, Sequence
 
-from xlner.align.extraction import EXTRACTION_METHODS, SYMMETRIZATION_METHODS, Links
+from xlner.align.extraction import EXTRACTION_METHODS, Links
 from xlner.commands._stdio import file_args, out_option
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ ALIGNERS = ("gibbs", "eflomal", "lexical", "embedding")
 def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
     """Register ``align`` on the CLI's subparsers."""
     from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM  # noqa: PLC0415
+    from xlner.commands.project import add_recipe_options  # noqa: PLC0415
     from xlner.align.gibbs import DEFAULT_SEED  # noqa: PLC0415
 
     p = subparsers.add_parser("align", help="word-align sentence pairs (gibbs, eflomal, lexical, embedding)",
@@ -50,7 +51,7 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
                         f"(default {DEFAULT_STEM})")
     p.add_argument("--seed", type=int, default=DEFAULT_SEED,
                    help=f"gibbs: random seed (default {DEFAULT_SEED}; same seed, same output)")
-    p.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default="grow-diag-final-and")
+    add_recipe_options(p, " (also with --europarl-ner)")
     p.add_argument("--direction", choices=("sym", "fwd", "rev"), default="sym", help="eflomal output")
     p.add_argument("--model", default="bert-base-multilingual-cased", help="embedding: encoder dir or hub id")
     p.add_argument("--layer", type=int, default=8)
@@ -83,6 +84,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.aligner is None:
         args.aligner = "eflomal" if args.europarl_ner else DEFAULT_ALIGNER
+    if args.europarl_ner and args.symmetrization == "auto":  # eflomal on ~20 k pairs
+        args.symmetrization = "grow-diag-final-and"
     if args.europarl_ner:
         from xlner.align.statistical import EflomalConfig, europarl_ner_alignments  # noqa: PLC0415
         from xlner.datasets import shared_data_dir  # noqa: PLC0415
@@ -123,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
 
         xs, xt = read_extra_corpora(args.extra_parallel)
         recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links is not False,
-                             symmetrization=args.symmetrization, seed=args.seed, direction=args.direction)
+                             symmetrization=args.symmetrization, lex_alpha=args.lex_alpha, sim_prior=args.sim_prior,
+                             seed=args.seed, direction=args.direction)
         with working(f"{args.aligner}: {len(src)} pairs"):
             links = align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=args.threads)
     elif args.aligner == "lexical":

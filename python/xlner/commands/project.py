@@ -100,9 +100,23 @@ _positive_int32 = _positive(int, 2**31 - 1)
 _positive_float = _positive(float, 1e300)
 
 
+def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
+    """--symmetrization, --lex-alpha and --sim-prior of the default alignment recipe (xlner.align.recipe), shared
+    by ``xlner project`` and ``xlner align``; ``note`` ends the --symmetrization help."""
+    from xlner.align.extraction import SYMMETRIZATION_METHODS
+    from xlner.align.recipe import DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_SYMMETRIZATION
+
+    g.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
+                   help="symmetrisation of the two directions; auto: intersection when the aligner trains on fewer "
+                        "than 5000 pairs, else grow-diag-final-and" + note)
+    g.add_argument("--lex-alpha", type=float, default=DEFAULT_LEX_ALPHA, metavar="A",
+                   help="gibbs: Dirichlet prior of the lexical distributions")
+    g.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
+                   help="gibbs: orthographic prior, extra pseudo-count of similar word pairs, 0: off")
+
+
 def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     """Options of the on-the-fly alignment (used only without --alignments)."""
-    from xlner.align.extraction import SYMMETRIZATION_METHODS
     from xlner.align.gibbs import DEFAULT_SEED
     from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM, RECIPE_ALIGNERS
 
@@ -115,8 +129,7 @@ def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--stem", type=int, default=DEFAULT_STEM, metavar="N",
                    help=f"train on the first N characters of each word, 0: whole words (default {DEFAULT_STEM})")
     g.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"aligner seed (default {DEFAULT_SEED})")
-    g.add_argument("--symmetrization", choices=SYMMETRIZATION_METHODS, default="grow-diag-final-and",
-                   help="symmetrisation of the two directions (default grow-diag-final-and)")
+    add_recipe_options(g)
     g.add_argument("--name-links", action=argparse.BooleanOptionalAction, default=True,
                    help="link identical or near-identical names across the pair (default on)")
 
@@ -138,7 +151,8 @@ def _load_corpus(args: argparse.Namespace) -> "ProjectionCorpus":
     check_same_count(src, tgt)
     xs, xt = read_extra_corpora(args.align_extra)
     recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links,
-                         symmetrization=args.symmetrization, seed=args.seed)
+                         symmetrization=args.symmetrization, lex_alpha=args.lex_alpha, sim_prior=args.sim_prior,
+                         seed=args.seed)
     links = align_tokens(src.token_lists(), tgt.token_lists(), extra_src=xs, extra_tgt=xt, recipe=recipe,
                          threads=args.threads)
     aln = Alignments.from_lists(links, path=f"<{args.aligner} alignments>")

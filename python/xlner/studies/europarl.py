@@ -96,11 +96,14 @@ def eflomal_aligner(src: Tokens, tgt: Tokens, extra_src: Optional[Tokens], extra
 
 def gibbs_aligner(src: Tokens, tgt: Tokens, extra_src: Optional[Tokens], extra_tgt: Optional[Tokens], *,
                   prefix_len: int = EFLOMAL_PREFIX_LEN, threads: int = -1) -> Directions:
-    """:data:`StudyAligner` of xlner's seeded Gibbs aligner (default seed: the same links on every run)."""
+    """:data:`StudyAligner` of xlner's seeded Gibbs aligner (default seed: the same links on every run) with the
+    priors of the default recipe (:data:`~xlner.align.recipe.DEFAULT_LEX_ALPHA`, orthographic prior
+    :data:`~xlner.align.recipe.DEFAULT_SIM_PRIOR`)."""
     from xlner.align.gibbs import GibbsConfig, align_gibbs  # type: ignore[import-not-found,unused-ignore]
+    from xlner.align.recipe import DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR
 
-    aln = align_gibbs(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, config=GibbsConfig(prefix_len=prefix_len),
-                      threads=threads)
+    cfg = GibbsConfig(prefix_len=prefix_len, lex_alpha=DEFAULT_LEX_ALPHA, sim_prior=DEFAULT_SIM_PRIOR)
+    aln = align_gibbs(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, config=cfg, threads=threads)
     return aln.forward, aln.reverse
 
 
@@ -115,7 +118,8 @@ def default_aligner() -> StudyAligner:
 def aligner_label(aligner: StudyAligner) -> str:
     """How the report names an aligner."""
     if aligner is gibbs_aligner:
-        return "xlner's Gibbs aligner (seeded: the same links on every run)"
+        return ("xlner's Gibbs aligner (seeded: the same links on every run; lexical prior 1e-4 and orthographic "
+                "prior 1, the default recipe's)")
     if aligner is eflomal_aligner:
         return "eflomal (not seedable: figures vary slightly between runs)"
     return str(getattr(aligner, "__name__", "a custom aligner"))
