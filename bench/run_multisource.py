@@ -223,7 +223,8 @@ def markdown(results: Sequence[Dict[str, object]], command: str, n_boot: int) ->
         "For each target language the gold entities of the other three languages are projected onto it, each "
         "source alone and combined (`xlner.multisource`: `vote`, `joint`). Alignments: xlner's own seeded Gibbs "
         "aligner with the default recipe of `xlner project` without `--alignments` (`xlner.align.recipe`: words "
-        "stemmed to 5 characters, grow-diag-final-and, name links), one run per ordered language pair (source → "
+        "stemmed to 5 characters, lexical prior 1e-4, orthographic prior 1, symmetrisation `auto` — "
+        "grow-diag-final-and at this corpus size —, name links), one run per ordered language pair (source → "
         "target), trained on the 799 Europarl-NER pairs plus the conll2003-deepl train/dev/test pairs of the two "
         "languages as `--align-extra` text (line-for-line translations of each other), computed in the run.", "",
         "Split: the 400 sentences with an even 0-based index (dev) choose every parameter — the single-source "
