@@ -440,28 +440,15 @@ class ReadFn:
 
     def chunks(self, shard: ShardInfo) -> Iterator[Batch]:
         """The chunks of ``shard``."""
-        import pyarrow.parquet as pq
-
-        from xlner.io.errors import FormatError
-        from xlner.io.tables import TableColumns, check_columns, class_label_names, features_from_metadata
-        from xlner.io.tables import rows_to_sentences
+        from xlner.io.parquet import open_parquet
+        from xlner.io.tables import TableColumns, rows_to_sentences
 
         cfg, opts = self.plan.cfg, self.plan.opts
         f = cfg.input_format
         cols = TableColumns(f.tokens_field, f.tags_field, f.tag_names)
-        pf = pq.ParquetFile(shard.path)
-        schema = pf.schema_arrow
-        read_tags = check_columns(shard.path, schema.names, cols, None)
-        names = cols.tag_names
-        if read_tags and names is None:
-            names = class_label_names(features_from_metadata(schema.metadata).get(str(cols.tags)))
         pre = {k: c for k, c in ((PRE_TRANSLATION, opts.translations_column), (PRE_TAGS, opts.source_labels_column),
                                  (PRE_LINKS, opts.alignments_column)) if c}
-        extra = list(pre.values())
-        for c in extra:
-            if c not in schema.names:
-                raise FormatError(shard.path, None, c, f"no such column; the shard has {schema.names}")
-        wanted = list(dict.fromkeys([cols.tokens] + ([str(cols.tags)] if read_tags else []) + extra))
+        pf, read_tags, names, wanted = open_parquet(shard.path, cols, extra_columns=list(pre.values()))
         row = 0
         t0, c0 = time.perf_counter(), time.thread_time()
         for rb in pf.iter_batches(batch_size=cfg.chunk_size, columns=wanted):
