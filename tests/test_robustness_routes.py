@@ -10,7 +10,6 @@ from typing import List
 import pytest
 
 from xlner.io import Sentence, write_conll
-from xlner.io.talp import write_talp
 from xlner.robustness import Casing, Masking, compare_routes, evaluate_robustness
 
 from test_robustness_runner import CORPUS, Gazetteer  # noqa: E402  (the runner tests' corpus and tagger)
@@ -143,9 +142,24 @@ def test_projected_selection_half_hand_worked():
     assert f1["multi: vote"] == 1.0 and combine == "vote" and [s.tags for s in multi] == truth
 
 
-def test_europarl_links_reverse_from_cache(tmp_path):
+def test_europarl_links_reverse_from_cache(tmp_path, monkeypatch):
+    import xlner.align.recipe as recipe
     from xlner.studies.route_robustness import europarl_links
 
-    write_talp(tmp_path / "europarl.en-de.gibbs.p5.gdfa+names.talp", [[(0, 1), (2, 0)], []])
-    assert europarl_links(tmp_path, {}, "en", "de", tmp_path) == [[(0, 1), (2, 0)], []]
-    assert europarl_links(tmp_path, {}, "de", "en", tmp_path) == [[(0, 2), (1, 0)], []]
+    calls = []
+
+    def fake_align(src, tgt, **kwargs):
+        calls.append((src, tgt))
+        return [[(0, 1), (2, 0)], []]
+
+    monkeypatch.setattr(recipe, "align_tokens", fake_align)
+    gold = {"en": [Sentence(["a", "b", "c"]), Sentence(["d"])], "de": [Sentence(["x", "y"]), Sentence(["z"])]}
+    assert europarl_links(tmp_path, gold, "en", "de", tmp_path, limit=2) == [[(0, 1), (2, 0)], []]
+    assert len(calls) == 1 and len(list(tmp_path.glob("europarl.en-de.recipe.*.talp"))) == 1
+    # the reverse direction is read from the same cached alignment, links swapped
+    assert europarl_links(tmp_path, gold, "de", "en", tmp_path, limit=2) == [[(0, 2), (1, 0)], []]
+    assert len(calls) == 1
+    # other sentences: another key, aligned anew
+    gold["de"][1] = Sentence(["w"])
+    europarl_links(tmp_path, gold, "en", "de", tmp_path, limit=2)
+    assert len(calls) == 2 and len(list(tmp_path.glob("europarl.en-de.recipe.*.talp"))) == 2

@@ -22,7 +22,9 @@ def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentPar
     out_option(p, "--out", directory=True, help="report folder", metavar="DIR")
     p.add_argument("--data", default=None, help="data folder (default: $XLNER_SHARED_DATA or ../shared/data)")
     p.add_argument("--cache", default=None,
-                   help="reuse / write the word alignments in this folder (default: none, computed in the run)")
+                   help="reuse / write word alignments and trained CRFs in this folder; file names carry a digest of "
+                        "their data, options and engine, so a changed input is computed anew "
+                        "(default: none, computed in the run)")
     p.add_argument("--limit", type=int, default=None,
                    help="first N sentences only, also for training the aligner (smoke runs)")
     p.add_argument("--threads", type=int, default=-1, help="worker threads (-1: all cores)")

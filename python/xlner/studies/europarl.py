@@ -150,16 +150,21 @@ def alignment_directions(root: Path, lang: str, *, prefix_len: int = EFLOMAL_PRE
                          limit: Optional[int] = None, extra: bool = True, threads: int = -1) -> Directions:
     """Forward and reverse links for Europarl-NER en→``lang`` (the first ``limit`` sentences), computed by
     ``aligner`` (default :func:`default_aligner`) on :func:`training_pairs` (``extra``: with the
-    conll2003-deepl pairs); with ``cache_dir``, read from / written to talp files there."""
+    conll2003-deepl pairs); with ``cache_dir``, read from / written to talp files there whose names carry a
+    digest of the sentences, the options and the engine (:mod:`xlner.studies.cache`)."""
     fn = aligner or default_aligner()
     name = "" if fn is eflomal_aligner else f".{getattr(fn, '__name__', 'aligner')}"
     stem = (f"europarl.en-{lang}{name}.p{prefix_len}" + (f".n{limit}" if limit is not None else "")
             + ("" if extra else ".noextra"))
+    en, xx, ex_en, ex_xx = training_pairs(root, lang, limit=limit, extra=extra)
     if cache_dir is not None:
+        # keyed on the sentences, the options and the engine (xlner.studies.cache): never a stale alignment
+        from xlner.studies.cache import aligner_fingerprint, content_digest
+
+        stem += "." + content_digest(aligner_label(fn), prefix_len, en, xx, ex_en, ex_xx, aligner_fingerprint())
         fwd_p, rev_p = cache_dir / f"{stem}.fwd.talp", cache_dir / f"{stem}.rev.talp"
         if fwd_p.exists() and rev_p.exists():
             return read_talp(fwd_p), read_talp(rev_p)
-    en, xx, ex_en, ex_xx = training_pairs(root, lang, limit=limit, extra=extra)
     fwd, rev = fn(en, xx, ex_en or None, ex_xx or None, prefix_len=prefix_len, threads=threads)
     if cache_dir is not None:
         cache_dir.mkdir(parents=True, exist_ok=True)

@@ -59,17 +59,22 @@ def extra_pairs(root: Path, a: str, b: str, splits: Sequence[str] = ("dev", "tes
 def europarl_links(root: Path, gold: Dict[str, List[Sentence]], a: str, b: str, cache: Optional[Path],
                    *, limit: Optional[int] = None, threads: int = 1) -> List[Links]:
     """Links Europarl-NER ``a`` → ``b`` (source index first) by the default recipe (see the module docstring);
-    one alignment per unordered pair, the reverse direction swaps the links; cached as talp in ``cache``.
+    one alignment per unordered pair, the reverse direction swaps the links; cached as talp in ``cache`` under a
+    name keyed on the sentences, the recipe and the engine (:mod:`xlner.studies.cache`).
     ``limit``: no extra pairs (a smoke run)."""
     from xlner.align.recipe import align_tokens
 
+    from xlner.studies.cache import aligner_fingerprint, keyed_path
+
     lo, hi = sorted((a, b), key=EUROPARL_LANGS.index)
-    path = cache / f"europarl.{lo}-{hi}.gibbs.p5.gdfa+names{'.noextra' if limit else ''}.talp" if cache else None
+    src_toks, tgt_toks = [s.tokens for s in gold[lo]], [s.tokens for s in gold[hi]]
+    ex_a, ex_b = extra_pairs(root, lo, hi) if not limit else ([], [])
+    path = (keyed_path(cache, f"europarl.{lo}-{hi}.recipe", ".talp", src_toks, tgt_toks, ex_a, ex_b,
+                       aligner_fingerprint()) if cache else None)
     if path is not None and path.is_file():
         links = read_talp(path)
     else:
-        ex_a, ex_b = extra_pairs(root, lo, hi) if not limit else ([], [])
-        links = align_tokens([s.tokens for s in gold[lo]], [s.tokens for s in gold[hi]], extra_src=ex_a or None,
+        links = align_tokens(src_toks, tgt_toks, extra_src=ex_a or None,
                              extra_tgt=ex_b or None, threads=threads)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)

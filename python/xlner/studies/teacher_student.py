@@ -93,13 +93,15 @@ def train_students(teachers: Dict[str, Any], unlabeled: Sequence[Sequence[str]],
     """For each teacher set of :data:`TEACHER_SETS`: students for each variant, the one with the best micro F1
     on ``selection`` (ties: the earlier variant) kept; a variant no sentence qualifies for scores NaN and is
     never chosen. ``teachers``: key → CRF (``greedy``, ``exact``, ``en``);
-    ``cache``/``tag``: students are stored as ``cache/student.<tag>.<set>.<variant>.crf`` and reused;
+    ``cache``/``tag``: students are stored as ``cache/student.<tag>.<set>.<variant>.<digest>.crf`` (keyed on
+    the teachers' labels, the unlabeled text, the variant and the options: :mod:`xlner.studies.cache`) and reused;
     ``predict(tagger, token lists)``: how a tagger is run (default ``tagger.predict``); ``hard``: the labelled
     data of the variants ``with_hard`` (the translate-train teacher's projected training data; those variants
     are skipped without it)."""
     from xlner.distill import soft_labels, train_crf_student
     from xlner.evaluate import evaluate
     from xlner.models.crf import CRFConfig, CRFTagger
+    from xlner.studies.cache import keyed_path
 
     run = predict or (lambda t, toks: t.predict(toks))
     gold = [s.tags for s in selection]
@@ -117,7 +119,9 @@ def train_students(teachers: Dict[str, Any], unlabeled: Sequence[Sequence[str]],
             if used == 0:  # no sentence reaches the confidence: no student of this variant
                 scores[v.name] = float("nan")
                 continue
-            path = cache / f"student.{tag}.t{k}.v{j}.it{max_iterations}.crf" if cache is not None else None
+            hard_key = [(s.tokens, s.tags) for s in hard] if v.with_hard and hard else None
+            path = keyed_path(cache, f"student.{tag}.t{k}.v{j}", ".crf", labels, [list(t) for t in unlabeled], v,
+                              max_iterations, seed, hard_key)
             if path is not None and path.is_file():
                 student: Any = CRFTagger.load(path)
             else:

@@ -93,12 +93,18 @@ class SharedFeatures:
 
 
 def _crf(sentences: Sequence[Sentence], cache: Optional[Path], max_iterations: int) -> Any:
+    """A CRF trained on ``sentences``; with ``cache`` (``DIR/NAME.crf``), stored as ``DIR/NAME.<digest>.crf``
+    keyed on the sentences and the configuration (:mod:`xlner.studies.cache`), and reused when they match."""
     from xlner.models.crf import CRFConfig, CRFTagger
+    from xlner.studies.cache import keyed_path
 
+    data = [s for s in sentences if s.tokens]
+    config = CRFConfig(max_iterations=max_iterations)
+    if cache is not None:
+        cache = keyed_path(cache.parent, cache.stem, cache.suffix, [(s.tokens, s.tags) for s in data], config)
     if cache is not None and cache.is_file():
         return CRFTagger.load(cache)
-    data = [s for s in sentences if s.tokens]
-    tagger = CRFTagger.train([s.tokens for s in data], [s.tags for s in data], CRFConfig(max_iterations=max_iterations))
+    tagger = CRFTagger.train([s.tokens for s in data], [s.tags for s in data], config)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tagger.save(cache)
@@ -109,8 +115,9 @@ def run(root: Path, out_dir: Path, *, langs: Sequence[str] = LANGS, limit: Optio
         cache_dir: Optional[Path] = None, max_iterations: int = 100, bootstrap_samples: int = 1000,
         robustness: bool = True, distill: bool = True, routes: bool = True, threads: int = -1) -> StudyResult:
     """Run the study (``limit``: first N training and unlabeled sentences per language, for smoke runs;
-    ``cache_dir``: trained CRFs and alignments are stored there, keyed by language, route, limit and
-    iterations, and reused; ``robustness``: also the perturbation table; ``distill``: also the teacher–student
+    ``cache_dir`` (default ``out_dir/cache``): trained CRFs and alignments are stored there under names that
+    carry a digest of their training data and options (:mod:`xlner.studies.cache`), and reused only when these
+    match; ``robustness``: also the perturbation table; ``distill``: also the teacher–student
     table (:mod:`xlner.studies.teacher_student`); ``routes``: also the robustness-by-route table and plot
     (:mod:`xlner.studies.route_robustness`; needs ``distill``))."""
     from xlner.evaluate import bootstrap, evaluate, paired_bootstrap
