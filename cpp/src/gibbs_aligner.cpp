@@ -382,6 +382,11 @@ class Sampler {
       if (phase >= 2) total *= jump_p(nx - prev);
       prob_[0] = total;
       const double uniform = phase == 1 ? 1.0 / C : 1.0;
+      const bool diagonal = phase == 1 && opt_.diagonal_tension > 0;
+      if (diagonal) {
+        diag_.resize(static_cast<size_t>(C));
+        gibbs_diagonal_prior(w, W, C, opt_.diagonal_tension, diag_.data());
+      }
       for (int32_t i = 0; i < C; ++i) {
         const int32_t e = ec[i];
         const int32_t pid = pair(s, i, w);
@@ -390,6 +395,7 @@ class Sampler {
                              (static_cast<double>(ctot_[e]) + alpha_v + cprior_[e])
                        : p1 * uniform * (static_cast<double>(lex_[pid]) + alpha) /
                              (static_cast<double>(ctot_[e]) + alpha_v);
+        if (diagonal) q *= diag_[static_cast<size_t>(i)] * C;  // replaces the uniform 1 / C
         if (phase >= 2) q *= jump_p(i - prev) * jump_p(nx - i);
         if (phase >= 3) {
           const int32_t ph = phi_[i];
@@ -460,7 +466,7 @@ class Sampler {
   int64_t jtot_ = 0;
   std::vector<int64_t> moff_;
   std::vector<float> marg_;
-  std::vector<double> prob_;
+  std::vector<double> prob_, diag_;
   std::vector<int32_t> phi_, next_;
 };
 
@@ -478,6 +484,7 @@ void check_options(const GibbsOptions& o) {
   if (!(o.sim_prior >= 0) || !std::isfinite(o.sim_prior)) bad("sim_prior must be >= 0");
   if (!(o.sim_threshold >= 0 && o.sim_threshold <= 1)) bad("sim_threshold must be in [0, 1]");
   if (!(o.posterior_threshold >= 0 && o.posterior_threshold <= 1)) bad("posterior_threshold must be in [0, 1]");
+  if (!(o.diagonal_tension >= 0) || !std::isfinite(o.diagonal_tension)) bad("diagonal_tension must be >= 0");
 }
 
 }  // namespace
@@ -499,6 +506,16 @@ std::string stem_word(const std::string& word, int prefix_len, int suffix_len) {
   }
   if (n <= static_cast<size_t>(suffix_len)) return word;
   return word.substr(starts[n - static_cast<size_t>(suffix_len)]);
+}
+
+void gibbs_diagonal_prior(int32_t w, int32_t n_words, int32_t n_cands, double tension, double* out) {
+  const double pos = static_cast<double>(w + 1) / n_words;
+  double z = 0;
+  for (int32_t i = 0; i < n_cands; ++i) {
+    out[i] = std::exp(-tension * std::abs(static_cast<double>(i + 1) / n_cands - pos));
+    z += out[i];
+  }
+  for (int32_t i = 0; i < n_cands; ++i) out[i] /= z;
 }
 
 int gibbs_auto_iterations(int64_t n_sentences, double rel_iterations) {

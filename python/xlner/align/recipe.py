@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
 from xlner.align.extraction import SYMMETRIZATION_METHODS, Links
-from xlner.align.gibbs import DEFAULT_SEED
+from xlner.align.gibbs import DEFAULT_SEED, GibbsConfig
 
 #: Statistical aligners the recipe can use: ``gibbs`` (ours, seeded, the default) and ``eflomal``
 #: (optional GPL-3.0 extra; random on every run).
@@ -85,6 +85,12 @@ class AlignRecipe:
         if self.direction not in ("sym", "fwd", "rev"):
             raise ValueError(f"direction must be sym, fwd or rev, got {self.direction!r}")
 
+    def gibbs_config(self, symmetrization: str) -> GibbsConfig:
+        """The Gibbs aligner's options of this recipe, with ``symmetrization`` (a concrete method, not
+        ``auto``)."""
+        return GibbsConfig(symmetrization=symmetrization, prefix_len=self.stem, seed=self.seed,
+                           lex_alpha=self.lex_alpha, sim_prior=self.sim_prior)
+
 
 def align_tokens(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
                  extra_src: Optional[Sequence[Sequence[str]]] = None,
@@ -101,11 +107,10 @@ def align_tokens(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
         pairs = len(src) + (len(extra_src) if extra_src is not None else 0)
         sym = "intersection" if pairs < AUTO_SYMMETRIZATION_PAIRS else "grow-diag-final-and"
     if r.aligner == "gibbs":
-        from xlner.align.gibbs import GibbsConfig, align_gibbs  # noqa: PLC0415
+        from xlner.align.gibbs import align_gibbs  # noqa: PLC0415
 
         aln = align_gibbs(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, threads=threads,
-                          config=GibbsConfig(symmetrization=sym, prefix_len=r.stem, seed=r.seed,
-                                             lex_alpha=r.lex_alpha, sim_prior=r.sim_prior))
+                          config=r.gibbs_config(sym))
     else:
         from xlner.align.statistical import EflomalConfig, align_eflomal  # noqa: PLC0415
 

@@ -1,0 +1,140 @@
+"""Seed noise and the selection of recipe variants of the default command on Europarl-NER (issue 13).
+
+Each candidate is a set of Gibbs-aligner options (trained on the ~800 Europarl-NER pairs alone, as the
+default command does) and is aligned once per (language, seed); every symmetrisation variant is scored on
+that one alignment: ``intersection``, ``grow-diag``, ``grow-diag-final-and``, each direction alone (``fwd``:
+each target word to at most one source word; ``rev``) and ``posterior`` when the candidate sets
+``posterior_threshold``. Name links on, greedy ``<=1``, as the default command. The score of a candidate is the mean greedy F1 over de/es/it on the *even* (selection) half,
+averaged over the seeds; only that figure is printed while selecting. The odd half and all sentences are
+stored in the JSON lines (``--out``) for the final report, never used for a choice.
+
+    python bench/bench_recipe_seeds.py --candidate default --seeds 0 1 2 3 4 --out runs.jsonl
+    python bench/bench_recipe_seeds.py --candidate n_samplers=8 --seeds 0 1 2 --out runs.jsonl
+    python bench/bench_recipe_seeds.py --summary runs.jsonl
+
+``--candidate`` is ``default`` (the recipe's options) or ``key=value,key=value`` overriding fields of
+:class:`xlner.align.gibbs.GibbsConfig` on top of the recipe's.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from bench_default_command import LANGS, f1_halves  # noqa: E402
+from common import require_data  # noqa: E402
+
+from xlner.align.extraction import symmetrize_batch  # noqa: E402
+from xlner.align.gibbs import GibbsConfig, align_gibbs  # noqa: E402
+from xlner.align.lexical import add_name_links  # noqa: E402
+from xlner.align.recipe import AlignRecipe  # noqa: E402
+from xlner.io import read_conll  # noqa: E402
+from xlner.projection import MatchingConfig, project  # noqa: E402
+from xlner.studies.common import gold_batch, result_tags  # noqa: E402
+
+#: Symmetrisation variants scored on every alignment.
+SYMS = ("intersection", "grow-diag", "grow-diag-final-and")
+
+
+def parse_candidate(text: str) -> Dict[str, object]:
+    """``default`` or ``key=value,...`` (values parsed as int, then float)."""
+    if text == "default":
+        return {}
+    out: Dict[str, object] = {}
+    for item in text.split(","):
+        key, _, value = item.partition("=")
+        try:
+            out[key] = int(value)
+        except ValueError:
+            out[key] = float(value)
+    return out
+
+
+def run_candidate(root: Path, name: str, seeds: Sequence[int], threads: int, out: Path) -> None:
+    """Align and score ``name`` for every language and seed; one JSON line per (language, seed, symmetrisation)."""
+    over = parse_candidate(name)
+    en = read_conll(root / "europarl-ner" / "en.conll")
+    src = [s.tokens for s in en]
+    for seed in seeds:
+        for lang in LANGS:
+            xx = read_conll(root / "europarl-ner" / f"{lang}.conll")
+            tgt = [s.tokens for s in xx]
+            cfg = AlignRecipe(seed=seed).gibbs_config("intersection")
+            cfg = GibbsConfig(**{**cfg.__dict__, **over})  # type: ignore[arg-type]
+            t0 = time.perf_counter()
+            aln = align_gibbs(src, tgt, config=cfg, threads=threads)
+            secs = time.perf_counter() - t0
+            slens, tlens = [len(s) for s in src], [len(t) for t in tgt]
+            sym_links = {m: symmetrize_batch(aln.forward, aln.reverse, slens, tlens, m, threads=threads)
+                         for m in SYMS}
+            sym_links["fwd"], sym_links["rev"] = aln.forward, aln.reverse
+            if cfg.posterior_threshold > 0:
+                sym_links["posterior"] = aln.symmetrized
+            for sym, links in sym_links.items():
+                links = add_name_links(links, src, tgt)
+                r = project(gold_batch(en, xx, links), "greedy", matching=MatchingConfig(constraint="<=1"),
+                            threads=threads)
+                even, odd, whole = f1_halves([s.tags for s in xx], result_tags(r, tlens))
+                rec = {"candidate": name, "sym": sym, "lang": lang, "seed": seed, "even": even, "odd": odd,
+                       "all": whole, "align_s": secs}
+                with out.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(rec) + "\n")
+            print(f"{name} seed {seed} {lang}: aligned in {secs:.1f} s", flush=True)
+
+
+def summary(path: Path, show_odd: bool) -> List[str]:
+    """Markdown table: per (candidate, symmetrisation), the mean even-half F1 over languages and seeds, its
+    spread over seeds, and per language; with ``show_odd`` also the odd half and all sentences."""
+    rows: Dict[Tuple[str, str], Dict[int, Dict[str, Dict[str, float]]]] = defaultdict(lambda: defaultdict(dict))
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        rows[(r["candidate"], r["sym"])][r["seed"]][r["lang"]] = r
+    head = "| candidate | symmetrisation | seeds | mean even (selection) | min / max over seeds | " + " | ".join(
+        f"{lang} even" for lang in LANGS)
+    if show_odd:
+        head += " | mean odd | mean all"
+    lines = [head + " |", "|---" * head.count("|") + "|"]
+    for (cand, sym), by_seed in rows.items():
+        seeds = sorted(s for s, per in by_seed.items() if len(per) == len(LANGS))
+        if not seeds:
+            continue
+
+        def mean_of(half: str, langs: Sequence[str] = LANGS, ss: Sequence[int] = seeds) -> float:
+            return sum(by_seed[s][lang][half] for s in ss for lang in langs) / (len(ss) * len(langs))
+
+        per_seed = [mean_of("even", ss=[s]) for s in seeds]
+        cells = [cand, sym, " ".join(map(str, seeds)), f"{mean_of('even'):.4f}",
+                 f"{min(per_seed):.4f} / {max(per_seed):.4f}"]
+        cells += [f"{mean_of('even', [lang]):.3f}" for lang in LANGS]
+        if show_odd:
+            cells += [f"{mean_of('odd'):.4f}", f"{mean_of('all'):.4f}"]
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--candidate", action="append", default=[], help="default or key=value,... (repeatable)")
+    ap.add_argument("--seeds", type=int, nargs="+", default=[0])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=Path("recipe_seeds.jsonl"), help="JSON lines appended here")
+    ap.add_argument("--summary", type=Path, default=None, help="print the table of these JSON lines")
+    ap.add_argument("--show-odd", action="store_true", help="summary: also the odd half and all (report only)")
+    args = ap.parse_args()
+    if args.summary is not None:
+        print("\n".join(summary(args.summary, args.show_odd)))
+        return
+    root = require_data()
+    for name in args.candidate:
+        run_candidate(root, name, args.seeds, args.threads, args.out)
+
+
+if __name__ == "__main__":
+    main()
