@@ -219,6 +219,39 @@ def test_orthographic_prior_links_similar_strings():
         GibbsConfig(sim_threshold=1.5)
 
 
+def test_diagonal_prior_by_hand_and_breaks_a_positional_tie():
+    import math
+
+    # exp(-tension * |(i + 1) / I - (j + 1) / J|) normalised over i: word 1 of 2 against 3 candidates sits at
+    # 1, the candidates at 1/3, 2/3, 1 (distances 2/3, 1/3, 0); tension 3 gives e^-2, e^-1, 1
+    z = math.exp(-2) + math.exp(-1) + 1
+    assert _core.gibbs_diagonal_prior(1, 2, 3, 3.0) == pytest.approx([math.exp(-2) / z, math.exp(-1) / z, 1 / z],
+                                                                     abs=1e-12)
+    assert _core.gibbs_diagonal_prior(0, 5, 4, 0.0) == pytest.approx([0.25] * 4, abs=1e-15)
+    with pytest.raises(ValueError):
+        _core.gibbs_diagonal_prior(2, 2, 3, 1.0)
+    # two words that always occur together on each side, in the same order: the lexical model cannot tell
+    # which translates which; the diagonal prior links them in order, on any number of threads
+    src, tgt = [["alpha", "beta"]] * 20, [["one", "two"]] * 20
+    cfg = GibbsConfig(model=1, n_samplers=2, diagonal_tension=4.0, symmetrization="intersection")
+    runs = [align_gibbs(src, tgt, config=cfg, threads=t) for t in (1, 2)]
+    for links in (runs[0].forward, runs[0].reverse, runs[0].symmetrized):
+        assert links == [[(0, 0), (1, 1)]] * 20
+    assert (runs[1].forward, runs[1].reverse) == (runs[0].forward, runs[0].reverse)
+    with pytest.raises(ValueError, match="diagonal_tension"):
+        GibbsConfig(diagonal_tension=-1.0)
+
+
+def test_diagonal_prior_same_links_on_any_thread_count():
+    src, tgt, _ = toy_corpus(100, 4, shuffle=True)
+    cfg = GibbsConfig(n_samplers=3, iterations=5, seed=3, diagonal_tension=4.0, sim_prior=1.0, prefix_len=2)
+    runs = [align_gibbs(src, tgt, config=cfg, threads=t) for t in (1, 3)]
+    assert (runs[0].forward, runs[0].reverse) == (runs[1].forward, runs[1].reverse)
+    base = align_gibbs(src, tgt, config=GibbsConfig(n_samplers=3, iterations=5, seed=3, sim_prior=1.0,
+                                                    prefix_len=2), threads=1)
+    assert (base.forward, base.reverse) != (runs[0].forward, runs[0].reverse)  # the option is used
+
+
 def test_posterior_symmetrisation_nests_and_learns():
     src, tgt, gold = toy_corpus(200, 8, shuffle=True)
     runs = {t: align_gibbs(src, tgt, config=GibbsConfig(n_samplers=2, posterior_threshold=t, seed=2), threads=2)

@@ -20,7 +20,8 @@ void register_gibbs(py::module_& m) {
       [](const std::vector<std::vector<std::string>>& src, const std::vector<std::vector<std::string>>& tgt,
          int64_t n_out, int model, int n_samplers, int iterations, double rel_iterations, double null_prior,
          double lex_alpha, double jump_alpha, double fert_alpha, int prefix_len, int suffix_len, double sim_prior,
-         double sim_threshold, double posterior_threshold, double diagonal_tension, uint64_t seed, int threads) {
+         double sim_threshold, double posterior_threshold, double diagonal_tension, double agreement, uint64_t seed,
+         int threads) {
         xlner::GibbsOptions o;
         o.model = model;
         o.n_samplers = n_samplers;
@@ -36,6 +37,7 @@ void register_gibbs(py::module_& m) {
         o.sim_threshold = sim_threshold;
         o.posterior_threshold = posterior_threshold;
         o.diagonal_tension = diagonal_tension;
+        o.agreement = agreement;
         o.seed = seed;
         o.threads = threads;
         xlner::GibbsResult r;
@@ -51,7 +53,7 @@ void register_gibbs(py::module_& m) {
       py::arg("null_prior") = 0.2, py::arg("lex_alpha") = 0.001, py::arg("jump_alpha") = 0.5,
       py::arg("fert_alpha") = 0.5, py::arg("prefix_len") = 0, py::arg("suffix_len") = 0, py::arg("sim_prior") = 0.0,
       py::arg("sim_threshold") = 0.7, py::arg("posterior_threshold") = 0.0,
-      py::arg("diagonal_tension") = 0.0, py::arg("seed") = 0,
+      py::arg("diagonal_tension") = 0.0, py::arg("agreement") = 0.0, py::arg("seed") = 0,
       py::arg("threads") = -1, R"doc(
 Train the seeded Gibbs aligner (IBM-1 -> HMM -> fertility, collapsed Gibbs sampling, Östling &
 Tiedemann 2016) on all sentence pairs and align the first n_out in both directions (GIL released).
@@ -70,6 +72,8 @@ Arguments:
         directions' normalised link marginals is at least this (empty links when 0).
     diagonal_tension: IBM-1 phase: diagonal prior of the link positions, exp(-tension * |(i + 1) / I -
         (j + 1) / J|) normalised (Dyer et al. 2013's fast_align distortion); 0: uniform.
+    agreement: > 0: the two directions are sampled jointly, a link both currently have gets the factor
+        exp(agreement); 0: independent directions.
     seed: random seed; the output depends only on the inputs and the seed, not on threads.
     threads: worker threads (-1: all cores; work is split by sampler and direction).
 

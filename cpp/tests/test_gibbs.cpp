@@ -236,3 +236,33 @@ TEST(gibbs_diagonal_prior_breaks_a_positional_tie) {
   o.diagonal_tension = -1;
   CHECK_THROWS(gibbs_align(src, tgt, 20, o), std::invalid_argument);
 }
+
+TEST(gibbs_agreement_joins_the_directions) {
+  // a reordered pair that always occurs together ("member states" / "estados miembros") next to sentences
+  // that tell which word is which: with agreement the two directions share their links, on any thread count
+  Corpus src, tgt;
+  for (int k = 0; k < 30; ++k) {
+    src.push_back({"member", "states"});
+    tgt.push_back({"estados", "miembros"});
+  }
+  for (int k = 0; k < 5; ++k) {
+    src.push_back({"states"});
+    tgt.push_back({"estados"});
+  }
+  GibbsOptions o;
+  o.n_samplers = 2;
+  o.agreement = 3;
+  o.threads = 1;
+  GibbsResult a = gibbs_align(src, tgt, 30, o);
+  for (size_t s = 0; s < 30; ++s) {
+    // both directions: member-miembros, states-estados
+    for (const LinksCSR* l : {&a.forward, &a.reverse}) {
+      CHECK_EQ(l->offsets[s + 1] - l->offsets[s], int64_t{2});
+      for (int64_t k = l->offsets[s]; k < l->offsets[s + 1]; ++k) CHECK_EQ(l->src[k], 1 - l->tgt[k]);
+    }
+  }
+  o.threads = 2;
+  CHECK(same_links(a, gibbs_align(src, tgt, 30, o)));
+  o.agreement = -1;
+  CHECK_THROWS(gibbs_align(src, tgt, 30, o), std::invalid_argument);
+}

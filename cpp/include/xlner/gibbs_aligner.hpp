@@ -25,6 +25,15 @@
 /// replaced by the diagonal distribution of fast_align (gibbs_diagonal_prior), so the sampler starts the
 /// HMM phase from links near the diagonal rather than from position-blind ones; the HMM and fertility
 /// phases are unchanged (their jump distribution models word order).
+///
+/// Agreement (`agreement` = λ > 0): sampler k of the forward direction and sampler k of the reverse
+/// direction are sampled jointly from p_fwd(a) · p_rev(b) · exp(λ · #{links in both a and b}), a product of
+/// the two directional models with an agreement potential (in the spirit of alignment by agreement, Liang,
+/// Taskar & Klein 2006, there trained by EM): in each direction's collapsed conditional a candidate gets the
+/// factor exp(λ) when the other direction currently links the same two words. Each iteration sweeps the
+/// forward sampler, then the reverse one, in one task, so the result is still independent of the threads.
+/// It resolves words that always occur together in a reordered pair ("Member States" / "Estados miembros"),
+/// on which the two directions can settle in different modes and their intersection is empty.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -52,6 +61,8 @@ struct GibbsOptions {
   double posterior_threshold = 0;  ///< > 0: also return the posterior symmetrisation at this threshold.
   double diagonal_tension = 0;  ///< IBM-1 phase: diagonal prior of the link positions (0: uniform; see
                                 ///< gibbs_diagonal_prior).
+  double agreement = 0;       ///< > 0: the two directions are sampled jointly, a link both share gets the
+                              ///< factor exp(agreement) (see the file comment); 0: independent.
   uint64_t seed = 0;          ///< random seed.
   int threads = -1;           ///< worker threads (<= 0: all cores).
 };
