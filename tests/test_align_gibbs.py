@@ -252,6 +252,26 @@ def test_diagonal_prior_same_links_on_any_thread_count():
     assert (base.forward, base.reverse) != (runs[0].forward, runs[0].reverse)  # the option is used
 
 
+def test_agreement_learns_and_is_identical_across_threads():
+    # the two directions sampled jointly still learn the toy dictionary and word order; same links on any
+    # number of threads; the option is used
+    src, tgt, gold = toy_corpus(150, 6, shuffle=True)
+    cfg = GibbsConfig(n_samplers=2, agreement=2.0, seed=4, symmetrization="intersection")
+    runs = [align_gibbs(src, tgt, config=cfg, threads=t) for t in (1, 2, 3)]
+    assert alignment_error_rate(runs[0].symmetrized, gold).aer < 0.03
+    for r in runs[1:]:
+        assert (r.forward, r.reverse) == (runs[0].forward, runs[0].reverse)
+    rng = random.Random(2)
+    noisy_src = [s + [f"x{rng.randint(0, 9)}"] for s in src[:60]]
+    noisy_tgt = [t + [f"y{rng.randint(0, 9)}"] for t in tgt[:60]]
+    small = dict(n_samplers=2, iterations=3, seed=4)
+    joint = align_gibbs(noisy_src, noisy_tgt, config=GibbsConfig(agreement=2.0, **small), threads=1)
+    alone = align_gibbs(noisy_src, noisy_tgt, config=GibbsConfig(**small), threads=1)
+    assert (joint.forward, joint.reverse) != (alone.forward, alone.reverse)
+    with pytest.raises(ValueError, match="agreement"):
+        GibbsConfig(agreement=-0.5)
+
+
 def test_posterior_symmetrisation_nests_and_learns():
     src, tgt, gold = toy_corpus(200, 8, shuffle=True)
     runs = {t: align_gibbs(src, tgt, config=GibbsConfig(n_samplers=2, posterior_threshold=t, seed=2), threads=2)
