@@ -12,8 +12,9 @@ stored in the JSON lines (``--out``) for the final report, never used for a choi
     python bench/bench_recipe_seeds.py --candidate n_samplers=8 --seeds 0 1 2 --out runs.jsonl
     python bench/bench_recipe_seeds.py --summary runs.jsonl
 
-``--candidate`` is ``default`` (the recipe's options) or ``key=value,key=value`` overriding fields of
-:class:`xlner.align.gibbs.GibbsConfig` on top of the recipe's.
+``--candidate`` is ``default`` (the recipe before this selection: the current one with independent
+directions, ``agreement=0``) or ``key=value,key=value`` overriding fields of
+:class:`xlner.align.gibbs.GibbsConfig` on top of it (``agreement=2`` is the current default recipe).
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def run_candidate(root: Path, name: str, seeds: Sequence[int], threads: int, out
         for lang in LANGS:
             xx = read_conll(root / "europarl-ner" / f"{lang}.conll")
             tgt = [s.tokens for s in xx]
-            cfg = AlignRecipe(seed=seed).gibbs_config("intersection")
+            cfg = AlignRecipe(seed=seed, agreement=0.0).gibbs_config(len(src))  # the previous recipe
             cfg = GibbsConfig(**{**cfg.__dict__, **over})  # type: ignore[arg-type]
             t0 = time.perf_counter()
             aln = align_gibbs(src, tgt, config=cfg, threads=threads)

@@ -11,7 +11,7 @@ import pytest
 from xlner import _core
 from xlner.align import alignment_error_rate, read_gold, read_parallel
 from xlner.align.gibbs import GibbsConfig, align_gibbs
-from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_pairs
+from xlner.align.recipe import DEFAULT_AGREEMENT, AlignRecipe, align_tokens, read_extra_pairs
 from xlner.cli import main as cli_main
 from xlner.io import read_talp
 
@@ -153,6 +153,13 @@ def test_cli_align_reads_conll_and_lines(tmp_path):
     assert len(links) == 150 and alignment_error_rate(links, gold).aer < 0.03
     expected = align_tokens(src, tgt, recipe=AlignRecipe(stem=0, seed=5), threads=1)
     assert links == expected
+    # the aligner's options reach the recipe
+    out = tmp_path / "opts.talp"
+    assert cli_main(["align", "--source", str(tmp_path / "src.conll"), "--target", str(tmp_path / "tgt.txt"),
+                     "-o", str(out), "--seed", "5", "--stem", "0", "--agreement", "0", "--diagonal-tension", "3",
+                     "--quiet"]) == 0
+    recipe = AlignRecipe(stem=0, seed=5, agreement=0.0, diagonal_tension=3.0)
+    assert read_talp(out) == align_tokens(src, tgt, recipe=recipe, threads=1)
 
 
 def test_read_extra_pairs(tmp_path):
@@ -296,10 +303,11 @@ def test_recipe_is_the_gibbs_aligner_with_its_priors_then_name_links():
     src = [s + ["Schulz"] for s in src]
     tgt = [t + ["Schulz"] for t in tgt]
     r = AlignRecipe()
-    assert (r.symmetrization, r.lex_alpha, r.sim_prior) == ("auto", 1e-4, 1.0)
+    assert (r.symmetrization, r.lex_alpha, r.sim_prior, r.agreement) == ("auto", 1e-4, 1.0, None)
     got = align_tokens(src, tgt, recipe=r, threads=2)
-    # 60 pairs, fewer than AUTO_SYMMETRIZATION_PAIRS: auto is the intersection
-    cfg = GibbsConfig(prefix_len=r.stem, lex_alpha=r.lex_alpha, sim_prior=r.sim_prior, symmetrization="intersection")
+    # 60 pairs, fewer than AUTO_SYMMETRIZATION_PAIRS: auto is the intersection of directions sampled in agreement
+    cfg = GibbsConfig(prefix_len=r.stem, lex_alpha=r.lex_alpha, sim_prior=r.sim_prior, symmetrization="intersection",
+                      agreement=DEFAULT_AGREEMENT)
     want = add_name_links(align_gibbs(src, tgt, config=cfg, threads=1).symmetrized, src, tgt)
     assert got == want
     assert all((len(s) - 1, len(t) - 1) in links for s, t, links in zip(src, tgt, got))  # Schulz-Schulz
@@ -322,3 +330,9 @@ def test_recipe_auto_symmetrisation_follows_the_training_size(monkeypatch):
     assert run("auto", 0) == run("intersection", 0)  # 60 training pairs < 70
     assert run("auto", 20) == run("grow-diag-final-and", 20)  # 80 >= 70
     assert run("intersection", 20) != run("grow-diag-final-and", 20)
+    # auto agreement: DEFAULT_AGREEMENT below the size, independent directions from it
+    assert AlignRecipe().gibbs_config(69).agreement == DEFAULT_AGREEMENT
+    assert AlignRecipe().gibbs_config(70).agreement == 0.0
+    assert AlignRecipe(agreement=0.5).gibbs_config(69).agreement == 0.5
+    with pytest.raises(ValueError, match="agreement"):
+        AlignRecipe(agreement=-1.0)
