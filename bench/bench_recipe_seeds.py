@@ -120,6 +120,36 @@ def summary(path: Path, show_odd: bool) -> List[str]:
     return lines
 
 
+def aer_table(root: Path, threads: int) -> List[str]:
+    """AER (P / R) on word-alignment-gold en-fr and ro-en of the Gibbs aligner with the recipe's priors,
+    trained on the gold pairs alone (seed 0), independent directions against agreement
+    :data:`~xlner.align.recipe.DEFAULT_AGREEMENT`, whole words and stem 5, both symmetrisations."""
+    from xlner.align import alignment_error_rate, read_gold, read_parallel  # noqa: PLC0415
+    from xlner.align.recipe import DEFAULT_AGREEMENT  # noqa: PLC0415
+
+    lines = ["| pair | agreement | stem | grow-diag-final-and AER (P / R) | intersection AER (P / R) | seconds |",
+             "|---|---|---|---|---|---|"]
+    for pair in ("enfr", "roen"):
+        d = root / "word-alignment-gold"
+        src, tgt = read_parallel(d / f"{pair}.src-tgt")
+        sure, possible = read_gold(d / f"{pair}.gold")
+        for agreement in (0.0, DEFAULT_AGREEMENT):
+            for stem in (0, 5):
+                cfg = AlignRecipe(stem=stem, agreement=agreement).gibbs_config(len(src))
+                t0 = time.perf_counter()
+                aln = align_gibbs(src, tgt, config=cfg, threads=threads)
+                secs = time.perf_counter() - t0
+                cells = []
+                for sym in ("grow-diag-final-and", "intersection"):
+                    links = symmetrize_batch(aln.forward, aln.reverse, [len(x) for x in src], [len(x) for x in tgt],
+                                             sym, threads=threads)
+                    r = alignment_error_rate(links, sure, possible)
+                    cells.append(f"{r.aer:.3f} ({r.precision:.3f} / {r.recall:.3f})")
+                lines.append(f"| {pair} | {agreement:g} | {stem} | {cells[0]} | {cells[1]} | {secs:.1f} |")
+                print(lines[-1], flush=True)
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--candidate", action="append", default=[], help="default or key=value,... (repeatable)")
@@ -128,7 +158,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("recipe_seeds.jsonl"), help="JSON lines appended here")
     ap.add_argument("--summary", type=Path, default=None, help="print the table of these JSON lines")
     ap.add_argument("--show-odd", action="store_true", help="summary: also the odd half and all (report only)")
+    ap.add_argument("--aer", action="store_true", help="print the AER table on word-alignment-gold")
     args = ap.parse_args()
+    if args.aer:
+        print("\n".join(aer_table(require_data(), args.threads)))
+        return
     if args.summary is not None:
         print("\n".join(summary(args.summary, args.show_odd)))
         return
