@@ -120,6 +120,28 @@ def summary(path: Path, show_odd: bool) -> List[str]:
     return lines
 
 
+def detail(path: Path, candidate: str, sym: str) -> List[str]:
+    """Markdown table of one (candidate, symmetrisation): F1 even / odd / all per seed and language, and the
+    means over the seeds (for the report; the odd half and all sentences play no part in any choice)."""
+    recs = [r for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+            if r["candidate"] == candidate and r["sym"] == sym]
+    seeds = sorted({r["seed"] for r in recs})
+    at = {(r["seed"], r["lang"]): r for r in recs}
+    lines = ["| seed | " + " | ".join(f"{lang} even / odd / all" for lang in LANGS) + " | mean even | mean odd |",
+             "|---|" + "---|" * (len(LANGS) + 2)]
+    for seed in seeds + ["mean"]:
+        ss = seeds if seed == "mean" else [seed]
+
+        def m(lang: str, half: str) -> float:
+            return sum(at[(x, lang)][half] for x in ss) / len(ss)
+
+        lines.append(f"| {seed} | " + " | ".join(f"{m(lang, 'even'):.3f} / {m(lang, 'odd'):.3f} / {m(lang, 'all'):.3f}"
+                                               for lang in LANGS)
+                     + f" | {sum(m(lang, 'even') for lang in LANGS) / len(LANGS):.4f}"
+                     + f" | {sum(m(lang, 'odd') for lang in LANGS) / len(LANGS):.4f} |")
+    return lines
+
+
 def aer_table(root: Path, threads: int) -> List[str]:
     """AER (P / R) on word-alignment-gold en-fr and ro-en of the Gibbs aligner with the recipe's priors,
     trained on the gold pairs alone (seed 0), independent directions against agreement
@@ -159,9 +181,14 @@ def main() -> None:
     ap.add_argument("--summary", type=Path, default=None, help="print the table of these JSON lines")
     ap.add_argument("--show-odd", action="store_true", help="summary: also the odd half and all (report only)")
     ap.add_argument("--aer", action="store_true", help="print the AER table on word-alignment-gold")
+    ap.add_argument("--detail", nargs=2, metavar=("CANDIDATE", "SYM"), default=None,
+                    help="with --summary FILE: per-seed even / odd / all of one candidate (report only)")
     args = ap.parse_args()
     if args.aer:
         print("\n".join(aer_table(require_data(), args.threads)))
+        return
+    if args.summary is not None and args.detail is not None:
+        print("\n".join(detail(args.summary, *args.detail)))
         return
     if args.summary is not None:
         print("\n".join(summary(args.summary, args.show_odd)))

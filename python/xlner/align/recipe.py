@@ -6,7 +6,8 @@ orthographic prior (similar strings: names, numbers, cognates), which matter on 
 
 Every default was chosen on the selection half of Europarl-NER (even sentence indices), the default
 command trained on its ~800 pairs alone, by greedy ``<=1`` F1 (``bench/bench_default_command.py
---sweep``; reports/bench/default_command.txt).
+--sweep``; then the agreement of the two directions by the mean over the aligner's seeds 0-4,
+``bench/bench_recipe_seeds.py``; reports/bench/default_command.txt).
 
 Used by ``xlner align --source/--target`` and by ``xlner project`` without ``--alignments``.
 """
