@@ -4,8 +4,9 @@ Each candidate is a set of Gibbs-aligner options (trained on the ~800 Europarl-N
 default command does) and is aligned once per (language, seed); every symmetrisation variant is scored on
 that one alignment: ``intersection``, ``grow-diag``, ``grow-diag-final-and``, each direction alone (``fwd``:
 each target word to at most one source word; ``rev``) and ``posterior`` when the candidate sets
-``posterior_threshold``. Name links on, greedy ``<=1``, as the default command. The score of a candidate is the mean greedy F1 over de/es/it on the *even* (selection) half,
-averaged over the seeds; only that figure is printed while selecting. The odd half and all sentences are
+``posterior_threshold``. Name links on, greedy ``<=1``, as the default command. The score of a candidate
+is the mean greedy F1 over de/es/it on the *even* (selection) half, averaged over the seeds; only that
+figure is printed while selecting (``--summary``). The odd half and all sentences are
 stored in the JSON lines (``--out``) for the final report, never used for a choice.
 
     python bench/bench_recipe_seeds.py --candidate default --seeds 0 1 2 3 4 --out runs.jsonl
@@ -68,7 +69,7 @@ def run_candidate(root: Path, name: str, seeds: Sequence[int], threads: int, out
             xx = read_conll(root / "europarl-ner" / f"{lang}.conll")
             tgt = [s.tokens for s in xx]
             cfg = AlignRecipe(seed=seed, agreement=0.0).gibbs_config(len(src))  # the previous recipe
-            cfg = GibbsConfig(**{**cfg.__dict__, **over})  # type: ignore[arg-type]
+            cfg = GibbsConfig(**{**cfg.__dict__, **over})
             t0 = time.perf_counter()
             aln = align_gibbs(src, tgt, config=cfg, threads=threads)
             secs = time.perf_counter() - t0

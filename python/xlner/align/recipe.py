@@ -193,7 +193,7 @@ def read_extra_pairs(spec: Sequence[str]) -> Tuple[List[List[str]], List[List[st
     return [src[k] for k in keep], [tgt[k] for k in keep]
 
 
-__all__ = ["AUTO_SYMMETRIZATION_PAIRS", "AlignRecipe", "DEFAULT_AGREEMENT", "DEFAULT_ALIGNER", "DEFAULT_LEX_ALPHA", "DEFAULT_SIM_PRIOR",
-           "DEFAULT_STEM",
+__all__ = ["AUTO_SYMMETRIZATION_PAIRS", "AlignRecipe", "DEFAULT_AGREEMENT", "DEFAULT_ALIGNER", "DEFAULT_LEX_ALPHA",
+           "DEFAULT_SIM_PRIOR", "DEFAULT_STEM",
            "DEFAULT_SYMMETRIZATION", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora",
            "read_extra_pairs", "read_sentences"]
