@@ -143,8 +143,9 @@ def main() -> None:
     r = AlignRecipe()
     lines = ["# The one default command on Europarl-NER (issue 13)", "",
              f"Recipe (`xlner.align.recipe` defaults): aligner {r.aligner}, stem {r.stem}, lexical prior "
-             f"{r.lex_alpha:g}, orthographic prior {r.sim_prior:g}, {r.symmetrization}, agreement "
-             f"{'auto' if r.agreement is None else f'{r.agreement:g}'} (= {r.gibbs_config(799).agreement:g} on "
+             f"{r.lex_alpha:g}, orthographic prior {r.sim_prior:g}, symmetrisation {r.symmetrization} "
+             f"({r.gibbs_config(799).symmetrization} on the 799 pairs), agreement "
+             f"{'auto' if r.agreement is None else f'{r.agreement:g}'} ({r.gibbs_config(799).agreement:g} on "
              f"the 799 pairs), name links {'on' if r.name_links else 'off'}, seed {r.seed}. Trained on the "
              "Europarl-NER pairs alone.", "",
              "Split: every choice of the recipe was made on the even 0-based sentence indices (selection half, "
