@@ -9,6 +9,9 @@ given on the whole file and on the two halves of the fixed split of the Europarl
 sentence indices: the *selection* half on which every choice of the recipe was made; odd: the *reported*
 half, which took no part in any choice; :func:`xlner.studies.europarl.split_halves`).
 
+The agreement of the two directions was chosen afterwards, by the mean over seeds 0-4 on the even half
+(``bench/bench_recipe_seeds.py``); ``--sweep`` reruns the earlier selection, with independent directions.
+
 ``--extra`` adds the same command with ``--align-extra`` (the conll2003-deepl en/xx train, dev and test
 pairs) to check that more text still helps. ``--sweep`` reruns the selection of the recipe: every
 candidate (stem length × lexical prior × orthographic prior × symmetrisation, name links on) aligned
@@ -140,8 +143,11 @@ def main() -> None:
     r = AlignRecipe()
     lines = ["# The one default command on Europarl-NER (issue 13)", "",
              f"Recipe (`xlner.align.recipe` defaults): aligner {r.aligner}, stem {r.stem}, lexical prior "
-             f"{r.lex_alpha:g}, orthographic prior {r.sim_prior:g}, {r.symmetrization}, name links "
-             f"{'on' if r.name_links else 'off'}, seed {r.seed}. Trained on the Europarl-NER pairs alone.", "",
+             f"{r.lex_alpha:g}, orthographic prior {r.sim_prior:g}, symmetrisation {r.symmetrization} "
+             f"({r.gibbs_config(799).symmetrization} on the 799 pairs), agreement "
+             f"{'auto' if r.agreement is None else f'{r.agreement:g}'} ({r.gibbs_config(799).agreement:g} on "
+             f"the 799 pairs), name links {'on' if r.name_links else 'off'}, seed {r.seed}. Trained on the "
+             "Europarl-NER pairs alone.", "",
              "Split: every choice of the recipe was made on the even 0-based sentence indices (selection half, "
              "`--sweep`); the odd half took no part in any choice. `all`: the whole file, as `xlner evaluate` "
              "reports it.", "",

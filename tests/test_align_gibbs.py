@@ -11,7 +11,7 @@ import pytest
 from xlner import _core
 from xlner.align import alignment_error_rate, read_gold, read_parallel
 from xlner.align.gibbs import GibbsConfig, align_gibbs
-from xlner.align.recipe import AlignRecipe, align_tokens, read_extra_pairs
+from xlner.align.recipe import DEFAULT_AGREEMENT, AlignRecipe, align_tokens, read_extra_pairs
 from xlner.cli import main as cli_main
 from xlner.io import read_talp
 
@@ -153,6 +153,13 @@ def test_cli_align_reads_conll_and_lines(tmp_path):
     assert len(links) == 150 and alignment_error_rate(links, gold).aer < 0.03
     expected = align_tokens(src, tgt, recipe=AlignRecipe(stem=0, seed=5), threads=1)
     assert links == expected
+    # the aligner's options reach the recipe
+    out = tmp_path / "opts.talp"
+    assert cli_main(["align", "--source", str(tmp_path / "src.conll"), "--target", str(tmp_path / "tgt.txt"),
+                     "-o", str(out), "--seed", "5", "--stem", "0", "--agreement", "0", "--diagonal-tension", "3",
+                     "--quiet"]) == 0
+    recipe = AlignRecipe(stem=0, seed=5, agreement=0.0, diagonal_tension=3.0)
+    assert read_talp(out) == align_tokens(src, tgt, recipe=recipe, threads=1)
 
 
 def test_read_extra_pairs(tmp_path):
@@ -219,6 +226,59 @@ def test_orthographic_prior_links_similar_strings():
         GibbsConfig(sim_threshold=1.5)
 
 
+def test_diagonal_prior_by_hand_and_breaks_a_positional_tie():
+    import math
+
+    # exp(-tension * |(i + 1) / I - (j + 1) / J|) normalised over i: word 1 of 2 against 3 candidates sits at
+    # 1, the candidates at 1/3, 2/3, 1 (distances 2/3, 1/3, 0); tension 3 gives e^-2, e^-1, 1
+    z = math.exp(-2) + math.exp(-1) + 1
+    assert _core.gibbs_diagonal_prior(1, 2, 3, 3.0) == pytest.approx([math.exp(-2) / z, math.exp(-1) / z, 1 / z],
+                                                                     abs=1e-12)
+    assert _core.gibbs_diagonal_prior(0, 5, 4, 0.0) == pytest.approx([0.25] * 4, abs=1e-15)
+    with pytest.raises(ValueError):
+        _core.gibbs_diagonal_prior(2, 2, 3, 1.0)
+    # two words that always occur together on each side, in the same order: the lexical model cannot tell
+    # which translates which; the diagonal prior links them in order, on any number of threads
+    src, tgt = [["alpha", "beta"]] * 20, [["one", "two"]] * 20
+    cfg = GibbsConfig(model=1, n_samplers=2, diagonal_tension=4.0, symmetrization="intersection")
+    runs = [align_gibbs(src, tgt, config=cfg, threads=t) for t in (1, 2)]
+    for links in (runs[0].forward, runs[0].reverse, runs[0].symmetrized):
+        assert links == [[(0, 0), (1, 1)]] * 20
+    assert (runs[1].forward, runs[1].reverse) == (runs[0].forward, runs[0].reverse)
+    with pytest.raises(ValueError, match="diagonal_tension"):
+        GibbsConfig(diagonal_tension=-1.0)
+
+
+def test_diagonal_prior_same_links_on_any_thread_count():
+    src, tgt, _ = toy_corpus(100, 4, shuffle=True)
+    cfg = GibbsConfig(n_samplers=3, iterations=5, seed=3, diagonal_tension=4.0, sim_prior=1.0, prefix_len=2)
+    runs = [align_gibbs(src, tgt, config=cfg, threads=t) for t in (1, 3)]
+    assert (runs[0].forward, runs[0].reverse) == (runs[1].forward, runs[1].reverse)
+    base = align_gibbs(src, tgt, config=GibbsConfig(n_samplers=3, iterations=5, seed=3, sim_prior=1.0,
+                                                    prefix_len=2), threads=1)
+    assert (base.forward, base.reverse) != (runs[0].forward, runs[0].reverse)  # the option is used
+
+
+def test_agreement_learns_and_is_identical_across_threads():
+    # the two directions sampled jointly still learn the toy dictionary and word order; same links on any
+    # number of threads; the option is used
+    src, tgt, gold = toy_corpus(150, 6, shuffle=True)
+    cfg = GibbsConfig(n_samplers=2, agreement=2.0, seed=4, symmetrization="intersection")
+    runs = [align_gibbs(src, tgt, config=cfg, threads=t) for t in (1, 2, 3)]
+    assert alignment_error_rate(runs[0].symmetrized, gold).aer < 0.03
+    for r in runs[1:]:
+        assert (r.forward, r.reverse) == (runs[0].forward, runs[0].reverse)
+    rng = random.Random(2)
+    noisy_src = [s + [f"x{rng.randint(0, 9)}"] for s in src[:60]]
+    noisy_tgt = [t + [f"y{rng.randint(0, 9)}"] for t in tgt[:60]]
+    small = dict(n_samplers=2, iterations=3, seed=4)
+    joint = align_gibbs(noisy_src, noisy_tgt, config=GibbsConfig(agreement=2.0, **small), threads=1)
+    alone = align_gibbs(noisy_src, noisy_tgt, config=GibbsConfig(**small), threads=1)
+    assert (joint.forward, joint.reverse) != (alone.forward, alone.reverse)
+    with pytest.raises(ValueError, match="agreement"):
+        GibbsConfig(agreement=-0.5)
+
+
 def test_posterior_symmetrisation_nests_and_learns():
     src, tgt, gold = toy_corpus(200, 8, shuffle=True)
     runs = {t: align_gibbs(src, tgt, config=GibbsConfig(n_samplers=2, posterior_threshold=t, seed=2), threads=2)
@@ -243,10 +303,11 @@ def test_recipe_is_the_gibbs_aligner_with_its_priors_then_name_links():
     src = [s + ["Schulz"] for s in src]
     tgt = [t + ["Schulz"] for t in tgt]
     r = AlignRecipe()
-    assert (r.symmetrization, r.lex_alpha, r.sim_prior) == ("auto", 1e-4, 1.0)
+    assert (r.symmetrization, r.lex_alpha, r.sim_prior, r.agreement) == ("auto", 1e-4, 1.0, None)
     got = align_tokens(src, tgt, recipe=r, threads=2)
-    # 60 pairs, fewer than AUTO_SYMMETRIZATION_PAIRS: auto is the intersection
-    cfg = GibbsConfig(prefix_len=r.stem, lex_alpha=r.lex_alpha, sim_prior=r.sim_prior, symmetrization="intersection")
+    # 60 pairs, fewer than AUTO_SYMMETRIZATION_PAIRS: auto is the intersection of directions sampled in agreement
+    cfg = GibbsConfig(prefix_len=r.stem, lex_alpha=r.lex_alpha, sim_prior=r.sim_prior, symmetrization="intersection",
+                      agreement=DEFAULT_AGREEMENT)
     want = add_name_links(align_gibbs(src, tgt, config=cfg, threads=1).symmetrized, src, tgt)
     assert got == want
     assert all((len(s) - 1, len(t) - 1) in links for s, t, links in zip(src, tgt, got))  # Schulz-Schulz
@@ -269,3 +330,9 @@ def test_recipe_auto_symmetrisation_follows_the_training_size(monkeypatch):
     assert run("auto", 0) == run("intersection", 0)  # 60 training pairs < 70
     assert run("auto", 20) == run("grow-diag-final-and", 20)  # 80 >= 70
     assert run("intersection", 20) != run("grow-diag-final-and", 20)
+    # auto agreement: DEFAULT_AGREEMENT below the size, independent directions from it
+    assert AlignRecipe().gibbs_config(69).agreement == DEFAULT_AGREEMENT
+    assert AlignRecipe().gibbs_config(70).agreement == 0.0
+    assert AlignRecipe(agreement=0.5).gibbs_config(69).agreement == 0.5
+    with pytest.raises(ValueError, match="agreement"):
+        AlignRecipe(agreement=-1.0)

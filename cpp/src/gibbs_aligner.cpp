@@ -245,23 +245,43 @@ class Sampler {
   const int32_t* word_ids(int64_t s) const { return rev_ ? c_.sid.data() + c_.soff[s] : c_.tid.data() + c_.toff[s]; }
   const int32_t* cand_ids(int64_t s) const { return rev_ ? c_.tid.data() + c_.toff[s] : c_.sid.data() + c_.soff[s]; }
   int32_t* align(int64_t s) { return a_.data() + (rev_ ? c_.soff[s] : c_.toff[s]); }
+  /// The current link of word w of sentence s (-1: the empty word).
+  int32_t link(int64_t s, int32_t w) const { return a_[static_cast<size_t>((rev_ ? c_.soff[s] : c_.toff[s]) + w)]; }
   /// Pair id of (candidate c, word w) in sentence s.
   int32_t pair(int64_t s, int32_t c, int32_t w) const {
     const int32_t* p = c_.pairs.data() + c_.poff[s];
     return rev_ ? p[w * cands(s) + c] : p[c * words(s) + w];
   }
 
-  void run(int iterations) {
-    initialize();
-    const int model = opt_.model;
+  /// Train alone: every phase, `iterations` sweeps each.
+  void run(int iterations) { run_pair(this, nullptr, iterations); }
+
+  /// Train `a` (and `b`, the other direction, when not null) phase by phase; each iteration is a sweep of
+  /// `a` then a sweep of `b`. With the agreement bonus each sees the other's current links.
+  static void run_pair(Sampler* a, Sampler* b, int iterations) {
+    a->initialize();
+    if (b != nullptr) b->initialize();
+    const int model = a->opt_.model;
     for (int phase = 1; phase <= model; ++phase) {
-      if (phase >= 2) rebuild_jumps();
-      if (phase >= 3) rebuild_fertility();
+      for (Sampler* x : {a, b}) {
+        if (x == nullptr) continue;
+        if (phase >= 2) x->rebuild_jumps();
+        if (phase >= 3) x->rebuild_fertility();
+      }
       for (int it = 0; it < iterations; ++it) {
         const bool accumulate = phase == model && it >= iterations / 4;
-        for (int64_t s = 0; s < c_.n; ++s) sample_sentence(s, phase, accumulate);
+        for (Sampler* x : {a, b})
+          if (x != nullptr)
+            for (int64_t s = 0; s < x->c_.n; ++s) x->sample_sentence(s, phase, accumulate);
       }
     }
+  }
+
+  /// Couple with the sampler of the other direction: a link that the partner currently has too (the
+  /// partner's word linked to this word) gets the factor `bonus`.
+  void set_partner(const Sampler* partner, double bonus) {
+    partner_ = partner;
+    bonus_ = bonus;
   }
 
   const std::vector<float>& marginals() const { return marg_; }
@@ -382,6 +402,11 @@ class Sampler {
       if (phase >= 2) total *= jump_p(nx - prev);
       prob_[0] = total;
       const double uniform = phase == 1 ? 1.0 / C : 1.0;
+      const bool diagonal = phase == 1 && opt_.diagonal_tension > 0;
+      if (diagonal) {
+        diag_.resize(static_cast<size_t>(C));
+        gibbs_diagonal_prior(w, W, C, opt_.diagonal_tension, diag_.data());
+      }
       for (int32_t i = 0; i < C; ++i) {
         const int32_t e = ec[i];
         const int32_t pid = pair(s, i, w);
@@ -390,6 +415,8 @@ class Sampler {
                              (static_cast<double>(ctot_[e]) + alpha_v + cprior_[e])
                        : p1 * uniform * (static_cast<double>(lex_[pid]) + alpha) /
                              (static_cast<double>(ctot_[e]) + alpha_v);
+        if (diagonal) q *= diag_[static_cast<size_t>(i)] * C;  // replaces the uniform 1 / C
+        if (partner_ != nullptr && partner_->link(s, i) == w) q *= bonus_;  // the other direction agrees
         if (phase >= 2) q *= jump_p(i - prev) * jump_p(nx - i);
         if (phase >= 3) {
           const int32_t ph = phi_[i];
@@ -452,6 +479,8 @@ class Sampler {
   const GibbsOptions& opt_;
   Rng rng_;
   int32_t vw_ = 0, vc_ = 0;
+  const Sampler* partner_ = nullptr;  // the other direction's sampler (agreement; null: off)
+  double bonus_ = 1;
   const double* prior_ = nullptr;   // orthographic pseudo-count per pair id (null: off)
   const double* cprior_ = nullptr;  // its sum per candidate type
   std::vector<int32_t> a_, lex_, ctot_, lnull_, fert_;
@@ -460,7 +489,7 @@ class Sampler {
   int64_t jtot_ = 0;
   std::vector<int64_t> moff_;
   std::vector<float> marg_;
-  std::vector<double> prob_;
+  std::vector<double> prob_, diag_;
   std::vector<int32_t> phi_, next_;
 };
 
@@ -478,6 +507,8 @@ void check_options(const GibbsOptions& o) {
   if (!(o.sim_prior >= 0) || !std::isfinite(o.sim_prior)) bad("sim_prior must be >= 0");
   if (!(o.sim_threshold >= 0 && o.sim_threshold <= 1)) bad("sim_threshold must be in [0, 1]");
   if (!(o.posterior_threshold >= 0 && o.posterior_threshold <= 1)) bad("posterior_threshold must be in [0, 1]");
+  if (!(o.diagonal_tension >= 0) || !std::isfinite(o.diagonal_tension)) bad("diagonal_tension must be >= 0");
+  if (!(o.agreement >= 0) || !std::isfinite(o.agreement)) bad("agreement must be >= 0");
 }
 
 }  // namespace
@@ -499,6 +530,16 @@ std::string stem_word(const std::string& word, int prefix_len, int suffix_len) {
   }
   if (n <= static_cast<size_t>(suffix_len)) return word;
   return word.substr(starts[n - static_cast<size_t>(suffix_len)]);
+}
+
+void gibbs_diagonal_prior(int32_t w, int32_t n_words, int32_t n_cands, double tension, double* out) {
+  const double pos = static_cast<double>(w + 1) / n_words;
+  double z = 0;
+  for (int32_t i = 0; i < n_cands; ++i) {
+    out[i] = std::exp(-tension * std::abs(static_cast<double>(i + 1) / n_cands - pos));
+    z += out[i];
+  }
+  for (int32_t i = 0; i < n_cands; ++i) out[i] /= z;
 }
 
 int gibbs_auto_iterations(int64_t n_sentences, double rel_iterations) {
@@ -523,18 +564,37 @@ GibbsResult gibbs_align(const std::vector<std::vector<std::string>>& src,
   const int64_t tasks = 2 * static_cast<int64_t>(opt.n_samplers);
   std::vector<std::vector<float>> margs(static_cast<size_t>(tasks));
   std::vector<int64_t> moff[2];
-  parallel_chunks(tasks, opt.threads, tasks, [&](int64_t, int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const bool reverse = t % 2 == 1;
-      const int64_t k = t / 2;
-      // one independent random stream per (direction, sampler)
-      uint64_t x = opt.seed ^ (0x5851F42D4C957F2DULL * static_cast<uint64_t>(t + 1));
-      Sampler sampler(corpus, reverse, n_out, opt, splitmix64(x) ^ static_cast<uint64_t>(k));
-      sampler.run(res.iterations);
-      margs[static_cast<size_t>(t)] = sampler.marginals();
-      if (k == 0) moff[reverse ? 1 : 0] = sampler.marginal_offsets();
-    }
-  });
+  // one independent random stream per (direction, sampler) t = 2 k + direction
+  auto stream = [&](int64_t t) {
+    uint64_t x = opt.seed ^ (0x5851F42D4C957F2DULL * static_cast<uint64_t>(t + 1));
+    return splitmix64(x) ^ static_cast<uint64_t>(t / 2);
+  };
+  auto keep = [&](int64_t t, const Sampler& sampler) {
+    margs[static_cast<size_t>(t)] = sampler.marginals();
+    if (t / 2 == 0) moff[t % 2] = sampler.marginal_offsets();
+  };
+  if (opt.agreement > 0) {
+    // sampler k of each direction trains with sampler k of the other, in one task
+    parallel_chunks(opt.n_samplers, opt.threads, opt.n_samplers, [&](int64_t, int64_t b, int64_t e) {
+      for (int64_t k = b; k < e; ++k) {
+        Sampler fwd(corpus, false, n_out, opt, stream(2 * k)), rev(corpus, true, n_out, opt, stream(2 * k + 1));
+        const double bonus = std::exp(opt.agreement);
+        fwd.set_partner(&rev, bonus);
+        rev.set_partner(&fwd, bonus);
+        Sampler::run_pair(&fwd, &rev, res.iterations);
+        keep(2 * k, fwd);
+        keep(2 * k + 1, rev);
+      }
+    });
+  } else {
+    parallel_chunks(tasks, opt.threads, tasks, [&](int64_t, int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t) {
+        Sampler sampler(corpus, t % 2 == 1, n_out, opt, stream(t));
+        sampler.run(res.iterations);
+        keep(t, sampler);
+      }
+    });
+  }
   std::vector<float> sums[2];
   for (int dir = 0; dir < 2; ++dir) {
     LinksCSR& out = dir == 0 ? res.forward : res.reverse;

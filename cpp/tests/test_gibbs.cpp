@@ -1,8 +1,10 @@
 // Gibbs aligner core: stemming by code points, a toy corpus with a known dictionary and word order,
 // determinism across thread counts, option and input validation.
+#include <cmath>
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "testing.hpp"
@@ -75,11 +77,13 @@ TEST(gibbs_learns_reversed_translation_every_model) {
 TEST(gibbs_same_seed_same_links_on_any_thread_count) {
   Corpus src, tgt;
   toy(src, tgt, 60, 5);
-  for (double prior : {0.0, 1.0}) {  // also with the orthographic prior (its table is built in parallel)
+  // also with the orthographic prior (its table is built in parallel) and with the diagonal prior
+  for (const auto& [prior, tension] : std::vector<std::pair<double, double>>{{0.0, 0.0}, {1.0, 0.0}, {0.0, 4.0}}) {
     GibbsOptions o;
     o.iterations = 3;
     o.seed = 11;
     o.sim_prior = prior;
+    o.diagonal_tension = tension;
     o.sim_threshold = 0.5;  // s12 ~ t12 and the like: similarity 2/3
     o.threads = 1;
     GibbsResult a = gibbs_align(src, tgt, 60, o);
@@ -193,4 +197,78 @@ TEST(gibbs_posterior_symmetrisation_learns_toy_and_nests_by_threshold) {
   CHECK_EQ(static_cast<int64_t>(gibbs_align(src, tgt, 200, o).posterior.offsets.size()), int64_t{1});
   o.posterior_threshold = 1.5;
   CHECK_THROWS(gibbs_align(src, tgt, 200, o), std::invalid_argument);
+}
+
+TEST(gibbs_diagonal_prior_by_hand) {
+  // fast_align's distortion: exp(-tension * |(i + 1) / C - (w + 1) / W|), normalised over i
+  std::vector<double> p(3);
+  gibbs_diagonal_prior(0, 2, 2, 2.0, p.data());  // distances 0 and 1/2: 1 and e^-1
+  const double e1 = 0.36787944117144233;
+  CHECK(std::abs(p[0] - 1 / (1 + e1)) < 1e-12);
+  CHECK(std::abs(p[1] - e1 / (1 + e1)) < 1e-12);
+  gibbs_diagonal_prior(1, 2, 3, 3.0, p.data());  // w at 1; candidates at 1/3, 2/3, 1: distances 2/3, 1/3, 0
+  const double a = std::exp(-2.0), b = std::exp(-1.0), z = a + b + 1;
+  CHECK(std::abs(p[0] - a / z) < 1e-12);
+  CHECK(std::abs(p[1] - b / z) < 1e-12);
+  CHECK(std::abs(p[2] - 1 / z) < 1e-12);
+  gibbs_diagonal_prior(0, 4, 3, 0.0, p.data());  // tension 0: uniform
+  for (double x : p) CHECK(std::abs(x - 1.0 / 3) < 1e-15);
+}
+
+TEST(gibbs_diagonal_prior_breaks_a_positional_tie) {
+  // "alpha beta" -> "one two" in every pair: IBM-1 alone cannot tell which word translates which; the
+  // diagonal prior links them in order.
+  Corpus src, tgt;
+  for (int k = 0; k < 20; ++k) {
+    src.push_back({"alpha", "beta"});
+    tgt.push_back({"one", "two"});
+  }
+  GibbsOptions o;
+  o.model = 1;
+  o.n_samplers = 2;
+  o.threads = 1;
+  o.diagonal_tension = 4;
+  GibbsResult r = gibbs_align(src, tgt, 20, o);
+  for (const LinksCSR* l : {&r.forward, &r.reverse}) {
+    CHECK_EQ(static_cast<int64_t>(l->src.size()), int64_t{40});
+    for (size_t k = 0; k < l->src.size(); ++k) CHECK_EQ(l->src[k], l->tgt[k]);
+  }
+  o.diagonal_tension = -1;
+  CHECK_THROWS(gibbs_align(src, tgt, 20, o), std::invalid_argument);
+}
+
+TEST(gibbs_agreement_learns_and_is_deterministic) {
+  // joint sampling of the two directions still learns the toy dictionary and word order, gives the same
+  // links on any number of threads, and differs from independent sampling
+  Corpus src, tgt;
+  toy(src, tgt, 250, 3);
+  GibbsOptions o;
+  o.n_samplers = 2;
+  o.agreement = 2;
+  o.threads = 1;
+  GibbsResult r = gibbs_align(src, tgt, static_cast<int64_t>(src.size()), o);
+  int64_t words = 0, good = 0;
+  for (size_t s = 0; s < src.size(); ++s) {
+    const int32_t len = static_cast<int32_t>(src[s].size());
+    words += len;
+    for (int64_t k = r.forward.offsets[s]; k < r.forward.offsets[s + 1]; ++k)
+      good += r.forward.tgt[k] == len - 1 - r.forward.src[k];
+  }
+  CHECK(good >= words * 98 / 100);
+  o.threads = 3;
+  CHECK(same_links(r, gibbs_align(src, tgt, static_cast<int64_t>(src.size()), o)));
+  Corpus s2, t2;
+  toy(s2, t2, 60, 5);
+  for (size_t k = 0; k < s2.size(); ++k) {  // unrelated words on both sides: the directions disagree on them
+    s2[k].push_back("x" + std::to_string(k % 7));
+    t2[k].push_back("y" + std::to_string(k % 5));
+  }
+  o.iterations = 3;
+  GibbsResult joint = gibbs_align(s2, t2, 60, o);
+  o.threads = 1;
+  CHECK(same_links(joint, gibbs_align(s2, t2, 60, o)));
+  o.agreement = 0;
+  CHECK(!same_links(joint, gibbs_align(s2, t2, 60, o)));
+  o.agreement = -1;
+  CHECK_THROWS(gibbs_align(s2, t2, 60, o), std::invalid_argument);
 }

@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -511,7 +511,7 @@ def fusion_preset_names() -> list[str]:
     """
     Names of the fusion presets, in the order of the thesis' table.
     """
-def gibbs_align(src: collections.abc.Sequence[collections.abc.Sequence[str]], tgt: collections.abc.Sequence[collections.abc.Sequence[str]], n_out: typing.SupportsInt | typing.SupportsIndex, *, model: typing.SupportsInt | typing.SupportsIndex = 3, n_samplers: typing.SupportsInt | typing.SupportsIndex = 3, iterations: typing.SupportsInt | typing.SupportsIndex = 0, rel_iterations: typing.SupportsFloat | typing.SupportsIndex = 1.0, null_prior: typing.SupportsFloat | typing.SupportsIndex = 0.2, lex_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.001, jump_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, fert_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, prefix_len: typing.SupportsInt | typing.SupportsIndex = 0, suffix_len: typing.SupportsInt | typing.SupportsIndex = 0, sim_prior: typing.SupportsFloat | typing.SupportsIndex = 0.0, sim_threshold: typing.SupportsFloat | typing.SupportsIndex = 0.7, posterior_threshold: typing.SupportsFloat | typing.SupportsIndex = 0.0, seed: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple[tuple, tuple, int, tuple]:
+def gibbs_align(src: collections.abc.Sequence[collections.abc.Sequence[str]], tgt: collections.abc.Sequence[collections.abc.Sequence[str]], n_out: typing.SupportsInt | typing.SupportsIndex, *, model: typing.SupportsInt | typing.SupportsIndex = 3, n_samplers: typing.SupportsInt | typing.SupportsIndex = 3, iterations: typing.SupportsInt | typing.SupportsIndex = 0, rel_iterations: typing.SupportsFloat | typing.SupportsIndex = 1.0, null_prior: typing.SupportsFloat | typing.SupportsIndex = 0.2, lex_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.001, jump_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, fert_alpha: typing.SupportsFloat | typing.SupportsIndex = 0.5, prefix_len: typing.SupportsInt | typing.SupportsIndex = 0, suffix_len: typing.SupportsInt | typing.SupportsIndex = 0, sim_prior: typing.SupportsFloat | typing.SupportsIndex = 0.0, sim_threshold: typing.SupportsFloat | typing.SupportsIndex = 0.7, posterior_threshold: typing.SupportsFloat | typing.SupportsIndex = 0.0, diagonal_tension: typing.SupportsFloat | typing.SupportsIndex = 0.0, agreement: typing.SupportsFloat | typing.SupportsIndex = 0.0, seed: typing.SupportsInt | typing.SupportsIndex = 0, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple[tuple, tuple, int, tuple]:
     """
     Train the seeded Gibbs aligner (IBM-1 -> HMM -> fertility, collapsed Gibbs sampling, Östling &
     Tiedemann 2016) on all sentence pairs and align the first n_out in both directions (GIL released).
@@ -528,12 +528,20 @@ def gibbs_align(src: collections.abc.Sequence[collections.abc.Sequence[str]], tg
             pair of (stemmed) words at least sim_threshold similar (0: off).
         posterior_threshold: > 0: also the posterior symmetrisation, (i, j) linked when the mean of the two
             directions' normalised link marginals is at least this (empty links when 0).
+        diagonal_tension: IBM-1 phase: diagonal prior of the link positions, exp(-tension * |(i + 1) / I -
+            (j + 1) / J|) normalised (Dyer et al. 2013's fast_align distortion); 0: uniform.
+        agreement: > 0: the two directions are sampled jointly, a link both currently have gets the factor
+            exp(agreement); 0: independent directions.
         seed: random seed; the output depends only on the inputs and the seed, not on threads.
         threads: worker threads (-1: all cores; work is split by sampler and direction).
     
     Returns:
         ((offsets, src, tgt) forward, (offsets, src, tgt) reverse, iterations, (offsets, src, tgt) posterior):
         links in CSR form, all in (source, target) order.
+    """
+def gibbs_diagonal_prior(w: typing.SupportsInt | typing.SupportsIndex, n_words: typing.SupportsInt | typing.SupportsIndex, n_cands: typing.SupportsInt | typing.SupportsIndex, tension: typing.SupportsFloat | typing.SupportsIndex) -> numpy.typing.NDArray[numpy.float64]:
+    """
+    The Gibbs aligner's IBM-1 diagonal prior: the probability of each of n_cands positions for word w of n_words.
     """
 def greedy_alignment(batch: Batch, *, constraint: Constraint | str = '<=1', candidates: str = 'ngrams', max_len: typing.SupportsInt | typing.SupportsIndex = 10, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """

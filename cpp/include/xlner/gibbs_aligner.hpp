@@ -20,6 +20,20 @@
 /// statistical translation models", and the prior over translation tables of Mermer & Saraçlar 2011).
 /// The prior's mass is summed over the pairs that co-occur in the corpus (the only ones ever sampled),
 /// so each predictive distribution stays normalised over them.
+///
+/// Diagonal prior (`diagonal_tension` > 0): in the IBM-1 phase the uniform position distribution 1 / C is
+/// replaced by the diagonal distribution of fast_align (gibbs_diagonal_prior), so the sampler starts the
+/// HMM phase from links near the diagonal rather than from position-blind ones; the HMM and fertility
+/// phases are unchanged (their jump distribution models word order).
+///
+/// Agreement (`agreement` = λ > 0): sampler k of the forward direction and sampler k of the reverse
+/// direction are sampled jointly from p_fwd(a) · p_rev(b) · exp(λ · #{links in both a and b}), a product of
+/// the two directional models with an agreement potential (in the spirit of alignment by agreement, Liang,
+/// Taskar & Klein 2006, there trained by EM): in each direction's collapsed conditional a candidate gets the
+/// factor exp(λ) when the other direction currently links the same two words. Each iteration sweeps the
+/// forward sampler, then the reverse one, in one task, so the result is still independent of the threads.
+/// It resolves words that always occur together in a reordered pair ("Member States" / "Estados miembros"),
+/// on which the two directions can settle in different modes and their intersection is empty.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -45,6 +59,10 @@ struct GibbsOptions {
                               ///< its similarity (0: off; see gibbs_aligner.hpp's file comment).
   double sim_threshold = 0.7; ///< pairs less similar than this get no extra pseudo-count.
   double posterior_threshold = 0;  ///< > 0: also return the posterior symmetrisation at this threshold.
+  double diagonal_tension = 0;  ///< IBM-1 phase: diagonal prior of the link positions (0: uniform; see
+                                ///< gibbs_diagonal_prior).
+  double agreement = 0;       ///< > 0: the two directions are sampled jointly, a link both share gets the
+                              ///< factor exp(agreement) (see the file comment); 0: independent.
   uint64_t seed = 0;          ///< random seed.
   int threads = -1;           ///< worker threads (<= 0: all cores).
 };
@@ -63,6 +81,13 @@ struct GibbsResult {
 /// Stem a UTF-8 word to its first `prefix_len` code points (or last `suffix_len` when prefix_len is
 /// 0); both 0: the word itself. Throws std::invalid_argument on malformed UTF-8.
 std::string stem_word(const std::string& word, int prefix_len, int suffix_len);
+
+/// The diagonal prior of the IBM-1 phase (the distortion of Dyer, Chahuneau & Smith 2013, "A simple, fast,
+/// and effective reparameterization of IBM Model 2"): word `w` (0-based) of a sentence of `n_words` links to
+/// candidate `i` of `n_cands` with probability proportional to exp(-tension * |(i + 1) / n_cands -
+/// (w + 1) / n_words|), normalised over the candidates; written to out[0 .. n_cands). tension 0: uniform.
+/// Requires n_words, n_cands >= 1, 0 <= w < n_words, tension >= 0 (not checked).
+void gibbs_diagonal_prior(int32_t w, int32_t n_words, int32_t n_cands, double tension, double* out);
 
 /// The automatic number of iterations per model phase for a corpus of `n_sentences` pairs.
 int gibbs_auto_iterations(int64_t n_sentences, double rel_iterations);

@@ -34,6 +34,14 @@ class GibbsConfig(StatisticalConfig):
             ``symmetrization``: (i, j) is linked when the mean of the two directions' link probabilities
             (P(target j → source i) and P(source i → target j), the sampling marginals) is at least this
             (posterior decoding, Liang, Taskar & Klein 2006). 0: ``symmetrization`` of the argmax links.
+        diagonal_tension: IBM-1 phase: the position distribution of a link is fast_align's diagonal prior
+            (Dyer, Chahuneau & Smith 2013), proportional to ``exp(-tension * |(i + 1) / I - (j + 1) / J|)``
+            for source word i of I and target word j of J (:func:`xlner._core.gibbs_diagonal_prior`), instead
+            of uniform; the HMM and fertility phases are unchanged. 0: uniform.
+        agreement: > 0: sampler k of the two directions are sampled jointly, from the product of the two
+            directional models times ``exp(agreement * shared links)`` (an agreement potential, after
+            alignment by agreement, Liang, Taskar & Klein 2006): a candidate link that the other direction
+            currently has gets the factor ``exp(agreement)``. 0: independent directions.
         seed: random seed; the links depend only on the inputs, the options and the seed.
     """
 
@@ -44,6 +52,8 @@ class GibbsConfig(StatisticalConfig):
     sim_prior: float = 0.0
     sim_threshold: float = 0.7
     posterior_threshold: float = 0.0
+    diagonal_tension: float = 0.0
+    agreement: float = 0.0
     seed: int = DEFAULT_SEED
 
     def __post_init__(self) -> None:
@@ -58,6 +68,10 @@ class GibbsConfig(StatisticalConfig):
             raise ValueError(f"sim_threshold must be in [0, 1], got {self.sim_threshold}")
         if not 0 <= self.posterior_threshold <= 1:
             raise ValueError(f"posterior_threshold must be in [0, 1], got {self.posterior_threshold}")
+        if not self.diagonal_tension >= 0 or self.diagonal_tension == float("inf"):
+            raise ValueError(f"diagonal_tension must be a finite number >= 0, got {self.diagonal_tension}")
+        if not self.agreement >= 0 or self.agreement == float("inf"):
+            raise ValueError(f"agreement must be a finite number >= 0, got {self.agreement}")
 
 
 def _tokens(sents: Sequence[Sequence[str]], lowercase: bool, field_name: str, offset: int = 0) -> List[List[str]]:
@@ -113,7 +127,7 @@ def align_gibbs(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
         rel_iterations=cfg.rel_iterations, null_prior=cfg.null_prior, lex_alpha=cfg.lex_alpha,
         jump_alpha=cfg.jump_alpha, fert_alpha=cfg.fert_alpha, prefix_len=cfg.prefix_len, suffix_len=cfg.suffix_len,
         sim_prior=cfg.sim_prior, sim_threshold=cfg.sim_threshold, posterior_threshold=cfg.posterior_threshold,
-        seed=cfg.seed, threads=threads)
+        diagonal_tension=cfg.diagonal_tension, agreement=cfg.agreement, seed=cfg.seed, threads=threads)
     fwd, rev = split_csr(*fwd_csr), split_csr(*rev_csr)
     if cfg.posterior_threshold > 0:
         sym = split_csr(*post_csr)

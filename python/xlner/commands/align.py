@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
         xs, xt = read_extra_corpora(args.extra_parallel)
         recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links is not False,
                              symmetrization=args.symmetrization, lex_alpha=args.lex_alpha, sim_prior=args.sim_prior,
-                             seed=args.seed, direction=args.direction)
+                             agreement=args.agreement, diagonal_tension=args.diagonal_tension, seed=args.seed,
+                             direction=args.direction)
         with working(f"{args.aligner}: {len(src)} pairs"):
             links = align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=args.threads)
     elif args.aligner == "lexical":

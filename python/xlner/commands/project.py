@@ -101,10 +101,11 @@ _positive_float = _positive(float, 1e300)
 
 
 def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
-    """--symmetrization, --lex-alpha and --sim-prior of the default alignment recipe (xlner.align.recipe), shared
-    by ``xlner project`` and ``xlner align``; ``note`` ends the --symmetrization help."""
+    """--symmetrization, --lex-alpha, --sim-prior, --agreement and --diagonal-tension of the default alignment
+    recipe (xlner.align.recipe), shared by ``xlner project`` and ``xlner align``; ``note`` ends the
+    --symmetrization help."""
     from xlner.align.extraction import SYMMETRIZATION_METHODS
-    from xlner.align.recipe import DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_SYMMETRIZATION
+    from xlner.align.recipe import DEFAULT_AGREEMENT, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_SYMMETRIZATION
 
     g.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
                    help="symmetrisation of the two directions; auto: intersection when the aligner trains on fewer "
@@ -113,6 +114,12 @@ def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
                    help="gibbs: Dirichlet prior of the lexical distributions")
     g.add_argument("--sim-prior", type=float, default=DEFAULT_SIM_PRIOR, metavar="P",
                    help="gibbs: orthographic prior, extra pseudo-count of similar word pairs, 0: off")
+    g.add_argument("--agreement", type=float, default=None, metavar="L",
+                   help=f"gibbs: sample the two directions jointly, a link both share weighs exp(L); 0: independent "
+                        f"(default: {DEFAULT_AGREEMENT:g} when the aligner trains on fewer than 5000 pairs, else 0)")
+    g.add_argument("--diagonal-tension", type=float, default=0.0, metavar="T",
+                   help="gibbs: diagonal prior of the IBM-1 phase, exp(-T |i/I - j/J|) (fast_align); 0: off "
+                        "(default)")
 
 
 def _add_alignment_options(p: argparse.ArgumentParser) -> None:
@@ -152,7 +159,7 @@ def _load_corpus(args: argparse.Namespace) -> "ProjectionCorpus":
     xs, xt = read_extra_corpora(args.align_extra)
     recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links,
                          symmetrization=args.symmetrization, lex_alpha=args.lex_alpha, sim_prior=args.sim_prior,
-                         seed=args.seed)
+                         agreement=args.agreement, diagonal_tension=args.diagonal_tension, seed=args.seed)
     links = align_tokens(src.token_lists(), tgt.token_lists(), extra_src=xs, extra_tgt=xt, recipe=recipe,
                          threads=args.threads)
     aln = Alignments.from_lists(links, path=f"<{args.aligner} alignments>")
