@@ -33,7 +33,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -219,22 +219,25 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
 
     for m in methods:
         for k, s in enumerate(srcs):
-            pick(f"single {s} ({m})", lambda idx, m=m, k=k: [("", singles[m][k])])
+            def alone(idx: Sequence[int], r: ProjectionResult = singles[m][k]) -> List[Cand]:
+                return [("", r)]
 
-    memo: Dict[Tuple[object, ...], object] = {}
+            pick(f"single {s} ({m})", alone)
 
-    def cached(key: Tuple[object, ...], make: Callable[[], object]) -> object:
+    memo: Dict[Tuple[object, ...], ProjectionResult] = {}
+    clustered: Dict[Tuple[object, ...], VoteClusters] = {}
+
+    def cached(key: Tuple[object, ...], make: Callable[[], ProjectionResult]) -> ProjectionResult:
         if key not in memo:
             memo[key] = make()
         return memo[key]
 
-    def clusters(m: str, w: Sequence[float], bnd: str) -> VoteClusters:
-        return cached(("clusters", m, tuple(w), bnd),  # type: ignore[return-value]
-                      lambda: vote_clusters(singles[m], weights=w, boundary=bnd))
-
-    def vote(m: str, w: Sequence[float], bnd: str, k: object) -> ProjectionResult:
-        key = ("vote", m, tuple(w), bnd, tuple(sorted(k.items())) if isinstance(k, dict) else k)
-        return cached(key, lambda: clusters(m, w, bnd).select(k).to_result())  # type: ignore[arg-type, return-value]
+    def vote(m: str, w: Sequence[float], bnd: str, k: Union[float, Dict[str, float]]) -> ProjectionResult:
+        ck = (m, tuple(w), bnd)
+        if ck not in clustered:
+            clustered[ck] = vote_clusters(singles[m], weights=w, boundary=bnd)
+        return cached(ck + (tuple(sorted(k.items())) if isinstance(k, dict) else k,),
+                      lambda: clustered[ck].select(k).to_result())
 
     labels = sorted({n for m in methods for r in singles[m] for n in r.labels.names})
     for m in methods:
@@ -242,21 +245,25 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
             return _weight_grid(len(srcs)) + [single_f1(m, idx)]  # last: each source's F1 as its weight
 
         for bnd in BOUNDARY_RULES:
-            pick(f"vote {m} {bnd}, k on dev", lambda idx, m=m, bnd=bnd: [
-                (f"k={k}", vote(m, [1.0] * len(srcs), bnd, float(k))) for k in range(1, len(srcs) + 1)])
-            pick(f"vote {m} {bnd}, weights and k on dev", lambda idx, m=m, bnd=bnd: [
-                (f"w={_wtext(w)} k={k:.3g}", vote(m, w, bnd, k)) for w in grid(idx) for k in _thresholds(w)])
+            def unit_k(idx: Sequence[int], m: str = m, bnd: str = bnd) -> List[Cand]:
+                return [(f"k={k}", vote(m, [1.0] * len(srcs), bnd, float(k))) for k in range(1, len(srcs) + 1)]
+
+            def weights_k(idx: Sequence[int], m: str = m, bnd: str = bnd) -> List[Cand]:
+                return [(f"w={_wtext(w)} k={k:.3g}", vote(m, w, bnd, k)) for w in grid(idx) for k in _thresholds(w)]
+
+            pick(f"vote {m} {bnd}, k on dev", unit_k)
+            pick(f"vote {m} {bnd}, weights and k on dev", weights_k)
             if label_k:
                 def per_label(idx: Sequence[int], m: str = m, bnd: str = bnd) -> List[Cand]:
                     out = []
                     for w in grid(idx):  # per-label k: coordinate ascent on idx from the best single k
                         ks = _thresholds(w)
 
-                        def f(k: object) -> float:
+                        def f(k: Union[float, Dict[str, float]]) -> float:
                             return _f1c(counts(vote(m, w, bnd, k)), idx)
 
                         base = max(ks, key=lambda k: (f(k), -k))
-                        kk = {n: base for n in labels}
+                        kk: Dict[str, float] = {n: base for n in labels}
                         cur = f(kk)
                         for _ in range(2):
                             for n in labels:
@@ -281,7 +288,7 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
                      reliability)
 
             def priority(idx: Sequence[int], m: str = m, bnd: str = bnd) -> List[Cand]:
-                out = []
+                out: List[Cand] = []
                 for p in range(len(srcs)):
                     for c in range(len(srcs)):
                         for k in range(1, len(srcs) + 1):  # k = number of sources: no back-off
@@ -289,7 +296,7 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
                                     + (f"back-off k={k}" if k < len(srcs) else "no back-off"))
                             out.append((text, cached(("priority", m, bnd, p, c, k), lambda: combine_priority(
                                 singles[m], p, corroboration=float(c), min_votes=float(k), boundary=bnd
-                            ).to_result())))  # type: ignore[arg-type]
+                            ).to_result())))
                 return out
 
             pick(f"priority {m} {bnd}, primary, corroboration and back-off k on dev", priority)
@@ -297,20 +304,20 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
         t0 = time.perf_counter()
 
         def joint(idx: Sequence[int], jm: str = jm) -> List[Cand]:
-            out = []
+            out: List[Cand] = []
             for w in _weight_grid(len(srcs)) + [single_f1(methods[0], idx)]:
                 for c in costs:
                     out.append((f"w={_wtext(w)} cost={c:g}", cached(("joint", jm, tuple(w), c), lambda: project_multi(
                         batches, jm, "joint", weights=w, span_cost=c, matching=cfg, threads=1).to_result())))
-            return out  # type: ignore[return-value]
+            return out
 
         pick(f"joint {jm}, weights and span cost on dev", joint)
         print(f"{tgt}: joint {jm} grid {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     single_rows = [r for r in rows if str(r["row"]).startswith("single")]
     combo_rows = [r for r in rows if not str(r["row"]).startswith("single")]
-    sd = max(single_rows, key=lambda r: r["dev"])
-    st = max(single_rows, key=lambda r: r["test"])
-    cd = max(combo_rows, key=lambda r: r["dev_cv"])
+    sd = max(single_rows, key=lambda r: float(r["dev"]))  # type: ignore[arg-type]
+    st = max(single_rows, key=lambda r: float(r["test"]))  # type: ignore[arg-type]
+    cd = max(combo_rows, key=lambda r: float(r["dev_cv"]))  # type: ignore[arg-type]
     gt = [gtags[i] for i in test]
 
     def paired(a: str, b: str) -> Dict[str, object]:

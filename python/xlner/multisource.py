@@ -4,7 +4,7 @@ Every source i comes as a :class:`~xlner.batch.ProjectionBatch` pairing source i
 sentences (same count, same target lengths) through its own word alignments. Label vocabularies are united by
 name (first appearance order: source 0's labels first).
 
-Two combinations (:func:`project_multi`):
+Three combinations (:func:`project_multi`):
 
 ``vote``
     Each source is projected on its own with :func:`xlner.projection.project` (any method). Per target
@@ -25,6 +25,21 @@ Two combinations (:func:`project_multi`):
     **Overlaps between kept spans** (only
     possible across labels) are resolved greedily and deterministically: spans in order of votes (desc),
     summed score (desc), start, end, label id; a span overlapping one already kept is dropped.
+    **Per-label weights** (``label_weights``): each label's clusters may weigh the sources differently (votes,
+    boundaries and the default majority all use that label's weights). :func:`vote_clusters` clusters once,
+    :meth:`VoteClusters.select` applies any threshold.
+    **Reliability-weighted vote** (:func:`fit_reliability`, in the spirit of weighted majority voting with
+    per-source reliabilities, Nitzan & Paroush 1982, as used for multi-source transfer by Rahimi et al.
+    2019): on target sentences with gold, count per label how often each source is in a correct and in a
+    wrong cluster; with the sources independent given correctness, a cluster's log posterior odds is a
+    weighted vote (:class:`Reliability`), and keeping the clusters whose posterior reaches τ is
+    ``combine_votes(label_weights=rel.label_weights(), min_votes=rel.min_votes(τ))``.
+
+``priority``
+    Back-off union (:func:`combine_priority`): the spans of one *primary* source, each kept when other sources
+    project its label onto overlapping tokens with at least ``corroboration`` weight (default 0: all), with
+    the primary's boundaries and label; then the ``vote`` of the other sources among themselves (``min_votes``,
+    default a strict majority of their weight) fills in where no kept primary span is.
 
 ``joint``
     One matching of the entities of *all* sources to the target candidate spans that rewards agreement.
