@@ -519,3 +519,36 @@ def test_joint_aligned_range_pruning_keeps_the_optimum(batches, cost):
     pruned = project_multi(batches, "exact", "joint", span_cost=cost, threads=1)
     unpruned = project_multi(batches, "exact", "joint", span_cost=cost, scores=full, threads=1)
     assert pruned.objective[0] == pytest.approx(unpruned.objective[0], abs=1e-6)
+
+
+# ----------------------------------------------------------------------------------- bench helpers
+
+def _bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "run_multisource.py"
+    spec = importlib.util.spec_from_file_location("run_multisource", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_bench_error_types_and_pooled_f1_hand_worked():
+    import numpy as np
+
+    bench = _bench()
+    gold = [{(0, 2, "PER"), (3, 4, "LOC"), (5, 6, "ORG")}, {(0, 1, "MISC"), (2, 3, "PER")}]
+    single = [{(0, 2, "PER"), (3, 4, "LOC"), (5, 7, "ORG"), (8, 9, "LOC")}, {(0, 1, "MISC"), (2, 3, "LOC")}]
+    combo = [{(0, 2, "PER"), (3, 5, "LOC"), (5, 6, "ORG")}, {(0, 1, "ORG"), (2, 3, "PER"), (6, 7, "PER")}]
+    got = bench.error_types(gold, single, combo, [0, 1])
+    # sentence 0: LOC [3,4) lost to other boundaries; ORG [5,6) gained by fixing the single's [5,7); the
+    # single's wrong LOC [8,9) and ORG [5,7) removed; the combination's LOC [3,5) replaces a span of the single.
+    # sentence 1: MISC lost to another label; PER gained by fixing the single's LOC; its LOC removed; PER [6,7) new
+    assert got == {"lost: dropped": 0, "lost: boundary": 1, "lost: label": 1, "gained: added": 0,
+                   "gained: boundary": 1, "gained: label": 1, "wrong removed": 3, "wrong added: replaces": 2,
+                   "wrong added: new": 1}
+    assert bench.error_types(gold, single, combo, [1])["lost: boundary"] == 0
+    counts = np.array([[2, 3, 3], [1, 3, 2], [0, 0, 0]])
+    assert bench._f1c(counts, [0, 1]) == pytest.approx(2 * 0.5 * 0.6 / 1.1)  # P 3/6, R 3/5
+    assert bench._f1c(counts, [2]) == 0.0
