@@ -273,6 +273,8 @@ def test_combine_priority_hand_worked():
     assert [(x.start, x.end, x.votes) for x in sp] == [(4, 6, 3.0), (9, 10, 3.0)]
     with pytest.raises(ValueError, match="primary: source 3 of 3"):
         combine_priority(res, 3)
+    with pytest.raises(ValueError, match="corroboration must be finite"):
+        combine_priority(res, 0, corroboration=float("nan"))
     names = lambda r: [(s.start, s.end, r.labels.name(s.label)) for s in r.spans[0]]  # noqa: E731
     assert names(project_multi([b0, b1, b2], "greedy", "priority", primary=1, corroboration=1)) == [
         (0, 2, "PER"), (4, 6, "LOC"), (9, 10, "ORG")]

@@ -536,6 +536,8 @@ def combine_priority(results: Sequence[ProjectionResult], primary: int = 0, *, c
         raise ValueError(f"primary: source {primary} of {len(results)}")
     if len(results) < 2:
         raise ValueError("combine_priority needs the primary and at least one other source")
+    if not np.isfinite(corroboration):
+        raise ValueError(f"corroboration must be finite, got {corroboration}")
     w = _source_weights(weights, len(results))
     others = [s for s in range(len(results)) if s != primary]
     ow = [float(w[s]) for s in others]
