@@ -150,7 +150,8 @@ def error_types(gold: Sequence[set], single: Sequence[set], combo: Sequence[set]
         g, s, c = gold[i], single[i], combo[i]
         for x in (s & g) - c:
             ov = overlap(x, c)
-            out["lost: dropped" if not ov else "lost: boundary" if any(y[2] == x[2] for y in ov) else "lost: label"] += 1
+            out["lost: dropped" if not ov else "lost: boundary" if any(y[2] == x[2] for y in ov)
+                else "lost: label"] += 1
         for x in (c & g) - s:
             ov = overlap(x, s)
             out["gained: added" if not ov else "gained: boundary" if any(y[2] == x[2] for y in ov)
@@ -428,7 +429,8 @@ def markdown(results: Sequence[Dict[str, object]], command: str, n_boot: int) ->
                   "single gets and the combination loses (no span left / other boundaries / other label), gold "
                   "entities it gains (where the single had nothing / boundaries fixed / label fixed), wrong spans "
                   "of the single removed, wrong spans added (overlapping a span of the single / new):", "",
-                  "| " + " | ".join(err) + " |", "|" + "---|" * len(err), "| " + " | ".join(str(v) for v in err.values()) + " |"]
+                  "| " + " | ".join(err) + " |", "|" + "---|" * len(err),
+                  "| " + " | ".join(str(v) for v in err.values()) + " |"]
     return "\n".join(head + lines) + "\n"
 
 

@@ -454,7 +454,8 @@ def test_cli_multi_source_priority_and_per_label_weights(multi_job, capsys):
     for bad, msg in ((["--combine", "priority", "--primary", "4"], "--primary: 4 is not a --source number"),
                      (["--weights", "LOC=1,1"], "--weights: 2 weights for 3 sources"),
                      (["--weights", "LOC=1,1,1;LOC=1,1,1"], "with distinct labels"),
-                     (["--combine", "joint", "--weights", "LOC=1,1,1"], "--weights per label applies to --combine vote")):
+                     (["--combine", "joint", "--weights", "LOC=1,1,1"],
+                      "--weights per label applies to --combine vote")):
         assert run(*bad) == 1 and msg in capsys.readouterr().err
 
 
