@@ -13,8 +13,12 @@ from hypothesis import strategies as st
 from xlner.batch import LabelVocab, ProjectionBatch
 from xlner.cli import main
 from xlner.io import read_conll
-from xlner.multisource import (JointSentence, SupportedSpan, joint_exact_sentences, joint_greedy_sentence,
-                               project_multi, vote_sentence)
+import math
+
+from xlner.multisource import (JointSentence, Reliability, SupportedSpan, combine_priority, combine_votes,
+                               fit_reliability, joint_exact_sentences, joint_greedy_sentence, project_multi,
+                               vote_clusters, vote_sentence)
+from xlner.projection import project
 from xlner.projection import MatchingConfig
 
 PER, LOC, ORG = 0, 1, 2
@@ -151,6 +155,131 @@ def test_project_multi_rejects_mismatched_targets_and_weights():
         project_multi([b0, b0], "exact", "joint", matching=MatchingConfig(constraint="=1"))
     with pytest.raises(ValueError, match="combine='joint' solves with"):
         project_multi([b0, b0], "heuristic", "joint")
+
+
+def test_vote_per_label_weights_hand_worked():
+    # PER: sources 0 and 1 agree on [0,2), source 2 says [0,1); LOC: source 2 alone on [4,5)
+    projs = [(0, 0, 2, PER, 1.0, 0), (1, 0, 2, PER, 1.0, 0), (2, 0, 1, PER, 1.0, 0), (2, 4, 5, LOC, 1.0, 1)]
+    w = {PER: [0.5, 0.5, 3.0], LOC: [1.0, 1.0, 0.5]}
+    # PER votes 4: mode boundary is source 2's (weight 3 > 0.5 + 0.5); LOC votes 0.5
+    out = vote_sentence(projs, w, 1.0)
+    assert [(s.start, s.end, s.label, s.votes) for s in out] == [(0, 1, PER, 4.0)]
+    assert [(s.start, s.end, s.label) for s in vote_sentence(projs, w, 0.5)] == [(0, 1, PER), (4, 5, LOC)]
+    # through combine_votes: label names, labels left out of label_weights use weights
+    b = [_identity_batch(6, [(0, 2, "PER")], ["PER"]), _identity_batch(6, [(0, 2, "PER")], ["PER"]),
+         _identity_batch(6, [(0, 1, "PER"), (4, 5, "LOC")], ["PER", "LOC"])]
+    res = [project(x, "greedy") for x in b]
+    got = combine_votes(res, label_weights={"PER": [0.5, 0.5, 3.0]}, min_votes=1.0)
+    assert [(s.start, s.end, got.labels.name(s.label), s.votes) for s in got.spans[0]] == [
+        (0, 1, "PER", 4.0), (4, 5, "LOC", 1.0)]
+    # default threshold: a strict majority of the label's own total weight (PER 4 > 2; LOC 1 is not > 1.5)
+    got = combine_votes(res, label_weights={"PER": [0.5, 0.5, 3.0]})
+    assert [(s.start, s.end) for s in got.spans[0]] == [(0, 1)]
+    with pytest.raises(ValueError, match=r"label_weights: labels \['ORG'\] are not labels"):
+        combine_votes(res, label_weights={"ORG": [1, 1, 1]})
+    with pytest.raises(ValueError, match="weights: 2 values for 3 sources"):
+        combine_votes(res, label_weights={"PER": [1, 1]})
+    # one clustering, many thresholds: select(k) is combine_votes(min_votes=k)
+    vc = vote_clusters(res, weights=[1, 2, 1])
+    for k in (0.5, 1, 2, 3, 4, {"PER": 4, "LOC": 1}):
+        assert vc.select(k).spans == combine_votes(res, weights=[1, 2, 1], min_votes=k).spans
+
+
+def _fit_case():
+    # source 0: PER [0,1), LOC [3,4), PER [6,7); source 1: PER [0,1), LOC [3,5), PER [8,9); gold PER 0, LOC 3, PER 8
+    b0 = _identity_batch(10, [(0, 1, "PER"), (3, 4, "LOC"), (6, 7, "PER")], ["PER", "LOC"])
+    b1 = _identity_batch(10, [(0, 1, "PER"), (3, 5, "LOC"), (8, 9, "PER")], ["PER", "LOC"])
+    gold = [["B-PER", "O", "O", "B-LOC", "O", "O", "O", "O", "B-PER", "O"]]
+    return [project(b0, "greedy"), project(b1, "greedy")], gold
+
+
+def test_fit_reliability_hand_worked():
+    # clusters (unit weights, mode): PER [0,1) {0,1} right, PER [6,7) {0} wrong, PER [8,9) {1} right,
+    # LOC [3,4) {0,1} (tie of weight and score -> source 0's boundary) right
+    res, gold = _fit_case()
+    rel = fit_reliability(res, gold)
+    assert rel.prior["PER"] == pytest.approx(3 / 5)  # (2 + 1) / (3 + 2)
+    assert rel.hit["PER"] == pytest.approx((2 / 4, 3 / 4))  # source 0 in 1 of 2 right ones, source 1 in 2
+    assert rel.false["PER"] == pytest.approx((2 / 3, 1 / 3))  # source 0 in the wrong one, source 1 not
+    assert rel.prior["LOC"] == pytest.approx(2 / 3) and rel.hit["LOC"] == pytest.approx((2 / 3, 2 / 3))
+    assert rel.false["LOC"] == pytest.approx((1 / 2, 1 / 2))
+    w = rel.label_weights()
+    assert w["PER"] == pytest.approx([0.0, math.log(6)])  # hit <= false: weight 0; log(.75·(2/3) / (1/3·.25))
+    assert w["LOC"] == pytest.approx([math.log(2), math.log(2)])
+    k = rel.min_votes(0.5)
+    assert k["PER"] == pytest.approx(-math.log(1.5) - math.log(0.25 / (2 / 3)))  # only source 1's absence counts
+    assert k["LOC"] == pytest.approx(-math.log(2) - 2 * math.log((1 / 3) / (1 / 2)))
+    assert rel.posterior("PER", [1]) == pytest.approx(3.375 / 4.375)  # odds 1.5 · 2.25
+    assert rel.posterior("PER", [0]) == pytest.approx(0.5625 / 1.5625)  # odds 1.5 · 0.375 (source 0 ignored)
+    out = combine_votes(res, label_weights=rel.label_weights(), min_votes=rel.min_votes(0.5))
+    assert [(s.start, s.end, out.labels.name(s.label)) for s in out.spans[0]] == [(0, 1, "PER"), (3, 4, "LOC"),
+                                                                                   (8, 9, "PER")]
+    pooled = fit_reliability(res, gold, per_label=False)
+    for L in ("PER", "LOC"):  # 4 clusters, 3 right; source 0 in 3 (2 right), source 1 in 3 (3 right)
+        assert pooled.prior[L] == pytest.approx(4 / 6)
+        assert pooled.hit[L] == pytest.approx((3 / 5, 4 / 5)) and pooled.false[L] == pytest.approx((2 / 3, 1 / 3))
+    assert fit_reliability(res, gold, sentences=[]).prior["PER"] == 0.5
+    with pytest.raises(ValueError, match="gold: 2 sentences, the results have 1"):
+        fit_reliability(res, gold * 2)
+    with pytest.raises(IndexError, match="sentences: 3 is not a sentence index"):
+        fit_reliability(res, gold, sentences=[3])
+    with pytest.raises(ValueError, match="tau must be in"):
+        rel.min_votes(1.0)
+
+
+@given(st.lists(st.tuples(st.floats(0.05, 0.95), st.floats(0.05, 0.95)), min_size=1, max_size=4),
+       st.floats(0.05, 0.95), st.floats(0.05, 0.95), st.data())
+@settings(max_examples=200, deadline=None)
+def test_reliability_vote_is_the_naive_bayes_posterior(hf, prior, tau, data):
+    rel = Reliability(("PER",), len(hf), {"PER": prior}, {"PER": tuple(h for h, _ in hf)},
+                      {"PER": tuple(f for _, f in hf)})
+    support = data.draw(st.sets(st.integers(0, len(hf) - 1)))
+    # the posterior straight from Bayes' rule over the informative sources (hit > false)
+    num, den = prior, 1 - prior
+    for s, (h, f) in enumerate(hf):
+        if h > f:
+            num *= h if s in support else 1 - h
+            den *= f if s in support else 1 - f
+    post = num / (num + den)
+    assert rel.posterior("PER", sorted(support)) == pytest.approx(post)
+    votes = sum(rel.label_weights()["PER"][s] for s in support)
+    if abs(post - tau) > 1e-9:
+        assert (votes >= rel.min_votes(tau)["PER"]) == (post >= tau)
+
+
+def test_combine_priority_hand_worked():
+    # primary (source 1): PER [0,2), LOC [4,6), ORG [7,8); source 0: PER [1,2), MISC [4,5), ORG [9,10);
+    # source 2: MISC [4,5), LOC [5,6), ORG [9,10)
+    b0 = _identity_batch(10, [(1, 2, "PER"), (4, 5, "MISC"), (9, 10, "ORG")], ["PER", "MISC", "ORG"])
+    b1 = _identity_batch(10, [(0, 2, "PER"), (4, 6, "LOC"), (7, 8, "ORG")], ["PER", "LOC", "ORG"])
+    b2 = _identity_batch(10, [(4, 5, "MISC"), (5, 6, "LOC"), (9, 10, "ORG")], ["MISC", "LOC", "ORG"])
+    res = [project(b, "greedy") for b in (b0, b1, b2)]
+
+    def got(**kw):
+        out = combine_priority(res, 1, **kw)
+        return [(s.start, s.end, out.labels.name(s.label), s.sources) for s in out.spans[0]]
+
+    # every primary span; back-off (both others): ORG [9,10) added, MISC [4,5) blocked by the primary's LOC
+    assert got() == [(0, 2, "PER", (0, 1)), (4, 6, "LOC", (1, 2)), (7, 8, "ORG", (1,)), (9, 10, "ORG", (0, 2))]
+    # one other source must agree: the primary's ORG [7,8) goes
+    assert got(corroboration=1) == [(0, 2, "PER", (0, 1)), (4, 6, "LOC", (1, 2)), (9, 10, "ORG", (0, 2))]
+    # both: no primary span is left, MISC [4,5) comes back by the back-off
+    assert got(corroboration=2) == [(4, 5, "MISC", (0, 2)), (9, 10, "ORG", (0, 2))]
+    # back-off with one vote: source 0's PER [1,2) and source 2's LOC [5,6) too
+    assert got(corroboration=2, min_votes=1) == [(1, 2, "PER", (0,)), (4, 5, "MISC", (0, 2)), (5, 6, "LOC", (2,)),
+                                                 (9, 10, "ORG", (0, 2))]
+    # weights: source 2 weighs 2, so it alone corroborates the LOC (votes 1 + 2); PER [1,2) (1) is not > 1.5
+    sp = combine_priority(res, 1, corroboration=2, weights=[1, 1, 2]).spans[0]
+    assert [(x.start, x.end, x.votes) for x in sp] == [(4, 6, 3.0), (9, 10, 3.0)]
+    with pytest.raises(ValueError, match="primary: source 3 of 3"):
+        combine_priority(res, 3)
+    with pytest.raises(ValueError, match="corroboration must be finite"):
+        combine_priority(res, 0, corroboration=float("nan"))
+    names = lambda r: [(s.start, s.end, r.labels.name(s.label)) for s in r.spans[0]]  # noqa: E731
+    assert names(project_multi([b0, b1, b2], "greedy", "priority", primary=1, corroboration=1)) == [
+        (0, 2, "PER"), (4, 6, "LOC"), (9, 10, "ORG")]
+    with pytest.raises(ValueError, match="one min_votes for its back-off"):
+        project_multi([b0, b1, b2], "greedy", "priority", min_votes={"PER": 1})
 
 
 # ------------------------------------------------------------------------------------------ joint
@@ -306,6 +435,30 @@ def test_cli_multi_source_per_label_votes_and_median(multi_job, capsys):
         assert rc == 1 and msg in capsys.readouterr().err
 
 
+def test_cli_multi_source_priority_and_per_label_weights(multi_job, capsys):
+    tmp, args = multi_job  # sources en, es, it
+    run = lambda *extra: main(["project", *args, "--target", str(tmp / "tgt.txt"), "--out",  # noqa: E731
+                               str(tmp / "o.conll"), "--spans-out", str(tmp / "s.jsonl"), "--quiet", "--method",
+                               "greedy", *extra])
+    # es primary: its PER and ORG; the LOC of en + it overlaps its ORG, so no back-off
+    assert run("--combine", "priority", "--primary", "2") == 0
+    assert read_conll(tmp / "o.conll")[1].tags == ["B-PER", "I-PER", "O", "B-ORG", "I-ORG"]
+    spans = json.loads((tmp / "s.jsonl").read_text(encoding="utf-8").splitlines()[1])["spans"]
+    assert [p.rsplit("/", 1)[1] for p in spans[0]["sources"]] == ["en.conll", "es.conll", "it.conll"]
+    # its ORG has no corroboration: dropped, and the LOC of en + it comes in by the back-off
+    assert run("--combine", "priority", "--primary", "2", "--corroboration", "1") == 0
+    assert read_conll(tmp / "o.conll")[1].tags == ["B-PER", "I-PER", "O", "B-LOC", "I-LOC"]
+    # per-label weights: LOC only counts es (which has none), ORG counts es 3 times; PER 1 each
+    assert run("--weights", "LOC=0,1,0;ORG=0,3,0", "--min-votes", "2") == 0
+    assert read_conll(tmp / "o.conll")[1].tags == ["B-PER", "I-PER", "O", "B-ORG", "I-ORG"]
+    for bad, msg in ((["--combine", "priority", "--primary", "4"], "--primary: 4 is not a --source number"),
+                     (["--weights", "LOC=1,1"], "--weights: 2 weights for 3 sources"),
+                     (["--weights", "LOC=1,1,1;LOC=1,1,1"], "with distinct labels"),
+                     (["--combine", "joint", "--weights", "LOC=1,1,1"],
+                      "--weights per label applies to --combine vote")):
+        assert run(*bad) == 1 and msg in capsys.readouterr().err
+
+
 def test_cli_multi_source_aligned_on_the_fly_equals_xlner_align(multi_job, capsys):
     tmp, args = multi_job
     srcs = [a for k, a in enumerate(args) if k % 4 == 1]
@@ -369,3 +522,36 @@ def test_joint_aligned_range_pruning_keeps_the_optimum(batches, cost):
     pruned = project_multi(batches, "exact", "joint", span_cost=cost, threads=1)
     unpruned = project_multi(batches, "exact", "joint", span_cost=cost, scores=full, threads=1)
     assert pruned.objective[0] == pytest.approx(unpruned.objective[0], abs=1e-6)
+
+
+# ----------------------------------------------------------------------------------- bench helpers
+
+def _bench():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "run_multisource.py"
+    spec = importlib.util.spec_from_file_location("run_multisource", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_bench_error_types_and_pooled_f1_hand_worked():
+    import numpy as np
+
+    bench = _bench()
+    gold = [{(0, 2, "PER"), (3, 4, "LOC"), (5, 6, "ORG")}, {(0, 1, "MISC"), (2, 3, "PER")}]
+    single = [{(0, 2, "PER"), (3, 4, "LOC"), (5, 7, "ORG"), (8, 9, "LOC")}, {(0, 1, "MISC"), (2, 3, "LOC")}]
+    combo = [{(0, 2, "PER"), (3, 5, "LOC"), (5, 6, "ORG")}, {(0, 1, "ORG"), (2, 3, "PER"), (6, 7, "PER")}]
+    got = bench.error_types(gold, single, combo, [0, 1])
+    # sentence 0: LOC [3,4) lost to other boundaries; ORG [5,6) gained by fixing the single's [5,7); the
+    # single's wrong LOC [8,9) and ORG [5,7) removed; the combination's LOC [3,5) replaces a span of the single.
+    # sentence 1: MISC lost to another label; PER gained by fixing the single's LOC; its LOC removed; PER [6,7) new
+    assert got == {"lost: dropped": 0, "lost: boundary": 1, "lost: label": 1, "gained: added": 0,
+                   "gained: boundary": 1, "gained: label": 1, "wrong removed": 3, "wrong added: replaces": 2,
+                   "wrong added: new": 1}
+    assert bench.error_types(gold, single, combo, [1])["lost: boundary"] == 0
+    counts = np.array([[2, 3, 3], [1, 3, 2], [0, 0, 0]])
+    assert bench._f1c(counts, [0, 1]) == pytest.approx(2 * 0.5 * 0.6 / 1.1)  # P 3/6, R 3/5
+    assert bench._f1c(counts, [2]) == 0.0

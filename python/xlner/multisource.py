@@ -4,7 +4,7 @@ Every source i comes as a :class:`~xlner.batch.ProjectionBatch` pairing source i
 sentences (same count, same target lengths) through its own word alignments. Label vocabularies are united by
 name (first appearance order: source 0's labels first).
 
-Two combinations (:func:`project_multi`):
+Three combinations (:func:`project_multi`):
 
 ``vote``
     Each source is projected on its own with :func:`xlner.projection.project` (any method). Per target
@@ -25,6 +25,21 @@ Two combinations (:func:`project_multi`):
     **Overlaps between kept spans** (only
     possible across labels) are resolved greedily and deterministically: spans in order of votes (desc),
     summed score (desc), start, end, label id; a span overlapping one already kept is dropped.
+    **Per-label weights** (``label_weights``): each label's clusters may weigh the sources differently (votes,
+    boundaries and the default majority all use that label's weights). :func:`vote_clusters` clusters once,
+    :meth:`VoteClusters.select` applies any threshold.
+    **Reliability-weighted vote** (:func:`fit_reliability`, in the spirit of weighted majority voting with
+    per-source reliabilities, Nitzan & Paroush 1982, as used for multi-source transfer by Rahimi et al.
+    2019): on target sentences with gold, count per label how often each source is in a correct and in a
+    wrong cluster; with the sources independent given correctness, a cluster's log posterior odds is a
+    weighted vote (:class:`Reliability`), and keeping the clusters whose posterior reaches τ is
+    ``combine_votes(label_weights=rel.label_weights(), min_votes=rel.min_votes(τ))``.
+
+``priority``
+    Back-off union (:func:`combine_priority`): the spans of one *primary* source, each kept when other sources
+    project its label onto overlapping tokens with at least ``corroboration`` weight (default 0: all), with
+    the primary's boundaries and label; then the ``vote`` of the other sources among themselves (``min_votes``,
+    default a strict majority of their weight) fills in where no kept primary span is.
 
 ``joint``
     One matching of the entities of *all* sources to the target candidate spans that rewards agreement.
@@ -59,7 +74,7 @@ from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatr
 from xlner.ilp import new_highs
 from xlner.projection import MatchingConfig, parse_constraint, project
 
-COMBINE_METHODS = ("vote", "joint")
+COMBINE_METHODS = ("vote", "joint", "priority")
 #: Boundary rules of ``vote`` (module docstring).
 BOUNDARY_RULES = ("mode", "median")
 JOINT_METHODS = ("greedy", "exact")
@@ -151,6 +166,15 @@ def _unite_labels(batches: Sequence[ProjectionBatch]) -> Tuple[LabelVocab, List[
     return vocab, maps
 
 
+def _source_weights(weights: Optional[Sequence[float]], n: int) -> np.ndarray:
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,):
+        raise ValueError(f"weights: {w.size} values for {n} sources")
+    if not np.all(np.isfinite(w)) or np.any(w < 0):
+        raise ValueError(f"weights must be finite and >= 0, got {list(w)}")
+    return w
+
+
 def _check_sources(batches: Sequence[ProjectionBatch], weights: Optional[Sequence[float]]) -> np.ndarray:
     if not batches:
         raise ValueError("project_multi needs at least one source")
@@ -164,14 +188,7 @@ def _check_sources(batches: Sequence[ProjectionBatch], weights: Optional[Sequenc
             i = int(bad[0])
             raise ValueError(f"source {k}, sentence {i}, field tgt_len: {int(b.tgt_len[i])} target tokens, but "
                              f"source 0 says {int(tl[i])} (all sources pair with one target)")
-    if weights is None:
-        return np.ones(len(batches))
-    w = np.asarray(weights, dtype=np.float64)
-    if w.shape != (len(batches),):
-        raise ValueError(f"weights: {w.size} values for {len(batches)} sources")
-    if not np.all(np.isfinite(w)) or np.any(w < 0):
-        raise ValueError(f"weights must be finite and >= 0, got {list(w)}")
-    return w
+    return _source_weights(weights, len(batches))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -199,24 +216,18 @@ def _weighted_medians(cluster: Sequence[_Proj], weights: Sequence[float]) -> Tup
     return start, end
 
 
-def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: Union[float, Mapping[int, float]],
-                  strict: bool = False, boundary: str = "mode") -> List[SupportedSpan]:
-    """Combine the projected spans of one sentence by voting (rule in the module docstring).
-
-    Arguments:
-        projs: (source, start, end, united label id, score, entity) of every projected span of every source.
-        weights: weight of each source.
-        threshold: votes a cluster needs (``strict``: needs more than that); a mapping gives it per united
-            label id (every projected label must be in it).
-        boundary: ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
-    """
+def _vote_clusters(projs: Sequence[_Proj], weights: Union[Sequence[float], Mapping[int, Sequence[float]]],
+                   boundary: str) -> List[Tuple[SupportedSpan, Tuple[int, ...]]]:
+    """Every cluster of one sentence with its resolved boundaries (no threshold, no cross-label resolution),
+    in label then start order, with the distinct sources in it (module docstring: ``vote``)."""
     if boundary not in BOUNDARY_RULES:
         raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
     by_label: Dict[int, List[_Proj]] = {}
     for p in projs:
         by_label.setdefault(p[3], []).append(p)
-    kept: List[SupportedSpan] = []
+    out: List[Tuple[SupportedSpan, Tuple[int, ...]]] = []
     for label in sorted(by_label):
+        wl = weights[label] if isinstance(weights, Mapping) else weights
         items = sorted(by_label[label], key=lambda p: (p[1], p[2], p[0]))
         clusters: List[List[_Proj]] = []
         cur_end = -1
@@ -228,80 +239,326 @@ def vote_sentence(projs: Sequence[_Proj], weights: Sequence[float], threshold: U
                 clusters.append([p])
                 cur_end = p[2]
         for cl in clusters:
-            srcs = sorted({p[0] for p in cl})
-            votes = float(sum(weights[s] for s in srcs))
-            need = threshold[label] if isinstance(threshold, Mapping) else threshold
-            if (votes <= need + _EPS) if strict else (votes < need - _EPS):
-                continue
+            srcs = tuple(sorted({p[0] for p in cl}))
+            votes = float(sum(wl[s] for s in srcs))
             proposals: Dict[Tuple[int, int], List[_Proj]] = {}
             for p in cl:
                 proposals.setdefault((p[1], p[2]), []).append(p)
 
             def key(se: Tuple[int, int]) -> Tuple[float, float, int, int, int]:
                 ps = proposals[se]
-                w = sum(weights[s] for s in {p[0] for p in ps})
-                sc = sum(weights[p[0]] * p[4] for p in ps)
+                w = sum(wl[s] for s in {p[0] for p in ps})
+                sc = sum(wl[p[0]] * p[4] for p in ps)
                 return (-w, -sc, min(p[0] for p in ps), se[0], se[1] - se[0])
 
             if boundary == "median":
-                start, end = _weighted_medians(cl, weights)
+                start, end = _weighted_medians(cl, wl)
             else:
                 start, end = min(proposals, key=key)
-            kept.append(SupportedSpan(start, end, label, float(sum(weights[p[0]] * p[4] for p in cl)), votes,
-                                      tuple(sorted((p[0], p[5]) for p in cl))))
-    kept.sort(key=lambda sp: (-sp.votes, -sp.score, sp.start, sp.end, sp.label))
+            out.append((SupportedSpan(start, end, label, float(sum(wl[p[0]] * p[4] for p in cl)), votes,
+                                      tuple(sorted((p[0], p[5]) for p in cl))), srcs))
+    return out
+
+
+def _disjoint(spans: Sequence[SupportedSpan]) -> List[SupportedSpan]:
+    """Spans in order of votes (desc), score (desc), start, end, label; each one overlapping a span already
+    kept is dropped; the kept ones in text order."""
     out: List[SupportedSpan] = []
-    for sp in kept:
+    for sp in sorted(spans, key=lambda sp: (-sp.votes, -sp.score, sp.start, sp.end, sp.label)):
         if all(sp.end <= o.start or o.end <= sp.start for o in out):
             out.append(sp)
     out.sort(key=lambda sp: (sp.start, sp.end))
     return out
 
 
-def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
-                  min_votes: Optional[Union[float, Mapping[str, float]]] = None,
-                  boundary: str = "mode") -> MultiSourceResult:
-    """Combine per-source projections of the same target sentences by voting (rule in the module docstring).
+def vote_sentence(projs: Sequence[_Proj], weights: Union[Sequence[float], Mapping[int, Sequence[float]]],
+                  threshold: Union[float, Mapping[int, float]], strict: bool = False,
+                  boundary: str = "mode") -> List[SupportedSpan]:
+    """Combine the projected spans of one sentence by voting (rule in the module docstring).
 
     Arguments:
-        results: one :class:`ProjectionResult` per source (labels united by name).
-        weights: one weight per source (default 1 each).
-        min_votes: votes a cluster needs (default: more than half the total weight); a mapping label name →
-            votes sets it per label (labels it leaves out: more than half the total weight).
-        boundary: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
+        projs: (source, start, end, united label id, score, entity) of every projected span of every source.
+        weights: weight of each source, or a mapping united label id → weight of each source for that label
+            (every projected label must be in it).
+        threshold: votes a cluster needs (``strict``: needs more than that); a mapping gives it per united
+            label id (every projected label must be in it).
+        boundary: ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
     """
-    if boundary not in BOUNDARY_RULES:
-        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
+    kept: List[SupportedSpan] = []
+    for sp, _ in _vote_clusters(projs, weights, boundary):
+        need = threshold[sp.label] if isinstance(threshold, Mapping) else threshold
+        if not ((sp.votes <= need + _EPS) if strict else (sp.votes < need - _EPS)):
+            kept.append(sp)
+    return _disjoint(kept)
+
+
+def _united(results: Sequence[ProjectionResult], what: str) -> Tuple[LabelVocab, List[np.ndarray]]:
+    """Checks that the results cover the same sentences; the united label vocabulary and, per result, the
+    map from its label ids to the united ones."""
     if not results:
-        raise ValueError("combine_votes needs at least one result")
+        raise ValueError(f"{what} needs at least one result")
     n = len(results[0])
     for k, r in enumerate(results):
         if len(r) != n:
             raise ValueError(f"result {k}: {len(r)} sentences, but result 0 has {n}")
-    w = np.ones(len(results)) if weights is None else np.asarray(weights, dtype=np.float64)
-    if w.shape != (len(results),):
-        raise ValueError(f"weights: {w.size} values for {len(results)} sources")
     vocab = LabelVocab()
     maps = [np.array([vocab.id(nm) for nm in r.labels.names], dtype=np.int64) for r in results]
-    if min_votes is None:
-        threshold: Union[float, Dict[int, float]] = float(w.sum()) / 2.0
-        strict = True
-    elif isinstance(min_votes, Mapping):
-        unknown = sorted(set(min_votes) - set(vocab.names))
-        if unknown:
-            raise ValueError(f"min_votes: labels {unknown} are not labels of the sources ({vocab.names})")
-        half = float(w.sum()) / 2.0
-        threshold = {vocab.id(n): float(min_votes[n]) if n in min_votes else half + _STRICT for n in vocab.names}
-        strict = False
-    else:
-        threshold, strict = float(min_votes), False
+    return vocab, maps
+
+
+def _sentence_projs(results: Sequence[ProjectionResult], maps: Sequence[np.ndarray], i: int) -> List[_Proj]:
+    """(source, start, end, united label, score, entity) of every projected span of sentence ``i``."""
+    return [(s, st, en, int(maps[s][lab]), sc, ent)
+            for s, r in enumerate(results) for st, en, lab, ent, sc in r.spans(i)]
+
+
+def _label_weight_table(vocab: LabelVocab, w: np.ndarray,
+                        label_weights: Optional[Mapping[str, Sequence[float]]]) -> Dict[int, List[float]]:
+    """Per united label id, the weight of each source: ``label_weights[name]`` or ``w``."""
+    table = {vocab.id(nm): [float(x) for x in w] for nm in vocab.names}
+    if label_weights is None:
+        return table
+    unknown = sorted(set(label_weights) - set(vocab.names))
+    if unknown:
+        raise ValueError(f"label_weights: labels {unknown} are not labels of the sources ({vocab.names})")
+    for nm, ws in label_weights.items():
+        table[vocab.id(nm)] = [float(x) for x in _source_weights(ws, len(w))]
+    return table
+
+
+@dataclass
+class VoteClusters:
+    """The clusters of ``vote`` for every target sentence before any threshold (:func:`vote_clusters`): what
+    stays fixed while ``min_votes`` varies, so that many thresholds cost one clustering.
+
+    Attributes:
+        spans: per sentence, one :class:`SupportedSpan` per cluster (its boundaries by the boundary rule,
+            ``votes`` the summed weights of its distinct sources for its label).
+        labels: the united label vocabulary.
+        weights: per united label id, the weight of each source.
+    """
+
+    spans: List[List[SupportedSpan]]
+    labels: LabelVocab
+    weights: Dict[int, List[float]]
+
+    def select(self, min_votes: Optional[Union[float, Mapping[str, float]]] = None) -> MultiSourceResult:
+        """The clusters whose votes reach ``min_votes``, overlaps across labels resolved (module docstring).
+
+        ``min_votes``: a number, or label name → votes (labels it leaves out, and the default: more than
+        half the total weight of the label). A threshold <= 0 keeps every cluster.
+        """
+        half = {lab: sum(ws) / 2.0 + _STRICT for lab, ws in self.weights.items()}  # strict majority
+        if min_votes is None:
+            need: Dict[int, float] = half
+        elif isinstance(min_votes, Mapping):
+            unknown = sorted(set(min_votes) - set(self.labels.names))
+            if unknown:
+                raise ValueError(f"min_votes: labels {unknown} are not labels of the sources ({self.labels.names})")
+            need = {lab: float(min_votes[self.labels.name(lab)]) if self.labels.name(lab) in min_votes else h
+                    for lab, h in half.items()}
+        else:
+            need = {lab: float(min_votes) for lab in half}
+        spans = [_disjoint([sp for sp in sent if sp.votes >= need[sp.label] - _EPS]) for sent in self.spans]
+        objective = np.array([sum(sp.score for sp in sent) for sent in spans], dtype=np.float64)
+        return MultiSourceResult(spans, self.labels, objective)
+
+
+def vote_clusters(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
+                  boundary: str = "mode",
+                  label_weights: Optional[Mapping[str, Sequence[float]]] = None) -> VoteClusters:
+    """Every ``vote`` cluster of every target sentence, with its boundaries and votes (no threshold).
+
+    Arguments: as :func:`combine_votes`; ``combine_votes(r, min_votes=k, ...)`` is
+    ``vote_clusters(r, ...).select(k)``.
+    """
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
+    vocab, maps = _united(results, "vote")
+    w = _source_weights(weights, len(results))
+    table = _label_weight_table(vocab, w, label_weights)
+    spans = [[sp for sp, _ in _vote_clusters(_sentence_projs(results, maps, i), table, boundary)]
+             for i in range(len(results[0]))]
+    return VoteClusters(spans, vocab, table)
+
+
+def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
+                  min_votes: Optional[Union[float, Mapping[str, float]]] = None,
+                  boundary: str = "mode",
+                  label_weights: Optional[Mapping[str, Sequence[float]]] = None) -> MultiSourceResult:
+    """Combine per-source projections of the same target sentences by voting (rule in the module docstring).
+
+    Arguments:
+        results: one :class:`ProjectionResult` per source (labels united by name).
+        weights: one weight >= 0 per source (default 1 each).
+        min_votes: votes a cluster needs (default: more than half the total weight of its label); a mapping
+            label name → votes sets it per label (labels it leaves out: more than half the total weight of
+            that label). A threshold <= 0 keeps every cluster.
+        boundary: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
+        label_weights: label name → one weight >= 0 per source, used for that label's clusters instead of
+            ``weights`` (e.g. :meth:`Reliability.label_weights`).
+    """
+    return vote_clusters(results, weights=weights, boundary=boundary, label_weights=label_weights).select(min_votes)
+
+
+# ---------------------------------------------------------------------------------------------------
+# reliability-weighted vote
+# ---------------------------------------------------------------------------------------------------
+
+def _logit(p: float) -> float:
+    return float(np.log(p) - np.log1p(-p))
+
+
+@dataclass(frozen=True)
+class Reliability:
+    """Per-label source reliabilities fitted on target sentences with gold (:func:`fit_reliability`).
+
+    For label L: ``prior[L]`` = P(a cluster of L is a gold entity), ``hit[L][s]`` = P(source s is in a
+    cluster | the cluster is a gold entity), ``false[L][s]`` = P(source s is in it | it is not). With the
+    sources independent given correctness (naive Bayes), the log posterior odds of a cluster supported by
+    the set S is ``logit(prior) + Σ_{s∈S} log(hit/false) + Σ_{s∉S} log((1-hit)/(1-false))``, i.e. a weighted
+    vote: weights :meth:`label_weights` ``log(hit·(1-false) / (false·(1-hit)))`` and threshold
+    :meth:`min_votes` for a posterior of at least τ. A source with ``hit <= false`` for L says nothing about
+    L and gets weight 0 (neither its support nor its absence counts).
+    """
+
+    labels: Tuple[str, ...]
+    n_sources: int
+    prior: Dict[str, float]
+    hit: Dict[str, Tuple[float, ...]]
+    false: Dict[str, Tuple[float, ...]]
+
+    def label_weights(self) -> Dict[str, List[float]]:
+        """Label → the vote weight of each source (``label_weights`` of :func:`combine_votes`)."""
+        return {L: [max(0.0, _logit(h) - _logit(f)) for h, f in zip(self.hit[L], self.false[L])]
+                for L in self.labels}
+
+    def min_votes(self, tau: float = 0.5) -> Dict[str, float]:
+        """Label → the votes a cluster needs for a posterior of at least ``tau`` (0 < tau < 1)."""
+        if not 0.0 < tau < 1.0:
+            raise ValueError(f"tau must be in (0, 1), got {tau}")
+        w = self.label_weights()
+        out = {}
+        for L in self.labels:
+            absent = sum(float(np.log1p(-h) - np.log1p(-f))
+                         for h, f, x in zip(self.hit[L], self.false[L], w[L]) if x > 0)
+            out[L] = _logit(tau) - _logit(self.prior[L]) - absent
+        return out
+
+    def posterior(self, label: str, sources: Sequence[int]) -> float:
+        """P(gold entity) of a cluster of ``label`` supported by ``sources`` (sources of weight 0 ignored)."""
+        w = self.label_weights()[label]
+        z = _logit(self.prior[label])
+        for s, (h, f) in enumerate(zip(self.hit[label], self.false[label])):
+            if w[s] > 0:
+                z += (np.log(h) - np.log(f)) if s in sources else (np.log1p(-h) - np.log1p(-f))
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+def fit_reliability(results: Sequence[ProjectionResult], gold: Sequence[Sequence[str]],
+                    sentences: Optional[Sequence[int]] = None, *, boundary: str = "mode", per_label: bool = True,
+                    smoothing: float = 1.0) -> Reliability:
+    """Fit :class:`Reliability` on target sentences with gold tags.
+
+    The clusters are those of ``vote`` with unit weights and ``boundary`` (every cluster, no threshold); a
+    cluster is correct when its (start, end, label) is a gold entity. Estimates are smoothed counts:
+    ``prior = (c + α) / (n + 2α)``, ``hit[s] = (c_s + α) / (c + 2α)``, ``false[s] = (n_s - c_s + α) / (n - c + 2α)``
+    with n clusters, c correct, n_s and c_s of them with source s, α = ``smoothing`` (> 0).
+
+    Arguments:
+        results: one :class:`ProjectionResult` per source (the same target sentences).
+        gold: IOB2 tags of every target sentence (one list per sentence of ``results``).
+        sentences: the sentence indices to fit on (default all).
+        per_label: one set of estimates per label; ``False``: one pooled over labels, shared by all.
+    """
+    from xlner.tagging import iob2_to_spans
+
+    if not smoothing > 0:
+        raise ValueError(f"smoothing must be > 0, got {smoothing}")
+    vocab, maps = _united(results, "fit_reliability")
+    n = len(results[0])
+    if len(gold) != n:
+        raise ValueError(f"gold: {len(gold)} sentences, the results have {n}")
+    idx = range(n) if sentences is None else sentences
+    unit = {lab: [1.0] * len(results) for lab in range(len(vocab))}
+    counts: Dict[str, List[float]] = {}  # key → [n, c, n_s..., c_s...]
+    m = len(results)
+    for i in idx:
+        if not 0 <= i < n:
+            raise IndexError(f"sentences: {i} is not a sentence index (0..{n - 1})")
+        truth = set(iob2_to_spans(gold[i]))
+        for sp, srcs in _vote_clusters(_sentence_projs(results, maps, i), unit, boundary):
+            name = vocab.name(sp.label)
+            ok = (sp.start, sp.end, name) in truth
+            row = counts.setdefault(name if per_label else "", [0.0] * (2 + 2 * m))
+            row[0] += 1
+            row[1] += ok
+            for s in srcs:
+                row[2 + s] += 1
+                row[2 + m + s] += ok
+    a = float(smoothing)
+    names = tuple(vocab.names)
+    prior, hit, false = {}, {}, {}
+    for L in names:
+        r = counts.get(L if per_label else "", [0.0] * (2 + 2 * m))
+        nn, c = r[0], r[1]
+        prior[L] = (c + a) / (nn + 2 * a)
+        hit[L] = tuple((r[2 + m + s] + a) / (c + 2 * a) for s in range(m))
+        false[L] = tuple((r[2 + s] - r[2 + m + s] + a) / (nn - c + 2 * a) for s in range(m))
+    return Reliability(names, m, prior, hit, false)
+
+
+# ---------------------------------------------------------------------------------------------------
+# priority (back-off union)
+# ---------------------------------------------------------------------------------------------------
+
+def combine_priority(results: Sequence[ProjectionResult], primary: int = 0, *, corroboration: float = 0.0,
+                     weights: Optional[Sequence[float]] = None,
+                     min_votes: Optional[float] = None, boundary: str = "mode") -> MultiSourceResult:
+    """The primary source's spans, and where it has none, what the other sources agree on (back-off union).
+
+    1. Each span p of source ``primary`` is kept, with its own boundaries and label, when the other sources
+       with a span of p's label overlapping p weigh at least ``corroboration`` (default 0: every span kept).
+       Its support: p and those overlapping spans.
+    2. The other sources are combined by ``vote`` among themselves (``weights`` of the others, ``min_votes``
+       default: more than half their total weight, ``boundary``); each such span overlapping no span kept in
+       step 1 is added (a dropped, uncorroborated primary span does not block it).
+
+    Arguments:
+        results: one :class:`ProjectionResult` per source; ``primary``: index of the primary one.
+        corroboration: weight of other sources a primary span needs (0: none).
+        weights: one weight >= 0 per source (default 1 each); the primary's own weight only enters ``votes``.
+    """
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
+    vocab, maps = _united(results, "combine_priority")
+    if not 0 <= primary < len(results):
+        raise ValueError(f"primary: source {primary} of {len(results)}")
+    if len(results) < 2:
+        raise ValueError("combine_priority needs the primary and at least one other source")
+    if not np.isfinite(corroboration):
+        raise ValueError(f"corroboration must be finite, got {corroboration}")
+    w = _source_weights(weights, len(results))
+    others = [s for s in range(len(results)) if s != primary]
+    ow = [float(w[s]) for s in others]
+    need = sum(ow) / 2.0 + _STRICT if min_votes is None else float(min_votes)
     spans: List[List[SupportedSpan]] = []
-    for i in range(n):
-        projs: List[_Proj] = []
-        for s, r in enumerate(results):
-            for st, en, lab, ent, sc in r.spans(i):
-                projs.append((s, st, en, int(maps[s][lab]), sc, ent))
-        spans.append(vote_sentence(projs, list(w), threshold, strict, boundary))
+    for i in range(len(results[0])):
+        projs = _sentence_projs(results, maps, i)
+        kept: List[SupportedSpan] = []
+        for p in (q for q in projs if q[0] == primary):
+            agree = [q for q in projs if q[0] != primary and q[3] == p[3] and q[1] < p[2] and p[1] < q[2]]
+            votes = float(sum(w[s] for s in {q[0] for q in agree}))
+            if votes >= corroboration - _EPS:
+                kept.append(SupportedSpan(p[1], p[2], p[3], float(sum(w[q[0]] * q[4] for q in [p] + agree)),
+                                          votes + float(w[primary]), tuple(sorted((q[0], q[5]) for q in [p] + agree))))
+        back = [(others.index(q[0]),) + q[1:] for q in projs if q[0] != primary]
+        extra = []
+        for sp, _ in _vote_clusters(back, ow, boundary):
+            if sp.votes >= need - _EPS and all(sp.end <= o.start or o.end <= sp.start for o in kept):
+                extra.append(SupportedSpan(sp.start, sp.end, sp.label, sp.score, sp.votes,
+                                           tuple(sorted((others[s], e) for s, e in sp.support))))
+        spans.append(sorted(kept + _disjoint(extra), key=lambda sp: (sp.start, sp.end)))
     objective = np.array([sum(sp.score for sp in sent) for sent in spans], dtype=np.float64)
     return MultiSourceResult(spans, vocab, objective)
 
@@ -539,6 +796,9 @@ def project_multi(
     weights: Optional[Sequence[float]] = None,
     span_cost: float = 1.0,
     boundary: str = "mode",
+    label_weights: Optional[Mapping[str, Sequence[float]]] = None,
+    primary: int = 0,
+    corroboration: float = 0.0,
     matching: Optional[MatchingConfig] = None,
     heuristic: Optional[object] = None,
     scores: Optional[Sequence[ScoreMatrix]] = None,
@@ -551,13 +811,18 @@ def project_multi(
         sources: one batch per source language, each pairing that source with the same target sentences
             (a :class:`~xlner.io.ProjectionCorpus` works too: its ``batch`` is used).
         method: ``vote``: any method of :func:`xlner.projection.project`; ``joint``: ``'greedy'`` or ``'exact'``.
-        combine: ``'vote'`` or ``'joint'`` (see the module docstring).
+        combine: ``'vote'``, ``'joint'`` or ``'priority'`` (see the module docstring).
         min_votes: ``vote``: votes (summed source weights) a cluster needs, or a mapping label name → votes;
-            default a strict majority of the total weight.
+            default a strict majority of the total weight. ``priority``: votes of the other sources a
+            back-off span needs (a number; default a strict majority of their weight).
         weights: one weight >= 0 per source (default 1 each): votes in ``vote``, score factors in ``joint``.
         span_cost: ``joint``: cost λ of each chosen span (1.0: a span needs more than one source's full
             alignment score).
-        boundary: ``vote``: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (module docstring).
+        boundary: ``vote``, ``priority``: boundary rule of a kept cluster, ``'mode'`` or ``'median'``.
+        label_weights: ``vote``: label name → one weight per source for that label (instead of ``weights``;
+            e.g. :meth:`Reliability.label_weights`).
+        primary, corroboration: ``priority``: index of the primary source, and the weight of other sources
+            a primary span needs (:func:`combine_priority`).
         matching: candidate / constraint options (``joint`` needs an upper bound, default ``<=1``).
         heuristic, tgt_tokens: passed to :func:`project` for ``vote`` with the heuristic.
         scores: ``joint``: one precomputed score matrix per source (default: alignment scores).
@@ -580,12 +845,19 @@ def project_multi(
         raise ValueError(f"span_cost must be finite and >= 0, got {span_cost}")
     cfg = matching if matching is not None else MatchingConfig()
     vocab, maps = _unite_labels(batches)
-    if combine == "vote":
+    if combine != "joint":
         results = [project(b, method, matching=cfg, heuristic=heuristic, tgt_tokens=tgt_tokens, threads=threads)
                    for b in batches]
-        return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes, boundary=boundary)
+        if combine == "priority":
+            if isinstance(min_votes, Mapping):
+                raise ValueError("combine='priority' takes one min_votes for its back-off, not one per label")
+            return combine_priority(results, primary, corroboration=corroboration, weights=[float(x) for x in w],
+                                    min_votes=min_votes, boundary=boundary)
+        return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes, boundary=boundary,
+                             label_weights=label_weights)
     return _joint(batches, maps, vocab, w, method, cfg, span_cost, scores, threads)
 
 
 __all__ = ["BOUNDARY_RULES", "COMBINE_METHODS", "JOINT_METHODS", "SupportedSpan", "MultiSourceResult", "JointSentence",
-           "vote_sentence", "combine_votes", "joint_greedy_sentence", "joint_exact_sentences", "project_multi"]
+           "VoteClusters", "Reliability", "vote_sentence", "vote_clusters", "combine_votes", "fit_reliability",
+           "combine_priority", "joint_greedy_sentence", "joint_exact_sentences", "project_multi"]

@@ -13,18 +13,28 @@ log = logging.getLogger(__name__)
 def add_multi_arguments(p: argparse.ArgumentParser) -> None:
     """The options that only apply with more than one source."""
     g = p.add_argument_group("several sources (repeat --source SRC --alignments ALN, pairs in order)")
-    g.add_argument("--combine", choices=("vote", "joint"), default=None,
+    g.add_argument("--combine", choices=("vote", "joint", "priority"), default=None,
                    help="vote: project each source, keep a span when --min-votes sources project the label onto "
                         "overlapping tokens; joint: one matching of all sources' entities rewarding agreement "
-                        "(--method greedy|exact). Default: vote")
+                        "(--method greedy|exact); priority: the spans of the --primary source that --corroboration "
+                        "other sources support, plus where it has none the spans --min-votes of the others agree "
+                        "on. Default: vote")
     g.add_argument("--min-votes", default=None, metavar="K",
                    help="vote: summed source weights a span needs (default: a strict majority); or per label, "
-                        "LABEL=K,... (labels left out: a strict majority)")
+                        "LABEL=K,... (labels left out: a strict majority); priority: summed weights of the other "
+                        "sources a back-off span needs (default: a strict majority of theirs)")
     g.add_argument("--boundary", choices=("mode", "median"), default="mode",
                    help="vote: boundaries of a kept span: mode (the span proposed by the most weight, default) or "
                         "median (weighted medians of the starts and of the ends)")
     g.add_argument("--weights", default=None, metavar="W1,W2,...",
-                   help="one weight per source, in --source order (default 1 each)")
+                   help="one weight per source, in --source order (default 1 each); vote: or per label, "
+                        "'LABEL=W1,W2,...;LABEL=...' (labels left out: 1 each), e.g. the reliability weights of "
+                        "xlner.multisource.fit_reliability")
+    g.add_argument("--primary", type=int, default=1, metavar="N",
+                   help="priority: the N-th --source is the primary one (1-based, default 1)")
+    g.add_argument("--corroboration", type=float, default=0.0, metavar="W",
+                   help="priority: summed weights of other sources with an overlapping span of the same label that "
+                        "a span of the primary source needs (default 0: every one is kept)")
     g.add_argument("--span-cost", type=float, default=1.0, metavar="LAMBDA",
                    help="joint: cost of each chosen span (default 1.0: one source alone never suffices)")
 
@@ -32,7 +42,8 @@ def add_multi_arguments(p: argparse.ArgumentParser) -> None:
 def is_multi(args: argparse.Namespace) -> bool:
     """Whether the parsed ``project`` arguments ask for multi-source projection."""
     return (len(args.source) > 1 or len(args.alignments) > 1 or args.combine is not None
-            or args.min_votes is not None or args.weights is not None)
+            or args.min_votes is not None or args.weights is not None or args.primary != 1
+            or args.corroboration != 0.0)
 
 
 def _min_votes(text: Optional[str]) -> Union[None, float, Dict[str, float]]:
@@ -53,9 +64,20 @@ def _min_votes(text: Optional[str]) -> Union[None, float, Dict[str, float]]:
         raise ValueError(f"--min-votes: expected a number or LABEL=K,... with distinct labels, got {text!r}") from None
 
 
-def _weights(text: Optional[str], n: int) -> Optional[List[float]]:
+def _weights(text: Optional[str], n: int) -> Union[None, List[float], Dict[str, List[float]]]:
+    """``--weights``: ``W1,W2,...`` (one per source) or ``LABEL=W1,W2,...;LABEL=...`` (per label)."""
     if text is None:
         return None
+    if "=" in text:
+        out: Dict[str, List[float]] = {}
+        for item in text.split(";"):
+            name, _, ws = item.partition("=")
+            if not name.strip() or name.strip() in out:
+                raise ValueError(f"--weights: expected LABEL=W1,W2,...;LABEL=... with distinct labels, got {text!r}")
+            w = _weights(ws, n)
+            assert isinstance(w, list)
+            out[name.strip()] = w
+        return out
     try:
         w = [float(x) for x in text.split(",")]
     except ValueError:
@@ -76,7 +98,9 @@ def run_multi(args: argparse.Namespace) -> int:
         raise ValueError(f"--source given {len(args.source)} times but --alignments {len(args.alignments)} times: "
                          f"give one --alignments per --source, in the same order")
     if len(args.source) < 2:
-        raise ValueError("--combine, --min-votes and --weights need more than one --source")
+        raise ValueError("--combine, --min-votes, --weights, --primary and --corroboration need more than one --source")
+    if not 1 <= args.primary <= len(args.source):
+        raise ValueError(f"--primary: {args.primary} is not a --source number (1..{len(args.source)})")
     combine = args.combine or "vote"
     from xlner.io.atomic import check_outputs
 
@@ -108,8 +132,13 @@ def run_multi(args: argparse.Namespace) -> int:
         heuristic = HeuristicConfig.preset(args.preset or "thesis")
         if heuristic.drop_punct:  # the punctuation filter looks at the target words
             tgt_tokens = cast(Sequence[Sequence[str]], target)  # a TokenCorpus: flags computed in C++
+    weights = _weights(args.weights, len(batches))
+    if isinstance(weights, dict) and combine != "vote":
+        raise ValueError(f"--weights per label applies to --combine vote, not {combine}")
     res = project_multi(batches, args.method, combine, min_votes=_min_votes(args.min_votes), boundary=args.boundary,
-                        weights=_weights(args.weights, len(batches)), span_cost=args.span_cost,
+                        weights=None if isinstance(weights, dict) else weights,
+                        label_weights=weights if isinstance(weights, dict) else None,
+                        primary=args.primary - 1, corroboration=args.corroboration, span_cost=args.span_cost,
                         matching=MatchingConfig(max_len=args.max_len, constraint=args.constraint),
                         heuristic=heuristic, tgt_tokens=tgt_tokens, threads=args.threads)
     write_projection(args.out, target, res.to_result(), threads=args.threads)
