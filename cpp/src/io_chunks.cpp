@@ -36,13 +36,21 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
   // CoNLL: a sentence is a run of non-blank lines; it ends at the next blank line (or at the end of the input)
   bool in_sentence = false;
   int64_t lines = 0;
+  LowByteScanner scan(p, n);
   while (pos < n) {
     size_t end, next;
-    line_bounds(p, n, pos, end, next);
+    bool blank;
+    if (static_cast<unsigned char>(p[pos]) > 0x20) {  // not blank: find its end by the scanner (no call per line)
+      blank = false;
+      end = scan.line_end(pos + 1);
+      next = end < n ? end + 1 : n;
+    } else {
+      line_bounds(p, n, pos, end, next);
+      size_t b = pos;
+      while (b < end && is_space(p[b])) ++b;
+      blank = b == end;
+    }
     if (end == n && !at_eof) break;  // an incomplete line: wait for more input
-    size_t b = pos;
-    while (b < end && is_space(p[b])) ++b;
-    const bool blank = b == end;
     if (blank && in_sentence) {
       in_sentence = false;
       ++cut.sentences;

@@ -14,10 +14,8 @@ using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared 
 namespace {
 
 /// The one CoNLL parser, on a view of the text (a whole text or a piece of it cut at a sentence boundary): token
-/// offsets relative to the view, the text itself not kept, no check for an input without tokens. `Bounded`: the
-/// byte after the view may be a token byte, so every scan checks the end; otherwise the view ends with a line
-/// break or is followed by a NUL (std::string), which stops the scans of its fast path.
-template <bool Bounded>
+/// offsets relative to the view, the text itself not kept, no check for an input without tokens. Nothing past the
+/// view is read.
 TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, const ConllOptions& opt,
                               bool skip_bom_here) {
   TokenCorpus c;
@@ -39,23 +37,22 @@ TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, co
   int64_t line = 0, sent = 0, ntok = 0;
   bool in_sentence = false;
   size_t pos = skip_bom_here ? skip_bom(text) : 0;
-  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);
+  LowByteScanner scan(p, n);
   while (pos < n) {
-    // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): one scan, no trimming.
-    // Anything else (blank lines, more fields, extra whitespace, errors) takes the general path below.
+    // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): the token and the tag end at
+    // the next bytes <= 0x20 (scanned 64 bytes at a time), no trimming. Anything else (blank lines, more fields,
+    // extra whitespace, control bytes, errors) takes the general path below.
     {
-      size_t q = pos;
-      while ((!Bounded || q < n) && kTokenByte[u[q]]) ++q;
+      const size_t q = scan.next(pos);
       if (q > pos) {
         size_t gb = q, ge = q, next = 0;
         bool fast = false;
-        if (q == n || p[q] == '\n' || (p[q] == '\r' && (!Bounded || q + 1 < n) && p[q + 1] == '\n')) {
+        if (q == n || p[q] == '\n' || (p[q] == '\r' && q + 1 < n && p[q + 1] == '\n')) {
           fast = !opt.with_tags;  // a single field: a tag is missing unless tags are not read
           next = q == n ? n : (p[q] == '\n' ? q + 1 : q + 2);
         } else if (p[q] == ' ' || p[q] == '\t') {
-          size_t r = q + 1;
-          while ((!Bounded || r < n) && kTokenByte[u[r]]) ++r;
-          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && (!Bounded || r + 1 < n) && p[r + 1] == '\n'))) {
+          const size_t r = scan.next(q + 1);
+          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && r + 1 < n && p[r + 1] == '\n'))) {
             gb = q + 1;
             ge = r;
             next = r == n ? n : (p[r] == '\n' ? r + 1 : r + 2);
@@ -205,28 +202,17 @@ TokenCorpus merge_pieces(std::vector<TokenCorpus>& parts, const std::vector<size
   return c;
 }
 
-/// parse_conll_piece, unbounded when the piece ends with a line break or `terminated` (a NUL follows it).
-TokenCorpus parse_conll_any(std::string_view text, const std::string& path, const ConllOptions& opt, bool skip_bom_here,
-                            bool terminated) {
-  if (terminated || (!text.empty() && text.back() == '\n'))
-    return parse_conll_piece<false>(text, path, opt, skip_bom_here);
-  return parse_conll_piece<true>(text, path, opt, skip_bom_here);
-}
-
 /// parse_conll without keeping the text: one piece, or the pieces parsed on `opt.threads` threads and merged.
-/// `terminated`: a NUL byte follows the text (std::string).
-TokenCorpus parse_conll_text(std::string_view text, const std::string& path, const ConllOptions& opt,
-                             bool terminated) {
+TokenCorpus parse_conll_text(std::string_view text, const std::string& path, const ConllOptions& opt) {
   const auto bounds = piece_bounds(text, opt.splits, opt.threads, true);
   TokenCorpus c;
   if (bounds.size() == 2) {
-    c = parse_conll_any(text, path, opt, opt.skip_bom, terminated);
+    c = parse_conll_piece(text, path, opt, opt.skip_bom);
   } else {
-    const int64_t last = static_cast<int64_t>(bounds.size()) - 2;
     auto parts = parse_pieces<TokenCorpus>(
         text, bounds, opt.threads,
         [&](int64_t k, std::string_view piece) {
-          return parse_conll_any(piece, path, opt, k == 0 && opt.skip_bom, k == last && terminated);
+          return parse_conll_piece(piece, path, opt, k == 0 && opt.skip_bom);
         },
         [](const TokenCorpus& part) { return part.size(); });
     c = merge_pieces(parts, bounds, opt.labels, opt.threads);
@@ -238,14 +224,14 @@ TokenCorpus parse_conll_text(std::string_view text, const std::string& path, con
 }  // namespace
 
 TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOptions& opt) {
-  TokenCorpus c = parse_conll_text(text, path, opt, true);
+  TokenCorpus c = parse_conll_text(text, path, opt);
   if (opt.keep_tokens) c.text = std::move(text);
   return c;
 }
 
 TokenCorpus parse_conll_view(std::string_view text, const std::string& path, const ConllOptions& opt) {
   if (opt.keep_tokens) return parse_conll(std::string(text), path, opt);  // the corpus owns its tokens' bytes
-  return parse_conll_text(text, path, opt, false);
+  return parse_conll_text(text, path, opt);
 }
 
 TokenCorpus read_conll(const std::string& path, const ConllOptions& opt) {
