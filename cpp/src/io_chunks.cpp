@@ -16,9 +16,10 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
   const size_t n = buf.size();
   size_t pos = 0;
   if (!conll) {  // one sentence per line
+    LineScanner lines(p, n);
     while (cut.sentences < max_sentences && pos < n) {
-      const void* nl = std::memchr(p + pos, '\n', n - pos);
-      if (!nl) {
+      const size_t nl = lines.next(pos);
+      if (nl == n) {
         if (at_eof) {  // a last line without its line break
           cut.bytes = n;
           ++cut.sentences;
@@ -26,7 +27,7 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
         }
         return cut;
       }
-      pos = static_cast<size_t>(static_cast<const char*>(nl) - p) + 1;
+      pos = nl + 1;
       cut.bytes = pos;
       ++cut.sentences;
       ++cut.lines;
@@ -36,13 +37,13 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
   // CoNLL: a sentence is a run of non-blank lines; it ends at the next blank line (or at the end of the input)
   bool in_sentence = false;
   int64_t lines = 0;
-  LowByteScanner scan(p, n);
+  LineScanner scan(p, n);
   while (pos < n) {
     size_t end, next;
     bool blank;
     if (static_cast<unsigned char>(p[pos]) > 0x20) {  // not blank: find its end by the scanner (no call per line)
       blank = false;
-      end = scan.line_end(pos + 1);
+      end = scan.next(pos + 1);
       next = end < n ? end + 1 : n;
     } else {
       line_bounds(p, n, pos, end, next);

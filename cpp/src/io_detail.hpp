@@ -43,29 +43,53 @@ inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 /// Bit k set when byte k of the 64 bytes at p is <= 0x20: the bytes that end a token or a line (whitespace, line
 /// breaks, NUL) and the other control bytes. SSE2 where available (every x86-64), else a byte loop.
-inline uint64_t low_bytes_mask64(const char* p) {
+struct LowBytes {
+  static bool match(unsigned char c) { return c <= 0x20; }
+  static uint64_t mask64(const char* p) {
 #if defined(__SSE2__)
-  const __m128i lim = _mm_set1_epi8(0x20);
-  uint64_t m = 0;
-  for (int k = 0; k < 4; ++k) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-    const __m128i le = _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x);  // x <= 0x20, unsigned
-    m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(le))) << (16 * k);
-  }
-  return m;
+    const __m128i lim = _mm_set1_epi8(0x20);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      const __m128i le = _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x);  // x <= 0x20, unsigned
+      m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(le))) << (16 * k);
+    }
+    return m;
 #else
-  uint64_t m = 0;
-  for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(static_cast<unsigned char>(p[k]) <= 0x20) << k;
-  return m;
+    uint64_t m = 0;
+    for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(match(static_cast<unsigned char>(p[k]))) << k;
+    return m;
 #endif
-}
+  }
+};
 
-/// Finds the bytes <= 0x20 (see low_bytes_mask64) of a text from a position on, 64 bytes per step: the scans of
-/// tokens, fields and lines of the parsers' fast paths without a branch per byte. Never reads past the text.
-class LowByteScanner {
+/// Bit k set when byte k of the 64 bytes at p is a line break.
+struct LineBreaks {
+  static bool match(unsigned char c) { return c == '\n'; }
+  static uint64_t mask64(const char* p) {
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    uint64_t m = 0;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl)))) << (16 * k);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(match(static_cast<unsigned char>(p[k]))) << k;
+    return m;
+#endif
+  }
+};
+
+/// Finds the bytes of a class (LowBytes: token, field and line ends of the parsers' fast paths; LineBreaks) in a
+/// text from a position on, 64 bytes per step, without a branch per byte. Never reads past the text.
+template <class Class>
+class ByteScanner {
  public:
-  LowByteScanner(const char* p, size_t n) : p_(p), n_(n), base_(n + 64) {}
-  /// The first position >= pos holding a byte <= 0x20, or n.
+  ByteScanner(const char* p, size_t n) : p_(p), n_(n), base_(n + 64) {}
+  /// The first position >= pos holding a byte of the class, or n.
   size_t next(size_t pos) {
     while (pos < n_) {
       if (pos - base_ >= 64) load(pos);  // outside the window (also when pos < base_: the difference wraps)
@@ -75,22 +99,16 @@ class LowByteScanner {
     }
     return n_;
   }
-  /// The first line break at or after pos, or n.
-  size_t line_end(size_t pos) {
-    for (pos = next(pos); pos < n_ && p_[pos] != '\n'; pos = next(pos + 1)) {
-    }
-    return pos;
-  }
 
  private:
   void load(size_t pos) {
     base_ = pos;
     if (n_ - pos >= 64) {
-      mask_ = low_bytes_mask64(p_ + pos);
+      mask_ = Class::mask64(p_ + pos);
     } else {
       mask_ = 0;
       for (size_t k = 0; pos + k < n_; ++k)
-        mask_ |= static_cast<uint64_t>(static_cast<unsigned char>(p_[pos + k]) <= 0x20) << k;
+        mask_ |= static_cast<uint64_t>(Class::match(static_cast<unsigned char>(p_[pos + k]))) << k;
     }
   }
   const char* p_;
@@ -98,6 +116,8 @@ class LowByteScanner {
   size_t base_;
   uint64_t mask_ = 0;
 };
+using LowByteScanner = ByteScanner<LowBytes>;
+using LineScanner = ByteScanner<LineBreaks>;
 
 /// Show a piece of input in a message: quoted, cut after 40 bytes, control bytes escaped.
 inline std::string quote(std::string_view s) {

@@ -62,9 +62,9 @@ Alignments parse_talp_piece(std::string_view text, const std::string& path, cons
   a.offsets.reserve(n / 40 + 16);
   int64_t sent = 0;
   size_t pos = skip_bom_here ? skip_bom(text) : 0;
+  LineScanner lines(p, n);
   while (pos < n || sent == 0) {
-    size_t end, next;
-    line_bounds(p, n, pos, end, next);
+    const size_t end = lines.next(pos), next = end < n ? end + 1 : n;
     if (bad < next) throw FormatError(path, sent, "alignment", invalid_utf8_detail(p, bad, pos), sent + 1);
     size_t q = pos;
     int64_t pair = 0;
