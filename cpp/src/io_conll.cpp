@@ -375,21 +375,27 @@ class ConllWriter {
  public:
   ConllWriter(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
               const std::vector<std::string>& tag_names, char sep)
-      : tokens_(tokens), tags_(tag_ids), names_(tag_names), sep_(sep) {
+      : tokens_(tokens), tags_(tag_ids) {
     if (!tokens.has_tokens) throw std::invalid_argument("write_conll: the corpus was read without its tokens");
     if (n_tags != tokens.n_tokens())
       throw std::invalid_argument("field tags: " + std::to_string(n_tags) + " tags for " +
                                   std::to_string(tokens.n_tokens()) + " tokens of " + tokens.path);
-    const int64_t n = tokens.size();
     const int64_t n_names = static_cast<int64_t>(tag_names.size());
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t)
-        if (tag_ids[t] < 0 || tag_ids[t] >= n_names)
-          throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - tokens.sent_offsets[i]) +
-                                      " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
-                                      std::to_string(n_names) + " tag names");
-    line_extra_.reserve(tag_names.size());
-    for (const auto& name : tag_names) line_extra_.push_back(name.size() + 2);  // sep, name, '\n'
+    for (int64_t t = 0; t < n_tags; ++t) {
+      if (tag_ids[t] >= 0 && tag_ids[t] < n_names) continue;
+      const auto& off = tokens.sent_offsets;  // the sentence of token t, for the message
+      const auto i = static_cast<int64_t>(std::upper_bound(off.begin(), off.end(), t) - off.begin()) - 1;
+      throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - off[static_cast<size_t>(i)]) +
+                                  " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
+                                  std::to_string(n_names) + " tag names");
+    }
+    columns_.resize(tag_names.size());
+    for (size_t k = 0; k < tag_names.size(); ++k) {  // sep, name, '\n'
+      Column& col = columns_[k];
+      col.text = std::string(1, sep) + tag_names[k] + "\n";
+      col.size = col.text.size();
+      std::memcpy(col.bytes, col.text.data(), std::min<size_t>(col.size, sizeof col.bytes));
+    }
   }
 
   /// Bytes of the text of sentences [lo, hi).
@@ -398,25 +404,34 @@ class ConllWriter {
     const int64_t t1 = tokens_.sent_offsets[static_cast<size_t>(hi)];
     for (int64_t t = tokens_.sent_offsets[static_cast<size_t>(lo)]; t < t1; ++t)
       need += static_cast<size_t>(tokens_.tok_len[static_cast<size_t>(t)]) +
-              line_extra_[static_cast<size_t>(tags_[t])];
+              columns_[static_cast<size_t>(tags_[t])].size;
     return need;
   }
 
-  /// Write the text of sentences [lo, hi) at w (bytes(lo, hi) bytes); returns the end.
-  char* write(int64_t lo, int64_t hi, char* w) const {
+  /// Write the text of sentences [lo, hi) at w (bytes(lo, hi) bytes); returns the end. Short tokens and tag
+  /// columns are copied 16 bytes at a time (a fixed-size copy, no call) while the region [w, limit) and the text
+  /// have room for it; the bytes written past a piece are overwritten by the next one.
+  char* write(int64_t lo, int64_t hi, char* w, const char* limit) const {
     const char* text = tokens_.text.data();
+    const size_t text_size = tokens_.text.size();
     for (int64_t i = lo; i < hi; ++i) {
       const int64_t t1 = tokens_.sent_offsets[static_cast<size_t>(i + 1)];
       for (int64_t t = tokens_.sent_offsets[static_cast<size_t>(i)]; t < t1; ++t) {
         const auto u = static_cast<size_t>(t);
         const auto len = static_cast<size_t>(tokens_.tok_len[u]);
-        std::memcpy(w, text + tokens_.tok_begin[u], len);
+        const auto begin = static_cast<size_t>(tokens_.tok_begin[u]);
+        const Column& col = columns_[static_cast<size_t>(tags_[t])];
+        if (len <= 16 && col.size <= 16 && begin + 16 <= text_size && limit - w >= 32 + 1) {
+          std::memcpy(w, text + begin, 16);
+          w += len;
+          std::memcpy(w, col.bytes, 16);
+          w += col.size;
+          continue;
+        }
+        std::memcpy(w, text + begin, len);
         w += len;
-        *w++ = sep_;
-        const std::string& name = names_[static_cast<size_t>(tags_[t])];
-        std::memcpy(w, name.data(), name.size());
-        w += name.size();
-        *w++ = '\n';
+        std::memcpy(w, col.text.data(), col.size);
+        w += col.size;
       }
       *w++ = '\n';
     }
@@ -426,15 +441,19 @@ class ConllWriter {
   /// As format_blocks takes it: sentences [lo, hi) into buf.
   void operator()(int64_t lo, int64_t hi, std::string& buf) const {
     buf.resize(bytes(lo, hi));
-    write(lo, hi, &buf[0]);
+    write(lo, hi, &buf[0], buf.data() + buf.size());
   }
 
  private:
+  /// The text after a token: the separator, the tag name, the line break (and its first 16 bytes, zero-padded).
+  struct Column {
+    std::string text;
+    size_t size = 0;
+    char bytes[16] = {};
+  };
   const TokenCorpus& tokens_;
   const int32_t* tags_;
-  const std::vector<std::string>& names_;
-  char sep_;
-  std::vector<size_t> line_extra_;
+  std::vector<Column> columns_;
 };
 
 }  // namespace
@@ -468,7 +487,7 @@ void format_conll_into(const TokenCorpus& tokens, const int32_t* tag_ids, int64_
     for (int64_t c = c0; c < c1; ++c) {
       int64_t lo, hi;
       range(c, lo, hi);
-      writer.write(lo, hi, out + at[static_cast<size_t>(c)]);
+      writer.write(lo, hi, out + at[static_cast<size_t>(c)], out + at[static_cast<size_t>(c) + 1]);
     }
   });
 }
