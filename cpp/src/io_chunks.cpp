@@ -10,6 +10,31 @@ namespace xlner {
 
 using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared helpers of the io sources
 
+namespace {
+
+/// The first line break at or after pos that is followed by a byte <= 0x20 or ends the text (n when none), and in
+/// `breaks` the number of line breaks before it from pos on; 64 bytes per step.
+size_t next_low_line(const char* p, size_t n, size_t pos, int64_t& breaks) {
+  for (; n - pos >= 65 && pos < n; pos += 64) {
+    const uint64_t nl = LineBreaks::mask64(p + pos);
+    const uint64_t hit = nl & LowBytes::mask64(p + pos + 1);
+    if (hit) {
+      const int k = __builtin_ctzll(hit);
+      breaks += __builtin_popcountll(nl & ((uint64_t{1} << k) - 1));
+      return pos + static_cast<size_t>(k);
+    }
+    breaks += __builtin_popcountll(nl);
+  }
+  for (; pos < n; ++pos) {
+    if (p[pos] != '\n') continue;
+    if (pos + 1 == n || static_cast<unsigned char>(p[pos + 1]) <= 0x20) return pos;
+    ++breaks;
+  }
+  return n;
+}
+
+}  // namespace
+
 ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, bool at_eof) {
   ChunkCut cut;
   const char* p = buf.data();
@@ -39,6 +64,22 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
   int64_t lines = 0;
   LineScanner scan(p, n);
   while (pos < n) {
+    if (in_sentence && static_cast<unsigned char>(p[pos]) > 0x20) {
+      // Inside a sentence, lines that start with a byte > 0x20 (not blank) only add to the line count: skip to the
+      // first line break followed by a byte <= 0x20 (a blank line, maybe) or by the end of the text
+      int64_t breaks = 0;
+      const size_t nl = next_low_line(p, n, pos, breaks);
+      lines += breaks;
+      if (nl < n) {
+        ++lines;
+        pos = nl + 1;
+        continue;
+      }
+      if (!at_eof) break;  // the last line is incomplete: wait for more input
+      ++lines;
+      pos = n;
+      break;
+    }
     size_t end, next;
     bool blank;
     if (static_cast<unsigned char>(p[pos]) > 0x20) {  // not blank: find its end by the scanner (no call per line)
