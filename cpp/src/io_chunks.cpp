@@ -12,6 +12,14 @@ using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared 
 
 namespace {
 
+/// Set bits of x (inline: no library call where the target has no popcount instruction).
+inline int popcount64(uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+
 /// The first line break at or after pos that is followed by a byte <= 0x20 or ends the text (n when none), and in
 /// `breaks` the number of line breaks before it from pos on; 64 bytes per step.
 size_t next_low_line(const char* p, size_t n, size_t pos, int64_t& breaks) {
@@ -20,10 +28,10 @@ size_t next_low_line(const char* p, size_t n, size_t pos, int64_t& breaks) {
     const uint64_t hit = nl & LowBytes::mask64(p + pos + 1);
     if (hit) {
       const int k = __builtin_ctzll(hit);
-      breaks += __builtin_popcountll(nl & ((uint64_t{1} << k) - 1));
+      breaks += popcount64(nl & ((uint64_t{1} << k) - 1));
       return pos + static_cast<size_t>(k);
     }
-    breaks += __builtin_popcountll(nl);
+    breaks += popcount64(nl);
   }
   for (; pos < n; ++pos) {
     if (p[pos] != '\n') continue;

@@ -147,13 +147,6 @@ inline std::string invalid_utf8_detail(const char* p, size_t bad, size_t line_be
   return buf;
 }
 
-/// First byte of [p, p + n) that is not valid UTF-8 or is NUL (n when none): text files never contain NUL.
-inline size_t text_invalid_at(const char* p, size_t n) {
-  const size_t bad = utf8_invalid_at(p, n);
-  const void* nul = std::memchr(p, '\0', bad);
-  return nul ? static_cast<size_t>(static_cast<const char*>(nul) - p) : bad;
-}
-
 /// The whole file's bytes; FileError when it cannot be opened or read or is a directory, FormatError at the
 /// first NUL byte of a pipe or device (not a text file: /dev/zero would never end).
 std::string read_file(const std::string& path);
