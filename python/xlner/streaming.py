@@ -144,8 +144,15 @@ class _Inputs:
                               f"sentences (sentence {first + an} is the first one missing here)")
         aln = Alignments.from_core(aln_dict, aln_path)
         source, target = TokenCorpus(src_core), TokenCorpus(tgt_core)
-        batch = build_batch(source, target, aln, threads=self.threads, first_sentence=first)
+        batch = build_batch(source, target, aln, threads=_stage_threads(self.threads), first_sentence=first)
         return _Chunk(target, batch, first)
+
+
+def _stage_threads(threads: int) -> int:
+    """Threads of each C++ call of a pipeline stage: with more than one thread, reading and projecting a block run
+    at the same time, so each stage takes half of the cores (1 of 2: no oversubscription)."""
+    total = threads if threads > 0 else os.cpu_count() or 1
+    return 1 if total == 1 else max(1, total // 2)
 
 
 def project_files(source: PathLike, target: PathLike, alignments: PathLike, out: PathLike, *,
@@ -194,20 +201,22 @@ def project_files(source: PathLike, target: PathLike, alignments: PathLike, out:
     else:
         needs_tokens = False
 
+    inner = _stage_threads(threads)
+
     def project_chunk(chunk: _Chunk) -> Tuple[bytes, Optional[bytes], ProjectionResult]:
         call = dict(kwargs)
         if needs_tokens:
             call["tgt_tokens"] = chunk.target
-        result = project(chunk.batch, method, matching=matching, threads=threads, **call)
-        tags = result_tag_ids(chunk.target, result, threads=threads)
+        result = project(chunk.batch, method, matching=matching, threads=inner, **call)
+        tags = result_tag_ids(chunk.target, result, threads=inner)
         names = _core.iob2_tag_names(list(result.labels.names))
         conll = _core.format_conll(chunk.target.core, np.ascontiguousarray(tags, dtype=np.int32), names, sep=sep,
-                                   threads=threads)
+                                   threads=inner)
         spans = None
         if spans_out is not None:
             spans = _core.format_spans_jsonl(result.offsets, result.start, result.end, result.label, result.entity,
                                              result.score, result.objective, list(result.labels.names),
-                                             threads=threads)
+                                             threads=inner)
         return conll, spans, result
 
     finals = [out, spans_out]
