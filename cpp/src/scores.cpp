@@ -18,7 +18,9 @@ void alignment_scores(const SentenceView& s, CandidateMode mode, int32_t max_len
     return (static_cast<uint64_t>(static_cast<uint32_t>(s.aln_src[k])) << 32) | static_cast<uint32_t>(s.aln_tgt[k]);
   };
   const bool scan = int64_t{s.n_ent} * s.n_aln <= 1024;
-  if (!scan) {
+  if (scan) {
+    sc.links.resize(static_cast<size_t>(s.n_aln));  // room for every link of an entity
+  } else {
     sc.links.resize(static_cast<size_t>(s.n_aln));
     for (int64_t k = 0; k < s.n_aln; ++k) sc.links[static_cast<size_t>(k)] = key(k);
     std::sort(sc.links.begin(), sc.links.end());
@@ -32,17 +34,19 @@ void alignment_scores(const SentenceView& s, CandidateMode mode, int32_t max_len
     sc.gathered.clear();
     if (es.start < es.end && es.end > 0) {
       if (scan) {
-        const auto lo = static_cast<uint32_t>(std::max(es.start, 0)), hi = static_cast<uint32_t>(es.end);
-        sc.links.clear();
+        // the entity's links, without a branch per link: src in [lo, hi) <=> src - lo < hi - lo (unsigned)
+        const auto lo = static_cast<uint32_t>(std::max(es.start, 0)), width = static_cast<uint32_t>(es.end) - lo;
+        uint64_t* mine = sc.links.data();
+        size_t m = 0;
         for (int64_t k = 0; k < s.n_aln; ++k) {
-          const auto src = static_cast<uint32_t>(s.aln_src[k]);
-          if (src >= lo && src < hi) sc.links.push_back(key(k));
+          mine[m] = key(k);
+          m += static_cast<uint32_t>(s.aln_src[k]) - lo < width ? 1 : 0;
         }
-        if (sc.links.size() > 1) {
-          std::sort(sc.links.begin(), sc.links.end());
-          sc.links.erase(std::unique(sc.links.begin(), sc.links.end()), sc.links.end());
+        if (m > 1) {
+          std::sort(mine, mine + m);
+          m = static_cast<size_t>(std::unique(mine, mine + m) - mine);
         }
-        for (const uint64_t k : sc.links) sc.gathered.push_back(static_cast<int32_t>(k & 0xffffffffu));
+        for (size_t k = 0; k < m; ++k) sc.gathered.push_back(static_cast<int32_t>(mine[k] & 0xffffffffu));
       } else {
         const auto lo = std::lower_bound(sc.links.begin(), sc.links.end(), key_of_source(std::max(es.start, 0)));
         const auto hi = std::lower_bound(lo, sc.links.end(), key_of_source(es.end));
