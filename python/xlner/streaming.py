@@ -45,9 +45,21 @@ class StreamStats:
 
 @dataclass
 class _Chunk:
+    """A block of parsed sentence pairs; its batch is built by :meth:`build` (on the projecting thread, so that the
+    reading thread only reads and parses)."""
+
+    source: TokenCorpus
     target: TokenCorpus
-    batch: ProjectionBatch
+    alignments: Alignments
     first: int
+    batch: Optional[ProjectionBatch] = None
+
+    def build(self, threads: int) -> ProjectionBatch:
+        """The batch of the block (alignment indices checked against both sides)."""
+        if self.batch is None:
+            self.batch = build_batch(self.source, self.target, self.alignments, threads=threads,
+                                     first_sentence=self.first)
+        return self.batch
 
 
 class _Inputs:
@@ -142,10 +154,7 @@ class _Inputs:
             raise FormatError(aln_path, first + an, "line count",
                               f"{first + an} alignment lines, but {source_path} and {target_path} have more "
                               f"sentences (sentence {first + an} is the first one missing here)")
-        aln = Alignments.from_core(aln_dict, aln_path)
-        source, target = TokenCorpus(src_core), TokenCorpus(tgt_core)
-        batch = build_batch(source, target, aln, threads=_stage_threads(self.threads), first_sentence=first)
-        return _Chunk(target, batch, first)
+        return _Chunk(TokenCorpus(src_core), TokenCorpus(tgt_core), Alignments.from_core(aln_dict, aln_path), first)
 
 
 def _stage_threads(threads: int) -> int:
@@ -207,7 +216,7 @@ def project_files(source: PathLike, target: PathLike, alignments: PathLike, out:
         call = dict(kwargs)
         if needs_tokens:
             call["tgt_tokens"] = chunk.target
-        result = project(chunk.batch, method, matching=matching, threads=inner, **call)
+        result = project(chunk.build(inner), method, matching=matching, threads=inner, **call)
         tags = result_tag_ids(chunk.target, result, threads=inner)
         names = _core.iob2_tag_names(list(result.labels.names))
         conll = _core.format_conll(chunk.target.core, np.ascontiguousarray(tags, dtype=np.int32), names, sep=sep,
@@ -236,7 +245,7 @@ def project_files(source: PathLike, target: PathLike, alignments: PathLike, out:
 
             def account(chunk: _Chunk, result: ProjectionResult) -> None:
                 stats.sentences += len(result)
-                stats.entities += int(chunk.batch.ent_offsets[-1])
+                stats.entities += int(chunk.build(inner).ent_offsets[-1])
                 stats.spans += len(result.start)
                 stats.chunks += 1
 
