@@ -143,6 +143,8 @@ class _Inputs:
             parsed = [self._parse(f, ln, job) for f, ln, job in jobs]
         else:
             futures = [self._pool.submit(self._parse, f, ln, job) for f, ln, job in jobs]
+            for fut in futures:  # all three finish before an error goes up: each parser holds a view of its stream
+                fut.exception()
             parsed = [fut.result() for fut in futures]
         src_core, tgt_core, aln_dict = parsed
         self.labels = list(src_core.labels)
