@@ -28,9 +28,11 @@ TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, co
   const size_t n = text.size();
   const size_t bad = text_invalid_at(p, n);
   const size_t estimate = n / 8 + 16;
-  Appender<int64_t> tok_begin(c.tok_begin, opt.keep_tokens ? estimate : 0);
-  Appender<int32_t> tok_len(c.tok_len, opt.keep_tokens ? estimate : 0);
-  Appender<int32_t> tags(c.tags, opt.with_tags ? estimate : 0);
+  if (opt.keep_tokens) {
+    c.tok_begin.reserve(estimate);
+    c.tok_len.reserve(estimate);
+  }
+  if (opt.with_tags) c.tags.reserve(estimate);
   c.sent_offsets.reserve(estimate / 8);
   int64_t line = 0, sent = 0, ntok = 0;
   bool in_sentence = false;
@@ -61,10 +63,10 @@ TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, co
           int32_t id = 0;
           if (opt.with_tags) id = interner.id(std::string_view(p + gb, ge - gb));
           if (id >= 0 && q - pos <= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-            if (opt.with_tags) tags.push(id);
+            if (opt.with_tags) c.tags.push_back(id);
             if (opt.keep_tokens) {
-              tok_begin.push(static_cast<int64_t>(pos));
-              tok_len.push(static_cast<int32_t>(q - pos));
+              c.tok_begin.push_back(static_cast<int64_t>(pos));
+              c.tok_len.push_back(static_cast<int32_t>(q - pos));
             }
             ++line;
             ++ntok;
@@ -124,22 +126,19 @@ TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, co
                                                    "characters or a leading '-')",
                             line);
       }
-      tags.push(id);
+      c.tags.push_back(id);
     }
     if (opt.keep_tokens) {
       if (token.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
         throw FormatError(path, sent, "token", "token longer than 2 GiB", line);
-      tok_begin.push(static_cast<int64_t>(b));
-      tok_len.push(static_cast<int32_t>(token.size()));
+      c.tok_begin.push_back(static_cast<int64_t>(b));
+      c.tok_len.push_back(static_cast<int32_t>(token.size()));
     }
     ++ntok;
     in_sentence = true;
     pos = next;
   }
   if (in_sentence) c.sent_offsets.push_back(ntok);  // no trailing blank line
-  tok_begin.finish();
-  tok_len.finish();
-  tags.finish();
   return c;
 }
 

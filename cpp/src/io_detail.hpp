@@ -119,35 +119,6 @@ class ByteScanner {
 using LowByteScanner = ByteScanner<LowBytes>;
 using LineScanner = ByteScanner<LineBreaks>;
 
-/// Appends to a vector through a raw pointer: one compare per value and no call (the parsers' hot loops). The
-/// vector is sized ahead (`expect` values, doubled when full) and cut to the values appended by finish().
-template <class T>
-class Appender {
- public:
-  Appender(std::vector<T>& v, size_t expect) : v_(v) {
-    v_.resize(std::max<size_t>(expect, 16));
-    cur_ = v_.data();
-    end_ = cur_ + v_.size();
-  }
-  void push(T x) {
-    if (cur_ == end_) grow();
-    *cur_++ = x;
-  }
-  size_t size() const { return static_cast<size_t>(cur_ - v_.data()); }
-  void finish() { v_.resize(size()); }
-
- private:
-  void grow() {
-    const size_t n = size();
-    v_.resize(2 * v_.size());
-    cur_ = v_.data() + n;
-    end_ = v_.data() + v_.size();
-  }
-  std::vector<T>& v_;
-  T* cur_;
-  T* end_;
-};
-
 /// Show a piece of input in a message: quoted, cut after 40 bytes, control bytes escaped.
 inline std::string quote(std::string_view s) {
   std::string out = "'";

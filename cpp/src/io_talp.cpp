@@ -56,8 +56,9 @@ Alignments parse_talp_piece(std::string_view text, const std::string& path, cons
   const char* p = text.data();
   const size_t n = text.size();
   const size_t bad = text_invalid_at(p, n);
-  Appender<int32_t> src(a.src, n / 5 + 16), tgt(a.tgt, n / 5 + 16);
-  Appender<uint8_t> possible(a.possible, n / 5 + 16);
+  a.src.reserve(n / 5 + 16);
+  a.tgt.reserve(n / 5 + 16);
+  a.possible.reserve(n / 5 + 16);
   a.offsets.reserve(n / 40 + 16);
   int64_t sent = 0;
   size_t pos = skip_bom_here ? skip_bom(text) : 0;
@@ -94,19 +95,16 @@ Alignments parse_talp_piece(std::string_view text, const std::string& path, cons
         --i;
         --j;
       }
-      src.push(static_cast<int32_t>(i));
-      tgt.push(static_cast<int32_t>(j));
-      possible.push(sep == 'p' ? 1 : 0);
+      a.src.push_back(static_cast<int32_t>(i));
+      a.tgt.push_back(static_cast<int32_t>(j));
+      a.possible.push_back(sep == 'p' ? 1 : 0);
       ++pair;
     }
-    a.offsets.push_back(static_cast<int64_t>(src.size()));
+    a.offsets.push_back(static_cast<int64_t>(a.src.size()));
     ++sent;
     pos = next;
     if (pos >= n) break;
   }
-  src.finish();
-  tgt.finish();
-  possible.finish();
   return a;
 }
 
