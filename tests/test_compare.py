@@ -9,7 +9,7 @@ import pytest
 
 from xlner import FormatError, LabelVocab, ProjectionBatch, compare
 from xlner.cli import main
-from xlner.compare import constraint_bounds
+from xlner._compare import constraint_bounds
 
 # Alignment score c(e, t) = 2·|links(e, t)| / (|e| + |t|). Entities A (PER, source word 0) and B (LOC, word 1).
 #

@@ -21,28 +21,40 @@ void register_tagging(py::module_& m) {
         const int64_t* off = offsets.data();
         xlner::check_offsets(off, n, tags.shape(0), "offsets");
         const int32_t* t = tags.data();
-        std::vector<std::vector<xlner::Entity>> per(static_cast<size_t>(n));
+        // each chunk of sentences appends its entities to its own vector (no allocation per sentence); the
+        // chunks are contiguous and in order, so their concatenation is in sentence order
+        const int64_t chunks = xlner::default_chunks(n, threads);
+        std::vector<std::vector<xlner::Entity>> part(static_cast<size_t>(chunks));
+        std::vector<int64_t> o(static_cast<size_t>(n) + 1, 0);
+        std::vector<int32_t> s, e, l;
         {
           py::gil_scoped_release release;
-          xlner::parallel_chunks(n, threads, xlner::default_chunks(n, threads), [&](int64_t, int64_t lo, int64_t hi) {
+          xlner::parallel_chunks(n, threads, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
+            auto& v = part[static_cast<size_t>(c)];
             for (int64_t i = lo; i < hi; ++i) {
               try {
-                xlner::tags_to_spans(t + off[i], static_cast<int32_t>(off[i + 1] - off[i]), per[static_cast<size_t>(i)]);
+                xlner::tags_to_spans(t + off[i], static_cast<int32_t>(off[i + 1] - off[i]), v);
               } catch (const std::invalid_argument& e) {
                 throw std::invalid_argument(xlner::where(i, "tags") + e.what());
               }
+              o[static_cast<size_t>(i) + 1] = static_cast<int64_t>(v.size());  // within the chunk, made global below
             }
           });
-        }
-        std::vector<int64_t> o{0};
-        std::vector<int32_t> s, e, l;
-        for (auto& v : per) {
-          for (auto& en : v) {
-            s.push_back(en.span.start);
-            e.push_back(en.span.end);
-            l.push_back(en.label);
+          int64_t before = 0;  // entities of the chunks before
+          for (int64_t c = 0; c < chunks; ++c) {
+            const int64_t lo = n * c / chunks, hi = n * (c + 1) / chunks;
+            for (int64_t i = lo; i < hi; ++i) o[static_cast<size_t>(i) + 1] += before;
+            before += static_cast<int64_t>(part[static_cast<size_t>(c)].size());
           }
-          o.push_back(static_cast<int64_t>(s.size()));
+          s.reserve(static_cast<size_t>(before));
+          e.reserve(static_cast<size_t>(before));
+          l.reserve(static_cast<size_t>(before));
+          for (const auto& v : part)
+            for (const auto& en : v) {
+              s.push_back(en.span.start);
+              e.push_back(en.span.end);
+              l.push_back(en.label);
+            }
         }
         py::dict d;
         d["offsets"] = to_numpy(std::move(o));

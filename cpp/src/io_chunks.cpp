@@ -10,15 +10,49 @@ namespace xlner {
 
 using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared helpers of the io sources
 
+namespace {
+
+/// Set bits of x (inline: no library call where the target has no popcount instruction).
+inline int popcount64(uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ULL;
+  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
+  return static_cast<int>((x * 0x0101010101010101ULL) >> 56);
+}
+
+/// The first line break at or after pos that is followed by a byte <= 0x20 or ends the text (n when none), and in
+/// `breaks` the number of line breaks before it from pos on; 64 bytes per step.
+size_t next_low_line(const char* p, size_t n, size_t pos, int64_t& breaks) {
+  for (; n - pos >= 65 && pos < n; pos += 64) {
+    const uint64_t nl = LineBreaks::mask64(p + pos);
+    const uint64_t hit = nl & LowBytes::mask64(p + pos + 1);
+    if (hit) {
+      const int k = __builtin_ctzll(hit);
+      breaks += popcount64(nl & ((uint64_t{1} << k) - 1));
+      return pos + static_cast<size_t>(k);
+    }
+    breaks += popcount64(nl);
+  }
+  for (; pos < n; ++pos) {
+    if (p[pos] != '\n') continue;
+    if (pos + 1 == n || static_cast<unsigned char>(p[pos + 1]) <= 0x20) return pos;
+    ++breaks;
+  }
+  return n;
+}
+
+}  // namespace
+
 ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, bool at_eof) {
   ChunkCut cut;
   const char* p = buf.data();
   const size_t n = buf.size();
   size_t pos = 0;
   if (!conll) {  // one sentence per line
+    LineScanner lines(p, n);
     while (cut.sentences < max_sentences && pos < n) {
-      const void* nl = std::memchr(p + pos, '\n', n - pos);
-      if (!nl) {
+      const size_t nl = lines.next(pos);
+      if (nl == n) {
         if (at_eof) {  // a last line without its line break
           cut.bytes = n;
           ++cut.sentences;
@@ -26,7 +60,7 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
         }
         return cut;
       }
-      pos = static_cast<size_t>(static_cast<const char*>(nl) - p) + 1;
+      pos = nl + 1;
       cut.bytes = pos;
       ++cut.sentences;
       ++cut.lines;
@@ -36,13 +70,37 @@ ChunkCut cut_sentences(std::string_view buf, int64_t max_sentences, bool conll, 
   // CoNLL: a sentence is a run of non-blank lines; it ends at the next blank line (or at the end of the input)
   bool in_sentence = false;
   int64_t lines = 0;
+  LineScanner scan(p, n);
   while (pos < n) {
+    if (in_sentence && static_cast<unsigned char>(p[pos]) > 0x20) {
+      // Inside a sentence, lines that start with a byte > 0x20 (not blank) only add to the line count: skip to the
+      // first line break followed by a byte <= 0x20 (a blank line, maybe) or by the end of the text
+      int64_t breaks = 0;
+      const size_t nl = next_low_line(p, n, pos, breaks);
+      lines += breaks;
+      if (nl < n) {
+        ++lines;
+        pos = nl + 1;
+        continue;
+      }
+      if (!at_eof) break;  // the last line is incomplete: wait for more input
+      ++lines;
+      pos = n;
+      break;
+    }
     size_t end, next;
-    line_bounds(p, n, pos, end, next);
+    bool blank;
+    if (static_cast<unsigned char>(p[pos]) > 0x20) {  // not blank: find its end by the scanner (no call per line)
+      blank = false;
+      end = scan.next(pos + 1);
+      next = end < n ? end + 1 : n;
+    } else {
+      line_bounds(p, n, pos, end, next);
+      size_t b = pos;
+      while (b < end && is_space(p[b])) ++b;
+      blank = b == end;
+    }
     if (end == n && !at_eof) break;  // an incomplete line: wait for more input
-    size_t b = pos;
-    while (b < end && is_space(p[b])) ++b;
-    const bool blank = b == end;
     if (blank && in_sentence) {
       in_sentence = false;
       ++cut.sentences;

@@ -14,10 +14,8 @@ using namespace io_detail;  // NOLINT(google-build-using-namespace): the shared 
 namespace {
 
 /// The one CoNLL parser, on a view of the text (a whole text or a piece of it cut at a sentence boundary): token
-/// offsets relative to the view, the text itself not kept, no check for an input without tokens. `Bounded`: the
-/// byte after the view may be a token byte, so every scan checks the end; otherwise the view ends with a line
-/// break or is followed by a NUL (std::string), which stops the scans of its fast path.
-template <bool Bounded>
+/// offsets relative to the view, the text itself not kept, no check for an input without tokens. Nothing past the
+/// view is read.
 TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, const ConllOptions& opt,
                               bool skip_bom_here) {
   TokenCorpus c;
@@ -39,23 +37,22 @@ TokenCorpus parse_conll_piece(std::string_view text, const std::string& path, co
   int64_t line = 0, sent = 0, ntok = 0;
   bool in_sentence = false;
   size_t pos = skip_bom_here ? skip_bom(text) : 0;
-  const unsigned char* u = reinterpret_cast<const unsigned char*>(p);
+  LowByteScanner scan(p, n);
   while (pos < n) {
-    // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): one scan, no trimming.
-    // Anything else (blank lines, more fields, extra whitespace, errors) takes the general path below.
+    // Fast path for the common line `token<SP or TAB>tag` or `token` (LF or CRLF): the token and the tag end at
+    // the next bytes <= 0x20 (scanned 64 bytes at a time), no trimming. Anything else (blank lines, more fields,
+    // extra whitespace, control bytes, errors) takes the general path below.
     {
-      size_t q = pos;
-      while ((!Bounded || q < n) && kTokenByte[u[q]]) ++q;
+      const size_t q = scan.next(pos);
       if (q > pos) {
         size_t gb = q, ge = q, next = 0;
         bool fast = false;
-        if (q == n || p[q] == '\n' || (p[q] == '\r' && (!Bounded || q + 1 < n) && p[q + 1] == '\n')) {
+        if (q == n || p[q] == '\n' || (p[q] == '\r' && q + 1 < n && p[q + 1] == '\n')) {
           fast = !opt.with_tags;  // a single field: a tag is missing unless tags are not read
           next = q == n ? n : (p[q] == '\n' ? q + 1 : q + 2);
         } else if (p[q] == ' ' || p[q] == '\t') {
-          size_t r = q + 1;
-          while ((!Bounded || r < n) && kTokenByte[u[r]]) ++r;
-          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && (!Bounded || r + 1 < n) && p[r + 1] == '\n'))) {
+          const size_t r = scan.next(q + 1);
+          if (r > q + 1 && (r == n || p[r] == '\n' || (p[r] == '\r' && r + 1 < n && p[r + 1] == '\n'))) {
             gb = q + 1;
             ge = r;
             next = r == n ? n : (p[r] == '\n' ? r + 1 : r + 2);
@@ -205,28 +202,17 @@ TokenCorpus merge_pieces(std::vector<TokenCorpus>& parts, const std::vector<size
   return c;
 }
 
-/// parse_conll_piece, unbounded when the piece ends with a line break or `terminated` (a NUL follows it).
-TokenCorpus parse_conll_any(std::string_view text, const std::string& path, const ConllOptions& opt, bool skip_bom_here,
-                            bool terminated) {
-  if (terminated || (!text.empty() && text.back() == '\n'))
-    return parse_conll_piece<false>(text, path, opt, skip_bom_here);
-  return parse_conll_piece<true>(text, path, opt, skip_bom_here);
-}
-
 /// parse_conll without keeping the text: one piece, or the pieces parsed on `opt.threads` threads and merged.
-/// `terminated`: a NUL byte follows the text (std::string).
-TokenCorpus parse_conll_text(std::string_view text, const std::string& path, const ConllOptions& opt,
-                             bool terminated) {
+TokenCorpus parse_conll_text(std::string_view text, const std::string& path, const ConllOptions& opt) {
   const auto bounds = piece_bounds(text, opt.splits, opt.threads, true);
   TokenCorpus c;
   if (bounds.size() == 2) {
-    c = parse_conll_any(text, path, opt, opt.skip_bom, terminated);
+    c = parse_conll_piece(text, path, opt, opt.skip_bom);
   } else {
-    const int64_t last = static_cast<int64_t>(bounds.size()) - 2;
     auto parts = parse_pieces<TokenCorpus>(
         text, bounds, opt.threads,
         [&](int64_t k, std::string_view piece) {
-          return parse_conll_any(piece, path, opt, k == 0 && opt.skip_bom, k == last && terminated);
+          return parse_conll_piece(piece, path, opt, k == 0 && opt.skip_bom);
         },
         [](const TokenCorpus& part) { return part.size(); });
     c = merge_pieces(parts, bounds, opt.labels, opt.threads);
@@ -238,14 +224,14 @@ TokenCorpus parse_conll_text(std::string_view text, const std::string& path, con
 }  // namespace
 
 TokenCorpus parse_conll(std::string text, const std::string& path, const ConllOptions& opt) {
-  TokenCorpus c = parse_conll_text(text, path, opt, true);
+  TokenCorpus c = parse_conll_text(text, path, opt);
   if (opt.keep_tokens) c.text = std::move(text);
   return c;
 }
 
 TokenCorpus parse_conll_view(std::string_view text, const std::string& path, const ConllOptions& opt) {
   if (opt.keep_tokens) return parse_conll(std::string(text), path, opt);  // the corpus owns its tokens' bytes
-  return parse_conll_text(text, path, opt, false);
+  return parse_conll_text(text, path, opt);
 }
 
 TokenCorpus read_conll(const std::string& path, const ConllOptions& opt) {
@@ -389,21 +375,27 @@ class ConllWriter {
  public:
   ConllWriter(const TokenCorpus& tokens, const int32_t* tag_ids, int64_t n_tags,
               const std::vector<std::string>& tag_names, char sep)
-      : tokens_(tokens), tags_(tag_ids), names_(tag_names), sep_(sep) {
+      : tokens_(tokens), tags_(tag_ids) {
     if (!tokens.has_tokens) throw std::invalid_argument("write_conll: the corpus was read without its tokens");
     if (n_tags != tokens.n_tokens())
       throw std::invalid_argument("field tags: " + std::to_string(n_tags) + " tags for " +
                                   std::to_string(tokens.n_tokens()) + " tokens of " + tokens.path);
-    const int64_t n = tokens.size();
     const int64_t n_names = static_cast<int64_t>(tag_names.size());
-    for (int64_t i = 0; i < n; ++i)
-      for (int64_t t = tokens.sent_offsets[i]; t < tokens.sent_offsets[i + 1]; ++t)
-        if (tag_ids[t] < 0 || tag_ids[t] >= n_names)
-          throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - tokens.sent_offsets[i]) +
-                                      " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
-                                      std::to_string(n_names) + " tag names");
-    line_extra_.reserve(tag_names.size());
-    for (const auto& name : tag_names) line_extra_.push_back(name.size() + 2);  // sep, name, '\n'
+    for (int64_t t = 0; t < n_tags; ++t) {
+      if (tag_ids[t] >= 0 && tag_ids[t] < n_names) continue;
+      const auto& off = tokens.sent_offsets;  // the sentence of token t, for the message
+      const auto i = static_cast<int64_t>(std::upper_bound(off.begin(), off.end(), t) - off.begin()) - 1;
+      throw std::invalid_argument(where(i, "tags") + "token " + std::to_string(t - off[static_cast<size_t>(i)]) +
+                                  " has tag id " + std::to_string(tag_ids[t]) + ", but there are " +
+                                  std::to_string(n_names) + " tag names");
+    }
+    columns_.resize(tag_names.size());
+    for (size_t k = 0; k < tag_names.size(); ++k) {  // sep, name, '\n'
+      Column& col = columns_[k];
+      col.text = std::string(1, sep) + tag_names[k] + "\n";
+      col.size = col.text.size();
+      std::memcpy(col.bytes, col.text.data(), std::min<size_t>(col.size, sizeof col.bytes));
+    }
   }
 
   /// Bytes of the text of sentences [lo, hi).
@@ -412,25 +404,34 @@ class ConllWriter {
     const int64_t t1 = tokens_.sent_offsets[static_cast<size_t>(hi)];
     for (int64_t t = tokens_.sent_offsets[static_cast<size_t>(lo)]; t < t1; ++t)
       need += static_cast<size_t>(tokens_.tok_len[static_cast<size_t>(t)]) +
-              line_extra_[static_cast<size_t>(tags_[t])];
+              columns_[static_cast<size_t>(tags_[t])].size;
     return need;
   }
 
-  /// Write the text of sentences [lo, hi) at w (bytes(lo, hi) bytes); returns the end.
-  char* write(int64_t lo, int64_t hi, char* w) const {
+  /// Write the text of sentences [lo, hi) at w (bytes(lo, hi) bytes); returns the end. Short tokens and tag
+  /// columns are copied 16 bytes at a time (a fixed-size copy, no call) while the region [w, limit) and the text
+  /// have room for it; the bytes written past a piece are overwritten by the next one.
+  char* write(int64_t lo, int64_t hi, char* w, const char* limit) const {
     const char* text = tokens_.text.data();
+    const size_t text_size = tokens_.text.size();
     for (int64_t i = lo; i < hi; ++i) {
       const int64_t t1 = tokens_.sent_offsets[static_cast<size_t>(i + 1)];
       for (int64_t t = tokens_.sent_offsets[static_cast<size_t>(i)]; t < t1; ++t) {
         const auto u = static_cast<size_t>(t);
         const auto len = static_cast<size_t>(tokens_.tok_len[u]);
-        std::memcpy(w, text + tokens_.tok_begin[u], len);
+        const auto begin = static_cast<size_t>(tokens_.tok_begin[u]);
+        const Column& col = columns_[static_cast<size_t>(tags_[t])];
+        if (len <= 16 && col.size <= 16 && begin + 16 <= text_size && limit - w >= 32 + 1) {
+          std::memcpy(w, text + begin, 16);
+          w += len;
+          std::memcpy(w, col.bytes, 16);
+          w += col.size;
+          continue;
+        }
+        std::memcpy(w, text + begin, len);
         w += len;
-        *w++ = sep_;
-        const std::string& name = names_[static_cast<size_t>(tags_[t])];
-        std::memcpy(w, name.data(), name.size());
-        w += name.size();
-        *w++ = '\n';
+        std::memcpy(w, col.text.data(), col.size);
+        w += col.size;
       }
       *w++ = '\n';
     }
@@ -440,15 +441,19 @@ class ConllWriter {
   /// As format_blocks takes it: sentences [lo, hi) into buf.
   void operator()(int64_t lo, int64_t hi, std::string& buf) const {
     buf.resize(bytes(lo, hi));
-    write(lo, hi, &buf[0]);
+    write(lo, hi, &buf[0], buf.data() + buf.size());
   }
 
  private:
+  /// The text after a token: the separator, the tag name, the line break (and its first 16 bytes, zero-padded).
+  struct Column {
+    std::string text;
+    size_t size = 0;
+    char bytes[16] = {};
+  };
   const TokenCorpus& tokens_;
   const int32_t* tags_;
-  const std::vector<std::string>& names_;
-  char sep_;
-  std::vector<size_t> line_extra_;
+  std::vector<Column> columns_;
 };
 
 }  // namespace
@@ -482,7 +487,7 @@ void format_conll_into(const TokenCorpus& tokens, const int32_t* tag_ids, int64_
     for (int64_t c = c0; c < c1; ++c) {
       int64_t lo, hi;
       range(c, lo, hi);
-      writer.write(lo, hi, out + at[static_cast<size_t>(c)]);
+      writer.write(lo, hi, out + at[static_cast<size_t>(c)], out + at[static_cast<size_t>(c) + 1]);
     }
   });
 }

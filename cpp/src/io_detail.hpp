@@ -11,6 +11,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 
@@ -19,6 +20,10 @@
 #include "xlner/io/errors.hpp"
 #include "xlner/io/utf8.hpp"
 #include "xlner/parallel.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace xlner {
 namespace io_detail {
@@ -35,6 +40,84 @@ struct TokenByteTable {
 };
 constexpr TokenByteTable kTokenByte{};
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/// Bit k set when byte k of the 64 bytes at p is <= 0x20: the bytes that end a token or a line (whitespace, line
+/// breaks, NUL) and the other control bytes. SSE2 where available (every x86-64), else a byte loop.
+struct LowBytes {
+  static bool match(unsigned char c) { return c <= 0x20; }
+  static uint64_t mask64(const char* p) {
+#if defined(__SSE2__)
+    const __m128i lim = _mm_set1_epi8(0x20);
+    uint64_t m = 0;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      const __m128i le = _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x);  // x <= 0x20, unsigned
+      m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(le))) << (16 * k);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(match(static_cast<unsigned char>(p[k]))) << k;
+    return m;
+#endif
+  }
+};
+
+/// Bit k set when byte k of the 64 bytes at p is a line break.
+struct LineBreaks {
+  static bool match(unsigned char c) { return c == '\n'; }
+  static uint64_t mask64(const char* p) {
+#if defined(__SSE2__)
+    const __m128i nl = _mm_set1_epi8('\n');
+    uint64_t m = 0;
+    for (int k = 0; k < 4; ++k) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+      m |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(x, nl)))) << (16 * k);
+    }
+    return m;
+#else
+    uint64_t m = 0;
+    for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(match(static_cast<unsigned char>(p[k]))) << k;
+    return m;
+#endif
+  }
+};
+
+/// Finds the bytes of a class (LowBytes: token, field and line ends of the parsers' fast paths; LineBreaks) in a
+/// text from a position on, 64 bytes per step, without a branch per byte. Never reads past the text.
+template <class Class>
+class ByteScanner {
+ public:
+  ByteScanner(const char* p, size_t n) : p_(p), n_(n), base_(n + 64) {}
+  /// The first position >= pos holding a byte of the class, or n.
+  size_t next(size_t pos) {
+    while (pos < n_) {
+      if (pos - base_ >= 64) load(pos);  // outside the window (also when pos < base_: the difference wraps)
+      const uint64_t m = mask_ >> (pos - base_);
+      if (m) return pos + static_cast<size_t>(__builtin_ctzll(m));
+      pos = base_ + 64;
+    }
+    return n_;
+  }
+
+ private:
+  void load(size_t pos) {
+    base_ = pos;
+    if (n_ - pos >= 64) {
+      mask_ = Class::mask64(p_ + pos);
+    } else {
+      mask_ = 0;
+      for (size_t k = 0; pos + k < n_; ++k)
+        mask_ |= static_cast<uint64_t>(Class::match(static_cast<unsigned char>(p_[pos + k]))) << k;
+    }
+  }
+  const char* p_;
+  size_t n_;
+  size_t base_;
+  uint64_t mask_ = 0;
+};
+using LowByteScanner = ByteScanner<LowBytes>;
+using LineScanner = ByteScanner<LineBreaks>;
 
 /// Show a piece of input in a message: quoted, cut after 40 bytes, control bytes escaped.
 inline std::string quote(std::string_view s) {
@@ -62,13 +145,6 @@ inline std::string invalid_utf8_detail(const char* p, size_t bad, size_t line_be
     std::snprintf(buf, sizeof buf, "invalid UTF-8 byte 0x%02x at column %zu", static_cast<unsigned char>(p[bad]),
                   bad - line_begin + 1);
   return buf;
-}
-
-/// First byte of [p, p + n) that is not valid UTF-8 or is NUL (n when none): text files never contain NUL.
-inline size_t text_invalid_at(const char* p, size_t n) {
-  const size_t bad = utf8_invalid_at(p, n);
-  const void* nul = std::memchr(p, '\0', bad);
-  return nul ? static_cast<size_t>(static_cast<const char*>(nul) - p) : bad;
 }
 
 /// The whole file's bytes; FileError when it cannot be opened or read or is a directory, FormatError at the
@@ -134,7 +210,8 @@ class TagInterner {
   /// Tag id, or -1 when `tag` is not O / B-X / I-X.
   int32_t id(std::string_view tag) {
     if (tag.size() == 1 && tag[0] == 'O') return 0;
-    if (tag == last_) return last_id_;
+    for (const auto& [known, id] : seen_)  // the tags met so far (a few): compared inline, no call per tag
+      if (same(tag, known)) return id;
     if (tag.size() < 3 || tag[1] != '-' || (tag[0] != 'B' && tag[0] != 'I')) return -1;
     const std::string_view name = tag.substr(2);
     size_t l = 0;
@@ -143,15 +220,20 @@ class TagInterner {
       if (!xlner::valid_label(name)) return -1;
       labels_.emplace_back(name);
     }
-    last_ = tag;
-    last_id_ = static_cast<int32_t>(2 * l + (tag[0] == 'B' ? 1 : 2));
-    return last_id_;
+    const auto id = static_cast<int32_t>(2 * l + (tag[0] == 'B' ? 1 : 2));
+    if (seen_.size() < 64) seen_.emplace_back(std::string(tag), id);
+    return id;
   }
 
  private:
+  static bool same(std::string_view a, const std::string& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i] != b[i]) return false;
+    return true;
+  }
   std::vector<std::string>& labels_;
-  std::string_view last_;
-  int32_t last_id_ = -1;
+  std::vector<std::pair<std::string, int32_t>> seen_;
 };
 
 class FileWriter {

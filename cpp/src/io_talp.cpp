@@ -62,9 +62,9 @@ Alignments parse_talp_piece(std::string_view text, const std::string& path, cons
   a.offsets.reserve(n / 40 + 16);
   int64_t sent = 0;
   size_t pos = skip_bom_here ? skip_bom(text) : 0;
+  LineScanner lines(p, n);
   while (pos < n || sent == 0) {
-    size_t end, next;
-    line_bounds(p, n, pos, end, next);
+    const size_t end = lines.next(pos), next = end < n ? end + 1 : n;
     if (bad < next) throw FormatError(path, sent, "alignment", invalid_utf8_detail(p, bad, pos), sent + 1);
     size_t q = pos;
     int64_t pair = 0;
@@ -72,17 +72,21 @@ Alignments parse_talp_piece(std::string_view text, const std::string& path, cons
       while (q < end && is_space(p[q])) ++q;
       if (q >= end) break;
       const size_t tb = q;
-      while (q < end && !is_space(p[q])) ++q;
+      // the pair `i-j` read in one pass: digits, the separator, digits, then the end of the pair (a space or the
+      // end of the line)
       size_t r = tb;
       int64_t i = 0, j = 0;
-      bool ok = parse_index(p, r, q, i) && r < q;
+      bool ok = parse_index(p, r, end, i) && r < end;
       const char sep = ok ? p[r] : '\0';
       ok = ok && (sep == '-' || (opt.allow_possible && sep == 'p'));
       if (ok) ++r;
-      ok = ok && parse_index(p, r, q, j) && r == q;
-      if (!ok)
+      ok = ok && parse_index(p, r, end, j) && (r == end || is_space(p[r]));
+      if (!ok) {
+        while (q < end && !is_space(p[q])) ++q;
         throw FormatError(path, sent, "alignment pair " + std::to_string(pair),
                           talp_pair_problem(std::string_view(p + tb, q - tb), opt), sent + 1);
+      }
+      q = r;
       if (opt.one_based) {
         if (i == 0 || j == 0)
           throw FormatError(path, sent, "alignment pair " + std::to_string(pair),

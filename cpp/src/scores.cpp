@@ -10,14 +10,22 @@ void alignment_scores(const SentenceView& s, CandidateMode mode, int32_t max_len
   if (max_len < 1) throw std::invalid_argument("max_len must be >= 1");
   const int32_t tl = s.tgt_len;
   if (s.n_ent == 0 || tl == 0) return;
-  // Links sorted by source word, then target word, duplicates removed: key = source << 32 | target. Memory
-  // is linear in the links alone (not in the declared sentence lengths).
-  sc.links.resize(static_cast<size_t>(s.n_aln));
-  for (int64_t k = 0; k < s.n_aln; ++k)
-    sc.links[static_cast<size_t>(k)] =
-        (static_cast<uint64_t>(static_cast<uint32_t>(s.aln_src[k])) << 32) | static_cast<uint32_t>(s.aln_tgt[k]);
-  std::sort(sc.links.begin(), sc.links.end());
-  sc.links.erase(std::unique(sc.links.begin(), sc.links.end()), sc.links.end());
+  // Links as key = source << 32 | target. With few entities times links (the common sentence), each entity scans
+  // the links for its own and sorts those few; otherwise all links are sorted once (by source word, then target
+  // word) and each entity takes its range. Duplicate links count once either way; memory is linear in the links
+  // alone (not in the declared sentence lengths), time linear up to a log factor.
+  const auto key = [&](int64_t k) {
+    return (static_cast<uint64_t>(static_cast<uint32_t>(s.aln_src[k])) << 32) | static_cast<uint32_t>(s.aln_tgt[k]);
+  };
+  const bool scan = int64_t{s.n_ent} * s.n_aln <= 1024;
+  if (scan) {
+    sc.links.resize(static_cast<size_t>(s.n_aln));  // room for every link of an entity
+  } else {
+    sc.links.resize(static_cast<size_t>(s.n_aln));
+    for (int64_t k = 0; k < s.n_aln; ++k) sc.links[static_cast<size_t>(k)] = key(k);
+    std::sort(sc.links.begin(), sc.links.end());
+    sc.links.erase(std::unique(sc.links.begin(), sc.links.end()), sc.links.end());
+  }
   const auto key_of_source = [](int32_t i) { return static_cast<uint64_t>(static_cast<uint32_t>(i)) << 32; };
   for (int32_t e = 0; e < s.n_ent; ++e) {
     const Span es = s.entity(e);
@@ -25,9 +33,25 @@ void alignment_scores(const SentenceView& s, CandidateMode mode, int32_t max_len
     // target words linked to the entity, with the number of its words linked to each
     sc.gathered.clear();
     if (es.start < es.end && es.end > 0) {
-      const auto lo = std::lower_bound(sc.links.begin(), sc.links.end(), key_of_source(std::max(es.start, 0)));
-      const auto hi = std::lower_bound(lo, sc.links.end(), key_of_source(es.end));
-      for (auto it = lo; it != hi; ++it) sc.gathered.push_back(static_cast<int32_t>(*it & 0xffffffffu));
+      if (scan) {
+        // the entity's links, without a branch per link: src in [lo, hi) <=> src - lo < hi - lo (unsigned)
+        const auto lo = static_cast<uint32_t>(std::max(es.start, 0)), width = static_cast<uint32_t>(es.end) - lo;
+        uint64_t* mine = sc.links.data();
+        size_t m = 0;
+        for (int64_t k = 0; k < s.n_aln; ++k) {
+          mine[m] = key(k);
+          m += static_cast<uint32_t>(s.aln_src[k]) - lo < width ? 1 : 0;
+        }
+        if (m > 1) {
+          std::sort(mine, mine + m);
+          m = static_cast<size_t>(std::unique(mine, mine + m) - mine);
+        }
+        for (size_t k = 0; k < m; ++k) sc.gathered.push_back(static_cast<int32_t>(mine[k] & 0xffffffffu));
+      } else {
+        const auto lo = std::lower_bound(sc.links.begin(), sc.links.end(), key_of_source(std::max(es.start, 0)));
+        const auto hi = std::lower_bound(lo, sc.links.end(), key_of_source(es.end));
+        for (auto it = lo; it != hi; ++it) sc.gathered.push_back(static_cast<int32_t>(*it & 0xffffffffu));
+      }
     }
     if (sc.gathered.empty()) continue;
     std::sort(sc.gathered.begin(), sc.gathered.end());

@@ -10,9 +10,9 @@ import importlib
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from xlner._version import __version__
-# compare and evaluate are both modules and functions of the same name: imported here so that the
-# package attribute is the function, as it always was
-from xlner.compare import Comparison, compare
+# evaluate is both a module and a function of the same name: imported here so that the package attribute is the
+# function, as it always was (compare, the function, lives in the private module xlner._compare and is imported
+# on first use like the names below)
 from xlner.evaluate import (EvaluationReport, bootstrap, evaluate, evaluate_files, paired_bootstrap,
                             projection_ratio)
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the names below are imported on first use (``xlner project`
     from xlner.align import (EflomalConfig, EmbeddingAligner, EmbeddingAlignerConfig, LexicalAligner, LexicalConfig,
                              align_eflomal, alignment_error_rate, extract, extract_batch, project_backtranslations,
                              symmetrize, symmetrize_batch)
+    from xlner._compare import Comparison, compare
     from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatrix
     from xlner.heuristic import HeuristicConfig, project_heuristic
     from xlner.ilp import SolverOptions, project_exact, project_ilp
@@ -47,6 +48,8 @@ _LAZY: Dict[str, str] = {
     "project_backtranslations": "xlner.align",
     "symmetrize": "xlner.align",
     "symmetrize_batch": "xlner.align",
+    "Comparison": "xlner._compare",
+    "compare": "xlner._compare",
     "LabelVocab": "xlner.batch",
     "ProjectionBatch": "xlner.batch",
     "ProjectionResult": "xlner.batch",

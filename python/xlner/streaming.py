@@ -45,9 +45,21 @@ class StreamStats:
 
 @dataclass
 class _Chunk:
+    """A block of parsed sentence pairs; its batch is built by :meth:`build` (on the projecting thread, so that the
+    reading thread only reads and parses)."""
+
+    source: TokenCorpus
     target: TokenCorpus
-    batch: ProjectionBatch
+    alignments: Alignments
     first: int
+    batch: Optional[ProjectionBatch] = None
+
+    def build(self, threads: int) -> ProjectionBatch:
+        """The batch of the block (alignment indices checked against both sides)."""
+        if self.batch is None:
+            self.batch = build_batch(self.source, self.target, self.alignments, threads=threads,
+                                     first_sentence=self.first)
+        return self.batch
 
 
 class _Inputs:
@@ -131,6 +143,8 @@ class _Inputs:
             parsed = [self._parse(f, ln, job) for f, ln, job in jobs]
         else:
             futures = [self._pool.submit(self._parse, f, ln, job) for f, ln, job in jobs]
+            for fut in futures:  # all three finish before an error goes up: each parser holds a view of its stream
+                fut.exception()
             parsed = [fut.result() for fut in futures]
         src_core, tgt_core, aln_dict = parsed
         self.labels = list(src_core.labels)
@@ -142,10 +156,14 @@ class _Inputs:
             raise FormatError(aln_path, first + an, "line count",
                               f"{first + an} alignment lines, but {source_path} and {target_path} have more "
                               f"sentences (sentence {first + an} is the first one missing here)")
-        aln = Alignments.from_core(aln_dict, aln_path)
-        source, target = TokenCorpus(src_core), TokenCorpus(tgt_core)
-        batch = build_batch(source, target, aln, threads=self.threads, first_sentence=first)
-        return _Chunk(target, batch, first)
+        return _Chunk(TokenCorpus(src_core), TokenCorpus(tgt_core), Alignments.from_core(aln_dict, aln_path), first)
+
+
+def _stage_threads(threads: int) -> int:
+    """Threads of each C++ call of a pipeline stage: with more than one thread, reading and projecting a block run
+    at the same time, so each stage takes half of the cores (1 of 2: no oversubscription)."""
+    total = threads if threads > 0 else os.cpu_count() or 1
+    return 1 if total == 1 else max(1, total // 2)
 
 
 def project_files(source: PathLike, target: PathLike, alignments: PathLike, out: PathLike, *,
@@ -194,20 +212,22 @@ def project_files(source: PathLike, target: PathLike, alignments: PathLike, out:
     else:
         needs_tokens = False
 
+    inner = _stage_threads(threads)
+
     def project_chunk(chunk: _Chunk) -> Tuple[bytes, Optional[bytes], ProjectionResult]:
         call = dict(kwargs)
         if needs_tokens:
             call["tgt_tokens"] = chunk.target
-        result = project(chunk.batch, method, matching=matching, threads=threads, **call)
-        tags = result_tag_ids(chunk.target, result, threads=threads)
+        result = project(chunk.build(inner), method, matching=matching, threads=inner, **call)
+        tags = result_tag_ids(chunk.target, result, threads=inner)
         names = _core.iob2_tag_names(list(result.labels.names))
         conll = _core.format_conll(chunk.target.core, np.ascontiguousarray(tags, dtype=np.int32), names, sep=sep,
-                                   threads=threads)
+                                   threads=inner)
         spans = None
         if spans_out is not None:
             spans = _core.format_spans_jsonl(result.offsets, result.start, result.end, result.label, result.entity,
                                              result.score, result.objective, list(result.labels.names),
-                                             threads=threads)
+                                             threads=inner)
         return conll, spans, result
 
     finals = [out, spans_out]
@@ -227,7 +247,7 @@ def project_files(source: PathLike, target: PathLike, alignments: PathLike, out:
 
             def account(chunk: _Chunk, result: ProjectionResult) -> None:
                 stats.sentences += len(result)
-                stats.entities += int(chunk.batch.ent_offsets[-1])
+                stats.entities += int(chunk.build(inner).ent_offsets[-1])
                 stats.spans += len(result.start)
                 stats.chunks += 1
 

@@ -20,7 +20,7 @@ struct ScoreEntry {
 /// Reusable per-thread buffers for score computation (no allocation per sentence once warm). Every buffer
 /// is linear in the sentence's links: nothing is src_len × tgt_len.
 struct ScoreScratch {
-  std::vector<uint64_t> links;    ///< the sentence's links as source << 32 | target, sorted, duplicates removed
+  std::vector<uint64_t> links;    ///< links as source << 32 | target, sorted, duplicates removed (the sentence's or an entity's)
   std::vector<int32_t> gathered;  ///< target words of the current entity's links (with multiplicity)
   std::vector<int32_t> aligned;   ///< target words aligned to the current entity, ascending
   std::vector<int32_t> prefix;    ///< prefix sums of the link counts of `aligned` (size + 1)

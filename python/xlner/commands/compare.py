@@ -1,5 +1,5 @@
 """``xlner compare``: how far greedy (and the heuristic) fall short of the optimum on your files, what it does to
-entity F1 and what exact projection costs in time (see :mod:`xlner.compare`)."""
+entity F1 and what exact projection costs in time (see :func:`xlner.compare`)."""
 from __future__ import annotations
 
 import argparse
@@ -104,7 +104,7 @@ def _gold(args: argparse.Namespace, target: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Read, build the batch, compare, print."""
-    from xlner.compare import compare
+    from xlner._compare import compare
     from xlner.datasets import resolve_path
     from xlner.io import load_conll, load_projection_corpus
     from xlner.projection import MatchingConfig

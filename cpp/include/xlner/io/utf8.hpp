@@ -10,6 +10,9 @@ namespace xlner {
 /// points past U+10FFFF are invalid), or n when the whole range is valid.
 size_t utf8_invalid_at(const char* p, size_t n);
 
+/// As utf8_invalid_at, also stopping at the first NUL byte (text files never contain one); one pass.
+size_t text_invalid_at(const char* p, size_t n);
+
 /// Easy-Label-Projection's punctuation test on one UTF-8 token (valid UTF-8 assumed): true when every
 /// character of the token, stripped of whitespace at both ends as Python's str.strip() does (all Unicode
 /// whitespace), is in Python's string.punctuation (ASCII !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~); an empty

@@ -1,5 +1,6 @@
 """Compare projection methods on one corpus: how far each falls short of the optimum, how the methods agree,
-what it does to entity F1, and what it costs in time — ``xlner compare`` and :func:`compare`.
+what it does to entity F1, and what it costs in time — ``xlner compare`` and :func:`compare` (public as
+``xlner.compare``; this module is private so that ``import xlner`` does not load it).
 
 Everything runs through the ordinary route: :func:`xlner.projection.project` on a
 :class:`~xlner.batch.ProjectionBatch`, optionally with precomputed (fused) score matrices.
