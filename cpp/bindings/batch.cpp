@@ -3,6 +3,7 @@
 #include <type_traits>
 
 #include "common.hpp"
+#include "xlner/portable.hpp"
 
 namespace xlner_py {
 
@@ -101,7 +102,7 @@ void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char*
   std::vector<FastSeq> sents(static_cast<size_t>(n));
   offsets.assign(static_cast<size_t>(n) + 1, 0);
   for (int64_t i = 0; i < n; ++i) {
-    if (i + ahead < n) __builtin_prefetch(outer.items[i + ahead]);
+    if (i + ahead < n) xlner::prefetch(outer.items[i + ahead]);
     if (!sents[static_cast<size_t>(i)].open(outer.items[i]))
       throw py::type_error(xlner::where(i, field) + "expected a sequence of tuples");
     offsets[static_cast<size_t>(i) + 1] = offsets[static_cast<size_t>(i)] + sents[static_cast<size_t>(i)].size;
@@ -110,7 +111,7 @@ void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char*
   std::vector<PyObject*> items;
   items.reserve(total);
   for (int64_t i = 0; i < n; ++i) {
-    if (i + ahead < n) __builtin_prefetch(sents[static_cast<size_t>(i + ahead)].items);
+    if (i + ahead < n) xlner::prefetch(sents[static_cast<size_t>(i + ahead)].items);
     const FastSeq& sent = sents[static_cast<size_t>(i)];
     items.insert(items.end(), sent.items, sent.items + sent.size);
   }
@@ -118,8 +119,8 @@ void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char*
   int64_t sentence = 0;
   for (size_t k = 0; k < total; ++k) {
     if (k + ahead < total) {
-      __builtin_prefetch(items[k + ahead]);
-      __builtin_prefetch(reinterpret_cast<const char*>(items[k + ahead]) + 32);
+      xlner::prefetch(items[k + ahead]);
+      xlner::prefetch(reinterpret_cast<const char*>(items[k + ahead]) + 32);
     }
     while (offsets[static_cast<size_t>(sentence) + 1] <= static_cast<int64_t>(k)) ++sentence;
     PyObject* item = items[k];

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "common.hpp"
+#include "xlner/portable.hpp"
 #include "xlner/io.hpp"
 
 namespace xlner_py {
@@ -61,8 +62,8 @@ bool token_is_punctuation(PyObject* tok) {
 // object (header and, for compact ASCII strings, the characters after it) a few tokens ahead.
 constexpr Py_ssize_t kPrefetch = 8;
 inline void prefetch_object(PyObject* o) {
-  __builtin_prefetch(o);
-  __builtin_prefetch(reinterpret_cast<const char*>(o) + 64);
+  xlner::prefetch(o);
+  xlner::prefetch(reinterpret_cast<const char*>(o) + 64);
 }
 
 // Flags of every token of every sentence, and the number of tokens per sentence.

@@ -27,7 +27,7 @@ size_t next_low_line(const char* p, size_t n, size_t pos, int64_t& breaks) {
     const uint64_t nl = LineBreaks::mask64(p + pos);
     const uint64_t hit = nl & LowBytes::mask64(p + pos + 1);
     if (hit) {
-      const int k = __builtin_ctzll(hit);
+      const int k = ctz64(hit);
       breaks += popcount64(nl & ((uint64_t{1} << k) - 1));
       return pos + static_cast<size_t>(k);
     }

@@ -21,7 +21,9 @@
 #include "xlner/io/utf8.hpp"
 #include "xlner/parallel.hpp"
 
-#if defined(__SSE2__)
+#include "xlner/portable.hpp"
+
+#if XLNER_SSE2
 #include <emmintrin.h>
 #endif
 
@@ -46,7 +48,7 @@ inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 struct LowBytes {
   static bool match(unsigned char c) { return c <= 0x20; }
   static uint64_t mask64(const char* p) {
-#if defined(__SSE2__)
+#if XLNER_SSE2
     const __m128i lim = _mm_set1_epi8(0x20);
     uint64_t m = 0;
     for (int k = 0; k < 4; ++k) {
@@ -67,7 +69,7 @@ struct LowBytes {
 struct LineBreaks {
   static bool match(unsigned char c) { return c == '\n'; }
   static uint64_t mask64(const char* p) {
-#if defined(__SSE2__)
+#if XLNER_SSE2
     const __m128i nl = _mm_set1_epi8('\n');
     uint64_t m = 0;
     for (int k = 0; k < 4; ++k) {
@@ -94,7 +96,7 @@ class ByteScanner {
     while (pos < n_) {
       if (pos - base_ >= 64) load(pos);  // outside the window (also when pos < base_: the difference wraps)
       const uint64_t m = mask_ >> (pos - base_);
-      if (m) return pos + static_cast<size_t>(__builtin_ctzll(m));
+      if (m) return pos + static_cast<size_t>(ctz64(m));
       pos = base_ + 64;
     }
     return n_;

@@ -3,7 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__SSE2__)
+#include "xlner/portable.hpp"
+#if XLNER_SSE2
 #include <emmintrin.h>
 #endif
 
@@ -18,7 +19,7 @@ size_t invalid_at(const char* s, size_t n) {
   const unsigned char* p = reinterpret_cast<const unsigned char*>(s);
   size_t i = 0;
   while (i < n) {
-#if defined(__SSE2__)
+#if XLNER_SSE2
     while (i + 16 <= n) {  // ASCII fast path, sixteen bytes at a time
       const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
       int stop = _mm_movemask_epi8(x);
