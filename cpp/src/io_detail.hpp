@@ -43,6 +43,15 @@ struct TokenByteTable {
 constexpr TokenByteTable kTokenByte{};
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+/// Bit k set when byte k of the 64 bytes at p is of the class (`Class::match`): the plain loop of the scans where
+/// SSE2 is not used.
+template <class Class>
+inline uint64_t scalar_mask64(const char* p) {
+  uint64_t m = 0;
+  for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(Class::match(static_cast<unsigned char>(p[k]))) << k;
+  return m;
+}
+
 /// Bit k set when byte k of the 64 bytes at p is <= 0x20: the bytes that end a token or a line (whitespace, line
 /// breaks, NUL) and the other control bytes. SSE2 where available (every x86-64), else a byte loop.
 struct LowBytes {
@@ -58,9 +67,7 @@ struct LowBytes {
     }
     return m;
 #else
-    uint64_t m = 0;
-    for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(match(static_cast<unsigned char>(p[k]))) << k;
-    return m;
+    return scalar_mask64<LowBytes>(p);
 #endif
   }
 };
@@ -78,9 +85,7 @@ struct LineBreaks {
     }
     return m;
 #else
-    uint64_t m = 0;
-    for (int k = 0; k < 64; ++k) m |= static_cast<uint64_t>(match(static_cast<unsigned char>(p[k]))) << k;
-    return m;
+    return scalar_mask64<LineBreaks>(p);
 #endif
   }
 };
