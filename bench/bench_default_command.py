@@ -148,8 +148,9 @@ def main() -> None:
              f"{'auto' if r.agreement is None else f'{r.agreement:g}'} ({r.gibbs_config(799).agreement:g} on "
              f"the 799 pairs), name links {'on' if r.name_links else 'off'}, seed {r.seed}. Trained on the "
              "Europarl-NER pairs alone.", "",
-             "Split: every choice of the recipe was made on the even 0-based sentence indices (selection half, "
-             "`--sweep`); the odd half took no part in any choice. `all`: the whole file, as `xlner evaluate` "
+             "Split: every choice of the recipe was made on the even 0-based sentence indices (selection half: "
+             "`--sweep`, and `bench/bench_recipe_seeds.py` for the agreement of the two directions); the odd half "
+             "took no part in any choice. `all`: the whole file, as `xlner evaluate` "
              "reports it.", "",
              "| command | lang | F1 all | F1 even (selection) | F1 odd (reported) | goal | run 1 s | run 2 s | "
              "identical |",
