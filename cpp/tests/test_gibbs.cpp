@@ -35,6 +35,21 @@ void toy(Corpus& src, Corpus& tgt, int n, unsigned seed) {
   }
 }
 
+// Words of the corpus, and links of l that are right in the toy's reversed word order.
+int64_t words_of(const Corpus& src) {
+  int64_t n = 0;
+  for (const auto& s : src) n += static_cast<int64_t>(s.size());
+  return n;
+}
+int64_t reversed_links(const LinksCSR& l, const Corpus& src) {
+  int64_t good = 0;
+  for (size_t s = 0; s < src.size(); ++s) {
+    const int32_t len = static_cast<int32_t>(src[s].size());
+    for (int64_t k = l.offsets[s]; k < l.offsets[s + 1]; ++k) good += l.tgt[k] == len - 1 - l.src[k];
+  }
+  return good;
+}
+
 bool same_links(const GibbsResult& a, const GibbsResult& b) {
   return a.forward.offsets == b.forward.offsets && a.forward.src == b.forward.src && a.forward.tgt == b.forward.tgt &&
          a.reverse.offsets == b.reverse.offsets && a.reverse.src == b.reverse.src && a.reverse.tgt == b.reverse.tgt;
@@ -59,15 +74,8 @@ TEST(gibbs_learns_reversed_translation_every_model) {
     o.n_samplers = 2;
     o.threads = 2;
     GibbsResult r = gibbs_align(src, tgt, static_cast<int64_t>(src.size()), o);
-    int64_t words = 0, good_f = 0, good_r = 0;
-    for (size_t s = 0; s < src.size(); ++s) {
-      const int32_t len = static_cast<int32_t>(src[s].size());
-      words += len;
-      for (int64_t k = r.forward.offsets[s]; k < r.forward.offsets[s + 1]; ++k)
-        good_f += r.forward.tgt[k] == len - 1 - r.forward.src[k];
-      for (int64_t k = r.reverse.offsets[s]; k < r.reverse.offsets[s + 1]; ++k)
-        good_r += r.reverse.tgt[k] == len - 1 - r.reverse.src[k];
-    }
+    const int64_t words = words_of(src), good_f = reversed_links(r.forward, src),
+                  good_r = reversed_links(r.reverse, src);
     CHECK(good_f >= words * 98 / 100);
     CHECK(good_r >= words * 98 / 100);
     CHECK_EQ(static_cast<int64_t>(r.forward.src.size()), good_f);
@@ -174,13 +182,7 @@ TEST(gibbs_posterior_symmetrisation_learns_toy_and_nests_by_threshold) {
   o.threads = 2;
   o.posterior_threshold = 0.5;
   const GibbsResult hi = gibbs_align(src, tgt, 200, o);
-  int64_t words = 0, good = 0;
-  for (size_t s = 0; s < src.size(); ++s) {
-    const int32_t len = static_cast<int32_t>(src[s].size());
-    words += len;
-    for (int64_t k = hi.posterior.offsets[s]; k < hi.posterior.offsets[s + 1]; ++k)
-      good += hi.posterior.tgt[k] == len - 1 - hi.posterior.src[k];
-  }
+  const int64_t words = words_of(src), good = reversed_links(hi.posterior, src);
   CHECK(good >= words * 98 / 100);
   CHECK(static_cast<int64_t>(hi.posterior.src.size()) <= words * 101 / 100);
   o.posterior_threshold = 0.05;  // same marginals (same seed), lower threshold: a superset of the links
@@ -247,13 +249,7 @@ TEST(gibbs_agreement_learns_and_is_deterministic) {
   o.agreement = 2;
   o.threads = 1;
   GibbsResult r = gibbs_align(src, tgt, static_cast<int64_t>(src.size()), o);
-  int64_t words = 0, good = 0;
-  for (size_t s = 0; s < src.size(); ++s) {
-    const int32_t len = static_cast<int32_t>(src[s].size());
-    words += len;
-    for (int64_t k = r.forward.offsets[s]; k < r.forward.offsets[s + 1]; ++k)
-      good += r.forward.tgt[k] == len - 1 - r.forward.src[k];
-  }
+  const int64_t words = words_of(src), good = reversed_links(r.forward, src);
   CHECK(good >= words * 98 / 100);
   o.threads = 3;
   CHECK(same_links(r, gibbs_align(src, tgt, static_cast<int64_t>(src.size()), o)));
