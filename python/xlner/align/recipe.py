@@ -103,12 +103,16 @@ class AlignRecipe:
         if self.direction not in ("sym", "fwd", "rev"):
             raise ValueError(f"direction must be sym, fwd or rev, got {self.direction!r}")
 
+    def symmetrization_for(self, training_pairs: int) -> str:
+        """The symmetrisation for a training corpus of ``training_pairs`` sentence pairs (``auto`` resolved)."""
+        if self.symmetrization != "auto":
+            return self.symmetrization
+        return "intersection" if training_pairs < AUTO_SYMMETRIZATION_PAIRS else "grow-diag-final-and"
+
     def gibbs_config(self, training_pairs: int) -> GibbsConfig:
         """The Gibbs aligner's options of this recipe for a training corpus of ``training_pairs`` sentence
         pairs (which the ``auto`` settings depend on)."""
-        sym = self.symmetrization
-        if sym == "auto":
-            sym = "intersection" if training_pairs < AUTO_SYMMETRIZATION_PAIRS else "grow-diag-final-and"
+        sym = self.symmetrization_for(training_pairs)
         agreement = self.agreement
         if agreement is None:
             agreement = DEFAULT_AGREEMENT if training_pairs < AUTO_SYMMETRIZATION_PAIRS else 0.0
@@ -133,9 +137,7 @@ def align_tokens(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
         aln = align_gibbs(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, threads=threads,
                           config=r.gibbs_config(pairs))
     else:
-        sym = r.symmetrization
-        if sym == "auto":
-            sym = "intersection" if pairs < AUTO_SYMMETRIZATION_PAIRS else "grow-diag-final-and"
+        sym = r.symmetrization_for(pairs)
         from xlner.align.statistical import EflomalConfig, align_eflomal  # noqa: PLC0415
 
         aln = align_eflomal(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, threads=threads,
