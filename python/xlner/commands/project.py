@@ -230,8 +230,10 @@ def _keep_freed_blocks() -> None:
     Every block allocates the same buffers again (a few MB each, per thread); by default glibc maps the larger ones
     afresh and returns freed memory above its trim threshold to the system, so each block pays its page faults
     again (0.2-0.3 s of system time per million sentence pairs with two threads). Larger mmap and trim thresholds
-    (32 / 64 MiB) keep them; peak memory stays bounded by the block size (~200 MB at the default block). Only this
-    command's own process is tuned, never a library caller's; a no-op elsewhere than glibc.
+    (32 / 64 MiB) keep them; peak memory stays bounded by the block size (~200 MB at the default block). Only the
+    ``xlner project`` command sets them (also when a program runs it in its own process through
+    ``xlner.cli.main``); the library functions (:func:`xlner.streaming.project_files`) never do; a no-op elsewhere
+    than glibc.
     """
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION"):
