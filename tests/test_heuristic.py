@@ -292,6 +292,49 @@ def test_cpp_equals_reference_on_random_instances(config, sents):
         assert all(got[k][1] <= got[k + 1][0] for k in range(len(got) - 1))
 
 
+@settings(max_examples=150, deadline=None)
+@given(st.lists(sentences(), min_size=1, max_size=5))
+def test_entity_punctuation_mask_is_the_mask_at_the_words_entities_link_to(sents):
+    batch = ProjectionBatch.from_lists([s[0] for s in sents], [s[1] for s in sents], [s[2] for s in sents],
+                                       [s[3] for s in sents])
+    got = _core.entity_punctuation_mask(batch.core, [s[4] for s in sents]).tolist()
+    expect = []
+    for sl, tl, ents, links, toks in sents:
+        read = {t for s, t in links if any(a <= s < b for a, b, _ in ents)}
+        expect += [int(t in read and ref_is_punctuation(toks[t])) for t in range(tl)]
+    assert got == expect
+
+
+class _FreshTokens:
+    """A sequence (not a list or tuple) whose tokens are new str objects on every access."""
+
+    def __init__(self, words: List[str]) -> None:
+        self.words = words
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __getitem__(self, i: int) -> str:
+        return "".join(list(self.words[i]))
+
+
+def test_from_lists_only_the_words_entities_link_to_are_read():
+    # sentence 0: the entity (0, 1) links to target word 1; sentence 1: (1, 2) links to word 1
+    b = _batch()
+    res = project_heuristic(b, "elp", tgt_tokens=[[None, "x", 3.5], ("a", "y")])  # type: ignore[list-item]
+    assert res.spans(0) == [(1, 2, 0, 0, 1.0)] and res.spans(1) == [(1, 2, 0, 0, 1.0)]
+    # a punctuation token there drops the link, as the full mask would
+    assert project_heuristic(b, "elp", tgt_tokens=[[None, ",", None], ["a", "y"]]).spans(0) == []  # type: ignore
+    with pytest.raises(TypeError, match="sentence 1, field tgt_tokens: token 1 is not a str"):
+        project_heuristic(b, "elp", tgt_tokens=[["a", "b", "c"], ["a", 7]])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="sentence 0, field tgt_tokens: expected a sequence of tokens, got a str"):
+        project_heuristic(b, "elp", tgt_tokens=["abc", ["a", "b"]])
+    # any sequence of str: tokens made on access stay alive until they are read
+    fresh = [_FreshTokens(["a", ",", "c"]), _FreshTokens(["a", "."])]
+    assert _core.entity_punctuation_mask(b.core, fresh).tolist() == [0, 1, 0, 0, 1]
+    assert project_heuristic(b, "elp", tgt_tokens=fresh).spans(1) == []  # type: ignore[arg-type]
+
+
 # ---------------------------------------------------------------- bad input
 
 

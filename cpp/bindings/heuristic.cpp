@@ -66,13 +66,37 @@ inline void prefetch_object(PyObject* o) {
   xlner::prefetch(reinterpret_cast<const char*>(o) + 64);
 }
 
-// Flags of every token of every sentence, and the number of tokens per sentence.
-py::tuple punctuation_mask_py(py::handle sentences) {
+// The outer sequence of per-sentence token sequences (a str is refused: it would read as characters).
+py::object open_sentences(py::handle sentences) {
   if (PyUnicode_Check(sentences.ptr()))
     throw py::type_error("field tgt_tokens: expected a sequence of token sequences, got a str");
   py::object outer = py::reinterpret_steal<py::object>(
       PySequence_Fast(sentences.ptr(), "field tgt_tokens: expected a sequence of token sequences"));
   if (!outer) throw py::error_already_set();
+  return outer;
+}
+
+// Sentence i's tokens as a list or tuple (a new reference), naming the sentence when it is not a sequence.
+py::object open_tokens(PyObject* s, Py_ssize_t i) {
+  if (PyUnicode_Check(s)) throw py::type_error(xlner::where(i, "tgt_tokens") + "expected a sequence of tokens, got a str");
+  py::object inner = py::reinterpret_steal<py::object>(PySequence_Fast(s, "not a sequence"));
+  if (!inner) {
+    PyErr_Clear();
+    throw py::type_error(xlner::where(i, "tgt_tokens") + "expected a sequence of tokens");
+  }
+  return inner;
+}
+
+// Token j of sentence i, checked to be a str, tested for punctuation.
+bool checked_token_is_punctuation(PyObject* tok, Py_ssize_t i, Py_ssize_t j) {
+  if (!PyUnicode_Check(tok))
+    throw py::type_error(xlner::where(i, "tgt_tokens") + "token " + std::to_string(j) + " is not a str");
+  return token_is_punctuation(tok);
+}
+
+// Flags of every token of every sentence, and the number of tokens per sentence.
+py::tuple punctuation_mask_py(py::handle sentences) {
+  const py::object outer = open_sentences(sentences);
   const Py_ssize_t n = PySequence_Fast_GET_SIZE(outer.ptr());
   PyObject** sents = PySequence_Fast_ITEMS(outer.ptr());
   std::vector<uint8_t> mask;
@@ -81,25 +105,77 @@ py::tuple punctuation_mask_py(py::handle sentences) {
   for (Py_ssize_t i = 0; i < n; ++i) total += PyList_Check(sents[i]) ? PyList_GET_SIZE(sents[i]) : 0;
   mask.reserve(static_cast<size_t>(total));
   for (Py_ssize_t i = 0; i < n; ++i) {
-    PyObject* s = sents[i];
-    const auto where = [i] { return xlner::where(i, "tgt_tokens"); };
-    if (PyUnicode_Check(s)) throw py::type_error(where() + "expected a sequence of tokens, got a str");
-    py::object inner = py::reinterpret_steal<py::object>(PySequence_Fast(s, "not a sequence"));
-    if (!inner) {
-      PyErr_Clear();
-      throw py::type_error(where() + "expected a sequence of tokens");
-    }
+    const py::object inner = open_tokens(sents[i], i);
     const Py_ssize_t m = PySequence_Fast_GET_SIZE(inner.ptr());
     PyObject** toks = PySequence_Fast_ITEMS(inner.ptr());
     lengths[static_cast<size_t>(i)] = static_cast<int32_t>(m);
     for (Py_ssize_t j = 0; j < m; ++j) {
       if (j + kPrefetch < m) prefetch_object(toks[j + kPrefetch]);  // the tokens lie scattered in memory
-      if (!PyUnicode_Check(toks[j]))
-        throw py::type_error(where() + "token " + std::to_string(j) + " is not a str");
-      mask.push_back(token_is_punctuation(toks[j]) ? 1 : 0);
+      mask.push_back(checked_token_is_punctuation(toks[j], i, j) ? 1 : 0);
     }
   }
   return py::make_tuple(to_numpy(std::move(mask)), to_numpy(std::move(lengths)));
+}
+
+// The punctuation flags the heuristic reads: those of the target words that an entity word links to (drop_punct
+// removes such links; no other flag is looked at). Only those tokens are read, and checked to be str: the others
+// are counted (each sentence must have tgt_len tokens) but never touched, which spares a memory access per token.
+py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle sentences) {
+  const xlner::BatchView& b = batch.view;
+  const py::object outer = open_sentences(sentences);
+  const Py_ssize_t n = PySequence_Fast_GET_SIZE(outer.ptr());
+  if (n != b.n)
+    throw std::invalid_argument("field tgt_tokens: " + std::to_string(n) + " sentences, but the batch has " +
+                                std::to_string(b.n));
+  PyObject** sents = PySequence_Fast_ITEMS(outer.ptr());
+  int64_t total = 0;
+  for (int64_t i = 0; i < b.n; ++i) total += b.tgt_len[i];
+  std::vector<uint8_t> mask(static_cast<size_t>(total), 0);
+  // First the tokens to read (their objects lie scattered over the heap), then one run over them that fetches
+  // a few ahead: reading them as they are found costs a full memory latency each.
+  struct Wanted {
+    PyObject* token;
+    int64_t flag;  // index into mask
+  };
+  std::vector<Wanted> wanted;
+  wanted.reserve(static_cast<size_t>(b.aln_offsets[b.n] / 4 + 16));
+  std::vector<uint8_t> in_entity;
+  std::vector<py::object> copies;
+  int64_t off = 0;
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    if (i + kPrefetch < n) xlner::prefetch(sents[i + kPrefetch]);
+    const xlner::SentenceView s = b.sentence(i);
+    py::object inner = open_tokens(sents[i], i);
+    const Py_ssize_t m = PySequence_Fast_GET_SIZE(inner.ptr());
+    if (m != s.tgt_len)
+      throw std::invalid_argument(xlner::where(i, "tgt_tokens") + std::to_string(m) + " tokens, but tgt_len is " +
+                                  std::to_string(s.tgt_len));
+    if (s.n_ent > 0 && s.n_aln > 0) {
+      PyObject** toks = PySequence_Fast_ITEMS(inner.ptr());
+      in_entity.assign(static_cast<size_t>(s.src_len), 0);
+      for (int32_t e = 0; e < s.n_ent; ++e)
+        std::fill(in_entity.begin() + s.ent_start[e], in_entity.begin() + s.ent_end[e], uint8_t{1});
+      for (int64_t k = 0; k < s.n_aln; ++k)
+        if (in_entity[static_cast<size_t>(s.aln_src[k])])
+          wanted.push_back({toks[s.aln_tgt[k]], off + s.aln_tgt[k]});
+    }
+    // a list or tuple is the caller's, which keeps its tokens alive; any other sequence was copied into a new
+    // list, whose tokens may exist only there: keep it until the tokens are read
+    if (inner.ptr() != sents[i]) copies.push_back(std::move(inner));
+    off += s.tgt_len;
+  }
+  const auto w = static_cast<int64_t>(wanted.size());
+  for (int64_t k = 0; k < w; ++k) {
+    if (k + kPrefetch < w) prefetch_object(wanted[static_cast<size_t>(k + kPrefetch)].token);
+    const Wanted& x = wanted[static_cast<size_t>(k)];
+    if (!PyUnicode_Check(x.token)) {  // name the sentence and token: find the sentence of the flag
+      int64_t i = 0, start = 0;
+      while (start + b.tgt_len[i] <= x.flag) start += b.tgt_len[i++];
+      checked_token_is_punctuation(x.token, static_cast<Py_ssize_t>(i), static_cast<Py_ssize_t>(x.flag - start));
+    }
+    mask[static_cast<size_t>(x.flag)] = token_is_punctuation(x.token) ? 1 : 0;
+  }
+  return to_numpy(std::move(mask));
 }
 
 }  // namespace
@@ -131,6 +207,17 @@ Example:
         py::arg("merge_rule") = "gap", py::arg("top_k") = 0, py::arg("only_i") = false, py::arg("thr") = 0.8,
         py::arg("drop_punct") = false, py::arg("order") = "shortest", py::arg("collisions") = "first",
         py::arg("threads") = -1);
+
+  m.def("entity_punctuation_mask", &entity_punctuation_mask_py, R"doc(
+The punctuation flags project_heuristic reads (drop_punct): one uint8 per target word of the batch,
+set only for the words an entity word links to, where the token is punctuation; 0 elsewhere. Only
+those tokens are read (and must be str); every sentence must have tgt_len tokens.
+
+Arguments:
+    batch: an xlner._core.Batch.
+    sentences: the target tokens, one sequence of str per sentence of the batch.
+)doc",
+        py::arg("batch"), py::arg("sentences"));
 
   m.def("punctuation_mask", &punctuation_mask_py, R"doc(
 Easy-Label-Projection's punctuation test for every target token: after str.strip(), every

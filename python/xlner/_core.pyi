@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -419,6 +419,16 @@ def cut_sentences(buf: typing_extensions.Buffer, max_sentences: typing.SupportsI
         at_eof: the block is the rest of the file (its last line counts without a line break).
     Returns:
         (bytes, sentences, lines) of the prefix.
+    """
+def entity_punctuation_mask(batch: Batch, sentences: typing.Any) -> numpy.typing.NDArray[numpy.uint8]:
+    """
+    The punctuation flags project_heuristic reads (drop_punct): one uint8 per target word of the batch,
+    set only for the words an entity word links to, where the token is punctuation; 0 elsewhere. Only
+    those tokens are read (and must be str); every sentence must have tgt_len tokens.
+    
+    Arguments:
+        batch: an xlner._core.Batch.
+        sentences: the target tokens, one sequence of str per sentence of the batch.
     """
 def exact_alignment(batch: Batch, *, constraint: Constraint | str = '<=1', candidates: str = 'ngrams', max_len: typing.SupportsInt | typing.SupportsIndex = 10, threads: typing.SupportsInt | typing.SupportsIndex = -1, max_states: typing.SupportsInt | typing.SupportsIndex = 65536, max_cells: typing.SupportsInt | typing.SupportsIndex = 2097152, relax: bool = False, certificate: bool = True) -> dict:
     """

@@ -138,7 +138,8 @@ def project_heuristic(
         config: a :class:`HeuristicConfig`, or a preset name (``'elp'``, ``'thesis'``); default thesis.
         tgt_tokens: the target tokens of every sentence (lists of str, or a :class:`xlner.io.TokenCorpus`);
             needed when ``config.drop_punct`` is set (their lengths must equal the batch's ``tgt_len``),
-            unless ``punct`` is given.
+            unless ``punct`` is given. From lists, only the tokens that an entity word links to are
+            read (and must be str): no other word's punctuation changes the result.
         punct: instead of ``tgt_tokens``, a ready flat ``uint8`` mask (:func:`punctuation_mask`), one
             flag per target word of the batch, sentence after sentence.
         threads: worker threads; ``-1`` uses all cores.
@@ -167,14 +168,16 @@ def project_heuristic(
             raise ValueError(f"field tgt_tokens: {len(tgt_tokens)} sentences, but the batch has {len(batch)}")
         if isinstance(tgt_tokens, TokenCorpus):  # read by the C++ readers: no Python strings
             lengths = np.asarray(tgt_tokens.lengths())
+            bad = np.flatnonzero(lengths != batch.tgt_len)
+            if bad.size:
+                i = int(bad[0])
+                raise ValueError(f"sentence {i}, field tgt_tokens: {int(lengths[i])} tokens, but tgt_len is "
+                                 f"{int(batch.tgt_len[i])}")
             punct = tgt_tokens.punctuation_mask()
         else:
-            punct, lengths = _core.punctuation_mask(tgt_tokens)
-        bad = np.flatnonzero(lengths != batch.tgt_len)
-        if bad.size:
-            i = int(bad[0])
-            raise ValueError(f"sentence {i}, field tgt_tokens: {int(lengths[i])} tokens, but tgt_len is "
-                             f"{int(batch.tgt_len[i])}")
+            # only the words an entity links to are read: the heuristic looks at no other flag, and reading
+            # every Python str costs about as much as the projection itself (bench/bench_api.py)
+            punct = _core.entity_punctuation_mask(batch.core, tgt_tokens)
     d = _core.project_heuristic(
         batch.core, punct=punct, merge_distance=cfg.merge_distance, merge_rule=cfg.merge_rule, top_k=cfg.top_k,
         only_i=cfg.only_i, thr=None if cfg.thr is None else float(cfg.thr), drop_punct=cfg.drop_punct,

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from xlner import MatchingConfig, ProjectionBatch, _core, project
 from xlner.batch import LabelVocab
+from xlner.heuristic import is_punctuation, project_heuristic
 from xlner.io import Alignments, TokenCorpus, build_batch, write_projection
 from xlner.reference.greedy import alignment_score_matrix, ngrams
 from xlner.streaming import project_files
@@ -153,5 +154,37 @@ def test_streamed_files_equal_the_in_memory_path(tmp_path_factory, examples):
                       chunk_sentences=chunk, target_format="lines")
         assert (tmp / "st.conll").read_bytes() == (tmp / "mem.conll").read_bytes()
         assert (tmp / "st.jsonl").read_bytes() == (tmp / "mem.jsonl").read_bytes()
+
+    check()
+
+
+@pytest.mark.parametrize("examples", EXAMPLES)
+def test_entity_punctuation_mask_on_any_tokens(examples):
+    """Token lists of any shape and type: the mask at the words entities link to, or a TypeError / ValueError."""
+    tokens = st.one_of(st.text(max_size=3), st.sampled_from([",", ".", "«", "", " "]), st.none(), st.integers(),
+                       st.binary(max_size=2))
+
+    @fuzz_settings(examples)
+    @given(st.lists(sentence_pairs(), min_size=1, max_size=4), st.data())
+    def check(pairs, data):
+        batch = _batch(pairs)
+        toks = [data.draw(st.lists(tokens, min_size=max(tl - 1, 0), max_size=tl + 1)) for _, tl, _, _ in pairs]
+        read = [{t for s, t in links if any(a <= s < b for a, b in ents)} for _, _, ents, links in pairs]
+        bad_len = any(len(t) != p[1] for t, p in zip(toks, pairs))
+        bad_type = any(not isinstance(t[j], str) for t, r in zip(toks, read) for j in r if j < len(t))
+        try:
+            mask = _core.entity_punctuation_mask(batch.core, toks)
+        except ValueError:
+            assert bad_len
+            return
+        except TypeError:
+            assert bad_type
+            return
+        assert not bad_len and not bad_type
+        want = [int(j in r and is_punctuation(t[j])) for t, r in zip(toks, read) for j in range(len(t))]
+        assert mask.tolist() == want
+        res = project(batch, "heuristic", heuristic="elp", tgt_tokens=toks, threads=1)
+        full = project_heuristic(batch, "elp", punct=np.array(want, np.uint8), threads=1)
+        assert [res.spans(i) for i in range(len(pairs))] == [full.spans(i) for i in range(len(pairs))]
 
     check()
