@@ -70,25 +70,37 @@ int32_t as_int32(PyObject* o, int64_t sentence, const char* field) {
   return static_cast<int32_t>(v);
 }
 
-/// A list or tuple (or any sequence, converted once) with direct access to its items.
+/// A list or tuple (borrowed: the caller's object holds it), or any other sequence converted once to a list
+/// (owned), with direct access to its items.
 struct FastSeq {
-  py::object obj;
+  py::object owned;
   Py_ssize_t size = 0;
   PyObject** items = nullptr;
   /// False (error cleared) when `o` is not a sequence.
   bool open(PyObject* o) {
-    obj = py::reinterpret_steal<py::object>(PySequence_Fast(o, "not a sequence"));
-    if (!obj) {
+    if (PyList_CheckExact(o)) {
+      size = PyList_GET_SIZE(o);
+      items = reinterpret_cast<PyListObject*>(o)->ob_item;
+      return true;
+    }
+    if (PyTuple_CheckExact(o)) {
+      size = PyTuple_GET_SIZE(o);
+      items = &PyTuple_GET_ITEM(o, 0);
+      return true;
+    }
+    owned = py::reinterpret_steal<py::object>(PySequence_Fast(o, "not a sequence"));
+    if (!owned) {
       PyErr_Clear();
       return false;
     }
-    size = PySequence_Fast_GET_SIZE(obj.ptr());
-    items = PySequence_Fast_ITEMS(obj.ptr());
+    size = PySequence_Fast_GET_SIZE(owned.ptr());
+    items = PySequence_Fast_ITEMS(owned.ptr());
     return true;
   }
 };
 
 /// Per-sentence lists of `width`-tuples into CSR: offsets and one vector per tuple position.
+/// The lists are only read (no Python code runs and nothing is allocated in between), so borrowed items stay valid.
 void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char* field,
                     std::vector<int64_t>& offsets, std::vector<std::vector<int32_t>*> cols) {
   FastSeq outer;
@@ -96,8 +108,8 @@ void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char*
   if (outer.size != n)
     throw std::invalid_argument(std::string("field ") + field + ": " + std::to_string(outer.size) +
                                 " sentences, but src_len has " + std::to_string(n));
-  // The items lie scattered over the heap and reading them is bound by memory latency: first the sentences'
-  // item pointers (fetched a few sentences ahead), then the items in one flat run, fetched a few items ahead.
+  // The items lie scattered over the heap and reading them is bound by memory latency: the sentences' lists are
+  // fetched a few sentences ahead, and the items a few items ahead by a second cursor that runs in front.
   constexpr int64_t ahead = 8;
   std::vector<FastSeq> sents(static_cast<size_t>(n));
   offsets.assign(static_cast<size_t>(n) + 1, 0);
@@ -107,34 +119,39 @@ void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char*
       throw py::type_error(xlner::where(i, field) + "expected a sequence of tuples");
     offsets[static_cast<size_t>(i) + 1] = offsets[static_cast<size_t>(i)] + sents[static_cast<size_t>(i)].size;
   }
-  const auto total = static_cast<size_t>(offsets.back());
-  std::vector<PyObject*> items;
-  items.reserve(total);
+  for (auto* c : cols) c->resize(static_cast<size_t>(offsets.back()));
+  int64_t ai = 0;   // the cursor ahead: sentence and item
+  Py_ssize_t aj = 0;
+  const auto advance_ahead = [&] {
+    while (ai < n && aj >= sents[static_cast<size_t>(ai)].size) {
+      ++ai;
+      aj = 0;
+    }
+    if (ai < n) {
+      const char* o = reinterpret_cast<const char*>(sents[static_cast<size_t>(ai)].items[aj++]);
+      xlner::prefetch(o);
+      xlner::prefetch(o + 32);
+    }
+  };
+  for (int64_t k = 0; k < ahead; ++k) advance_ahead();
+  size_t k = 0;
   for (int64_t i = 0; i < n; ++i) {
-    if (i + ahead < n) xlner::prefetch(sents[static_cast<size_t>(i + ahead)].items);
     const FastSeq& sent = sents[static_cast<size_t>(i)];
-    items.insert(items.end(), sent.items, sent.items + sent.size);
-  }
-  for (auto* c : cols) c->resize(total);
-  int64_t sentence = 0;
-  for (size_t k = 0; k < total; ++k) {
-    if (k + ahead < total) {
-      xlner::prefetch(items[k + ahead]);
-      xlner::prefetch(reinterpret_cast<const char*>(items[k + ahead]) + 32);
+    for (Py_ssize_t j = 0; j < sent.size; ++j, ++k) {
+      advance_ahead();
+      PyObject* item = sent.items[j];
+      FastSeq slow;
+      PyObject** vals = nullptr;
+      if (PyTuple_CheckExact(item) && static_cast<size_t>(PyTuple_GET_SIZE(item)) == width) {
+        vals = &PyTuple_GET_ITEM(item, 0);
+      } else if (slow.open(item) && static_cast<size_t>(slow.size) == width) {
+        vals = slow.items;
+      } else {
+        throw std::invalid_argument(xlner::where(i, field) + "expected " + std::to_string(width) +
+                                    " values per item, got " + std::string(py::repr(py::handle(item))));
+      }
+      for (size_t c = 0; c < width; ++c) (*cols[c])[k] = as_int32(vals[c], i, field);
     }
-    while (offsets[static_cast<size_t>(sentence) + 1] <= static_cast<int64_t>(k)) ++sentence;
-    PyObject* item = items[k];
-    FastSeq slow;
-    PyObject** vals = nullptr;
-    if (PyTuple_CheckExact(item) && static_cast<size_t>(PyTuple_GET_SIZE(item)) == width) {
-      vals = &PyTuple_GET_ITEM(item, 0);
-    } else if (slow.open(item) && static_cast<size_t>(slow.size) == width) {
-      vals = slow.items;
-    } else {
-      throw std::invalid_argument(xlner::where(sentence, field) + "expected " + std::to_string(width) +
-                                  " values per item, got " + std::string(py::repr(py::handle(item))));
-    }
-    for (size_t c = 0; c < width; ++c) (*cols[c])[k] = as_int32(vals[c], sentence, field);
   }
 }
 
