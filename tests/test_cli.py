@@ -425,3 +425,29 @@ def test_every_declared_input_takes_sample_names(tmp_path, capsys):
     capsys.readouterr()
     assert main(["aer", "--hyp", "sample:en-de.talp", "--gold", str(one_based), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["aer"] == 0.0  # the sample's links against themselves
+
+
+def _python(code: str, **env: str) -> str:
+    import os
+
+    base = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**base, **env},
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_import_xlner_loads_no_numpy_and_evaluate_stays_callable():
+    assert _python("import sys, xlner, xlner.cli; print('numpy' in sys.modules)") == "False"
+    # the package attribute is the function on first use, the (callable) module once the module was imported
+    gold, pred = [["B-PER", "I-PER", "O"]], [["B-PER", "O", "O"]]
+    for first in ("import xlner", "from xlner.evaluate import evaluate_files; import xlner"):
+        out = _python(f"{first}; r = xlner.evaluate({gold!r}, {pred!r}); print(r.micro.f1, r.micro.support)")
+        assert out == "0.0 1"
+
+
+def test_the_command_starts_openblas_with_one_thread_unless_told_otherwise():
+    probe = "import os, xlner.cli; {pre}xlner.cli._one_blas_thread(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    assert _python(probe.format(pre="")) == "1"
+    assert _python(probe.format(pre=""), OPENBLAS_NUM_THREADS="3") == "3"
+    assert _python(probe.format(pre="import numpy; ")) == "None"  # too late to matter: left alone

@@ -10,18 +10,15 @@ import importlib
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from xlner._version import __version__
-# evaluate is both a module and a function of the same name: imported here so that the package attribute is the
-# function, as it always was (compare, the function, lives in the private module xlner._compare and is imported
-# on first use like the names below)
-from xlner.evaluate import (EvaluationReport, bootstrap, evaluate, evaluate_files, paired_bootstrap,
-                            projection_ratio)
 
-if TYPE_CHECKING:  # the names below are imported on first use (``xlner project`` needs none of them)
+if TYPE_CHECKING:  # the names below are imported on first use: ``import xlner`` loads neither numpy nor the core
     from xlner.align import (EflomalConfig, EmbeddingAligner, EmbeddingAlignerConfig, LexicalAligner, LexicalConfig,
                              align_eflomal, alignment_error_rate, extract, extract_batch, project_backtranslations,
                              symmetrize, symmetrize_batch)
     from xlner._compare import Comparison, compare
     from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatrix
+    from xlner.evaluate import (EvaluationReport, bootstrap, evaluate, evaluate_files, paired_bootstrap,
+                                projection_ratio)
     from xlner.heuristic import HeuristicConfig, project_heuristic
     from xlner.ilp import SolverOptions, project_exact, project_ilp
     from xlner.io import FormatError, load_projection_corpus, write_projection
@@ -50,6 +47,14 @@ _LAZY: Dict[str, str] = {
     "symmetrize_batch": "xlner.align",
     "Comparison": "xlner._compare",
     "compare": "xlner._compare",
+    # evaluate is both a module and a function: the module is callable (it calls the function), so
+    # ``xlner.evaluate(...)`` works whichever of the two the package attribute is
+    "EvaluationReport": "xlner.evaluate",
+    "bootstrap": "xlner.evaluate",
+    "evaluate": "xlner.evaluate",
+    "evaluate_files": "xlner.evaluate",
+    "paired_bootstrap": "xlner.evaluate",
+    "projection_ratio": "xlner.evaluate",
     "LabelVocab": "xlner.batch",
     "ProjectionBatch": "xlner.batch",
     "ProjectionResult": "xlner.batch",

@@ -19,8 +19,10 @@ Example:
 from __future__ import annotations
 
 import os
+import sys
+import types
 from dataclasses import asdict, dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -479,6 +481,16 @@ def projection_ratio(source: TagInput, projected: Union[TagInput, ProjectionResu
     return ProjectionRatio(n_src, n_proj, float(n_proj / n_src) if n_src else 0.0,
                            float(np.mean(proj_per[has] / src_per[has])) if has.any() else 0.0, per_class)
 
+
+class _CallableModule(types.ModuleType):
+    """This module, callable as :func:`evaluate`: the package ``xlner`` names both the function and the module
+    ``evaluate``, and imports neither until first use, so its attribute may be either."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> EvaluationReport:
+        return evaluate(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 __all__ = ["PRF", "EntityCounts", "EvaluationReport", "BootstrapResult", "PairedBootstrapResult", "ProjectionRatio",
            "parse_mapping", "entity_counts", "evaluate", "evaluate_files", "bootstrap", "paired_bootstrap",
