@@ -168,3 +168,18 @@ def test_recipe_split_compounds_links_both_translations():
     assert align_tokens(src, tgt, recipe=AlignRecipe(split_compounds="both"), threads=1) == split
     with pytest.raises(ValueError, match="sentence 0, field src: expected a list of tokens"):
         align_tokens(["a b"], [["x"]], recipe=AlignRecipe(split_compounds="source"), threads=1)
+
+
+def test_cli_align_split_compounds(tmp_path):
+    from xlner.cli import main as cli_main
+    from xlner.io import read_talp
+
+    src, tgt, _ = _compound_corpus(60, 4)
+    (tmp_path / "src.txt").write_text("".join(" ".join(s) + "\n" for s in src), encoding="utf-8")
+    (tmp_path / "tgt.txt").write_text("".join(" ".join(t) + "\n" for t in tgt), encoding="utf-8")
+    out = tmp_path / "out.talp"
+    assert cli_main(["align", "--source", str(tmp_path / "src.txt"), "--target", str(tmp_path / "tgt.txt"),
+                     "-o", str(out), "--split-compounds", "source", "--threads", "1", "--quiet"]) == 0
+    assert read_talp(out) == align_tokens(src, tgt, recipe=AlignRecipe(split_compounds="source"), threads=1)
+    assert cli_main(["align", "--europarl-ner", "de", "-o", str(tmp_path / "x.talp"), "--split-compounds",
+                     "source", "--quiet"]) == 2
