@@ -84,8 +84,9 @@ def pair_alignments(root: Path, a: str, b: str, gold: Dict[str, List[Sentence]],
     """Links Europarl-NER ``a`` → ``b`` (source index first) by the default recipe of ``xlner project`` without
     ``--alignments`` (seeded Gibbs aligner, stem 5, grow-diag-final-and, name links;
     :func:`xlner.align.recipe.align_tokens`), trained also on the conll2003-deepl pairs of a and b when
-    ``extra`` (``--align-extra``), German compound-split when ``split_compounds`` (:func:`pair_recipe`). The aligner is seeded, so the links are the same on every run: ``cache``
-    only saves the time of a rerun (its file name carries a digest of the inputs and the recipe)."""
+    ``extra`` (``--align-extra``), German compound-split when ``split_compounds`` (:func:`pair_recipe`). The
+    aligner is seeded, so the links are the same on every run: ``cache`` only saves the time of a rerun (its
+    file name carries a digest of the inputs and the recipe)."""
     src = [list(s.tokens) for s in gold[a]]
     tgt = [list(s.tokens) for s in gold[b]]
     recipe = pair_recipe(a, b, split_compounds)

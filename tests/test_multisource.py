@@ -570,7 +570,8 @@ def test_bench_source_error_kinds_hand_worked():
     from pathlib import Path
 
     bench_dir = Path(__file__).resolve().parents[1] / "bench"
-    spec = importlib.util.spec_from_file_location("multisource_source_errors", bench_dir / "multisource_source_errors.py")
+    path = bench_dir / "multisource_source_errors.py"
+    spec = importlib.util.spec_from_file_location("multisource_source_errors", path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     gold = [(0, 2, "ORG"), (3, 4, "LOC"), (5, 7, "MISC"), (8, 9, "PER"), (10, 12, "ORG"), (13, 15, "ORG")]

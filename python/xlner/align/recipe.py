@@ -3,8 +3,9 @@ on the pairs to align plus optional extra parallel text, on words stemmed to the
 characters, both directions symmetrised, then name links (identical or near-identical names and numbers)
 replacing the statistical links of those words. Optionally (``split_compounds``, for a compounding language
 such as German on that side) the words of one or both sides are split into their compound parts for training
-and the links of the parts merged back onto the words (:mod:`xlner.align.compounds`). The Gibbs aligner runs with a sparse lexical prior and the
-orthographic prior (similar strings: names, numbers, cognates), which matter on small corpora.
+and the links of the parts merged back onto the words (:mod:`xlner.align.compounds`). The Gibbs aligner runs
+with a sparse lexical prior and the orthographic prior (similar strings: names, numbers, cognates), which
+matter on small corpora.
 
 Every default was chosen on the selection half of Europarl-NER (even sentence indices), the default
 command trained on its ~800 pairs alone, by greedy ``<=1`` F1 (``bench/bench_default_command.py
@@ -245,7 +246,8 @@ def read_extra_pairs(spec: Sequence[str]) -> Tuple[List[List[str]], List[List[st
     return [src[k] for k in keep], [tgt[k] for k in keep]
 
 
-__all__ = ["AUTO_SYMMETRIZATION_PAIRS", "SPLIT_COMPOUNDS_SIDES", "AlignRecipe", "DEFAULT_AGREEMENT", "DEFAULT_ALIGNER", "DEFAULT_LEX_ALPHA",
+__all__ = ["AUTO_SYMMETRIZATION_PAIRS", "AlignRecipe", "DEFAULT_AGREEMENT", "DEFAULT_ALIGNER", "DEFAULT_LEX_ALPHA",
+           "SPLIT_COMPOUNDS_SIDES",
            "DEFAULT_SIM_PRIOR", "DEFAULT_STEM",
            "DEFAULT_SYMMETRIZATION", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora",
            "read_extra_pairs", "read_sentences"]
