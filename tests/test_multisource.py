@@ -555,3 +555,30 @@ def test_bench_error_types_and_pooled_f1_hand_worked():
     counts = np.array([[2, 3, 3], [1, 3, 2], [0, 0, 0]])
     assert bench._f1c(counts, [0, 1]) == pytest.approx(2 * 0.5 * 0.6 / 1.1)  # P 3/6, R 3/5
     assert bench._f1c(counts, [2]) == 0.0
+
+
+def test_bench_pair_recipe_splits_the_german_side():
+    bench = _bench()
+    assert bench.pair_recipe("de", "en").split_compounds == "source"
+    assert bench.pair_recipe("es", "de").split_compounds == "target"
+    assert bench.pair_recipe("en", "it").split_compounds == "none"
+    assert bench.pair_recipe("de", "en", split_compounds=False).split_compounds == "none"
+
+
+def test_bench_source_error_kinds_hand_worked():
+    import importlib.util
+    from pathlib import Path
+
+    bench_dir = Path(__file__).resolve().parents[1] / "bench"
+    path = bench_dir / "multisource_source_errors.py"
+    spec = importlib.util.spec_from_file_location("multisource_source_errors", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    gold = [(0, 2, "ORG"), (3, 4, "LOC"), (5, 7, "MISC"), (8, 9, "PER"), (10, 12, "ORG"), (13, 15, "ORG")]
+    pred = [(0, 2, "ORG"), (3, 4, "MISC"), (5, 6, "MISC"), (7, 9, "PER"), (12, 13, "LOC"), (13, 14, "ORG")]
+    kinds = [(k, s) for k, s, _ in mod.classify(gold, pred)]
+    assert kinds == [("correct", (0, 2, "ORG")), ("label", (3, 4, "LOC")), ("boundary: too short", (5, 7, "MISC")),
+                     ("boundary: too long", (8, 9, "PER")), ("missed", (10, 12, "ORG")),
+                     ("boundary: too short", (13, 15, "ORG")), ("spurious", (12, 13, "LOC"))]
+    # a span that starts before and ends inside a gold entity is shifted
+    assert mod.classify([(2, 5, "ORG")], [(1, 3, "ORG")])[0][0] == "boundary: shifted"

@@ -1,8 +1,11 @@
 """The default word-alignment recipe: a statistical aligner (the seeded Gibbs aligner, or eflomal) trained
 on the pairs to align plus optional extra parallel text, on words stemmed to their first ``stem``
 characters, both directions symmetrised, then name links (identical or near-identical names and numbers)
-replacing the statistical links of those words. The Gibbs aligner runs with a sparse lexical prior and the
-orthographic prior (similar strings: names, numbers, cognates), which matter on small corpora.
+replacing the statistical links of those words. Optionally (``split_compounds``, for a compounding language
+such as German on that side) the words of one or both sides are split into their compound parts for training
+and the links of the parts merged back onto the words (:mod:`xlner.align.compounds`). The Gibbs aligner runs
+with a sparse lexical prior and the orthographic prior (similar strings: names, numbers, cognates), which
+matter on small corpora.
 
 Every default was chosen on the selection half of Europarl-NER (even sentence indices), the default
 command trained on its ~800 pairs alone, by greedy ``<=1`` F1 (``bench/bench_default_command.py
@@ -56,6 +59,9 @@ DEFAULT_SIM_PRIOR = 1.0
 #: Larger corpora keep independent directions (the recipe was not re-measured there).
 DEFAULT_AGREEMENT = 2.0
 
+#: Values of :attr:`AlignRecipe.split_compounds`: which side's compounds are split for training.
+SPLIT_COMPOUNDS_SIDES = ("none", "source", "target", "both")
+
 _DOCSTART = ("-DOCSTART-", "-OCSTART-")
 
 
@@ -76,6 +82,12 @@ class AlignRecipe:
         diagonal_tension: Gibbs aligner: diagonal prior of the IBM-1 phase (0: off).
         seed: seed of the Gibbs aligner (eflomal cannot be seeded).
         direction: ``sym`` (symmetrised), ``fwd`` or ``rev``.
+        split_compounds: one of :data:`SPLIT_COMPOUNDS_SIDES`: split the words of that side into their
+            compound parts (:class:`xlner.align.compounds.CompoundSplitter`, counts from that side's training
+            text: the pairs plus the extra text) for training, and merge the links of the parts back onto the
+            words; for a compounding language (German, Dutch, the Scandinavian languages), whose one word
+            (de "Mitgliedstaaten") the aligner otherwise links to only one of its translations (en "Member
+            States"). ``none``: off (the default).
     """
 
     aligner: str = DEFAULT_ALIGNER
@@ -88,6 +100,7 @@ class AlignRecipe:
     diagonal_tension: float = 0.0
     seed: int = DEFAULT_SEED
     direction: str = "sym"
+    split_compounds: str = "none"
 
     def __post_init__(self) -> None:
         if self.aligner not in RECIPE_ALIGNERS:
@@ -102,6 +115,8 @@ class AlignRecipe:
             raise ValueError(f"diagonal_tension must be a finite number >= 0, got {self.diagonal_tension}")
         if self.direction not in ("sym", "fwd", "rev"):
             raise ValueError(f"direction must be sym, fwd or rev, got {self.direction!r}")
+        if self.split_compounds not in SPLIT_COMPOUNDS_SIDES:
+            raise ValueError(f"split_compounds must be one of {SPLIT_COMPOUNDS_SIDES}, got {self.split_compounds!r}")
 
     def symmetrization_for(self, training_pairs: int) -> str:
         """The symmetrisation for a training corpus of ``training_pairs`` sentence pairs (``auto`` resolved)."""
@@ -131,6 +146,8 @@ def align_tokens(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
     """
     r = recipe or AlignRecipe()
     pairs = len(src) + (len(extra_src) if extra_src is not None else 0)
+    if r.split_compounds != "none":
+        return _align_split(src, tgt, extra_src, extra_tgt, r, threads)
     if r.aligner == "gibbs":
         from xlner.align.gibbs import align_gibbs  # noqa: PLC0415
 
@@ -143,6 +160,40 @@ def align_tokens(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]], *,
         aln = align_eflomal(src, tgt, extra_src=extra_src, extra_tgt=extra_tgt, threads=threads,
                             config=EflomalConfig(symmetrization=sym, prefix_len=r.stem))
     links = {"sym": aln.symmetrized, "fwd": aln.forward, "rev": aln.reverse}[r.direction]
+    if r.name_links:
+        from xlner.align.lexical import add_name_links  # noqa: PLC0415
+
+        links = add_name_links(links, src, tgt)
+    return links
+
+
+def _align_split(src: Sequence[Sequence[str]], tgt: Sequence[Sequence[str]],
+                 extra_src: Optional[Sequence[Sequence[str]]], extra_tgt: Optional[Sequence[Sequence[str]]],
+                 r: AlignRecipe, threads: int) -> List[Links]:
+    """:func:`align_tokens` with ``r.split_compounds``: split, align the split text, merge the links back onto
+    the words, then the name links on the words."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from xlner.align.compounds import CompoundSplitter, merge_split_links  # noqa: PLC0415
+
+    n = len(src)
+    for name, text in (("src", src), ("tgt", tgt), ("extra_src", extra_src), ("extra_tgt", extra_tgt)):
+        for i, sent in enumerate(text or []):
+            if isinstance(sent, str):
+                raise ValueError(f"sentence {i}, field {name}: expected a list of tokens, got a string")
+    sides: List[Tuple[List[List[str]], Optional[List[List[int]]]]] = []
+    for text, extra, on in ((src, extra_src, ("source", "both")), (tgt, extra_tgt, ("target", "both"))):
+        every = [list(s) for s in text] + [list(s) for s in (extra or [])]
+        if r.split_compounds in on:
+            split, index = CompoundSplitter.from_corpus(every).split_sentences(every)
+            sides.append((split, index[:len(text)]))
+        else:
+            sides.append((every, None))
+    (s_all, s_index), (t_all, t_index) = sides
+    links = align_tokens(s_all[:n], t_all[:len(tgt)], extra_src=s_all[n:] if extra_src is not None else None,
+                         extra_tgt=t_all[len(tgt):] if extra_tgt is not None else None,
+                         recipe=replace(r, split_compounds="none", name_links=False), threads=threads)
+    links = merge_split_links(links, s_index, t_index)
     if r.name_links:
         from xlner.align.lexical import add_name_links  # noqa: PLC0415
 
@@ -196,6 +247,7 @@ def read_extra_pairs(spec: Sequence[str]) -> Tuple[List[List[str]], List[List[st
 
 
 __all__ = ["AUTO_SYMMETRIZATION_PAIRS", "AlignRecipe", "DEFAULT_AGREEMENT", "DEFAULT_ALIGNER", "DEFAULT_LEX_ALPHA",
+           "SPLIT_COMPOUNDS_SIDES",
            "DEFAULT_SIM_PRIOR", "DEFAULT_STEM",
            "DEFAULT_SYMMETRIZATION", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora",
            "read_extra_pairs", "read_sentences"]

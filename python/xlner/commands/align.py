@@ -93,6 +93,9 @@ def run(args: argparse.Namespace) -> int:
         if args.aligner != "eflomal":
             print("xlner align: --europarl-ner uses eflomal", file=sys.stderr)
             return 2
+        if args.split_compounds != "none":
+            print("xlner align: --split-compounds goes with --source/--target or --input", file=sys.stderr)
+            return 2
         with working(f"eflomal: Europarl-NER en-{args.europarl_ner}"):
             _, _, aln = europarl_ner_alignments(args.europarl_ner, shared_data_dir(args.data_dir),
                                                 use_conll_deepl=not args.no_conll_deepl,
@@ -128,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links is not False,
                              symmetrization=args.symmetrization, lex_alpha=args.lex_alpha, sim_prior=args.sim_prior,
                              agreement=args.agreement, diagonal_tension=args.diagonal_tension, seed=args.seed,
-                             direction=args.direction)
+                             direction=args.direction, split_compounds=args.split_compounds)
         with working(f"{args.aligner}: {len(src)} pairs"):
             links = align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=args.threads)
     elif args.aligner == "lexical":

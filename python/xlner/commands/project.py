@@ -102,8 +102,8 @@ _positive_float = _positive(float, 1e300)
 
 
 def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
-    """--symmetrization, --lex-alpha, --sim-prior, --agreement and --diagonal-tension of the default alignment
-    recipe (xlner.align.recipe), shared by ``xlner project`` and ``xlner align``; ``note`` ends the
+    """--symmetrization, --lex-alpha, --sim-prior, --agreement, --diagonal-tension and --split-compounds of the
+    alignment recipe (xlner.align.recipe), shared by ``xlner project`` and ``xlner align``; ``note`` ends the
     --symmetrization help."""
     from xlner.align.extraction import SYMMETRIZATION_METHODS
     from xlner.align.recipe import DEFAULT_AGREEMENT, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_SYMMETRIZATION
@@ -121,6 +121,9 @@ def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
     g.add_argument("--diagonal-tension", type=float, default=0.0, metavar="T",
                    help="gibbs: diagonal prior of the IBM-1 phase, exp(-T |i/I - j/J|) (fast_align); 0: off "
                         "(default)")
+    g.add_argument("--split-compounds", choices=("none", "source", "target", "both"), default="none",
+                   help="split the words of that side into their compound parts for training (a compounding "
+                        "language: German, Dutch, ...) and merge the links back onto the words (default none)")
 
 
 def _add_alignment_options(p: argparse.ArgumentParser) -> None:
@@ -160,7 +163,8 @@ def _load_corpus(args: argparse.Namespace) -> "ProjectionCorpus":
     xs, xt = read_extra_corpora(args.align_extra)
     recipe = AlignRecipe(aligner=args.aligner, stem=args.stem, name_links=args.name_links,
                          symmetrization=args.symmetrization, lex_alpha=args.lex_alpha, sim_prior=args.sim_prior,
-                         agreement=args.agreement, diagonal_tension=args.diagonal_tension, seed=args.seed)
+                         agreement=args.agreement, diagonal_tension=args.diagonal_tension, seed=args.seed,
+                         split_compounds=args.split_compounds)
     links = align_tokens(src.token_lists(), tgt.token_lists(), extra_src=xs, extra_tgt=xt, recipe=recipe,
                          threads=args.threads)
     aln = Alignments.from_lists(links, path=f"<{args.aligner} alignments>")
