@@ -143,7 +143,10 @@ py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle
   std::vector<py::object> copies;
   int64_t off = 0;
   for (Py_ssize_t i = 0; i < n; ++i) {
-    if (i + kPrefetch < n) xlner::prefetch(sents[i + kPrefetch]);
+    // a sentence's list object, and once it has arrived its array of items, fetched ahead
+    if (i + 4 * kPrefetch < n) xlner::prefetch(sents[i + 4 * kPrefetch]);
+    if (i + 2 * kPrefetch < n && PyList_CheckExact(sents[i + 2 * kPrefetch]))
+      xlner::prefetch(reinterpret_cast<PyListObject*>(sents[i + 2 * kPrefetch])->ob_item);
     const xlner::SentenceView s = b.sentence(i);
     py::object inner = open_tokens(sents[i], i);
     const Py_ssize_t m = PySequence_Fast_GET_SIZE(inner.ptr());
