@@ -8,6 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from xlner import _core
 from xlner.cli import main
@@ -117,3 +119,69 @@ def test_dev_zero_as_input_is_a_one_line_error(tmp_path, capsys, flag):
     assert main(args) == 1
     err = capsys.readouterr().err
     assert "/dev/zero" in err and "NUL byte" in err and len(err.strip().splitlines()) == 1
+
+
+# ---------------------------------------------------------------- the sentence stream's buffer
+
+
+def _sentences_of(text: bytes, conll: bool) -> list:
+    """The sentences of a text, by definition: runs of non-blank lines (CoNLL), or lines."""
+    if not text:
+        return []
+    lines = text.split(b"\n")
+    if text.endswith(b"\n"):
+        lines.pop()
+    if not conll:
+        return [[ln] for ln in lines]
+    out, cur = [], []
+    for ln in lines:
+        if ln.strip():
+            cur.append(ln)
+        elif cur:
+            out.append(cur)
+            cur = []
+    return out + ([cur] if cur else [])
+
+
+def _drain(path: Path, conll: bool, block_size: int, take: int):
+    from xlner.io.streams import SentenceStream
+
+    views, counts = [], []
+    with SentenceStream(path, conll=conll, block_size=block_size) as s:
+        head = s.head(7)
+        while True:
+            view, n, first, _ = s.take(take)
+            if n == 0:
+                break
+            assert first == sum(counts)  # index of the block's first sentence
+            views.append(bytes(view))
+            counts.append(n)
+    return head, views, counts
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet="ab O-", min_size=1, max_size=6).filter(str.strip), min_size=1,
+                                 max_size=4), min_size=0, max_size=8),
+       st.lists(st.integers(1, 3), min_size=8, max_size=8), st.booleans(), st.booleans(), st.integers(1, 23),
+       st.integers(1, 4))
+def test_sentence_stream_hands_out_every_sentence_whatever_the_block_size(tmp_path_factory, sents, gaps, conll,
+                                                                        final_newline, block_size, take):
+    tmp = tmp_path_factory.mktemp("stream")
+    if conll:
+        text = "".join("\n".join(s) + "\n" * (1 + g) for s, g in zip(sents, gaps)).encode()
+    else:
+        text = "".join(" ".join(s) + "\n" for s in sents).encode()
+    if not final_newline:
+        text = text.rstrip(b"\n")
+    path = tmp / "in.txt"
+    path.write_bytes(text)
+    head, views, counts = _drain(path, conll, block_size, take)
+    assert head == text[:7]
+    joined = b"".join(views)
+    assert text.startswith(joined) and not text[len(joined):].strip()  # all of it, up to trailing line breaks
+    assert all(len(_sentences_of(v, conll)) == n for v, n in zip(views, counts))
+    assert [s for v in views for s in _sentences_of(v, conll)] == _sentences_of(text, conll)
+    assert all(n == take for n in counts[:-1])
+    gz = tmp / "in.txt.gz"
+    gz.write_bytes(gzip.compress(text, mtime=0))
+    assert _drain(gz, conll, block_size, take)[1:] == (views, counts)

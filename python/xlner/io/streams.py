@@ -7,6 +7,7 @@ parsers), so a file read in blocks parses into exactly the sentences of the file
 from __future__ import annotations
 
 import gzip
+import io
 import os
 from typing import IO, BinaryIO, Optional, Tuple, Union, cast
 
@@ -30,7 +31,7 @@ class _ClosingGzip(gzip.GzipFile):
                 cast(IO[bytes], raw).close()
 
 
-def open_input(path: PathLike) -> BinaryIO:
+def open_input(path: PathLike) -> io.BufferedIOBase:
     """Open a file for reading bytes; gzip-compressed content (by its magic bytes, whatever the name) is
     decompressed on the fly.
 
@@ -50,7 +51,7 @@ def open_input(path: PathLike) -> BinaryIO:
         fh.close()
         raise
     if magic == GZIP_MAGIC:
-        return _ClosingGzip(fileobj=fh, mode="rb")  # type: ignore[return-value]
+        return _ClosingGzip(fileobj=fh, mode="rb")
     return fh
 
 
@@ -91,11 +92,15 @@ class SentenceStream:
         self.max_sentence_bytes = max_sentence_bytes
         self.sentences = 0
         self.lines = 0
-        self._fh: Optional[BinaryIO] = open_input(self.path)
-        self._buf = bytearray()
+        self._fh: Optional[io.BufferedIOBase] = open_input(self.path)
+        # the unread bytes are _buf[_start:_end]; the file is read straight into the room after them (readinto: no
+        # intermediate bytes object, no growing of the bytearray after a deletion at its front, which copies it)
+        self._buf = bytearray(2 * block_size)
+        self._start = 0
+        self._end = 0
         self._eof = False
         self._read = 0
-        self._view: Optional[memoryview] = None  # the block handed out last (the head of _buf)
+        self._view: Optional[memoryview] = None  # the block handed out last (the head of the unread bytes)
 
     def close(self) -> None:
         """Close the file."""
@@ -116,29 +121,46 @@ class SentenceStream:
             used = len(self._view)
             self._view.release()
             self._view = None
-            del self._buf[:used]  # O(1): the bytearray moves its start
+            self._start += used
+
+    def _room(self) -> None:
+        """Make room for a block after the unread bytes: move them to the front, or into a larger buffer."""
+        live = self._end - self._start
+        if self._end + self.block_size <= len(self._buf):
+            return
+        if live + self.block_size > len(self._buf):
+            grown = bytearray(max(2 * len(self._buf), live + self.block_size))
+            grown[:live] = memoryview(self._buf)[self._start:self._end]
+            self._buf = grown
+        elif live:
+            with memoryview(self._buf) as view:
+                view[:live] = view[self._start:self._end]  # memoryview copies overlapping ranges correctly
+        self._start, self._end = 0, live
 
     def _fill(self) -> None:
         assert self._fh is not None
+        self._room()
         try:
-            data = self._fh.read(self.block_size)
+            with memoryview(self._buf) as view, view[self._end:self._end + self.block_size] as room:
+                got = self._fh.readinto(room)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:  # a truncated or corrupt gzip stream
             raise FormatError(self.path, self.sentences, "file", f"cannot read: {exc}") from None
-        if not data:
+        if not got:
             self._eof = True
             return
-        nul = data.find(b"\0")
+        nul = self._buf.find(b"\0", self._end, self._end + got)
         if nul >= 0:  # text files never hold NUL bytes (/dev/zero, a binary file given by mistake)
-            raise FormatError(self.path, None, "file", f"NUL byte at byte offset {self._read + nul}: not a text file")
-        self._read += len(data)
-        self._buf += data
+            raise FormatError(self.path, None, "file",
+                              f"NUL byte at byte offset {self._read + nul - self._end}: not a text file")
+        self._read += got
+        self._end += got
 
     def head(self, n: int = 1 << 16) -> bytes:
         """The first ``n`` bytes (or fewer at the end of the file), without consuming them."""
         self._release()
-        while len(self._buf) < n and not self._eof:
+        while self._end - self._start < n and not self._eof:
             self._fill()
-        return bytes(self._buf[:n])
+        return bytes(self._buf[self._start:min(self._start + n, self._end)])
 
     def take(self, n: int) -> Tuple[memoryview, int, int, int]:
         """The next ``n`` sentences (fewer only at the end of the file), as a read-only view of the stream's buffer
@@ -151,7 +173,8 @@ class SentenceStream:
         first_sentence, first_line = self.sentences, self.lines
         got = done = 0
         while got < n:
-            with memoryview(self._buf) as view, view[done:] as rest:  # the sentences after those already counted
+            # the sentences after those already counted
+            with memoryview(self._buf) as view, view[self._start + done:self._end] as rest:
                 nbytes, nsent, nlines = _core.cut_sentences(rest, n - got, conll=self.conll, at_eof=self._eof)
             done += nbytes
             got += nsent
@@ -159,15 +182,16 @@ class SentenceStream:
             self.lines += nlines
             if got >= n or self._eof:
                 break
-            if nsent == 0 and len(self._buf) - done > self.max_sentence_bytes:
+            if nsent == 0 and self._end - self._start - done > self.max_sentence_bytes:
                 what = "sentence" if self.conll else "line"
                 raise FormatError(self.path, self.sentences, "text",
-                                  f"no end of {what} in {len(self._buf) - done} bytes (line {self.lines + 1} on): not "
-                                  f"a text file of sentences, or a {what} longer than {self.max_sentence_bytes} bytes",
+                                  f"no end of {what} in {self._end - self._start - done} bytes (line {self.lines + 1} "
+                                  f"on): not a text file of sentences, or a {what} longer than "
+                                  f"{self.max_sentence_bytes} bytes",
                                   self.lines + 1)
             self._fill()
         with memoryview(self._buf) as view:
-            self._view = view[:done].toreadonly()
+            self._view = view[self._start:self._start + done].toreadonly()
         return self._view, got, first_sentence, first_line
 
 
