@@ -442,8 +442,9 @@ def test_import_xlner_loads_no_numpy_and_evaluate_stays_callable():
     # the package attribute is the function on first use, the (callable) module once the module was imported
     gold, pred = [["B-PER", "I-PER", "O"]], [["B-PER", "O", "O"]]
     for first in ("import xlner", "from xlner.evaluate import evaluate_files; import xlner"):
-        out = _python(f"{first}; r = xlner.evaluate({gold!r}, {pred!r}); print(r.micro.f1, r.micro.support)")
-        assert out == "0.0 1"
+        out = _python(f"{first}; r = xlner.evaluate({gold!r}, {pred!r}); print(r.micro.f1, r.micro.support); "
+                      "import inspect; print(list(inspect.signature(xlner.evaluate).parameters)[:2])")
+        assert out == "0.0 1\n['gold', 'pred']"
 
 
 def test_the_command_starts_openblas_with_one_thread_unless_told_otherwise():

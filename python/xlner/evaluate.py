@@ -491,6 +491,7 @@ class _CallableModule(types.ModuleType):
 
 
 sys.modules[__name__].__class__ = _CallableModule
+__wrapped__ = evaluate  # inspect.signature(xlner.evaluate) is the function's, whichever of the two it is
 
 __all__ = ["PRF", "EntityCounts", "EvaluationReport", "BootstrapResult", "PairedBootstrapResult", "ProjectionRatio",
            "parse_mapping", "entity_counts", "evaluate", "evaluate_files", "bootstrap", "paired_bootstrap",
