@@ -148,13 +148,25 @@ py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle
     if (i + 2 * kPrefetch < n && PyList_CheckExact(sents[i + 2 * kPrefetch]))
       xlner::prefetch(reinterpret_cast<PyListObject*>(sents[i + 2 * kPrefetch])->ob_item);
     const xlner::SentenceView s = b.sentence(i);
-    py::object inner = open_tokens(sents[i], i);
-    const Py_ssize_t m = PySequence_Fast_GET_SIZE(inner.ptr());
+    // a list or tuple is read in place (the caller's object keeps it and its tokens alive; nothing here runs Python
+    // code); any other sequence is copied into a new list, whose tokens may exist only there: kept until read
+    Py_ssize_t m = 0;
+    PyObject** toks = nullptr;
+    if (PyList_CheckExact(sents[i])) {
+      m = PyList_GET_SIZE(sents[i]);
+      toks = reinterpret_cast<PyListObject*>(sents[i])->ob_item;
+    } else if (PyTuple_CheckExact(sents[i])) {
+      m = PyTuple_GET_SIZE(sents[i]);
+      toks = &PyTuple_GET_ITEM(sents[i], 0);
+    } else {
+      copies.push_back(open_tokens(sents[i], i));
+      m = PySequence_Fast_GET_SIZE(copies.back().ptr());
+      toks = PySequence_Fast_ITEMS(copies.back().ptr());
+    }
     if (m != s.tgt_len)
       throw std::invalid_argument(xlner::where(i, "tgt_tokens") + std::to_string(m) + " tokens, but tgt_len is " +
                                   std::to_string(s.tgt_len));
     if (s.n_ent > 0 && s.n_aln > 0) {
-      PyObject** toks = PySequence_Fast_ITEMS(inner.ptr());
       in_entity.assign(static_cast<size_t>(s.src_len), 0);
       for (int32_t e = 0; e < s.n_ent; ++e)
         std::fill(in_entity.begin() + s.ent_start[e], in_entity.begin() + s.ent_end[e], uint8_t{1});
@@ -162,9 +174,6 @@ py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle
         if (in_entity[static_cast<size_t>(s.aln_src[k])])
           wanted.push_back({toks[s.aln_tgt[k]], off + s.aln_tgt[k]});
     }
-    // a list or tuple is the caller's, which keeps its tokens alive; any other sequence was copied into a new
-    // list, whose tokens may exist only there: keep it until the tokens are read
-    if (inner.ptr() != sents[i]) copies.push_back(std::move(inner));
     off += s.tgt_len;
   }
   const auto w = static_cast<int64_t>(wanted.size());
