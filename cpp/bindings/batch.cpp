@@ -70,35 +70,6 @@ int32_t as_int32(PyObject* o, int64_t sentence, const char* field) {
   return static_cast<int32_t>(v);
 }
 
-/// A list or tuple (borrowed: the caller's object holds it), or any other sequence converted once to a list
-/// (owned), with direct access to its items.
-struct FastSeq {
-  py::object owned;
-  Py_ssize_t size = 0;
-  PyObject** items = nullptr;
-  /// False (error cleared) when `o` is not a sequence.
-  bool open(PyObject* o) {
-    if (PyList_CheckExact(o)) {
-      size = PyList_GET_SIZE(o);
-      items = reinterpret_cast<PyListObject*>(o)->ob_item;
-      return true;
-    }
-    if (PyTuple_CheckExact(o)) {
-      size = PyTuple_GET_SIZE(o);
-      items = &PyTuple_GET_ITEM(o, 0);
-      return true;
-    }
-    owned = py::reinterpret_steal<py::object>(PySequence_Fast(o, "not a sequence"));
-    if (!owned) {
-      PyErr_Clear();
-      return false;
-    }
-    size = PySequence_Fast_GET_SIZE(owned.ptr());
-    items = PySequence_Fast_ITEMS(owned.ptr());
-    return true;
-  }
-};
-
 /// Per-sentence lists of `width`-tuples into CSR: offsets and one vector per tuple position.
 /// The lists are only read (no Python code runs and nothing is allocated in between), so borrowed items stay valid.
 void csr_from_lists(const py::handle lists, int64_t n, size_t width, const char* field,

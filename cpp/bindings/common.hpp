@@ -39,6 +39,35 @@ void check_1d(const carray<T>& a, py::ssize_t n, const char* field) {
                                 " elements, got " + std::to_string(a.shape(0)));
 }
 
+/// A list or tuple (borrowed: the caller's object holds it), or any other sequence converted once to a list
+/// (owned), with direct access to its items.
+struct FastSeq {
+  py::object owned;
+  Py_ssize_t size = 0;
+  PyObject** items = nullptr;
+  /// False (error cleared) when `o` is not a sequence.
+  bool open(PyObject* o) {
+    if (PyList_CheckExact(o)) {
+      size = PyList_GET_SIZE(o);
+      items = reinterpret_cast<PyListObject*>(o)->ob_item;
+      return true;
+    }
+    if (PyTuple_CheckExact(o)) {
+      size = PyTuple_GET_SIZE(o);
+      items = &PyTuple_GET_ITEM(o, 0);
+      return true;
+    }
+    owned = py::reinterpret_steal<py::object>(PySequence_Fast(o, "not a sequence"));
+    if (!owned) {
+      PyErr_Clear();
+      return false;
+    }
+    size = PySequence_Fast_GET_SIZE(owned.ptr());
+    items = PySequence_Fast_ITEMS(owned.ptr());
+    return true;
+  }
+};
+
 /// An integer array argument as given (any array-like): converted by IntArray::get, which refuses
 /// values that do not fit the C++ type instead of wrapping them (numpy's forcecast would turn 2**32 + 3
 /// into 3).

@@ -76,15 +76,13 @@ py::object open_sentences(py::handle sentences) {
   return outer;
 }
 
-// Sentence i's tokens as a list or tuple (a new reference), naming the sentence when it is not a sequence.
-py::object open_tokens(PyObject* s, Py_ssize_t i) {
+// Sentence i's tokens (FastSeq: a list or tuple read in place, any other sequence copied), naming the sentence
+// when it is a str or not a sequence.
+FastSeq open_tokens(PyObject* s, Py_ssize_t i) {
   if (PyUnicode_Check(s)) throw py::type_error(xlner::where(i, "tgt_tokens") + "expected a sequence of tokens, got a str");
-  py::object inner = py::reinterpret_steal<py::object>(PySequence_Fast(s, "not a sequence"));
-  if (!inner) {
-    PyErr_Clear();
-    throw py::type_error(xlner::where(i, "tgt_tokens") + "expected a sequence of tokens");
-  }
-  return inner;
+  FastSeq seq;
+  if (!seq.open(s)) throw py::type_error(xlner::where(i, "tgt_tokens") + "expected a sequence of tokens");
+  return seq;
 }
 
 // Token j of sentence i, checked to be a str, tested for punctuation.
@@ -105,9 +103,9 @@ py::tuple punctuation_mask_py(py::handle sentences) {
   for (Py_ssize_t i = 0; i < n; ++i) total += PyList_Check(sents[i]) ? PyList_GET_SIZE(sents[i]) : 0;
   mask.reserve(static_cast<size_t>(total));
   for (Py_ssize_t i = 0; i < n; ++i) {
-    const py::object inner = open_tokens(sents[i], i);
-    const Py_ssize_t m = PySequence_Fast_GET_SIZE(inner.ptr());
-    PyObject** toks = PySequence_Fast_ITEMS(inner.ptr());
+    const FastSeq inner = open_tokens(sents[i], i);
+    const Py_ssize_t m = inner.size;
+    PyObject** toks = inner.items;
     lengths[static_cast<size_t>(i)] = static_cast<int32_t>(m);
     for (Py_ssize_t j = 0; j < m; ++j) {
       if (j + kPrefetch < m) prefetch_object(toks[j + kPrefetch]);  // the tokens lie scattered in memory
@@ -148,21 +146,12 @@ py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle
     if (i + 2 * kPrefetch < n && PyList_CheckExact(sents[i + 2 * kPrefetch]))
       xlner::prefetch(reinterpret_cast<PyListObject*>(sents[i + 2 * kPrefetch])->ob_item);
     const xlner::SentenceView s = b.sentence(i);
-    // a list or tuple is read in place (the caller's object keeps it and its tokens alive; nothing here runs Python
-    // code); any other sequence is copied into a new list, whose tokens may exist only there: kept until read
-    Py_ssize_t m = 0;
-    PyObject** toks = nullptr;
-    if (PyList_CheckExact(sents[i])) {
-      m = PyList_GET_SIZE(sents[i]);
-      toks = reinterpret_cast<PyListObject*>(sents[i])->ob_item;
-    } else if (PyTuple_CheckExact(sents[i])) {
-      m = PyTuple_GET_SIZE(sents[i]);
-      toks = &PyTuple_GET_ITEM(sents[i], 0);
-    } else {
-      copies.push_back(open_tokens(sents[i], i));
-      m = PySequence_Fast_GET_SIZE(copies.back().ptr());
-      toks = PySequence_Fast_ITEMS(copies.back().ptr());
-    }
+    FastSeq inner = open_tokens(sents[i], i);
+    const Py_ssize_t m = inner.size;
+    PyObject** toks = inner.items;
+    // a list or tuple is the caller's, which keeps its tokens alive; any other sequence was copied into a new
+    // list, whose tokens may exist only there: kept until they are read
+    if (inner.owned) copies.push_back(std::move(inner.owned));
     if (m != s.tgt_len)
       throw std::invalid_argument(xlner::where(i, "tgt_tokens") + std::to_string(m) + " tokens, but tgt_len is " +
                                   std::to_string(s.tgt_len));
