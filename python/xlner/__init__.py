@@ -6,9 +6,9 @@ The C++ core (``xlner._core``) is private; use the names re-exported here and th
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import TYPE_CHECKING, Dict
 
+from xlner._lazy import lazy_names
 from xlner._version import __version__
 
 if TYPE_CHECKING:  # the names below are imported on first use: ``import xlner`` loads neither numpy nor the core
@@ -90,20 +90,7 @@ _LAZY: Dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The public names, imported from their modules on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'xlner' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    """Every public name, imported or not."""
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 __all__ = [
     "__version__",

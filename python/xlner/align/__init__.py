@@ -6,8 +6,9 @@ The embedding aligner imports torch/transformers lazily; eflomal is an optional 
 """
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import TYPE_CHECKING, Dict
+
+from xlner._lazy import lazy_names
 
 if TYPE_CHECKING:  # imported on first use (PEP 562): ``xlner project`` with given alignments needs none of them
     from xlner.align.aer import AERResult, alignment_error_rate, read_gold, read_hypothesis, read_parallel
@@ -68,20 +69,7 @@ _LAZY: Dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """The public names, imported from their modules on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'xlner.align' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    """Every public name, imported or not."""
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 __all__ = [
     "AlignRecipe", "GibbsConfig", "align_gibbs", "align_tokens",

@@ -4,9 +4,7 @@ Torch-backed classes are imported lazily, so ``import xlner.models`` works witho
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from xlner._lazy import lazy_names
 from xlner.models.base import Tagger
 from xlner.models.languages import ISO_TO_FLORES, to_flores, tokenizer_lang_code
 from xlner.models.translator import (GenerationOptions, MarkedTranslation, TranslationCache, Translator,
@@ -18,11 +16,7 @@ _LAZY = {"TokenTagger": "xlner.models.token_tagger", "label_to_iob2": "xlner.mod
          "CRFConfig": "xlner.models.crf", "SpacyTagger": "xlner.models.spacy_tagger",
          "load_tagger": "xlner.models.load"}
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'xlner.models' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_names(__name__, _LAZY, globals())
 
 
 __all__ = ["Tagger", "Translator", "GenerationOptions", "TranslationCache", "MarkedTranslation", "insert_markers",
