@@ -8,10 +8,12 @@ Rows (conll2003-deepl de/es/it train+dev+test, awesome-align alignments; the who
   * public ``project(batch, "heuristic", heuristic="elp", tgt_tokens=<lists of str>)`` (punctuation flags
     read in C++ from the Python token lists, only of the words an entity links to) against
     ``_core.project_heuristic`` with a ready mask;
-  * lists → batch → greedy end to end against the core greedy alone.
+  * lists → batch → greedy end to end against the core greedy alone, and against the engine's own route to the
+    same result: its C++ readers from the corpus files (``load_projection_corpus``, 1 thread) → batch → greedy.
 Goal: public API within 1.5× of the core. Building the batch reads ~1 M Python objects (900 k link tuples); on one
-thread that costs about as much as the greedy projection of the batch, so the end-to-end row cannot reach 1.5×
-by itself; the per-call rows compare each public call with its core.
+thread that costs about as much as the greedy projection of the batch, so lists → greedy cannot reach 1.5× of the
+projection alone; against the engine's route from files, which also has to bring the sentences into a batch, it
+is compared like with like. The per-call rows compare each public call with its core.
 
 Usage: python bench/bench_api.py [--repeat 5]
 """
@@ -24,6 +26,8 @@ import sys
 sys.path.insert(0, os.path.dirname(__file__))
 
 from common import best_of, load_pairs, print_table, require_data  # noqa: E402
+from xlner.datasets import CONLL_DEEPL_LANGS, conll_deepl_paths  # noqa: E402
+from xlner.io.corpus import load_projection_corpus  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -75,12 +79,19 @@ def main() -> None:
     kw = dict(merge_distance=elp.merge_distance, merge_rule=elp.merge_rule, top_k=elp.top_k, only_i=elp.only_i,
               thr=None if elp.thr is None else float(elp.thr), drop_punct=elp.drop_punct, order=elp.order,
               collisions=elp.collisions, threads=1)
+    files = [conll_deepl_paths(root, lang, split, "awesome") for lang in CONLL_DEEPL_LANGS
+             for split in ("train", "dev", "test")]
+    n_files = sum(len(load_projection_corpus(*f, threads=1).batch) for f in files)
+    if n_files != n:
+        raise SystemExit(f"the corpus files hold {n_files} sentence pairs, the batch {n}")
     calls = {
         "core_greedy": lambda: _core.greedy_alignment(batch.core, threads=1),
         "lists": lambda: ProjectionBatch.from_lists(src_lens, tgt_lens, ents, links, labels=batch.labels),
         "public_greedy": lambda: project(batch, "greedy", threads=1),
         "end_to_end": lambda: project(ProjectionBatch.from_lists(src_lens, tgt_lens, ents, links), "greedy",
                                       threads=1),
+        "files_greedy": lambda: [_core.greedy_alignment(load_projection_corpus(*f, threads=1).batch.core, threads=1)
+                                 for f in files],
         "core_elp": lambda: _core.project_heuristic(batch.core, punct=mask, **kw),
         "public_elp": lambda: project_heuristic(batch, elp, tgt_tokens=tgt_tokens, threads=1),
     }
@@ -92,6 +103,7 @@ def main() -> None:
     t_former = best_of(lambda: _former_from_lists(src_lens, tgt_lens, ents, links), 1)
     t_core_greedy, t_lists, t_public_greedy = best["core_greedy"], best["lists"], best["public_greedy"]
     t_end_to_end, t_core_elp, t_public_elp = best["end_to_end"], best["core_elp"], best["public_elp"]
+    t_files = best["files_greedy"]
 
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"public API vs core on {n:,} sentence pairs (conll2003-deepl de/es/it, all splits, awesome), "
@@ -102,6 +114,8 @@ def main() -> None:
         ["former Python from_lists loop (baseline)", t_former * 1e3, t_former / t_core_greedy],
         ["public project(batch, 'greedy')", t_public_greedy * 1e3, t_public_greedy / t_core_greedy],
         ["from_lists + project greedy", t_end_to_end * 1e3, t_end_to_end / t_core_greedy],
+        ["engine from files: C++ readers → batch → greedy (9 file triples)", t_files * 1e3, t_files / t_core_greedy],
+        ["from_lists + project greedy / engine from files", t_end_to_end * 1e3, t_end_to_end / t_files],
         ["core project_heuristic (elp, ready mask)", t_core_elp * 1e3, 1.0],
         ["public project_heuristic(elp, tgt_tokens=lists)", t_public_elp * 1e3, t_public_elp / t_core_elp],
     ]

@@ -135,8 +135,8 @@ py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle
     PyObject* token;
     int64_t flag;  // index into mask
   };
-  std::vector<Wanted> wanted;
-  wanted.reserve(static_cast<size_t>(b.aln_offsets[b.n] / 4 + 16));
+  std::vector<Wanted> wanted(static_cast<size_t>(b.aln_offsets[b.n] / 4 + 16));
+  size_t n_wanted = 0;
   std::vector<uint8_t> in_entity;
   std::vector<py::object> copies;
   int64_t off = 0;
@@ -159,13 +159,22 @@ py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle
       in_entity.assign(static_cast<size_t>(s.src_len), 0);
       for (int32_t e = 0; e < s.n_ent; ++e)
         std::fill(in_entity.begin() + s.ent_start[e], in_entity.begin() + s.ent_end[e], uint8_t{1});
-      for (int64_t k = 0; k < s.n_aln; ++k)
-        if (in_entity[static_cast<size_t>(s.aln_src[k])])
-          wanted.push_back({toks[s.aln_tgt[k]], off + s.aln_tgt[k]});
+      // branch-free: whether a link starts at an entity word is as good as random, so a branch on it would be
+      // mispredicted about every other link; every link is written and only those of entity words kept
+      const size_t room = n_wanted + static_cast<size_t>(s.n_aln);
+      if (wanted.size() < room) wanted.resize(2 * room);
+      Wanted* out = wanted.data() + n_wanted;
+      size_t kept = 0;
+      for (int64_t k = 0; k < s.n_aln; ++k) {
+        const int32_t t = s.aln_tgt[k];
+        out[kept] = {toks[t], off + t};
+        kept += in_entity[static_cast<size_t>(s.aln_src[k])];
+      }
+      n_wanted += kept;
     }
     off += s.tgt_len;
   }
-  const auto w = static_cast<int64_t>(wanted.size());
+  const auto w = static_cast<int64_t>(n_wanted);
   for (int64_t k = 0; k < w; ++k) {
     if (k + kPrefetch < w) prefetch_object(wanted[static_cast<size_t>(k + kPrefetch)].token);
     const Wanted& x = wanted[static_cast<size_t>(k)];
