@@ -447,6 +447,21 @@ def test_import_xlner_loads_no_numpy_and_evaluate_stays_callable():
         assert out == "0.0 1\n['gold', 'pred']"
 
 
+def test_one_commands_parser_loads_neither_numpy_nor_the_aligners_nor_the_other_commands():
+    # `xlner project` shows the aligner's defaults in its help: they come from xlner.align.defaults, which imports
+    # nothing, so a projection run does not pay for the aligners (and their numpy) at start-up
+    probe = ("import sys; from xlner.cli import build_parser, command_modules; "
+             "t = command_modules(only={cmd!r}); p = build_parser(t); "
+             "print(sorted(t), [m for m in ('numpy', 'xlner.align.gibbs', 'xlner.align.recipe', 'inspect') "
+             "if m in sys.modules])")
+    assert _python(probe.format(cmd="project")) == "['project'] []"
+    assert _python(probe.format(cmd="align")) == "['align'] []"
+    # anything that is not a command's name gets the whole table, for argparse's error and help
+    for other in ("frobnicate", "_stdio", "a.b", "--help"):
+        table = _python(probe.format(cmd=other)).split("] ")[0] + "]"
+        assert "'project'" in table and "'train-tagger'" in table and "_stdio" not in table
+
+
 def test_the_command_starts_openblas_with_one_thread_unless_told_otherwise():
     probe = "import os, xlner.cli; {pre}xlner.cli._one_blas_thread(); print(os.environ.get('OPENBLAS_NUM_THREADS'))"
     assert _python(probe.format(pre="")) == "1"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import errno
-import importlib
 import os
 import pkgutil
 import re
@@ -120,22 +119,28 @@ def command_modules(only: Optional[str] = None) -> Dict[str, ModuleType]:
     """The command table: name → module, for every module of :mod:`xlner.commands` with ``add_parser`` and
     ``run`` (a module whose import fails becomes a command that reports the failure when run). ``only``: import
     just that command's module when there is one (the others' imports are not paid for by a run of one command)."""
+    import importlib.util
+
     import xlner.commands as pkg
 
     table: Dict[str, ModuleType] = {}
-    infos = sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name)
-    if only is not None and any(i.name.replace("_", "-") == only for i in infos):
-        infos = [i for i in infos if i.name.replace("_", "-") == only]
-    for info in infos:
-        if info.name.startswith("_"):
+    names: List[str] = []
+    if only is not None:  # one command: found directly (listing the package with pkgutil imports inspect, ~4 ms)
+        mod_name = only.replace("-", "_")
+        if mod_name.isidentifier() and not mod_name.startswith("_") and \
+                importlib.util.find_spec(f"{pkg.__name__}.{mod_name}") is not None:
+            names = [mod_name]
+    if not names:
+        names = sorted(i.name for i in pkgutil.iter_modules(pkg.__path__))
+    for short in names:
+        if short.startswith("_"):
             continue
-        name = f"{pkg.__name__}.{info.name}"
         try:
-            mod = importlib.import_module(name)
+            mod = importlib.import_module(f"{pkg.__name__}.{short}")
         except Exception as exc:  # noqa: BLE001 - reported when the command is used
-            mod = _broken_command(info.name, exc)
+            mod = _broken_command(short, exc)
         if hasattr(mod, "add_parser") and hasattr(mod, "run"):
-            table[info.name.replace("_", "-")] = mod
+            table[short.replace("_", "-")] = mod
     return table
 
 

@@ -9,12 +9,11 @@ from typing import List, Sequence, Tuple
 import numpy as np
 
 from xlner import _core
+from xlner.align.defaults import EXTRACTION_METHODS, SYMMETRIZATION_METHODS
 
 Link = Tuple[int, int]
 Links = List[Link]
 
-EXTRACTION_METHODS = ("argmax", "itermax", "match", "softmax")
-SYMMETRIZATION_METHODS = ("intersection", "union", "grow-diag", "grow-diag-final", "grow-diag-final-and")
 
 
 def _check_method(method: str) -> None:

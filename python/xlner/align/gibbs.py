@@ -10,11 +10,9 @@ from dataclasses import dataclass
 from typing import List, Optional, Sequence
 
 from xlner import _core
+from xlner.align.defaults import DEFAULT_SEED
 from xlner.align.extraction import split_csr, symmetrize_batch
 from xlner.align.statistical import StatisticalAlignment, StatisticalConfig
-
-#: The default seed of the aligner (every run with the defaults gives the same links).
-DEFAULT_SEED = 0
 
 
 @dataclass

@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
-from xlner.align.extraction import EXTRACTION_METHODS, Links
+from xlner.align.defaults import EXTRACTION_METHODS
 from xlner.commands._stdio import file_args, out_option
+
+if TYPE_CHECKING:
+    from xlner.align.extraction import Links
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +24,8 @@ ALIGNERS = ("gibbs", "eflomal", "lexical", "embedding")
 
 def add_parser(subparsers: "argparse._SubParsersAction") -> argparse.ArgumentParser:
     """Register ``align`` on the CLI's subparsers."""
-    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM  # noqa: PLC0415
+    from xlner.align.defaults import DEFAULT_ALIGNER, DEFAULT_SEED, DEFAULT_STEM  # noqa: PLC0415
     from xlner.commands.project import add_recipe_options  # noqa: PLC0415
-    from xlner.align.gibbs import DEFAULT_SEED  # noqa: PLC0415
 
     p = subparsers.add_parser("align", help="word-align sentence pairs (gibbs, eflomal, lexical, embedding)",
                               description=__doc__)
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     """Run ``xlner align``; returns the exit status."""
     from xlner.align.aer import read_parallel  # noqa: PLC0415
     from xlner.log import progress_enabled, working  # noqa: PLC0415
-    from xlner.align.recipe import DEFAULT_ALIGNER  # noqa: PLC0415
+    from xlner.align.defaults import DEFAULT_ALIGNER  # noqa: PLC0415
 
     if args.aligner is None:
         args.aligner = "eflomal" if args.europarl_ner else DEFAULT_ALIGNER

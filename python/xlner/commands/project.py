@@ -105,8 +105,8 @@ def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
     """--symmetrization, --lex-alpha, --sim-prior, --agreement, --diagonal-tension and --split-compounds of the
     alignment recipe (xlner.align.recipe), shared by ``xlner project`` and ``xlner align``; ``note`` ends the
     --symmetrization help."""
-    from xlner.align.extraction import SYMMETRIZATION_METHODS
-    from xlner.align.recipe import DEFAULT_AGREEMENT, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_SYMMETRIZATION
+    from xlner.align.defaults import (DEFAULT_AGREEMENT, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_SYMMETRIZATION,
+                                      SYMMETRIZATION_METHODS)
 
     g.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
                    help="symmetrisation of the two directions; auto: intersection when the aligner trains on fewer "
@@ -128,8 +128,7 @@ def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
 
 def _add_alignment_options(p: argparse.ArgumentParser) -> None:
     """Options of the on-the-fly alignment (used only without --alignments)."""
-    from xlner.align.gibbs import DEFAULT_SEED
-    from xlner.align.recipe import DEFAULT_ALIGNER, DEFAULT_STEM, RECIPE_ALIGNERS
+    from xlner.align.defaults import DEFAULT_ALIGNER, DEFAULT_SEED, DEFAULT_STEM, RECIPE_ALIGNERS
 
     g = p.add_argument_group("alignment on the fly (without --alignments)")
     g.add_argument("--aligner", choices=RECIPE_ALIGNERS, default=DEFAULT_ALIGNER,
