@@ -557,6 +557,29 @@ def test_bench_error_types_and_pooled_f1_hand_worked():
     assert bench._f1c(counts, [2]) == 0.0
 
 
+def test_bench_cross_fit_takes_each_sentence_from_the_run_where_it_was_a_test_sentence():
+    bench = _bench()
+    gold = [["B-PER"], ["B-LOC"], ["O"], ["B-ORG"], ["B-MISC"]]
+    # run 1 chose on even sentences and tested on odd ones; run 2 the other way round: the tags each run predicts
+    # for its own dev sentences must not reach the cross-fitted result
+    run1 = {"_preds": {"gold": gold, "test": [1, 3], "combination": [["X1"], ["B-LOC"], ["X1"], ["O"], ["X1"]],
+                       "single_dev": [["Y1"], ["O"], ["Y1"], ["B-ORG"], ["Y1"]]}}
+    run2 = {"_preds": {"gold": gold, "test": [0, 2, 4], "combination": [["B-PER"], ["X2"], ["O"], ["X2"], ["O"]],
+                       "single_dev": [["O"], ["Y2"], ["O"], ["Y2"], ["B-MISC"]]}}
+    cf = bench.cross_fit([run1, run2])
+    assert cf["combination"] == [["B-PER"], ["B-LOC"], ["O"], ["O"], ["O"]]
+    assert cf["single_dev"] == [["O"], ["O"], ["O"], ["B-ORG"], ["B-MISC"]]
+    with pytest.raises(ValueError, match="exactly one run"):
+        bench.cross_fit([run1, run1])
+    # pooled over parts: the combination finds PER, LOC (2 of 4 gold entities, nothing wrong): F1 2*1*.5/1.5;
+    # the single ORG, MISC: the same F1, so the gain is 0
+    res = bench.pooled([{"gold": gold[:2], "combination": cf["combination"][:2], "single_dev": cf["single_dev"][:2]},
+                        {"gold": gold[2:], "combination": cf["combination"][2:], "single_dev": cf["single_dev"][2:]}],
+                       "combination", "single_dev", 50)
+    assert res["sentences"] == 5
+    assert res["f1_a"] == pytest.approx(2 / 3) and res["f1_b"] == pytest.approx(2 / 3) and res["delta"] == 0.0
+
+
 def test_bench_pair_recipe_splits_the_german_side():
     bench = _bench()
     assert bench.pair_recipe("de", "en").split_compounds == "source"
