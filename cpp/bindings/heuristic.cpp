@@ -129,14 +129,28 @@ py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle
   int64_t total = 0;
   for (int64_t i = 0; i < b.n; ++i) total += b.tgt_len[i];
   std::vector<uint8_t> mask(static_cast<size_t>(total), 0);
-  // First the tokens to read (their objects lie scattered over the heap), then one run over them that fetches
-  // a few ahead: reading them as they are found costs a full memory latency each.
+  // The tokens to read lie scattered over the heap: each sentence's linked tokens are gathered first, and read a
+  // stretch behind the gathering, fetched a few ahead, so that the memory accesses of both overlap; reading each
+  // one as it is found would cost a full memory latency.
   struct Wanted {
     PyObject* token;
     int64_t flag;  // index into mask
   };
   std::vector<Wanted> wanted(static_cast<size_t>(b.aln_offsets[b.n] / 4 + 16));
-  size_t n_wanted = 0;
+  size_t n_wanted = 0, n_read = 0;
+  auto read_upto = [&](size_t limit) {
+    for (; n_read < limit; ++n_read) {
+      if (n_read + kPrefetch < n_wanted) prefetch_object(wanted[n_read + kPrefetch].token);
+      const Wanted& x = wanted[n_read];
+      if (!PyUnicode_Check(x.token)) {  // name the sentence and token: find the sentence of the flag
+        int64_t i = 0, start = 0;
+        while (start + b.tgt_len[i] <= x.flag) start += b.tgt_len[i++];
+        checked_token_is_punctuation(x.token, static_cast<Py_ssize_t>(i), static_cast<Py_ssize_t>(x.flag - start));
+      }
+      mask[static_cast<size_t>(x.flag)] = token_is_punctuation(x.token) ? 1 : 0;
+    }
+  };
+  constexpr size_t kLag = 4 * kPrefetch;  // tokens gathered but not yet read
   std::vector<uint8_t> in_entity;
   std::vector<py::object> copies;
   int64_t off = 0;
@@ -171,20 +185,11 @@ py::array_t<uint8_t> entity_punctuation_mask_py(const PyBatch& batch, py::handle
         kept += in_entity[static_cast<size_t>(s.aln_src[k])];
       }
       n_wanted += kept;
+      if (n_wanted > kLag) read_upto(n_wanted - kLag);
     }
     off += s.tgt_len;
   }
-  const auto w = static_cast<int64_t>(n_wanted);
-  for (int64_t k = 0; k < w; ++k) {
-    if (k + kPrefetch < w) prefetch_object(wanted[static_cast<size_t>(k + kPrefetch)].token);
-    const Wanted& x = wanted[static_cast<size_t>(k)];
-    if (!PyUnicode_Check(x.token)) {  // name the sentence and token: find the sentence of the flag
-      int64_t i = 0, start = 0;
-      while (start + b.tgt_len[i] <= x.flag) start += b.tgt_len[i++];
-      checked_token_is_punctuation(x.token, static_cast<Py_ssize_t>(i), static_cast<Py_ssize_t>(x.flag - start));
-    }
-    mask[static_cast<size_t>(x.flag)] = token_is_punctuation(x.token) ? 1 : 0;
-  }
+  read_upto(n_wanted);
   return to_numpy(std::move(mask));
 }
 
