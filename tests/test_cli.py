@@ -457,7 +457,7 @@ def test_one_commands_parser_loads_neither_numpy_nor_the_aligners_nor_the_other_
     assert _python(probe.format(cmd="project")) == "['project'] []"
     assert _python(probe.format(cmd="align")) == "['align'] []"
     # anything that is not a command's name gets the whole table, for argparse's error and help
-    for other in ("frobnicate", "_stdio", "a.b", "--help"):
+    for other in ("frobnicate", "_stdio", "train_tagger", "a.b", "--help"):
         table = _python(probe.format(cmd=other)).split("] ")[0] + "]"
         assert "'project'" in table and "'train-tagger'" in table and "_stdio" not in table
 

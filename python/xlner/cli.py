@@ -127,7 +127,7 @@ def command_modules(only: Optional[str] = None) -> Dict[str, ModuleType]:
     names: List[str] = []
     if only is not None:  # one command: found directly (listing the package with pkgutil imports inspect, ~4 ms)
         mod_name = only.replace("-", "_")
-        if mod_name.isidentifier() and not mod_name.startswith("_") and \
+        if "_" not in only and mod_name.isidentifier() and \
                 importlib.util.find_spec(f"{pkg.__name__}.{mod_name}") is not None:
             names = [mod_name]
     if not names:
