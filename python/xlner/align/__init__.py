@@ -17,8 +17,8 @@ if TYPE_CHECKING:  # imported on first use (PEP 562): ``xlner project`` with giv
                                              project_backtranslations, recover_entities, simple_tokenize,
                                              to_projection_batch)
     from xlner.align.embedding import EmbeddingAligner, EmbeddingAlignerConfig, subword_links_to_words, word_similarity
-    from xlner.align.extraction import (EXTRACTION_METHODS, SYMMETRIZATION_METHODS, extract, extract_batch, symmetrize,
-                                        symmetrize_batch)
+    from xlner.align.defaults import EXTRACTION_METHODS, SYMMETRIZATION_METHODS
+    from xlner.align.extraction import extract, extract_batch, symmetrize, symmetrize_batch
     from xlner.align.gibbs import GibbsConfig, align_gibbs
     from xlner.align.lexical import (LexicalAligner, LexicalConfig, add_name_links, looks_like_name, normalize_word,
                                      string_similarity)
@@ -46,8 +46,8 @@ _LAZY: Dict[str, str] = {
     "EmbeddingAlignerConfig": "xlner.align.embedding",
     "subword_links_to_words": "xlner.align.embedding",
     "word_similarity": "xlner.align.embedding",
-    "EXTRACTION_METHODS": "xlner.align.extraction",
-    "SYMMETRIZATION_METHODS": "xlner.align.extraction",
+    "EXTRACTION_METHODS": "xlner.align.defaults",  # constants: their module imports nothing
+    "SYMMETRIZATION_METHODS": "xlner.align.defaults",
     "extract": "xlner.align.extraction",
     "extract_batch": "xlner.align.extraction",
     "symmetrize": "xlner.align.extraction",

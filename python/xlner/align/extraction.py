@@ -15,7 +15,6 @@ Link = Tuple[int, int]
 Links = List[Link]
 
 
-
 def _check_method(method: str) -> None:
     if method not in EXTRACTION_METHODS:
         raise ValueError(f"unknown extraction method {method!r} (expected one of {', '.join(EXTRACTION_METHODS)})")

@@ -211,7 +211,5 @@ def read_extra_pairs(spec: Sequence[str]) -> Tuple[List[List[str]], List[List[st
 
 
 __all__ = ["AUTO_SYMMETRIZATION_PAIRS", "AlignRecipe", "DEFAULT_AGREEMENT", "DEFAULT_ALIGNER", "DEFAULT_LEX_ALPHA",
-           "SPLIT_COMPOUNDS_SIDES",
-           "DEFAULT_SIM_PRIOR", "DEFAULT_STEM",
-           "DEFAULT_SYMMETRIZATION", "RECIPE_ALIGNERS", "align_tokens", "read_extra_corpora",
-           "read_extra_pairs", "read_sentences"]
+           "DEFAULT_SIM_PRIOR", "DEFAULT_STEM", "DEFAULT_SYMMETRIZATION", "RECIPE_ALIGNERS", "SPLIT_COMPOUNDS_SIDES",
+           "align_tokens", "read_extra_corpora", "read_extra_pairs", "read_sentences"]

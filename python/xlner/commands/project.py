@@ -106,7 +106,7 @@ def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
     alignment recipe (xlner.align.recipe), shared by ``xlner project`` and ``xlner align``; ``note`` ends the
     --symmetrization help."""
     from xlner.align.defaults import (DEFAULT_AGREEMENT, DEFAULT_LEX_ALPHA, DEFAULT_SIM_PRIOR, DEFAULT_SYMMETRIZATION,
-                                      SYMMETRIZATION_METHODS)
+                                      SPLIT_COMPOUNDS_SIDES, SYMMETRIZATION_METHODS)
 
     g.add_argument("--symmetrization", choices=("auto",) + SYMMETRIZATION_METHODS, default=DEFAULT_SYMMETRIZATION,
                    help="symmetrisation of the two directions; auto: intersection when the aligner trains on fewer "
@@ -121,7 +121,7 @@ def add_recipe_options(g: "argparse._ActionsContainer", note: str = "") -> None:
     g.add_argument("--diagonal-tension", type=float, default=0.0, metavar="T",
                    help="gibbs: diagonal prior of the IBM-1 phase, exp(-T |i/I - j/J|) (fast_align); 0: off "
                         "(default)")
-    g.add_argument("--split-compounds", choices=("none", "source", "target", "both"), default="none",
+    g.add_argument("--split-compounds", choices=SPLIT_COMPOUNDS_SIDES, default="none",
                    help="split the words of that side into their compound parts for training (a compounding "
                         "language: German, Dutch, ...) and merge the links back onto the words (default none)")
 
