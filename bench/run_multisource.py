@@ -39,7 +39,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -51,7 +51,7 @@ from xlner.datasets import shared_data_dir  # noqa: E402
 from xlner.io import Sentence, read_conll, read_talp, write_talp  # noqa: E402
 from xlner.io.talp import Links  # noqa: E402
 from xlner.evaluate import evaluate, paired_bootstrap  # noqa: E402
-from xlner.batch import ProjectionResult  # noqa: E402
+from xlner.batch import ProjectionBatch, ProjectionResult  # noqa: E402
 from xlner.multisource import (BOUNDARY_RULES, VoteClusters, combine_priority, fit_reliability,  # noqa: E402
                                project_multi, vote_clusters)
 from xlner.tagging import iob2_to_spans  # noqa: E402
@@ -181,11 +181,12 @@ def error_types(gold: Sequence[set], single: Sequence[set], combo: Sequence[set]
 
 def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, str], List[Links]],
                methods: Sequence[str], costs: Sequence[float], joint_methods: Sequence[str], label_k: bool,
-               n_boot: int, swap: bool = False) -> Dict[str, object]:
+               n_boot: int, swap: bool = False, shared: Optional[Dict[str, object]] = None) -> Dict[str, object]:
     """Every row of one target: singles, vote, reliability-weighted vote, priority, joint; parameters chosen
     on even sentences (dev), F1 on odd ones (test); ``swap``: the halves exchanged (dev odd, test even), for
     the cross-fitted figures (:func:`cross_fit`). The tags the chosen rows predict come back under ``_preds``
-    (not written to results.json).
+    (not written to results.json). ``shared``: a dict kept between the two runs of one target, which then
+    project, cluster and count each (source weights, rule, parameters) once: none of that depends on the split.
 
     A row is a rule with a grid of parameters (some of them estimated from sentences: weights = each
     source's F1, per-label k, reliabilities). Its parameters are those best on all dev sentences (ties: the
@@ -201,14 +202,19 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
     dev = list(range(1 if swap else 0, len(tl), 2))
     test = list(range(0 if swap else 1, len(tl), 2))
     folds = [(sorted(set(dev) - set(dev[f::FOLDS])), dev[f::FOLDS]) for f in range(FOLDS)]
-    batches = [gold_batch(gold[s], gold[tgt], alns[(s, tgt)]) for s in srcs]
+    state: Dict[str, object] = {} if shared is None else shared
+    if "batches" not in state:
+        state["batches"] = [gold_batch(gold[s], gold[tgt], alns[(s, tgt)]) for s in srcs]
+    batches: List[ProjectionBatch] = state["batches"]  # type: ignore[assignment]
     rows: List[Dict[str, object]] = []
     preds: Dict[str, List[List[str]]] = {}
     sets: Dict[str, List[set]] = {}
     cfg = MatchingConfig(constraint="<=1", block_size=64)
-    singles = {m: [project(b, m, matching=cfg, threads=1) for b in batches] for m in methods}
-    counts_of: Dict[int, np.ndarray] = {}
-    keep: List[ProjectionResult] = []  # results whose counts are memoised by id
+    if "singles" not in state:
+        state["singles"] = {m: [project(b, m, matching=cfg, threads=1) for b in batches] for m in methods}
+    singles: Dict[str, List[ProjectionResult]] = state["singles"]  # type: ignore[assignment]
+    counts_of: Dict[int, np.ndarray] = state.setdefault("counts_of", {})  # type: ignore[assignment]
+    keep: List[ProjectionResult] = state.setdefault("keep", [])  # type: ignore[assignment]  # counted, by id
 
     def counts(res: ProjectionResult) -> np.ndarray:
         if id(res) not in counts_of:
@@ -244,8 +250,8 @@ def run_target(tgt: str, gold: Dict[str, List[Sentence]], alns: Dict[Tuple[str, 
 
             pick(f"single {s} ({m})", alone)
 
-    memo: Dict[Tuple[object, ...], ProjectionResult] = {}
-    clustered: Dict[Tuple[object, ...], VoteClusters] = {}
+    memo: Dict[Tuple[object, ...], ProjectionResult] = state.setdefault("memo", {})  # type: ignore[assignment]
+    clustered: Dict[Tuple[object, ...], VoteClusters] = state.setdefault("clustered", {})  # type: ignore[assignment]
 
     def cached(key: Tuple[object, ...], make: Callable[[], ProjectionResult]) -> ProjectionResult:
         if key not in memo:
@@ -422,24 +428,21 @@ def summarize(results: Sequence[Dict[str, object]], swapped: Sequence[Dict[str, 
     return out
 
 
-def _gain(d: Dict[str, object]) -> str:
-    ci: List[float] = d["ci95"]  # type: ignore[assignment]
-    return f"{float(d['delta']):+.4f} [{ci[0]:+.4f}, {ci[1]:+.4f}]"  # type: ignore[arg-type]
+def _gain(d: Dict[str, Any]) -> str:
+    return f"{d['delta']:+.4f} [{d['ci95'][0]:+.4f}, {d['ci95'][1]:+.4f}]"
 
 
-def summary_markdown(summary: Dict[str, object], n_targets: int) -> List[str]:
+def summary_markdown(summary: Dict[str, Any], n_targets: int) -> List[str]:
     """The pooled and cross-fitted sections of the report."""
-    fp: Dict[str, Dict[str, object]] = summary["fixed_pooled"]  # type: ignore[assignment]
-    vt, vd = fp["vs_best_single_test"], fp["vs_dev_chosen_single"]
+    vt, vd = summary["fixed_pooled"]["vs_best_single_test"], summary["fixed_pooled"]["vs_dev_chosen_single"]
     lines = ["", "### Pooled over the targets (same split)", "",
              f"The {n_targets} targets' test sentences together ({vt['sentences']} sentences), each with its own "
              "combination and single source as above: micro F1 of the combinations "
-             f"{float(vt['f1_a']):.4f}, of the best singles on test {float(vt['f1_b']):.4f} (gain {_gain(vt)}), of "
-             f"the dev-chosen singles {float(vd['f1_b']):.4f} (gain {_gain(vd)}); paired bootstrap over the pooled "
+             f"{vt['f1_a']:.4f}, of the best singles on test {vt['f1_b']:.4f} (gain {_gain(vt)}), of "
+             f"the dev-chosen singles {vd['f1_b']:.4f} (gain {_gain(vd)}); paired bootstrap over the pooled "
              "sentences."]
     if "cross_fit" not in summary:
         return lines
-    cp: Dict[str, Dict[str, object]] = summary["cross_fit_pooled"]  # type: ignore[assignment]
     lines += ["", "### Cross-fitted: both halves as test (a secondary analysis, added after the figures above had "
               "been seen)", "",
               "The whole procedure above (every parameter on one half, the combination row by 5-fold CV within it, "
@@ -455,15 +458,15 @@ def summary_markdown(summary: Dict[str, object], n_targets: int) -> List[str]:
               "F1: combination | F1: dev-chosen single | F1: best single | gain over best single [95% CI] | gain "
               "over dev-chosen single [95% CI] |",
               "|---|---|---|---|---|---|---|---|---|"]
-    for t in summary["cross_fit"]:  # type: ignore[attr-defined]
+    for t in summary["cross_fit"]:
         vb, vs = t["vs_best_single"], t["vs_dev_chosen_single"]
         lines.append(f"| {t['target']} | {t['combination_even_dev']} / {t['combination_odd_dev']} | "
                      f"{t['single_even_dev']} / {t['single_odd_dev']} | {t['best_single']} | "
-                     f"{float(vb['f1_a']):.4f} | {float(vs['f1_b']):.4f} | {float(vb['f1_b']):.4f} | {_gain(vb)} | "
+                     f"{vb['f1_a']:.4f} | {vs['f1_b']:.4f} | {vb['f1_b']:.4f} | {_gain(vb)} | "
                      f"{_gain(vs)} |")
-    vb, vs = cp["vs_best_single"], cp["vs_dev_chosen_single"]
-    lines.append(f"| pooled ({vb['sentences']} sentences) | | | | {float(vb['f1_a']):.4f} | {float(vs['f1_b']):.4f} | "
-                 f"{float(vb['f1_b']):.4f} | {_gain(vb)} | {_gain(vs)} |")
+    vb, vs = summary["cross_fit_pooled"]["vs_best_single"], summary["cross_fit_pooled"]["vs_dev_chosen_single"]
+    lines.append(f"| pooled ({vb['sentences']} sentences) | | | | {vb['f1_a']:.4f} | {vs['f1_b']:.4f} | "
+                 f"{vb['f1_b']:.4f} | {_gain(vb)} | {_gain(vs)} |")
     return lines
 
 
@@ -634,10 +637,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     results, swapped = [], []
     for tgt in args.targets:
         t0 = time.perf_counter()
-        results.append(run_target(tgt, gold, alns, args.methods, costs, args.joint, args.label_k, args.bootstrap))
+        shared: Dict[str, object] = {}  # the projections of this target, for both halves
+        results.append(run_target(tgt, gold, alns, args.methods, costs, args.joint, args.label_k, args.bootstrap,
+                                  shared=shared))
         if args.cross_fit:
             swapped.append(run_target(tgt, gold, alns, args.methods, costs, args.joint, args.label_k,
-                                      args.bootstrap, swap=True))
+                                      args.bootstrap, swap=True, shared=shared))
         print(f"target {tgt}: {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     summary = summarize(results, swapped, args.bootstrap)
     for r in results + swapped:
