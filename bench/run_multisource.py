@@ -25,14 +25,13 @@ back (recipe option ``split_compounds``, :mod:`xlner.align.compounds`): without 
 (de "Mitgliedstaaten") to only one of its translations (en "Member"), and German is a weak source
 (``--no-split-compounds``: the plain recipe).
 The aligner is seeded, so the same command gives the same report; ``--cache DIR`` keeps the links (file names
-carry a digest of the inputs and the recipe) only to save the alignment time of a rerun.
+carry a digest of the sentences, the recipe and the engine) only to save the alignment time of a rerun.
 
 Writes ``README.md`` (the report) and ``results.json`` (every row) to ``--out``.
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import itertools
 import json
 import os
@@ -56,6 +55,7 @@ from xlner.multisource import (BOUNDARY_RULES, VoteClusters, combine_priority, f
                                project_multi, vote_clusters)
 from xlner.tagging import iob2_to_spans  # noqa: E402
 from xlner.projection import MatchingConfig, project  # noqa: E402
+from xlner.studies.cache import aligner_fingerprint, keyed_path  # noqa: E402
 from xlner.studies.common import gold_batch, result_tags  # noqa: E402
 
 LANGS = ("en", "de", "es", "it")
@@ -88,18 +88,16 @@ def pair_alignments(root: Path, a: str, b: str, gold: Dict[str, List[Sentence]],
     :func:`xlner.align.recipe.align_tokens`), trained also on the conll2003-deepl pairs of a and b when
     ``extra`` (``--align-extra``), German compound-split when ``split_compounds`` (:func:`pair_recipe`). The
     aligner is seeded, so the links are the same on every run: ``cache`` only saves the time of a rerun (its
-    file name carries a digest of the inputs and the recipe)."""
+    file name carries a digest of the sentences, the recipe and the engine: :func:`keyed_path`)."""
     src = [list(s.tokens) for s in gold[a]]
     tgt = [list(s.tokens) for s in gold[b]]
     recipe = pair_recipe(a, b, split_compounds)
-    specs = _extra_specs(root, a, b) if extra else []
-    path = None
-    if cache is not None:
-        h = hashlib.sha256(json.dumps([src, tgt, specs, repr(recipe)]).encode()).hexdigest()[:16]
-        path = cache / f"europarl.{a}-{b}.{h}.talp"
-        if path.exists():
-            return read_talp(path)
-    xs, xt = read_extra_corpora(specs)
+    xs, xt = read_extra_corpora(_extra_specs(root, a, b) if extra else [])
+    # Keyed on content, not on paths: the sentences (the extra ones too), the recipe and the aligner's
+    # fingerprint (engine build, package version, Gibbs defaults), so a rebuilt engine never reuses old links.
+    path = keyed_path(cache, f"europarl.{a}-{b}", ".talp", src, tgt, xs, xt, recipe, aligner_fingerprint())
+    if path is not None and path.exists():
+        return read_talp(path)
     t0 = time.perf_counter()
     links = align_tokens(src, tgt, extra_src=xs, extra_tgt=xt, recipe=recipe, threads=threads)
     print(f"aligned {a}-{b}: {len(src) + len(xs or [])} training pairs, {time.perf_counter() - t0:.0f} s",
