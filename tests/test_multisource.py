@@ -6,6 +6,7 @@ import itertools
 import json
 from typing import Dict, List, Tuple
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,9 +16,10 @@ from xlner.cli import main
 from xlner.io import read_conll
 import math
 
+import multisource_reference as ref
+from xlner.batch import ScoreMatrix
 from xlner.multisource import (JointSentence, Reliability, SupportedSpan, combine_priority, combine_votes,
-                               fit_reliability, joint_exact_sentences, joint_greedy_sentence, project_multi,
-                               vote_clusters, vote_sentence)
+                               fit_reliability, joint_exact_sentences, project_multi, vote_clusters, vote_sentence)
 from xlner.projection import project
 from xlner.projection import MatchingConfig
 
@@ -282,6 +284,92 @@ def test_combine_priority_hand_worked():
         project_multi([b0, b1, b2], "greedy", "priority", min_votes={"PER": 1})
 
 
+# ------------------------------------------------- the engine's vote and priority against the references
+
+SCORES = [0.25, 0.5, 0.8, 1.0]
+
+
+@st.composite
+def sentence_projs(draw, n_src=None, disjoint=False):
+    """(source, start, end, label, score, entity) spans of one sentence of up to 8 tokens, labels 0..2."""
+    n_src = n_src or draw(st.integers(1, 4))
+    projs = []
+    for s in range(n_src):
+        pos = 0
+        for e in range(draw(st.integers(0, 4))):
+            a = draw(st.integers(pos if disjoint else 0, 7))
+            if a >= 8:
+                break
+            b = draw(st.integers(a + 1, min(8, a + 3)))
+            projs.append((s, a, b, draw(st.integers(0, 2)), draw(st.sampled_from(SCORES)), e))
+            pos = b
+            if disjoint and pos >= 8:
+                break
+    return n_src, projs
+
+
+@settings(max_examples=300, deadline=None)
+@given(sentence_projs(), st.data())
+def test_vote_engine_equals_the_reference(sp, data):
+    n_src, projs = sp
+    w_list = st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=n_src, max_size=n_src)
+    if data.draw(st.booleans()):
+        weights = {lab: data.draw(w_list) for lab in range(3)}
+    else:
+        weights = data.draw(w_list)
+    ks = st.sampled_from([0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
+    threshold = {lab: data.draw(ks) for lab in range(3)} if data.draw(st.booleans()) else data.draw(ks)
+    strict = data.draw(st.booleans())
+    boundary = data.draw(st.sampled_from(["mode", "median"]))
+    got = vote_sentence(projs, weights, threshold, strict=strict, boundary=boundary)
+    want = ref.vote_sentence(projs, weights, threshold, strict=strict, boundary=boundary)
+    assert got == want  # boundaries, labels, support, and the floats summed in the same order
+
+
+def _results_of(sentences, n_src, names=("PER", "LOC", "ORG")):
+    """One ProjectionResult per source from per-sentence projs (labels: ids into ``names``, each source's own
+    vocabulary in reversed order so that uniting by name matters)."""
+    from xlner.batch import ProjectionResult
+
+    out = []
+    for s in range(n_src):
+        vocab = LabelVocab(list(reversed(names)))
+        rows = [[p for p in projs if p[0] == s] for projs in sentences]
+        flat = [p for r in rows for p in r]
+        off = np.zeros(len(rows) + 1, dtype=np.int64)
+        off[1:] = np.cumsum([len(r) for r in rows])
+        out.append(ProjectionResult(off, np.array([p[1] for p in flat], dtype=np.int32),
+                                    np.array([p[2] for p in flat], dtype=np.int32),
+                                    np.array([vocab.id(names[p[3]]) for p in flat], dtype=np.int32),
+                                    np.array([p[5] for p in flat], dtype=np.int32),
+                                    np.array([p[4] for p in flat], dtype=np.float64), np.zeros(len(rows)),
+                                    np.zeros(len(rows), dtype=np.int8), vocab))
+    return out
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 4).flatmap(lambda n: st.tuples(st.just(n), st.lists(
+    sentence_projs(n_src=n, disjoint=True).map(lambda x: x[1]), min_size=1, max_size=40))),
+       st.sampled_from(["mode", "median"]), st.sampled_from([None, 1.0, 2.0]), st.data())
+def test_combine_votes_and_priority_over_a_batch_equal_the_reference_per_sentence(job, boundary, k, data):
+    n_src, sentences = job
+    results = _results_of(sentences, n_src)
+    names = results[0].labels.names  # the united vocabulary follows source 0's order
+    to_united = {i: names.index(nm) for i, nm in enumerate(("PER", "LOC", "ORG"))}
+    united = [[(s, a, b, to_united[lab], sc, e) for s, a, b, lab, sc, e in projs] for projs in sentences]
+    weights = data.draw(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=n_src, max_size=n_src))
+    got = combine_votes(results, weights=weights, min_votes=k, boundary=boundary, threads=2)
+    need = sum(weights) / 2.0 + 1e-6 if k is None else k
+    assert got.spans == [ref.vote_sentence(p, weights, need, boundary=boundary) for p in united]
+    assert list(got.objective) == [sum(sp.score for sp in x) for x in got.spans]
+    primary = data.draw(st.integers(0, n_src - 1))
+    corr = data.draw(st.sampled_from([0.0, 1.0]))
+    pr = combine_priority(results, primary, corroboration=corr, weights=weights, min_votes=k, boundary=boundary)
+    others = sum(w for s, w in enumerate(weights) if s != primary)
+    need = others / 2.0 + 1e-6 if k is None else k
+    assert pr.spans == [ref.priority_sentence(p, primary, corr, weights, need, boundary) for p in united]
+
+
 # ------------------------------------------------------------------------------------------ joint
 
 def _brute(prob: JointSentence) -> float:
@@ -327,6 +415,39 @@ def joint_problems(draw):
                         entries.append((s, e, a, b, draw(st.sampled_from([0.25, 0.5, 0.6, 0.8, 1.0]))))
     cost = draw(st.sampled_from([0.0, 0.3, 1.0]))
     return JointSentence(entries, ent_label, 1, cost)
+
+
+def joint_greedy_sentence(prob: JointSentence) -> List[SupportedSpan]:
+    """The engine's greedy joint matching of one hand-made problem: one single-sentence batch per source
+    (entity e of source s labelled ``L{ent_label[(s, e)]}``) with the problem's entries as its score matrix."""
+    n_src = 1 + max([s for s, _ in prob.ent_label] + [s for s, *_ in prob.entries] + [0])
+    n_lab = 1 + max(list(prob.ent_label.values()) + [0])
+    vocab = LabelVocab([f"L{k}" for k in range(n_lab)])
+    tgt_len = max([b for *_, b, _ in prob.entries] + [1])
+    batches, mats = [], []
+    for s in range(n_src):
+        n_ent = 1 + max([e for (t, e) in prob.ent_label if t == s] + [-1])
+        ents = [(e, e + 1, prob.ent_label[(s, e)]) for e in range(n_ent)]
+        batches.append(ProjectionBatch.from_lists([max(n_ent, 1)], [tgt_len], [ents], [[]], labels=vocab))
+        mine = [x for x in prob.entries if x[0] == s]
+        mats.append(ScoreMatrix(np.array([0, len(mine)], dtype=np.int64),
+                                np.array([x[1] for x in mine], dtype=np.int32),
+                                np.array([x[2] for x in mine], dtype=np.int32),
+                                np.array([x[3] for x in mine], dtype=np.int32),
+                                np.array([x[4] for x in mine], dtype=np.float64)))
+    res = project_multi(batches, "greedy", "joint", scores=mats, span_cost=prob.span_cost, threads=1,
+                        matching=MatchingConfig(max_len=64, constraint=f"<={prob.cap}"))
+    return res.spans[0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(joint_problems())
+def test_joint_greedy_engine_equals_the_reference(prob):
+    got = joint_greedy_sentence(prob)
+    want = ref.joint_greedy_sentence(prob)
+    assert [(s.start, s.end, s.label, s.support) for s in got] == [(s.start, s.end, s.label, s.support) for s in want]
+    assert [s.score for s in got] == pytest.approx([s.score for s in want])
+    assert [s.votes for s in got] == [float(len(s.sources)) for s in want]  # unit weights: one vote per source
 
 
 @settings(max_examples=60, deadline=None)

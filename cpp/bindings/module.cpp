@@ -13,6 +13,7 @@ void register_alignment(py::module_& m);
 void register_exact(py::module_& m);
 void register_scores(py::module_& m);
 void register_gibbs(py::module_& m);
+void register_multisource(py::module_& m);
 }  // namespace xlner_py
 
 PYBIND11_MODULE(_core, m) {
@@ -26,4 +27,5 @@ PYBIND11_MODULE(_core, m) {
   xlner_py::register_exact(m);
   xlner_py::register_scores(m);
   xlner_py::register_gibbs(m);
+  xlner_py::register_multisource(m);
 }

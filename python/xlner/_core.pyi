@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'write_conll', 'write_spans_jsonl']
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'VoteClusterSet', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'joint_entries', 'joint_greedy', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'vote_clusters', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -377,6 +377,27 @@ class IlpModel:
     @property
     def sentences(self) -> numpy.typing.NDArray[numpy.int64]:
         ...
+class VoteClusterSet:
+    """
+    The vote clusters of a batch (vote_clusters); select() thresholds them.
+    """
+    def arrays(self) -> dict:
+        """
+        Every cluster: dict of arrays offsets, start, end, label, score, votes, support_offsets, support_source, support_entity (objective empty).
+        """
+    def select(self, need: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, strict: bool = False, blocked: typing.Any = None, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
+        """
+        The clusters whose votes reach need[label] (strict: exceed it, both within 1e-9) and that overlap no span of
+        blocked (offsets[N+1], start, end: CSR over the sentences), overlaps among them resolved greedily (votes
+        desc, score desc, start, end, label); per sentence in text order.
+        
+        Returns:
+            dict of arrays: offsets, start, end, label, score, votes, support_offsets, support_source, support_entity,
+            objective (summed scores per sentence).
+        """
+    @property
+    def n_labels(self) -> int:
+        ...
 def alignment_scores(batch: Batch, *, candidates: str = 'ngrams', max_len: typing.SupportsInt | typing.SupportsIndex = 10, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """
     Alignment scores 2·links/(|e|+|t|) of every (entity, candidate) pair with a positive score.
@@ -591,6 +612,27 @@ def iob2_tag_names(labels: collections.abc.Sequence[str]) -> list[str]:
     """
     Tag names of the IOB2 tag ids for a label vocabulary: ['O', 'B-l0', 'I-l0', ...].
     """
+def joint_entries(sources: collections.abc.Sequence, *, n_labels: typing.SupportsInt | typing.SupportsIndex, max_len: typing.SupportsInt | typing.SupportsIndex = 10, aligned_only: bool = False, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
+    """
+    The weighted entries of the joint matching (source, entity, start, end, weight·score > 0, length <= max_len),
+    narrowed to the spans whose first and last words a one-word entry of their label covers when aligned_only.
+    
+    Arguments:
+        sources: per source (batch, offsets, ent, start, end, score, label_map, weight): its Batch, its score
+            matrix (CSR over the batch), the united label id of each of its label ids, its weight.
+        n_labels: size of the united label vocabulary.
+    Returns:
+        dict of arrays: offsets[N+1], source, entity, start, end, value.
+    """
+def joint_greedy(sources: collections.abc.Sequence, *, n_labels: typing.SupportsInt | typing.SupportsIndex, max_len: typing.SupportsInt | typing.SupportsIndex = 10, aligned_only: bool = False, cap: typing.SupportsInt | typing.SupportsIndex = 1, span_cost: typing.SupportsFloat | typing.SupportsIndex = 1.0, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
+    """
+    Greedy joint matching of every sentence (rule: the docstring of xlner.multisource, ``joint``) over the
+    entries of joint_entries (same arguments).
+    
+    Returns:
+        dict of arrays: offsets, start, end, label, score (summed weighted scores), votes (summed source
+        weights), support_offsets, support_source, support_entity, objective (Σ score − span_cost per sentence).
+    """
 def lexical_similarity(src: collections.abc.Sequence[collections.abc.Sequence[str]], tgt: collections.abc.Sequence[collections.abc.Sequence[str]], *, measure: str = 'max', ngram: typing.SupportsInt | typing.SupportsIndex = 3, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> tuple[numpy.typing.NDArray[numpy.int64], numpy.typing.NDArray[numpy.float64]]:
     """
     Word-by-word lexical similarity matrices of sentence pairs (words compared as given: normalise first).
@@ -780,6 +822,19 @@ def tags_to_spans(offsets: numpy.typing.ArrayLike, tags: numpy.typing.ArrayLike,
         tags: int32 tag ids.
     Returns:
         dict: offsets[N+1], start, end (exclusive), label.
+    """
+def vote_clusters(sources: collections.abc.Sequence, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, boundary: str = 'mode', tgt_len: numpy.typing.ArrayLike | None = None, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> VoteClusterSet:
+    """
+    Every vote cluster of every target sentence (rule: the docstring of xlner.multisource, ``vote``).
+    
+    Arguments:
+        sources: per source (offsets[N+1], start, end, label, entity, score, label_map): its projected spans
+            (a ProjectionResult's arrays) and the united label id of each of its label ids.
+        weights: float64[labels, sources]: each source's weight for each united label.
+        boundary: 'mode' or 'median'.
+        tgt_len: int32[N] target lengths (optional): spans are checked to lie inside them.
+    Returns:
+        A VoteClusterSet.
     """
 def write_conll(path: str, tokens: TokenCorpus, tags: numpy.typing.ArrayLike, tag_names: collections.abc.Sequence[str], *, sep: str = '\t', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> None:
     """

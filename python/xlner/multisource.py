@@ -70,6 +70,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from xlner import _core
 from xlner.batch import LabelVocab, ProjectionBatch, ProjectionResult, ScoreMatrix
 from xlner.ilp import new_highs
 from xlner.projection import MatchingConfig, parse_constraint, project
@@ -112,31 +113,85 @@ class SupportedSpan:
         return tuple(sorted({s for s, _ in self.support}))
 
 
-@dataclass
 class MultiSourceResult:
-    """Combined spans per target sentence, their label vocabulary and per-sentence objective."""
+    """Combined spans per target sentence, their label vocabulary and per-sentence objective.
 
-    spans: List[List[SupportedSpan]]
-    labels: LabelVocab
-    objective: np.ndarray
+    The engine returns flat arrays (CSR over sentences, :attr:`arrays`); :attr:`spans` builds the
+    :class:`SupportedSpan` lists from them on first use, so a caller that only writes the result
+    (:meth:`to_result`) never makes a Python object per span.
+    """
+
+    def __init__(self, spans: Optional[List[List[SupportedSpan]]], labels: LabelVocab, objective: np.ndarray,
+                 arrays: Optional[Mapping[str, np.ndarray]] = None) -> None:
+        if spans is None and arrays is None:
+            raise ValueError("MultiSourceResult needs spans or arrays")
+        self._spans = spans
+        self._arrays = dict(arrays) if arrays is not None else None
+        self.labels = labels
+        self.objective = np.asarray(objective, dtype=np.float64)
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], labels: LabelVocab) -> "MultiSourceResult":
+        """A result from the engine's arrays (offsets, start, end, label, score, votes, support_offsets,
+        support_source, support_entity, objective)."""
+        return cls(None, labels, arrays["objective"], arrays)
 
     def __len__(self) -> int:
-        return len(self.spans)
+        return len(self.objective)
+
+    @property
+    def spans(self) -> List[List[SupportedSpan]]:
+        """Per sentence, its combined spans in text order."""
+        if self._spans is None:
+            assert self._arrays is not None
+            d = self._arrays
+            so = d["support_offsets"].tolist()
+            src = d["support_source"].tolist()
+            ent = d["support_entity"].tolist()
+            flat = [SupportedSpan(a, b, lab, sc, v, tuple(zip(src[so[k]:so[k + 1]], ent[so[k]:so[k + 1]])))
+                    for k, (a, b, lab, sc, v) in enumerate(zip(d["start"].tolist(), d["end"].tolist(),
+                                                               d["label"].tolist(), d["score"].tolist(),
+                                                               d["votes"].tolist()))]
+            off = d["offsets"].tolist()
+            self._spans = [flat[off[i]:off[i + 1]] for i in range(len(off) - 1)]
+        return self._spans
+
+    @property
+    def arrays(self) -> Dict[str, np.ndarray]:
+        """The spans as flat arrays, CSR over sentences: offsets, start, end, label, score, votes, and the
+        support of span k at ``support_*[support_offsets[k]:support_offsets[k+1]]`` (source, entity)."""
+        if self._arrays is None:
+            assert self._spans is not None
+            flat = [sp for sent in self._spans for sp in sent]
+            offsets = np.zeros(len(self._spans) + 1, dtype=np.int64)
+            offsets[1:] = np.cumsum([len(x) for x in self._spans]) if self._spans else []
+            so = np.zeros(len(flat) + 1, dtype=np.int64)
+            so[1:] = np.cumsum([len(sp.support) for sp in flat]) if flat else []
+            self._arrays = {
+                "offsets": offsets,
+                "start": np.array([sp.start for sp in flat], dtype=np.int32),
+                "end": np.array([sp.end for sp in flat], dtype=np.int32),
+                "label": np.array([sp.label for sp in flat], dtype=np.int32),
+                "score": np.array([sp.score for sp in flat], dtype=np.float64),
+                "votes": np.array([sp.votes for sp in flat], dtype=np.float64),
+                "support_offsets": so,
+                "support_source": np.array([s for sp in flat for s, _ in sp.support], dtype=np.int32),
+                "support_entity": np.array([e for sp in flat for _, e in sp.support], dtype=np.int32),
+                "objective": self.objective,
+            }
+        return self._arrays
 
     def to_result(self) -> ProjectionResult:
         """A plain :class:`ProjectionResult` (``entity``: the entity of the first supporting source)."""
-        flat = [sp for sent in self.spans for sp in sent]
-        offsets = np.zeros(len(self.spans) + 1, dtype=np.int64)
-        offsets[1:] = np.cumsum([len(s) for s in self.spans]) if self.spans else []
+        d = self.arrays
+        so = d["support_offsets"]
+        has = so[1:] > so[:-1]
+        first = np.full(len(d["start"]), -1, dtype=np.int32)
+        first[has] = d["support_entity"][so[:-1][has]]
         return ProjectionResult(
-            offsets,
-            np.array([sp.start for sp in flat], dtype=np.int32),
-            np.array([sp.end for sp in flat], dtype=np.int32),
-            np.array([sp.label for sp in flat], dtype=np.int32),
-            np.array([sp.support[0][1] if sp.support else -1 for sp in flat], dtype=np.int32),
-            np.array([sp.score for sp in flat], dtype=np.float64),
-            np.asarray(self.objective, dtype=np.float64),
-            np.zeros(len(self.spans), dtype=np.int8),
+            np.asarray(d["offsets"], dtype=np.int64), np.asarray(d["start"], dtype=np.int32),
+            np.asarray(d["end"], dtype=np.int32), np.asarray(d["label"], dtype=np.int32), first,
+            np.asarray(d["score"], dtype=np.float64), self.objective, np.zeros(len(self), dtype=np.int8),
             self.labels,
         )
 
@@ -198,83 +253,46 @@ def _check_sources(batches: Sequence[ProjectionBatch], weights: Optional[Sequenc
 _Proj = Tuple[int, int, int, int, float, int]  # (source, start, end, label, score, entity)
 
 
-def _lower_weighted_median(values: Sequence[Tuple[int, float]]) -> int:
-    """The smallest value whose cumulated weight (values in ascending order) reaches half the total weight."""
-    total = sum(w for _, w in values)
-    acc = 0.0
-    for v, w in values:
-        acc += w
-        if acc >= total / 2.0 - _EPS:
-            return v
-    return values[-1][0]
+def _need_array(need: Mapping[int, float], n_labels: int) -> np.ndarray:
+    out = np.zeros(n_labels, dtype=np.float64)
+    for lab, v in need.items():
+        out[lab] = v
+    return out
 
 
-def _weighted_medians(cluster: Sequence[_Proj], weights: Sequence[float]) -> Tuple[int, int]:
-    """(lower weighted median of the starts, upper weighted median of the ends) of a cluster's spans."""
-    start = _lower_weighted_median(sorted((p[1], weights[p[0]]) for p in cluster))
-    end = -_lower_weighted_median(sorted((-p[2], weights[p[0]]) for p in cluster))
-    return start, end
+def _weight_matrix(weights: Mapping[int, Sequence[float]], n_labels: int, n_sources: int) -> np.ndarray:
+    """float64[labels, sources] from label id → weight of each source (labels without an entry: 0)."""
+    w = np.zeros((n_labels, n_sources), dtype=np.float64)
+    for lab, ws in weights.items():
+        w[lab] = ws
+    return w
 
 
-def _vote_clusters(projs: Sequence[_Proj], weights: Union[Sequence[float], Mapping[int, Sequence[float]]],
-                   boundary: str) -> List[Tuple[SupportedSpan, Tuple[int, ...]]]:
-    """Every cluster of one sentence with its resolved boundaries (no threshold, no cross-label resolution),
-    in label then start order, with the distinct sources in it (module docstring: ``vote``)."""
+def _cluster_set(results: Sequence[ProjectionResult], maps: Sequence[np.ndarray],
+                 weights: Mapping[int, Sequence[float]], n_labels: int, boundary: str,
+                 threads: int = -1) -> "_core.VoteClusterSet":
+    """The engine's clusters of the results (labels mapped to the united ids by ``maps``)."""
+
     if boundary not in BOUNDARY_RULES:
         raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
-    by_label: Dict[int, List[_Proj]] = {}
-    for p in projs:
-        by_label.setdefault(p[3], []).append(p)
-    out: List[Tuple[SupportedSpan, Tuple[int, ...]]] = []
-    for label in sorted(by_label):
-        wl = weights[label] if isinstance(weights, Mapping) else weights
-        items = sorted(by_label[label], key=lambda p: (p[1], p[2], p[0]))
-        clusters: List[List[_Proj]] = []
-        cur_end = -1
-        for p in items:
-            if clusters and p[1] < cur_end:
-                clusters[-1].append(p)
-                cur_end = max(cur_end, p[2])
-            else:
-                clusters.append([p])
-                cur_end = p[2]
-        for cl in clusters:
-            srcs = tuple(sorted({p[0] for p in cl}))
-            votes = float(sum(wl[s] for s in srcs))
-            proposals: Dict[Tuple[int, int], List[_Proj]] = {}
-            for p in cl:
-                proposals.setdefault((p[1], p[2]), []).append(p)
-
-            def key(se: Tuple[int, int]) -> Tuple[float, float, int, int, int]:
-                ps = proposals[se]
-                w = sum(wl[s] for s in {p[0] for p in ps})
-                sc = sum(wl[p[0]] * p[4] for p in ps)
-                return (-w, -sc, min(p[0] for p in ps), se[0], se[1] - se[0])
-
-            if boundary == "median":
-                start, end = _weighted_medians(cl, wl)
-            else:
-                start, end = min(proposals, key=key)
-            out.append((SupportedSpan(start, end, label, float(sum(wl[p[0]] * p[4] for p in cl)), votes,
-                                      tuple(sorted((p[0], p[5]) for p in cl))), srcs))
-    return out
+    sources = [(r.offsets, r.start, r.end, r.label, r.entity, r.score, np.asarray(m, dtype=np.int32))
+               for r, m in zip(results, maps)]
+    return _core.vote_clusters(sources, _weight_matrix(weights, n_labels, len(results)), boundary=boundary,
+                               threads=threads)
 
 
-def _disjoint(spans: Sequence[SupportedSpan]) -> List[SupportedSpan]:
-    """Spans in order of votes (desc), score (desc), start, end, label; each one overlapping a span already
-    kept is dropped; the kept ones in text order."""
-    out: List[SupportedSpan] = []
-    for sp in sorted(spans, key=lambda sp: (-sp.votes, -sp.score, sp.start, sp.end, sp.label)):
-        if all(sp.end <= o.start or o.end <= sp.start for o in out):
-            out.append(sp)
-    out.sort(key=lambda sp: (sp.start, sp.end))
-    return out
+def _select(clusters: "_core.VoteClusterSet", labels: LabelVocab, need: Mapping[int, float], strict: bool = False,
+            blocked: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None,
+            threads: int = -1) -> MultiSourceResult:
+    return MultiSourceResult.from_arrays(
+        clusters.select(_need_array(need, clusters.n_labels), strict=strict, blocked=blocked, threads=threads), labels)
 
 
 def vote_sentence(projs: Sequence[_Proj], weights: Union[Sequence[float], Mapping[int, Sequence[float]]],
                   threshold: Union[float, Mapping[int, float]], strict: bool = False,
                   boundary: str = "mode") -> List[SupportedSpan]:
-    """Combine the projected spans of one sentence by voting (rule in the module docstring).
+    """Combine the projected spans of one sentence by voting (rule in the module docstring; the engine's
+    :func:`vote_clusters` on one sentence).
 
     Arguments:
         projs: (source, start, end, united label id, score, entity) of every projected span of every source.
@@ -284,12 +302,36 @@ def vote_sentence(projs: Sequence[_Proj], weights: Union[Sequence[float], Mappin
             label id (every projected label must be in it).
         boundary: ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
     """
-    kept: List[SupportedSpan] = []
-    for sp, _ in _vote_clusters(projs, weights, boundary):
-        need = threshold[sp.label] if isinstance(threshold, Mapping) else threshold
-        if not ((sp.votes <= need + _EPS) if strict else (sp.votes < need - _EPS)):
-            kept.append(sp)
-    return _disjoint(kept)
+    if boundary not in BOUNDARY_RULES:
+        raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
+    if isinstance(weights, Mapping):
+        table = {int(k): [float(x) for x in v] for k, v in weights.items()}
+        n_src = len(next(iter(table.values()))) if table else 0
+    else:
+        n_src = len(weights)
+        table = {}
+    n_labels = 1 + max([p[3] for p in projs] + list(table) + [-1])
+    for p in projs:
+        if not 0 <= p[0] < n_src:
+            raise ValueError(f"span {p}: source {p[0]} has no weight ({n_src} sources)")
+        if isinstance(weights, Mapping) and p[3] not in table:
+            raise ValueError(f"span {p}: label {p[3]} has no weights")
+        if isinstance(threshold, Mapping) and p[3] not in threshold:
+            raise ValueError(f"span {p}: label {p[3]} has no threshold")
+    if not isinstance(weights, Mapping):
+        table = {lab: [float(x) for x in weights] for lab in range(n_labels)}
+    need = ({int(k): float(v) for k, v in threshold.items() if 0 <= int(k) < n_labels}
+            if isinstance(threshold, Mapping) else {lab: float(threshold) for lab in range(n_labels)})
+    sources = []
+    for s in range(max(n_src, 1)):
+        mine = [p for p in projs if p[0] == s]
+        sources.append((np.array([0, len(mine)], dtype=np.int64), np.array([p[1] for p in mine], dtype=np.int32),
+                        np.array([p[2] for p in mine], dtype=np.int32), np.array([p[3] for p in mine], dtype=np.int32),
+                        np.array([p[5] for p in mine], dtype=np.int32),
+                        np.array([p[4] for p in mine], dtype=np.float64), np.arange(n_labels, dtype=np.int32)))
+    clusters = _core.vote_clusters(sources, _weight_matrix(table, n_labels, max(n_src, 1)), boundary=boundary,
+                                   threads=1)
+    return _select(clusters, LabelVocab(), need, strict=strict, threads=1).spans[0]
 
 
 def _united(results: Sequence[ProjectionResult], what: str) -> Tuple[LabelVocab, List[np.ndarray]]:
@@ -306,12 +348,6 @@ def _united(results: Sequence[ProjectionResult], what: str) -> Tuple[LabelVocab,
     return vocab, maps
 
 
-def _sentence_projs(results: Sequence[ProjectionResult], maps: Sequence[np.ndarray], i: int) -> List[_Proj]:
-    """(source, start, end, united label, score, entity) of every projected span of sentence ``i``."""
-    return [(s, st, en, int(maps[s][lab]), sc, ent)
-            for s, r in enumerate(results) for st, en, lab, ent, sc in r.spans(i)]
-
-
 def _label_weight_table(vocab: LabelVocab, w: np.ndarray,
                         label_weights: Optional[Mapping[str, Sequence[float]]]) -> Dict[int, List[float]]:
     """Per united label id, the weight of each source: ``label_weights[name]`` or ``w``."""
@@ -326,21 +362,33 @@ def _label_weight_table(vocab: LabelVocab, w: np.ndarray,
     return table
 
 
-@dataclass
 class VoteClusters:
     """The clusters of ``vote`` for every target sentence before any threshold (:func:`vote_clusters`): what
-    stays fixed while ``min_votes`` varies, so that many thresholds cost one clustering.
+    stays fixed while ``min_votes`` varies, so that many thresholds cost one clustering (the clusters stay
+    in the engine; :meth:`select` thresholds them there).
 
     Attributes:
-        spans: per sentence, one :class:`SupportedSpan` per cluster (its boundaries by the boundary rule,
-            ``votes`` the summed weights of its distinct sources for its label).
         labels: the united label vocabulary.
         weights: per united label id, the weight of each source.
     """
 
-    spans: List[List[SupportedSpan]]
-    labels: LabelVocab
-    weights: Dict[int, List[float]]
+    def __init__(self, clusters: "_core.VoteClusterSet", labels: LabelVocab, weights: Dict[int, List[float]],
+                 threads: int = -1) -> None:
+        self._clusters = clusters
+        self.labels = labels
+        self.weights = weights
+        self._threads = threads
+        self._spans: Optional[List[List[SupportedSpan]]] = None
+
+    @property
+    def spans(self) -> List[List[SupportedSpan]]:
+        """Per sentence, one :class:`SupportedSpan` per cluster (its boundaries by the boundary rule, ``votes``
+        the summed weights of its distinct sources for its label), in label then start order."""
+        if self._spans is None:
+            d = dict(self._clusters.arrays())
+            d["objective"] = np.zeros(len(d["offsets"]) - 1)
+            self._spans = MultiSourceResult.from_arrays(d, self.labels).spans
+        return self._spans
 
     def select(self, min_votes: Optional[Union[float, Mapping[str, float]]] = None) -> MultiSourceResult:
         """The clusters whose votes reach ``min_votes``, overlaps across labels resolved (module docstring).
@@ -359,15 +407,14 @@ class VoteClusters:
                     for lab, h in half.items()}
         else:
             need = {lab: float(min_votes) for lab in half}
-        spans = [_disjoint([sp for sp in sent if sp.votes >= need[sp.label] - _EPS]) for sent in self.spans]
-        objective = np.array([sum(sp.score for sp in sent) for sent in spans], dtype=np.float64)
-        return MultiSourceResult(spans, self.labels, objective)
+        return _select(self._clusters, self.labels, need, threads=self._threads)
 
 
 def vote_clusters(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
                   boundary: str = "mode",
-                  label_weights: Optional[Mapping[str, Sequence[float]]] = None) -> VoteClusters:
-    """Every ``vote`` cluster of every target sentence, with its boundaries and votes (no threshold).
+                  label_weights: Optional[Mapping[str, Sequence[float]]] = None, threads: int = -1) -> VoteClusters:
+    """Every ``vote`` cluster of every target sentence, with its boundaries and votes (no threshold), computed
+    by the engine (threads over sentences, -1: all cores).
 
     Arguments: as :func:`combine_votes`; ``combine_votes(r, min_votes=k, ...)`` is
     ``vote_clusters(r, ...).select(k)``.
@@ -377,15 +424,14 @@ def vote_clusters(results: Sequence[ProjectionResult], *, weights: Optional[Sequ
     vocab, maps = _united(results, "vote")
     w = _source_weights(weights, len(results))
     table = _label_weight_table(vocab, w, label_weights)
-    spans = [[sp for sp, _ in _vote_clusters(_sentence_projs(results, maps, i), table, boundary)]
-             for i in range(len(results[0]))]
-    return VoteClusters(spans, vocab, table)
+    return VoteClusters(_cluster_set(results, maps, table, len(vocab), boundary, threads), vocab, table, threads)
 
 
 def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequence[float]] = None,
                   min_votes: Optional[Union[float, Mapping[str, float]]] = None,
                   boundary: str = "mode",
-                  label_weights: Optional[Mapping[str, Sequence[float]]] = None) -> MultiSourceResult:
+                  label_weights: Optional[Mapping[str, Sequence[float]]] = None,
+                  threads: int = -1) -> MultiSourceResult:
     """Combine per-source projections of the same target sentences by voting (rule in the module docstring).
 
     Arguments:
@@ -397,8 +443,10 @@ def combine_votes(results: Sequence[ProjectionResult], *, weights: Optional[Sequ
         boundary: boundary rule of a kept cluster, ``'mode'`` or ``'median'`` (:data:`BOUNDARY_RULES`).
         label_weights: label name → one weight >= 0 per source, used for that label's clusters instead of
             ``weights`` (e.g. :meth:`Reliability.label_weights`).
+        threads: worker threads of the engine (-1: all cores).
     """
-    return vote_clusters(results, weights=weights, boundary=boundary, label_weights=label_weights).select(min_votes)
+    return vote_clusters(results, weights=weights, boundary=boundary, label_weights=label_weights,
+                         threads=threads).select(min_votes)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -483,13 +531,17 @@ def fit_reliability(results: Sequence[ProjectionResult], gold: Sequence[Sequence
     unit = {lab: [1.0] * len(results) for lab in range(len(vocab))}
     counts: Dict[str, List[float]] = {}  # key → [n, c, n_s..., c_s...]
     m = len(results)
+    d = _cluster_set(results, maps, unit, len(vocab), boundary).arrays()
+    off, so, src = d["offsets"].tolist(), d["support_offsets"].tolist(), d["support_source"].tolist()
+    starts, ends, labs = d["start"].tolist(), d["end"].tolist(), d["label"].tolist()
     for i in idx:
         if not 0 <= i < n:
             raise IndexError(f"sentences: {i} is not a sentence index (0..{n - 1})")
         truth = set(iob2_to_spans(gold[i]))
-        for sp, srcs in _vote_clusters(_sentence_projs(results, maps, i), unit, boundary):
-            name = vocab.name(sp.label)
-            ok = (sp.start, sp.end, name) in truth
+        for k in range(off[i], off[i + 1]):
+            srcs = sorted(set(src[so[k]:so[k + 1]]))
+            name = vocab.name(labs[k])
+            ok = (starts[k], ends[k], name) in truth
             row = counts.setdefault(name if per_label else "", [0.0] * (2 + 2 * m))
             row[0] += 1
             row[1] += ok
@@ -542,23 +594,39 @@ def combine_priority(results: Sequence[ProjectionResult], primary: int = 0, *, c
     others = [s for s in range(len(results)) if s != primary]
     ow = [float(w[s]) for s in others]
     need = sum(ow) / 2.0 + _STRICT if min_votes is None else float(min_votes)
-    spans: List[List[SupportedSpan]] = []
-    for i in range(len(results[0])):
-        projs = _sentence_projs(results, maps, i)
-        kept: List[SupportedSpan] = []
-        for p in (q for q in projs if q[0] == primary):
-            agree = [q for q in projs if q[0] != primary and q[3] == p[3] and q[1] < p[2] and p[1] < q[2]]
-            votes = float(sum(w[s] for s in {q[0] for q in agree}))
+    n = len(results[0])
+    p_res, p_map = results[primary], maps[primary]
+    p_off, p_start, p_end = p_res.offsets.tolist(), p_res.start.tolist(), p_res.end.tolist()
+    p_lab = [int(p_map[x]) for x in p_res.label.tolist()]
+    p_ent, p_score = p_res.entity.tolist(), p_res.score.tolist()
+    o_arr = [(r.offsets.tolist(), r.start.tolist(), r.end.tolist(), [int(mp[x]) for x in r.label.tolist()],
+              r.entity.tolist(), r.score.tolist())
+             for r, mp in ((results[s], maps[s]) for s in others)]
+    kept: List[List[SupportedSpan]] = []
+    for i in range(n):  # 1. the primary's spans, each with its corroboration
+        sent: List[SupportedSpan] = []
+        for k in range(p_off[i], p_off[i + 1]):
+            a, b, lab = p_start[k], p_end[k], p_lab[k]
+            agree = [(others[j], x[4][q], x[5][q]) for j, x in enumerate(o_arr) for q in range(x[0][i], x[0][i + 1])
+                     if x[3][q] == lab and x[1][q] < b and a < x[2][q]]
+            votes = float(sum(w[s] for s in {s for s, _, _ in agree}))
             if votes >= corroboration - _EPS:
-                kept.append(SupportedSpan(p[1], p[2], p[3], float(sum(w[q[0]] * q[4] for q in [p] + agree)),
-                                          votes + float(w[primary]), tuple(sorted((q[0], q[5]) for q in [p] + agree))))
-        back = [(others.index(q[0]),) + q[1:] for q in projs if q[0] != primary]
-        extra = []
-        for sp, _ in _vote_clusters(back, ow, boundary):
-            if sp.votes >= need - _EPS and all(sp.end <= o.start or o.end <= sp.start for o in kept):
-                extra.append(SupportedSpan(sp.start, sp.end, sp.label, sp.score, sp.votes,
-                                           tuple(sorted((others[s], e) for s, e in sp.support))))
-        spans.append(sorted(kept + _disjoint(extra), key=lambda sp: (sp.start, sp.end)))
+                sent.append(SupportedSpan(a, b, lab, float(sum(w[s] * sc for s, _, sc in
+                                                               [(primary, p_ent[k], p_score[k])] + agree)),
+                                          votes + float(w[primary]),
+                                          tuple(sorted([(primary, p_ent[k])] + [(s, e) for s, e, _ in agree]))))
+        kept.append(sent)
+    # 2. the vote of the others where no kept primary span is (the engine's clusters and threshold)
+    table = {lab: ow for lab in range(len(vocab))}
+    clusters = _cluster_set([results[s] for s in others], [maps[s] for s in others], table, len(vocab), boundary)
+    b_off = np.zeros(n + 1, dtype=np.int64)
+    b_off[1:] = np.cumsum([len(x) for x in kept]) if n else []
+    blocked = (b_off, np.array([sp.start for x in kept for sp in x], dtype=np.int32),
+               np.array([sp.end for x in kept for sp in x], dtype=np.int32))
+    back = _select(clusters, vocab, {lab: need for lab in range(len(vocab))}, blocked=blocked).spans
+    spans = [sorted(kept[i] + [SupportedSpan(sp.start, sp.end, sp.label, sp.score, sp.votes,
+                                             tuple(sorted((others[s], e) for s, e in sp.support))) for sp in back[i]],
+                    key=lambda sp: (sp.start, sp.end)) for i in range(n)]
     objective = np.array([sum(sp.score for sp in sent) for sent in spans], dtype=np.float64)
     return MultiSourceResult(spans, vocab, objective)
 
@@ -604,43 +672,6 @@ class JointSentence:
                 total += sc.get((s, e, sp.start, sp.end), 0.0)
             total -= self.span_cost
         return total
-
-
-def joint_greedy_sentence(prob: JointSentence) -> List[SupportedSpan]:
-    """Greedy joint matching of one sentence (rule in the module docstring)."""
-    used: Dict[Tuple[int, int], int] = {}
-    chosen: List[SupportedSpan] = []
-    # (start, end, label) -> source -> [(score, entity)] sorted by score desc then entity
-    table: Dict[Tuple[int, int, int], Dict[int, List[Tuple[float, int]]]] = {}
-    for s, e, a, b, v in prob.entries:
-        table.setdefault((a, b, prob.ent_label[(s, e)]), {}).setdefault(s, []).append((v, e))
-    for per in table.values():
-        for lst in per.values():
-            lst.sort(key=lambda x: (-x[0], x[1]))
-    open_keys = sorted(table)
-    while True:
-        best: Optional[Tuple[float, Tuple[int, int, int], List[Tuple[int, int, float]]]] = None
-        for key in open_keys:
-            total = -prob.span_cost
-            picks = []
-            for s in sorted(table[key]):
-                for v, e in table[key][s]:
-                    if used.get((s, e), 0) < prob.cap:
-                        total += v
-                        picks.append((s, e, v))
-                        break
-            if total > _EPS and (best is None or total > best[0] + _EPS):
-                best = (total, key, picks)
-        if best is None:
-            break
-        total, (a, b, lab), picks = best
-        for s, e, _ in picks:
-            used[(s, e)] = used.get((s, e), 0) + 1
-        chosen.append(SupportedSpan(a, b, lab, float(sum(v for _, _, v in picks)), 0.0,
-                                    tuple(sorted((s, e) for s, e, _ in picks))))
-        open_keys = [k for k in open_keys if k[1] <= a or b <= k[0]]
-    chosen.sort(key=lambda sp: (sp.start, sp.end))
-    return chosen
 
 
 def _joint_exact_block(probs: Sequence[JointSentence]) -> List[List[SupportedSpan]]:
@@ -717,30 +748,13 @@ def joint_exact_sentences(probs: Sequence[JointSentence], block_size: int = 256)
     return out
 
 
-def _aligned_ranges(entries: List[Tuple[int, int, int, int, float]],
-                    ent_label: Dict[Tuple[int, int], int]) -> List[Tuple[int, int, int, int, float]]:
-    """Keep the candidates whose first and last words are aligned to some entity of their label (any source).
-
-    Exact for the alignment score over all n-grams: if the first (last) word of t is aligned to no entity of
-    label L, every source's score of t is below that of t without that word (same links, shorter), and the
-    shorter span overlaps less, so some optimum uses no such t. A word is aligned to entity e of source s
-    when the one-word candidate scores > 0 (the n-gram scores include every n-gram with a link).
-    """
-    aligned: Dict[int, set] = {}
-    for s, e, a, b, _ in entries:
-        if b == a + 1:
-            aligned.setdefault(ent_label[(s, e)], set()).add(a)
-    out = []
-    for s, e, a, b, v in entries:
-        words = aligned.get(ent_label[(s, e)], set())
-        if a in words and b - 1 in words:
-            out.append((s, e, a, b, v))
-    return out
-
-
 def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab: LabelVocab, weights: np.ndarray,
            method: str, cfg: MatchingConfig, span_cost: float, scores: Optional[Sequence[ScoreMatrix]],
            threads: int) -> MultiSourceResult:
+    """``joint``: the entries (weighted scores, narrowed to the aligned ranges with the alignment score: no
+    optimum is lost, since a span whose first or last word no one-word entry of its label covers scores less
+    than the span without that word, with the same links, and overlaps more) built by the engine; greedy in
+    the engine, exact through HiGHS."""
     from xlner.scores import alignment_scores
 
     if method not in JOINT_METHODS:
@@ -758,29 +772,27 @@ def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab
     for k, m in enumerate(mats):
         if len(m) != n:
             raise ValueError(f"scores of source {k}: {len(m)} sentences, the batch has {n}")
+    sources = [(b.core, m.offsets, m.ent, m.start, m.end, m.score, np.asarray(mp, dtype=np.int32), float(weights[s]))
+               for s, (b, m, mp) in enumerate(zip(batches, mats, maps))]
+    aligned_only = scores is None
+    if method == "greedy":
+        return MultiSourceResult.from_arrays(_core.joint_greedy(
+            sources, n_labels=len(vocab), max_len=cfg.max_len, aligned_only=aligned_only, cap=cap,
+            span_cost=span_cost, threads=threads), vocab)
+    d = _core.joint_entries(sources, n_labels=len(vocab), max_len=cfg.max_len, aligned_only=aligned_only,
+                            threads=threads)
+    off, src, ent = d["offsets"].tolist(), d["source"].tolist(), d["entity"].tolist()
+    st, en, val = d["start"].tolist(), d["end"].tolist(), d["value"].tolist()
+    ent_off = [b.ent_offsets.tolist() for b in batches]
+    ent_lab = [[int(mp[x]) for x in b.ent_label.tolist()] for b, mp in zip(batches, maps)]
     probs: List[JointSentence] = []
     for i in range(n):
-        entries: List[Tuple[int, int, int, int, float]] = []
-        ent_label: Dict[Tuple[int, int], int] = {}
-        for s, (b, m) in enumerate(zip(batches, mats)):
-            ents = b.entities(i)
-            for e, (_, _, lab) in enumerate(ents):
-                ent_label[(s, e)] = int(maps[s][lab])
-            a, z = int(m.offsets[i]), int(m.offsets[i + 1])
-            for e, st, en, v in zip(m.ent[a:z], m.start[a:z], m.end[a:z], m.score[a:z]):
-                wv = float(weights[s] * v)
-                if wv > 0 and en - st <= cfg.max_len:
-                    if not 0 <= int(e) < len(ents):
-                        raise IndexError(f"scores of source {s}, sentence {i}, field ent: entity {int(e)} of "
-                                         f"{len(ents)}")
-                    entries.append((s, int(e), int(st), int(en), wv))
-        if scores is None:
-            entries = _aligned_ranges(entries, ent_label)
+        entries = list(zip(src[off[i]:off[i + 1]], ent[off[i]:off[i + 1]], st[off[i]:off[i + 1]],
+                           en[off[i]:off[i + 1]], val[off[i]:off[i + 1]]))
+        ent_label = {(s, e): ent_lab[s][ent_off[s][i] + e]
+                     for s in range(len(batches)) for e in range(ent_off[s][i + 1] - ent_off[s][i])}
         probs.append(JointSentence(entries, ent_label, cap, span_cost))
-    if method == "greedy":
-        spans = [joint_greedy_sentence(p) for p in probs]
-    else:
-        spans = joint_exact_sentences(probs, cfg.block_size)
+    spans = joint_exact_sentences(probs, cfg.block_size)
     spans = [[SupportedSpan(sp.start, sp.end, sp.label, sp.score, float(sum(weights[s] for s in sp.sources)),
                             sp.support) for sp in sent] for sent in spans]
     objective = np.array([sum(sp.score - span_cost for sp in sent) for sent in spans], dtype=np.float64)
@@ -860,4 +872,4 @@ def project_multi(
 
 __all__ = ["BOUNDARY_RULES", "COMBINE_METHODS", "JOINT_METHODS", "SupportedSpan", "MultiSourceResult", "JointSentence",
            "VoteClusters", "Reliability", "vote_sentence", "vote_clusters", "combine_votes", "fit_reliability",
-           "combine_priority", "joint_greedy_sentence", "joint_exact_sentences", "project_multi"]
+           "combine_priority", "joint_exact_sentences", "project_multi"]

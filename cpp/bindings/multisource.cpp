@@ -1,0 +1,301 @@
+// Bindings of the multi-source combination (xlner.multisource calls them; the rules live in its docstring).
+#include <cmath>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "xlner/multisource.hpp"
+
+namespace xlner_py {
+namespace {
+
+/// One source's projected spans, converted and kept alive while the engine reads them.
+struct SourceArrays {
+  carray<int64_t> offsets;
+  carray<int32_t> start, end, label, entity, label_map;
+  carray<double> score;
+  xlner::SourceSpansView view;
+};
+
+SourceArrays source_arrays(const py::handle& item, int source) {
+  const auto t = py::reinterpret_borrow<py::sequence>(item);
+  if (py::len(t) != 7)
+    throw py::value_error("source " + std::to_string(source) +
+                          ": expected (offsets, start, end, label, entity, score, label_map)");
+  SourceArrays a{IntArray{t[0]}.get<int64_t>("offsets"),   IntArray{t[1]}.get<int32_t>("start"),
+                 IntArray{t[2]}.get<int32_t>("end"),       IntArray{t[3]}.get<int32_t>("label"),
+                 IntArray{t[4]}.get<int32_t>("entity"),    IntArray{t[6]}.get<int32_t>("label_map"),
+                 carray<double>::ensure(py::object(t[5])), {}};
+  if (!a.score) throw py::type_error("source " + std::to_string(source) + ", field score: expected numbers");
+  check_1d(a.offsets, -1, "offsets");
+  check_1d(a.start, -1, "start");
+  const py::ssize_t k = a.start.shape(0);
+  check_1d(a.end, k, "end");
+  check_1d(a.label, k, "label");
+  check_1d(a.entity, k, "entity");
+  check_1d(a.score, k, "score");
+  check_1d(a.label_map, -1, "label_map");
+  a.view = {a.offsets.data(), a.start.data(), a.end.data(),      a.label.data(),
+            a.entity.data(),  a.score.data(), a.label_map.data(), static_cast<int32_t>(a.label_map.shape(0))};
+  return a;
+}
+
+py::dict spans_to_dict(xlner::MultiSpans&& s) {
+  py::dict d;
+  d["offsets"] = to_numpy(std::move(s.offsets));
+  d["start"] = to_numpy(std::move(s.start));
+  d["end"] = to_numpy(std::move(s.end));
+  d["label"] = to_numpy(std::move(s.label));
+  d["score"] = to_numpy(std::move(s.score));
+  d["votes"] = to_numpy(std::move(s.votes));
+  d["support_offsets"] = to_numpy(std::move(s.support_offsets));
+  d["support_source"] = to_numpy(std::move(s.support_source));
+  d["support_entity"] = to_numpy(std::move(s.support_entity));
+  d["objective"] = to_numpy(std::move(s.objective));
+  return d;
+}
+
+/// The clusters of a batch, kept in C++ so that many thresholds cost one clustering.
+struct VoteClusterSet {
+  xlner::MultiSpans clusters;
+  int32_t n_united = 0;
+};
+
+/// One joint source: its batch, score arrays, united entity labels and weight.
+struct JointArrays {
+  ScoreArrays scores;
+  std::vector<int32_t> ent_label;
+  xlner::JointSourceView view;
+};
+
+std::vector<std::unique_ptr<JointArrays>> joint_sources(const py::sequence& sources, int32_t n_united,
+                                                        int64_t& n) {
+  std::vector<std::unique_ptr<JointArrays>> out;
+  n = -1;
+  int s = 0;
+  for (const auto& item : sources) {
+    const auto t = py::reinterpret_borrow<py::sequence>(item);
+    if (py::len(t) != 8)
+      throw py::value_error("source " + std::to_string(s) +
+                            ": expected (batch, offsets, ent, start, end, score, label_map, weight)");
+    const PyBatch& b = t[0].cast<const PyBatch&>();
+    if (n >= 0 && b.view.n != n)
+      throw py::value_error("source " + std::to_string(s) + ": " + std::to_string(b.view.n) +
+                            " sentences, but source 0 has " + std::to_string(n));
+    n = b.view.n;
+    auto j = std::make_unique<JointArrays>(JointArrays{
+        score_view(b, IntArray{t[1]}, IntArray{t[2]}, IntArray{t[3]}, IntArray{t[4]},
+                   carray<double>::ensure(py::object(t[5]))),
+        {},
+        {}});
+    const auto map = IntArray{t[6]}.get<int32_t>("label_map");
+    check_1d(map, -1, "label_map");
+    const double weight = t[7].cast<double>();
+    const int64_t n_ent = b.view.ent_offsets[b.view.n];
+    j->ent_label.resize(static_cast<size_t>(n_ent));
+    for (int64_t k = 0; k < n_ent; ++k) {
+      const int32_t l = b.view.ent_label[k];
+      if (l < 0 || l >= map.shape(0) || map.data()[l] < 0 || map.data()[l] >= n_united)
+        throw py::value_error("source " + std::to_string(s) + ", field label_map: entity label " +
+                              std::to_string(l) + " has no united label in 0.." + std::to_string(n_united - 1));
+      j->ent_label[static_cast<size_t>(k)] = map.data()[l];
+    }
+    {
+      py::gil_scoped_release release;
+      try {
+        xlner::validate_scores(b.view, j->scores.view);
+      } catch (const std::exception& e) {
+        throw std::invalid_argument("scores of source " + std::to_string(s) + ": " + e.what());
+      }
+    }
+    j->view = {j->scores.view, b.view.ent_offsets, j->ent_label.data(), weight};
+    out.push_back(std::move(j));
+    ++s;
+  }
+  if (out.empty()) throw py::value_error("needs at least one source");
+  return out;
+}
+
+}  // namespace
+
+void register_multisource(py::module_& m) {
+  py::class_<VoteClusterSet>(m, "VoteClusterSet", "The vote clusters of a batch (vote_clusters); select() thresholds them.")
+      .def_property_readonly("n_labels", [](const VoteClusterSet& c) { return c.n_united; })
+      .def(
+          "arrays",
+          [](const VoteClusterSet& c) {
+            xlner::MultiSpans copy = c.clusters;
+            return spans_to_dict(std::move(copy));
+          },
+          "Every cluster: dict of arrays offsets, start, end, label, score, votes, support_offsets, support_source, "
+          "support_entity (objective empty).")
+      .def(
+          "select",
+          [](const VoteClusterSet& c, const carray<double>& need, bool strict, const py::object& blocked_arg,
+             int threads) {
+            check_1d(need, c.n_united, "need");
+            xlner::BlockedSpans blocked;
+            carray<int64_t> b_off;
+            carray<int32_t> b_start, b_end;
+            if (!blocked_arg.is_none()) {
+              const auto t = py::reinterpret_borrow<py::sequence>(blocked_arg);
+              if (py::len(t) != 3) throw py::value_error("blocked: expected (offsets, start, end)");
+              b_off = IntArray{t[0]}.get<int64_t>("blocked_offsets");
+              b_start = IntArray{t[1]}.get<int32_t>("blocked_start");
+              b_end = IntArray{t[2]}.get<int32_t>("blocked_end");
+              check_1d(b_off, c.clusters.n_sentences() + 1, "blocked_offsets");
+              check_1d(b_start, -1, "blocked_start");
+              check_1d(b_end, b_start.shape(0), "blocked_end");
+              xlner::check_offsets(b_off.data(), c.clusters.n_sentences(), b_start.shape(0), "blocked_offsets");
+              blocked = {b_off.data(), b_start.data(), b_end.data()};
+            }
+            for (py::ssize_t l = 0; l < need.shape(0); ++l)
+              if (std::isnan(need.data()[l]))
+                throw py::value_error("field need: label " + std::to_string(l) + " has a NaN threshold");
+            xlner::MultiSpans out;
+            {
+              py::gil_scoped_release release;
+              out = xlner::vote_select(c.clusters, need.data(), c.n_united, strict, blocked, threads);
+            }
+            return spans_to_dict(std::move(out));
+          },
+          py::arg("need"), py::kw_only(), py::arg("strict") = false, py::arg("blocked") = py::none(),
+          py::arg("threads") = -1, R"doc(
+The clusters whose votes reach need[label] (strict: exceed it, both within 1e-9) and that overlap no span of
+blocked (offsets[N+1], start, end: CSR over the sentences), overlaps among them resolved greedily (votes
+desc, score desc, start, end, label); per sentence in text order.
+
+Returns:
+    dict of arrays: offsets, start, end, label, score, votes, support_offsets, support_source, support_entity,
+    objective (summed scores per sentence).
+)doc");
+
+  m.def(
+      "vote_clusters",
+      [](const py::sequence& sources, const carray<double>& weights, const std::string& boundary,
+         const std::optional<IntArray>& tgt_len_arg, int threads) {
+        xlner::VoteBoundary b;
+        if (boundary == "mode")
+          b = xlner::VoteBoundary::Mode;
+        else if (boundary == "median")
+          b = xlner::VoteBoundary::Median;
+        else
+          throw py::value_error("boundary must be 'mode' or 'median', got '" + boundary + "'");
+        std::vector<SourceArrays> arrays;
+        int s = 0;
+        for (const auto& item : sources) arrays.push_back(source_arrays(item, s++));
+        if (arrays.empty()) throw py::value_error("vote_clusters needs at least one source");
+        if (weights.ndim() != 2 || weights.shape(1) != static_cast<py::ssize_t>(arrays.size()))
+          throw py::value_error("field weights: expected an array of shape (labels, " + std::to_string(arrays.size()) +
+                                ")");
+        const auto n_united = static_cast<int32_t>(weights.shape(0));
+        for (py::ssize_t k = 0; k < weights.size(); ++k)
+          if (!(std::isfinite(weights.data()[k]) && weights.data()[k] >= 0))
+            throw py::value_error("field weights: weights must be finite and >= 0");
+        const int64_t n = arrays[0].offsets.shape(0) - 1;
+        if (n < 0) throw py::value_error("source 0, field offsets: needs at least one element");
+        const bool has_len = tgt_len_arg.has_value();
+        const auto tgt_len = has_len ? tgt_len_arg->get<int32_t>("tgt_len") : carray<int32_t>();
+        if (has_len) check_1d(tgt_len, n, "tgt_len");
+        for (size_t k = 0; k < arrays.size(); ++k)
+          if (arrays[k].offsets.shape(0) - 1 != n)
+            throw py::value_error("source " + std::to_string(k) + ": " + std::to_string(arrays[k].offsets.shape(0) - 1) +
+                                  " sentences, but source 0 has " + std::to_string(n));
+        std::vector<xlner::SourceSpansView> views;
+        for (const auto& a : arrays) views.push_back(a.view);
+        VoteClusterSet out;
+        out.n_united = n_united;
+        {
+          py::gil_scoped_release release;
+          for (size_t k = 0; k < views.size(); ++k)
+            xlner::validate_source_spans(views[k], n, arrays[k].start.shape(0), has_len ? tgt_len.data() : nullptr,
+                                         n_united, static_cast<int>(k));
+          out.clusters = xlner::vote_clusters(views, n, weights.data(), n_united, b, threads);
+        }
+        return out;
+      },
+      py::arg("sources"), py::arg("weights"), py::kw_only(), py::arg("boundary") = "mode",
+      py::arg("tgt_len") = py::none(), py::arg("threads") = -1, R"doc(
+Every vote cluster of every target sentence (rule: the docstring of xlner.multisource, ``vote``).
+
+Arguments:
+    sources: per source (offsets[N+1], start, end, label, entity, score, label_map): its projected spans
+        (a ProjectionResult's arrays) and the united label id of each of its label ids.
+    weights: float64[labels, sources]: each source's weight for each united label.
+    boundary: 'mode' or 'median'.
+    tgt_len: int32[N] target lengths (optional): spans are checked to lie inside them.
+Returns:
+    A VoteClusterSet.
+)doc");
+
+  m.def(
+      "joint_entries",
+      [](const py::sequence& sources, int32_t n_united, int32_t max_len, bool aligned_only, int threads) {
+        int64_t n = 0;
+        const auto js = joint_sources(sources, n_united, n);
+        std::vector<xlner::JointSourceView> views;
+        for (const auto& j : js) views.push_back(j->view);
+        xlner::JointEntries e;
+        {
+          py::gil_scoped_release release;
+          e = xlner::joint_entries(views, n, max_len, aligned_only, threads);
+        }
+        py::dict d;
+        d["offsets"] = to_numpy(std::move(e.offsets));
+        d["source"] = to_numpy(std::move(e.source));
+        d["entity"] = to_numpy(std::move(e.entity));
+        d["start"] = to_numpy(std::move(e.start));
+        d["end"] = to_numpy(std::move(e.end));
+        d["value"] = to_numpy(std::move(e.value));
+        return d;
+      },
+      py::arg("sources"), py::kw_only(), py::arg("n_labels"), py::arg("max_len") = 10, py::arg("aligned_only") = false,
+      py::arg("threads") = -1, R"doc(
+The weighted entries of the joint matching (source, entity, start, end, weight·score > 0, length <= max_len),
+narrowed to the spans whose first and last words a one-word entry of their label covers when aligned_only.
+
+Arguments:
+    sources: per source (batch, offsets, ent, start, end, score, label_map, weight): its Batch, its score
+        matrix (CSR over the batch), the united label id of each of its label ids, its weight.
+    n_labels: size of the united label vocabulary.
+Returns:
+    dict of arrays: offsets[N+1], source, entity, start, end, value.
+)doc");
+
+  m.def(
+      "joint_greedy",
+      [](const py::sequence& sources, int32_t n_united, int32_t max_len, bool aligned_only, int32_t cap,
+         double span_cost, int threads) {
+        if (cap < 0) throw py::value_error("cap must be >= 0, got " + std::to_string(cap));
+        if (!(std::isfinite(span_cost) && span_cost >= 0))
+          throw py::value_error("span_cost must be finite and >= 0");
+        int64_t n = 0;
+        const auto js = joint_sources(sources, n_united, n);
+        std::vector<xlner::JointSourceView> views;
+        for (const auto& j : js) {
+          if (!(std::isfinite(j->view.weight) && j->view.weight >= 0))
+            throw py::value_error("weights must be finite and >= 0");
+          views.push_back(j->view);
+        }
+        xlner::MultiSpans out;
+        {
+          py::gil_scoped_release release;
+          const auto e = xlner::joint_entries(views, n, max_len, aligned_only, threads);
+          out = xlner::joint_greedy(e, views, cap, span_cost, threads);
+        }
+        return spans_to_dict(std::move(out));
+      },
+      py::arg("sources"), py::kw_only(), py::arg("n_labels"), py::arg("max_len") = 10, py::arg("aligned_only") = false,
+      py::arg("cap") = 1, py::arg("span_cost") = 1.0, py::arg("threads") = -1, R"doc(
+Greedy joint matching of every sentence (rule: the docstring of xlner.multisource, ``joint``) over the
+entries of joint_entries (same arguments).
+
+Returns:
+    dict of arrays: offsets, start, end, label, score (summed weighted scores), votes (summed source
+    weights), support_offsets, support_source, support_entity, objective (Σ score − span_cost per sentence).
+)doc");
+}
+
+}  // namespace xlner_py

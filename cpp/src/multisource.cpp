@@ -1,0 +1,459 @@
+// Multi-source combination (vote clusters and threshold, joint greedy); the rules: xlner.multisource.
+#include "xlner/multisource.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "xlner/batch.hpp"
+#include "xlner/parallel.hpp"
+
+namespace xlner {
+namespace {
+
+std::string at_source(int source, int64_t sentence, const char* field) {
+  return "source " + std::to_string(source) + ", " + where(sentence, field);
+}
+
+/// One projected span of one source in a sentence.
+struct Proj {
+  int32_t src, start, end, label;
+  double score;
+  int32_t entity;
+};
+
+/// Appends one span with its support to `out`.
+void push_span(MultiSpans& out, int32_t start, int32_t end, int32_t label, double score, double votes,
+               std::vector<std::pair<int32_t, int32_t>>& support) {
+  std::sort(support.begin(), support.end());
+  out.start.push_back(start);
+  out.end.push_back(end);
+  out.label.push_back(label);
+  out.score.push_back(score);
+  out.votes.push_back(votes);
+  for (const auto& se : support) {
+    out.support_source.push_back(se.first);
+    out.support_entity.push_back(se.second);
+  }
+  out.support_offsets.push_back(static_cast<int64_t>(out.support_source.size()));
+}
+
+/// The smallest value whose cumulated weight (pairs in ascending order) reaches half the total weight.
+int32_t lower_weighted_median(std::vector<std::pair<int32_t, double>>& v) {
+  std::sort(v.begin(), v.end());
+  double total = 0.0;
+  for (const auto& x : v) total += x.second;
+  double acc = 0.0;
+  for (const auto& x : v) {
+    acc += x.second;
+    if (acc >= total / 2.0 - kMultiEps) return x.first;
+  }
+  return v.back().first;
+}
+
+/// The clusters of one sentence (gathered spans `p`, sorted here) appended to `out`.
+void sentence_clusters(std::vector<Proj>& p, const double* weights, int n_sources, VoteBoundary boundary,
+                       MultiSpans& out) {
+  std::stable_sort(p.begin(), p.end(), [](const Proj& a, const Proj& b) {
+    return std::tie(a.label, a.start, a.end, a.src) < std::tie(b.label, b.start, b.end, b.src);
+  });
+  std::vector<int32_t> srcs;
+  std::vector<std::pair<int32_t, int32_t>> support;
+  std::vector<std::pair<int32_t, double>> med;
+  size_t b = 0;
+  while (b < p.size()) {
+    // a cluster: a connected run of overlapping spans of one label
+    size_t e = b + 1;
+    int32_t cur_end = p[b].end;
+    while (e < p.size() && p[e].label == p[b].label && p[e].start < cur_end) {
+      cur_end = std::max(cur_end, p[e].end);
+      ++e;
+    }
+    const double* wl = weights + static_cast<int64_t>(p[b].label) * n_sources;
+    srcs.clear();
+    support.clear();
+    double score = 0.0;
+    for (size_t k = b; k < e; ++k) {
+      srcs.push_back(p[k].src);
+      support.emplace_back(p[k].src, p[k].entity);
+      score += wl[p[k].src] * p[k].score;
+    }
+    std::sort(srcs.begin(), srcs.end());
+    srcs.erase(std::unique(srcs.begin(), srcs.end()), srcs.end());
+    double votes = 0.0;
+    for (int32_t s : srcs) votes += wl[s];
+    int32_t start = 0, end = 0;
+    if (boundary == VoteBoundary::Median) {
+      med.clear();
+      for (size_t k = b; k < e; ++k) med.emplace_back(p[k].start, wl[p[k].src]);
+      start = lower_weighted_median(med);
+      med.clear();
+      for (size_t k = b; k < e; ++k) med.emplace_back(-p[k].end, wl[p[k].src]);
+      end = -lower_weighted_median(med);
+    } else {
+      // proposals: runs of equal (start, end), sources ascending within each
+      bool have = false;
+      double best_w = 0.0, best_sc = 0.0;
+      int32_t best_src = 0;
+      size_t g = b;
+      while (g < e) {
+        size_t h = g;
+        double w = 0.0, sc = 0.0;
+        int32_t last = -1;
+        while (h < e && p[h].start == p[g].start && p[h].end == p[g].end) {
+          if (p[h].src != last) w += wl[p[h].src];
+          last = p[h].src;
+          sc += wl[p[h].src] * p[h].score;
+          ++h;
+        }
+        // key (-w, -sc, lowest source, start, length): the first run in order wins ties of the whole key
+        const int32_t lo = p[g].src, st = p[g].start, len = p[g].end - p[g].start;
+        const bool better =
+            !have || w > best_w ||
+            (w == best_w && (sc > best_sc ||
+                             (sc == best_sc && (lo < best_src || (lo == best_src && (st < start ||
+                                                                                     (st == start && len < end - start)))))));
+        if (better) {
+          have = true;
+          best_w = w;
+          best_sc = sc;
+          best_src = lo;
+          start = st;
+          end = p[g].end;
+        }
+        g = h;
+      }
+    }
+    push_span(out, start, end, p[b].label, score, votes, support);
+    b = e;
+  }
+}
+
+/// Runs `fn(i, part)` for every sentence on `threads` threads, each chunk appending to its own part, and
+/// closes each sentence; the parts concatenated in order.
+template <class Fn>
+MultiSpans per_sentence(int64_t n, int threads, bool objective, Fn fn) {
+  const int64_t chunks = default_chunks(n, threads);
+  std::vector<MultiSpans> parts(static_cast<size_t>(std::max<int64_t>(chunks, 1)));
+  parallel_chunks(n, threads, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
+    MultiSpans& part = parts[static_cast<size_t>(c)];
+    for (int64_t i = lo; i < hi; ++i) {
+      const size_t first = part.start.size();
+      fn(i, part);
+      if (objective) {
+        double obj = 0.0;
+        for (size_t k = first; k < part.start.size(); ++k) obj += part.score[k];
+        part.objective.push_back(obj);
+      }
+      part.offsets.push_back(static_cast<int64_t>(part.start.size()));
+    }
+  });
+  return MultiSpans::concat(parts);
+}
+
+}  // namespace
+
+MultiSpans MultiSpans::concat(std::vector<MultiSpans>& parts) {
+  if (parts.size() == 1) return std::move(parts[0]);
+  MultiSpans out;
+  size_t spans = 0, sup = 0, sent = 0;
+  for (const auto& p : parts) {
+    spans += p.start.size();
+    sup += p.support_source.size();
+    sent += p.offsets.size() - 1;
+  }
+  out.offsets.reserve(sent + 1);
+  out.start.reserve(spans);
+  out.support_offsets.reserve(spans + 1);
+  out.support_source.reserve(sup);
+  for (auto& p : parts) {
+    const int64_t base = static_cast<int64_t>(out.start.size());
+    const int64_t sbase = static_cast<int64_t>(out.support_source.size());
+    for (size_t k = 1; k < p.offsets.size(); ++k) out.offsets.push_back(base + p.offsets[k]);
+    for (size_t k = 1; k < p.support_offsets.size(); ++k) out.support_offsets.push_back(sbase + p.support_offsets[k]);
+    out.start.insert(out.start.end(), p.start.begin(), p.start.end());
+    out.end.insert(out.end.end(), p.end.begin(), p.end.end());
+    out.label.insert(out.label.end(), p.label.begin(), p.label.end());
+    out.score.insert(out.score.end(), p.score.begin(), p.score.end());
+    out.votes.insert(out.votes.end(), p.votes.begin(), p.votes.end());
+    out.support_source.insert(out.support_source.end(), p.support_source.begin(), p.support_source.end());
+    out.support_entity.insert(out.support_entity.end(), p.support_entity.begin(), p.support_entity.end());
+    out.objective.insert(out.objective.end(), p.objective.begin(), p.objective.end());
+    p = MultiSpans();
+  }
+  return out;
+}
+
+void validate_source_spans(const SourceSpansView& s, int64_t n, int64_t total, const int32_t* tgt_len,
+                           int32_t n_united, int source) {
+  try {
+    check_offsets(s.offsets, n, total, "offsets");
+  } catch (const std::invalid_argument& e) {
+    throw std::invalid_argument("source " + std::to_string(source) + ": " + e.what());
+  }
+  for (int32_t l = 0; l < s.n_labels; ++l)
+    if (s.label_map[l] < 0 || s.label_map[l] >= n_united)
+      throw std::out_of_range("source " + std::to_string(source) + ", field label_map: label " + std::to_string(l) +
+                              " maps to " + std::to_string(s.label_map[l]) + ", outside 0.." +
+                              std::to_string(n_united - 1));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
+      const int32_t a = s.start[k], b = s.end[k];
+      if (a < 0 || b <= a || (tgt_len && b > tgt_len[i]))
+        throw std::out_of_range(at_source(source, i, "start/end") + "span [" + std::to_string(a) + ", " +
+                                std::to_string(b) + ") is empty or outside the sentence" +
+                                (tgt_len ? " of " + std::to_string(tgt_len[i]) + " tokens" : std::string()));
+      if (s.label[k] < 0 || s.label[k] >= s.n_labels)
+        throw std::out_of_range(at_source(source, i, "label") + "label id " + std::to_string(s.label[k]) +
+                                " outside 0.." + std::to_string(s.n_labels - 1));
+      if (!std::isfinite(s.score[k]))
+        throw std::invalid_argument(at_source(source, i, "score") + "score is not finite");
+    }
+}
+
+MultiSpans vote_clusters(const std::vector<SourceSpansView>& sources, int64_t n, const double* weights,
+                         int32_t /*n_united*/, VoteBoundary boundary, int threads) {
+  const int n_sources = static_cast<int>(sources.size());
+  return per_sentence(n, threads, false, [&](int64_t i, MultiSpans& out) {
+    thread_local std::vector<Proj> p;
+    p.clear();
+    for (int s = 0; s < n_sources; ++s) {
+      const SourceSpansView& v = sources[static_cast<size_t>(s)];
+      for (int64_t k = v.offsets[i]; k < v.offsets[i + 1]; ++k)
+        p.push_back(Proj{s, v.start[k], v.end[k], v.label_map[v.label[k]], v.score[k], v.entity[k]});
+    }
+    sentence_clusters(p, weights, n_sources, boundary, out);
+  });
+}
+
+MultiSpans vote_select(const MultiSpans& c, const double* need, int32_t n_united, bool strict,
+                       const BlockedSpans& blocked, int threads) {
+  for (int64_t k = 0; k < static_cast<int64_t>(c.label.size()); ++k)
+    if (c.label[static_cast<size_t>(k)] < 0 || c.label[static_cast<size_t>(k)] >= n_united)
+      throw std::out_of_range("field label: cluster " + std::to_string(k) + " has label " +
+                              std::to_string(c.label[static_cast<size_t>(k)]) + ", outside 0.." +
+                              std::to_string(n_united - 1));
+  return per_sentence(c.n_sentences(), threads, true, [&](int64_t i, MultiSpans& out) {
+    thread_local std::vector<int64_t> cand, kept;
+    cand.clear();
+    kept.clear();
+    for (int64_t k = c.offsets[i]; k < c.offsets[i + 1]; ++k) {
+      const double v = c.votes[k], t = need[c.label[k]];
+      if (!(strict ? v > t + kMultiEps : v >= t - kMultiEps)) continue;
+      bool free = true;
+      if (blocked.offsets)
+        for (int64_t j = blocked.offsets[i]; j < blocked.offsets[i + 1] && free; ++j)
+          free = c.end[k] <= blocked.start[j] || blocked.end[j] <= c.start[k];
+      if (free) cand.push_back(k);
+    }
+    std::stable_sort(cand.begin(), cand.end(), [&](int64_t a, int64_t b) {
+      if (c.votes[a] != c.votes[b]) return c.votes[a] > c.votes[b];
+      if (c.score[a] != c.score[b]) return c.score[a] > c.score[b];
+      return std::tie(c.start[a], c.end[a], c.label[a]) < std::tie(c.start[b], c.end[b], c.label[b]);
+    });
+    for (int64_t k : cand) {
+      bool free = true;
+      for (int64_t o : kept)
+        if (!(c.end[k] <= c.start[o] || c.end[o] <= c.start[k])) {
+          free = false;
+          break;
+        }
+      if (free) kept.push_back(k);
+    }
+    std::stable_sort(kept.begin(), kept.end(), [&](int64_t a, int64_t b) {
+      return std::tie(c.start[a], c.end[a]) < std::tie(c.start[b], c.end[b]);
+    });
+    for (int64_t k : kept) {
+      out.start.push_back(c.start[k]);
+      out.end.push_back(c.end[k]);
+      out.label.push_back(c.label[k]);
+      out.score.push_back(c.score[k]);
+      out.votes.push_back(c.votes[k]);
+      for (int64_t j = c.support_offsets[k]; j < c.support_offsets[k + 1]; ++j) {
+        out.support_source.push_back(c.support_source[j]);
+        out.support_entity.push_back(c.support_entity[j]);
+      }
+      out.support_offsets.push_back(static_cast<int64_t>(out.support_source.size()));
+    }
+  });
+}
+
+JointEntries joint_entries(const std::vector<JointSourceView>& sources, int64_t n, int32_t max_len,
+                           bool aligned_only, int threads) {
+  const int64_t chunks = default_chunks(n, threads);
+  std::vector<JointEntries> parts(static_cast<size_t>(std::max<int64_t>(chunks, 1)));
+  parallel_chunks(n, threads, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
+    JointEntries& out = parts[static_cast<size_t>(c)];
+    std::vector<std::pair<int32_t, int32_t>> words;  // (label, word) covered by a one-word entry
+    for (int64_t i = lo; i < hi; ++i) {
+      const size_t first = out.source.size();
+      for (size_t s = 0; s < sources.size(); ++s) {
+        const JointSourceView& v = sources[s];
+        const int64_t n_ent = v.ent_offsets[i + 1] - v.ent_offsets[i];
+        for (int64_t k = v.scores.offsets[i]; k < v.scores.offsets[i + 1]; ++k) {
+          const double wv = v.weight * v.scores.score[k];
+          const int32_t a = v.scores.start[k], b = v.scores.end[k];
+          if (!(wv > 0) || b - a > max_len) continue;
+          const int32_t e = v.scores.ent[k];
+          if (e < 0 || e >= n_ent)
+            throw std::out_of_range("scores of source " + std::to_string(s) + ", " + where(i, "ent") + "entity " +
+                                    std::to_string(e) + " of " + std::to_string(n_ent));
+          out.source.push_back(static_cast<int32_t>(s));
+          out.entity.push_back(e);
+          out.start.push_back(a);
+          out.end.push_back(b);
+          out.value.push_back(wv);
+        }
+      }
+      if (aligned_only) {
+        auto lab = [&](size_t k) {
+          const JointSourceView& v = sources[static_cast<size_t>(out.source[k])];
+          return v.ent_label[v.ent_offsets[i] + out.entity[k]];
+        };
+        words.clear();
+        for (size_t k = first; k < out.source.size(); ++k)
+          if (out.end[k] == out.start[k] + 1) words.emplace_back(lab(k), out.start[k]);
+        std::sort(words.begin(), words.end());
+        auto covered = [&](int32_t l, int32_t w) {
+          return std::binary_search(words.begin(), words.end(), std::make_pair(l, w));
+        };
+        size_t keep = first;
+        for (size_t k = first; k < out.source.size(); ++k) {
+          const int32_t l = lab(k);
+          if (covered(l, out.start[k]) && covered(l, out.end[k] - 1)) {
+            out.source[keep] = out.source[k];
+            out.entity[keep] = out.entity[k];
+            out.start[keep] = out.start[k];
+            out.end[keep] = out.end[k];
+            out.value[keep] = out.value[k];
+            ++keep;
+          }
+        }
+        out.source.resize(keep);
+        out.entity.resize(keep);
+        out.start.resize(keep);
+        out.end.resize(keep);
+        out.value.resize(keep);
+      }
+      out.offsets.push_back(static_cast<int64_t>(out.source.size()));
+    }
+  });
+  if (parts.size() == 1) return std::move(parts[0]);
+  JointEntries all;
+  for (auto& p : parts) {
+    const int64_t base = static_cast<int64_t>(all.source.size());
+    for (size_t k = 1; k < p.offsets.size(); ++k) all.offsets.push_back(base + p.offsets[k]);
+    all.source.insert(all.source.end(), p.source.begin(), p.source.end());
+    all.entity.insert(all.entity.end(), p.entity.begin(), p.entity.end());
+    all.start.insert(all.start.end(), p.start.begin(), p.start.end());
+    all.end.insert(all.end.end(), p.end.begin(), p.end.end());
+    all.value.insert(all.value.end(), p.value.begin(), p.value.end());
+    p = JointEntries();
+  }
+  return all;
+}
+
+MultiSpans joint_greedy(const JointEntries& en, const std::vector<JointSourceView>& sources, int32_t cap,
+                        double span_cost, int threads) {
+  const int64_t n = static_cast<int64_t>(en.offsets.size()) - 1;
+  MultiSpans out = per_sentence(n, threads, false, [&](int64_t i, MultiSpans& part) {
+    struct Entry {
+      int32_t a, b, lab, src;
+      double v;
+      int32_t e;
+    };
+    thread_local std::vector<Entry> ent;
+    thread_local std::vector<int32_t> used;
+    thread_local std::vector<int64_t> base;
+    thread_local std::vector<size_t> key_begin;
+    thread_local std::vector<char> open;
+    ent.clear();
+    base.assign(sources.size() + 1, 0);
+    for (size_t s = 0; s < sources.size(); ++s)
+      base[s + 1] = base[s] + sources[s].ent_offsets[i + 1] - sources[s].ent_offsets[i];
+    used.assign(static_cast<size_t>(base.back()), 0);
+    for (int64_t k = en.offsets[i]; k < en.offsets[i + 1]; ++k) {
+      const JointSourceView& v = sources[static_cast<size_t>(en.source[k])];
+      ent.push_back(Entry{en.start[k], en.end[k], v.ent_label[v.ent_offsets[i] + en.entity[k]], en.source[k],
+                          en.value[k], en.entity[k]});
+    }
+    // keys (start, end, label) ascending; within a key sources ascending, each source's entities by
+    // score descending, then entity
+    std::stable_sort(ent.begin(), ent.end(), [](const Entry& x, const Entry& y) {
+      if (std::tie(x.a, x.b, x.lab, x.src) != std::tie(y.a, y.b, y.lab, y.src))
+        return std::tie(x.a, x.b, x.lab, x.src) < std::tie(y.a, y.b, y.lab, y.src);
+      if (x.v != y.v) return x.v > y.v;
+      return x.e < y.e;
+    });
+    key_begin.clear();
+    for (size_t k = 0; k < ent.size(); ++k)
+      if (k == 0 || ent[k].a != ent[k - 1].a || ent[k].b != ent[k - 1].b || ent[k].lab != ent[k - 1].lab)
+        key_begin.push_back(k);
+    const size_t n_keys = key_begin.size();
+    key_begin.push_back(ent.size());
+    open.assign(n_keys, 1);
+    // picks of a key: the first unused entity of each source (ent indices), and its value
+    auto value = [&](size_t key, std::vector<size_t>* picks) {
+      double total = -span_cost;
+      int32_t done_src = -1;
+      for (size_t k = key_begin[key]; k < key_begin[key + 1]; ++k) {
+        if (ent[k].src == done_src) continue;
+        if (used[static_cast<size_t>(base[static_cast<size_t>(ent[k].src)] + ent[k].e)] < cap) {
+          total += ent[k].v;
+          done_src = ent[k].src;
+          if (picks) picks->push_back(k);
+        }
+      }
+      return total;
+    };
+    std::vector<std::pair<size_t, std::vector<size_t>>> chosen;
+    for (;;) {
+      bool have = false;
+      double best = 0.0;
+      size_t best_key = 0;
+      for (size_t key = 0; key < n_keys; ++key) {
+        if (!open[key]) continue;
+        const double total = value(key, nullptr);
+        if (total > kMultiEps && (!have || total > best + kMultiEps)) {
+          have = true;
+          best = total;
+          best_key = key;
+        }
+      }
+      if (!have) break;
+      std::vector<size_t> picks;
+      value(best_key, &picks);
+      for (size_t k : picks) ++used[static_cast<size_t>(base[static_cast<size_t>(ent[k].src)] + ent[k].e)];
+      const int32_t a = ent[key_begin[best_key]].a, b = ent[key_begin[best_key]].b;
+      for (size_t key = 0; key < n_keys; ++key) {
+        const int32_t ka = ent[key_begin[key]].a, kb = ent[key_begin[key]].b;
+        if (!(kb <= a || b <= ka)) open[key] = 0;
+      }
+      chosen.emplace_back(best_key, std::move(picks));
+    }
+    // keys are in (start, end) order and the chosen ones disjoint: sorting by key index is text order
+    std::sort(chosen.begin(), chosen.end(),
+              [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::vector<std::pair<int32_t, int32_t>> support;
+    for (const auto& [key, picks] : chosen) {
+      double score = 0.0, votes = 0.0;
+      support.clear();
+      for (size_t k : picks) {
+        score += ent[k].v;
+        votes += sources[static_cast<size_t>(ent[k].src)].weight;
+        support.emplace_back(ent[k].src, ent[k].e);
+      }
+      const Entry& first = ent[key_begin[key]];
+      push_span(part, first.a, first.b, first.lab, score, votes, support);
+    }
+    double obj = 0.0;
+    for (size_t k = part.start.size() - chosen.size(); k < part.start.size(); ++k) obj += part.score[k] - span_cost;
+    part.objective.push_back(obj);
+  });
+  return out;
+}
+
+}  // namespace xlner
