@@ -533,6 +533,22 @@ def test_cli_multi_source(multi_job, extra):
     assert got == [(0, 2, "PER", ["en.conll", "es.conll", "it.conll"]), (3, 5, "LOC", ["en.conll", "it.conll"])]
 
 
+def test_cli_multi_source_outputs_appear_together_gzip_and_plain(multi_job):
+    import gzip
+
+    tmp, args = multi_job
+    common = ["project", *args, "--target", str(tmp / "tgt.txt"), "--method", "greedy", "--threads", "1", "--quiet"]
+    assert main([*common, "--out", str(tmp / "o.conll"), "--spans-out", str(tmp / "s.jsonl")]) == 0
+    assert main([*common, "--out", str(tmp / "o.conll.gz"), "--spans-out", str(tmp / "s.jsonl.gz")]) == 0
+    assert gzip.decompress((tmp / "o.conll.gz").read_bytes()) == (tmp / "o.conll").read_bytes()
+    assert gzip.decompress((tmp / "s.jsonl.gz").read_bytes()) == (tmp / "s.jsonl").read_bytes()
+    # the spans file cannot be written: no output appears, not even the CoNLL one
+    rc = main([*common, "--out", str(tmp / "new.conll"), "--spans-out", str(tmp / "missing" / "s.jsonl")])
+    assert rc != 0
+    assert not (tmp / "new.conll").exists()
+    assert [p.name for p in tmp.iterdir() if p.name.endswith(".tmp")] == []  # no temporary file left
+
+
 def test_cli_multi_source_weights_select_a_lone_source(multi_job):
     tmp, args = multi_job
     rc = main(["project", *args, "--target", str(tmp / "tgt.txt"), "--out", str(tmp / "o.conll"), "--quiet",

@@ -199,8 +199,23 @@ class MultiSourceResult:
         """One JSON object per sentence: ``{"objective", "spans": [{"start", "end", "label", "score", "votes",
         "sources", "entities"}]}``; ``sources`` holds ``source_names[i]`` (default: the indices) and
         ``entities`` the entity index (within its source sentence) of each supporting projection, in
-        the same order (a source appears once per supporting span)."""
-        with open(path, "w", encoding="utf-8") as fh:
+        the same order (a source appears once per supporting span). The file appears only when written
+        completely (:mod:`xlner.io.atomic`); a name ending in ``.gz`` is gzip-compressed."""
+        from xlner.io.atomic import atomic_outputs
+
+        with atomic_outputs([path]) as (tmp,):
+            assert tmp is not None
+            self.write_spans_jsonl_to(tmp, source_names, gz=os.fspath(path).endswith(".gz"))
+
+    def write_spans_jsonl_to(self, path: PathLike, source_names: Optional[Sequence[str]] = None, *,
+                             gz: bool = False) -> None:
+        """:meth:`write_spans_jsonl` straight to ``path`` (no temporary file), for writers that manage it
+        themselves (:func:`xlner.io.atomic.atomic_outputs`); ``gz``: gzip-compress."""
+        import io
+
+        from xlner.io.streams import open_output
+
+        with io.TextIOWrapper(open_output(path, gz=gz), encoding="utf-8", newline="\n") as fh:
             for i, sent in enumerate(self.spans):
                 rows = []
                 for sp in sent:

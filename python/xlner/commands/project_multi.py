@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import time
 from typing import Dict, List, Optional, Sequence, Union, cast
 
@@ -90,7 +91,10 @@ def _weights(text: Optional[str], n: int) -> Union[None, List[float], Dict[str, 
 def run_multi(args: argparse.Namespace) -> int:
     """Read every (source, alignments) pair against the one target, project, combine, write."""
     from xlner.datasets import resolve_path
-    from xlner.io import build_batch, load_conll, load_talp, load_tokens, write_projection
+    from xlner.io import build_batch, load_conll, load_talp, load_tokens
+    from xlner.io.atomic import atomic_outputs
+    from xlner.io.conll import write_conll_tags_to
+    from xlner.io.corpus import result_tag_ids
     from xlner.multisource import project_multi
     from xlner.projection import MatchingConfig
 
@@ -141,9 +145,17 @@ def run_multi(args: argparse.Namespace) -> int:
                         primary=args.primary - 1, corroboration=args.corroboration, span_cost=args.span_cost,
                         matching=MatchingConfig(max_len=args.max_len, constraint=args.constraint),
                         heuristic=heuristic, tgt_tokens=tgt_tokens, threads=args.threads)
-    write_projection(args.out, target, res.to_result(), threads=args.threads)
-    if args.spans_out is not None:
-        res.write_spans_jsonl(args.spans_out, source_names=list(args.source))
+    result = res.to_result()
+    tags = result_tag_ids(target, result, threads=args.threads)
+    # both outputs appear together, only when both were written completely
+    with atomic_outputs([args.out, args.spans_out], inputs=[args.target, *args.source, *args.alignments],
+                        names=["--out", "--spans-out"]) as (tmp_out, tmp_spans):
+        assert tmp_out is not None
+        write_conll_tags_to(tmp_out, target, tags, result.labels, threads=args.threads,
+                            gz=os.fspath(args.out).endswith(".gz"))
+        if tmp_spans is not None:
+            res.write_spans_jsonl_to(tmp_spans, source_names=list(args.source),
+                                     gz=os.fspath(args.spans_out).endswith(".gz"))
     log.info("%d sentences, %d spans from %d sources (%s, %s) in %.2f s -> %s", len(res),
              sum(len(s) for s in res.spans), len(batches), combine, args.method, time.perf_counter() - t0, args.out)
     return 0
