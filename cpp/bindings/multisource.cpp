@@ -42,6 +42,43 @@ SourceArrays source_arrays(const py::handle& item, int source) {
   return a;
 }
 
+xlner::VoteBoundary parse_boundary(const std::string& boundary) {
+  if (boundary == "mode") return xlner::VoteBoundary::Mode;
+  if (boundary == "median") return xlner::VoteBoundary::Median;
+  throw py::value_error("boundary must be 'mode' or 'median', got '" + boundary + "'");
+}
+
+/// The sources' arrays converted and their shapes checked; `n`: the sentences (equal for all sources).
+std::vector<SourceArrays> all_sources(const py::sequence& sources, const std::optional<IntArray>& tgt_len_arg,
+                                      carray<int32_t>& tgt_len, int64_t& n) {
+  std::vector<SourceArrays> arrays;
+  int s = 0;
+  for (const auto& item : sources) arrays.push_back(source_arrays(item, s++));
+  if (arrays.empty()) throw py::value_error("needs at least one source");
+  n = arrays[0].offsets.shape(0) - 1;
+  if (n < 0) throw py::value_error("source 0, field offsets: needs at least one element");
+  if (tgt_len_arg) {
+    tgt_len = tgt_len_arg->get<int32_t>("tgt_len");
+    check_1d(tgt_len, n, "tgt_len");
+  }
+  for (size_t k = 0; k < arrays.size(); ++k)
+    if (arrays[k].offsets.shape(0) - 1 != n)
+      throw py::value_error("source " + std::to_string(k) + ": " + std::to_string(arrays[k].offsets.shape(0) - 1) +
+                            " sentences, but source 0 has " + std::to_string(n));
+  return arrays;
+}
+
+/// Views of the sources after validate_source_spans (call without the GIL).
+std::vector<xlner::SourceSpansView> validated_views(const std::vector<SourceArrays>& arrays, int64_t n,
+                                                    const int32_t* tgt_len, int32_t n_united) {
+  std::vector<xlner::SourceSpansView> views;
+  for (size_t k = 0; k < arrays.size(); ++k) {
+    xlner::validate_source_spans(arrays[k].view, n, arrays[k].start.shape(0), tgt_len, n_united, static_cast<int>(k));
+    views.push_back(arrays[k].view);
+  }
+  return views;
+}
+
 py::dict spans_to_dict(xlner::MultiSpans&& s) {
   py::dict d;
   d["offsets"] = to_numpy(std::move(s.offsets));
@@ -176,17 +213,10 @@ Returns:
       "vote_clusters",
       [](const py::sequence& sources, const carray<double>& weights, const std::string& boundary,
          const std::optional<IntArray>& tgt_len_arg, int threads) {
-        xlner::VoteBoundary b;
-        if (boundary == "mode")
-          b = xlner::VoteBoundary::Mode;
-        else if (boundary == "median")
-          b = xlner::VoteBoundary::Median;
-        else
-          throw py::value_error("boundary must be 'mode' or 'median', got '" + boundary + "'");
-        std::vector<SourceArrays> arrays;
-        int s = 0;
-        for (const auto& item : sources) arrays.push_back(source_arrays(item, s++));
-        if (arrays.empty()) throw py::value_error("vote_clusters needs at least one source");
+        const xlner::VoteBoundary b = parse_boundary(boundary);
+        carray<int32_t> tgt_len;
+        int64_t n = 0;
+        const auto arrays = all_sources(sources, tgt_len_arg, tgt_len, n);
         if (weights.ndim() != 2 || weights.shape(1) != static_cast<py::ssize_t>(arrays.size()))
           throw py::value_error("field weights: expected an array of shape (labels, " + std::to_string(arrays.size()) +
                                 ")");
@@ -194,24 +224,11 @@ Returns:
         for (py::ssize_t k = 0; k < weights.size(); ++k)
           if (!(std::isfinite(weights.data()[k]) && weights.data()[k] >= 0))
             throw py::value_error("field weights: weights must be finite and >= 0");
-        const int64_t n = arrays[0].offsets.shape(0) - 1;
-        if (n < 0) throw py::value_error("source 0, field offsets: needs at least one element");
-        const bool has_len = tgt_len_arg.has_value();
-        const auto tgt_len = has_len ? tgt_len_arg->get<int32_t>("tgt_len") : carray<int32_t>();
-        if (has_len) check_1d(tgt_len, n, "tgt_len");
-        for (size_t k = 0; k < arrays.size(); ++k)
-          if (arrays[k].offsets.shape(0) - 1 != n)
-            throw py::value_error("source " + std::to_string(k) + ": " + std::to_string(arrays[k].offsets.shape(0) - 1) +
-                                  " sentences, but source 0 has " + std::to_string(n));
-        std::vector<xlner::SourceSpansView> views;
-        for (const auto& a : arrays) views.push_back(a.view);
         VoteClusterSet out;
         out.n_united = n_united;
         {
           py::gil_scoped_release release;
-          for (size_t k = 0; k < views.size(); ++k)
-            xlner::validate_source_spans(views[k], n, arrays[k].start.shape(0), has_len ? tgt_len.data() : nullptr,
-                                         n_united, static_cast<int>(k));
+          const auto views = validated_views(arrays, n, tgt_len_arg ? tgt_len.data() : nullptr, n_united);
           out.clusters = xlner::vote_clusters(views, n, weights.data(), n_united, b, threads);
         }
         return out;
@@ -228,6 +245,47 @@ Arguments:
     tgt_len: int32[N] target lengths (optional): spans are checked to lie inside them.
 Returns:
     A VoteClusterSet.
+)doc");
+
+  m.def(
+      "priority_combine",
+      [](const py::sequence& sources, const carray<double>& weights, int primary, double corroboration, double need,
+         int32_t n_united, const std::string& boundary, const std::optional<IntArray>& tgt_len_arg, int threads) {
+        const xlner::VoteBoundary b = parse_boundary(boundary);
+        carray<int32_t> tgt_len;
+        int64_t n = 0;
+        const auto arrays = all_sources(sources, tgt_len_arg, tgt_len, n);
+        check_1d(weights, static_cast<py::ssize_t>(arrays.size()), "weights");
+        for (py::ssize_t k = 0; k < weights.size(); ++k)
+          if (!(std::isfinite(weights.data()[k]) && weights.data()[k] >= 0))
+            throw py::value_error("field weights: weights must be finite and >= 0");
+        if (arrays.size() < 2) throw py::value_error("priority needs the primary and at least one other source");
+        if (primary < 0 || primary >= static_cast<int>(arrays.size()))
+          throw py::value_error("primary: source " + std::to_string(primary) + " of " + std::to_string(arrays.size()));
+        if (!std::isfinite(corroboration) || std::isnan(need))
+          throw py::value_error("corroboration must be finite and need a number");
+        if (n_united < 0) throw py::value_error("n_labels must be >= 0");
+        xlner::MultiSpans out;
+        {
+          py::gil_scoped_release release;
+          const auto views = validated_views(arrays, n, tgt_len_arg ? tgt_len.data() : nullptr, n_united);
+          out = xlner::priority_combine(views, n, primary, weights.data(), corroboration, need, n_united, b, threads);
+        }
+        return spans_to_dict(std::move(out));
+      },
+      py::arg("sources"), py::arg("weights"), py::kw_only(), py::arg("primary"), py::arg("corroboration"),
+      py::arg("need"), py::arg("n_labels"), py::arg("boundary") = "mode", py::arg("tgt_len") = py::none(),
+      py::arg("threads") = -1, R"doc(
+``priority`` (rule: the docstring of xlner.multisource): the primary source's corroborated spans, then the
+vote of the other sources where no kept primary span is.
+
+Arguments:
+    sources: as vote_clusters.
+    weights: float64[sources], one weight per source.
+    primary: index of the primary source; corroboration: weight of other sources a primary span needs;
+    need: votes a back-off cluster needs; n_labels: size of the united label vocabulary.
+Returns:
+    dict of arrays as VoteClusterSet.select (objective: summed scores per sentence).
 )doc");
 
   m.def(

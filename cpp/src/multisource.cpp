@@ -281,6 +281,72 @@ MultiSpans vote_select(const MultiSpans& c, const double* need, int32_t n_united
   });
 }
 
+MultiSpans priority_combine(const std::vector<SourceSpansView>& sources, int64_t n, int primary, const double* weights,
+                            double corroboration, double need, int32_t n_united, VoteBoundary boundary, int threads) {
+  const int m = static_cast<int>(sources.size());
+  if (primary < 0 || primary >= m) throw std::out_of_range("primary: source " + std::to_string(primary) + " of " +
+                                                           std::to_string(m));
+  // 1. the primary's spans with their corroboration
+  const SourceSpansView& pv = sources[static_cast<size_t>(primary)];
+  MultiSpans kept = per_sentence(n, threads, false, [&](int64_t i, MultiSpans& out) {
+    thread_local std::vector<std::pair<int32_t, int32_t>> support;
+    thread_local std::vector<int32_t> srcs;
+    for (int64_t k = pv.offsets[i]; k < pv.offsets[i + 1]; ++k) {
+      const int32_t a = pv.start[k], b = pv.end[k], lab = pv.label_map[pv.label[k]];
+      support.assign(1, {primary, pv.entity[k]});
+      srcs.clear();
+      double score = weights[primary] * pv.score[k];
+      for (int s = 0; s < m; ++s) {
+        if (s == primary) continue;
+        const SourceSpansView& v = sources[static_cast<size_t>(s)];
+        for (int64_t q = v.offsets[i]; q < v.offsets[i + 1]; ++q)
+          if (v.label_map[v.label[q]] == lab && v.start[q] < b && a < v.end[q]) {
+            support.emplace_back(s, v.entity[q]);
+            if (srcs.empty() || srcs.back() != s) srcs.push_back(s);
+            score += weights[s] * v.score[q];
+          }
+      }
+      double votes = 0.0;
+      for (int32_t s : srcs) votes += weights[s];
+      if (votes >= corroboration - kMultiEps) push_span(out, a, b, lab, score, votes + weights[primary], support);
+    }
+  });
+  // 2. the vote of the others where no kept primary span is
+  std::vector<SourceSpansView> others;
+  std::vector<int32_t> index;
+  for (int s = 0; s < m; ++s)
+    if (s != primary) {
+      others.push_back(sources[static_cast<size_t>(s)]);
+      index.push_back(s);
+    }
+  std::vector<double> wm(static_cast<size_t>(n_united) * others.size());
+  for (int32_t l = 0; l < n_united; ++l)
+    for (size_t j = 0; j < others.size(); ++j) wm[static_cast<size_t>(l) * others.size() + j] = weights[index[j]];
+  const std::vector<double> needs(static_cast<size_t>(n_united), need);
+  MultiSpans back = vote_select(vote_clusters(others, n, wm.data(), n_united, boundary, threads), needs.data(),
+                                n_united, false, BlockedSpans{kept.offsets.data(), kept.start.data(), kept.end.data()},
+                                threads);
+  for (auto& s : back.support_source) s = index[static_cast<size_t>(s)];
+  // 3. both in text order, the primary's first among equal boundaries
+  return per_sentence(n, threads, true, [&](int64_t i, MultiSpans& out) {
+    thread_local std::vector<std::pair<const MultiSpans*, int64_t>> all;
+    thread_local std::vector<std::pair<int32_t, int32_t>> support;
+    all.clear();
+    for (int64_t k = kept.offsets[i]; k < kept.offsets[i + 1]; ++k) all.emplace_back(&kept, k);
+    for (int64_t k = back.offsets[i]; k < back.offsets[i + 1]; ++k) all.emplace_back(&back, k);
+    std::stable_sort(all.begin(), all.end(), [](const auto& x, const auto& y) {
+      return std::make_pair(x.first->start[x.second], x.first->end[x.second]) <
+             std::make_pair(y.first->start[y.second], y.first->end[y.second]);
+    });
+    for (const auto& [src, k] : all) {
+      support.clear();
+      for (int64_t j = src->support_offsets[k]; j < src->support_offsets[k + 1]; ++j)
+        support.emplace_back(src->support_source[j], src->support_entity[j]);
+      push_span(out, src->start[k], src->end[k], src->label[k], src->score[k], src->votes[k], support);
+    }
+  });
+}
+
 JointEntries joint_entries(const std::vector<JointSourceView>& sources, int64_t n, int32_t max_len,
                            bool aligned_only, int threads) {
   const int64_t chunks = default_chunks(n, threads);

@@ -106,3 +106,24 @@ TEST(joint_greedy_sums_agreeing_sources_and_pays_the_span_cost) {
   std::vector<JointSourceView> badsrc{{sb, eoff.data(), lab.data(), 1.0}};
   CHECK_THROWS(joint_entries(badsrc, 1, 10, false, 1), std::out_of_range);
 }
+
+TEST(priority_keeps_corroborated_primary_spans_and_backs_off_elsewhere) {
+  // primary 0: PER [0,2), LOC [6,7); source 1: PER [1,2), LOC [4,5); source 2: PER [0,1), LOC [4,5)
+  OneSource a({{0, 2, 0}, {6, 7, 1}}, 2), b({{1, 2, 0}, {4, 5, 1}}, 2), c({{0, 1, 0}, {4, 5, 1}}, 2);
+  std::vector<SourceSpansView> v{a.view(), b.view(), c.view()};
+  const double w[3] = {1.0, 1.0, 1.0};
+  // corroboration 1: PER [0,2) kept (sources 1 and 2 agree), LOC [6,7) dropped; back-off LOC [4,5) (2 votes)
+  MultiSpans out = priority_combine(v, 1, 0, w, 1.0, 2.0, 2, VoteBoundary::Mode, 1);
+  CHECK_EQ(out.start.size(), size_t{2});
+  CHECK_EQ(out.start[0], 0);
+  CHECK_EQ(out.end[0], 2);
+  CHECK_EQ(out.votes[0], 3.0);
+  CHECK_EQ(out.support_offsets[1], int64_t{3});
+  CHECK_EQ(out.start[1], 4);
+  CHECK_EQ(out.support_source[3], 1);  // the back-off span's sources are numbered among all sources
+  CHECK_EQ(out.support_source[4], 2);
+  CHECK_EQ(out.objective[0], 5.0);
+  // corroboration 0 keeps LOC [6,7) too
+  CHECK_EQ(priority_combine(v, 1, 0, w, 0.0, 2.0, 2, VoteBoundary::Mode, 2).start.size(), size_t{3});
+  CHECK_THROWS(priority_combine(v, 1, 3, w, 0.0, 2.0, 2, VoteBoundary::Mode, 1), std::out_of_range);
+}

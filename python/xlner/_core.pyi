@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'VoteClusterSet', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'joint_entries', 'joint_greedy', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'vote_clusters', 'write_conll', 'write_spans_jsonl']
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'VoteClusterSet', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'joint_entries', 'joint_greedy', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'priority_combine', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'vote_clusters', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -692,6 +692,19 @@ def parse_talp(text: typing.Any, *, path: str = '<string>', one_based: bool = Fa
 def parse_token_lines(text: typing.Any, *, path: str = '<string>', keep_tokens: bool = True, skip_bom: bool = True, threads: typing.SupportsInt | typing.SupportsIndex = 1, splits: collections.abc.Sequence[typing.SupportsInt | typing.SupportsIndex] = []) -> TokenCorpus:
     """
     Parse one-sentence-per-line text held in memory (skip_bom, threads, splits: see parse_conll; splits after line breaks).
+    """
+def priority_combine(sources: collections.abc.Sequence, weights: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], *, primary: typing.SupportsInt | typing.SupportsIndex, corroboration: typing.SupportsFloat | typing.SupportsIndex, need: typing.SupportsFloat | typing.SupportsIndex, n_labels: typing.SupportsInt | typing.SupportsIndex, boundary: str = 'mode', tgt_len: numpy.typing.ArrayLike | None = None, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
+    """
+    ``priority`` (rule: the docstring of xlner.multisource): the primary source's corroborated spans, then the
+    vote of the other sources where no kept primary span is.
+    
+    Arguments:
+        sources: as vote_clusters.
+        weights: float64[sources], one weight per source.
+        primary: index of the primary source; corroboration: weight of other sources a primary span needs;
+        need: votes a back-off cluster needs; n_labels: size of the united label vocabulary.
+    Returns:
+        dict of arrays as VoteClusterSet.select (objective: summed scores per sentence).
     """
 def project_heuristic(batch: Batch, *, punct: numpy.typing.ArrayLike | None = None, merge_distance: typing.SupportsInt | typing.SupportsIndex = 1, merge_rule: str = 'gap', top_k: typing.SupportsInt | typing.SupportsIndex = 0, only_i: bool = False, thr: typing.SupportsFloat | typing.SupportsIndex | None = 0.8, drop_punct: bool = False, order: str = 'shortest', collisions: str = 'first', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """

@@ -297,10 +297,9 @@ def _cluster_set(results: Sequence[ProjectionResult], maps: Sequence[np.ndarray]
 
 
 def _select(clusters: "_core.VoteClusterSet", labels: LabelVocab, need: Mapping[int, float], strict: bool = False,
-            blocked: Optional[Tuple[np.ndarray, np.ndarray, np.ndarray]] = None,
             threads: int = -1) -> MultiSourceResult:
     return MultiSourceResult.from_arrays(
-        clusters.select(_need_array(need, clusters.n_labels), strict=strict, blocked=blocked, threads=threads), labels)
+        clusters.select(_need_array(need, clusters.n_labels), strict=strict, threads=threads), labels)
 
 
 def vote_sentence(projs: Sequence[_Proj], weights: Union[Sequence[float], Mapping[int, Sequence[float]]],
@@ -581,8 +580,10 @@ def fit_reliability(results: Sequence[ProjectionResult], gold: Sequence[Sequence
 
 def combine_priority(results: Sequence[ProjectionResult], primary: int = 0, *, corroboration: float = 0.0,
                      weights: Optional[Sequence[float]] = None,
-                     min_votes: Optional[float] = None, boundary: str = "mode") -> MultiSourceResult:
-    """The primary source's spans, and where it has none, what the other sources agree on (back-off union).
+                     min_votes: Optional[float] = None, boundary: str = "mode",
+                     threads: int = -1) -> MultiSourceResult:
+    """The primary source's spans, and where it has none, what the other sources agree on (back-off union),
+    computed by the engine.
 
     1. Each span p of source ``primary`` is kept, with its own boundaries and label, when the other sources
        with a span of p's label overlapping p weigh at least ``corroboration`` (default 0: every span kept).
@@ -595,6 +596,7 @@ def combine_priority(results: Sequence[ProjectionResult], primary: int = 0, *, c
         results: one :class:`ProjectionResult` per source; ``primary``: index of the primary one.
         corroboration: weight of other sources a primary span needs (0: none).
         weights: one weight >= 0 per source (default 1 each); the primary's own weight only enters ``votes``.
+        threads: worker threads of the engine (-1: all cores).
     """
     if boundary not in BOUNDARY_RULES:
         raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
@@ -606,44 +608,13 @@ def combine_priority(results: Sequence[ProjectionResult], primary: int = 0, *, c
     if not np.isfinite(corroboration):
         raise ValueError(f"corroboration must be finite, got {corroboration}")
     w = _source_weights(weights, len(results))
-    others = [s for s in range(len(results)) if s != primary]
-    ow = [float(w[s]) for s in others]
+    ow = [float(w[s]) for s in range(len(results)) if s != primary]
     need = sum(ow) / 2.0 + _STRICT if min_votes is None else float(min_votes)
-    n = len(results[0])
-    p_res, p_map = results[primary], maps[primary]
-    p_off, p_start, p_end = p_res.offsets.tolist(), p_res.start.tolist(), p_res.end.tolist()
-    p_lab = [int(p_map[x]) for x in p_res.label.tolist()]
-    p_ent, p_score = p_res.entity.tolist(), p_res.score.tolist()
-    o_arr = [(r.offsets.tolist(), r.start.tolist(), r.end.tolist(), [int(mp[x]) for x in r.label.tolist()],
-              r.entity.tolist(), r.score.tolist())
-             for r, mp in ((results[s], maps[s]) for s in others)]
-    kept: List[List[SupportedSpan]] = []
-    for i in range(n):  # 1. the primary's spans, each with its corroboration
-        sent: List[SupportedSpan] = []
-        for k in range(p_off[i], p_off[i + 1]):
-            a, b, lab = p_start[k], p_end[k], p_lab[k]
-            agree = [(others[j], x[4][q], x[5][q]) for j, x in enumerate(o_arr) for q in range(x[0][i], x[0][i + 1])
-                     if x[3][q] == lab and x[1][q] < b and a < x[2][q]]
-            votes = float(sum(w[s] for s in {s for s, _, _ in agree}))
-            if votes >= corroboration - _EPS:
-                sent.append(SupportedSpan(a, b, lab, float(sum(w[s] * sc for s, _, sc in
-                                                               [(primary, p_ent[k], p_score[k])] + agree)),
-                                          votes + float(w[primary]),
-                                          tuple(sorted([(primary, p_ent[k])] + [(s, e) for s, e, _ in agree]))))
-        kept.append(sent)
-    # 2. the vote of the others where no kept primary span is (the engine's clusters and threshold)
-    table = {lab: ow for lab in range(len(vocab))}
-    clusters = _cluster_set([results[s] for s in others], [maps[s] for s in others], table, len(vocab), boundary)
-    b_off = np.zeros(n + 1, dtype=np.int64)
-    b_off[1:] = np.cumsum([len(x) for x in kept]) if n else []
-    blocked = (b_off, np.array([sp.start for x in kept for sp in x], dtype=np.int32),
-               np.array([sp.end for x in kept for sp in x], dtype=np.int32))
-    back = _select(clusters, vocab, {lab: need for lab in range(len(vocab))}, blocked=blocked).spans
-    spans = [sorted(kept[i] + [SupportedSpan(sp.start, sp.end, sp.label, sp.score, sp.votes,
-                                             tuple(sorted((others[s], e) for s, e in sp.support))) for sp in back[i]],
-                    key=lambda sp: (sp.start, sp.end)) for i in range(n)]
-    objective = np.array([sum(sp.score for sp in sent) for sent in spans], dtype=np.float64)
-    return MultiSourceResult(spans, vocab, objective)
+    sources = [(r.offsets, r.start, r.end, r.label, r.entity, r.score, np.asarray(m, dtype=np.int32))
+               for r, m in zip(results, maps)]
+    return MultiSourceResult.from_arrays(_core.priority_combine(
+        sources, w, primary=primary, corroboration=float(corroboration), need=need, n_labels=len(vocab),
+        boundary=boundary, threads=threads), vocab)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -879,9 +850,9 @@ def project_multi(
             if isinstance(min_votes, Mapping):
                 raise ValueError("combine='priority' takes one min_votes for its back-off, not one per label")
             return combine_priority(results, primary, corroboration=corroboration, weights=[float(x) for x in w],
-                                    min_votes=min_votes, boundary=boundary)
+                                    min_votes=min_votes, boundary=boundary, threads=threads)
         return combine_votes(results, weights=[float(x) for x in w], min_votes=min_votes, boundary=boundary,
-                             label_weights=label_weights)
+                             label_weights=label_weights, threads=threads)
     return _joint(batches, maps, vocab, w, method, cfg, span_cost, scores, threads)
 
 

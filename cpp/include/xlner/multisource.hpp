@@ -70,6 +70,14 @@ struct BlockedSpans {
 MultiSpans vote_select(const MultiSpans& clusters, const double* need, int32_t n_united, bool strict,
                        const BlockedSpans& blocked, int threads);
 
+/// `priority` (rule in xlner.multisource): source `primary`'s spans, each kept when the other sources with a span
+/// of its label overlapping it weigh at least `corroboration` (`weights[s]`: one weight per source), with
+/// those spans as its support; then the vote of the other sources among themselves (weights `weights`,
+/// threshold `need`, `boundary`) where no kept primary span is; per sentence in text order (primary spans
+/// first among equal boundaries), objective: the summed scores.
+MultiSpans priority_combine(const std::vector<SourceSpansView>& sources, int64_t n, int primary, const double* weights,
+                            double corroboration, double need, int32_t n_united, VoteBoundary boundary, int threads);
+
 /// One source of the joint matching: its score matrix over the batch, its entities' united labels
 /// (CSR by `ent_offsets`, the batch's entity offsets) and its weight.
 struct JointSourceView {
