@@ -157,5 +157,5 @@ def run_multi(args: argparse.Namespace) -> int:
             res.write_spans_jsonl_to(tmp_spans, source_names=list(args.source),
                                      gz=os.fspath(args.spans_out).endswith(".gz"))
     log.info("%d sentences, %d spans from %d sources (%s, %s) in %.2f s -> %s", len(res),
-             sum(len(s) for s in res.spans), len(batches), combine, args.method, time.perf_counter() - t0, args.out)
+             len(result.start), len(batches), combine, args.method, time.perf_counter() - t0, args.out)
     return 0
