@@ -132,6 +132,17 @@ void sentence_clusters(std::vector<Proj>& p, const double* weights, int n_source
   }
 }
 
+/// Appends `src` to `dst`.
+template <class T>
+void append(std::vector<T>& dst, const std::vector<T>& src) {
+  dst.insert(dst.end(), src.begin(), src.end());
+}
+
+/// Appends the offsets of a part (leading 0 dropped) shifted by `base` items.
+void append_offsets(std::vector<int64_t>& dst, const std::vector<int64_t>& part, int64_t base) {
+  for (size_t k = 1; k < part.size(); ++k) dst.push_back(base + part[k]);
+}
+
 /// Runs `fn(i, part)` for every sentence on `threads` threads, each chunk appending to its own part, and
 /// closes each sentence; the parts concatenated in order.
 template <class Fn>
@@ -170,18 +181,16 @@ MultiSpans MultiSpans::concat(std::vector<MultiSpans>& parts) {
   out.support_offsets.reserve(spans + 1);
   out.support_source.reserve(sup);
   for (auto& p : parts) {
-    const int64_t base = static_cast<int64_t>(out.start.size());
-    const int64_t sbase = static_cast<int64_t>(out.support_source.size());
-    for (size_t k = 1; k < p.offsets.size(); ++k) out.offsets.push_back(base + p.offsets[k]);
-    for (size_t k = 1; k < p.support_offsets.size(); ++k) out.support_offsets.push_back(sbase + p.support_offsets[k]);
-    out.start.insert(out.start.end(), p.start.begin(), p.start.end());
-    out.end.insert(out.end.end(), p.end.begin(), p.end.end());
-    out.label.insert(out.label.end(), p.label.begin(), p.label.end());
-    out.score.insert(out.score.end(), p.score.begin(), p.score.end());
-    out.votes.insert(out.votes.end(), p.votes.begin(), p.votes.end());
-    out.support_source.insert(out.support_source.end(), p.support_source.begin(), p.support_source.end());
-    out.support_entity.insert(out.support_entity.end(), p.support_entity.begin(), p.support_entity.end());
-    out.objective.insert(out.objective.end(), p.objective.begin(), p.objective.end());
+    append_offsets(out.offsets, p.offsets, static_cast<int64_t>(out.start.size()));
+    append_offsets(out.support_offsets, p.support_offsets, static_cast<int64_t>(out.support_source.size()));
+    append(out.start, p.start);
+    append(out.end, p.end);
+    append(out.label, p.label);
+    append(out.score, p.score);
+    append(out.votes, p.votes);
+    append(out.support_source, p.support_source);
+    append(out.support_entity, p.support_entity);
+    append(out.objective, p.objective);
     p = MultiSpans();
   }
   return out;
@@ -410,13 +419,12 @@ JointEntries joint_entries(const std::vector<JointSourceView>& sources, int64_t 
   if (parts.size() == 1) return std::move(parts[0]);
   JointEntries all;
   for (auto& p : parts) {
-    const int64_t base = static_cast<int64_t>(all.source.size());
-    for (size_t k = 1; k < p.offsets.size(); ++k) all.offsets.push_back(base + p.offsets[k]);
-    all.source.insert(all.source.end(), p.source.begin(), p.source.end());
-    all.entity.insert(all.entity.end(), p.entity.begin(), p.entity.end());
-    all.start.insert(all.start.end(), p.start.begin(), p.start.end());
-    all.end.insert(all.end.end(), p.end.begin(), p.end.end());
-    all.value.insert(all.value.end(), p.value.begin(), p.value.end());
+    append_offsets(all.offsets, p.offsets, static_cast<int64_t>(all.source.size()));
+    append(all.source, p.source);
+    append(all.entity, p.entity);
+    append(all.start, p.start);
+    append(all.end, p.end);
+    append(all.value, p.value);
     p = JointEntries();
   }
   return all;

@@ -287,7 +287,6 @@ def _cluster_set(results: Sequence[ProjectionResult], maps: Sequence[np.ndarray]
                  weights: Mapping[int, Sequence[float]], n_labels: int, boundary: str,
                  threads: int = -1) -> "_core.VoteClusterSet":
     """The engine's clusters of the results (labels mapped to the united ids by ``maps``)."""
-
     if boundary not in BOUNDARY_RULES:
         raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
     sources = [(r.offsets, r.start, r.end, r.label, r.entity, r.score, np.asarray(m, dtype=np.int32))
