@@ -18,8 +18,9 @@ import math
 
 import multisource_reference as ref
 from xlner.batch import ScoreMatrix
-from xlner.multisource import (JointSentence, Reliability, SupportedSpan, combine_priority, combine_votes,
-                               fit_reliability, joint_exact_sentences, project_multi, vote_clusters, vote_sentence)
+from xlner.multisource import (JointSentence, MultiSourceResult, Reliability, SupportedSpan, combine_priority,
+                               combine_votes, fit_reliability, joint_exact_sentences, project_multi, vote_clusters,
+                               vote_sentence)
 from xlner.projection import project
 from xlner.projection import MatchingConfig
 
@@ -368,6 +369,32 @@ def test_combine_votes_and_priority_over_a_batch_equal_the_reference_per_sentenc
     others = sum(w for s, w in enumerate(weights) if s != primary)
     need = others / 2.0 + 1e-6 if k is None else k
     assert pr.spans == [ref.priority_sentence(p, primary, corr, weights, need, boundary) for p in united]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.integers(0, 20), st.integers(1, 4), st.integers(0, 2),
+                                   st.floats(allow_nan=True, allow_infinity=True, width=64),
+                                   st.floats(0, 1e300), st.lists(st.tuples(st.integers(0, 2), st.integers(0, 9)),
+                                                                 max_size=3)),
+                         max_size=3), max_size=6),
+       st.sampled_from([None, ["en.conll", 'd"e\\x', "é\tü"]]), st.booleans())
+def test_spans_jsonl_reads_back_as_the_spans(tmp_path_factory, rows, names, gz):
+    import gzip
+
+    spans = [[SupportedSpan(a, a + n, lab, sc, v, tuple(sorted(sup))) for a, n, lab, sc, v, sup in sent]
+             for sent in rows]
+    res = MultiSourceResult(spans, LabelVocab(["PER", "LOC", 'O"RG']), np.arange(len(rows), dtype=np.float64) / 3)
+    path = tmp_path_factory.mktemp("spans") / ("s.jsonl.gz" if gz else "s.jsonl")
+    res.write_spans_jsonl(path, names)
+    raw = gzip.decompress(path.read_bytes()) if gz else path.read_bytes()
+    got = [json.loads(line) for line in raw.decode("utf-8").splitlines()]
+    want = [{"objective": i / 3, "spans": [
+        {"start": sp.start, "end": sp.end, "label": ["PER", "LOC", 'O"RG'][sp.label], "score": sp.score,
+         "votes": sp.votes, "sources": [names[s] if names else s for s, _ in sp.support],
+         "entities": [e for _, e in sp.support]} for sp in sent]} for i, sent in enumerate(spans)]
+    assert len(got) == len(want)
+    for g, w in zip(got, want):  # NaN != NaN: compare the JSON texts of both, which read NaN the same way
+        assert json.dumps(g, sort_keys=True) == json.dumps(w, sort_keys=True)
 
 
 # ------------------------------------------------------------------------------------------ joint

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "xlner/io/jsonl.hpp"
 #include "xlner/multisource.hpp"
 
 namespace xlner_py {
@@ -286,6 +287,65 @@ Arguments:
     need: votes a back-off cluster needs; n_labels: size of the united label vocabulary.
 Returns:
     dict of arrays as VoteClusterSet.select (objective: summed scores per sentence).
+)doc");
+
+  m.def(
+      "format_multi_spans_jsonl",
+      [](const py::dict& arrays, const std::vector<std::string>& labels, const std::vector<std::string>& source_names,
+         int threads) {
+        auto get = [&](const char* key) -> py::object {
+          if (!arrays.contains(key)) throw py::key_error(std::string("arrays: no field ") + key);
+          return arrays[key];
+        };
+        const auto offsets = IntArray{get("offsets")}.get<int64_t>("offsets");
+        const auto start = IntArray{get("start")}.get<int32_t>("start");
+        const auto end = IntArray{get("end")}.get<int32_t>("end");
+        const auto label = IntArray{get("label")}.get<int32_t>("label");
+        const auto score = carray<double>::ensure(get("score"));
+        const auto votes = carray<double>::ensure(get("votes"));
+        const auto sup_off = IntArray{get("support_offsets")}.get<int64_t>("support_offsets");
+        const auto sup_src = IntArray{get("support_source")}.get<int32_t>("support_source");
+        const auto sup_ent = IntArray{get("support_entity")}.get<int32_t>("support_entity");
+        const auto objective = carray<double>::ensure(get("objective"));
+        if (!score || !votes || !objective) throw py::type_error("arrays: score, votes and objective must be numbers");
+        check_1d(objective, -1, "objective");
+        const py::ssize_t n = objective.shape(0);
+        check_1d(offsets, n + 1, "offsets");
+        check_1d(start, -1, "start");
+        const py::ssize_t k = start.shape(0);
+        check_1d(end, k, "end");
+        check_1d(label, k, "label");
+        check_1d(score, k, "score");
+        check_1d(votes, k, "votes");
+        check_1d(sup_off, k + 1, "support_offsets");
+        check_1d(sup_src, -1, "support_source");
+        check_1d(sup_ent, sup_src.shape(0), "support_entity");
+        xlner::check_offsets(offsets.data(), n, k, "offsets");
+        xlner::check_offsets(sup_off.data(), k, sup_src.shape(0), "support_offsets");
+        xlner::MultiSpanArrays a;
+        a.n = n;
+        a.offsets = offsets.data();
+        a.start = start.data();
+        a.end = end.data();
+        a.label = label.data();
+        a.score = score.data();
+        a.votes = votes.data();
+        a.support_offsets = sup_off.data();
+        a.support_source = sup_src.data();
+        a.support_entity = sup_ent.data();
+        a.objective = objective.data();
+        a.n_support = sup_src.shape(0);
+        std::string out;
+        {
+          py::gil_scoped_release release;
+          out = xlner::format_multi_spans_jsonl(a, labels, source_names, threads);
+        }
+        return py::bytes(out);
+      },
+      py::arg("arrays"), py::arg("labels"), py::arg("source_names"), py::kw_only(), py::arg("threads") = -1, R"doc(
+The spans of a multi-source result (MultiSourceResult.arrays) as JSON lines, one object per sentence:
+{"objective", "spans": [{"start", "end", "label", "score", "votes", "sources", "entities"}]}; sources are
+source_names[s] (the indices when source_names is empty).
 )doc");
 
   m.def(

@@ -98,6 +98,67 @@ auto spans_formatter(const SpanArrays& s, const std::vector<std::string>& labels
 
 }  // namespace
 
+std::string format_multi_spans_jsonl(const MultiSpanArrays& s, const std::vector<std::string>& labels,
+                                     const std::vector<std::string>& source_names, int threads) {
+  if (s.n < 0 || s.offsets == nullptr || s.objective == nullptr || s.support_offsets == nullptr)
+    throw std::invalid_argument("format_multi_spans_jsonl: offsets, support_offsets and objective are required");
+  if (s.offsets[0] != 0) throw std::invalid_argument("field offsets: first offset must be 0");
+  const int64_t n_labels = static_cast<int64_t>(labels.size());
+  const int64_t n_names = static_cast<int64_t>(source_names.size());
+  if (s.support_offsets[0] != 0) throw std::invalid_argument("field support_offsets: first offset must be 0");
+  for (int64_t i = 0; i < s.n; ++i) {
+    if (s.offsets[i + 1] < s.offsets[i]) throw std::invalid_argument(where(i, "offsets") + "offsets decrease");
+    for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
+      if (s.label[k] < 0 || s.label[k] >= n_labels)
+        throw std::invalid_argument(where(i, "label") + "label id " + std::to_string(s.label[k]) +
+                                    " has no name (" + std::to_string(n_labels) + " labels)");
+      if (s.support_offsets[k + 1] < s.support_offsets[k] || s.support_offsets[k + 1] > s.n_support)
+        throw std::invalid_argument(where(i, "support_offsets") + "support offsets decrease or pass the support");
+      for (int64_t j = s.support_offsets[k]; j < s.support_offsets[k + 1]; ++j)
+        if (s.support_source[j] < 0 || (n_names > 0 && s.support_source[j] >= n_names))
+          throw std::invalid_argument(where(i, "support_source") + "source " + std::to_string(s.support_source[j]) +
+                                      " has no name (" + std::to_string(n_names) + " sources)");
+    }
+  }
+  return format_to_string(s.n, threads, [&s, &labels, &source_names, n_names](int64_t lo, int64_t hi,
+                                                                              std::string& buf) {
+    buf.reserve(static_cast<size_t>(hi - lo) * 40 + static_cast<size_t>(s.offsets[hi] - s.offsets[lo]) * 160);
+    for (int64_t i = lo; i < hi; ++i) {
+      buf += "{\"objective\": ";
+      append_double(buf, s.objective[i]);
+      buf += ", \"spans\": [";
+      for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
+        if (k > s.offsets[i]) buf += ", ";
+        buf += "{\"start\": ";
+        append_int(buf, s.start[k]);
+        buf += ", \"end\": ";
+        append_int(buf, s.end[k]);
+        buf += ", \"label\": ";
+        append_json_string(buf, labels[static_cast<size_t>(s.label[k])]);
+        buf += ", \"score\": ";
+        append_double(buf, s.score[k]);
+        buf += ", \"votes\": ";
+        append_double(buf, s.votes[k]);
+        buf += ", \"sources\": [";
+        for (int64_t j = s.support_offsets[k]; j < s.support_offsets[k + 1]; ++j) {
+          if (j > s.support_offsets[k]) buf += ", ";
+          if (n_names > 0)
+            append_json_string(buf, source_names[static_cast<size_t>(s.support_source[j])]);
+          else
+            append_int(buf, s.support_source[j]);
+        }
+        buf += "], \"entities\": [";
+        for (int64_t j = s.support_offsets[k]; j < s.support_offsets[k + 1]; ++j) {
+          if (j > s.support_offsets[k]) buf += ", ";
+          append_int(buf, s.support_entity[j]);
+        }
+        buf += "]}";
+      }
+      buf += "]}\n";
+    }
+  });
+}
+
 void write_spans_jsonl(const std::string& path, const SpanArrays& s, const std::vector<std::string>& labels,
                        int threads) {
   write_blocks(path, s.n, threads, spans_formatter(s, labels));

@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'VoteClusterSet', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'joint_entries', 'joint_greedy', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'priority_combine', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'vote_clusters', 'write_conll', 'write_spans_jsonl']
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'VoteClusterSet', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_multi_spans_jsonl', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'joint_entries', 'joint_greedy', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'priority_combine', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'vote_clusters', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -514,6 +514,12 @@ def extract_alignments(sim_data: numpy.ndarray[typing.Any, numpy.dtype[typing.An
 def format_conll(tokens: TokenCorpus, tags: numpy.typing.ArrayLike, tag_names: collections.abc.Sequence[str], *, sep: str = '\t', threads: typing.SupportsInt | typing.SupportsIndex = -1) -> bytes:
     """
     write_conll into bytes (for streaming and compressed outputs).
+    """
+def format_multi_spans_jsonl(arrays: dict, labels: collections.abc.Sequence[str], source_names: collections.abc.Sequence[str], *, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> bytes:
+    """
+    The spans of a multi-source result (MultiSourceResult.arrays) as JSON lines, one object per sentence:
+    {"objective", "spans": [{"start", "end", "label", "score", "votes", "sources", "entities"}]}; sources are
+    source_names[s] (the indices when source_names is empty).
     """
 def format_spans_jsonl(offsets: numpy.typing.ArrayLike, start: numpy.typing.ArrayLike, end: numpy.typing.ArrayLike, label: numpy.typing.ArrayLike, entity: numpy.typing.ArrayLike, score: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], objective: typing.Annotated[numpy.typing.ArrayLike, numpy.float64], labels: collections.abc.Sequence[str], *, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> bytes:
     """

@@ -63,7 +63,6 @@ Results (:class:`MultiSourceResult`) keep, for every span, the sources and sourc
 """
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -199,8 +198,10 @@ class MultiSourceResult:
         """One JSON object per sentence: ``{"objective", "spans": [{"start", "end", "label", "score", "votes",
         "sources", "entities"}]}``; ``sources`` holds ``source_names[i]`` (default: the indices) and
         ``entities`` the entity index (within its source sentence) of each supporting projection, in
-        the same order (a source appears once per supporting span). The file appears only when written
-        completely (:mod:`xlner.io.atomic`); a name ending in ``.gz`` is gzip-compressed."""
+        the same order (a source appears once per supporting span). Formatted by the engine (UTF-8 text, floats
+        in the shortest form that reads back exactly, NaN / Infinity as Python's ``json`` writes them). The file
+        appears only when written completely (:mod:`xlner.io.atomic`); a name ending in ``.gz`` is
+        gzip-compressed."""
         from xlner.io.atomic import atomic_outputs
 
         with atomic_outputs([path]) as (tmp,):
@@ -211,20 +212,12 @@ class MultiSourceResult:
                              gz: bool = False) -> None:
         """:meth:`write_spans_jsonl` straight to ``path`` (no temporary file), for writers that manage it
         themselves (:func:`xlner.io.atomic.atomic_outputs`); ``gz``: gzip-compress."""
-        import io
-
         from xlner.io.streams import open_output
 
-        with io.TextIOWrapper(open_output(path, gz=gz), encoding="utf-8", newline="\n") as fh:
-            for i, sent in enumerate(self.spans):
-                rows = []
-                for sp in sent:
-                    rows.append({
-                        "start": sp.start, "end": sp.end, "label": self.labels.name(sp.label), "score": sp.score,
-                        "votes": sp.votes,
-                        "sources": [source_names[s] if source_names is not None else s for s, _ in sp.support],
-                        "entities": [e for _, e in sp.support]})
-                fh.write(json.dumps({"objective": float(self.objective[i]), "spans": rows}) + "\n")
+        names = [] if source_names is None else [str(x) for x in source_names]
+        data = _core.format_multi_spans_jsonl(self.arrays, list(self.labels.names), names)
+        with open_output(path, gz=gz) as fh:
+            fh.write(data)
 
 
 def _unite_labels(batches: Sequence[ProjectionBatch]) -> Tuple[LabelVocab, List[np.ndarray]]:
