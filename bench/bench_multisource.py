@@ -104,7 +104,7 @@ def main() -> None:
         row(f"vote, {bnd} (engine, span objects built)",
             best_of(lambda: combine_votes(results, boundary=bnd, threads=1).spans, r))
         row(f"vote, {bnd} (former Python, per sentence)", best_of(lambda: _former_vote(results, bnd), 1))
-    row("priority, primary en (engine back-off; primary spans in Python)",
+    row("priority, primary en (engine)",
         best_of(lambda: combine_priority(results, 0), r))
     row("joint greedy, span cost 1 (engine: scores, entries, greedy)",
         best_of(lambda: project_multi(batches, "greedy", "joint", threads=1), r))

@@ -151,3 +151,14 @@ def priority_sentence(projs: Sequence[Proj], primary: int, corroboration: float,
             extra.append(SupportedSpan(sp.start, sp.end, sp.label, sp.score, sp.votes,
                                        tuple(sorted((others[s], e) for s, e in sp.support))))
     return sorted(kept + disjoint(extra), key=lambda sp: (sp.start, sp.end))
+
+
+def aligned_ranges(entries: List[Tuple[int, int, int, int, float]],
+                   ent_label: Dict[Tuple[int, int], int]) -> List[Tuple[int, int, int, int, float]]:
+    """The entries whose first and last words some one-word entry of their label covers (any source)."""
+    aligned: Dict[int, set] = {}
+    for s, e, a, b, _ in entries:
+        if b == a + 1:
+            aligned.setdefault(ent_label[(s, e)], set()).add(a)
+    return [(s, e, a, b, v) for s, e, a, b, v in entries
+            if a in aligned.get(ent_label[(s, e)], set()) and b - 1 in aligned.get(ent_label[(s, e)], set())]

@@ -688,6 +688,29 @@ def test_joint_aligned_range_pruning_keeps_the_optimum(batches, cost):
     assert pruned.objective[0] == pytest.approx(unpruned.objective[0], abs=1e-6)
 
 
+@settings(max_examples=60, deadline=None)
+@given(small_batches(), st.sampled_from([0.0, 0.5, 1.0]), st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=3,
+                                                                    max_size=3))
+def test_joint_greedy_with_alignment_scores_equals_the_reference(batches, cost, w):
+    """The engine's whole joint greedy route (weighted alignment scores, aligned ranges, greedy) against the
+    reference built in Python from the same alignment scores."""
+    from xlner.scores import alignment_scores
+
+    w = w[:len(batches)]
+    got = project_multi(batches, "greedy", "joint", span_cost=cost, weights=w, threads=1).spans[0]
+    names = ["PER", "LOC"]
+    entries, ent_label = [], {}
+    for s, b in enumerate(batches):
+        for e, (_, _, lab) in enumerate(b.entities(0)):
+            ent_label[(s, e)] = names.index(b.labels.name(lab))
+        m = alignment_scores(b, candidates="ngrams", max_len=10, threads=1)
+        entries += [(s, e, a, z, w[s] * v) for e, a, z, v in m.entries(0) if w[s] * v > 0]
+    want = ref.joint_greedy_sentence(JointSentence(ref.aligned_ranges(entries, ent_label), ent_label, 1, cost))
+    assert [(x.start, x.end, x.label, x.support) for x in got] == [(x.start, x.end, x.label, x.support) for x in want]
+    assert [x.score for x in got] == pytest.approx([x.score for x in want])
+    assert [x.votes for x in got] == pytest.approx([sum(w[s] for s in x.sources) for x in want])
+
+
 # ----------------------------------------------------------------------------------- bench helpers
 
 def _bench():

@@ -362,9 +362,10 @@ JointEntries joint_entries(const std::vector<JointSourceView>& sources, int64_t 
   std::vector<JointEntries> parts(static_cast<size_t>(std::max<int64_t>(chunks, 1)));
   parallel_chunks(n, threads, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
     JointEntries& out = parts[static_cast<size_t>(c)];
-    std::vector<std::pair<int32_t, int32_t>> words;  // (label, word) covered by a one-word entry
+    std::vector<uint8_t> covered;  // [label * width + word]: a one-word entry of that label covers the word
     for (int64_t i = lo; i < hi; ++i) {
-      const size_t first = out.source.size();
+      // pass 1: check the entity indices; with aligned_only, the words each label's one-word entries cover
+      int32_t width = 0, n_lab = 0;
       for (size_t s = 0; s < sources.size(); ++s) {
         const JointSourceView& v = sources[s];
         const int64_t n_ent = v.ent_offsets[i + 1] - v.ent_offsets[i];
@@ -376,42 +377,37 @@ JointEntries joint_entries(const std::vector<JointSourceView>& sources, int64_t 
           if (e < 0 || e >= n_ent)
             throw std::out_of_range("scores of source " + std::to_string(s) + ", " + where(i, "ent") + "entity " +
                                     std::to_string(e) + " of " + std::to_string(n_ent));
+          width = std::max(width, b);
+          n_lab = std::max(n_lab, v.ent_label[v.ent_offsets[i] + e] + 1);
+        }
+      }
+      if (aligned_only) {
+        covered.assign(static_cast<size_t>(width) * static_cast<size_t>(n_lab), 0);
+        for (const JointSourceView& v : sources)
+          for (int64_t k = v.scores.offsets[i]; k < v.scores.offsets[i + 1]; ++k) {
+            const int32_t a = v.scores.start[k];
+            if (v.scores.end[k] == a + 1 && v.weight * v.scores.score[k] > 0 && max_len >= 1)
+              covered[static_cast<size_t>(v.ent_label[v.ent_offsets[i] + v.scores.ent[k]]) * width + a] = 1;
+          }
+      }
+      // pass 2: the entries
+      for (size_t s = 0; s < sources.size(); ++s) {
+        const JointSourceView& v = sources[s];
+        for (int64_t k = v.scores.offsets[i]; k < v.scores.offsets[i + 1]; ++k) {
+          const double wv = v.weight * v.scores.score[k];
+          const int32_t a = v.scores.start[k], b = v.scores.end[k];
+          if (!(wv > 0) || b - a > max_len) continue;
+          const int32_t e = v.scores.ent[k];
+          if (aligned_only) {
+            const size_t row = static_cast<size_t>(v.ent_label[v.ent_offsets[i] + e]) * width;
+            if (!covered[row + a] || !covered[row + b - 1]) continue;
+          }
           out.source.push_back(static_cast<int32_t>(s));
           out.entity.push_back(e);
           out.start.push_back(a);
           out.end.push_back(b);
           out.value.push_back(wv);
         }
-      }
-      if (aligned_only) {
-        auto lab = [&](size_t k) {
-          const JointSourceView& v = sources[static_cast<size_t>(out.source[k])];
-          return v.ent_label[v.ent_offsets[i] + out.entity[k]];
-        };
-        words.clear();
-        for (size_t k = first; k < out.source.size(); ++k)
-          if (out.end[k] == out.start[k] + 1) words.emplace_back(lab(k), out.start[k]);
-        std::sort(words.begin(), words.end());
-        auto covered = [&](int32_t l, int32_t w) {
-          return std::binary_search(words.begin(), words.end(), std::make_pair(l, w));
-        };
-        size_t keep = first;
-        for (size_t k = first; k < out.source.size(); ++k) {
-          const int32_t l = lab(k);
-          if (covered(l, out.start[k]) && covered(l, out.end[k] - 1)) {
-            out.source[keep] = out.source[k];
-            out.entity[keep] = out.entity[k];
-            out.start[keep] = out.start[k];
-            out.end[keep] = out.end[k];
-            out.value[keep] = out.value[k];
-            ++keep;
-          }
-        }
-        out.source.resize(keep);
-        out.entity.resize(keep);
-        out.start.resize(keep);
-        out.end.resize(keep);
-        out.value.resize(keep);
       }
       out.offsets.push_back(static_cast<int64_t>(out.source.size()));
     }
