@@ -400,7 +400,8 @@ def test_spans_jsonl_reads_back_as_the_spans(tmp_path_factory, rows, names, gz):
 # ------------------------------------------------------------------------------------------ joint
 
 def _brute(prob: JointSentence) -> float:
-    """Best objective by enumerating every set of disjoint labelled spans and every entity assignment."""
+    """Best objective by enumerating every set of disjoint labelled spans and every entity assignment (each entity
+    on at most ``cap`` of them, each span at most one entity per source)."""
     keys = sorted({(a, b, prob.ent_label[(s, e)]) for s, e, a, b, _ in prob.entries})
     sc: Dict[Tuple[int, int, int, int], float] = {(s, e, a, b): v for s, e, a, b, v in prob.entries}
     ents = sorted(prob.ent_label)
@@ -409,19 +410,21 @@ def _brute(prob: JointSentence) -> float:
         for chosen in itertools.combinations(keys, r):
             if any(x[0] < y[1] and y[0] < x[1] for x, y in itertools.combinations(chosen, 2)):
                 continue
-            options = [[None] + [k for k in chosen if k[2] == prob.ent_label[se]] for se in ents]
+            # each entity: a set of at most ``cap`` chosen spans of its label
+            options = [[ks for r2 in range(prob.cap + 1)
+                        for ks in itertools.combinations([k for k in chosen if k[2] == prob.ent_label[se]], r2)]
+                       for se in ents]
             for assign in itertools.product(*options):
                 per_span_src = set()
                 ok = True
                 total = -prob.span_cost * len(chosen)
-                for (s, e), k in zip(ents, assign):
-                    if k is None:
-                        continue
-                    if (s, k) in per_span_src:
-                        ok = False
-                        break
-                    per_span_src.add((s, k))
-                    total += sc.get((s, e, k[0], k[1]), 0.0)
+                for (s, e), ks in zip(ents, assign):
+                    for k in ks:
+                        if (s, k) in per_span_src:
+                            ok = False
+                            break
+                        per_span_src.add((s, k))
+                        total += sc.get((s, e, k[0], k[1]), 0.0)
                 if ok:
                     best = max(best, total)
     return best
@@ -444,8 +447,8 @@ def joint_problems(draw):
     return JointSentence(entries, ent_label, 1, cost)
 
 
-def joint_greedy_sentence(prob: JointSentence) -> List[SupportedSpan]:
-    """The engine's greedy joint matching of one hand-made problem: one single-sentence batch per source
+def joint_greedy_sentence(prob: JointSentence, method: str = "greedy") -> List[SupportedSpan]:
+    """The engine's joint matching (``method``) of one hand-made problem: one single-sentence batch per source
     (entity e of source s labelled ``L{ent_label[(s, e)]}``) with the problem's entries as its score matrix."""
     n_src = 1 + max([s for s, _ in prob.ent_label] + [s for s, *_ in prob.entries] + [0])
     n_lab = 1 + max(list(prob.ent_label.values()) + [0])
@@ -462,9 +465,41 @@ def joint_greedy_sentence(prob: JointSentence) -> List[SupportedSpan]:
                                 np.array([x[2] for x in mine], dtype=np.int32),
                                 np.array([x[3] for x in mine], dtype=np.int32),
                                 np.array([x[4] for x in mine], dtype=np.float64)))
-    res = project_multi(batches, "greedy", "joint", scores=mats, span_cost=prob.span_cost, threads=1,
+    res = project_multi(batches, method, "joint", scores=mats, span_cost=prob.span_cost, threads=1,
                         matching=MatchingConfig(max_len=64, constraint=f"<={prob.cap}"))
     return res.spans[0]
+
+
+@st.composite
+def coupled_joint_problems(draw):
+    """Joint problems where entities have entries on spans far apart (coupled: the dynamic program's state), caps
+    1 or 2, up to 3 sources."""
+    n_src = draw(st.integers(1, 3))
+    length = draw(st.integers(2, 7))
+    ent_label, entries = {}, []
+    for s in range(n_src):
+        for e in range(draw(st.integers(0, 3))):
+            ent_label[(s, e)] = draw(st.integers(0, 1))
+            for _ in range(draw(st.integers(0, 4))):
+                a = draw(st.integers(0, length - 1))
+                b = draw(st.integers(a + 1, min(length, a + 2)))
+                if all((x[0], x[1], x[2], x[3]) != (s, e, a, b) for x in entries):
+                    entries.append((s, e, a, b, draw(st.sampled_from([0.25, 0.5, 0.6, 0.8, 1.0]))))
+    return JointSentence(entries, ent_label, draw(st.sampled_from([1, 2])), draw(st.sampled_from([0.0, 0.3, 1.0])))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(joint_problems(), coupled_joint_problems()))
+def test_joint_exact_engine_is_optimal(prob):
+    """The engine's dynamic program reaches the brute-force optimum (and HiGHS's), with a feasible solution."""
+    got = joint_greedy_sentence(prob, "exact")
+    best = _brute(prob)
+    assert prob.value(got) == pytest.approx(best, abs=1e-6)
+    assert prob.value(joint_exact_sentences([prob])[0]) == pytest.approx(best, abs=1e-6)
+    assert all(sp.support for sp in got)
+    with pytest.MonkeyPatch.context() as mp:  # one state only: every sentence with a key goes to HiGHS
+        mp.setattr("xlner.multisource.JOINT_EXACT_MAX_STATES", 1)
+        assert prob.value(joint_greedy_sentence(prob, "exact")) == pytest.approx(best, abs=1e-6)
 
 
 @settings(max_examples=150, deadline=None)

@@ -383,6 +383,43 @@ Returns:
 )doc");
 
   m.def(
+      "joint_exact",
+      [](const py::sequence& sources, int32_t n_united, int32_t max_len, bool aligned_only, int32_t cap,
+         double span_cost, int64_t max_states, int threads) {
+        if (cap < 0) throw py::value_error("cap must be >= 0, got " + std::to_string(cap));
+        if (!(std::isfinite(span_cost) && span_cost >= 0))
+          throw py::value_error("span_cost must be finite and >= 0");
+        if (max_states < 1) throw py::value_error("max_states must be >= 1");
+        int64_t n = 0;
+        const auto js = joint_sources(sources, n_united, n);
+        std::vector<xlner::JointSourceView> views;
+        for (const auto& j : js) {
+          if (!(std::isfinite(j->view.weight) && j->view.weight >= 0))
+            throw py::value_error("weights must be finite and >= 0");
+          views.push_back(j->view);
+        }
+        xlner::MultiSpans out;
+        std::vector<int8_t> status;
+        {
+          py::gil_scoped_release release;
+          const auto e = xlner::joint_entries(views, n, max_len, aligned_only, threads);
+          out = xlner::joint_exact(e, views, cap, span_cost, max_states, status, threads);
+        }
+        py::dict d = spans_to_dict(std::move(out));
+        d["status"] = to_numpy(std::move(status));
+        return d;
+      },
+      py::arg("sources"), py::kw_only(), py::arg("n_labels"), py::arg("max_len") = 10, py::arg("aligned_only") = false,
+      py::arg("cap") = 1, py::arg("span_cost") = 1.0, py::arg("max_states") = 65536, py::arg("threads") = -1, R"doc(
+Exact joint matching of every sentence by the engine's dynamic program (xlner/multisource.hpp: joint_exact)
+over the entries of joint_entries (same arguments).
+
+Returns:
+    dict of arrays as joint_greedy, and status int8[N]: 1 where the program would need more than max_states
+    states at one position (nothing chosen there: solve those sentences otherwise), else 0.
+)doc");
+
+  m.def(
       "joint_greedy",
       [](const py::sequence& sources, int32_t n_united, int32_t max_len, bool aligned_only, int32_t cap,
          double span_cost, int threads) {

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -524,6 +526,178 @@ MultiSpans joint_greedy(const JointEntries& en, const std::vector<JointSourceVie
     part.objective.push_back(obj);
   });
   return out;
+}
+
+}  // namespace xlner
+
+namespace xlner {
+
+MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView>& sources, int32_t cap,
+                       double span_cost, int64_t max_states, std::vector<int8_t>& status, int threads) {
+  const int64_t n = static_cast<int64_t>(en.offsets.size()) - 1;
+  status.assign(static_cast<size_t>(std::max<int64_t>(n, 0)), 0);
+  return per_sentence(n, threads, false, [&](int64_t i, MultiSpans& part) {
+    struct Entry {
+      int32_t a, b, lab, src;
+      double v;
+      int32_t e;
+      int32_t ent;  // flat entity id
+    };
+    struct Node {
+      double val;
+      int32_t prev, key;
+      int32_t pick_begin, pick_end;  // into picks
+    };
+    std::vector<Entry> ent;
+    std::vector<int64_t> base(sources.size() + 1, 0);
+    for (size_t s = 0; s < sources.size(); ++s)
+      base[s + 1] = base[s] + sources[s].ent_offsets[i + 1] - sources[s].ent_offsets[i];
+    for (int64_t k = en.offsets[i]; k < en.offsets[i + 1]; ++k) {
+      const JointSourceView& v = sources[static_cast<size_t>(en.source[k])];
+      ent.push_back(Entry{en.start[k], en.end[k], v.ent_label[v.ent_offsets[i] + en.entity[k]], en.source[k],
+                          en.value[k], en.entity[k],
+                          static_cast<int32_t>(base[static_cast<size_t>(en.source[k])] + en.entity[k])});
+    }
+    auto close = [&](double obj) { part.objective.push_back(obj); };
+    if (ent.empty() || cap <= 0) return close(0.0);
+    std::stable_sort(ent.begin(), ent.end(), [](const Entry& x, const Entry& y) {
+      if (std::tie(x.a, x.b, x.lab, x.src) != std::tie(y.a, y.b, y.lab, y.src))
+        return std::tie(x.a, x.b, x.lab, x.src) < std::tie(y.a, y.b, y.lab, y.src);
+      if (x.v != y.v) return x.v > y.v;
+      return x.e < y.e;
+    });
+    std::vector<size_t> key_begin;
+    for (size_t k = 0; k < ent.size(); ++k)
+      if (k == 0 || ent[k].a != ent[k - 1].a || ent[k].b != ent[k - 1].b || ent[k].lab != ent[k - 1].lab)
+        key_begin.push_back(k);
+    const size_t n_keys = key_begin.size();
+    key_begin.push_back(ent.size());
+    // coupled entities: spans of theirs that do not all overlap (max start >= min end)
+    const size_t n_ent = static_cast<size_t>(base.back());
+    std::vector<int32_t> min_end(n_ent, INT32_MAX), max_start(n_ent, -1), coupled(n_ent, -1);
+    for (const Entry& x : ent) {
+      min_end[static_cast<size_t>(x.ent)] = std::min(min_end[static_cast<size_t>(x.ent)], x.b);
+      max_start[static_cast<size_t>(x.ent)] = std::max(max_start[static_cast<size_t>(x.ent)], x.a);
+    }
+    std::vector<uint64_t> unit;  // radix (cap + 1) place value of each coupled entity
+    const uint64_t radix = static_cast<uint64_t>(cap) + 1;
+    for (size_t e = 0; e < n_ent; ++e)
+      if (max_start[e] >= 0 && max_start[e] >= min_end[e]) {
+        const uint64_t u = unit.empty() ? 1 : unit.back() * radix;
+        if (!unit.empty() && (unit.back() > (UINT64_MAX >> 2) / radix)) {  // the states would not fit: fall back
+          status[static_cast<size_t>(i)] = 1;
+          return close(0.0);
+        }
+        coupled[e] = static_cast<int32_t>(unit.size());
+        unit.push_back(u);
+      }
+    auto count = [&](uint64_t state, int32_t c) {
+      return static_cast<int64_t>((state / unit[static_cast<size_t>(c)]) % radix);
+    };
+    // keys in order of end, then start, label
+    std::vector<size_t> order(n_keys);
+    for (size_t k = 0; k < n_keys; ++k) order[k] = k;
+    std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+      const Entry& p = ent[key_begin[x]];
+      const Entry& q = ent[key_begin[y]];
+      return std::tie(p.b, p.a, p.lab) < std::tie(q.b, q.a, q.lab);
+    });
+    int32_t width = 0;
+    for (const Entry& x : ent) width = std::max(width, x.b);
+    std::vector<Node> nodes{Node{0.0, -1, -1, 0, 0}};
+    std::vector<int32_t> picks;
+    std::vector<std::map<uint64_t, int32_t>> best(static_cast<size_t>(width) + 1);
+    best[0][0] = 0;
+    std::vector<std::vector<size_t>> options;  // per source of the key: its entries to choose from
+    std::vector<size_t> chosen;
+    size_t next = 0;
+    for (int32_t p = 1; p <= width; ++p) {
+      best[static_cast<size_t>(p)] = best[static_cast<size_t>(p) - 1];  // position p left uncovered
+      auto& here = best[static_cast<size_t>(p)];
+      for (; next < n_keys && ent[key_begin[order[next]]].b == p; ++next) {
+        const size_t key = order[next];
+        const int32_t a = ent[key_begin[key]].a;
+        // per source (ascending): its best uncoupled entity (entries by score desc, then entity) or none, then
+        // each of its coupled entities
+        options.clear();
+        for (size_t k = key_begin[key]; k < key_begin[key + 1];) {
+          size_t g = k;
+          while (g < key_begin[key + 1] && ent[g].src == ent[k].src) ++g;
+          options.emplace_back();
+          auto& opt = options.back();
+          opt.push_back(SIZE_MAX);
+          for (size_t q = k; q < g; ++q)
+            if (coupled[static_cast<size_t>(ent[q].ent)] < 0) {
+              opt[0] = q;
+              break;
+            }
+          for (size_t q = k; q < g; ++q)
+            if (coupled[static_cast<size_t>(ent[q].ent)] >= 0) opt.push_back(q);
+          k = g;
+        }
+        for (const auto& [state, node] : best[static_cast<size_t>(a)]) {
+          // enumerate one option per source
+          chosen.assign(options.size(), 0);
+          for (;;) {
+            double gain = 0.0;
+            uint64_t ns = state;
+            bool ok = true;
+            for (size_t j = 0; j < options.size() && ok; ++j) {
+              const size_t k = options[j][chosen[j]];
+              if (k == SIZE_MAX) continue;
+              gain += ent[k].v;
+              const int32_t c = coupled[static_cast<size_t>(ent[k].ent)];
+              if (c >= 0) {
+                if (count(ns, c) >= cap) ok = false;
+                else ns += unit[static_cast<size_t>(c)];
+              }
+            }
+            if (ok && gain - span_cost > kMultiEps) {
+              const double val = nodes[static_cast<size_t>(node)].val + (gain - span_cost);
+              auto it = here.find(ns);
+              if (it == here.end() || val > nodes[static_cast<size_t>(it->second)].val + 1e-12) {
+                const int32_t pb = static_cast<int32_t>(picks.size());
+                for (size_t j = 0; j < options.size(); ++j)
+                  if (options[j][chosen[j]] != SIZE_MAX) picks.push_back(static_cast<int32_t>(options[j][chosen[j]]));
+                nodes.push_back(Node{val, node, static_cast<int32_t>(key), pb, static_cast<int32_t>(picks.size())});
+                here[ns] = static_cast<int32_t>(nodes.size()) - 1;
+              }
+            }
+            size_t j = 0;  // next combination (odometer)
+            while (j < options.size() && ++chosen[j] == options[j].size()) chosen[j++] = 0;
+            if (j == options.size()) break;
+          }
+        }
+        if (static_cast<int64_t>(here.size()) > max_states) {
+          status[static_cast<size_t>(i)] = 1;
+          return close(0.0);
+        }
+      }
+    }
+    // the best end state, then back along the chosen keys
+    int32_t at = -1;
+    for (const auto& [state, node] : best[static_cast<size_t>(width)])
+      if (at < 0 || nodes[static_cast<size_t>(node)].val > nodes[static_cast<size_t>(at)].val + 1e-12) at = node;
+    std::vector<int32_t> path;
+    for (; at > 0; at = nodes[static_cast<size_t>(at)].prev) path.push_back(at);
+    std::vector<std::pair<int32_t, int32_t>> support;
+    double obj = 0.0;
+    for (auto it = path.rbegin(); it != path.rend(); ++it) {  // keys in order of end: text order
+      const Node& nd = nodes[static_cast<size_t>(*it)];
+      double score = 0.0, votes = 0.0;
+      support.clear();
+      for (int32_t q = nd.pick_begin; q < nd.pick_end; ++q) {
+        const Entry& x = ent[static_cast<size_t>(picks[static_cast<size_t>(q)])];
+        score += x.v;
+        votes += sources[static_cast<size_t>(x.src)].weight;
+        support.emplace_back(x.src, x.e);
+      }
+      const Entry& first = ent[key_begin[static_cast<size_t>(nd.key)]];
+      push_span(part, first.a, first.b, first.lab, score, votes, support);
+      obj += score - span_cost;
+    }
+    close(obj);
+  });
 }
 
 }  // namespace xlner

@@ -127,3 +127,30 @@ TEST(priority_keeps_corroborated_primary_spans_and_backs_off_elsewhere) {
   CHECK_EQ(priority_combine(v, 1, 0, w, 0.0, 2.0, 2, VoteBoundary::Mode, 2).start.size(), size_t{3});
   CHECK_THROWS(priority_combine(v, 1, 3, w, 0.0, 2.0, 2, VoteBoundary::Mode, 1), std::out_of_range);
 }
+
+TEST(joint_exact_beats_greedy_on_a_coupled_entity_and_falls_back_when_too_large) {
+  // one source, PER entities: e0 scores [0,1) 0.9 and [2,3) 1.0 (coupled: both spans can be opened), e1 scores
+  // [2,3) 0.95. Greedy opens [2,3) with e0 (1.0) and has nothing left for [0,1): 1.0; exact: 0.9 + 0.95.
+  std::vector<int64_t> off{0, 3}, eoff{0, 2};
+  std::vector<int32_t> ent{0, 0, 1}, st{0, 2, 2}, en{1, 3, 3}, lab{0, 0};
+  std::vector<double> sc{0.9, 1.0, 0.95};
+  ScoreView s{off.data(), ent.data(), st.data(), en.data(), sc.data(), 3};
+  std::vector<JointSourceView> src{{s, eoff.data(), lab.data(), 1.0}};
+  const JointEntries e = joint_entries(src, 1, 10, false, 1);
+  const MultiSpans g = joint_greedy(e, src, 1, 0.0, 1);
+  CHECK_EQ(g.start.size(), size_t{1});
+  CHECK(g.objective[0] > 0.99 && g.objective[0] < 1.01);
+  std::vector<int8_t> status;
+  const MultiSpans x = joint_exact(e, src, 1, 0.0, 1 << 16, status, 1);
+  CHECK_EQ(status[0], 0);
+  CHECK_EQ(x.start.size(), size_t{2});
+  CHECK(x.objective[0] > 1.84 && x.objective[0] < 1.86);
+  CHECK_EQ(x.support_entity[0], 0);  // [0,1) by e0, [2,3) by e1
+  CHECK_EQ(x.support_entity[1], 1);
+  // cap 2: e0 may take both spans (0.9 + 1.0)
+  CHECK(joint_exact(e, src, 2, 0.0, 1 << 16, status, 1).objective[0] > 1.89);
+  // one state allowed: the sentence is handed back (status 1, nothing chosen)
+  const MultiSpans none = joint_exact(e, src, 1, 0.0, 1, status, 2);
+  CHECK_EQ(status[0], 1);
+  CHECK_EQ(none.start.size(), size_t{0});
+}

@@ -7,7 +7,7 @@ import numpy
 import numpy.typing
 import typing
 import typing_extensions
-__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'VoteClusterSet', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_multi_spans_jsonl', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'joint_entries', 'joint_greedy', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'priority_combine', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'vote_clusters', 'write_conll', 'write_spans_jsonl']
+__all__: list[str] = ['Batch', 'Constraint', 'ConstraintOp', 'IlpModel', 'Status', 'TokenCorpus', 'VoteClusterSet', 'alignment_scores', 'check_alignments', 'check_scores', 'corpus_from_lists', 'cut_sentences', 'entity_punctuation_mask', 'exact_alignment', 'exact_scored', 'extract_alignment', 'extract_alignments', 'format_conll', 'format_multi_spans_jsonl', 'format_spans_jsonl', 'fuse_scores', 'fusion_preset', 'fusion_preset_names', 'gibbs_align', 'gibbs_diagonal_prior', 'greedy_alignment', 'greedy_scored', 'ilp_decode', 'ilp_model_alignment', 'ilp_model_scored', 'iob2_tag_names', 'joint_entries', 'joint_exact', 'joint_greedy', 'lexical_similarity', 'looks_like_conll', 'max_weight_assignment', 'ner_scores', 'parse_conll', 'parse_talp', 'parse_token_lines', 'priority_combine', 'project_heuristic', 'punctuation_mask', 'read_conll', 'read_talp', 'read_tokens', 'sentence_splits', 'similarity_scores', 'spans_to_tags', 'stem_word', 'symmetrize_alignments', 'tags_to_spans', 'vote_clusters', 'write_conll', 'write_spans_jsonl']
 class Batch:
     """
     Validated projection batch over flat CSR arrays (see docs/architecture.md). Prefer xlner.ProjectionBatch.
@@ -629,6 +629,15 @@ def joint_entries(sources: collections.abc.Sequence, *, n_labels: typing.Support
         n_labels: size of the united label vocabulary.
     Returns:
         dict of arrays: offsets[N+1], source, entity, start, end, value.
+    """
+def joint_exact(sources: collections.abc.Sequence, *, n_labels: typing.SupportsInt | typing.SupportsIndex, max_len: typing.SupportsInt | typing.SupportsIndex = 10, aligned_only: bool = False, cap: typing.SupportsInt | typing.SupportsIndex = 1, span_cost: typing.SupportsFloat | typing.SupportsIndex = 1.0, max_states: typing.SupportsInt | typing.SupportsIndex = 65536, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
+    """
+    Exact joint matching of every sentence by the engine's dynamic program (xlner/multisource.hpp: joint_exact)
+    over the entries of joint_entries (same arguments).
+    
+    Returns:
+        dict of arrays as joint_greedy, and status int8[N]: 1 where the program would need more than max_states
+        states at one position (nothing chosen there: solve those sentences otherwise), else 0.
     """
 def joint_greedy(sources: collections.abc.Sequence, *, n_labels: typing.SupportsInt | typing.SupportsIndex, max_len: typing.SupportsInt | typing.SupportsIndex = 10, aligned_only: bool = False, cap: typing.SupportsInt | typing.SupportsIndex = 1, span_cost: typing.SupportsFloat | typing.SupportsIndex = 1.0, threads: typing.SupportsInt | typing.SupportsIndex = -1) -> dict:
     """

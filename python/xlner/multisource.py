@@ -80,6 +80,9 @@ BOUNDARY_RULES = ("mode", "median")
 JOINT_METHODS = ("greedy", "exact")
 _EPS = 1e-9
 _TIE = 1e-7  # exact: a span of net value exactly 0 is left closed, as greedy does
+#: ``joint`` exact: most states of the engine's dynamic program at one position; a sentence that needs more is
+#: solved as an integer program by HiGHS.
+JOINT_EXACT_MAX_STATES = 1 << 16
 _STRICT = 1e-6  # "more than half" as a non-strict threshold (labels missing from a per-label min_votes)
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -757,6 +760,13 @@ def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab
         return MultiSourceResult.from_arrays(_core.joint_greedy(
             sources, n_labels=len(vocab), max_len=cfg.max_len, aligned_only=aligned_only, cap=cap,
             span_cost=span_cost, threads=threads), vocab)
+    exact = _core.joint_exact(sources, n_labels=len(vocab), max_len=cfg.max_len, aligned_only=aligned_only, cap=cap,
+                              span_cost=span_cost, max_states=JOINT_EXACT_MAX_STATES, threads=threads)
+    hard = np.flatnonzero(exact["status"]).tolist()
+    result = MultiSourceResult.from_arrays(exact, vocab)
+    if not hard:
+        return result
+    # sentences too large for the dynamic program: the integer program through HiGHS
     d = _core.joint_entries(sources, n_labels=len(vocab), max_len=cfg.max_len, aligned_only=aligned_only,
                             threads=threads)
     off, src, ent = d["offsets"].tolist(), d["source"].tolist(), d["entity"].tolist()
@@ -764,16 +774,18 @@ def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab
     ent_off = [b.ent_offsets.tolist() for b in batches]
     ent_lab = [[int(mp[x]) for x in b.ent_label.tolist()] for b, mp in zip(batches, maps)]
     probs: List[JointSentence] = []
-    for i in range(n):
+    for i in hard:
         entries = list(zip(src[off[i]:off[i + 1]], ent[off[i]:off[i + 1]], st[off[i]:off[i + 1]],
                            en[off[i]:off[i + 1]], val[off[i]:off[i + 1]]))
         ent_label = {(s, e): ent_lab[s][ent_off[s][i] + e]
                      for s in range(len(batches)) for e in range(ent_off[s][i + 1] - ent_off[s][i])}
         probs.append(JointSentence(entries, ent_label, cap, span_cost))
-    spans = joint_exact_sentences(probs, cfg.block_size)
-    spans = [[SupportedSpan(sp.start, sp.end, sp.label, sp.score, float(sum(weights[s] for s in sp.sources)),
-                            sp.support) for sp in sent] for sent in spans]
-    objective = np.array([sum(sp.score - span_cost for sp in sent) for sent in spans], dtype=np.float64)
+    spans = list(result.spans)
+    objective = np.array(result.objective, dtype=np.float64)
+    for i, sent in zip(hard, joint_exact_sentences(probs, cfg.block_size)):
+        spans[i] = [SupportedSpan(sp.start, sp.end, sp.label, sp.score, float(sum(weights[s] for s in sp.sources)),
+                                  sp.support) for sp in sent]
+        objective[i] = sum(sp.score - span_cost for sp in spans[i])
     return MultiSourceResult(spans, vocab, objective)
 
 
