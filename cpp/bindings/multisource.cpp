@@ -389,7 +389,8 @@ Returns:
         if (cap < 0) throw py::value_error("cap must be >= 0, got " + std::to_string(cap));
         if (!(std::isfinite(span_cost) && span_cost >= 0))
           throw py::value_error("span_cost must be finite and >= 0");
-        if (max_states < 1) throw py::value_error("max_states must be >= 1");
+        if (max_states < 1 || max_states > (int64_t{1} << 40))
+          throw py::value_error("max_states must be in 1..2**40, got " + std::to_string(max_states));
         int64_t n = 0;
         const auto js = joint_sources(sources, n_united, n);
         std::vector<xlner::JointSourceView> views;

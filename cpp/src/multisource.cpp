@@ -635,6 +635,13 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
             if (coupled[static_cast<size_t>(ent[q].ent)] >= 0) opt.push_back(q);
           k = g;
         }
+        int64_t combinations = 1;  // the work per state: bounded like the states
+        for (const auto& opt : options) combinations = std::min<int64_t>(combinations * static_cast<int64_t>(opt.size()),
+                                                                          max_states + 1);
+        if (combinations > max_states) {
+          status[static_cast<size_t>(i)] = 1;
+          return close(0.0);
+        }
         for (const auto& [state, node] : best[static_cast<size_t>(a)]) {
           // enumerate one option per source
           chosen.assign(options.size(), 0);
@@ -668,7 +675,8 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
             if (j == options.size()) break;
           }
         }
-        if (static_cast<int64_t>(here.size()) > max_states) {
+        if (static_cast<int64_t>(here.size()) > max_states ||
+            static_cast<int64_t>(nodes.size()) > 64 * max_states) {  // memory of the back-pointers bounded too
           status[static_cast<size_t>(i)] = 1;
           return close(0.0);
         }

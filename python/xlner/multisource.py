@@ -52,11 +52,16 @@ Three combinations (:func:`project_multi`):
     The per-entity cap matters: without it a two-word entity aligned to two words would score more split
     in two one-word spans (2·2/3 > 1) than whole.
     Solved greedily (repeatedly open the (t, L) of largest positive value Σ_s max over s's unused
-    entities − λ; ties: start, end, label id) or exactly (the integer program above through HiGHS,
-    ``highspy``, many sentences per model). Scores: the alignment score of every n-gram up to
-    ``max_len`` by default, or any precomputed :class:`~xlner.batch.ScoreMatrix` per source (e.g. fused
-    scores, :func:`xlner.scores.fuse`). With the alignment score the candidates are narrowed to the spans whose
-    first and last words are aligned to an entity of their label (no optimum is lost: see ``_aligned_ranges``).
+    entities − λ; ties: start, end, label id) or exactly: the engine's dynamic program over target positions
+    (keys by end), whose state counts the uses of the *coupled* entities, those with entries on two spans that
+    can both be opened (an entity whose spans all overlap is used at most once anyway); among optimal
+    solutions the first found wins (keys by end, start, label; per source its best uncoupled entity before
+    the coupled ones; a span opens only when it gains more than 1e-9). A sentence that would need more than
+    :data:`JOINT_EXACT_MAX_STATES` states at one position is solved as the integer program above by HiGHS
+    (``highspy``, many sentences per model; :func:`joint_exact_sentences`). Scores: the alignment score of
+    every n-gram up to ``max_len`` by default, or any precomputed :class:`~xlner.batch.ScoreMatrix` per source
+    (e.g. fused scores, :func:`xlner.scores.fuse`). With the alignment score the candidates are narrowed to the
+    spans whose first and last words a one-word entry of their label covers (no optimum is lost: see ``_joint``).
 
 Results (:class:`MultiSourceResult`) keep, for every span, the sources and source entities that support it;
 :meth:`MultiSourceResult.to_result` gives a plain :class:`~xlner.batch.ProjectionResult` for the writers.
@@ -734,8 +739,8 @@ def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab
            threads: int) -> MultiSourceResult:
     """``joint``: the entries (weighted scores, narrowed to the aligned ranges with the alignment score: no
     optimum is lost, since a span whose first or last word no one-word entry of its label covers scores less
-    than the span without that word, with the same links, and overlaps more) built by the engine; greedy in
-    the engine, exact through HiGHS."""
+    than the span without that word, with the same links, and overlaps more) built by the engine; greedy and
+    exact in the engine, HiGHS for the sentences too large for the exact dynamic program."""
     from xlner.scores import alignment_scores
 
     if method not in JOINT_METHODS:

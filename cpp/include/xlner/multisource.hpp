@@ -109,8 +109,9 @@ MultiSpans joint_greedy(const JointEntries& entries, const std::vector<JointSour
 /// uses of the *coupled* entities (those with entries on two spans that can both be opened; an entity whose
 /// spans all overlap is used at most once anyway). Optimal (within 1e-9 per comparison); among optimal
 /// solutions the first one found in a fixed order (keys by end, then start, label; per source the best
-/// uncoupled entity before the coupled ones) wins. `status[i]` is 1 for a sentence whose states would exceed
-/// `max_states` (nothing chosen there: the caller solves it otherwise), else 0.
+/// uncoupled entity before the coupled ones) wins. `status[i]` is 1 for a sentence whose states at one position,
+/// or whose option combinations at one span, would exceed `max_states`, or whose back-pointers would exceed
+/// 64·max_states (nothing chosen there: the caller solves it otherwise), else 0.
 MultiSpans joint_exact(const JointEntries& entries, const std::vector<JointSourceView>& sources, int32_t cap,
                        double span_cost, int64_t max_states, std::vector<int8_t>& status, int threads);
 
