@@ -156,6 +156,22 @@ std::vector<std::unique_ptr<JointArrays>> joint_sources(const py::sequence& sour
   return out;
 }
 
+/// The views of the joint sources (`js`, kept alive by the caller) after checking their weights.
+std::vector<xlner::JointSourceView> joint_views(const std::vector<std::unique_ptr<JointArrays>>& js) {
+  std::vector<xlner::JointSourceView> views;
+  for (const auto& j : js) {
+    if (!(std::isfinite(j->view.weight) && j->view.weight >= 0)) throw py::value_error("weights must be finite and >= 0");
+    views.push_back(j->view);
+  }
+  return views;
+}
+
+/// Checks of the options of joint_greedy / joint_exact.
+void check_joint_options(int32_t cap, double span_cost) {
+  if (cap < 0) throw py::value_error("cap must be >= 0, got " + std::to_string(cap));
+  if (!(std::isfinite(span_cost) && span_cost >= 0)) throw py::value_error("span_cost must be finite and >= 0");
+}
+
 }  // namespace
 
 void register_multisource(py::module_& m) {
@@ -353,8 +369,7 @@ source_names[s] (the indices when source_names is empty).
       [](const py::sequence& sources, int32_t n_united, int32_t max_len, bool aligned_only, int threads) {
         int64_t n = 0;
         const auto js = joint_sources(sources, n_united, n);
-        std::vector<xlner::JointSourceView> views;
-        for (const auto& j : js) views.push_back(j->view);
+        const auto views = joint_views(js);
         xlner::JointEntries e;
         {
           py::gil_scoped_release release;
@@ -386,19 +401,12 @@ Returns:
       "joint_exact",
       [](const py::sequence& sources, int32_t n_united, int32_t max_len, bool aligned_only, int32_t cap,
          double span_cost, int64_t max_states, int threads) {
-        if (cap < 0) throw py::value_error("cap must be >= 0, got " + std::to_string(cap));
-        if (!(std::isfinite(span_cost) && span_cost >= 0))
-          throw py::value_error("span_cost must be finite and >= 0");
+        check_joint_options(cap, span_cost);
         if (max_states < 1 || max_states > (int64_t{1} << 40))
           throw py::value_error("max_states must be in 1..2**40, got " + std::to_string(max_states));
         int64_t n = 0;
         const auto js = joint_sources(sources, n_united, n);
-        std::vector<xlner::JointSourceView> views;
-        for (const auto& j : js) {
-          if (!(std::isfinite(j->view.weight) && j->view.weight >= 0))
-            throw py::value_error("weights must be finite and >= 0");
-          views.push_back(j->view);
-        }
+        const auto views = joint_views(js);
         xlner::MultiSpans out;
         std::vector<int8_t> status;
         {
@@ -424,17 +432,10 @@ Returns:
       "joint_greedy",
       [](const py::sequence& sources, int32_t n_united, int32_t max_len, bool aligned_only, int32_t cap,
          double span_cost, int threads) {
-        if (cap < 0) throw py::value_error("cap must be >= 0, got " + std::to_string(cap));
-        if (!(std::isfinite(span_cost) && span_cost >= 0))
-          throw py::value_error("span_cost must be finite and >= 0");
+        check_joint_options(cap, span_cost);
         int64_t n = 0;
         const auto js = joint_sources(sources, n_united, n);
-        std::vector<xlner::JointSourceView> views;
-        for (const auto& j : js) {
-          if (!(std::isfinite(j->view.weight) && j->view.weight >= 0))
-            throw py::value_error("weights must be finite and >= 0");
-          views.push_back(j->view);
-        }
+        const auto views = joint_views(js);
         xlner::MultiSpans out;
         {
           py::gil_scoped_release release;

@@ -54,6 +54,23 @@ void append_json_string(std::string& out, const std::string& s) {
   out += '"';
 }
 
+/// `{"objective": x, "spans": [` of a sentence.
+void open_sentence(std::string& buf, double objective) {
+  buf += "{\"objective\": ";
+  append_double(buf, objective);
+  buf += ", \"spans\": [";
+}
+
+/// `{"start": a, "end": b, "label": "L"` of a span (its other fields and the closing brace follow).
+void open_span(std::string& buf, int32_t start, int32_t end, const std::string& label) {
+  buf += "{\"start\": ";
+  append_int(buf, start);
+  buf += ", \"end\": ";
+  append_int(buf, end);
+  buf += ", \"label\": ";
+  append_json_string(buf, label);
+}
+
 /// Check the arguments of write_spans_jsonl / format_spans_jsonl and return the formatter.
 auto spans_formatter(const SpanArrays& s, const std::vector<std::string>& labels) {
   if (s.n < 0 || s.offsets == nullptr || s.objective == nullptr)
@@ -74,17 +91,10 @@ auto spans_formatter(const SpanArrays& s, const std::vector<std::string>& labels
   return [s, &labels](int64_t lo, int64_t hi, std::string& buf) {
     buf.reserve(static_cast<size_t>(hi - lo) * 40 + static_cast<size_t>(s.offsets[hi] - s.offsets[lo]) * 80);
     for (int64_t i = lo; i < hi; ++i) {
-      buf += "{\"objective\": ";
-      append_double(buf, s.objective[i]);
-      buf += ", \"spans\": [";
+      open_sentence(buf, s.objective[i]);
       for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
         if (k > s.offsets[i]) buf += ", ";
-        buf += "{\"start\": ";
-        append_int(buf, s.start[k]);
-        buf += ", \"end\": ";
-        append_int(buf, s.end[k]);
-        buf += ", \"label\": ";
-        append_json_string(buf, labels[static_cast<size_t>(s.label[k])]);
+        open_span(buf, s.start[k], s.end[k], labels[static_cast<size_t>(s.label[k])]);
         buf += ", \"entity\": ";
         append_int(buf, s.entity[k]);
         buf += ", \"score\": ";
@@ -124,17 +134,10 @@ std::string format_multi_spans_jsonl(const MultiSpanArrays& s, const std::vector
                                                                               std::string& buf) {
     buf.reserve(static_cast<size_t>(hi - lo) * 40 + static_cast<size_t>(s.offsets[hi] - s.offsets[lo]) * 160);
     for (int64_t i = lo; i < hi; ++i) {
-      buf += "{\"objective\": ";
-      append_double(buf, s.objective[i]);
-      buf += ", \"spans\": [";
+      open_sentence(buf, s.objective[i]);
       for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
         if (k > s.offsets[i]) buf += ", ";
-        buf += "{\"start\": ";
-        append_int(buf, s.start[k]);
-        buf += ", \"end\": ";
-        append_int(buf, s.end[k]);
-        buf += ", \"label\": ";
-        append_json_string(buf, labels[static_cast<size_t>(s.label[k])]);
+        open_span(buf, s.start[k], s.end[k], labels[static_cast<size_t>(s.label[k])]);
         buf += ", \"score\": ";
         append_double(buf, s.score[k]);
         buf += ", \"votes\": ";
