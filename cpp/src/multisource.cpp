@@ -606,14 +606,17 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
     for (const Entry& x : ent) width = std::max(width, x.b);
     std::vector<Node> nodes{Node{0.0, -1, -1, 0, 0}};
     std::vector<int32_t> picks;
+    // `here`: the best node per state over the positions up to p (a position left uncovered keeps them); a
+    // copy of it is kept only at the positions where some span starts, the ones the transitions read
+    std::vector<char> starts_here(static_cast<size_t>(width) + 1, 0);
+    for (size_t k = 0; k < n_keys; ++k) starts_here[static_cast<size_t>(ent[key_begin[k]].a)] = 1;
     std::vector<std::map<uint64_t, int32_t>> best(static_cast<size_t>(width) + 1);
-    best[0][0] = 0;
+    std::map<uint64_t, int32_t> here{{0, 0}};
+    best[0] = here;
     std::vector<std::vector<size_t>> options;  // per source of the key: its entries to choose from
     std::vector<size_t> chosen;
     size_t next = 0;
     for (int32_t p = 1; p <= width; ++p) {
-      best[static_cast<size_t>(p)] = best[static_cast<size_t>(p) - 1];  // position p left uncovered
-      auto& here = best[static_cast<size_t>(p)];
       for (; next < n_keys && ent[key_begin[order[next]]].b == p; ++next) {
         const size_t key = order[next];
         const int32_t a = ent[key_begin[key]].a;
@@ -681,10 +684,11 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
           return close(0.0);
         }
       }
+      if (starts_here[static_cast<size_t>(p)]) best[static_cast<size_t>(p)] = here;
     }
     // the best end state, then back along the chosen keys
     int32_t at = -1;
-    for (const auto& [state, node] : best[static_cast<size_t>(width)])
+    for (const auto& [state, node] : here)
       if (at < 0 || nodes[static_cast<size_t>(node)].val > nodes[static_cast<size_t>(at)].val + 1e-12) at = node;
     std::vector<int32_t> path;
     for (; at > 0; at = nodes[static_cast<size_t>(at)].prev) path.push_back(at);
