@@ -475,12 +475,12 @@ def coupled_joint_problems(draw):
     """Joint problems where entities have entries on spans far apart (coupled: the dynamic program's state), caps
     1 or 2, up to 3 sources."""
     n_src = draw(st.integers(1, 3))
-    length = draw(st.integers(2, 7))
+    length = draw(st.integers(2, 6))
     ent_label, entries = {}, []
     for s in range(n_src):
-        for e in range(draw(st.integers(0, 3))):
+        for e in range(draw(st.integers(0, 2))):
             ent_label[(s, e)] = draw(st.integers(0, 1))
-            for _ in range(draw(st.integers(0, 4))):
+            for _ in range(draw(st.integers(0, 3))):
                 a = draw(st.integers(0, length - 1))
                 b = draw(st.integers(a + 1, min(length, a + 2)))
                 if all((x[0], x[1], x[2], x[3]) != (s, e, a, b) for x in entries):
