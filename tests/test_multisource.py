@@ -410,23 +410,22 @@ def _brute(prob: JointSentence) -> float:
         for chosen in itertools.combinations(keys, r):
             if any(x[0] < y[1] and y[0] < x[1] for x, y in itertools.combinations(chosen, 2)):
                 continue
-            # each entity: a set of at most ``cap`` chosen spans of its label
-            options = [[ks for r2 in range(prob.cap + 1)
-                        for ks in itertools.combinations([k for k in chosen if k[2] == prob.ent_label[se]], r2)]
-                       for se in ents]
-            for assign in itertools.product(*options):
-                per_span_src = set()
-                ok = True
-                total = -prob.span_cost * len(chosen)
-                for (s, e), ks in zip(ents, assign):
-                    for k in ks:
-                        if (s, k) in per_span_src:
-                            ok = False
-                            break
-                        per_span_src.add((s, k))
-                        total += sc.get((s, e, k[0], k[1]), 0.0)
-                if ok:
-                    best = max(best, total)
+            # each entity: a set of at most ``cap`` chosen spans of its label; the constraints (one entity per
+            # source per span, the cap) only tie entities of one source, so each source is enumerated alone
+            total = -prob.span_cost * len(chosen)
+            for src in sorted({s for s, _ in ents}):
+                mine = [se for se in ents if se[0] == src]
+                options = [[ks for r2 in range(prob.cap + 1)
+                            for ks in itertools.combinations([k for k in chosen if k[2] == prob.ent_label[se]], r2)]
+                           for se in mine]
+                best_src = 0.0
+                for assign in itertools.product(*options):
+                    taken = [k for ks in assign for k in ks]
+                    if len(taken) == len(set(taken)):
+                        best_src = max(best_src, sum(sc.get((s, e, k[0], k[1]), 0.0)
+                                                     for (s, e), ks in zip(mine, assign) for k in ks))
+                total += best_src
+            best = max(best, total)
     return best
 
 
