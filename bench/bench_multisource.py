@@ -28,14 +28,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(
 
 from common import best_of, print_table, replicate, require_data  # noqa: E402
 
-import numpy as np  # noqa: E402
-
 import multisource_reference as ref  # noqa: E402
 from xlner import _core  # noqa: E402
 from xlner.align.recipe import align_tokens  # noqa: E402
 from xlner.io import read_conll  # noqa: E402
-from xlner.multisource import (JointSentence, combine_priority, combine_votes,  # noqa: E402
-                               joint_exact_sentences, project_multi, _unite_labels)
+from xlner.multisource import (combine_priority, combine_votes, joint_exact_sentences,  # noqa: E402
+                               project_multi, _joint_problems, _joint_sources, _unite_labels)
 from xlner.projection import project  # noqa: E402
 from xlner.scores import alignment_scores  # noqa: E402
 from xlner.studies.common import gold_batch  # noqa: E402
@@ -55,22 +53,13 @@ def _former_vote(results, boundary):
     return out
 
 
-def _joint_problems(batches, span_cost):
+def _joint_problems_of(batches, span_cost):
     """The joint problems of every sentence as the former Python code built them (entries from the engine)."""
     vocab, maps = _unite_labels(batches)
     mats = [alignment_scores(b, candidates="ngrams", max_len=10, threads=1) for b in batches]
-    d = _core.joint_entries([(b.core, m.offsets, m.ent, m.start, m.end, m.score, np.asarray(mp, dtype=np.int32), 1.0)
-                             for b, m, mp in zip(batches, mats, maps)], n_labels=len(vocab), aligned_only=True,
-                            threads=1)
-    off, src, ent = d["offsets"].tolist(), d["source"].tolist(), d["entity"].tolist()
-    st, en, val = d["start"].tolist(), d["end"].tolist(), d["value"].tolist()
-    eo = [b.ent_offsets.tolist() for b in batches]
-    el = [[int(mp[x]) for x in b.ent_label.tolist()] for b, mp in zip(batches, maps)]
-    return [JointSentence(list(zip(src[off[i]:off[i + 1]], ent[off[i]:off[i + 1]], st[off[i]:off[i + 1]],
-                                   en[off[i]:off[i + 1]], val[off[i]:off[i + 1]])),
-                          {(s, e): el[s][eo[s][i] + e] for s in range(len(batches))
-                           for e in range(eo[s][i + 1] - eo[s][i])}, 1, span_cost)
-            for i in range(len(off) - 1)]
+    d = _core.joint_entries(_joint_sources(batches, mats, maps, [1.0] * len(batches)), n_labels=len(vocab),
+                            aligned_only=True, threads=1)
+    return _joint_problems(d, batches, maps, 1, span_cost, range(len(batches[0])))
 
 
 def main() -> None:
@@ -109,14 +98,14 @@ def main() -> None:
         best_of(lambda: combine_priority(results, 0), r))
     row("joint greedy, span cost 1 (engine: scores, entries, greedy)",
         best_of(lambda: project_multi(batches, "greedy", "joint", threads=1), r))
-    probs = _joint_problems(batches, 1.0)
+    probs = _joint_problems_of(batches, 1.0)
     row("joint greedy (former Python greedy over the engine's entries)",
         best_of(lambda: [ref.joint_greedy_sentence(p) for p in probs], 1))
     row("joint exact, span cost 1 (engine: scores, entries, dynamic program)",
         best_of(lambda: project_multi(batches, "exact", "joint", threads=1), r))
     first = [replicate(b, 1) for b in small]
     t_proj_small = best_of(lambda: [project(b, "greedy", threads=1) for b in first], r)
-    small_probs = _joint_problems(first, 1.0)
+    small_probs = _joint_problems_of(first, 1.0)
     t_exact = best_of(lambda: joint_exact_sentences(small_probs), 1)
     rows.append((f"joint exact (the integer programs in HiGHS, {len(first[0])} sentences, entries from the engine)",
                  f"{t_exact * 1e3:.1f}", f"{t_exact / t_proj_small:.0f}x", f"{t_exact / len(first[0]) * 1e6:.1f}"))

@@ -446,7 +446,7 @@ def joint_problems(draw):
     return JointSentence(entries, ent_label, 1, cost)
 
 
-def joint_greedy_sentence(prob: JointSentence, method: str = "greedy") -> List[SupportedSpan]:
+def engine_joint(prob: JointSentence, method: str = "greedy") -> List[SupportedSpan]:
     """The engine's joint matching (``method``) of one hand-made problem: one single-sentence batch per source
     (entity e of source s labelled ``L{ent_label[(s, e)]}``) with the problem's entries as its score matrix."""
     n_src = 1 + max([s for s, _ in prob.ent_label] + [s for s, *_ in prob.entries] + [0])
@@ -491,20 +491,20 @@ def coupled_joint_problems(draw):
 @given(st.one_of(joint_problems(), coupled_joint_problems()))
 def test_joint_exact_engine_is_optimal(prob):
     """The engine's dynamic program reaches the brute-force optimum (and HiGHS's), with a feasible solution."""
-    got = joint_greedy_sentence(prob, "exact")
+    got = engine_joint(prob, "exact")
     best = _brute(prob)
     assert prob.value(got) == pytest.approx(best, abs=1e-6)
     assert prob.value(joint_exact_sentences([prob])[0]) == pytest.approx(best, abs=1e-6)
     assert all(sp.support for sp in got)
     with pytest.MonkeyPatch.context() as mp:  # one state only: every sentence with a key goes to HiGHS
         mp.setattr("xlner.multisource.JOINT_EXACT_MAX_STATES", 1)
-        assert prob.value(joint_greedy_sentence(prob, "exact")) == pytest.approx(best, abs=1e-6)
+        assert prob.value(engine_joint(prob, "exact")) == pytest.approx(best, abs=1e-6)
 
 
 @settings(max_examples=150, deadline=None)
 @given(joint_problems())
 def test_joint_greedy_engine_equals_the_reference(prob):
-    got = joint_greedy_sentence(prob)
+    got = engine_joint(prob)
     want = ref.joint_greedy_sentence(prob)
     assert [(s.start, s.end, s.label, s.support) for s in got] == [(s.start, s.end, s.label, s.support) for s in want]
     assert [s.score for s in got] == pytest.approx([s.score for s in want])
@@ -515,7 +515,7 @@ def test_joint_greedy_engine_equals_the_reference(prob):
 @given(joint_problems())
 def test_joint_exact_matches_brute_force_and_bounds_greedy(prob):
     exact = joint_exact_sentences([prob])[0]
-    greedy = joint_greedy_sentence(prob)
+    greedy = engine_joint(prob)
     best = _brute(prob)
     assert prob.value(exact) == pytest.approx(best, abs=1e-6)
     assert prob.value(greedy) <= best + 1e-9
@@ -525,7 +525,7 @@ def test_joint_exact_matches_brute_force_and_bounds_greedy(prob):
 def test_joint_greedy_below_exact_hand_worked():
     # one source, two PER entities: A fits [0,2) (1.0) or [0,1) (0.9), B fits [1,2) (0.9)
     prob = JointSentence([(0, 0, 0, 2, 1.0), (0, 0, 0, 1, 0.9), (0, 1, 1, 2, 0.9)], {(0, 0): PER, (0, 1): PER})
-    assert _spans(joint_greedy_sentence(prob)) == [(0, 2, PER, (0,))]
+    assert _spans(engine_joint(prob)) == [(0, 2, PER, (0,))]
     exact = joint_exact_sentences([prob])[0]
     assert [(s.start, s.end, s.support) for s in exact] == [(0, 1, ((0, 0),)), (1, 2, ((0, 1),))]
     assert prob.value(exact) == pytest.approx(1.8)
@@ -535,11 +535,11 @@ def test_joint_rewards_agreement_and_span_cost():
     # source 0 fits [0,2) only; source 1 prefers [0,1) but also fits [0,2)
     prob = JointSentence([(0, 0, 0, 2, 1.0), (1, 0, 0, 2, 0.8), (1, 0, 0, 1, 0.9)], {(0, 0): PER, (1, 0): PER},
                          span_cost=1.0)
-    for out in (joint_greedy_sentence(prob), joint_exact_sentences([prob])[0]):
+    for out in (engine_joint(prob), joint_exact_sentences([prob])[0]):
         assert [(s.start, s.end, s.support, s.score) for s in out] == [(0, 2, ((0, 0), (1, 0)), pytest.approx(1.8))]
     # a lone source at full score does not pay for the span at cost 1
     lone = JointSentence([(0, 0, 3, 4, 1.0)], {(0, 0): LOC}, span_cost=1.0)
-    assert joint_exact_sentences([lone])[0] == [] and joint_greedy_sentence(lone) == []
+    assert joint_exact_sentences([lone])[0] == [] and engine_joint(lone) == []
 
 
 def test_project_multi_joint_alignment_scores_do_not_split():

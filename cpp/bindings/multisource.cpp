@@ -246,7 +246,7 @@ Returns:
         {
           py::gil_scoped_release release;
           const auto views = validated_views(arrays, n, tgt_len_arg ? tgt_len.data() : nullptr, n_united);
-          out.clusters = xlner::vote_clusters(views, n, weights.data(), n_united, b, threads);
+          out.clusters = xlner::vote_clusters(views, n, weights.data(), b, threads);
         }
         return out;
       },

@@ -1,10 +1,12 @@
-// Multi-source combination (vote clusters and threshold, joint greedy); the rules: xlner.multisource.
+// Multi-source combination (vote clusters and threshold, priority, joint entries, greedy and exact); the
+// rules: xlner.multisource.
 #include "xlner/multisource.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -98,8 +100,7 @@ void sentence_clusters(std::vector<Proj>& p, const double* weights, int n_source
     } else {
       // proposals: runs of equal (start, end), sources ascending within each
       bool have = false;
-      double best_w = 0.0, best_sc = 0.0;
-      int32_t best_src = 0;
+      std::tuple<double, double, int32_t, int32_t, int32_t> best;
       size_t g = b;
       while (g < e) {
         size_t h = g;
@@ -111,19 +112,12 @@ void sentence_clusters(std::vector<Proj>& p, const double* weights, int n_source
           sc += wl[p[h].src] * p[h].score;
           ++h;
         }
-        // key (-w, -sc, lowest source, start, length): the first run in order wins ties of the whole key
-        const int32_t lo = p[g].src, st = p[g].start, len = p[g].end - p[g].start;
-        const bool better =
-            !have || w > best_w ||
-            (w == best_w && (sc > best_sc ||
-                             (sc == best_sc && (lo < best_src || (lo == best_src && (st < start ||
-                                                                                     (st == start && len < end - start)))))));
-        if (better) {
+        // the smallest key (-w, -sc, lowest source, start, length) wins; the first run in order wins ties
+        const auto key = std::make_tuple(-w, -sc, p[g].src, p[g].start, p[g].end - p[g].start);
+        if (!have || key < best) {
           have = true;
-          best_w = w;
-          best_sc = sc;
-          best_src = lo;
-          start = st;
+          best = key;
+          start = p[g].start;
           end = p[g].end;
         }
         g = h;
@@ -146,9 +140,10 @@ void append_offsets(std::vector<int64_t>& dst, const std::vector<int64_t>& part,
 }
 
 /// Runs `fn(i, part)` for every sentence on `threads` threads, each chunk appending to its own part, and
-/// closes each sentence; the parts concatenated in order.
+/// closes each sentence (with `span_cost`: its objective, Σ (score − span_cost) over its spans in order); the
+/// parts concatenated in order.
 template <class Fn>
-MultiSpans per_sentence(int64_t n, int threads, bool objective, Fn fn) {
+MultiSpans per_sentence(int64_t n, int threads, std::optional<double> span_cost, Fn fn) {
   const int64_t chunks = default_chunks(n, threads);
   std::vector<MultiSpans> parts(static_cast<size_t>(std::max<int64_t>(chunks, 1)));
   parallel_chunks(n, threads, chunks, [&](int64_t c, int64_t lo, int64_t hi) {
@@ -156,9 +151,9 @@ MultiSpans per_sentence(int64_t n, int threads, bool objective, Fn fn) {
     for (int64_t i = lo; i < hi; ++i) {
       const size_t first = part.start.size();
       fn(i, part);
-      if (objective) {
+      if (span_cost) {
         double obj = 0.0;
-        for (size_t k = first; k < part.start.size(); ++k) obj += part.score[k];
+        for (size_t k = first; k < part.start.size(); ++k) obj += part.score[k] - *span_cost;
         part.objective.push_back(obj);
       }
       part.offsets.push_back(static_cast<int64_t>(part.start.size()));
@@ -166,6 +161,63 @@ MultiSpans per_sentence(int64_t n, int threads, bool objective, Fn fn) {
   });
   return MultiSpans::concat(parts);
 }
+
+/// The entries of one sentence of a joint problem, sorted by key (start, end, label), within a key by source,
+/// each source's entities by score descending, then entity; `key_begin[k]` is the first entry of key k and
+/// `key_begin[n_keys()]` the end. Entity e of source s has the flat id `base[s] + e`.
+struct SentenceKeys {
+  struct Entry {
+    int32_t a, b, lab, src;
+    double v;
+    int32_t e, ent;  // entity within its source; flat id
+  };
+  std::vector<Entry> ent;
+  std::vector<int64_t> base;
+  std::vector<size_t> key_begin;
+
+  size_t n_keys() const { return key_begin.size() - 1; }
+  const Entry& key(size_t k) const { return ent[key_begin[k]]; }
+
+  void load(const JointEntries& en, const std::vector<JointSourceView>& sources, int64_t i) {
+    base.assign(sources.size() + 1, 0);
+    for (size_t s = 0; s < sources.size(); ++s)
+      base[s + 1] = base[s] + sources[s].ent_offsets[i + 1] - sources[s].ent_offsets[i];
+    ent.clear();
+    for (int64_t k = en.offsets[i]; k < en.offsets[i + 1]; ++k) {
+      const JointSourceView& v = sources[static_cast<size_t>(en.source[k])];
+      ent.push_back(Entry{en.start[k], en.end[k], v.ent_label[v.ent_offsets[i] + en.entity[k]], en.source[k],
+                          en.value[k], en.entity[k],
+                          static_cast<int32_t>(base[static_cast<size_t>(en.source[k])] + en.entity[k])});
+    }
+    std::stable_sort(ent.begin(), ent.end(), [](const Entry& x, const Entry& y) {
+      if (std::tie(x.a, x.b, x.lab, x.src) != std::tie(y.a, y.b, y.lab, y.src))
+        return std::tie(x.a, x.b, x.lab, x.src) < std::tie(y.a, y.b, y.lab, y.src);
+      if (x.v != y.v) return x.v > y.v;
+      return x.e < y.e;
+    });
+    key_begin.clear();
+    for (size_t k = 0; k < ent.size(); ++k)
+      if (k == 0 || ent[k].a != ent[k - 1].a || ent[k].b != ent[k - 1].b || ent[k].lab != ent[k - 1].lab)
+        key_begin.push_back(k);
+    key_begin.push_back(ent.size());
+  }
+
+  /// Appends the span of key `k` supported by the entries [first, last) (indices into `ent`, one per source,
+  /// sources ascending): score Σ v, votes Σ the sources' weights.
+  template <class It>
+  void push(MultiSpans& out, const std::vector<JointSourceView>& sources, size_t k, It first, It last) const {
+    thread_local std::vector<std::pair<int32_t, int32_t>> support;
+    double score = 0.0, votes = 0.0;
+    support.clear();
+    for (It q = first; q != last; ++q) {
+      const Entry& x = ent[static_cast<size_t>(*q)];
+      score += x.v;
+      votes += sources[static_cast<size_t>(x.src)].weight;
+      support.emplace_back(x.src, x.e);
+    }
+    push_span(out, key(k).a, key(k).b, key(k).lab, score, votes, support);
+  }
+};
 
 }  // namespace
 
@@ -226,9 +278,9 @@ void validate_source_spans(const SourceSpansView& s, int64_t n, int64_t total, c
 }
 
 MultiSpans vote_clusters(const std::vector<SourceSpansView>& sources, int64_t n, const double* weights,
-                         int32_t /*n_united*/, VoteBoundary boundary, int threads) {
+                         VoteBoundary boundary, int threads) {
   const int n_sources = static_cast<int>(sources.size());
-  return per_sentence(n, threads, false, [&](int64_t i, MultiSpans& out) {
+  return per_sentence(n, threads, std::nullopt, [&](int64_t i, MultiSpans& out) {
     thread_local std::vector<Proj> p;
     p.clear();
     for (int s = 0; s < n_sources; ++s) {
@@ -247,7 +299,7 @@ MultiSpans vote_select(const MultiSpans& c, const double* need, int32_t n_united
       throw std::out_of_range("field label: cluster " + std::to_string(k) + " has label " +
                               std::to_string(c.label[static_cast<size_t>(k)]) + ", outside 0.." +
                               std::to_string(n_united - 1));
-  return per_sentence(c.n_sentences(), threads, true, [&](int64_t i, MultiSpans& out) {
+  return per_sentence(c.n_sentences(), threads, 0.0, [&](int64_t i, MultiSpans& out) {
     thread_local std::vector<int64_t> cand, kept;
     cand.clear();
     kept.clear();
@@ -299,7 +351,7 @@ MultiSpans priority_combine(const std::vector<SourceSpansView>& sources, int64_t
                                                            std::to_string(m));
   // 1. the primary's spans with their corroboration
   const SourceSpansView& pv = sources[static_cast<size_t>(primary)];
-  MultiSpans kept = per_sentence(n, threads, false, [&](int64_t i, MultiSpans& out) {
+  MultiSpans kept = per_sentence(n, threads, std::nullopt, [&](int64_t i, MultiSpans& out) {
     thread_local std::vector<std::pair<int32_t, int32_t>> support;
     thread_local std::vector<int32_t> srcs;
     for (int64_t k = pv.offsets[i]; k < pv.offsets[i + 1]; ++k) {
@@ -334,12 +386,12 @@ MultiSpans priority_combine(const std::vector<SourceSpansView>& sources, int64_t
   for (int32_t l = 0; l < n_united; ++l)
     for (size_t j = 0; j < others.size(); ++j) wm[static_cast<size_t>(l) * others.size() + j] = weights[index[j]];
   const std::vector<double> needs(static_cast<size_t>(n_united), need);
-  MultiSpans back = vote_select(vote_clusters(others, n, wm.data(), n_united, boundary, threads), needs.data(),
+  MultiSpans back = vote_select(vote_clusters(others, n, wm.data(), boundary, threads), needs.data(),
                                 n_united, false, BlockedSpans{kept.offsets.data(), kept.start.data(), kept.end.data()},
                                 threads);
   for (auto& s : back.support_source) s = index[static_cast<size_t>(s)];
   // 3. both in text order, the primary's first among equal boundaries
-  return per_sentence(n, threads, true, [&](int64_t i, MultiSpans& out) {
+  return per_sentence(n, threads, 0.0, [&](int64_t i, MultiSpans& out) {
     thread_local std::vector<std::pair<const MultiSpans*, int64_t>> all;
     thread_local std::vector<std::pair<int32_t, int32_t>> support;
     all.clear();
@@ -431,49 +483,22 @@ JointEntries joint_entries(const std::vector<JointSourceView>& sources, int64_t 
 MultiSpans joint_greedy(const JointEntries& en, const std::vector<JointSourceView>& sources, int32_t cap,
                         double span_cost, int threads) {
   const int64_t n = static_cast<int64_t>(en.offsets.size()) - 1;
-  MultiSpans out = per_sentence(n, threads, false, [&](int64_t i, MultiSpans& part) {
-    struct Entry {
-      int32_t a, b, lab, src;
-      double v;
-      int32_t e;
-    };
-    thread_local std::vector<Entry> ent;
+  return per_sentence(n, threads, span_cost, [&](int64_t i, MultiSpans& part) {
+    thread_local SentenceKeys sk;
     thread_local std::vector<int32_t> used;
-    thread_local std::vector<int64_t> base;
-    thread_local std::vector<size_t> key_begin;
     thread_local std::vector<char> open;
-    ent.clear();
-    base.assign(sources.size() + 1, 0);
-    for (size_t s = 0; s < sources.size(); ++s)
-      base[s + 1] = base[s] + sources[s].ent_offsets[i + 1] - sources[s].ent_offsets[i];
-    used.assign(static_cast<size_t>(base.back()), 0);
-    for (int64_t k = en.offsets[i]; k < en.offsets[i + 1]; ++k) {
-      const JointSourceView& v = sources[static_cast<size_t>(en.source[k])];
-      ent.push_back(Entry{en.start[k], en.end[k], v.ent_label[v.ent_offsets[i] + en.entity[k]], en.source[k],
-                          en.value[k], en.entity[k]});
-    }
-    // keys (start, end, label) ascending; within a key sources ascending, each source's entities by
-    // score descending, then entity
-    std::stable_sort(ent.begin(), ent.end(), [](const Entry& x, const Entry& y) {
-      if (std::tie(x.a, x.b, x.lab, x.src) != std::tie(y.a, y.b, y.lab, y.src))
-        return std::tie(x.a, x.b, x.lab, x.src) < std::tie(y.a, y.b, y.lab, y.src);
-      if (x.v != y.v) return x.v > y.v;
-      return x.e < y.e;
-    });
-    key_begin.clear();
-    for (size_t k = 0; k < ent.size(); ++k)
-      if (k == 0 || ent[k].a != ent[k - 1].a || ent[k].b != ent[k - 1].b || ent[k].lab != ent[k - 1].lab)
-        key_begin.push_back(k);
-    const size_t n_keys = key_begin.size();
-    key_begin.push_back(ent.size());
+    sk.load(en, sources, i);
+    const auto& ent = sk.ent;
+    const size_t n_keys = sk.n_keys();
+    used.assign(static_cast<size_t>(sk.base.back()), 0);
     open.assign(n_keys, 1);
     // picks of a key: the first unused entity of each source (ent indices), and its value
     auto value = [&](size_t key, std::vector<size_t>* picks) {
       double total = -span_cost;
       int32_t done_src = -1;
-      for (size_t k = key_begin[key]; k < key_begin[key + 1]; ++k) {
+      for (size_t k = sk.key_begin[key]; k < sk.key_begin[key + 1]; ++k) {
         if (ent[k].src == done_src) continue;
-        if (used[static_cast<size_t>(base[static_cast<size_t>(ent[k].src)] + ent[k].e)] < cap) {
+        if (used[static_cast<size_t>(ent[k].ent)] < cap) {
           total += ent[k].v;
           done_src = ent[k].src;
           if (picks) picks->push_back(k);
@@ -498,84 +523,38 @@ MultiSpans joint_greedy(const JointEntries& en, const std::vector<JointSourceVie
       if (!have) break;
       std::vector<size_t> picks;
       value(best_key, &picks);
-      for (size_t k : picks) ++used[static_cast<size_t>(base[static_cast<size_t>(ent[k].src)] + ent[k].e)];
-      const int32_t a = ent[key_begin[best_key]].a, b = ent[key_begin[best_key]].b;
-      for (size_t key = 0; key < n_keys; ++key) {
-        const int32_t ka = ent[key_begin[key]].a, kb = ent[key_begin[key]].b;
-        if (!(kb <= a || b <= ka)) open[key] = 0;
-      }
+      for (size_t k : picks) ++used[static_cast<size_t>(ent[k].ent)];
+      const int32_t a = sk.key(best_key).a, b = sk.key(best_key).b;
+      for (size_t key = 0; key < n_keys; ++key)
+        if (!(sk.key(key).b <= a || b <= sk.key(key).a)) open[key] = 0;
       chosen.emplace_back(best_key, std::move(picks));
     }
     // keys are in (start, end) order and the chosen ones disjoint: sorting by key index is text order
-    std::sort(chosen.begin(), chosen.end(),
-              [](const auto& x, const auto& y) { return x.first < y.first; });
-    std::vector<std::pair<int32_t, int32_t>> support;
-    for (const auto& [key, picks] : chosen) {
-      double score = 0.0, votes = 0.0;
-      support.clear();
-      for (size_t k : picks) {
-        score += ent[k].v;
-        votes += sources[static_cast<size_t>(ent[k].src)].weight;
-        support.emplace_back(ent[k].src, ent[k].e);
-      }
-      const Entry& first = ent[key_begin[key]];
-      push_span(part, first.a, first.b, first.lab, score, votes, support);
-    }
-    double obj = 0.0;
-    for (size_t k = part.start.size() - chosen.size(); k < part.start.size(); ++k) obj += part.score[k] - span_cost;
-    part.objective.push_back(obj);
+    std::sort(chosen.begin(), chosen.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    for (const auto& [key, picks] : chosen) sk.push(part, sources, key, picks.begin(), picks.end());
   });
-  return out;
 }
-
-}  // namespace xlner
-
-namespace xlner {
 
 MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView>& sources, int32_t cap,
                        double span_cost, int64_t max_states, std::vector<int8_t>& status, int threads) {
   const int64_t n = static_cast<int64_t>(en.offsets.size()) - 1;
   status.assign(static_cast<size_t>(std::max<int64_t>(n, 0)), 0);
-  return per_sentence(n, threads, false, [&](int64_t i, MultiSpans& part) {
-    struct Entry {
-      int32_t a, b, lab, src;
-      double v;
-      int32_t e;
-      int32_t ent;  // flat entity id
-    };
+  return per_sentence(n, threads, span_cost, [&](int64_t i, MultiSpans& part) {
     struct Node {
       double val;
       int32_t prev, key;
       int32_t pick_begin, pick_end;  // into picks
     };
-    std::vector<Entry> ent;
-    std::vector<int64_t> base(sources.size() + 1, 0);
-    for (size_t s = 0; s < sources.size(); ++s)
-      base[s + 1] = base[s] + sources[s].ent_offsets[i + 1] - sources[s].ent_offsets[i];
-    for (int64_t k = en.offsets[i]; k < en.offsets[i + 1]; ++k) {
-      const JointSourceView& v = sources[static_cast<size_t>(en.source[k])];
-      ent.push_back(Entry{en.start[k], en.end[k], v.ent_label[v.ent_offsets[i] + en.entity[k]], en.source[k],
-                          en.value[k], en.entity[k],
-                          static_cast<int32_t>(base[static_cast<size_t>(en.source[k])] + en.entity[k])});
-    }
-    auto close = [&](double obj) { part.objective.push_back(obj); };
-    if (ent.empty() || cap <= 0) return close(0.0);
-    std::stable_sort(ent.begin(), ent.end(), [](const Entry& x, const Entry& y) {
-      if (std::tie(x.a, x.b, x.lab, x.src) != std::tie(y.a, y.b, y.lab, y.src))
-        return std::tie(x.a, x.b, x.lab, x.src) < std::tie(y.a, y.b, y.lab, y.src);
-      if (x.v != y.v) return x.v > y.v;
-      return x.e < y.e;
-    });
-    std::vector<size_t> key_begin;
-    for (size_t k = 0; k < ent.size(); ++k)
-      if (k == 0 || ent[k].a != ent[k - 1].a || ent[k].b != ent[k - 1].b || ent[k].lab != ent[k - 1].lab)
-        key_begin.push_back(k);
-    const size_t n_keys = key_begin.size();
-    key_begin.push_back(ent.size());
+    thread_local SentenceKeys sk;
+    sk.load(en, sources, i);
+    const auto& ent = sk.ent;
+    const auto& key_begin = sk.key_begin;
+    const size_t n_keys = sk.n_keys();
+    if (ent.empty() || cap <= 0) return;
     // coupled entities: spans of theirs that do not all overlap (max start >= min end)
-    const size_t n_ent = static_cast<size_t>(base.back());
+    const size_t n_ent = static_cast<size_t>(sk.base.back());
     std::vector<int32_t> min_end(n_ent, INT32_MAX), max_start(n_ent, -1), coupled(n_ent, -1);
-    for (const Entry& x : ent) {
+    for (const SentenceKeys::Entry& x : ent) {
       min_end[static_cast<size_t>(x.ent)] = std::min(min_end[static_cast<size_t>(x.ent)], x.b);
       max_start[static_cast<size_t>(x.ent)] = std::max(max_start[static_cast<size_t>(x.ent)], x.a);
     }
@@ -586,7 +565,7 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
         const uint64_t u = unit.empty() ? 1 : unit.back() * radix;
         if (!unit.empty() && (unit.back() > (UINT64_MAX >> 2) / radix)) {  // the states would not fit: fall back
           status[static_cast<size_t>(i)] = 1;
-          return close(0.0);
+          return;
         }
         coupled[e] = static_cast<int32_t>(unit.size());
         unit.push_back(u);
@@ -598,12 +577,10 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
     std::vector<size_t> order(n_keys);
     for (size_t k = 0; k < n_keys; ++k) order[k] = k;
     std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-      const Entry& p = ent[key_begin[x]];
-      const Entry& q = ent[key_begin[y]];
-      return std::tie(p.b, p.a, p.lab) < std::tie(q.b, q.a, q.lab);
+      return std::tie(sk.key(x).b, sk.key(x).a, sk.key(x).lab) < std::tie(sk.key(y).b, sk.key(y).a, sk.key(y).lab);
     });
     int32_t width = 0;
-    for (const Entry& x : ent) width = std::max(width, x.b);
+    for (const SentenceKeys::Entry& x : ent) width = std::max(width, x.b);
     std::vector<Node> nodes{Node{0.0, -1, -1, 0, 0}};
     std::vector<int32_t> picks;
     // `here`: the best node per state over the positions up to p (a position left uncovered keeps them); a
@@ -643,7 +620,7 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
                                                                           max_states + 1);
         if (combinations > max_states) {
           status[static_cast<size_t>(i)] = 1;
-          return close(0.0);
+          return;
         }
         for (const auto& [state, node] : best[static_cast<size_t>(a)]) {
           // enumerate one option per source
@@ -681,7 +658,7 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
         if (static_cast<int64_t>(here.size()) > max_states ||
             static_cast<int64_t>(nodes.size()) > 64 * max_states) {  // memory of the back-pointers bounded too
           status[static_cast<size_t>(i)] = 1;
-          return close(0.0);
+          return;
         }
       }
       if (starts_here[static_cast<size_t>(p)]) best[static_cast<size_t>(p)] = here;
@@ -692,23 +669,10 @@ MultiSpans joint_exact(const JointEntries& en, const std::vector<JointSourceView
       if (at < 0 || nodes[static_cast<size_t>(node)].val > nodes[static_cast<size_t>(at)].val + 1e-12) at = node;
     std::vector<int32_t> path;
     for (; at > 0; at = nodes[static_cast<size_t>(at)].prev) path.push_back(at);
-    std::vector<std::pair<int32_t, int32_t>> support;
-    double obj = 0.0;
     for (auto it = path.rbegin(); it != path.rend(); ++it) {  // keys in order of end: text order
       const Node& nd = nodes[static_cast<size_t>(*it)];
-      double score = 0.0, votes = 0.0;
-      support.clear();
-      for (int32_t q = nd.pick_begin; q < nd.pick_end; ++q) {
-        const Entry& x = ent[static_cast<size_t>(picks[static_cast<size_t>(q)])];
-        score += x.v;
-        votes += sources[static_cast<size_t>(x.src)].weight;
-        support.emplace_back(x.src, x.e);
-      }
-      const Entry& first = ent[key_begin[static_cast<size_t>(nd.key)]];
-      push_span(part, first.a, first.b, first.lab, score, votes, support);
-      obj += score - span_cost;
+      sk.push(part, sources, static_cast<size_t>(nd.key), picks.begin() + nd.pick_begin, picks.begin() + nd.pick_end);
     }
-    close(obj);
   });
 }
 

@@ -39,7 +39,7 @@ TEST(vote_majority_mode_and_median) {
   std::vector<SourceSpansView> v{a.view(), b.view(), c.view()};
   const double w[3] = {1.0, 1.0, 1.0};
   for (VoteBoundary bd : {VoteBoundary::Mode, VoteBoundary::Median}) {
-    MultiSpans cl = vote_clusters(v, 1, w, 1, bd, 1);
+    MultiSpans cl = vote_clusters(v, 1, w, bd, 1);
     CHECK_EQ(cl.start.size(), size_t{1});
     CHECK_EQ(cl.start[0], 1);
     CHECK_EQ(cl.end[0], 3);
@@ -63,7 +63,7 @@ TEST(vote_cross_label_overlap_keeps_more_votes) {
   OneSource a({{0, 2, 0}}, 2), b({{0, 2, 0}}, 2), c({{1, 3, 1}}, 2);
   std::vector<SourceSpansView> v{a.view(), b.view(), c.view()};
   const double w[6] = {1, 1, 1, 1, 1, 1};
-  MultiSpans cl = vote_clusters(v, 1, w, 2, VoteBoundary::Mode, 1);
+  MultiSpans cl = vote_clusters(v, 1, w, VoteBoundary::Mode, 1);
   const double need[2] = {1.0, 1.0};
   MultiSpans kept = vote_select(cl, need, 2, false, BlockedSpans{}, 1);
   CHECK_EQ(kept.start.size(), size_t{1});

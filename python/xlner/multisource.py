@@ -284,16 +284,20 @@ def _weight_matrix(weights: Mapping[int, Sequence[float]], n_labels: int, n_sour
     return w
 
 
+def _source_arrays(results: Sequence[ProjectionResult], maps: Sequence[np.ndarray]) -> List[Tuple[np.ndarray, ...]]:
+    """Per result, the arrays the engine's vote and priority read: its spans and its map to the united labels."""
+    return [(r.offsets, r.start, r.end, r.label, r.entity, r.score, np.asarray(m, dtype=np.int32))
+            for r, m in zip(results, maps)]
+
+
 def _cluster_set(results: Sequence[ProjectionResult], maps: Sequence[np.ndarray],
                  weights: Mapping[int, Sequence[float]], n_labels: int, boundary: str,
                  threads: int = -1) -> "_core.VoteClusterSet":
     """The engine's clusters of the results (labels mapped to the united ids by ``maps``)."""
     if boundary not in BOUNDARY_RULES:
         raise ValueError(f"boundary must be one of {BOUNDARY_RULES}, got {boundary!r}")
-    sources = [(r.offsets, r.start, r.end, r.label, r.entity, r.score, np.asarray(m, dtype=np.int32))
-               for r, m in zip(results, maps)]
-    return _core.vote_clusters(sources, _weight_matrix(weights, n_labels, len(results)), boundary=boundary,
-                               threads=threads)
+    return _core.vote_clusters(_source_arrays(results, maps), _weight_matrix(weights, n_labels, len(results)),
+                               boundary=boundary, threads=threads)
 
 
 def _select(clusters: "_core.VoteClusterSet", labels: LabelVocab, need: Mapping[int, float], strict: bool = False,
@@ -610,11 +614,9 @@ def combine_priority(results: Sequence[ProjectionResult], primary: int = 0, *, c
     w = _source_weights(weights, len(results))
     ow = [float(w[s]) for s in range(len(results)) if s != primary]
     need = sum(ow) / 2.0 + _STRICT if min_votes is None else float(min_votes)
-    sources = [(r.offsets, r.start, r.end, r.label, r.entity, r.score, np.asarray(m, dtype=np.int32))
-               for r, m in zip(results, maps)]
     return MultiSourceResult.from_arrays(_core.priority_combine(
-        sources, w, primary=primary, corroboration=float(corroboration), need=need, n_labels=len(vocab),
-        boundary=boundary, threads=threads), vocab)
+        _source_arrays(results, maps), w, primary=primary, corroboration=float(corroboration), need=need,
+        n_labels=len(vocab), boundary=boundary, threads=threads), vocab)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -734,6 +736,30 @@ def joint_exact_sentences(probs: Sequence[JointSentence], block_size: int = 256)
     return out
 
 
+def _joint_sources(batches: Sequence[ProjectionBatch], mats: Sequence[ScoreMatrix], maps: Sequence[np.ndarray],
+                   weights: Union[Sequence[float], np.ndarray]) -> List[Tuple[object, ...]]:
+    """Per source, what the engine's joint functions read: its batch, score matrix, united labels and weight."""
+    return [(b.core, m.offsets, m.ent, m.start, m.end, m.score, np.asarray(mp, dtype=np.int32), float(w))
+            for b, m, mp, w in zip(batches, mats, maps, weights)]
+
+
+def _joint_problems(entries: Mapping[str, np.ndarray], batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray],
+                    cap: int, span_cost: float, sentences: Sequence[int]) -> List[JointSentence]:
+    """The :class:`JointSentence` of each of ``sentences`` from the engine's entries (``_core.joint_entries``)."""
+    off, src, ent = entries["offsets"].tolist(), entries["source"].tolist(), entries["entity"].tolist()
+    st, en, val = entries["start"].tolist(), entries["end"].tolist(), entries["value"].tolist()
+    ent_off = [b.ent_offsets.tolist() for b in batches]
+    ent_lab = [[int(mp[x]) for x in b.ent_label.tolist()] for b, mp in zip(batches, maps)]
+    probs: List[JointSentence] = []
+    for i in sentences:
+        rows = list(zip(src[off[i]:off[i + 1]], ent[off[i]:off[i + 1]], st[off[i]:off[i + 1]],
+                        en[off[i]:off[i + 1]], val[off[i]:off[i + 1]]))
+        ent_label = {(s, e): ent_lab[s][ent_off[s][i] + e]
+                     for s in range(len(batches)) for e in range(ent_off[s][i + 1] - ent_off[s][i])}
+        probs.append(JointSentence(rows, ent_label, cap, span_cost))
+    return probs
+
+
 def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab: LabelVocab, weights: np.ndarray,
            method: str, cfg: MatchingConfig, span_cost: float, scores: Optional[Sequence[ScoreMatrix]],
            threads: int) -> MultiSourceResult:
@@ -758,8 +784,7 @@ def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab
     for k, m in enumerate(mats):
         if len(m) != n:
             raise ValueError(f"scores of source {k}: {len(m)} sentences, the batch has {n}")
-    sources = [(b.core, m.offsets, m.ent, m.start, m.end, m.score, np.asarray(mp, dtype=np.int32), float(weights[s]))
-               for s, (b, m, mp) in enumerate(zip(batches, mats, maps))]
+    sources = _joint_sources(batches, mats, maps, weights)
     aligned_only = scores is None
     if method == "greedy":
         return MultiSourceResult.from_arrays(_core.joint_greedy(
@@ -774,17 +799,7 @@ def _joint(batches: Sequence[ProjectionBatch], maps: Sequence[np.ndarray], vocab
     # sentences too large for the dynamic program: the integer program through HiGHS
     d = _core.joint_entries(sources, n_labels=len(vocab), max_len=cfg.max_len, aligned_only=aligned_only,
                             threads=threads)
-    off, src, ent = d["offsets"].tolist(), d["source"].tolist(), d["entity"].tolist()
-    st, en, val = d["start"].tolist(), d["end"].tolist(), d["value"].tolist()
-    ent_off = [b.ent_offsets.tolist() for b in batches]
-    ent_lab = [[int(mp[x]) for x in b.ent_label.tolist()] for b, mp in zip(batches, maps)]
-    probs: List[JointSentence] = []
-    for i in hard:
-        entries = list(zip(src[off[i]:off[i + 1]], ent[off[i]:off[i + 1]], st[off[i]:off[i + 1]],
-                           en[off[i]:off[i + 1]], val[off[i]:off[i + 1]]))
-        ent_label = {(s, e): ent_lab[s][ent_off[s][i] + e]
-                     for s in range(len(batches)) for e in range(ent_off[s][i + 1] - ent_off[s][i])}
-        probs.append(JointSentence(entries, ent_label, cap, span_cost))
+    probs = _joint_problems(d, batches, maps, cap, span_cost, hard)
     spans = list(result.spans)
     objective = np.array(result.objective, dtype=np.float64)
     for i, sent in zip(hard, joint_exact_sentences(probs, cfg.block_size)):

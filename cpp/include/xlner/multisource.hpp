@@ -38,7 +38,7 @@ struct MultiSpans {
   std::vector<double> score, votes;
   std::vector<int64_t> support_offsets{0};
   std::vector<int32_t> support_source, support_entity;
-  std::vector<double> objective;  ///< per sentence (vote_select, joint_greedy); empty for vote_clusters
+  std::vector<double> objective;  ///< per sentence (vote_select, priority, joint); empty for vote_clusters
 
   int64_t n_sentences() const { return static_cast<int64_t>(offsets.size()) - 1; }
   /// Concatenate per-chunk parts (each with its own leading 0 offsets) in order.
@@ -55,7 +55,7 @@ void validate_source_spans(const SourceSpansView& s, int64_t n, int64_t total, c
 /// `weights[l * n_sources + s]` is source s's weight for united label l. `score` is the summed weighted
 /// scores of the cluster's spans, `votes` the summed weights of its distinct sources.
 MultiSpans vote_clusters(const std::vector<SourceSpansView>& sources, int64_t n, const double* weights,
-                         int32_t n_united, VoteBoundary boundary, int threads);
+                         VoteBoundary boundary, int threads);
 
 /// Spans that kept clusters may not overlap, CSR over sentences (`offsets` null: none).
 struct BlockedSpans {
