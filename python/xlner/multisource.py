@@ -228,8 +228,9 @@ class MultiSourceResult:
             fh.write(data)
 
 
-def _unite_labels(batches: Sequence[ProjectionBatch]) -> Tuple[LabelVocab, List[np.ndarray]]:
-    """United vocabulary and, per source, the map from its label ids to the united ids."""
+def _unite_labels(batches: Sequence[Union[ProjectionBatch, ProjectionResult]]) -> Tuple[LabelVocab, List[np.ndarray]]:
+    """United vocabulary (labels by name, in first-appearance order) and, per batch or result, the map from its
+    label ids to the united ids."""
     vocab = LabelVocab()
     maps = []
     for b in batches:
@@ -361,9 +362,7 @@ def _united(results: Sequence[ProjectionResult], what: str) -> Tuple[LabelVocab,
     for k, r in enumerate(results):
         if len(r) != n:
             raise ValueError(f"result {k}: {len(r)} sentences, but result 0 has {n}")
-    vocab = LabelVocab()
-    maps = [np.array([vocab.id(nm) for nm in r.labels.names], dtype=np.int64) for r in results]
-    return vocab, maps
+    return _unite_labels(results)
 
 
 def _label_weight_table(vocab: LabelVocab, w: np.ndarray,
