@@ -9,6 +9,11 @@ an entity of two words every ten source words). Every run is a fresh interpreter
     python bench/bench_memory.py --sentences 1000000 4000000 16000000 --threads 1 2
     python bench/bench_memory.py --sentences 1000000 --no-long --modes streaming   # just the 1 M streamed rows
     python bench/bench_memory.py --sentences 16000000 --no-long --tmp /tmp          # just 16 M (~4.9 GB of files)
+    python bench/bench_memory.py --sentences 1000000 --no-long --sources 3          # multi-source, 3 sources (vote)
+
+With ``--sources K`` the corpus's (source, alignments) pair is given K times to the multi-source command (streamed)
+and to the former in-memory route of that command (every corpus read whole); the sources then all agree, so the
+combination keeps every projected span, but reading, projecting and combining cost what K real sources cost.
 
 The in-memory path is skipped above ``--max-in-memory`` pairs (default 4 M: it needs ~650 MB per million). The
 output starts with the command, the date and ``uptime`` (the load of the machine during the run: other processes
@@ -34,10 +39,31 @@ from bench_end_to_end import build_corpus
 CHILD = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
-mode, method, threads, src, tgt, aln, out = sys.argv[1:8]
-threads = int(threads)
+mode, method, threads, src, tgt, aln, out, k, combine = sys.argv[1:10]
+threads, k = int(threads), int(k)
 method, _, preset = method.partition(":")
-if mode == "streaming":
+if k > 1 and mode == "streaming":
+    from xlner.cli import main
+    pairs = [x for _ in range(k) for x in ("--source", src, "--alignments", aln)]
+    args = ["project", *pairs, "--target", tgt, "--method", method, "--combine", combine, "--out", out,
+            "--threads", str(threads), "--quiet"]
+    if preset:
+        args += ["--preset", preset]
+    assert main(args) == 0
+elif k > 1:  # the former in-memory route of the command: every corpus read whole
+    from xlner.heuristic import HeuristicConfig
+    from xlner.io import build_batch, load_conll, load_talp, load_tokens
+    from xlner.io.conll import write_conll_tags_to
+    from xlner.io.corpus import result_tag_ids
+    from xlner.multisource import project_multi
+    target = load_tokens(tgt, keep_tokens=True)
+    batches = [build_batch(load_conll(src, with_tags=True, keep_tokens=False), target, load_talp(aln),
+                           threads=threads) for _ in range(k)]
+    kw = {"heuristic": HeuristicConfig.preset(preset or "thesis"), "tgt_tokens": target} \
+        if method == "heuristic" else {}
+    res = project_multi(batches, method, combine, threads=threads, **kw).to_result()
+    write_conll_tags_to(out, target, result_tag_ids(target, res, threads=threads), res.labels, threads=threads)
+elif mode == "streaming":
     from xlner.cli import main
     args = ["project", "--source", src, "--target", tgt, "--alignments", aln, "--method", method, "--out", out,
             "--threads", str(threads), "--quiet"]
@@ -60,11 +86,14 @@ print(json.dumps({"rss_mb": ru.ru_maxrss / 1024, "seconds": time.perf_counter() 
 """
 
 
-def run_child(mode: str, method: str, threads: int, src: Path, tgt: Path, aln: Path, out: Path) -> Dict[str, float]:
-    """One projection in a fresh interpreter: its peak RSS (MB), its own time and the wall time with start-up."""
+def run_child(mode: str, method: str, threads: int, src: Path, tgt: Path, aln: Path, out: Path, sources: int = 1,
+              combine: str = "vote") -> Dict[str, float]:
+    """One projection in a fresh interpreter: its peak RSS (MB), its own time and the wall time with start-up;
+    ``sources`` > 1: multi-source projection of that many copies of the (src, aln) pair, combined by ``combine``."""
     t = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", CHILD, mode, method, str(threads), str(src), str(tgt), str(aln),
-                           str(out)], capture_output=True, text=True, env=dict(os.environ, OMP_NUM_THREADS="1"))
+                           str(out), str(sources), combine], capture_output=True, text=True,
+                          env=dict(os.environ, OMP_NUM_THREADS="1"))
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise RuntimeError(f"{mode} {method} failed: {proc.stderr[-2000:]}")
@@ -98,6 +127,10 @@ def main(argv: List[str] | None = None) -> int:
     ap.add_argument("--long-methods", nargs="+", default=["greedy", "exact", "heuristic:thesis"])
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--max-in-memory", type=int, default=4_000_000)
+    ap.add_argument("--sources", type=int, default=1,
+                    help="K > 1: multi-source projection (xlner project with K --source/--alignments pairs, "
+                         "--combine), the corpus's (source, alignments) pair given K times (default 1)")
+    ap.add_argument("--combine", default="vote", choices=("vote", "joint", "priority"), help="with --sources K > 1")
     ap.add_argument("--data", default=os.environ.get("XLNER_SHARED_DATA",
                                                      str(Path(__file__).resolve().parents[2] / "shared" / "data")))
     ap.add_argument("--tmp", default=None, help="folder for the corpora (default: a temporary folder)")
@@ -121,10 +154,11 @@ def main(argv: List[str] | None = None) -> int:
                         if mode == "in-memory" and real > args.max_in_memory:
                             continue
                         outs[mode] = folder / f"{mode}.conll"
-                        r = min((run_child(mode, method, threads, src, tgt, aln, outs[mode])
-                                 for _ in range(args.repeat)), key=lambda x: x["seconds"])
-                        rows.append(dict(what=f"{real:,} pairs ({size_mb:.0f} MB)", method=method, threads=threads,
-                                         mode=mode, **r))
+                        r = min((run_child(mode, method, threads, src, tgt, aln, outs[mode], args.sources,
+                                           args.combine) for _ in range(args.repeat)), key=lambda x: x["seconds"])
+                        what = f"{real:,} pairs ({size_mb:.0f} MB)" if args.sources == 1 else \
+                            f"{real:,} sentences x {args.sources} sources ({args.combine}, {size_mb:.0f} MB of files)"
+                        rows.append(dict(what=what, method=method, threads=threads, mode=mode, **r))
                         print(rows[-1], flush=True)
                     if len(outs) == 2:
                         assert filecmp.cmp(outs["streaming"], outs["in-memory"], shallow=False), "outputs differ"

@@ -355,11 +355,12 @@ def _results_of(sentences, n_src, names=("PER", "LOC", "ORG")):
 def test_combine_votes_and_priority_over_a_batch_equal_the_reference_per_sentence(job, boundary, k, data):
     n_src, sentences = job
     results = _results_of(sentences, n_src)
-    names = results[0].labels.names  # the united vocabulary follows source 0's order
-    to_united = {i: names.index(nm) for i, nm in enumerate(("PER", "LOC", "ORG"))}
-    united = [[(s, a, b, to_united[lab], sc, e) for s, a, b, lab, sc, e in projs] for projs in sentences]
     weights = data.draw(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=n_src, max_size=n_src))
     got = combine_votes(results, weights=weights, min_votes=k, boundary=boundary, threads=2)
+    names = sorted({"PER", "LOC", "ORG"} & {nm for r in results for nm in r.labels.names})
+    assert got.labels.names == names  # the united vocabulary is sorted by name (each source's is reversed)
+    to_united = {i: names.index(nm) for i, nm in enumerate(("PER", "LOC", "ORG"))}
+    united = [[(s, a, b, to_united[lab], sc, e) for s, a, b, lab, sc, e in projs] for projs in sentences]
     need = sum(weights) / 2.0 + 1e-6 if k is None else k
     assert got.spans == [ref.vote_sentence(p, weights, need, boundary=boundary) for p in united]
     assert list(got.objective) == [sum(sp.score for sp in x) for x in got.spans]
@@ -731,8 +732,10 @@ def test_joint_greedy_with_alignment_scores_equals_the_reference(batches, cost, 
     from xlner.scores import alignment_scores
 
     w = w[:len(batches)]
-    got = project_multi(batches, "greedy", "joint", span_cost=cost, weights=w, threads=1).spans[0]
-    names = ["PER", "LOC"]
+    res = project_multi(batches, "greedy", "joint", span_cost=cost, weights=w, threads=1)
+    got = res.spans[0]
+    names = ["LOC", "PER"]  # united by name, sorted (each source's vocabulary is PER, LOC)
+    assert res.labels.names == names
     entries, ent_label = [], {}
     for s, b in enumerate(batches):
         for e, (_, _, lab) in enumerate(b.entities(0)):

@@ -2,7 +2,9 @@
 
 Every source i comes as a :class:`~xlner.batch.ProjectionBatch` pairing source i with the *same* target
 sentences (same count, same target lengths) through its own word alignments. Label vocabularies are united by
-name (first appearance order: source 0's labels first).
+name, sorted: a "label id" in the tie-breaks below orders labels by name, whichever source or sentence names them
+first (so a corpus combined block by block, :func:`xlner.streaming.project_multi_files`, gives the whole corpus's
+result).
 
 Three combinations (:func:`project_multi`):
 
@@ -229,13 +231,14 @@ class MultiSourceResult:
 
 
 def _unite_labels(batches: Sequence[Union[ProjectionBatch, ProjectionResult]]) -> Tuple[LabelVocab, List[np.ndarray]]:
-    """United vocabulary (labels by name, in first-appearance order) and, per batch or result, the map from its
-    label ids to the united ids."""
-    vocab = LabelVocab()
-    maps = []
-    for b in batches:
-        maps.append(np.array([vocab.id(n) for n in b.labels.names], dtype=np.int64))
-    return vocab, maps
+    """United vocabulary (the labels of all batches or results, sorted by name) and, per batch or result, the map
+    from its label ids to the united ids.
+
+    Sorted, not in the order labels first appear: the last tie-break of the rules is the united label id, and a
+    sorted vocabulary makes it the label name, so the results do not depend on which source or which sentence
+    first names a label (a file read in blocks combines each block exactly as the whole file)."""
+    vocab = LabelVocab(sorted({n for b in batches for n in b.labels.names}))
+    return vocab, [np.array([vocab.id(n, add=False) for n in b.labels.names], dtype=np.int64) for b in batches]
 
 
 def _source_weights(weights: Optional[Sequence[float]], n: int) -> np.ndarray:

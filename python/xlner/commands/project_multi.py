@@ -89,9 +89,11 @@ def _weights(text: Optional[str], n: int) -> Union[None, List[float], Dict[str, 
 
 
 def run_multi(args: argparse.Namespace) -> int:
-    """Read every (source, alignments) pair against the one target, project, combine, write."""
+    """Project every source onto the one target and combine: with ``--alignments``, block by block in bounded
+    memory (:func:`xlner.streaming.project_multi_files`); without, each pair is aligned here and the corpora are
+    held in memory."""
     from xlner.datasets import resolve_path
-    from xlner.io import build_batch, load_conll, load_talp, load_tokens
+    from xlner.io import load_tokens
     from xlner.io.atomic import atomic_outputs
     from xlner.io.conll import write_conll_tags_to
     from xlner.io.corpus import result_tag_ids
@@ -112,22 +114,53 @@ def run_multi(args: argparse.Namespace) -> int:
                   [args.target, *args.source, *args.alignments])
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
+    from xlner.io.tables import table_format
+
+    tables = [f"{flag} {path}" for flag, paths in (("--source", args.source), ("--target", [args.target]))
+              for path in paths if table_format(path)]
+    if tables or args.out_format not in ("auto", "conll") or table_format(args.out):
+        what = ", ".join(tables) if tables else f"--out {args.out} (--out-format {args.out_format})"
+        raise ValueError(f"several sources read and write CoNLL (the target may be one sentence per line), not "
+                         f"Parquet or datasets folders: {what}")
+    if args.input is not None:
+        raise ValueError("--input SHARDS projects one source: with several --source, give the files")
+    weights = _weights(args.weights, len(args.source))
+    if isinstance(weights, dict) and combine != "vote":
+        raise ValueError(f"--weights per label applies to --combine vote, not {combine}")
     t0 = time.perf_counter()
+    matching = MatchingConfig(max_len=args.max_len, constraint=args.constraint,
+                              time_limit=float("inf") if args.time_limit is None else args.time_limit)
+    if args.alignments:  # every pair aligned already: read, project and write block by block
+        from xlner.commands.project import _keep_freed_blocks
+        from xlner.streaming import DEFAULT_CHUNK_SENTENCES, project_multi_files
+
+        _keep_freed_blocks()
+        named = {"--target": resolve_path(args.target)}
+        for k, (src, aln) in enumerate(zip(args.source, args.alignments), start=1):
+            named[f"--source #{k}"], named[f"--alignments #{k}"] = resolve_path(src), resolve_path(aln)
+        stats = project_multi_files(
+            resolve_path(args.target), [resolve_path(x) for x in args.source],
+            [resolve_path(x) for x in args.alignments], args.out, method=args.method, combine=combine,
+            spans_out=args.spans_out, min_votes=_min_votes(args.min_votes), boundary=args.boundary,
+            weights=None if isinstance(weights, dict) else weights,
+            label_weights=weights if isinstance(weights, dict) else None, primary=args.primary - 1,
+            corroboration=args.corroboration, span_cost=args.span_cost, matching=matching,
+            heuristic=args.preset or "thesis", target_format=args.target_format, threads=args.threads,
+            chunk_sentences=args.chunk_sentences or DEFAULT_CHUNK_SENTENCES, source_names=list(args.source),
+            input_names=named, output_names=("--out", "--spans-out"))
+        log.info("%d sentences, %d spans from %d sources (%s, %s) in %.2f s -> %s", stats.sentences, stats.spans,
+                 len(args.source), combine, args.method, time.perf_counter() - t0, args.out)
+        return 0
+    # each source aligned to the target here, with the default recipe: the aligner trains on whole corpora, so
+    # this path holds them in memory
+    from xlner.commands.project import _load_corpus
+
+    if args.align_extra:
+        raise ValueError("--align-extra trains the aligner of one language pair: with several --source, align "
+                         "each pair with 'xlner align' (its own --align-extra) and pass --alignments")
     target = load_tokens(resolve_path(args.target), format=args.target_format, keep_tokens=True)
-    batches = []
-    if not args.alignments:  # each source aligned to the target here, with the default recipe
-        from xlner.commands.project import _load_corpus
-
-        if args.align_extra:
-            raise ValueError("--align-extra trains the aligner of one language pair: with several --source, align "
-                             "each pair with 'xlner align' (its own --align-extra) and pass --alignments")
-
-        for src_path in args.source:
-            one = argparse.Namespace(**{**vars(args), "source": src_path, "alignments": None})
-            batches.append(_load_corpus(one).batch)
-    for src_path, aln_path in zip(args.source, args.alignments):
-        src = load_conll(resolve_path(src_path), with_tags=True, keep_tokens=False)
-        batches.append(build_batch(src, target, load_talp(resolve_path(aln_path)), threads=args.threads))
+    batches = [_load_corpus(argparse.Namespace(**{**vars(args), "source": src_path, "alignments": None})).batch
+               for src_path in args.source]
     heuristic = None
     tgt_tokens: Optional[Sequence[Sequence[str]]] = None
     if args.method == "heuristic":
@@ -136,19 +169,16 @@ def run_multi(args: argparse.Namespace) -> int:
         heuristic = HeuristicConfig.preset(args.preset or "thesis")
         if heuristic.drop_punct:  # the punctuation filter looks at the target words
             tgt_tokens = cast(Sequence[Sequence[str]], target)  # a TokenCorpus: flags computed in C++
-    weights = _weights(args.weights, len(batches))
-    if isinstance(weights, dict) and combine != "vote":
-        raise ValueError(f"--weights per label applies to --combine vote, not {combine}")
     res = project_multi(batches, args.method, combine, min_votes=_min_votes(args.min_votes), boundary=args.boundary,
                         weights=None if isinstance(weights, dict) else weights,
                         label_weights=weights if isinstance(weights, dict) else None,
                         primary=args.primary - 1, corroboration=args.corroboration, span_cost=args.span_cost,
-                        matching=MatchingConfig(max_len=args.max_len, constraint=args.constraint),
+                        matching=matching,
                         heuristic=heuristic, tgt_tokens=tgt_tokens, threads=args.threads)
     result = res.to_result()
     tags = result_tag_ids(target, result, threads=args.threads)
     # both outputs appear together, only when both were written completely
-    with atomic_outputs([args.out, args.spans_out], inputs=[args.target, *args.source, *args.alignments],
+    with atomic_outputs([args.out, args.spans_out], inputs=[args.target, *args.source],
                         names=["--out", "--spans-out"]) as (tmp_out, tmp_spans):
         assert tmp_out is not None
         write_conll_tags_to(tmp_out, target, tags, result.labels, threads=args.threads,
