@@ -390,7 +390,10 @@ def project_multi_files(
     needs_tokens = heur is not None and bool(heur.drop_punct)
     stats = StreamStats()
     seen: set = set()
-    inner = _stage_threads(threads)
+    # every thread to the projecting stage: combining several sources outweighs reading them, so the reader is
+    # mostly idle (1 M sentences x 3 sources, 2 threads: vote 2.76 -> 2.53 s, joint greedy 9.00 -> 6.88 s against
+    # half of the threads, as the single-source stream gives it)
+    inner = threads if threads > 0 else os.cpu_count() or 1
 
     def known(mapping: Any, labels: set) -> Any:
         """A per-label mapping restricted to the labels of the block (the rest is checked after the last one)."""
