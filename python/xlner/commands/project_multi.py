@@ -110,8 +110,12 @@ def run_multi(args: argparse.Namespace) -> int:
     combine = args.combine or "vote"
     from xlner.io.atomic import check_outputs
 
-    check_outputs({"--out": args.out, "--spans-out": args.spans_out},
-                  [args.target, *args.source, *args.alignments])
+    named = {"--target": resolve_path(args.target)}
+    for k, src in enumerate(args.source, start=1):
+        named[f"--source #{k}"] = resolve_path(src)
+        if args.alignments:
+            named[f"--alignments #{k}"] = resolve_path(args.alignments[k - 1])
+    check_outputs({"--out": args.out, "--spans-out": args.spans_out}, named)
     if args.preset is not None and args.method != "heuristic":
         raise ValueError(f"--preset applies to --method heuristic, not {args.method}")
     from xlner.io.tables import table_format
@@ -135,9 +139,6 @@ def run_multi(args: argparse.Namespace) -> int:
         from xlner.streaming import DEFAULT_CHUNK_SENTENCES, project_multi_files
 
         _keep_freed_blocks()
-        named = {"--target": resolve_path(args.target)}
-        for k, (src, aln) in enumerate(zip(args.source, args.alignments), start=1):
-            named[f"--source #{k}"], named[f"--alignments #{k}"] = resolve_path(src), resolve_path(aln)
         stats = project_multi_files(
             resolve_path(args.target), [resolve_path(x) for x in args.source],
             [resolve_path(x) for x in args.alignments], args.out, method=args.method, combine=combine,
@@ -178,7 +179,7 @@ def run_multi(args: argparse.Namespace) -> int:
     result = res.to_result()
     tags = result_tag_ids(target, result, threads=args.threads)
     # both outputs appear together, only when both were written completely
-    with atomic_outputs([args.out, args.spans_out], inputs=[args.target, *args.source],
+    with atomic_outputs([args.out, args.spans_out], inputs=named,
                         names=["--out", "--spans-out"]) as (tmp_out, tmp_spans):
         assert tmp_out is not None
         write_conll_tags_to(tmp_out, target, tags, result.labels, threads=args.threads,
