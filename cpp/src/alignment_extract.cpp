@@ -35,10 +35,9 @@ LinksCSR LinksCSR::concat(std::vector<LinksCSR>& parts) {
   out.src.reserve(total);
   out.tgt.reserve(total);
   for (auto& p : parts) {
-    int64_t base = static_cast<int64_t>(out.src.size());
-    for (size_t k = 1; k < p.offsets.size(); ++k) out.offsets.push_back(base + p.offsets[k]);
-    out.src.insert(out.src.end(), p.src.begin(), p.src.end());
-    out.tgt.insert(out.tgt.end(), p.tgt.begin(), p.tgt.end());
+    append_offsets(out.offsets, p.offsets, static_cast<int64_t>(out.src.size()));
+    append(out.src, p.src);
+    append(out.tgt, p.tgt);
   }
   return out;
 }

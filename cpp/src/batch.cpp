@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "xlner/parallel.hpp"
+
 namespace xlner {
 
 std::string where(int64_t sentence, const char* field) {
@@ -122,15 +124,14 @@ ProjectionOutput ProjectionOutput::concat(std::vector<ProjectionOutput>& parts) 
   out.objective.reserve(sents);
   out.status.reserve(sents);
   for (auto& p : parts) {
-    const int64_t base = static_cast<int64_t>(out.start.size());
-    for (size_t i = 1; i < p.offsets.size(); ++i) out.offsets.push_back(base + p.offsets[i]);
-    out.start.insert(out.start.end(), p.start.begin(), p.start.end());
-    out.end.insert(out.end.end(), p.end.begin(), p.end.end());
-    out.label.insert(out.label.end(), p.label.begin(), p.label.end());
-    out.entity.insert(out.entity.end(), p.entity.begin(), p.entity.end());
-    out.score.insert(out.score.end(), p.score.begin(), p.score.end());
-    out.objective.insert(out.objective.end(), p.objective.begin(), p.objective.end());
-    out.status.insert(out.status.end(), p.status.begin(), p.status.end());
+    append_offsets(out.offsets, p.offsets, static_cast<int64_t>(out.start.size()));
+    append(out.start, p.start);
+    append(out.end, p.end);
+    append(out.label, p.label);
+    append(out.entity, p.entity);
+    append(out.score, p.score);
+    append(out.objective, p.objective);
+    append(out.status, p.status);
     p = ProjectionOutput();
   }
   return out;

@@ -19,12 +19,11 @@ ScoreBatch concat_score_batches(std::vector<ScoreBatch>& parts) {
   out.end.reserve(total);
   out.score.reserve(total);
   for (auto& p : parts) {
-    const int64_t base = static_cast<int64_t>(out.ent.size());
-    for (size_t i = 1; i < p.offsets.size(); ++i) out.offsets.push_back(base + p.offsets[i]);
-    out.ent.insert(out.ent.end(), p.ent.begin(), p.ent.end());
-    out.start.insert(out.start.end(), p.start.begin(), p.start.end());
-    out.end.insert(out.end.end(), p.end.begin(), p.end.end());
-    out.score.insert(out.score.end(), p.score.begin(), p.score.end());
+    append_offsets(out.offsets, p.offsets, static_cast<int64_t>(out.ent.size()));
+    append(out.ent, p.ent);
+    append(out.start, p.start);
+    append(out.end, p.end);
+    append(out.score, p.score);
     p = ScoreBatch();
   }
   return out;

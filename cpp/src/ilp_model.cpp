@@ -189,22 +189,21 @@ IlpModel build_ilp(const BatchView& b, const std::vector<int64_t>& sentences, co
   for (auto& p : parts) {
     const int64_t cb = out.n_cols(), rb = out.n_rows();
     const int32_t nb = static_cast<int32_t>(out.a_index.size());
-    for (size_t i = 1; i < p.col_offsets.size(); ++i) out.col_offsets.push_back(cb + p.col_offsets[i]);
-    for (size_t i = 1; i < p.row_offsets.size(); ++i) out.row_offsets.push_back(rb + p.row_offsets[i]);
-    for (size_t i = 1; i < p.a_start.size(); ++i) out.a_start.push_back(nb + p.a_start[i]);
+    append_offsets(out.col_offsets, p.col_offsets, cb);
+    append_offsets(out.row_offsets, p.row_offsets, rb);
+    append_offsets(out.a_start, p.a_start, nb);
     for (int32_t r : p.a_index) out.a_index.push_back(static_cast<int32_t>(rb) + r);
-    auto app = [](auto& dst, const auto& src) { dst.insert(dst.end(), src.begin(), src.end()); };
-    app(out.fill, p.fill);
-    app(out.col_ent, p.col_ent);
-    app(out.col_start, p.col_start);
-    app(out.col_end, p.col_end);
-    app(out.col_score, p.col_score);
-    app(out.cost, p.cost);
-    app(out.col_upper, p.col_upper);
-    app(out.integrality, p.integrality);
-    app(out.row_lower, p.row_lower);
-    app(out.row_upper, p.row_upper);
-    app(out.a_value, p.a_value);
+    append(out.fill, p.fill);
+    append(out.col_ent, p.col_ent);
+    append(out.col_start, p.col_start);
+    append(out.col_end, p.col_end);
+    append(out.col_score, p.col_score);
+    append(out.cost, p.cost);
+    append(out.col_upper, p.col_upper);
+    append(out.integrality, p.integrality);
+    append(out.row_lower, p.row_lower);
+    append(out.row_upper, p.row_upper);
+    append(out.a_value, p.a_value);
     p = IlpModel();
   }
   return out;

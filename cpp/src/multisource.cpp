@@ -128,17 +128,6 @@ void sentence_clusters(std::vector<Proj>& p, const double* weights, int n_source
   }
 }
 
-/// Appends `src` to `dst`.
-template <class T>
-void append(std::vector<T>& dst, const std::vector<T>& src) {
-  dst.insert(dst.end(), src.begin(), src.end());
-}
-
-/// Appends the offsets of a part (leading 0 dropped) shifted by `base` items.
-void append_offsets(std::vector<int64_t>& dst, const std::vector<int64_t>& part, int64_t base) {
-  for (size_t k = 1; k < part.size(); ++k) dst.push_back(base + part[k]);
-}
-
 /// Runs `fn(i, part)` for every sentence on `threads` threads, each chunk appending to its own part, and
 /// closes each sentence (with `span_cost`: its objective, Σ (score − span_cost) over its spans in order); the
 /// parts concatenated in order.

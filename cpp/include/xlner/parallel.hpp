@@ -68,6 +68,19 @@ inline void parallel_chunks(int64_t n, int threads, int64_t chunks,
   if (error) std::rethrow_exception(error);
 }
 
+/// Appends `src` to `dst` (the columns of per-chunk parts concatenated in chunk order).
+template <class T>
+void append(std::vector<T>& dst, const std::vector<T>& src) {
+  dst.insert(dst.end(), src.begin(), src.end());
+}
+
+/// Appends the CSR offsets of a per-chunk part (its leading 0 dropped) shifted by `base`, the items already in
+/// the concatenation.
+template <class T>
+void append_offsets(std::vector<T>& dst, const std::vector<T>& part, T base) {
+  for (size_t k = 1; k < part.size(); ++k) dst.push_back(base + part[k]);
+}
+
 /// Default number of chunks for a batch of n items on t threads (a few chunks per thread for balance).
 inline int64_t default_chunks(int64_t n, int threads) {
   int t = resolve_threads(threads, std::max<int64_t>(n, 1));
