@@ -39,6 +39,23 @@ void check_1d(const carray<T>& a, py::ssize_t n, const char* field) {
                                 " elements, got " + std::to_string(a.shape(0)));
 }
 
+/// Check the columns every span writer takes, CSR over n sentences: objective[n], offsets[n+1] (valid over the
+/// spans), and start, end, label and score of one length k (their other columns are the caller's); returns k.
+inline py::ssize_t check_span_columns(const carray<double>& objective, const carray<int64_t>& offsets,
+                                      const carray<int32_t>& start, const carray<int32_t>& end,
+                                      const carray<int32_t>& label, const carray<double>& score) {
+  check_1d(objective, -1, "objective");
+  const py::ssize_t n = objective.shape(0);
+  check_1d(offsets, n + 1, "offsets");
+  check_1d(start, -1, "start");
+  const py::ssize_t k = start.shape(0);
+  check_1d(end, k, "end");
+  check_1d(label, k, "label");
+  check_1d(score, k, "score");
+  xlner::check_offsets(offsets.data(), n, k, "offsets");
+  return k;
+}
+
 /// A list or tuple (borrowed: the caller's object holds it), or any other sequence converted once to a list
 /// (owned), with direct access to its items.
 struct FastSeq {

@@ -71,23 +71,33 @@ void open_span(std::string& buf, int32_t start, int32_t end, const std::string& 
   append_json_string(buf, label);
 }
 
+/// Check the spans of `n` sentences that both writers take (CSR `offsets` from 0, never decreasing; every label
+/// id a name of `labels`) and call `check(i, k)` on span k of sentence i for the writer's other columns.
+template <class Check>
+void check_spans(int64_t n, const int64_t* offsets, const int32_t* label, const std::vector<std::string>& labels,
+                 Check&& check) {
+  if (offsets[0] != 0) throw std::invalid_argument("field offsets: first offset must be 0");
+  const int64_t n_labels = static_cast<int64_t>(labels.size());
+  for (int64_t i = 0; i < n; ++i) {
+    if (offsets[i + 1] < offsets[i]) throw std::invalid_argument(where(i, "offsets") + "offsets decrease");
+    for (int64_t k = offsets[i]; k < offsets[i + 1]; ++k) {
+      if (label[k] < 0 || label[k] >= n_labels)
+        throw std::invalid_argument(where(i, "label") + "label id " + std::to_string(label[k]) + " has no name (" +
+                                    std::to_string(n_labels) + " labels)");
+      check(i, k);
+    }
+  }
+}
+
 /// Check the arguments of write_spans_jsonl / format_spans_jsonl and return the formatter.
 auto spans_formatter(const SpanArrays& s, const std::vector<std::string>& labels) {
   if (s.n < 0 || s.offsets == nullptr || s.objective == nullptr)
     throw std::invalid_argument("write_spans_jsonl: offsets and objective are required");
-  if (s.offsets[0] != 0) throw std::invalid_argument("field offsets: first offset must be 0");
-  const int64_t n_labels = static_cast<int64_t>(labels.size());
-  for (int64_t i = 0; i < s.n; ++i) {
-    if (s.offsets[i + 1] < s.offsets[i]) throw std::invalid_argument(where(i, "offsets") + "offsets decrease");
-    for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
-      if (s.label[k] < 0 || s.label[k] >= n_labels)
-        throw std::invalid_argument(where(i, "label") + "label id " + std::to_string(s.label[k]) +
-                                    " has no name (" + std::to_string(n_labels) + " labels)");
-      if (s.end[k] <= s.start[k] || s.start[k] < 0)
-        throw std::invalid_argument(where(i, "start/end") + "empty or negative span [" + std::to_string(s.start[k]) +
-                                    ", " + std::to_string(s.end[k]) + ")");
-    }
-  }
+  check_spans(s.n, s.offsets, s.label, labels, [&s](int64_t i, int64_t k) {
+    if (s.end[k] <= s.start[k] || s.start[k] < 0)
+      throw std::invalid_argument(where(i, "start/end") + "empty or negative span [" + std::to_string(s.start[k]) +
+                                  ", " + std::to_string(s.end[k]) + ")");
+  });
   return [s, &labels](int64_t lo, int64_t hi, std::string& buf) {
     buf.reserve(static_cast<size_t>(hi - lo) * 40 + static_cast<size_t>(s.offsets[hi] - s.offsets[lo]) * 80);
     for (int64_t i = lo; i < hi; ++i) {
@@ -112,24 +122,16 @@ std::string format_multi_spans_jsonl(const MultiSpanArrays& s, const std::vector
                                      const std::vector<std::string>& source_names, int threads) {
   if (s.n < 0 || s.offsets == nullptr || s.objective == nullptr || s.support_offsets == nullptr)
     throw std::invalid_argument("format_multi_spans_jsonl: offsets, support_offsets and objective are required");
-  if (s.offsets[0] != 0) throw std::invalid_argument("field offsets: first offset must be 0");
-  const int64_t n_labels = static_cast<int64_t>(labels.size());
   const int64_t n_names = static_cast<int64_t>(source_names.size());
   if (s.support_offsets[0] != 0) throw std::invalid_argument("field support_offsets: first offset must be 0");
-  for (int64_t i = 0; i < s.n; ++i) {
-    if (s.offsets[i + 1] < s.offsets[i]) throw std::invalid_argument(where(i, "offsets") + "offsets decrease");
-    for (int64_t k = s.offsets[i]; k < s.offsets[i + 1]; ++k) {
-      if (s.label[k] < 0 || s.label[k] >= n_labels)
-        throw std::invalid_argument(where(i, "label") + "label id " + std::to_string(s.label[k]) +
-                                    " has no name (" + std::to_string(n_labels) + " labels)");
-      if (s.support_offsets[k + 1] < s.support_offsets[k] || s.support_offsets[k + 1] > s.n_support)
-        throw std::invalid_argument(where(i, "support_offsets") + "support offsets decrease or pass the support");
-      for (int64_t j = s.support_offsets[k]; j < s.support_offsets[k + 1]; ++j)
-        if (s.support_source[j] < 0 || (n_names > 0 && s.support_source[j] >= n_names))
-          throw std::invalid_argument(where(i, "support_source") + "source " + std::to_string(s.support_source[j]) +
-                                      " has no name (" + std::to_string(n_names) + " sources)");
-    }
-  }
+  check_spans(s.n, s.offsets, s.label, labels, [&s, n_names](int64_t i, int64_t k) {
+    if (s.support_offsets[k + 1] < s.support_offsets[k] || s.support_offsets[k + 1] > s.n_support)
+      throw std::invalid_argument(where(i, "support_offsets") + "support offsets decrease or pass the support");
+    for (int64_t j = s.support_offsets[k]; j < s.support_offsets[k + 1]; ++j)
+      if (s.support_source[j] < 0 || (n_names > 0 && s.support_source[j] >= n_names))
+        throw std::invalid_argument(where(i, "support_source") + "source " + std::to_string(s.support_source[j]) +
+                                    " has no name (" + std::to_string(n_names) + " sources)");
+  });
   return format_to_string(s.n, threads, [&s, &labels, &source_names, n_names](int64_t lo, int64_t hi,
                                                                               std::string& buf) {
     buf.reserve(static_cast<size_t>(hi - lo) * 40 + static_cast<size_t>(s.offsets[hi] - s.offsets[lo]) * 160);
