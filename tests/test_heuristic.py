@@ -439,3 +439,12 @@ def test_punctuation_mask_rejects_non_token_input():
     with pytest.raises(TypeError, match="sentence 0, field tgt_tokens: expected a sequence"):
         punctuation_mask([5])  # type: ignore[list-item]
     assert punctuation_mask([("a", ","), ()]).tolist() == [0, 1]
+
+
+def test_config_of_a_config_a_preset_name_or_none():
+    mine = HeuristicConfig(merge_distance=3)
+    assert HeuristicConfig.of(mine) is mine
+    assert HeuristicConfig.of("elp") == HeuristicConfig.preset("elp")
+    assert HeuristicConfig.of(None) == HeuristicConfig.of() == HeuristicConfig()
+    with pytest.raises(ValueError, match="unknown heuristic preset 'nope'"):
+        HeuristicConfig.of("nope")

@@ -100,6 +100,14 @@ class HeuristicConfig:
             raise ValueError(f"unknown heuristic options {sorted(unknown)}; known: {sorted(known)}")
         return replace(base, **overrides)  # type: ignore[arg-type]
 
+    @classmethod
+    def of(cls, value: object = None) -> "HeuristicConfig":
+        """``value`` itself when it is a config, the preset it names when it is a string, else (None) the
+        ``'thesis'`` preset: what the projection's ``heuristic=`` argument accepts."""
+        if isinstance(value, cls):
+            return value
+        return cls.preset(value if isinstance(value, str) else "thesis")
+
 
 def is_punctuation(token: str) -> bool:
     """Easy-Label-Projection's test: after ``str.strip()``, every character of the token is in

@@ -104,7 +104,5 @@ def project(
     if method == "heuristic":
         from xlner.heuristic import HeuristicConfig, project_heuristic
 
-        hcfg = heuristic if isinstance(heuristic, HeuristicConfig) else HeuristicConfig.preset(
-            heuristic if isinstance(heuristic, str) else "thesis")
-        return project_heuristic(batch, hcfg, tgt_tokens=tgt_tokens, threads=threads)
+        return project_heuristic(batch, HeuristicConfig.of(heuristic), tgt_tokens=tgt_tokens, threads=threads)
     raise ValueError(f"unknown projection method {method!r}; choose one of {METHODS}")

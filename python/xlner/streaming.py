@@ -289,7 +289,9 @@ def project_files(source: PathLike, target: PathLike, alignments: PathLike, out:
     kwargs: Dict[str, Any] = {}
     needs_tokens = False
     if method == "heuristic":
-        kwargs["heuristic"] = _heuristic_config(heuristic)
+        from xlner.heuristic import HeuristicConfig  # noqa: PLC0415 - only the heuristic needs it
+
+        kwargs["heuristic"] = HeuristicConfig.of(heuristic)
         needs_tokens = bool(kwargs["heuristic"].drop_punct)
     inner = _stage_threads(threads)
 
@@ -386,7 +388,11 @@ def project_multi_files(
     else:
         named = {name: os.fspath(p) for name, p in input_names.items()}
     names = [] if source_names is None else [str(x) for x in source_names]
-    heur = _heuristic_config(heuristic) if method == "heuristic" else None
+    heur = None
+    if method == "heuristic":
+        from xlner.heuristic import HeuristicConfig  # noqa: PLC0415 - only the heuristic needs it
+
+        heur = HeuristicConfig.of(heuristic)
     needs_tokens = heur is not None and bool(heur.drop_punct)
     stats = StreamStats()
     seen: set = set()
@@ -428,15 +434,6 @@ def project_multi_files(
     _run_blocks(tgt, pairs, [out, spans_out], named, output_names, target_format, chunk_sentences, threads, process,
                 finish)
     return stats
-
-
-def _heuristic_config(heuristic: Any) -> Any:
-    """A :class:`xlner.heuristic.HeuristicConfig` from a config, a preset name or None (the ``thesis`` preset)."""
-    from xlner.heuristic import HeuristicConfig  # noqa: PLC0415
-
-    if heuristic is not None and not isinstance(heuristic, str):
-        return heuristic
-    return HeuristicConfig.preset(heuristic or "thesis")
 
 
 def _format_conll(target: TokenCorpus, result: ProjectionResult, sep: str, threads: int) -> bytes:
